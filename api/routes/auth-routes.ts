@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { hashPassword, verifyPassword } from '../../shared/auth/passwords.js';
+import { signToken, tokenExpiry } from '../../shared/auth/tokens.js';
+import { UnauthenticatedError } from '../../shared/errors/auth-errors.js';
+import type { Principal } from '../../shared/types.js';
+import type { ApiDeps } from '../deps.js';
+import { ANY_ROLE, TOKEN_COOKIE } from '../http/auth.js';
+import { redisRateLimit } from '../http/rate-limit.js';
+import { defineRoute, type RouteSpec } from '../http/route.js';
+import type { UserDirectory } from '../users.js';
+
+const loginBody = z
+  .object({
+    username: z.string().min(1).max(64),
+    password: z.string().min(1).max(1024),
+  })
+  .strict();
+
+const loginAnswer = z.object({
+  token: z.string(),
+  expiresAt: z.string(),
+  user: z.object({ name: z.string(), role: z.string() }),
+});
+
+const principalAnswer = z.object({ sub: z.string(), role: z.string(), agentId: z.string().optional() });
+
+// Verifying against a real hash for unknown users keeps the timing the same either way.
+const decoy = hashPassword('decoy-password-for-unknown-users');
+
+export function authRoutes(deps: ApiDeps, users: UserDirectory, secret: string): RouteSpec[] {
+  const { config, redis, keys } = deps.ctx;
+  const loginLimit = redisRateLimit({
+    redis,
+    prefix: keys.rateLimit('login'),
+    windowMs: config.rate_limit.window_ms,
+    limit: config.rate_limit.login_max,
+    key: 'ip',
+  });
+
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/auth/login',
+      summary: 'Log in with a user name and password; returns a JWT and sets an httpOnly cookie',
+      tag: 'auth',
+      auth: 'public',
+      before: [loginLimit],
+      body: loginBody,
+      responses: { 200: { description: 'Logged in', schema: loginAnswer } },
+      handler: async ({ body, logger }, req, res) => {
+        const user = users.find(body.username);
+        const ok = user ? await verifyPassword(body.password, user.password_hash) : (await verifyPassword(body.password, await decoy), false);
+        if (!user || !ok) {
+          logger.info('login refused', { username: body.username });
+          throw new UnauthenticatedError('Wrong user name or password', 'nox:invalid-credentials');
+        }
+        const principal: Principal = { sub: user.name, role: user.role as Principal['role'] };
+        const token = signToken(secret, principal, { expiresIn: config.auth.token_ttl });
+        const exp = tokenExpiry(token) ?? 0;
+        res.cookie(TOKEN_COOKIE, token, {
+          httpOnly: true,
+          sameSite: 'strict',
+          secure: req.secure,
+          path: '/',
+          maxAge: exp * 1000 - Date.now(),
+        });
+        logger.info('login', { username: user.name, role: user.role });
+        return { token, expiresAt: new Date(exp * 1000).toISOString(), user: { name: user.name, role: user.role } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/auth/logout',
+      summary: 'Clear the login cookie',
+      tag: 'auth',
+      auth: 'public',
+      status: 204,
+      handler: async (_input, _req, res) => {
+        res.clearCookie(TOKEN_COOKIE, { path: '/' });
+        return undefined;
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/auth/me',
+      summary: 'Who the token belongs to',
+      tag: 'auth',
+      auth: ANY_ROLE,
+      responses: { 200: { description: 'The principal', schema: principalAnswer } },
+      handler: async ({ principal }) => principal,
+    }),
+  ];
+}

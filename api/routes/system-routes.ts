@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { RedisUnavailableError } from '../../shared/errors/service-errors.js';
+import { listHosts } from '../../shared/hosts/host-directory.js';
+import { isRedisDownError } from '../../shared/errors/coerce-error.js';
+import { ID_PATTERN } from '../../shared/ids.js';
+import { noxVersion } from '../../shared/runtime/version.js';
+import type { Principal } from '../../shared/types.js';
+import type { ApiDeps } from '../deps.js';
+import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { defineRoute, type RouteSpec } from '../http/route.js';
+import { pingHost } from '../ping.js';
+import { allQueueNames, queueCounts } from '../queue-stats.js';
+
+const hostSchema = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  pid: z.number(),
+  capacity: z.number(),
+  running: z.number(),
+  labels: z.record(z.string(), z.string()),
+  version: z.string(),
+  startedAt: z.string(),
+  lastHeartbeat: z.string(),
+  alive: z.boolean(),
+});
+
+const pingBody = z
+  .object({
+    hostId: z.string().regex(ID_PATTERN).optional(),
+    /** simulated work on the host, for load and shutdown checks */
+    workMs: z.number().int().min(0).max(60_000).optional(),
+  })
+  .strict()
+  .default({});
+
+async function redisLatency(deps: ApiDeps): Promise<number> {
+  const t0 = performance.now();
+  try {
+    await deps.ctx.redis.ping();
+  } catch (err) {
+    throw isRedisDownError(err) ? new RedisUnavailableError(err) : err;
+  }
+  return Math.round((performance.now() - t0) * 1000) / 1000;
+}
+
+export function systemRoutes(deps: ApiDeps): RouteSpec[] {
+  const { ctx } = deps;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/system/health',
+      summary: 'Readiness: Redis, live hosts, queue counts, event stream',
+      tag: 'system',
+      auth: PEOPLE,
+      handler: async () => {
+        const redisMs = await redisLatency(deps);
+        const hosts = await listHosts(ctx.redis, ctx.keys);
+        const alive = hosts.filter((h) => h.alive).length;
+        const queues = await queueCounts(ctx, await allQueueNames(ctx));
+        const tailer = deps.tailer;
+        const status = alive > 0 && !tailer.lastError ? 'ok' : 'degraded';
+        return {
+          status,
+          version: noxVersion(),
+          redis: { ok: true, latencyMs: redisMs },
+          hosts: { alive, total: hosts.length },
+          events: { lastId: tailer.lastId, lastError: tailer.lastError?.message ?? null, lastReadAt: tailer.lastRunAt || null },
+          queues,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/system/hosts',
+      summary: 'Every registered worker host, alive first',
+      tag: 'system',
+      auth: PEOPLE,
+      responses: { 200: { description: 'Hosts', schema: z.object({ hosts: z.array(hostSchema) }) } },
+      handler: async () => ({ hosts: await listHosts(ctx.redis, ctx.keys) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/system/metrics',
+      summary: 'System metrics: hosts, capacity, queues, events, this API process',
+      tag: 'system',
+      auth: PEOPLE,
+      handler: async () => {
+        const hosts = await listHosts(ctx.redis, ctx.keys);
+        const live = hosts.filter((h) => h.alive);
+        const queues = await queueCounts(ctx, await allQueueNames(ctx));
+        const sum = (state: string): number => Object.values(queues).reduce((n, c) => n + (c[state] ?? 0), 0);
+        const mem = process.memoryUsage();
+        return {
+          timestamp: new Date().toISOString(),
+          hosts: { alive: live.length, total: hosts.length },
+          capacity: { total: live.reduce((n, h) => n + h.capacity, 0), running: live.reduce((n, h) => n + h.running, 0) },
+          active_agents: live.reduce((n, h) => n + h.running, 0),
+          queue_depth: sum('waiting') + sum('prioritized') + sum('delayed'),
+          jobs_active: sum('active'),
+          jobs_failed: sum('failed'),
+          events_stream_length: await ctx.redis.xlen(ctx.keys.events()),
+          api: {
+            uptime_seconds: Math.round((Date.now() - deps.startedAt) / 1000),
+            rss_mb: Math.round(mem.rss / 1048576),
+            heap_used_mb: Math.round(mem.heapUsed / 1048576),
+            socket_waiters: deps.waiters.pending,
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/system/ping',
+      summary: 'Round trip API → host queue → worker host → event stream → API, with timings',
+      tag: 'system',
+      auth: OPERATORS,
+      body: pingBody,
+      handler: async ({ body, correlationId, principal }) =>
+        pingHost(deps, {
+          hostId: body.hostId,
+          workMs: body.workMs,
+          correlationId,
+          requestedBy: requester(principal),
+        }),
+    }),
+  ];
+}
+
+export function requester(principal: Principal | undefined): string {
+  if (!principal) return 'anonymous';
+  return principal.role === 'agent' ? `agent:${principal.agentId}` : `user:${principal.sub}`;
+}

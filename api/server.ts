@@ -1,0 +1,85 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../shared/errors/config-error.js';
+import { createStreamTailer, type StreamTailer } from '../shared/events/stream-tailer.js';
+import { errorFields } from '../shared/logger.js';
+import type { NoxContext } from '../shared/runtime/context.js';
+import { createApp, type AppOptions } from './app.js';
+import type { ApiDeps } from './deps.js';
+import { createEventWaiters } from './event-waiters.js';
+import { attachGateway, type Gateway } from './socket/gateway.js';
+
+/**
+ * One API node: HTTP server, Socket.IO gateway, and the stream tailer that feeds both the
+ * gateway and the requests waiting for their events. Stateless apart from open sockets:
+ * run as many as you like behind a load balancer (sticky sessions for Socket.IO polling).
+ */
+export interface ApiServer {
+  readonly url: string;
+  readonly port: number;
+  readonly http: Server;
+  readonly gateway: Gateway;
+  readonly tailer: StreamTailer;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(ctx: NoxContext, options: Partial<AppOptions> = {}): Promise<ApiServer> {
+  const secret = options.secret ?? ctx.config.auth.jwt_secret;
+  if (!secret) throw new ConfigError('config: auth.jwt_secret is required to run the API (set it in system-config.toml or NOX_JWT_SECRET)');
+  const logger = ctx.logger.child({ component: 'api-server' });
+
+  const tailer = createStreamTailer({ redis: ctx.connect('blocking', 'api-tailer'), stream: ctx.keys.events(), logger });
+  const waiters = createEventWaiters();
+  tailer.onEvent((event) => waiters.dispatch(event));
+  // The tailer needs Redis to find where the stream ends; if Redis is down the API still
+  // starts (answering 503) and the tailer starts once Redis is back.
+  const tailerStarted = startWhenPossible(tailer, logger);
+
+  const deps: ApiDeps = { ctx, tailer, waiters, startedAt: Date.now() };
+  const { app } = createApp(deps, { ...options, secret });
+  const http = createServer(app);
+  const gateway = attachGateway(http, ctx, tailer, secret);
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(ctx.config.api.port, ctx.config.api.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = ctx.config.api.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.api.host;
+  const url = `http://${host}:${port}`;
+  logger.info('api listening', { url });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    http,
+    gateway,
+    tailer,
+    close() {
+      closing ??= (async () => {
+        http.closeIdleConnections();
+        await gateway.close(); // closes the HTTP server too
+        http.closeAllConnections();
+        await tailerStarted.catch(() => undefined);
+        await tailer.stop();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function startWhenPossible(tailer: StreamTailer, logger: NoxContext['logger']): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await tailer.start();
+      return;
+    } catch (err) {
+      if (attempt % 10 === 0) logger.warn('event stream not reachable yet; retrying', errorFields(err));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import { noxVersion } from '../shared/runtime/version.js';
+import { runApi } from './commands/api.js';
+import { runDoctor } from './commands/doctor.js';
+import { mintToken } from './commands/token.js';
+import { runUp } from './commands/up.js';
+import { addUser, listUsers, setPassword } from './commands/user.js';
+import { runWorker } from './commands/worker.js';
+
+/** The `nox` command. Every sub-command reads the same config (system-config.toml + env). */
+const program = new Command('nox')
+  .version(noxVersion())
+  .description('Runs a fleet of Claude Code CLI agents as a job-queue worker cluster on Redis');
+
+program.command('up').description('Redis (if needed) + API + one worker host on this machine').action(() => runUp());
+program.command('api').description('Run one API node').action(() => runApi());
+program.command('worker').description('Run one worker host').action(() => runWorker());
+
+program
+  .command('token')
+  .description('Mint a JWT with the configured secret')
+  .requiredOption('--role <role>', 'admin | operator | viewer | agent')
+  .option('--sub <name>', 'subject (user name); for agents the agent id')
+  .option('--agent <id>', 'agent id (role agent)')
+  .option('--ttl <ttl>', 'lifetime, e.g. 1h, 7d', '12h')
+  .action((opts: { role: string; sub?: string; agent?: string; ttl: string }) => {
+    process.stdout.write(`${mintToken(opts)}\n`);
+  });
+
+program
+  .command('doctor')
+  .description('Check Redis, hosts, the API and a ping round trip')
+  .option('--url <url>', 'API base URL')
+  .action(async (opts: { url?: string }) => {
+    process.exitCode = await runDoctor(opts);
+  });
+
+const user = program.command('user').description('People who can log in');
+user
+  .command('add <name>')
+  .requiredOption('--role <role>', 'admin | operator | viewer')
+  .option('--password <password>', 'default: generated and printed')
+  .action(async (name: string, opts: { role: string; password?: string }) => {
+    const pass = await addUser(name, opts.role, opts.password);
+    process.stdout.write(opts.password ? `added ${name}\n` : `added ${name}; password: ${pass}\n`);
+  });
+user
+  .command('passwd <name>')
+  .option('--password <password>', 'default: generated and printed')
+  .action(async (name: string, opts: { password?: string }) => {
+    const pass = await setPassword(name, opts.password);
+    process.stdout.write(opts.password ? 'password changed\n' : `new password: ${pass}\n`);
+  });
+user.command('list').action(() => {
+  for (const u of listUsers()) process.stdout.write(`${u.name}\t${u.role}\n`);
+});
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`nox: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { signToken } from '../../shared/auth/tokens.js';
+import { listHosts } from '../../shared/hosts/host-directory.js';
+import { makeKeys } from '../../shared/keys.js';
+import { closeRedis, createRedis, DEFAULT_REDIS_URL, waitForRedis } from '../../shared/redis.js';
+import { configOrExit } from '../boot.js';
+
+/**
+ * `nox doctor`: is Redis there, which hosts are alive, does the API answer, and does a
+ * ping make the whole round trip. Exit code 0 only when all of it works.
+ */
+export interface DoctorOptions {
+  url?: string;
+}
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export async function runDoctor(options: DoctorOptions): Promise<number> {
+  const config = configOrExit();
+  const runtime = readRuntime(config.registryDir);
+  const redisUrl = config.redis.url ?? runtime.redisUrl ?? DEFAULT_REDIS_URL;
+  const apiUrl = options.url ?? runtime.apiUrl ?? `http://127.0.0.1:${config.api.port}`;
+  const checks: Check[] = [];
+
+  const redis = createRedis(redisUrl, 'command');
+  redis.on('error', () => undefined);
+  try {
+    await waitForRedis(redis, 3000);
+    const t0 = performance.now();
+    await redis.ping();
+    checks.push({ name: 'redis', ok: true, detail: `${redisUrl} answers (${(performance.now() - t0).toFixed(1)} ms)` });
+    const hosts = await listHosts(redis, makeKeys(config.redis.prefix));
+    const alive = hosts.filter((h) => h.alive);
+    checks.push({
+      name: 'hosts',
+      ok: alive.length > 0,
+      detail: alive.length > 0 ? `${alive.length} alive: ${alive.map((h) => `${h.id} (${h.running}/${h.capacity})`).join(', ')}` : 'no worker host is alive',
+    });
+  } catch (err) {
+    checks.push({ name: 'redis', ok: false, detail: `${redisUrl}: ${(err as Error).message}` });
+  } finally {
+    await closeRedis(redis);
+  }
+
+  const secret = config.auth.jwt_secret;
+  try {
+    const health = await fetch(`${apiUrl}/health`);
+    checks.push({ name: 'api', ok: health.ok, detail: `${apiUrl} answers ${health.status}` });
+    if (!secret) throw new Error('no auth.jwt_secret configured; cannot mint a token for the ping');
+    const token = signToken(secret, { sub: 'nox-doctor', role: 'admin' }, { expiresIn: '1m' });
+    const res = await fetch(`${apiUrl}/api/system/ping`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const body = (await res.json()) as { hostId?: string; timings?: { totalMs: number }; detail?: string };
+    checks.push({
+      name: 'ping',
+      ok: res.ok,
+      detail: res.ok ? `round trip via ${body.hostId} in ${body.timings?.totalMs} ms` : `${res.status}: ${body.detail}`,
+    });
+  } catch (err) {
+    checks.push({ name: 'api', ok: false, detail: `${apiUrl}: ${(err as Error).message}` });
+  }
+
+  for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(6)} ${c.detail}\n`);
+  return checks.every((c) => c.ok) ? 0 : 1;
+}
+
+function readRuntime(registryDir: string): { apiUrl?: string; redisUrl?: string } {
+  const file = path.join(registryDir, '.runtime', 'up.json');
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as { apiUrl?: string; redisUrl?: string };
+  } catch {
+    return {};
+  }
+}

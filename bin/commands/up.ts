@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { signToken } from '../../shared/auth/tokens.js';
+import { resolveRegistryDir } from '../../shared/config/load-config.js';
+import { selfCommand } from '../../shared/runtime/self-command.js';
+import { configOrExit } from '../boot.js';
+import { bootstrapRegistry } from '../bootstrap.js';
+import { ensureRedis, RedisBinaryMissingError, type LocalRedis } from '../local-redis.js';
+import { onShutdownSignal } from '../signals.js';
+
+/**
+ * `nox up`: Redis (if needed) + the API + one worker host, for one machine. The API and
+ * the worker run as child processes so that a busy worker never slows the API; if either
+ * dies, everything stops (with its exit code) rather than limping on half-up.
+ */
+export interface UpOptions {
+  /** stop after this many ms waiting for health */
+  readyTimeoutMs?: number;
+}
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+export async function runUp(options: UpOptions = {}): Promise<void> {
+  const started = Date.now();
+  const registryDir = resolveRegistryDir();
+  const boot = await bootstrapRegistry(registryDir);
+  const config = configOrExit({ registryDir });
+
+  let redis: LocalRedis;
+  try {
+    redis = await ensureRedis(config.redis.url, registryDir);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(err instanceof RedisBinaryMissingError ? 3 : 1);
+  }
+  if (redis.child) out(`redis: started redis-server (pid ${redis.child.pid}) at ${redis.url}`);
+  else out(`redis: using ${redis.url}`);
+
+  const env = { ...process.env, REDIS_URL: redis.url, NOX_REGISTRY_DIR: registryDir };
+  const children = new Map<string, ChildProcess>();
+  const runtimeFile = path.join(registryDir, '.runtime', 'up.json');
+  let stopping = false;
+
+  const stopAll = async (code: number): Promise<never> => {
+    stopping = true;
+    await Promise.all(
+      [...children.values()].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+            setTimeout(() => c.kill('SIGKILL'), config.worker.shutdown_timeout_ms + 5000).unref();
+          }),
+      ),
+    );
+    await redis.stop();
+    rmSync(runtimeFile, { force: true });
+    process.exit(code);
+  };
+
+  for (const role of ['api', 'worker'] as const) {
+    const cmd = selfCommand('bin/cli', [role]);
+    // Own process group: a terminal's Ctrl-C reaches only `nox up`, which stops the
+    // children in order. The IPC channel lets them notice if `nox up` itself is killed.
+    const child = spawn(cmd.command, cmd.args, { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
+    children.set(role, child);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      process.stderr.write(`nox ${role} exited (${signal ?? code}); stopping everything\n`);
+      void stopAll(code || 1);
+    });
+  }
+  onShutdownSignal(async () => {
+    out('stopping...');
+    await stopAll(0);
+  });
+
+  const host = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
+  const url = `http://${host}:${config.api.port}`;
+  await waitReady(url, config.auth.jwt_secret as string, options.readyTimeoutMs ?? 60_000);
+  writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, apiUrl: url, redisUrl: redis.url }, null, 2));
+  out(`nox is up at ${url} (ready in ${Date.now() - started} ms)`);
+  out(`  dashboard  ${url}/`);
+  out(`  queues     ${url}/admin/queues`);
+  out(`  api docs   ${url}/api/openapi.json`);
+  if (boot.adminPassword) {
+    out('');
+    out(`first run: created ${registryDir}`);
+    out(`  user "admin", password: ${boot.adminPassword}`);
+    out('  (shown once; change it with `nox user passwd admin`)');
+  }
+}
+
+/** Until /health answers and at least one worker host is alive. */
+async function waitReady(url: string, secret: string, timeoutMs: number): Promise<void> {
+  const token = signToken(secret, { sub: 'nox-up', role: 'viewer' }, { expiresIn: '1m' });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/api/system/hosts`, { headers: { authorization: `Bearer ${token}` } });
+      if (res.ok) {
+        const body = (await res.json()) as { hosts: { alive: boolean }[] };
+        if (body.hosts.some((h) => h.alive)) return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nox did not become ready at ${url} within ${timeoutMs} ms`);
+}

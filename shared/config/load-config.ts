@@ -1,0 +1,92 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors/config-error.js';
+import { ENV_OVERRIDES, parseLabels } from './env-overrides.js';
+import { configSchema, type NoxConfig } from './schema.js';
+
+export const CONFIG_FILE = 'system-config.toml';
+
+export interface LoadConfigOptions {
+  /** registry folder; default `$NOX_REGISTRY_DIR` or `./.nox-registry` */
+  registryDir?: string;
+  /** environment to read overrides from; default `process.env` */
+  env?: NodeJS.ProcessEnv;
+  /** values applied last (command-line flags, tests) */
+  overrides?: Record<string, unknown>;
+}
+
+export function resolveRegistryDir(env: NodeJS.ProcessEnv = process.env, explicit?: string): string {
+  return path.resolve(explicit ?? env.NOX_REGISTRY_DIR ?? '.nox-registry');
+}
+
+/** Reads system-config.toml (if present), applies env overrides, validates. Throws ConfigError. */
+export function loadConfig(options: LoadConfigOptions = {}): NoxConfig {
+  const env = options.env ?? process.env;
+  const registryDir = resolveRegistryDir(env, options.registryDir);
+  const file = path.join(registryDir, CONFIG_FILE);
+  const raw = readConfigFile(file);
+  const sources = new Map<string, string>();
+
+  for (const o of ENV_OVERRIDES) {
+    const value = env[o.env];
+    if (value === undefined || value === '') continue;
+    setPath(raw, o.path, convert(o.env, value, o.kind));
+    sources.set(o.path, `env ${o.env}`);
+  }
+  for (const [p, v] of Object.entries(options.overrides ?? {})) {
+    setPath(raw, p, v);
+    sources.set(p, 'override');
+  }
+
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(describeIssues(result.error, file, sources));
+  return { ...result.data, registryDir };
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  const text = readFileSync(file, 'utf8');
+  try {
+    return parseToml(text) as Record<string, unknown>;
+  } catch (err) {
+    const where = err instanceof TomlError ? ` (line ${err.line}, column ${err.column})` : '';
+    const first = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new ConfigError(`config: ${file}${where} is not valid TOML: ${first}`);
+  }
+}
+
+function convert(name: string, value: string, kind: 'string' | 'int' | 'labels'): unknown {
+  if (kind === 'string') return value;
+  if (kind === 'int') {
+    if (!/^-?\d+$/.test(value.trim())) throw new ConfigError(`config: ${name}="${value}" must be a whole number`);
+    return Number(value);
+  }
+  try {
+    return parseLabels(value);
+  } catch (err) {
+    throw new ConfigError(`config: ${name}: ${(err as Error).message}`);
+  }
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const key of parts.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+function describeIssues(error: z.ZodError, file: string, sources: Map<string, string>): string {
+  const lines = error.issues.map((issue) => {
+    const field = issue.path.join('.') || '(root)';
+    const from = sources.get(field) ?? file;
+    const what = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+    return `  ${field}: ${what} (from ${from})`;
+  });
+  return `config: invalid configuration\n${lines.join('\n')}`;
+}

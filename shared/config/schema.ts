@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import {
+  apiSection,
+  authSection,
+  eventsSection,
+  logSection,
+  queuesSection,
+  rateLimitSection,
+  redisSection,
+  workerSection,
+} from './sections.js';
+
+/**
+ * system-config.toml, validated once at boot. Unknown keys are refused so that a typo
+ * fails loudly instead of being ignored. Each section defaults to its documented values.
+ */
+export const configSchema = z
+  .object({
+    redis: redisSection.default(() => redisSection.parse({})),
+    api: apiSection.default(() => apiSection.parse({})),
+    auth: authSection.default(() => authSection.parse({})),
+    rate_limit: rateLimitSection.default(() => rateLimitSection.parse({})),
+    worker: workerSection.default(() => workerSection.parse({})),
+    events: eventsSection.default(() => eventsSection.parse({})),
+    log: logSection.default(() => logSection.parse({})),
+    queues: queuesSection.default(() => queuesSection.parse({})),
+  })
+  .strict();
+
+export type NoxConfigFile = z.input<typeof configSchema>;
+
+export type NoxConfig = z.output<typeof configSchema> & {
+  /** absolute path of the registry folder this config was read from */
+  registryDir: string;
+};

@@ -1,0 +1,116 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys.js';
+import type { HostInfo } from '../types.js';
+
+/**
+ * Host records in Redis: a hash per host (its registration), a key with a TTL that exists
+ * while it heartbeats, and a set of host ids. A host is alive exactly while its alive key
+ * exists, so a host that dies without deregistering is seen dead after one TTL.
+ */
+export interface HostRegistration {
+  id: string;
+  hostname: string;
+  pid: number;
+  capacity: number;
+  labels: Record<string, string>;
+  version: string;
+}
+
+/** registration hashes of dead hosts are kept this long for post-mortems */
+const DEAD_HOST_RETENTION_MS = 24 * 3600 * 1000;
+
+export async function registerHost(redis: Redis, keys: Keys, reg: HostRegistration, ttlMs: number): Promise<void> {
+  const now = new Date().toISOString();
+  await redis
+    .multi()
+    .hset(keys.host(reg.id), {
+      id: reg.id,
+      hostname: reg.hostname,
+      pid: String(reg.pid),
+      capacity: String(reg.capacity),
+      running: '0',
+      labels: JSON.stringify(reg.labels),
+      version: reg.version,
+      startedAt: now,
+      lastHeartbeat: now,
+    })
+    .pexpire(keys.host(reg.id), DEAD_HOST_RETENTION_MS)
+    .set(keys.hostAlive(reg.id), now, 'PX', ttlMs)
+    .del(keys.hostDownReported(reg.id))
+    .sadd(keys.hosts(), reg.id)
+    .exec();
+}
+
+export async function heartbeatHost(
+  redis: Redis,
+  keys: Keys,
+  hostId: string,
+  ttlMs: number,
+  fields: { running?: number; capacity?: number } = {},
+): Promise<void> {
+  const now = new Date().toISOString();
+  const update: Record<string, string> = { lastHeartbeat: now };
+  if (fields.running !== undefined) update.running = String(fields.running);
+  if (fields.capacity !== undefined) update.capacity = String(fields.capacity);
+  await redis
+    .multi()
+    .hset(keys.host(hostId), update)
+    .pexpire(keys.host(hostId), DEAD_HOST_RETENTION_MS)
+    .set(keys.hostAlive(hostId), now, 'PX', ttlMs)
+    .sadd(keys.hosts(), hostId)
+    .exec();
+}
+
+export async function deregisterHost(redis: Redis, keys: Keys, hostId: string): Promise<void> {
+  await redis.multi().del(keys.hostAlive(hostId), keys.host(hostId), keys.hostDownReported(hostId)).srem(keys.hosts(), hostId).exec();
+}
+
+/** Every known host, alive first; hosts whose registration expired are dropped from the set. */
+export async function listHosts(redis: Redis, keys: Keys): Promise<HostInfo[]> {
+  const ids = await redis.smembers(keys.hosts());
+  if (ids.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const id of ids) {
+    pipeline.hgetall(keys.host(id));
+    pipeline.exists(keys.hostAlive(id));
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  const hosts: HostInfo[] = [];
+  const gone: string[] = [];
+  ids.forEach((id, i) => {
+    const hash = (replies[i * 2]?.[1] ?? {}) as Record<string, string>;
+    const alive = replies[i * 2 + 1]?.[1] === 1;
+    if (!hash.id) {
+      gone.push(id);
+      return;
+    }
+    hosts.push(decodeHost(hash, alive));
+  });
+  if (gone.length > 0) await redis.srem(keys.hosts(), ...gone);
+  return hosts.sort((a, b) => Number(b.alive) - Number(a.alive) || a.id.localeCompare(b.id));
+}
+
+export async function liveHosts(redis: Redis, keys: Keys): Promise<HostInfo[]> {
+  return (await listHosts(redis, keys)).filter((h) => h.alive);
+}
+
+function decodeHost(hash: Record<string, string>, alive: boolean): HostInfo {
+  let labels: Record<string, string> = {};
+  try {
+    labels = JSON.parse(hash.labels ?? '{}') as Record<string, string>;
+  } catch {
+    labels = {};
+  }
+  return {
+    id: hash.id ?? '',
+    hostname: hash.hostname ?? '',
+    pid: Number(hash.pid ?? 0),
+    capacity: Number(hash.capacity ?? 0),
+    running: Number(hash.running ?? 0),
+    labels,
+    version: hash.version ?? '',
+    startedAt: hash.startedAt ?? '',
+    lastHeartbeat: hash.lastHeartbeat ?? '',
+    alive,
+  };
+}

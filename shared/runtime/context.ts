@@ -1,0 +1,78 @@
+import type { Redis } from 'ioredis';
+import type { NoxConfig } from '../config/schema.js';
+import { createEventBus, type EventBus } from '../events/event-bus.js';
+import { makeKeys, type Keys } from '../keys.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createQueue } from '../queues/queue-factory.js';
+import { closeRedis, createRedis, DEFAULT_REDIS_URL, type RedisKind } from '../redis.js';
+import type { Queue } from 'bullmq';
+
+/**
+ * What every Nox process holds: validated config, a logger, the key builder, one command
+ * connection to Redis, the event bus and the queues it produces to. Built once at boot
+ * and passed down; nothing reaches for globals.
+ */
+export interface NoxContext {
+  readonly config: NoxConfig;
+  readonly logger: Logger;
+  readonly keys: Keys;
+  readonly redisUrl: string;
+  /** shared command connection (fails fast on the API side, waits on the worker side) */
+  readonly redis: Redis;
+  readonly events: EventBus;
+  /** a producer Queue by name, created once and shared */
+  queue(name: string): Queue;
+  /** a new connection of the given kind, closed with the context */
+  connect(kind: RedisKind, name: string): Redis;
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  config: NoxConfig;
+  /** `api` fails fast while Redis is down; `worker` waits for it */
+  role: 'api' | 'worker' | 'cli';
+  logger?: Logger;
+}
+
+export function createContext(options: ContextOptions): NoxContext {
+  const { config, role } = options;
+  const logger = options.logger ?? createLogger({ level: config.log.level, base: { role } });
+  const keys = makeKeys(config.redis.prefix);
+  const redisUrl = config.redis.url ?? DEFAULT_REDIS_URL;
+  const kind: RedisKind = role === 'worker' ? 'blocking' : 'command';
+  const extra: Redis[] = [];
+  const connect = (k: RedisKind, name: string): Redis => {
+    const client = createRedis(redisUrl, k, logger, name);
+    extra.push(client);
+    return client;
+  };
+  const redis = createRedis(redisUrl, kind, logger, `${role}-main`);
+  const queues = new Map<string, Queue>();
+  const defaults = {
+    keepCompleted: config.queues.keep_completed,
+    keepFailed: config.queues.keep_failed,
+    attempts: config.queues.attempts,
+  };
+
+  return {
+    config,
+    logger,
+    keys,
+    redisUrl,
+    redis,
+    events: createEventBus(redis, keys, config.events.stream_max_len),
+    queue(name) {
+      let q = queues.get(name);
+      if (!q) {
+        q = createQueue(name, redis, keys, logger, defaults);
+        queues.set(name, q);
+      }
+      return q;
+    },
+    connect,
+    async close() {
+      await Promise.allSettled([...queues.values()].map((q) => q.close()));
+      await Promise.allSettled([...extra, redis].map((c) => closeRedis(c)));
+    },
+  };
+}

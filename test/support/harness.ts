@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { startApiServer, type ApiServer } from '../../api/server.js';
+import { signToken } from '../../shared/auth/tokens.js';
+import { loadConfig } from '../../shared/config/load-config.js';
+import type { NoxConfig } from '../../shared/config/schema.js';
+import { createLogger } from '../../shared/logger.js';
+import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
+import { createContext, type NoxContext } from '../../shared/runtime/context.js';
+import type { Principal, Role } from '../../shared/types.js';
+import { startWorkerHost, type WorkerHost, type WorkerHostOptions } from '../../workers/host.js';
+
+/**
+ * Builds real Nox parts for a test: each call gets its own key prefix and registry folder,
+ * so tests never see each other's state, and `cleanup()` removes both.
+ */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+export function uniquePrefix(): string {
+  return `{t-${randomBytes(5).toString('hex')}}`;
+}
+
+export interface TestConfigOptions {
+  prefix?: string;
+  registryDir?: string;
+  /** dotted-path overrides, e.g. `{ 'worker.capacity': 2 }` */
+  overrides?: Record<string, unknown>;
+}
+
+export function testConfig(options: TestConfigOptions = {}): NoxConfig {
+  const registryDir = options.registryDir ?? mkdtempSync(path.join(tmpdir(), 'nox-test-'));
+  return loadConfig({
+    registryDir,
+    env: {},
+    overrides: {
+      'redis.url': REDIS_URL,
+      'redis.prefix': options.prefix ?? uniquePrefix(),
+      'api.host': '127.0.0.1',
+      'api.port': 0,
+      'auth.jwt_secret': TEST_SECRET,
+      'log.level': process.env.TEST_LOG_LEVEL ?? 'silent',
+      'worker.heartbeat_interval_ms': 200,
+      'worker.heartbeat_ttl_ms': 1000,
+      'worker.shutdown_timeout_ms': 3000,
+      ...options.overrides,
+    },
+  });
+}
+
+export function testContext(config: NoxConfig, role: 'api' | 'worker' | 'cli'): NoxContext {
+  return createContext({ config, role, logger: createLogger({ level: config.log.level }) });
+}
+
+export function tokenFor(role: Role, sub = `test-${role}`, agentId?: string, expiresIn: string | number = '1h'): string {
+  const principal: Principal = role === 'agent' ? { sub: agentId ?? sub, role, agentId: agentId ?? sub } : { sub, role };
+  return signToken(TEST_SECRET, principal, { expiresIn });
+}
+
+/** Deletes every key under a prefix (SCAN, never KEYS). */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+export interface Stack {
+  config: NoxConfig;
+  apiCtx: NoxContext;
+  workerCtx: NoxContext;
+  api: ApiServer;
+  host?: WorkerHost;
+  /** fetch against the API with a role's token */
+  call(method: string, urlPath: string, options?: { role?: Role; token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  cleanup(): Promise<void>;
+}
+
+/** An API node and (unless `withHost: false`) a worker host, in this process. */
+export async function startStack(
+  options: TestConfigOptions & { withHost?: boolean; hostOptions?: WorkerHostOptions } = {},
+): Promise<Stack> {
+  const config = testConfig(options);
+  const apiCtx = testContext(config, 'api');
+  const workerCtx = testContext(config, 'worker');
+  await waitForRedis(apiCtx.redis);
+  const api = await startApiServer(apiCtx);
+  const host = options.withHost === false ? undefined : await startWorkerHost(workerCtx, options.hostOptions);
+  return {
+    config,
+    apiCtx,
+    workerCtx,
+    api,
+    host,
+    async call(method, urlPath, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      const token = opts.token ?? (opts.role ? tokenFor(opts.role) : undefined);
+      if (token) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined;
+      if (opts.body !== undefined) {
+        body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      return fetch(`${api.url}${urlPath}`, { method, headers, body });
+    },
+    async cleanup() {
+      await host?.close();
+      await api.close();
+      const admin = createRedis(REDIS_URL, 'blocking');
+      await deletePrefix(admin, config.redis.prefix);
+      await closeRedis(admin);
+      await workerCtx.close();
+      await apiCtx.close();
+      rmSync(config.registryDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs = 5000, stepMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
