@@ -28,6 +28,30 @@ export interface Keys {
   events(): string;
   /** rate-limit counters (express-rate-limit's store prefix) */
   rateLimit(scope: string): string;
+  /** list: buffered registry appends (conversation lines, resource samples) awaiting a flush */
+  registryAppends(): string;
+  /** counter: sequence number of registry appends (the writer's applied-once watermark) */
+  registryAppendSeq(): string;
+  /** string with a TTL: lease held by the one registry writer */
+  registryWriter(): string;
+  /** hash: an agent's runtime state (status, host, pid, session, cost, cpu, memory...) */
+  agent(agentId: string): string;
+  /** string: the host that owns (runs) an agent; claimed atomically so an agent never runs twice */
+  agentOwner(agentId: string): string;
+  /** set: ids of every agent that has runtime state */
+  agentIndex(): string;
+  /** hash: agent configs (id → JSON) while the registry client is not wired (shared/agents/agent-store.ts) */
+  agentConfigs(): string;
+  /** list: an agent's recent conversation entries (JSON), newest last, bounded */
+  agentConversation(agentId: string): string;
+  /** list: an agent's recent resource samples (JSON), newest last, bounded */
+  agentSamples(agentId: string): string;
+  /** set: agent ids running on a host */
+  hostAgents(hostId: string): string;
+  /** hash: agentId → {pid, pgid, startTime, hostId} of agent processes on one machine (adoption after a host restart) */
+  machineAgentPids(hostname: string): string;
+  /** sorted set: spawns in the last hour (score = epoch ms), overall or per parent agent */
+  spawnLog(parentId?: string): string;
   /** anything else, under the prefix: `k('agent', id, 'inbox')` */
   k(...parts: string[]): string;
 }
@@ -44,6 +68,18 @@ export function makeKeys(prefix = '{nox}'): Keys {
     hostDownReported: (hostId) => k('host', assertValidId(hostId, 'hostId'), 'down-reported'),
     events: () => k('events'),
     rateLimit: (scope) => `${k('ratelimit', scope)}:`,
+    registryAppends: () => k('registry', 'appends'),
+    registryAppendSeq: () => k('registry', 'append-seq'),
+    registryWriter: () => k('registry', 'writer'),
+    agent: (agentId) => k('agent', assertValidId(agentId, 'agentId')),
+    agentOwner: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'owner'),
+    agentIndex: () => k('agents'),
+    agentConfigs: () => k('agents', 'configs'),
+    agentConversation: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'conversation'),
+    agentSamples: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'samples'),
+    hostAgents: (hostId) => k('host', assertValidId(hostId, 'hostId'), 'agents'),
+    machineAgentPids: (hostname) => k('machine', encodeURIComponent(hostname), 'agent-pids'),
+    spawnLog: (parentId) => (parentId ? k('spawns', 'parent', assertValidId(parentId, 'parentId')) : k('spawns')),
     k,
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  agentSection,
   apiSection,
   authSection,
   eventsSection,
@@ -7,6 +8,7 @@ import {
   queuesSection,
   rateLimitSection,
   redisSection,
+  registrySection,
   workerSection,
 } from './sections.js';
 
@@ -24,6 +26,8 @@ export const configSchema = z
     events: eventsSection.default(() => eventsSection.parse({})),
     log: logSection.default(() => logSection.parse({})),
     queues: queuesSection.default(() => queuesSection.parse({})),
+    registry: registrySection.default(() => registrySection.parse({})),
+    agent: agentSection.default(() => agentSection.parse({})),
   })
   .strict();
 

@@ -117,3 +117,72 @@ export const queuesSection = z
     attempts: z.number().int().min(1).max(100).default(3),
   })
   .strict();
+
+export const registrySection = z
+  .object({
+    /** Batched appends (conversation lines, resource samples) are committed at least this often. Default 2000 ms. */
+    flush_interval_ms: positiveMs.default(2000),
+    /** ...or as soon as this many entries are waiting; also the most entries in one commit. Default 200. */
+    flush_max_entries: z.number().int().min(1).max(100_000).default(200),
+    /** How long `RegistryClient.change()` waits for its commit. Default 30000 ms. */
+    commit_timeout_ms: positiveMs.default(30_000),
+    /** Git remote (URL or path) `POST /api/registry/backup` pushes every branch to. Default: none. */
+    backup_remote: z.string().min(1).max(1000).optional(),
+    /** Branch a new registry repository starts on. Default `main`. */
+    default_branch: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/).default('main'),
+    /** resource-usage.toml keeps only the newest samples. Default 10000. */
+    resource_samples_kept: z.number().int().min(1).default(10_000),
+    /** The writer's lease in Redis (one writer at a time); renewed every third of it. Default 15000 ms. */
+    writer_lease_ms: positiveMs.default(15_000),
+  })
+  .strict();
+
+/** How worker hosts run and supervise agents (issue 4; docs/AGENTS.md). */
+export const agentSection = z
+  .object({
+    /** The agent program. Default `claude` (found on PATH); tests and the demo point it at a stand-in. */
+    command: z.string().min(1).default('claude'),
+    /** Arguments put before Nox's own (e.g. the stand-in script's path when command is `node`). Default none. */
+    args: z.array(z.string()).default([]),
+    /** Extra environment for every agent process (e.g. ANTHROPIC_BASE_URL). Default none. */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+    /** API URL agents use (NOX_API_URL). Default `http://127.0.0.1:<api.port>`. */
+    api_url: z.string().url().optional(),
+    /** Lifetime of each agent's own scoped token. Default `7d` (a new one is minted on every start). */
+    token_ttl: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 12h or 7d').default('7d'),
+    /** TERM, then KILL after this long, when stopping an agent. Default 5000 ms. */
+    stop_grace_ms: positiveMs.default(5000),
+    /** First restart delay after a crash; doubles each time. Default 1000 ms. */
+    restart_backoff_ms: positiveMs.default(1000),
+    /** Longest restart delay. Default 60000 ms. */
+    restart_backoff_max_ms: positiveMs.default(60_000),
+    /** Crashes within `circuit_window_ms` that open the circuit breaker (status failed). Default 5. */
+    circuit_max_crashes: z.number().int().min(1).max(1000).default(5),
+    /** Window the crashes are counted in. Default 600000 ms (10 min). */
+    circuit_window_ms: positiveMs.default(600_000),
+    /** How long a tool-permission question may stay open before Nox denies it. Default 300000 ms. */
+    permission_timeout_ms: positiveMs.default(300_000),
+    /** Turns queued for an agent while it works; more are refused. Default 100. */
+    max_queued_turns: z.number().int().min(1).max(100_000).default(100),
+    /** Spawns per hour over the whole cluster. Default 120. */
+    max_spawn_rate: z.number().int().min(1).default(120),
+    /** Spawns per hour of children of one parent agent. Default 20. */
+    max_spawn_rate_per_parent: z.number().int().min(1).default(20),
+    /** Deepest hierarchy: an agent without a parent has depth 0. Default 3. */
+    max_depth: z.number().int().min(0).max(100).default(3),
+    /** Health monitor period: one pidusage call for every agent process tree. Default 5000 ms. */
+    sampling_interval_ms: positiveMs.default(5000),
+    /** Consecutive samples over max_cpu_percent before an agent is throttled. Default 3. */
+    cpu_sustain_samples: z.number().int().min(1).max(100).default(3),
+    /** Run/pause cycle of a throttled agent (SIGCONT ... SIGSTOP). Default 1000 ms. */
+    throttle_period_ms: positiveMs.default(1000),
+    /** Conversation entries are flushed in batches at least this often. Default 1000 ms. */
+    conversation_flush_ms: positiveMs.default(1000),
+    /** Conversation entries kept per agent in Redis (the recent window the API pages). Default 5000. */
+    conversation_keep: z.number().int().min(10).default(5000),
+  })
+  .strict()
+  .refine((a) => a.restart_backoff_max_ms >= a.restart_backoff_ms, {
+    message: 'restart_backoff_max_ms must be at least restart_backoff_ms',
+    path: ['restart_backoff_max_ms'],
+  });

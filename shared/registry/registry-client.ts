@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import type { Job, QueueEvents } from 'bullmq';
+import { ValidationError, type FieldIssue } from '../errors/validation-error.js';
+import { createStreamTailer, type StreamTailer } from '../events/stream-tailer.js';
+import { priorityOf } from '../queues/priority.js';
+import { createQueueEvents } from '../queues/queue-factory.js';
+import type { NoxContext } from '../runtime/context.js';
+import type { PriorityName } from '../types.js';
+import {
+  actorSchema,
+  appendRequestSchema,
+  changeRequestSchema,
+  REGISTRY_EVENT,
+  REGISTRY_JOB,
+  REGISTRY_PRIORITY,
+  type Actor,
+  type AppendRequest,
+  type BackupJob,
+  type BranchAction,
+  type BranchJob,
+  type ChangeJob,
+  type ChangeRequest,
+  type CommitResult,
+  type RollbackJob,
+} from './changes.js';
+import { decodeJobError } from './job-errors.js';
+import { files, type FileRef } from './layout.js';
+import { createRegistryReader, type RegistryReader } from './registry-reader.js';
+import type { TomlTable } from './toml-io.js';
+import type { TaskRecord } from './task-record.js';
+import type { z } from 'zod';
+
+/**
+ * RegistryClient — how every part of Nox reads and changes `.nox-registry/`.
+ *
+ * Reads (`read.*`, `toml`, `text`) come straight from the folder, cached (see
+ * registry-reader.ts) and dropped on `registry.commit` events when `watchCommits` is on.
+ * They return frozen objects: clone before editing. A broken file throws
+ * RegistryFileInvalidError (422, names file and line).
+ *
+ * Writes never touch the folder here. `change(request, actor)` validates the request,
+ * enqueues one `registry.change` job on the `registry` queue (jobId = the idempotency key,
+ * explicit priority) and resolves with the CommitResult once the single registry writer
+ * has committed it — one git commit per request, authored by `actor`. Sending the same
+ * `id` twice applies it once (the second answer has `duplicate: true` or the same sha).
+ *
+ * `append(request)` is for high-volume lines (conversation lines, resource samples): it
+ * buffers the entry in Redis and returns without waiting; the writer commits buffered
+ * entries in batches, every `registry.flush_interval_ms` or `flush_max_entries`.
+ * `flush()` forces a batch and waits for its commit (tests, shutdown).
+ *
+ * Example:
+ * ```ts
+ * const registry = createRegistryClient(ctx);
+ * await registry.change({
+ *   id: `spawn-${agentId}-${jobId}`,
+ *   message: `add agent ${agentId}`,
+ *   changes: [
+ *     { op: 'set', file: files.agents(), key: ['agents', agentId], value: config },
+ *     { op: 'replace', file: files.agentState(agentId), content: { status: 'starting' } },
+ *   ],
+ * }, `user:${name}`);
+ * await registry.append({ target: 'conversation', agentId, entry: { at, role: 'assistant', text } });
+ * const agents = registry.read.agents();           // { a1: {...}, ... }
+ * ```
+ */
+export interface ChangeOptions {
+  /** default `normal` (registry changes), `high` for flushes and admin acts */
+  priority?: PriorityName;
+  /** default `registry.commit_timeout_ms` */
+  timeoutMs?: number;
+  correlationId?: string;
+}
+
+export interface RegistryReads {
+  /** agents.toml `[agents.<id>]` tables, by id */
+  agents(): Readonly<Record<string, TomlTable>>;
+  agent(agentId: string): Readonly<TomlTable> | undefined;
+  agentState(agentId: string): Readonly<TomlTable>;
+  agentTasks(agentId: string): readonly TaskRecord[];
+  agentMemory(agentId: string): Readonly<TomlTable>;
+  /** one UTC day of an agent's conversation (closed days are read from the .gz) */
+  conversation(agentId: string, date: string): readonly TomlTable[];
+  mcpServices(): Readonly<Record<string, TomlTable>>;
+  relationships(): readonly TomlTable[];
+  approvalHistory(): readonly TomlTable[];
+  resourceSamples(): readonly TomlTable[];
+}
+
+export interface RegistryClient {
+  readonly dir: string;
+  readonly reader: RegistryReader;
+  readonly read: RegistryReads;
+  toml(ref: FileRef): Readonly<TomlTable>;
+  text(ref: FileRef): string | undefined;
+  /** enqueue one change and wait for its commit */
+  change(request: ChangeRequest, actor: Actor, options?: ChangeOptions): Promise<CommitResult>;
+  /** enqueue one change without waiting; returns its change id (= job id) */
+  submit(request: ChangeRequest, actor: Actor, options?: Omit<ChangeOptions, 'timeoutMs'>): Promise<string>;
+  /** buffer one line for the next batched commit; does not wait for a commit */
+  append(request: AppendRequest): Promise<void>;
+  /** commit every buffered append now; null when there was nothing to commit */
+  flush(options?: ChangeOptions): Promise<CommitResult | null>;
+  rollback(to: RollbackJob['to'], actor: Actor, options?: ChangeOptions & { path?: string }): Promise<CommitResult>;
+  branch(action: BranchAction, actor: Actor, options?: ChangeOptions): Promise<{ branch: string; current: string; sha: string | null }>;
+  backup(actor: Actor, options?: ChangeOptions): Promise<{ remote: string; branches: string[] }>;
+  close(): Promise<void>;
+}
+
+export interface RegistryClientOptions {
+  /** follow the event stream and drop cached files named by `registry.commit` events. Default false. */
+  watchCommits?: boolean;
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues: FieldIssue[] = r.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message, code: i.code }));
+  throw new ValidationError(`invalid registry ${where}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);
+}
+
+export function createRegistryClient(ctx: NoxContext, options: RegistryClientOptions = {}): RegistryClient {
+  const cfg = ctx.config.registry;
+  const reader = createRegistryReader(ctx.config.registryDir);
+  const queue = ctx.queue('registry');
+  let events: QueueEvents | undefined;
+  let tailer: StreamTailer | undefined;
+
+  const queueEvents = async (): Promise<QueueEvents> => {
+    if (!events) {
+      events = createQueueEvents('registry', ctx.connect('blocking', 'registry-client-events'), ctx.keys, ctx.logger);
+    }
+    await events.waitUntilReady();
+    return events;
+  };
+
+  if (options.watchCommits) {
+    tailer = createStreamTailer({ redis: ctx.connect('blocking', 'registry-client-tail'), stream: ctx.keys.events(), logger: ctx.logger });
+    tailer.onEvent((e) => {
+      if (e.type === REGISTRY_EVENT.commit) reader.invalidate((e.data as CommitResult).files);
+    });
+    void tailer.start();
+  }
+
+  const wait = async <R>(job: Job, timeoutMs: number | undefined): Promise<R> => {
+    const qe = await queueEvents();
+    try {
+      return (await job.waitUntilFinished(qe, timeoutMs ?? cfg.commit_timeout_ms)) as R;
+    } catch (err) {
+      throw decodeJobError((err as Error).message);
+    }
+  };
+
+  const enqueue = async (name: string, data: object, jobId: string, priority: PriorityName): Promise<Job> => {
+    await queueEvents(); // listening before the job can finish
+    return queue.add(name, data, { jobId, priority: priorityOf(priority), attempts: 3 });
+  };
+
+  const submitJob = async (request: ChangeRequest, actor: Actor, opts: Omit<ChangeOptions, 'timeoutMs'> = {}): Promise<Job> => {
+    const checked = parseOrThrow(changeRequestSchema, request, 'change');
+    const who = parseOrThrow(actorSchema, actor, 'actor');
+    const id = checked.id ?? `c-${randomUUID()}`;
+    const data: ChangeJob = { correlationId: opts.correlationId ?? randomUUID(), actor: who, request: { ...request, id } };
+    return enqueue(REGISTRY_JOB.change, data, id, opts.priority ?? REGISTRY_PRIORITY.change);
+  };
+
+  const adminJob = async <R>(name: string, data: object, opts: ChangeOptions = {}): Promise<R> => {
+    const job = await enqueue(name, { correlationId: opts.correlationId ?? randomUUID(), ...data }, `${name.replace('registry.', '')}-${randomUUID()}`, opts.priority ?? REGISTRY_PRIORITY.admin);
+    return wait<R>(job, opts.timeoutMs);
+  };
+
+  const table = (ref: FileRef, key: string): Readonly<Record<string, TomlTable>> => (reader.toml(ref)[key] ?? {}) as Record<string, TomlTable>;
+  const list = <T = TomlTable>(ref: FileRef, key: string): readonly T[] => (reader.toml(ref)[key] ?? []) as T[];
+
+  const read: RegistryReads = {
+    agents: () => table(files.agents(), 'agents'),
+    agent: (id) => table(files.agents(), 'agents')[id],
+    agentState: (id) => reader.toml(files.agentState(id)),
+    agentTasks: (id) => list<TaskRecord>(files.agentTasks(id), 'tasks'),
+    agentMemory: (id) => reader.toml(files.agentMemory(id)),
+    conversation: (id, date) => list(files.conversation(id, date), 'entries'),
+    mcpServices: () => table(files.mcpServices(), 'services'),
+    relationships: () => list(files.relationships(), 'relationships'),
+    approvalHistory: () => list(files.approvalHistory(), 'decisions'),
+    resourceSamples: () => list(files.resourceUsage(), 'samples'),
+  };
+
+  return {
+    dir: ctx.config.registryDir,
+    reader,
+    read,
+    toml: (ref) => reader.toml(ref),
+    text: (ref) => reader.text(ref),
+    async submit(request, actor, opts = {}) {
+      return (await submitJob(request, actor, opts)).id as string;
+    },
+    async change(request, actor, opts = {}) {
+      return wait<CommitResult>(await submitJob(request, actor, opts), opts.timeoutMs);
+    },
+    async append(request) {
+      const checked = parseOrThrow(appendRequestSchema, request, 'append');
+      const seq = await ctx.redis.incr(ctx.keys.registryAppendSeq());
+      const entry = { ...checked.entry, at: typeof checked.entry.at === 'string' ? checked.entry.at : new Date().toISOString() };
+      const length = await ctx.redis.rpush(ctx.keys.registryAppends(), JSON.stringify({ ...checked, entry, seq }));
+      if (length >= cfg.flush_max_entries) {
+        // One pending flush at a time (deduplicated); the writer drains in batches of M.
+        await queue.add(REGISTRY_JOB.flush, { correlationId: randomUUID(), actor: 'system' }, { deduplication: { id: 'registry-flush' }, priority: priorityOf(REGISTRY_PRIORITY.flush) });
+      }
+    },
+    async flush(opts = {}) {
+      return adminJob<CommitResult | null>(REGISTRY_JOB.flush, { actor: 'system' }, opts);
+    },
+    async rollback(to, actor, opts = {}) {
+      const data: Omit<RollbackJob, 'correlationId'> = { actor: parseOrThrow(actorSchema, actor, 'actor'), to, ...(opts.path ? { path: opts.path } : {}) };
+      return adminJob<CommitResult>(REGISTRY_JOB.rollback, data, opts);
+    },
+    async branch(action, actor, opts = {}) {
+      const data: Omit<BranchJob, 'correlationId'> = { ...action, actor: parseOrThrow(actorSchema, actor, 'actor') };
+      return adminJob(REGISTRY_JOB.branch, data, opts);
+    },
+    async backup(actor, opts = {}) {
+      const data: Omit<BackupJob, 'correlationId'> = { actor: parseOrThrow(actorSchema, actor, 'actor') };
+      return adminJob(REGISTRY_JOB.backup, data, opts);
+    },
+    async close() {
+      await tailer?.stop();
+      await events?.close();
+    },
+  };
+}

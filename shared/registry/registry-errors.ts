@@ -1,0 +1,60 @@
+import { NoxError } from '../errors/nox-error.js';
+
+/**
+ * Errors of the registry, each with a stable code. Client mistakes are 4xx: a path that
+ * would leave the registry, an unknown commit, a merge that conflicts.
+ */
+
+/** 400: a path or file reference that is not allowed (traversal, bad id, bad date). */
+export class RegistryPathError extends NoxError {
+  constructor(message: string) {
+    super('nox:registry-path-invalid', message, { status: 400, title: 'Invalid registry path' });
+  }
+}
+
+/**
+ * 422: a registry file that does not parse or does not match its schema. Names the file
+ * and (when known) the line, so a person who hand-edited it can fix it. Nothing is
+ * overwritten while a file is in this state: writes to it fail with this error too.
+ */
+export class RegistryFileInvalidError extends NoxError {
+  readonly file: string;
+  readonly line: number | undefined;
+  constructor(file: string, line: number | undefined, detail: string) {
+    super('nox:registry-file-invalid', `${file}${line ? `:${line}` : ''}: ${detail}`, {
+      status: 422,
+      title: 'Invalid registry file',
+      extensions: { file, line: line ?? null },
+    });
+    this.file = file;
+    this.line = line;
+  }
+}
+
+/** 422: the writer refused a change (e.g. it does not apply to the file as it is). */
+export class RegistryChangeError extends NoxError {
+  constructor(message: string, cause?: unknown) {
+    super('nox:registry-change-failed', message, { status: 422, title: 'Registry change failed', cause });
+  }
+}
+
+/** 404: no such commit, branch or point in history. */
+export class RegistryRefNotFoundError extends NoxError {
+  constructor(what: string) {
+    super('nox:registry-ref-not-found', `${what} not found in the registry history`, { status: 404, title: 'Not found' });
+  }
+}
+
+/** 409: a merge or branch operation that conflicts with the current state. */
+export class RegistryConflictError extends NoxError {
+  constructor(message: string) {
+    super('nox:registry-conflict', message, { status: 409, title: 'Conflict' });
+  }
+}
+
+/** 409: backup asked for but no remote is configured (`registry.backup_remote`). */
+export class RegistryNoRemoteError extends NoxError {
+  constructor() {
+    super('nox:registry-no-remote', 'No backup remote is configured (registry.backup_remote)', { status: 409, title: 'Conflict' });
+  }
+}

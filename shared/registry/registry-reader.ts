@@ -1,0 +1,87 @@
+import { statSync } from 'node:fs';
+import { compressedPathOf, insideOrThrow, isTomlFamily, relativePathOf, type FileRef } from './layout.js';
+import { parseRegistryToml, readText, type TomlTable } from './toml-io.js';
+
+/**
+ * Cached reads of registry files, straight from the folder (reads never go through the
+ * queue). A cached value is reused while the file's (inode, size, mtime) are unchanged —
+ * the writer replaces files by rename, so every write gives a new inode — and dropped
+ * when a `registry.commit` event names the file. Values are frozen: clone before editing.
+ */
+export interface RegistryReader {
+  readonly dir: string;
+  /** the parsed, validated document; `{}` when the file does not exist */
+  toml(ref: FileRef): Readonly<TomlTable>;
+  /** raw text (markdown files); undefined when absent */
+  text(ref: FileRef): string | undefined;
+  /** drop cached entries (all when no paths are given) */
+  invalidate(relPaths?: readonly string[]): void;
+  readonly stats: { hits: number; misses: number };
+}
+
+interface Entry {
+  sig: string;
+  value: unknown;
+}
+
+function signature(abs: string): string {
+  try {
+    const s = statSync(abs, { bigint: true });
+    return `${s.ino}:${s.size}:${s.mtimeNs}`;
+  } catch {
+    return 'absent';
+  }
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
+}
+
+export function createRegistryReader(registryDir: string): RegistryReader {
+  const cache = new Map<string, Entry>();
+  const stats = { hits: 0, misses: 0 };
+
+  const cached = <T>(rel: string, load: () => T): T => {
+    const abs = insideOrThrow(registryDir, rel);
+    // A closed conversation day lives in `<file>.gz`; both signatures count.
+    const sig = `${signature(abs)}|${rel.endsWith('.toml') && rel.includes('/conversations/') ? signature(`${abs}.gz`) : ''}`;
+    const hit = cache.get(rel);
+    if (hit && hit.sig === sig) {
+      stats.hits++;
+      return hit.value as T;
+    }
+    stats.misses++;
+    const value = deepFreeze(load());
+    cache.set(rel, { sig, value });
+    return value;
+  };
+
+  return {
+    dir: registryDir,
+    stats,
+    toml(ref) {
+      const rel = relativePathOf(ref);
+      if (!isTomlFamily(ref.family)) throw new TypeError(`${rel} is not a TOML file`);
+      return cached(rel, () => {
+        const text = readText(registryDir, rel);
+        return text === undefined ? {} : parseRegistryToml(text, existsPlain(registryDir, rel) ? rel : compressedPathOf(rel), ref.family as never);
+      });
+    },
+    text(ref) {
+      const rel = relativePathOf(ref);
+      return cached(rel, () => readText(registryDir, rel));
+    },
+    invalidate(relPaths) {
+      if (!relPaths) return cache.clear();
+      for (const p of relPaths) cache.delete(p.endsWith('.gz') ? p.slice(0, -3) : p);
+    },
+  };
+}
+
+function existsPlain(dir: string, rel: string): boolean {
+  return signature(insideOrThrow(dir, rel)) !== 'absent';
+}
