@@ -33,7 +33,8 @@ export async function startApiServer(ctx: NoxContext, options: Partial<AppOption
   tailer.onEvent((event) => waiters.dispatch(event));
   // The tailer needs Redis to find where the stream ends; if Redis is down the API still
   // starts (answering 503) and the tailer starts once Redis is back.
-  const tailerStarted = startWhenPossible(tailer, logger);
+  const stopped = { value: false };
+  void startWhenPossible(tailer, logger, stopped);
 
   const deps: ApiDeps = { ctx, tailer, waiters, startedAt: Date.now() };
   const { app } = createApp(deps, { ...options, secret });
@@ -64,7 +65,9 @@ export async function startApiServer(ctx: NoxContext, options: Partial<AppOption
         http.closeIdleConnections();
         await gateway.close(); // closes the HTTP server too
         http.closeAllConnections();
-        await tailerStarted.catch(() => undefined);
+        // The start loop sees the flag on its next try; it is not awaited because a start()
+        // blocked on an unreachable Redis only ends when that connection gives up.
+        stopped.value = true;
         await tailer.stop();
       })();
       return closing;
@@ -72,8 +75,8 @@ export async function startApiServer(ctx: NoxContext, options: Partial<AppOption
   };
 }
 
-async function startWhenPossible(tailer: StreamTailer, logger: NoxContext['logger']): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
+async function startWhenPossible(tailer: StreamTailer, logger: NoxContext['logger'], stopped: { value: boolean }): Promise<void> {
+  for (let attempt = 0; !stopped.value; attempt++) {
     try {
       await tailer.start();
       return;

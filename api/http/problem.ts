@@ -78,7 +78,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const correlationId = res.locals.correlationId as string | undefined;
     const problem = problemFor(err, req.originalUrl, correlationId);
     if (problem.status >= 500) {
-      logger.error('request failed', { correlationId, path: req.originalUrl, method: req.method, status: problem.status, ...errorFields(thrown) });
+      logger.log(problem.status === 500 ? 'error' : 'warn', 'request failed', { correlationId, path: req.originalUrl, method: req.method, status: problem.status, ...errorFields(thrown) });
     }
     sendProblem(res, problem);
   };

@@ -46,9 +46,10 @@ export function redisRateLimit(options: RateLimitOptions): RequestHandler {
       if (options.key !== 'ip' && principal) return `p:${principal.role}:${principal.sub}`;
       return `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
     },
-    handler: (_req, res, next, opts) => {
-      const reset = (res.getHeader('RateLimit') as string | undefined)?.match(/t=(\d+)/)?.[1];
-      next(new RateLimitedError(reset ? Number(reset) : Math.ceil(opts.windowMs / 1000)));
+    handler: (req, _res, next, opts) => {
+      const resetTime = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(opts.windowMs / 1000);
+      next(new RateLimitedError(seconds));
     },
   });
 }

@@ -1,0 +1,49 @@
+import { NoxError } from './nox-error.js';
+
+/** Bad engine address (DOCKER_HOST / mcp.docker_host): raised before any call is made. */
+export class EngineConfigError extends NoxError {
+  constructor(message: string) {
+    super('nox:engine-config-invalid', message, { status: 500, title: 'Invalid engine configuration' });
+  }
+}
+
+/** 503: the Docker-API engine does not answer (not running, wrong socket, no permission). */
+export class EngineUnavailableError extends NoxError {
+  constructor(endpoint: string, cause?: unknown) {
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    super('nox:engine-unavailable', `The container engine at ${endpoint} does not answer${why}`, {
+      status: 503,
+      title: 'Service unavailable',
+      cause,
+    });
+  }
+}
+
+/** 404: an MCP service's image is not present on this engine (and nothing is pulled implicitly). */
+export class McpImageNotFoundError extends NoxError {
+  constructor(image: string) {
+    super('nox:mcp-image-not-found', `Image ${image} is not present on the container engine; install the service first`, {
+      status: 404,
+      title: 'Not found',
+    });
+  }
+}
+
+/** 422: an image archive that is neither a rootfs tar nor a `docker save` archive, or an import the engine refused. */
+export class McpImageImportError extends NoxError {
+  constructor(message: string, cause?: unknown) {
+    super('nox:mcp-image-import-failed', message, { status: 422, title: 'Image import failed', cause });
+  }
+}
+
+/** 500: the engine refused or failed a container operation (create, start, attach, stop, remove). */
+export class McpContainerError extends NoxError {
+  constructor(operation: string, container: string, cause?: unknown) {
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    super('nox:mcp-container-failed', `Container ${operation} failed for ${container}${why}`, {
+      status: 500,
+      title: 'Container operation failed',
+      cause,
+    });
+  }
+}
