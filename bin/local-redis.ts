@@ -62,7 +62,7 @@ export async function ensureRedis(configuredUrl: string | undefined, registryDir
   return startRedisChild(path.join(registryDir, '.runtime', 'redis'), env);
 }
 
-async function startRedisChild(dir: string, env: NodeJS.ProcessEnv): Promise<LocalRedis> {
+export async function startRedisChild(dir: string, env: NodeJS.ProcessEnv): Promise<LocalRedis> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const binary = env.NOX_REDIS_SERVER ?? 'redis-server';

@@ -17,7 +17,10 @@ import { startWorkerHost, type WorkerHost, type WorkerHostOptions } from '../../
  * Builds real Nox parts for a test: each call gets its own key prefix and registry folder,
  * so tests never see each other's state, and `cleanup()` removes both.
  */
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** read when used: mocha's global setup may set REDIS_URL after this module is loaded */
+export function redisUrl(): string {
+  return process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+}
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
 export function uniquePrefix(): string {
@@ -37,7 +40,7 @@ export function testConfig(options: TestConfigOptions = {}): NoxConfig {
     registryDir,
     env: {},
     overrides: {
-      'redis.url': REDIS_URL,
+      'redis.url': redisUrl(),
       'redis.prefix': options.prefix ?? uniquePrefix(),
       'api.host': '127.0.0.1',
       'api.port': 0,
@@ -111,7 +114,7 @@ export async function startStack(
     async cleanup() {
       await host?.close();
       await api.close();
-      const admin = createRedis(REDIS_URL, 'blocking');
+      const admin = createRedis(redisUrl(), 'blocking');
       await deletePrefix(admin, config.redis.prefix);
       await closeRedis(admin);
       await workerCtx.close();

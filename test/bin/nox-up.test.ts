@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { answersPing, freePort } from '../../bin/local-redis.js';
+import { spawnNox, type NoxProcess } from '../support/processes.js';
+
+describe('nox up', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let up: NoxProcess | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'nox-up-'));
+  });
+  afterEach(() => {
+    up?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts its own redis-server on a free port when none is configured or answering, runs, and stops it on Ctrl-C', async () => {
+    const closed = await freePort();
+    const apiPort = await freePort();
+    up = spawnNox(['up'], {
+      NOX_REGISTRY_DIR: dir,
+      REDIS_URL: '',
+      NOX_LOCAL_REDIS_PROBE: `redis://127.0.0.1:${closed}`,
+      NOX_PORT: String(apiPort),
+      NOX_HOST_ID: 'up-test',
+      LOG_LEVEL: 'warn',
+    });
+    const [, redisUrl] = (await up.waitFor(/redis: started redis-server \(pid \d+\) at (redis:\/\/\S+)/)) as RegExpMatchArray;
+    const [, apiUrl] = (await up.waitFor(/nox is up at (http:\/\/\S+)/, 45_000)) as RegExpMatchArray;
+    const [, password] = (await up.waitFor(/password: (\S+)/)) as RegExpMatchArray;
+    expect(redisUrl).not.to.equal(`redis://127.0.0.1:${closed}`);
+    expect(apiUrl).to.equal(`http://127.0.0.1:${apiPort}`);
+    expect(existsSync(path.join(dir, 'system-config.toml'))).to.equal(true);
+    expect(existsSync(path.join(dir, '.runtime', 'up.json'))).to.equal(true);
+
+    // the printed admin password works, and the whole path answers a ping
+    const login = await fetch(`${apiUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    expect(login.status).to.equal(200);
+    const { token } = (await login.json()) as { token: string };
+    const ping = await fetch(`${apiUrl}/api/system/ping`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(ping.status).to.equal(200);
+    expect(((await ping.json()) as { hostId: string }).hostId).to.equal('up-test');
+
+    up.child.kill('SIGINT');
+    const { code } = await up.exited();
+    expect(code).to.equal(0);
+    expect(await answersPing(redisUrl as string, 300)).to.equal(false);
+    expect(existsSync(path.join(dir, '.runtime', 'up.json'))).to.equal(false);
+    // AOF is on and its data lives inside the registry folder
+    expect(readdirSync(path.join(dir, '.runtime', 'redis')).join(' ')).to.match(/appendonly/);
+  });
+
+  it('says how to get Redis when there is none and no redis-server binary', async () => {
+    const closed = await freePort();
+    up = spawnNox(['up'], {
+      NOX_REGISTRY_DIR: dir,
+      REDIS_URL: '',
+      NOX_LOCAL_REDIS_PROBE: `redis://127.0.0.1:${closed}`,
+      NOX_REDIS_SERVER: path.join(dir, 'no-such-redis-server'),
+    });
+    const { code } = await up.exited();
+    expect(code).to.equal(3);
+    expect(up.output()).to.match(/no `redis-server` binary/).and.to.match(/apt-get install redis-server/);
+  });
+});
