@@ -1,0 +1,44 @@
+/** Answers of the system endpoints (api/routes/system-routes.ts). */
+export interface HostInfo {
+  id: string;
+  hostname: string;
+  pid: number;
+  capacity: number;
+  running: number;
+  labels: Record<string, string>;
+  version: string;
+  startedAt: string;
+  lastHeartbeat: string;
+  alive: boolean;
+}
+
+export type QueueCounts = Record<string, Record<string, number>>;
+
+export interface Health {
+  status: 'ok' | 'degraded';
+  version: string;
+  redis: { ok: boolean; latencyMs: number };
+  hosts: { alive: number; total: number };
+  events: { lastId: string; lastError: string | null; lastReadAt: number | null };
+  queues: QueueCounts;
+}
+
+export interface Metrics {
+  timestamp: string;
+  hosts: { alive: number; total: number };
+  capacity: { total: number; running: number };
+  active_agents: number;
+  queue_depth: number;
+  jobs_active: number;
+  jobs_failed: number;
+  events_stream_length: number;
+  api: { uptime_seconds: number; rss_mb: number; heap_used_mb: number; socket_waiters: number };
+  [more: string]: unknown;
+}
+
+export interface PingResult {
+  hostId: string;
+  jobId: string;
+  correlationId: string;
+  timings: { queueMs: number; handlerMs: number; eventMs: number; totalMs: number };
+}

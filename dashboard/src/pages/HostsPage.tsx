@@ -1,0 +1,154 @@
+import { Button } from 'primereact/button';
+import { Column } from 'primereact/column';
+import { DataTable } from 'primereact/datatable';
+import { ProgressBar } from 'primereact/progressbar';
+import { Tag } from 'primereact/tag';
+import { useState } from 'react';
+import { api } from '../api/client';
+import { describeError } from '../api/problem';
+import type { Health, HostInfo, PingResult } from '../api/types';
+import { useResource } from '../api/use-resource';
+import { useSession } from '../auth/session';
+import { PageHeader } from '../components/PageHeader';
+import { ErrorNote, ResourceGate } from '../components/ResourceGate';
+import { useNow } from '../components/use-now';
+import { ageText, dateTimeText, fmtNumber } from '../lib/fields';
+
+/**
+ * Worker hosts and queues. Host arrivals and departures come as events; heartbeats and
+ * queue counts are not events, so those two are re-read every few seconds.
+ */
+const POLL_MS = 3000;
+const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed', 'paused'] as const;
+
+export function HostsPage() {
+  const hosts = useResource<{ hosts: HostInfo[] }>('/api/system/hosts', { refreshOn: ['host.'], pollMs: POLL_MS });
+  const health = useResource<Health>('/api/system/health', { refreshOn: ['host.', 'system.pong'], pollMs: POLL_MS });
+  const now = useNow(1000);
+  const { canOperate } = useSession();
+  const [pinging, setPinging] = useState<string>();
+  const [ping, setPing] = useState<PingResult>();
+  const [pingError, setPingError] = useState<string>();
+
+  const doPing = async (hostId?: string) => {
+    setPinging(hostId ?? '*');
+    setPingError(undefined);
+    try {
+      setPing(await api.post<PingResult>('/api/system/ping', hostId ? { hostId } : {}));
+    } catch (err) {
+      setPingError(describeError(err));
+    } finally {
+      setPinging(undefined);
+    }
+  };
+
+  return (
+    <section>
+      <PageHeader
+        title="Hosts & queues"
+        subtitle="Worker hosts with their heartbeat and capacity, and every queue's job counts."
+        actions={
+          <>
+            <Button
+              label="Ping a host"
+              icon="pi pi-send"
+              onClick={() => void doPing()}
+              loading={pinging === '*'}
+              disabled={!canOperate || pinging !== undefined}
+              tooltip={canOperate ? undefined : 'Needs the operator or admin role'}
+              data-testid="ping-any"
+            />
+            <a className="p-button p-button-outlined p-button-sm" href="/admin/queues" target="_blank" rel="noopener">
+              <i className="pi pi-external-link" aria-hidden="true" />&nbsp;Open bull-board
+            </a>
+          </>
+        }
+      />
+      {pingError && <ErrorNote message={`Ping failed: ${pingError}`} />}
+      {ping && (
+        <div className="nox-card" data-testid="ping-result" aria-live="polite" style={{ marginBottom: '1rem' }}>
+          <h2>
+            Round trip to {ping.hostId} <span className="nox-muted">job {ping.jobId}</span>
+          </h2>
+          <div className="nox-timings">
+            <div>
+              queue <strong>{ping.timings.queueMs} ms</strong>
+            </div>
+            <div>
+              handler <strong>{ping.timings.handlerMs} ms</strong>
+            </div>
+            <div>
+              event <strong>{ping.timings.eventMs} ms</strong>
+            </div>
+            <div>
+              total <strong data-testid="ping-total">{ping.timings.totalMs} ms</strong>
+            </div>
+          </div>
+        </div>
+      )}
+
+      <div className="nox-card" style={{ marginBottom: '1rem' }}>
+        <h2>Hosts</h2>
+        <ResourceGate resource={hosts} feature="Hosts" endpoint="GET /api/system/hosts">
+          {(data) => (
+            <DataTable value={data.hosts} dataKey="id" size="small" stripedRows emptyMessage="No worker host has registered. Start one with `nox worker`." data-testid="hosts-table">
+              <Column field="id" header="Host" body={(h: HostInfo) => <code>{h.id}</code>} />
+              <Column header="State" body={(h: HostInfo) => <Tag value={h.alive ? 'alive' : 'down'} severity={h.alive ? 'success' : 'danger'} />} />
+              <Column field="hostname" header="Machine" body={(h: HostInfo) => `${h.hostname} · pid ${h.pid}`} />
+              <Column header="Heartbeat" body={(h: HostInfo) => `${ageText(now - Date.parse(h.lastHeartbeat))} ago`} />
+              <Column
+                header="Capacity"
+                body={(h: HostInfo) => (
+                  <div style={{ minWidth: '8rem' }}>
+                    <ProgressBar value={h.capacity ? Math.round((h.running / h.capacity) * 100) : 0} showValue={false} style={{ height: '0.4rem' }} aria-hidden="true" />
+                    <span>
+                      {h.running} / {h.capacity} agents
+                    </span>
+                  </div>
+                )}
+              />
+              <Column header="Labels" body={(h: HostInfo) => Object.entries(h.labels).map(([k, v]) => <Tag key={k} value={`${k}=${v}`} severity="secondary" className="mr-1" />)} />
+              <Column header="Started" body={(h: HostInfo) => <span title={dateTimeText(h.startedAt)}>{ageText(now - Date.parse(h.startedAt))} ago · v{h.version}</span>} />
+              <Column
+                header="Ping"
+                body={(h: HostInfo) => (
+                  <Button
+                    icon="pi pi-send"
+                    size="small"
+                    text
+                    aria-label={`Ping ${h.id}`}
+                    disabled={!h.alive || !canOperate || pinging !== undefined}
+                    loading={pinging === h.id}
+                    onClick={() => void doPing(h.id)}
+                  />
+                )}
+              />
+            </DataTable>
+          )}
+        </ResourceGate>
+      </div>
+
+      <div className="nox-card">
+        <h2>
+          Queues {health.data && <span className="nox-muted">Redis {health.data.redis.latencyMs} ms</span>}
+        </h2>
+        <ResourceGate resource={health} feature="Queues" endpoint="GET /api/system/health">
+          {(data) => (
+            <DataTable
+              value={Object.entries(data.queues).map(([name, counts]) => ({ name, ...counts }))}
+              dataKey="name"
+              size="small"
+              stripedRows
+              data-testid="queues-table"
+            >
+              <Column field="name" header="Queue" body={(q: { name: string }) => <code>{q.name}</code>} />
+              {STATES.map((s) => (
+                <Column key={s} field={s} header={s} body={(q: Record<string, number>) => fmtNumber(q[s])} />
+              ))}
+            </DataTable>
+          )}
+        </ResourceGate>
+      </div>
+    </section>
+  );
+}
