@@ -5,6 +5,7 @@ import {
   authSection,
   eventsSection,
   logSection,
+  mcpSection,
   queuesSection,
   rateLimitSection,
   redisSection,
@@ -28,6 +29,7 @@ export const configSchema = z
     queues: queuesSection.default(() => queuesSection.parse({})),
     registry: registrySection.default(() => registrySection.parse({})),
     agent: agentSection.default(() => agentSection.parse({})),
+    mcp: mcpSection.default(() => mcpSection.parse({})),
   })
   .strict();
 

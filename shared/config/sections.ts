@@ -186,3 +186,28 @@ export const agentSection = z
     message: 'restart_backoff_max_ms must be at least restart_backoff_ms',
     path: ['restart_backoff_max_ms'],
   });
+
+export const mcpSection = z
+  .object({
+    /**
+     * Docker-API engine for MCP service containers (Docker, or Podman's API service), as
+     * `unix:///path.sock` or `tcp://host:port`. Default: unset — the DOCKER_HOST environment
+     * variable, else unix:///var/run/docker.sock.
+     */
+    docker_host: z.string().min(1).optional(),
+    /** Memory limit of a service container whose catalog entry names none. Default 256 MiB. */
+    default_memory_mb: z.number().int().min(8).default(256),
+    /** CPU limit (cores, fractional) when the entry names none. Default 0.5. */
+    default_cpus: z.number().positive().max(1024).default(0.5),
+    /** Process/thread limit when the entry names none. Default 128. */
+    default_pids: z.number().int().min(8).default(128),
+    /** Size of the writable /tmp tmpfs every service container gets. Default 64 MiB. */
+    tmpfs_mb: z.number().int().min(1).max(65_536).default(64),
+    /** Seconds between SIGTERM and SIGKILL when a service container is stopped. Default 5. */
+    stop_timeout_s: z.number().int().min(0).max(300).default(5),
+    /** How often the host removes orphaned service containers (also once at boot). Default 30000 ms. */
+    reap_interval_ms: positiveMs.default(30_000),
+    /** How often the host samples its service containers' stats. Default 10000 ms. */
+    stats_interval_ms: positiveMs.default(10_000),
+  })
+  .strict();
