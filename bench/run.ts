@@ -1,0 +1,23 @@
+/**
+ * Benchmarks, outside `npm test`: `npm run bench -- <name> [args]`. Each prints its
+ * figures next to a baseline measured in the same run.
+ */
+const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
+  ping: () => import('./ping/round-trip.js'),
+  startup: () => import('./startup/nox-up.js'),
+};
+
+const [name, ...args] = process.argv.slice(2);
+const load = name ? benches[name] : undefined;
+if (!load) {
+  process.stderr.write(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [args]\n`);
+  process.exit(2);
+}
+process.env.LOG_LEVEL ??= 'silent';
+(await load()).run(args).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);
