@@ -48,6 +48,11 @@ describe('nox up', function () {
     expect(ping.status).to.equal(200);
     expect(((await ping.json()) as { hostId: string }).hostId).to.equal('up-test');
 
+    // `nox doctor` from another terminal finds this Nox through .runtime/up.json
+    const doctor = spawnNox(['doctor'], { NOX_REGISTRY_DIR: dir, REDIS_URL: '', NOX_PORT: String(apiPort) });
+    expect((await doctor.exited()).code, doctor.output()).to.equal(0);
+    expect(doctor.output()).to.match(/ok\s+redis/).and.to.match(/ok\s+hosts\s+1 alive: up-test/).and.to.match(/ok\s+ping\s+round trip via up-test/);
+
     up.child.kill('SIGINT');
     const { code } = await up.exited();
     expect(code).to.equal(0);
