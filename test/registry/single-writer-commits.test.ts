@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { files } from '../../shared/registry/layout.js';
+import { startRegistry, type RegistryFixture } from './support.js';
+
+describe('registry writer: one commit per change', () => {
+  let reg: RegistryFixture;
+  beforeEach(async () => {
+    reg = await startRegistry();
+  });
+  afterEach(async () => {
+    await reg.cleanup();
+  });
+
+  it('initialises the repository with a first commit and ignores .runtime/', async () => {
+    expect(reg.git('rev-list', '--count', 'HEAD').trim()).to.equal('1');
+    expect(readFileSync(path.join(reg.dir, '.gitignore'), 'utf8')).to.contain('.runtime/');
+  });
+
+  it('commits a change authored by the actor, with a message saying what changed', async () => {
+    const result = await reg.client.change(
+      {
+        id: 'add-a1',
+        message: 'add agent a1',
+        changes: [
+          { op: 'set', file: files.agents(), key: ['agents', 'a1'], value: { name: 'Analyst', model: 'sonnet' } },
+          { op: 'replace', file: files.agentState('a1'), content: { status: 'starting' } },
+        ],
+      },
+      'user:alice',
+    );
+    expect(result.sha).to.match(/^[0-9a-f]{40}$/);
+    expect(result.files).to.have.members(['agents.toml', 'agents/a1/state.toml']);
+    expect(reg.git('log', '-1', '--format=%an <%ae>|%s').trim()).to.equal('alice <alice@users.nox.local>|add agent a1');
+    expect(reg.git('rev-parse', 'HEAD').trim()).to.equal(result.sha);
+    expect(reg.client.read.agent('a1')).to.deep.equal({ name: 'Analyst', model: 'sonnet' });
+    expect(reg.client.read.agentState('a1')).to.deep.equal({ status: 'starting' });
+    expect(reg.git('status', '--porcelain').trim()).to.equal('');
+  });
+
+  it('applies a repeated change id once', async () => {
+    const req = { id: 'push-once', message: 'remember one thing', changes: [{ op: 'push' as const, file: files.agentMemory('a1'), key: ['notes'], items: ['x'] }] };
+    const first = await reg.client.change(req, 'agent:a1');
+    const again = await reg.client.change(req, 'agent:a1');
+    expect(again.sha === null || again.sha === first.sha).to.equal(true);
+    expect(reg.client.read.agentMemory('a1')).to.deep.equal({ notes: ['x'] });
+    expect(reg.git('rev-list', '--count', 'HEAD').trim()).to.equal('2');
+  });
+
+  it('refuses a change with a bad agent id before it reaches the queue', async () => {
+    let err: unknown;
+    try {
+      await reg.client.change({ message: 'evil', changes: [{ op: 'replace', file: { family: 'agent-state', agentId: '../../etc' } as never, content: {} }] }, 'system');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { code?: string }).code).to.equal('nox:validation-failed');
+  });
+});

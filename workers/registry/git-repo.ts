@@ -1,0 +1,144 @@
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import type { Actor } from '../../shared/registry/changes.js';
+import { RUNTIME_DIR } from '../../shared/registry/layout.js';
+import { TEMP_SUFFIX } from '../../shared/registry/toml-io.js';
+
+/**
+ * The registry's git repository, as the single writer uses it. Commits name the actor as
+ * author (the writer is the committer) and carry trailers the writer reads back on start:
+ * `Nox-Change` (applied-once by change id) and `Nox-Append-Seq` (the batch watermark).
+ */
+export const TRAILER = { change: 'Nox-Change', actor: 'Nox-Actor', kind: 'Nox-Kind', appendSeq: 'Nox-Append-Seq' } as const;
+export const COMMITTER = { name: 'Nox registry writer', email: 'registry@nox.local' };
+
+/** git author of an actor: `user:alice` → `alice <alice@users.nox.local>`. */
+export function authorOf(actor: Actor): string {
+  if (actor === 'system') return 'Nox <system@nox.local>';
+  const [kind, name] = actor.split(':') as [string, string];
+  return `${name} <${name}@${kind === 'agent' ? 'agents' : 'users'}.nox.local>`;
+}
+
+/** The inverse of authorOf, from an author email. */
+export function actorOfEmail(email: string): string {
+  const m = /^([^@]+)@(users|agents)\.nox\.local$/.exec(email);
+  if (m) return `${m[2] === 'agents' ? 'agent' : 'user'}:${m[1]}`;
+  return email === 'system@nox.local' ? 'system' : `external:${email}`;
+}
+
+export function gitFor(dir: string): SimpleGit {
+  return simpleGit({
+    baseDir: dir,
+    maxConcurrentProcesses: 1,
+    config: [`user.name=${COMMITTER.name}`, `user.email=${COMMITTER.email}`, 'core.quotePath=false', 'commit.gpgSign=false'],
+  });
+}
+
+export interface CommitSpec {
+  paths: string[];
+  message: string;
+  actor: Actor;
+  trailers: Partial<Record<keyof typeof TRAILER, string>>;
+}
+
+/**
+ * Stages exactly `paths` (new, changed or deleted) and commits them. Returns the new sha,
+ * or null when nothing in those paths differs from HEAD.
+ */
+export async function commitPaths(git: SimpleGit, spec: CommitSpec): Promise<string | null> {
+  if (spec.paths.length === 0) return null;
+  await git.raw(['add', '-A', '--', ...spec.paths]);
+  const trailers = Object.entries(spec.trailers)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${TRAILER[k as keyof typeof TRAILER]}: ${v}`);
+  const body = `${spec.message}\n\n${[`${TRAILER.actor}: ${spec.actor}`, ...trailers].join('\n')}\n`;
+  try {
+    await git.raw(['commit', '-q', '--no-verify', '--author', authorOf(spec.actor), '-m', body, '--', ...spec.paths]);
+  } catch (err) {
+    if (/nothing (added )?to commit|no changes added to commit|nothing to commit/i.test((err as Error).message)) return null;
+    throw err;
+  }
+  return (await git.revparse(['HEAD'])).trim();
+}
+
+/**
+ * Makes `dir` a git repository with a first commit if it is not one yet. `.runtime/`
+ * (Redis data, up.json, the writer's journal) is ignored so it is never committed.
+ */
+export async function ensureRepo(dir: string, branch: string): Promise<{ created: boolean }> {
+  const git = gitFor(dir);
+  const ignore = path.join(dir, '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, `# process state, never committed\n${RUNTIME_DIR}/\n`);
+  if (existsSync(path.join(dir, '.git'))) return { created: false };
+  await git.init(['-q', `--initial-branch=${branch}`]);
+  await git.raw(['add', '-A']);
+  await git.raw(['commit', '-q', '--no-verify', '--allow-empty', '--author', authorOf('system'), '-m', `initialise the registry\n\n${TRAILER.actor}: system\n${TRAILER.kind}: init\n`]);
+  return { created: true };
+}
+
+/**
+ * Removes what a killed writer leaves behind: git lock files (we hold the writer lease, so
+ * no other git process of ours is running) and temp files of interrupted atomic writes.
+ */
+export function removeStaleLocks(dir: string): string[] {
+  const removed: string[] = [];
+  const gitDir = path.join(dir, '.git');
+  for (const f of ['index.lock', 'HEAD.lock', 'config.lock', 'packed-refs.lock']) {
+    const p = path.join(gitDir, f);
+    if (existsSync(p)) {
+      rmSync(p, { force: true });
+      removed.push(`.git/${f}`);
+    }
+  }
+  const walk = (rel: string): void => {
+    const abs = path.join(dir, rel);
+    if (!existsSync(abs)) return;
+    for (const entry of readdirSync(abs, { withFileTypes: true })) {
+      const child = path.posix.join(rel, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else if (entry.name.endsWith('.lock') || (rel !== '.git/refs' && entry.name.endsWith(TEMP_SUFFIX))) {
+        rmSync(path.join(dir, child), { force: true });
+        removed.push(child);
+      }
+    }
+  };
+  walk('.git/refs');
+  // Temp files of interrupted atomic writes, anywhere in the registry but .git and .runtime.
+  const walkTmp = (rel: string): void => {
+    for (const entry of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      if (rel === '' && (entry.name === '.git' || entry.name === RUNTIME_DIR)) continue;
+      const child = rel ? path.posix.join(rel, entry.name) : entry.name;
+      if (entry.isDirectory()) walkTmp(child);
+      else if (entry.name.endsWith(TEMP_SUFFIX) && statSync(path.join(dir, child)).isFile()) {
+        rmSync(path.join(dir, child), { force: true });
+        removed.push(child);
+      }
+    }
+  };
+  walkTmp('');
+  return removed;
+}
+
+/** Change ids of recent commits on every branch, and the highest batch watermark. */
+export async function readAppliedMarks(git: SimpleGit, depth = 50_000): Promise<{ changeIds: Set<string>; appendSeq: number }> {
+  const out = await git.raw([
+    'log',
+    '--all',
+    `-n${depth}`,
+    `--format=%(trailers:key=${TRAILER.change},valueonly,separator=%x00)%x1f%(trailers:key=${TRAILER.appendSeq},valueonly,separator=%x00)%x1e`,
+  ]);
+  const changeIds = new Set<string>();
+  let appendSeq = 0;
+  for (const record of out.split('\x1e')) {
+    const [ids = '', seq = ''] = record.trim().split('\x1f');
+    for (const id of ids.split('\0')) if (id.trim()) changeIds.add(id.trim());
+    const n = Number.parseInt(seq.trim(), 10);
+    if (Number.isFinite(n) && n > appendSeq) appendSeq = n;
+  }
+  return { changeIds, appendSeq };
+}
+
+export async function currentBranch(git: SimpleGit): Promise<string> {
+  return (await git.raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
+}

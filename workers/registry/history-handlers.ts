@@ -1,0 +1,138 @@
+import { existsSync, rmSync } from 'node:fs';
+import { UnrecoverableError } from 'bullmq';
+import { branchNameSchema, REGISTRY_EVENT, type BackupJob, type BranchJob, type CommitResult, type RollbackJob } from '../../shared/registry/changes.js';
+import { encodeJobError } from '../../shared/registry/job-errors.js';
+import { insideOrThrow, safeRelativePath } from '../../shared/registry/layout.js';
+import { RegistryChangeError, RegistryConflictError, RegistryNoRemoteError, RegistryRefNotFoundError } from '../../shared/registry/registry-errors.js';
+import { resolveCommit, resolveTime } from '../../shared/registry/registry-history.js';
+import { runRefusingBadInput } from './change-handler.js';
+import { authorOf, currentBranch } from './git-repo.js';
+import { commitChange, type WriterState } from './writer-state.js';
+
+/**
+ * Rollback, branches and backup: history operations, run by the writer like any change
+ * (so git never sees two writers). Rollback never rewrites history: it commits a new
+ * state equal to the old one.
+ */
+export async function handleRollback(state: WriterState, data: RollbackJob): Promise<CommitResult> {
+  return runRefusingBadInput(async () => {
+    const target = 'sha' in data.to ? await resolveCommit(state.git, data.to.sha) : await resolveTime(state.git, data.to.time);
+    const scope = data.path ? safeRelativePath(data.path) : undefined;
+    const diff = (await state.git.raw(['diff', '--name-only', '--no-renames', target, 'HEAD', '--', ...(scope ? [scope] : ['.'])]))
+      .split('\n')
+      .filter(Boolean);
+    const inTarget = new Set(
+      diff.length ? (await state.git.raw(['ls-tree', '-r', '--name-only', target, '--', ...diff])).split('\n').filter(Boolean) : [],
+    );
+    const label = `${target.slice(0, 10)}${'time' in data.to ? ` (state at ${data.to.time})` : ''}`;
+    return commitChange(state, {
+      changeId: `rollback-${target.slice(0, 12)}-${Date.now()}`,
+      actor: data.actor,
+      message: `roll back ${scope ?? 'the registry'} to ${label}`,
+      kind: 'rollback',
+      correlationId: data.correlationId,
+      journalPaths: diff,
+      write: async () => {
+        const restore = diff.filter((p) => inTarget.has(p));
+        if (restore.length) await state.git.raw(['checkout', target, '--', ...restore]);
+        for (const p of diff) if (!inTarget.has(p) && existsSync(insideOrThrow(state.dir, p))) rmSync(insideOrThrow(state.dir, p));
+        return diff;
+      },
+    });
+  });
+}
+
+export interface BranchResult {
+  branch: string;
+  current: string;
+  sha: string | null;
+}
+
+export async function handleBranch(state: WriterState, data: BranchJob): Promise<BranchResult> {
+  return runRefusingBadInput(async () => {
+    const name = checkedBranch(data.name);
+    const branches = await state.git.branchLocal();
+    const exists = branches.all.includes(name);
+    let sha: string | null = null;
+    switch (data.action) {
+      case 'create': {
+        if (exists) throw new RegistryConflictError(`branch ${name} already exists`);
+        const from = data.from ? await resolveCommit(state.git, data.from) : 'HEAD';
+        await state.git.raw(['branch', name, from]);
+        break;
+      }
+      case 'switch': {
+        if (!exists) throw new RegistryRefNotFoundError(`branch ${name}`);
+        await git(() => state.git.raw(['checkout', '-q', name]), `cannot switch to ${name}`);
+        state.branch = name;
+        break;
+      }
+      case 'merge': {
+        if (!exists) throw new RegistryRefNotFoundError(`branch ${name}`);
+        const into = data.into ? checkedBranch(data.into) : state.branch;
+        if (into === name) throw new RegistryConflictError('cannot merge a branch into itself');
+        if (into !== state.branch) {
+          await git(() => state.git.raw(['checkout', '-q', into]), `cannot switch to ${into}`);
+          state.branch = into;
+        }
+        const author = /^(.*) <(.*)>$/.exec(authorOf(data.actor))!;
+        try {
+          await state.git
+            .env({ ...process.env, GIT_AUTHOR_NAME: author[1]!, GIT_AUTHOR_EMAIL: author[2]! })
+            .raw(['merge', '--no-ff', '--no-edit', '-m', `merge ${name} into ${into}\n\nNox-Actor: ${data.actor}\nNox-Kind: merge\n`, name]);
+        } catch (err) {
+          const conflicted = (await state.git.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);
+          await state.git.raw(['merge', '--abort']).catch(() => undefined);
+          throw new RegistryConflictError(`merging ${name} into ${into} conflicts${conflicted.length ? ` in ${conflicted.join(', ')}` : ''}: nothing was changed (${(err as Error).message.split('\n')[0]})`);
+        }
+        sha = (await state.git.revparse(['HEAD'])).trim();
+        const files = (await state.git.raw(['diff', '--name-only', 'HEAD^1', 'HEAD'])).split('\n').filter(Boolean);
+        const result: CommitResult = { sha, changeId: `merge-${sha.slice(0, 12)}`, actor: data.actor, message: `merge ${name} into ${into}`, files, branch: into, kind: 'merge' };
+        await state.ctx.events.publish({ type: REGISTRY_EVENT.commit, correlationId: data.correlationId, data: result });
+        break;
+      }
+      case 'delete': {
+        if (!exists) throw new RegistryRefNotFoundError(`branch ${name}`);
+        if (name === state.branch) throw new RegistryConflictError(`cannot delete the current branch ${name}`);
+        await state.git.raw(['branch', '-D', name]);
+        break;
+      }
+    }
+    state.branch = await currentBranch(state.git);
+    const out = { branch: name, current: state.branch, sha };
+    await state.ctx.events.publish({ type: REGISTRY_EVENT.branch, correlationId: data.correlationId, data: { action: data.action, actor: data.actor, ...out } });
+    return out;
+  });
+}
+
+export async function handleBackup(state: WriterState, data: BackupJob): Promise<{ remote: string; branches: string[] }> {
+  const remote = state.ctx.config.registry.backup_remote;
+  if (!remote) throw new UnrecoverableError(encodeJobError(new RegistryNoRemoteError()));
+  const branches = (await state.git.branchLocal()).all;
+  try {
+    await state.git.raw(['push', '--porcelain', remote, 'refs/heads/*:refs/heads/*']);
+  } catch (err) {
+    throw new UnrecoverableError(encodeJobError(new RegistryChangeError(`backup push to the remote failed: ${(err as Error).message.split('\n')[0]}`)));
+  }
+  await state.ctx.events.publish({ type: REGISTRY_EVENT.backup, correlationId: data.correlationId, data: { actor: data.actor, branches } });
+  return { remote: redactRemote(remote), branches };
+}
+
+function checkedBranch(name: string): string {
+  const r = branchNameSchema.safeParse(name);
+  if (!r.success) throw new RegistryChangeError(`invalid branch name: ${r.error.issues[0]?.message}`);
+  return r.data;
+}
+
+async function git<T>(fn: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new RegistryConflictError(`${what}: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Never echo credentials in a remote URL. */
+export function redactRemote(remote: string): string {
+  return remote.replace(/\/\/[^/@]*@/, '//***@');
+}

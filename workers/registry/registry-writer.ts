@@ -1,0 +1,160 @@
+import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { UnrecoverableError, type Job, type Worker, type WorkerOptions } from 'bullmq';
+import { errorFields, type Logger } from '../../shared/logger.js';
+import { REGISTRY_JOB, REGISTRY_PRIORITY, type BackupJob, type BranchJob, type ChangeJob, type RollbackJob } from '../../shared/registry/changes.js';
+import { utcDate } from '../../shared/registry/layout.js';
+import { priorityOf } from '../../shared/queues/priority.js';
+import { createWorker } from '../../shared/queues/queue-factory.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import { flushAppends } from './append-flush.js';
+import { handleChange } from './change-handler.js';
+import { compactClosedDays } from './conversation-compactor.js';
+import { commitExternalEdits } from './external-edits.js';
+import { currentBranch, ensureRepo, gitFor, readAppliedMarks, removeStaleLocks } from './git-repo.js';
+import { handleBackup, handleBranch, handleRollback } from './history-handlers.js';
+import { repairFromJournal } from './journal.js';
+import { startTaskWatcher, type TaskWatcher } from './task-watcher.js';
+import { createWriterLease } from './writer-lease.js';
+import type { FaultPoint, WriterState } from './writer-state.js';
+
+/**
+ * The registry writer: the only process that writes `.nox-registry/`. It consumes the
+ * `registry` queue at concurrency 1 (so git never sees two writers, and changes apply in
+ * queue order), holds a lease in Redis (so a second writer process waits), and on start
+ * repairs what a killed writer left: stale git locks, temp files, a half-applied change.
+ *
+ * Started by `nox worker --registry-writer` (and so by `nox up`).
+ */
+export interface RegistryWriterOptions {
+  /** BullMQ worker overrides (tests shorten lockDuration/stalledInterval) */
+  worker?: Partial<WorkerOptions>;
+  /** watch tasks/*.md for people's edits. Default true. */
+  watchTasks?: boolean;
+  /** TEST ONLY: called at named points of a commit, so a test can kill the process there */
+  fault?: (point: FaultPoint) => void;
+}
+
+export interface RegistryWriter {
+  readonly state: WriterState;
+  readonly worker: Worker;
+  readonly tasks: TaskWatcher | undefined;
+  readonly lastError: Error | undefined;
+  readonly lastRunAt: number;
+  /** what the start-up repair did, for logs and tests */
+  readonly repaired: { locks: string[]; journal?: { changeId: string; restored: string[] }; external?: string[] };
+  close(): Promise<void>;
+}
+
+export async function startRegistryWriter(ctx: NoxContext, options: RegistryWriterOptions = {}): Promise<RegistryWriter> {
+  const cfg = ctx.config.registry;
+  const dir = ctx.config.registryDir;
+  const logger: Logger = ctx.logger.child({ component: 'registry-writer', registryDir: dir });
+  const lease = createWriterLease(ctx.redis, ctx.keys.registryWriter(), cfg.writer_lease_ms, logger);
+  await lease.acquire();
+
+  mkdirSync(dir, { recursive: true });
+  const init = await ensureRepo(dir, cfg.default_branch);
+  const locks = removeStaleLocks(dir);
+  const git = gitFor(dir);
+  const marks = await readAppliedMarks(git);
+  const state: WriterState = {
+    ctx,
+    dir,
+    git,
+    logger,
+    applied: marks.changeIds,
+    appendSeq: marks.appendSeq,
+    branch: await currentBranch(git),
+    ownTaskWrites: new Map(),
+    fault: options.fault,
+  };
+  const journal = await repairFromJournal(dir, git, (id) => state.applied.has(id));
+  const external = await commitExternalEdits(state, randomUUID());
+  const repaired = { locks, ...(journal ? { journal } : {}), ...(external ? { external: external.files } : {}) };
+  if (init.created || locks.length || journal || external) logger.info('registry ready', { created: init.created, ...repaired });
+
+  let lastError: Error | undefined;
+  let lastRunAt = 0;
+  let compactedOn = '';
+
+  const processor = async (job: Job): Promise<unknown> => {
+    lastRunAt = Date.now();
+    try {
+      switch (job.name) {
+        case REGISTRY_JOB.change:
+          return await handleChange(state, job as Job<ChangeJob>);
+        case REGISTRY_JOB.flush: {
+          const result = await flushAppends(state, job.data.correlationId);
+          const today = utcDate();
+          if (compactedOn !== today) {
+            await compactClosedDays(state, job.data.correlationId, today);
+            compactedOn = today;
+          }
+          return result;
+        }
+        case REGISTRY_JOB.rollback:
+          return await handleRollback(state, job.data as RollbackJob);
+        case REGISTRY_JOB.branch:
+          return await handleBranch(state, job.data as BranchJob);
+        case REGISTRY_JOB.backup:
+          return await handleBackup(state, job.data as BackupJob);
+        default:
+          throw new UnrecoverableError(`no handler for registry job "${job.name}"`);
+      }
+    } catch (err) {
+      if (!(err instanceof UnrecoverableError)) lastError = err as Error;
+      throw err;
+    }
+  };
+
+  const worker = createWorker('registry', processor, ctx.connect('blocking', 'registry-writer'), ctx.keys, logger, {
+    concurrency: 1, // the point of the writer: git never sees two writers
+    ...options.worker,
+  });
+  lease.onLost(() => void worker.close(true));
+
+  // Batched appends are committed every flush_interval_ms (or sooner, when a client sees
+  // the buffer reach flush_max_entries). The flush goes through the queue like any change.
+  const queue = ctx.queue('registry');
+  const tick = async (): Promise<void> => {
+    try {
+      const waiting = await ctx.redis.llen(ctx.keys.registryAppends());
+      if (waiting > 0 || compactedOn !== utcDate()) {
+        await queue.add(
+          REGISTRY_JOB.flush,
+          { correlationId: randomUUID(), actor: 'system' },
+          { deduplication: { id: 'registry-flush' }, priority: priorityOf(REGISTRY_PRIORITY.flush) },
+        );
+      }
+    } catch (err) {
+      lastError = err as Error;
+      logger.warn('registry flush tick failed', errorFields(err));
+    }
+  };
+  const timer = setInterval(() => void tick(), cfg.flush_interval_ms);
+  timer.unref();
+
+  const tasks = options.watchTasks === false ? undefined : await startTaskWatcher(ctx, state, logger);
+  logger.info('registry writer started', { branch: state.branch, appliedIds: state.applied.size, appendSeq: state.appendSeq });
+
+  return {
+    state,
+    worker,
+    tasks,
+    repaired,
+    get lastError() {
+      return lastError ?? lease.lastError;
+    },
+    get lastRunAt() {
+      return lastRunAt;
+    },
+    async close() {
+      clearInterval(timer);
+      await tasks?.close();
+      await worker.close();
+      await lease.release();
+      logger.info('registry writer stopped');
+    },
+  };
+}
