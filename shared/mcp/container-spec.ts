@@ -58,6 +58,9 @@ export function buildContainerSpec(input: BuildSpecInput): Docker.ContainerCreat
       Tmpfs: { '/tmp': `rw,nosuid,nodev,noexec,size=${tmpfsMb}m` },
       NetworkMode: spec.network === 'none' ? 'none' : spec.network.internal,
       Binds: spec.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? 'ro' : 'rw'}`),
+      // A tiny init as PID 1 (docker-init / catatonit): signals reach the server and its
+      // children are reaped — many MCP servers are npx/uvx wrappers around a child.
+      Init: true,
       // We remove it ourselves after it has exited (Podman refuses a remove mid-exit).
       AutoRemove: false,
       RestartPolicy: { Name: 'no' },

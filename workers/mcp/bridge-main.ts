@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createLogger, errorFields, type LogLevel } from '../../shared/logger.js';
+import { createEngine } from '../../shared/mcp/engine.js';
+import { startBridge } from './bridge.js';
+import { bridgeArgs, type BridgeArgs } from './bridge-args.js';
+
+/**
+ * Entry of the MCP bridge process, started by an agent's CLI from its --mcp-config
+ * (bridge-command.ts builds that entry). stdout carries JSON-RPC only: logs go to stderr.
+ * Exit code 0 after a clean session, 1 when the container could not be run or removed,
+ * 2 for bad arguments.
+ */
+const logger = createLogger({
+  level: (process.env.NOX_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info') as LogLevel,
+  base: { role: 'mcp-bridge' },
+});
+
+let args: BridgeArgs;
+try {
+  const { values } = parseArgs({
+    options: {
+      spec: { type: 'string' },
+      'docker-host': { type: 'string' },
+      'stop-timeout-s': { type: 'string' },
+      'tmpfs-mb': { type: 'string' },
+    },
+    strict: true,
+  });
+  args = bridgeArgs.parse({
+    spec: JSON.parse(values.spec ?? 'null') as unknown,
+    dockerHost: values['docker-host'],
+    stopTimeoutS: values['stop-timeout-s'] === undefined ? undefined : Number(values['stop-timeout-s']),
+    tmpfsMb: values['tmpfs-mb'] === undefined ? undefined : Number(values['tmpfs-mb']),
+  });
+} catch (err) {
+  const detail = err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message;
+  logger.error('bad bridge arguments', { detail });
+  process.exit(2);
+}
+
+const bridge = startBridge({
+  engine: createEngine({ dockerHost: args.dockerHost }),
+  spec: args.spec,
+  logger,
+  input: process.stdin,
+  output: process.stdout,
+  sourceEnv: process.env,
+  stopTimeoutS: args.stopTimeoutS,
+  tmpfsMb: args.tmpfsMb,
+});
+
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => void bridge.stop(signal));
+}
+
+bridge.done.then(
+  (code) => {
+    // Let stdout drain: the server's last reply may still be in the pipe buffer.
+    process.stdout.write('', () => process.exit(code));
+  },
+  (err: unknown) => {
+    logger.error('bridge failed', errorFields(err));
+    process.exit(1);
+  },
+);

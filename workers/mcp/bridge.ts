@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import { errorFields, type Logger } from '../../shared/logger.js';
+import { attachContainer, type AttachedStreams } from '../../shared/mcp/attach.js';
+import { buildContainerSpec, containerName } from '../../shared/mcp/container-spec.js';
+import { createContainer, startContainer, stopAndRemove, waitForExit } from '../../shared/mcp/containers.js';
+import type { Engine } from '../../shared/mcp/engine.js';
+import { inspectImage } from '../../shared/mcp/images.js';
+import { processIdentity } from '../../shared/mcp/process-identity.js';
+import type { McpRunSpec } from '../../shared/mcp/run-spec.js';
+
+/**
+ * The MCP bridge: to the agent's CLI an ordinary stdio MCP server; behind it, one
+ * container per session. It creates the container (container-spec.ts gives the isolation),
+ * attaches before starting it so no byte is lost, then pipes bytes both ways without
+ * looking at them (JSON-RPC passes through untouched). The container's stderr goes to our
+ * logs, line by line.
+ *
+ * The session ends when our stdin ends (the CLI closed us), when we get SIGTERM/SIGINT/
+ * SIGHUP, when stdout breaks, or when the server exits by itself. In every case: the
+ * container's stdin is closed, the server gets the grace period to exit, is then stopped,
+ * and is removed after it has exited; `done` resolves with the exit code for the process.
+ */
+export interface BridgeOptions {
+  engine: Engine;
+  spec: McpRunSpec;
+  logger: Logger;
+  /** what the CLI writes (our process.stdin) */
+  input: Readable;
+  /** where the server's JSON-RPC goes (our process.stdout) */
+  output: Writable;
+  /** env that `{ fromEnv }` references resolve against (our process.env) */
+  sourceEnv: NodeJS.ProcessEnv;
+  /** seconds between SIGTERM and SIGKILL for the container. Default 5. */
+  stopTimeoutS?: number;
+  /** writable /tmp size. Default 64 MiB. */
+  tmpfsMb?: number;
+}
+
+export interface Bridge {
+  /** resolves once the container is created, attached and started; rejects when it could not be */
+  readonly started: Promise<string>;
+  /** resolves with the process exit code once the container is gone */
+  readonly done: Promise<number>;
+  /** ends the session (signal path): stop the container, remove it */
+  stop(reason: string): Promise<number>;
+}
+
+export function startBridge(options: BridgeOptions): Bridge {
+  const { engine, spec, input, output } = options;
+  const grace = options.stopTimeoutS ?? 5;
+  const log = options.logger.child({ component: 'mcp-bridge', agentId: spec.agentId, mcpService: spec.service });
+  let containerId: string | undefined;
+  let streams: AttachedStreams | undefined;
+  let ending: Promise<number> | undefined;
+  let failed = false;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+
+  // Set below; finish() waits for the start sequence to settle so that a container created
+  // while we were already ending is still found and removed.
+  let startSettled: Promise<unknown> = Promise.resolve();
+
+  const finish = (reason: string): Promise<number> => {
+    ending ??= (async () => {
+      log.info('bridge ending', { reason });
+      await startSettled;
+      input.unpipe();
+      if (containerId) {
+        try {
+          // Ask politely first: EOF on its stdin is how a stdio MCP server is told to leave,
+          // and it works whatever the server does with signals. Past the grace period it is
+          // stopped (SIGTERM, then SIGKILL a second later), and removed once it has exited.
+          streams?.stdin.end();
+          await waitForExit(engine, containerId, grace * 1000).catch(() => undefined);
+          await stopAndRemove(engine, containerId, { graceSeconds: 1 });
+          log.info('container removed', { containerId });
+        } catch (err) {
+          failed = true;
+          log.error('could not remove the container; the reaper will', { containerId, ...errorFields(err) });
+        }
+      }
+      streams?.destroy();
+      const code = failed ? 1 : 0;
+      resolveDone(code);
+      return code;
+    })();
+    return ending;
+  };
+
+  const started = (async () => {
+    const image = await inspectImage(engine, spec.image);
+    const create = buildContainerSpec({
+      spec,
+      bridge: processIdentity(),
+      imageLabels: image.labels,
+      sourceEnv: options.sourceEnv,
+      tmpfsMb: options.tmpfsMb,
+      name: containerName(spec, randomBytes(4).toString('hex')),
+    });
+    containerId = await createContainer(engine, create);
+    log.info('container created', { containerId, image: spec.image, readOnlyRoot: create.HostConfig?.ReadonlyRootfs });
+    streams = await attachContainer(engine.endpoint, containerId);
+    streams.stdout.pipe(output, { end: false });
+    forwardLines(streams.stderr, (line) => log.info('server stderr', { line }));
+    streams.closed.then(
+      () => finish('server output ended'),
+      (err: unknown) => {
+        failed = true;
+        log.error('attach stream failed', errorFields(err));
+        void finish('attach stream failed');
+      },
+    );
+    await startContainer(engine, containerId);
+    // Only now: an early stdin EOF must not close the container's stdin before it runs.
+    if (input.readableEnded) streams.stdin.end();
+    else input.pipe(streams.stdin);
+    log.info('container started', { containerId });
+    return containerId;
+  })();
+
+  startSettled = started.catch(() => undefined);
+  started.catch((err: unknown) => {
+    failed = true;
+    log.error('could not start the MCP service container', errorFields(err));
+    void finish('start failed');
+  });
+
+  input.on('end', () => void finish('stdin ended'));
+  input.on('error', (err) => {
+    log.warn('stdin error', errorFields(err));
+    void finish('stdin error');
+  });
+  output.on('error', (err) => {
+    // EPIPE: the CLI went away without closing our stdin first.
+    log.warn('stdout error', errorFields(err));
+    void finish('stdout closed');
+  });
+
+  return { started, done, stop: (reason) => finish(reason) };
+}
+
+function forwardLines(stream: Readable, onLine: (line: string) => void): void {
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) onLine(line.slice(0, 4000));
+  });
+  stream.on('end', () => {
+    if (partial.trim()) onLine(partial.slice(0, 4000));
+  });
+  stream.on('error', () => undefined);
+}
