@@ -14,7 +14,11 @@ const program = new Command('nox')
 
 program.command('up').description('Redis (if needed) + API + one worker host on this machine').action(() => runUp());
 program.command('api').description('Run one API node').action(() => runApi());
-program.command('worker').description('Run one worker host').action(() => runWorker());
+program
+  .command('worker')
+  .description('Run one worker host')
+  .option('--registry-writer', 'also be the registry writer (sole consumer of the registry queue)')
+  .action((opts: { registryWriter?: boolean }) => runWorker(opts));
 
 program
   .command('token')

@@ -61,7 +61,7 @@ export async function runUp(options: UpOptions = {}): Promise<void> {
   };
 
   for (const role of ['api', 'worker'] as const) {
-    const cmd = selfCommand('bin/cli', [role]);
+    const cmd = selfCommand('bin/cli', role === 'worker' ? [role, '--registry-writer'] : [role]); // the one registry writer (issue 3)
     // Own process group: a terminal's Ctrl-C reaches only `nox up`, which stops the
     // children in order. The IPC channel lets them notice if `nox up` itself is killed.
     const child = spawn(cmd.command, cmd.args, { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
