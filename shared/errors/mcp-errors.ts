@@ -47,3 +47,13 @@ export class McpContainerError extends NoxError {
     });
   }
 }
+
+/** 422: a service's policy names a network that is missing or not internal (it could reach out). */
+export class McpNetworkPolicyError extends NoxError {
+  constructor(network: string, why: string) {
+    super('nox:mcp-network-not-internal', `Network ${network} ${why}; MCP services get network none or an internal network`, {
+      status: 422,
+      title: 'Network policy refused',
+    });
+  }
+}

@@ -6,6 +6,7 @@ import { buildContainerSpec, containerName } from '../../shared/mcp/container-sp
 import { createContainer, startContainer, stopAndRemove, waitForExit } from '../../shared/mcp/containers.js';
 import type { Engine } from '../../shared/mcp/engine.js';
 import { inspectImage } from '../../shared/mcp/images.js';
+import { assertNetworkAllowed } from '../../shared/mcp/network-policy.js';
 import { processIdentity } from '../../shared/mcp/process-identity.js';
 import type { McpRunSpec } from '../../shared/mcp/run-spec.js';
 
@@ -90,6 +91,7 @@ export function startBridge(options: BridgeOptions): Bridge {
 
   const started = (async () => {
     const image = await inspectImage(engine, spec.image);
+    await assertNetworkAllowed(engine, spec.network);
     const create = buildContainerSpec({
       spec,
       bridge: processIdentity(),
