@@ -22,15 +22,18 @@ export function createFrameDemuxer(onFrame: (stream: FrameStream, payload: Buffe
     push(chunk) {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
       while (buffered.length >= HEADER) {
-        const size = buffered.readUInt32BE(4);
-        if (buffered.length < HEADER + size) break;
         const streamByte = buffered[0]!;
         const stream = STREAMS[streamByte];
+        // Check the header before waiting for its payload: bytes that are not frames (a
+        // TTY container, a proxy answering in plain text) would otherwise read as a huge
+        // length and stall forever. Fail loudly rather than corrupt or hang JSON-RPC.
+        if (!stream || buffered[1] !== 0 || buffered[2] !== 0 || buffered[3] !== 0) {
+          throw new Error(`attach stream is not framed (header ${buffered.subarray(0, HEADER).toString('hex')})`);
+        }
+        const size = buffered.readUInt32BE(4);
+        if (buffered.length < HEADER + size) break;
         const payload = buffered.subarray(HEADER, HEADER + size);
         buffered = buffered.subarray(HEADER + size);
-        // An unknown stream byte means we are not looking at a framed stream at all
-        // (e.g. a TTY container); fail loudly rather than corrupt JSON-RPC.
-        if (!stream) throw new Error(`attach stream is not framed (stream byte ${streamByte})`);
         if (size > 0) onFrame(stream, payload);
       }
     },
