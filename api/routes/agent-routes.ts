@@ -1,0 +1,289 @@
+import { z } from 'zod';
+import { agentConfigInputSchema, agentConfigPatchSchema, newAgentConfig, patchAgentConfig, type AgentConfig } from '../../shared/agents/agent-config.js';
+import { AgentNotRunningError } from '../../shared/agents/agent-errors.js';
+import { AGENT_JOB, type AgentCommandJob, type SpawnJob, type TurnJob } from '../../shared/agents/agent-jobs.js';
+import { isLive } from '../../shared/agents/agent-status.js';
+import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
+import { readConversation } from '../../shared/agents/conversation-log.js';
+import { deleteRuntime, ownerOf, readRuntime, readRuntimes, writeRuntime, type AgentRuntime } from '../../shared/agents/runtime-state.js';
+import { enforceSpawnGuards } from '../../shared/agents/spawn-guards.js';
+import { ConflictError, NoLiveHostError } from '../../shared/errors/service-errors.js';
+import { ForbiddenError } from '../../shared/errors/auth-errors.js';
+import { liveHosts } from '../../shared/hosts/host-directory.js';
+import { ID_PATTERN } from '../../shared/ids.js';
+import { PRIORITY } from '../../shared/queues/priority.js';
+import type { Principal } from '../../shared/types.js';
+import type { ApiDeps } from '../deps.js';
+import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { defineRoute, type RouteSpec } from '../http/route.js';
+import { requester } from './system-routes.js';
+
+/**
+ * /api/agents: configs (the agent store; agents.toml once the registry client is wired)
+ * joined with runtime state (Redis). People read; operators act. An agent principal may
+ * create agents (they become its children: `parent` is forced to itself, so the spawn
+ * guards see the hierarchy) and read them.
+ *
+ * Acting on a running agent = a job on the owning host's own queue; starting = a job on
+ * the shared `spawn` queue (placement, guards and idempotency live in its handler).
+ */
+const idParams = z.object({ id: z.string().regex(ID_PATTERN, `must match ${ID_PATTERN.source}`) }).strict();
+const READERS = [...PEOPLE, 'agent'] as const;
+const CREATORS = [...OPERATORS, 'agent'] as const;
+
+const createBody = agentConfigInputSchema.extend({ start: z.boolean().default(false) });
+const turnBody = z.object({ text: z.string().min(1).max(200_000) }).strict();
+const reasonBody = z.object({ reason: z.string().max(500).optional() }).strict().default({});
+const pageQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+type AgentView = AgentConfig & { runtime: AgentRuntime | null };
+
+export function agentRoutes(deps: ApiDeps): RouteSpec[] {
+  const { ctx } = deps;
+  const store = agentStoreFor(ctx.redis, ctx.keys);
+
+  const view = (config: AgentConfig, runtime: AgentRuntime | undefined): AgentView => ({ ...config, runtime: runtime ?? null });
+
+  /** the live host running the agent, or an AgentNotRunningError */
+  const ownerHost = async (id: string): Promise<string> => {
+    const [owner, runtime] = await Promise.all([ownerOf(ctx.redis, ctx.keys, id), readRuntime(ctx.redis, ctx.keys, id)]);
+    if (owner && (await ctx.redis.exists(ctx.keys.hostAlive(owner))) === 1) return owner;
+    throw new AgentNotRunningError(id, runtime?.status ?? 'never started');
+  };
+
+  const enqueueSpawn = async (agent: AgentConfig, correlationId: string, principal: Principal | undefined): Promise<string | undefined> => {
+    if ((await liveHosts(ctx.redis, ctx.keys)).length === 0) throw new NoLiveHostError();
+    await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, store, agent, { record: false });
+    const data: SpawnJob = { agentId: agent.id, correlationId, requestedBy: requester(principal) };
+    const job = await ctx.queue('spawn').add(AGENT_JOB.spawn, data, { priority: PRIORITY.high });
+    return job.id;
+  };
+
+  const hostCommand = async (id: string, name: string, data: AgentCommandJob | TurnJob, priority = PRIORITY.high): Promise<{ hostId: string; jobId?: string }> => {
+    const hostId = await ownerHost(id);
+    const job = await ctx.queue(ctx.keys.hostQueue(hostId)).add(name, data, { priority });
+    return { hostId, jobId: job.id };
+  };
+
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/agents',
+      summary: 'Create an agent (and start it when `start` is true)',
+      tag: 'agents',
+      auth: CREATORS,
+      body: createBody,
+      status: 201,
+      handler: async ({ body, principal, correlationId }) => {
+        const { start, ...input } = body;
+        if (principal?.role === 'agent') input.parent = principal.agentId;
+        const config = newAgentConfig(input);
+        if (config.parent) await requireAgent(store, config.parent);
+        await store.create(config, requester(principal));
+        await ctx.events.publish({ type: 'agent.created', agentId: config.id, correlationId, data: { by: requester(principal), parent: config.parent ?? null } });
+        const jobId = start ? await enqueueSpawn(config, correlationId, principal) : undefined;
+        return { ...view(config, undefined), ...(jobId ? { spawnJobId: jobId } : {}) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/agents',
+      summary: 'Every agent: config and runtime state',
+      tag: 'agents',
+      auth: READERS,
+      handler: async () => {
+        const configs = await store.list();
+        const runtimes = await readRuntimes(ctx.redis, ctx.keys, configs.map((c) => c.id));
+        return { agents: configs.map((c) => view(c, runtimes.get(c.id))) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/agents/:id',
+      summary: 'One agent: config and runtime state',
+      tag: 'agents',
+      auth: READERS,
+      params: idParams,
+      handler: async ({ params }) => view(await requireAgent(store, params.id), await readRuntime(ctx.redis, ctx.keys, params.id)),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/api/agents/:id',
+      summary: 'Change an agent’s config (takes effect at its next start or restart)',
+      tag: 'agents',
+      auth: OPERATORS,
+      params: idParams,
+      body: agentConfigPatchSchema,
+      handler: async ({ params, body, principal, correlationId }) => {
+        const next = patchAgentConfig(await requireAgent(store, params.id), body);
+        await store.update(next, requester(principal));
+        await ctx.events.publish({ type: 'agent.updated', agentId: params.id, correlationId, data: { fields: Object.keys(body) } });
+        return view(next, await readRuntime(ctx.redis, ctx.keys, params.id));
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/agents/:id',
+      summary: 'Delete an agent; a running one must be stopped first',
+      tag: 'agents',
+      auth: OPERATORS,
+      params: idParams,
+      status: 204,
+      handler: async ({ params, principal, correlationId }) => {
+        await requireAgent(store, params.id);
+        const runtime = await readRuntime(ctx.redis, ctx.keys, params.id);
+        const owner = await ownerOf(ctx.redis, ctx.keys, params.id);
+        if (owner && isLive(runtime?.status) && (await ctx.redis.exists(ctx.keys.hostAlive(owner))) === 1) {
+          throw new ConflictError(`Agent "${params.id}" is ${runtime?.status}; stop it first`, 'nox:agent-running');
+        }
+        await store.remove(params.id, requester(principal));
+        await deleteRuntime(ctx.redis, ctx.keys, params.id);
+        await ctx.events.publish({ type: 'agent.deleted', agentId: params.id, correlationId, data: { by: requester(principal) } });
+        return undefined;
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/agents/:id/start',
+      summary: 'Start an agent: a spawn job places it on a live host (a no-op when it runs already)',
+      tag: 'agents',
+      auth: OPERATORS,
+      params: idParams,
+      status: 202,
+      handler: async ({ params, principal, correlationId }) => {
+        const agent = await requireAgent(store, params.id);
+        const runtime = await readRuntime(ctx.redis, ctx.keys, params.id);
+        if (runtime?.circuitOpen) throw new ConflictError(`Agent "${params.id}" failed (circuit breaker open); reset it first`, 'nox:agent-failed');
+        const owner = await ownerOf(ctx.redis, ctx.keys, params.id);
+        if (owner && isLive(runtime?.status) && (await ctx.redis.exists(ctx.keys.hostAlive(owner))) === 1) {
+          return { id: params.id, status: runtime?.status, hostId: owner, already: true };
+        }
+        return { id: params.id, queued: true, jobId: await enqueueSpawn(agent, correlationId, principal) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/agents/:id/stop',
+      summary: 'Stop an agent (TERM to its process group, KILL after the grace)',
+      tag: 'agents',
+      auth: OPERATORS,
+      params: idParams,
+      body: reasonBody,
+      status: 202,
+      handler: async ({ params, body, principal, correlationId }) => {
+        await requireAgent(store, params.id);
+        const data: AgentCommandJob = { agentId: params.id, reason: body.reason, correlationId, requestedBy: requester(principal) };
+        return { id: params.id, ...(await hostCommand(params.id, AGENT_JOB.stop, data, PRIORITY.critical)) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/agents/:id/restart',
+      summary: 'Restart a running agent (same session, --resume)',
+      tag: 'agents',
+      auth: OPERATORS,
+      params: idParams,
+      body: reasonBody,
+      status: 202,
+      handler: async ({ params, body, principal, correlationId }) => {
+        await requireAgent(store, params.id);
+        const data: AgentCommandJob = { agentId: params.id, reason: body.reason, correlationId, requestedBy: requester(principal) };
+        return { id: params.id, ...(await hostCommand(params.id, AGENT_JOB.restart, data)) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/agents/:id/interrupt',
+      summary: 'Interrupt the turn in progress (an interrupt control request)',
+      tag: 'agents',
+      auth: OPERATORS,
+      params: idParams,
+      status: 202,
+      handler: async ({ params, principal, correlationId }) => {
+        await requireAgent(store, params.id);
+        const data: AgentCommandJob = { agentId: params.id, correlationId, requestedBy: requester(principal) };
+        return { id: params.id, ...(await hostCommand(params.id, AGENT_JOB.interrupt, data, PRIORITY.critical)) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/agents/:id/reset',
+      summary: 'Close the circuit breaker of a failed agent and start it again',
+      tag: 'agents',
+      auth: OPERATORS,
+      params: idParams,
+      status: 202,
+      handler: async ({ params, principal, correlationId }) => {
+        const agent = await requireAgent(store, params.id);
+        const runtime = await readRuntime(ctx.redis, ctx.keys, params.id);
+        if (runtime && isLive(runtime.status)) throw new ConflictError(`Agent "${params.id}" is ${runtime.status}; only a stopped or failed agent can be reset`, 'nox:agent-running');
+        await writeRuntime(ctx.redis, ctx.keys, params.id, { circuitOpen: false, status: 'stopped', reason: `reset by ${requester(principal)}` });
+        await ctx.events.publish({ type: 'agent.reset', agentId: params.id, correlationId, data: { by: requester(principal) } });
+        return { id: params.id, queued: true, jobId: await enqueueSpawn(agent, correlationId, principal) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/agents/:id/turn',
+      summary: 'Send the agent a user turn (queued until its current turn ends)',
+      tag: 'agents',
+      auth: CREATORS,
+      params: idParams,
+      body: turnBody,
+      status: 202,
+      handler: async ({ params, body, principal, correlationId }) => {
+        const agent = await requireAgent(store, params.id);
+        if (principal?.role === 'agent' && agent.parent !== principal.agentId && agent.id !== principal.agentId) {
+          throw new ForbiddenError('An agent may only send turns to its own children');
+        }
+        const data: TurnJob = { agentId: params.id, text: body.text, correlationId, requestedBy: requester(principal) };
+        return { id: params.id, ...(await hostCommand(params.id, AGENT_JOB.turn, data, PRIORITY.normal)) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/agents/:id/conversation',
+      summary: 'The agent’s conversation, paged by sequence number (`after` = last seq seen)',
+      tag: 'agents',
+      auth: READERS,
+      params: idParams,
+      query: pageQuery,
+      handler: async ({ params, query }) => {
+        await requireAgent(store, params.id);
+        const page = await readConversation(ctx.redis, ctx.keys, params.id, query.after, query.limit);
+        const next = page.entries.at(-1)?.seq ?? query.after;
+        return { ...page, next, more: next < page.lastSeq };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/agents/:id/metrics',
+      summary: 'Cost, tokens, CPU and memory of an agent, with its recent samples',
+      tag: 'agents',
+      auth: READERS,
+      params: idParams,
+      handler: async ({ params }) => {
+        await requireAgent(store, params.id);
+        const r = await readRuntime(ctx.redis, ctx.keys, params.id);
+        const samples = (await ctx.redis.lrange(ctx.keys.agentSamples(params.id), -120, -1)).map((s) => JSON.parse(s) as unknown);
+        return {
+          id: params.id,
+          status: r?.status ?? 'never started',
+          costUsd: r?.costUsd ?? 0,
+          tokens: { input: r?.inputTokens ?? 0, output: r?.outputTokens ?? 0, cacheRead: r?.cacheReadTokens ?? 0, cacheCreation: r?.cacheCreationTokens ?? 0 },
+          turns: r?.turns ?? 0,
+          restarts: r?.restarts ?? 0,
+          cpuPercent: r?.cpuPercent ?? null,
+          memoryMb: r?.memoryMb ?? null,
+          throttled: r?.throttled ?? false,
+          samples,
+        };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,94 @@
+import path from 'node:path';
+import type { NoxConfig } from '../config/schema.js';
+import type { AgentConfig } from './agent-config.js';
+
+/**
+ * How an agent process is started: program, arguments, environment and working folder,
+ * from the host's `agent` config section and the agent's own config. The flags and their
+ * rules come from ../../../shared/claude-cli.md:
+ * - `--output-format stream-json` with `-p` requires `--verbose`; `--input-format
+ *   stream-json` requires `--output-format stream-json`;
+ * - `--session-id <uuid>` on the first start only (a used id is refused as "already in
+ *   use"), `--resume <id>` on every later start;
+ * - `--permission-prompt-tool stdio` makes the CLI ask Nox on the same pipes.
+ */
+export interface LaunchOptions {
+  sessionId: string;
+  /** true once the session exists (any start after the first) */
+  resume: boolean;
+  /** the agent's own scoped token (role agent), for the API and the Nox tools server */
+  token: string;
+  apiUrl: string;
+  /** budget left across restarts, passed as --max-budget-usd (the CLI counts per process) */
+  remainingBudgetUsd?: number;
+  /** MCP servers Nox adds (e.g. its tools server), merged over the agent's own */
+  extraMcpServers?: Record<string, Record<string, unknown>>;
+}
+
+export interface AgentLaunch {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** the agent's private CLAUDE_CONFIG_DIR (sessions live under it) */
+  configDir: string;
+}
+
+/** Environment variables a host must not hand down to agents. */
+const WITHHELD_ENV = ['NOX_JWT_SECRET', 'NOX_TOKEN'];
+
+export function agentWorkdir(config: NoxConfig, agent: Pick<AgentConfig, 'id' | 'workdir'>): string {
+  return path.resolve(config.registryDir, agent.workdir ?? path.join('agents', agent.id, 'workspace'));
+}
+
+/**
+ * The private CLAUDE_CONFIG_DIR. It holds session transcripts and credentials caches, so it
+ * sits under the registry's `.runtime/` (not committed) rather than next to agents.toml.
+ */
+export function agentConfigDir(config: NoxConfig, agentId: string): string {
+  return path.join(config.registryDir, '.runtime', 'agents', agentId, 'claude');
+}
+
+export function buildAgentArgs(agent: AgentConfig, options: LaunchOptions): string[] {
+  const args = ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose'];
+  args.push(...(options.resume ? ['--resume', options.sessionId] : ['--session-id', options.sessionId]));
+  if (agent.system_prompt) args.push(agent.replace_system_prompt ? '--system-prompt' : '--append-system-prompt', agent.system_prompt);
+  const servers = { ...agent.mcp_servers, ...options.extraMcpServers };
+  if (Object.keys(servers).length > 0) args.push('--mcp-config', JSON.stringify({ mcpServers: servers }), '--strict-mcp-config');
+  args.push('--permission-prompt-tool', 'stdio');
+  if (agent.model) args.push('--model', agent.model);
+  for (const dir of agent.add_dirs) args.push('--add-dir', dir);
+  if (agent.permission_mode !== 'default') args.push('--permission-mode', agent.permission_mode);
+  if (agent.allowed_tools.length > 0) args.push('--allowedTools', agent.allowed_tools.join(','));
+  if (agent.disallowed_tools.length > 0) args.push('--disallowedTools', agent.disallowed_tools.join(','));
+  if (options.remainingBudgetUsd !== undefined) args.push('--max-budget-usd', String(Math.max(0, round6(options.remainingBudgetUsd))));
+  return args;
+}
+
+export function buildAgentLaunch(config: NoxConfig, agent: AgentConfig, options: LaunchOptions): AgentLaunch {
+  const configDir = agentConfigDir(config, agent.id);
+  const inherited: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !WITHHELD_ENV.includes(k)) inherited[k] = v;
+  return {
+    command: config.agent.command,
+    args: [...config.agent.args, ...buildAgentArgs(agent, options)],
+    env: {
+      ...inherited,
+      ...config.agent.env,
+      CLAUDE_CONFIG_DIR: configDir,
+      NOX_AGENT_ID: agent.id,
+      NOX_API_URL: options.apiUrl,
+      NOX_AGENT_TOKEN: options.token,
+    },
+    cwd: agentWorkdir(config, agent),
+    configDir,
+  };
+}
+
+export function defaultApiUrl(config: NoxConfig): string {
+  return config.agent.api_url ?? `http://127.0.0.1:${config.api.port || 3000}`;
+}
+
+function round6(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { startApiServer, type ApiServer } from '../../api/server.js';
+import { readRuntime, type AgentRuntime } from '../../shared/agents/runtime-state.js';
+import type { NoxConfig } from '../../shared/config/schema.js';
+import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import type { DomainEvent, Role } from '../../shared/types.js';
+import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
+import { createAgentHost, type AgentHost } from '../../workers/agents/agent-host.js';
+import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, uniquePrefix, waitUntil } from '../support/harness.js';
+
+/**
+ * A real API node and worker hosts running the stand-in agent program
+ * (test/fixtures/fake-claude.mjs) through `agent.command`, each stack under its own Redis
+ * prefix and registry folder. Hosts can be added, crashed (closed without stopping their
+ * agents) and restarted to test adoption.
+ */
+export const FAKE_CLAUDE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/fake-claude.mjs');
+
+export interface AgentTestHost {
+  id: string;
+  ctx: NoxContext;
+  agents: AgentHost;
+  host: WorkerHost;
+}
+
+export interface AgentStack {
+  config: NoxConfig;
+  apiCtx: NoxContext;
+  api: ApiServer;
+  hosts: AgentTestHost[];
+  call(method: string, urlPath: string, options?: { role?: Role; token?: string; body?: unknown }): Promise<Response>;
+  /** call and parse JSON, asserting the status */
+  json<T = Record<string, unknown>>(method: string, urlPath: string, status: number, options?: { role?: Role; token?: string; body?: unknown }): Promise<T>;
+  addHost(overrides?: Record<string, unknown>): Promise<AgentTestHost>;
+  /** closes a host's queues WITHOUT stopping its agents (a crash, as far as the agents can tell) */
+  crashHost(h: AgentTestHost): Promise<void>;
+  runtime(agentId: string): Promise<AgentRuntime | undefined>;
+  waitStatus(agentId: string, status: string | string[], timeoutMs?: number): Promise<AgentRuntime>;
+  /** events from the stream, oldest first */
+  events(type?: string): Promise<DomainEvent[]>;
+  createAgent(body: Record<string, unknown>): Promise<void>;
+  startAgent(agentId: string): Promise<AgentRuntime>;
+  turn(agentId: string, text: string): Promise<void>;
+  /** waits for the n-th result of an agent (counting from 1) and returns its conversation entry */
+  waitResult(agentId: string, n: number, timeoutMs?: number): Promise<{ text?: string; raw: Record<string, unknown> }>;
+  cleanup(): Promise<void>;
+}
+
+export async function startAgentStack(options: { overrides?: Record<string, unknown>; hosts?: number; hostOverrides?: Record<string, unknown> } = {}): Promise<AgentStack> {
+  const prefix = uniquePrefix();
+  const baseOverrides = {
+    'agent.command': process.execPath,
+    'agent.args': [FAKE_CLAUDE],
+    'agent.stop_grace_ms': 1000,
+    'agent.restart_backoff_ms': 100,
+    'agent.conversation_flush_ms': 50,
+    'agent.sampling_interval_ms': 60_000,
+    'worker.concurrency': 8,
+    ...options.overrides,
+  };
+  const config = testConfig({ prefix, overrides: baseOverrides });
+  const apiCtx = testContext(config, 'api');
+  await waitForRedis(apiCtx.redis);
+  const api = await startApiServer(apiCtx);
+  const hosts: AgentTestHost[] = [];
+  const closed = new Set<AgentTestHost>();
+
+  const addHost = async (overrides: Record<string, unknown> = {}): Promise<AgentTestHost> => {
+    const hostConfig = testConfig({
+      prefix,
+      registryDir: config.registryDir,
+      overrides: { ...baseOverrides, 'worker.host_id': `h${hosts.length}-${randomBytes(2).toString('hex')}`, ...options.hostOverrides, ...overrides },
+    });
+    const ctx = testContext(hostConfig, 'worker');
+    const agents = createAgentHost(ctx);
+    const host = await startWorkerHost(ctx, agents.hostOptions);
+    await agents.attach(host);
+    const h = { id: host.id, ctx, agents, host };
+    hosts.push(h);
+    return h;
+  };
+  for (let i = 0; i < (options.hosts ?? 1); i++) await addHost();
+
+  const call: AgentStack['call'] = async (method, urlPath, opts = {}) => {
+    const headers: Record<string, string> = {};
+    const token = opts.token ?? tokenFor(opts.role ?? 'admin');
+    headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    return fetch(`${api.url}${urlPath}`, { method, headers, body });
+  };
+  const json: AgentStack['json'] = async <T>(method: string, urlPath: string, status: number, opts = {}) => {
+    const res = await call(method, urlPath, opts);
+    const text = await res.text();
+    expect(res.status, `${method} ${urlPath}: ${text}`).to.equal(status);
+    return (text ? JSON.parse(text) : {}) as T;
+  };
+  const runtime = (agentId: string): Promise<AgentRuntime | undefined> => readRuntime(apiCtx.redis, apiCtx.keys, agentId);
+  const waitStatus: AgentStack['waitStatus'] = async (agentId, status, timeoutMs = 10_000) => {
+    const wanted = Array.isArray(status) ? status : [status];
+    let last: AgentRuntime | undefined;
+    try {
+      await waitUntil(async () => {
+        last = await runtime(agentId);
+        return wanted.includes(last?.status ?? '');
+      }, timeoutMs);
+    } catch {
+      throw new Error(`agent ${agentId} did not reach ${wanted.join('|')}; last: ${JSON.stringify(last)}`);
+    }
+    return last as AgentRuntime;
+  };
+  const events: AgentStack['events'] = async (type) => {
+    const entries = await apiCtx.redis.xrange(apiCtx.keys.events(), '-', '+');
+    const out: DomainEvent[] = [];
+    for (const [id, fields] of entries) {
+      const e = JSON.parse(fields[1] as string) as DomainEvent;
+      if (!type || e.type === type) out.push({ ...e, id });
+    }
+    return out;
+  };
+  const stack: AgentStack = {
+    config,
+    apiCtx,
+    api,
+    hosts,
+    call,
+    json,
+    addHost,
+    async crashHost(h) {
+      closed.add(h);
+      h.agents.monitor?.stop();
+      // no beforeDeregister: the agents keep running, as after a kill -9 of the host
+      await Promise.allSettled([...h.host.workers.values()].map((w) => w.close(true)));
+      h.host.heartbeat.stop();
+      h.host.peers.stop();
+      await h.ctx.redis.del(h.ctx.keys.hostAlive(h.id));
+      await h.agents.manager.conversation.stop();
+    },
+    runtime,
+    waitStatus,
+    events,
+    async createAgent(body) {
+      await json('POST', '/api/agents', 201, { body });
+    },
+    async startAgent(agentId) {
+      await json('POST', `/api/agents/${agentId}/start`, 202);
+      return waitStatus(agentId, ['idle', 'over-budget']);
+    },
+    async turn(agentId, text) {
+      await json('POST', `/api/agents/${agentId}/turn`, 202, { body: { text } });
+    },
+    async waitResult(agentId, n, timeoutMs = 10_000) {
+      let found: { text?: string; raw: Record<string, unknown> } | undefined;
+      await waitUntil(async () => {
+        const page = await json<{ entries: { kind: string; text?: string; raw: Record<string, unknown> }[] }>('GET', `/api/agents/${agentId}/conversation?limit=1000`, 200);
+        const results = page.entries.filter((e) => e.kind === 'result');
+        found = results[n - 1];
+        return found !== undefined;
+      }, timeoutMs);
+      return found as { text?: string; raw: Record<string, unknown> };
+    },
+    async cleanup() {
+      for (const h of hosts) {
+        if (!closed.has(h)) {
+          h.agents.monitor?.stop();
+          await h.host.close();
+        } else {
+          // a crashed host's agents are still running: stop them the hard way
+          for (const s of h.agents.manager.all()) await s.stop('test cleanup');
+        }
+      }
+      await api.close();
+      const admin = createRedis(redisUrl(), 'blocking');
+      await deletePrefix(admin, prefix);
+      await closeRedis(admin);
+      for (const h of hosts) await h.ctx.close();
+      await apiCtx.close();
+      rmSync(config.registryDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
+
+export function uniqueAgentId(base = 'a'): string {
+  return `${base}-${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,103 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { AGENT_JOB, type AgentCommandJob, type SpawnJob, type StartJob, type TurnJob } from '../../shared/agents/agent-jobs.js';
+import { SpawnRefusedError } from '../../shared/agents/agent-errors.js';
+import { isLive } from '../../shared/agents/agent-status.js';
+import { requireAgent } from '../../shared/agents/agent-store.js';
+import { ownerOf, readRuntime } from '../../shared/agents/runtime-state.js';
+import { enforceSpawnGuards } from '../../shared/agents/spawn-guards.js';
+import { isNoxError } from '../../shared/errors/nox-error.js';
+import { liveHosts } from '../../shared/hosts/host-directory.js';
+import { PRIORITY } from '../../shared/queues/priority.js';
+import type { HandlerEnv, JobHandlers } from '../job-router.js';
+import type { AgentManager } from './agent-manager.js';
+import { chooseHost, labelsMatch } from './placement.js';
+
+/**
+ * Job handlers of the agents area. All idempotent (BullMQ is at-least-once):
+ * - `agent.spawn` (shared `spawn` queue): nothing if the agent already runs on a live host;
+ *   otherwise guards (rate, depth; recorded once here), placement, and either a local start
+ *   or an `agent.start` on the chosen host's own queue.
+ * - `agent.start` (host queue): claims the agent (one owner at a time) and starts it.
+ * - `agent.turn | interrupt | stop | restart` (host queue): commands for a running agent.
+ * A client mistake (unknown agent, not running, over budget) is an UnrecoverableError: no
+ * retry would change the answer.
+ */
+function unrecoverable(err: unknown): never {
+  if (isNoxError(err) && err.status < 500) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+  throw err;
+}
+
+export function spawnHandlers(manager: AgentManager): JobHandlers {
+  return {
+    [AGENT_JOB.spawn]: async (job: Job<SpawnJob>, env: HandlerEnv) => {
+      const { ctx, hostId } = env;
+      const { agentId } = job.data;
+      const agent = await requireAgent(manager.store, agentId).catch(unrecoverable);
+      const owner = await ownerOf(ctx.redis, ctx.keys, agentId);
+      const hosts = await liveHosts(ctx.redis, ctx.keys);
+      const runtime = await readRuntime(ctx.redis, ctx.keys, agentId);
+      if (owner && hosts.some((h) => h.id === owner) && isLive(runtime?.status)) return { already: owner };
+      if (runtime?.circuitOpen) {
+        await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId: job.data.correlationId, data: { reason: 'circuit breaker open; reset the agent first' } });
+        throw new UnrecoverableError(`nox:agent-failed: agent ${agentId} has its circuit breaker open; POST /api/agents/${agentId}/reset`);
+      }
+      try {
+        await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true });
+      } catch (err) {
+        if (err instanceof SpawnRefusedError) {
+          await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId: job.data.correlationId, data: { code: err.code, reason: err.message } });
+        }
+        unrecoverable(err);
+      }
+      const target = chooseHost(hosts, agent.labels, { preferHost: job.data.preferHost, selfId: hostId, selfRunning: manager.running() });
+      if (!target) throw new Error(`no live host with free capacity and labels ${JSON.stringify(agent.labels)} for agent ${agentId}`);
+      if (target.id === hostId) return { host: hostId, result: await manager.start(agentId) };
+      const start: StartJob = { agentId, correlationId: job.data.correlationId, requestedBy: job.data.requestedBy };
+      await ctx.queue(ctx.keys.hostQueue(target.id)).add(AGENT_JOB.start, start, { jobId: `start.${agentId}.${job.id}`, priority: PRIORITY.high });
+      return { host: target.id, forwarded: true };
+    },
+  };
+}
+
+export function hostHandlers(manager: AgentManager): JobHandlers {
+  return {
+    [AGENT_JOB.start]: async (job: Job<StartJob>, env: HandlerEnv) => {
+      const { ctx } = env;
+      const agent = await requireAgent(manager.store, job.data.agentId).catch(unrecoverable);
+      const host = (await liveHosts(ctx.redis, ctx.keys)).find((h) => h.id === env.hostId);
+      if (!manager.get(agent.id) && (!manager.hasRoom() || (host && !labelsMatch(host.labels, agent.labels)))) {
+        // placement was made on a stale picture: hand it back to the spawn queue
+        await ctx.queue('spawn').add(AGENT_JOB.spawn, { agentId: agent.id, correlationId: job.data.correlationId, requestedBy: job.data.requestedBy }, { priority: PRIORITY.high, delay: 500 });
+        return { requeued: true };
+      }
+      return { result: await manager.start(agent.id).catch(unrecoverable) };
+    },
+    [AGENT_JOB.turn]: async (job: Job<TurnJob>) => {
+      try {
+        manager.require(job.data.agentId).deliverTurn(job.data.text, job.data.correlationId);
+      } catch (err) {
+        unrecoverable(err);
+      }
+      return { queued: true };
+    },
+    [AGENT_JOB.interrupt]: async (job: Job<AgentCommandJob>) => {
+      try {
+        return { interrupted: manager.require(job.data.agentId).interrupt() };
+      } catch (err) {
+        return unrecoverable(err);
+      }
+    },
+    [AGENT_JOB.stop]: async (job: Job<AgentCommandJob>) => {
+      await manager.stop(job.data.agentId, job.data.reason ?? `stopped by ${job.data.requestedBy}`);
+      return { stopped: true };
+    },
+    [AGENT_JOB.restart]: async (job: Job<AgentCommandJob>) => {
+      try {
+        await manager.require(job.data.agentId).restart(job.data.reason ?? `restarted by ${job.data.requestedBy}`);
+      } catch (err) {
+        unrecoverable(err);
+      }
+      return { restarted: true };
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { NoxContext } from '../../shared/runtime/context.js';
+import { errorFields } from '../../shared/logger.js';
+import type { WorkerHost, WorkerHostOptions } from '../host.js';
+import { defaultHostId } from '../host-identity.js';
+import { adoptLeftovers, type AdoptionReport } from './agent-adoption.js';
+import { hostHandlers, spawnHandlers } from './agent-handlers.js';
+import { createAgentManager, type AgentManager } from './agent-manager.js';
+import { startHealthMonitor, type HealthMonitor } from './health-monitor.js';
+
+/**
+ * Everything a worker host needs to run agents, in the shape startWorkerHost takes:
+ *
+ *   const agents = createAgentHost(ctx);
+ *   const host = await startWorkerHost(ctx, agents.hostOptions);
+ *   await agents.attach(host);   // spawn-worker pause, health monitor, adoption
+ */
+export interface AgentHost {
+  readonly manager: AgentManager;
+  readonly hostOptions: WorkerHostOptions;
+  attach(host: WorkerHost): Promise<AdoptionReport>;
+  readonly monitor: HealthMonitor | undefined;
+}
+
+export function createAgentHost(ctx: NoxContext, extra: WorkerHostOptions = {}): AgentHost {
+  const hostId = ctx.config.worker.host_id ?? defaultHostId();
+  const manager = createAgentManager(ctx, hostId, ctx.logger);
+  let monitor: HealthMonitor | undefined;
+  return {
+    manager,
+    get monitor() {
+      return monitor;
+    },
+    hostOptions: {
+      ...extra,
+      sharedQueues: { ...extra.sharedQueues, spawn: { ...extra.sharedQueues?.spawn, ...spawnHandlers(manager) } },
+      hostHandlers: { ...extra.hostHandlers, ...hostHandlers(manager) },
+      running: () => manager.running(),
+      beforeDeregister: async () => {
+        monitor?.stop();
+        await manager.shutdown('host shutting down').catch((err) => ctx.logger.warn('stopping agents failed', errorFields(err)));
+        await extra.beforeDeregister?.();
+      },
+    },
+    async attach(host) {
+      if (host.id !== hostId) throw new Error(`agent host built for ${hostId} but the worker host is ${host.id}`);
+      manager.attachSpawnWorker(host.workers.get('spawn'));
+      monitor = startHealthMonitor(ctx, manager);
+      return adoptLeftovers(ctx, manager, ctx.config.agent.stop_grace_ms);
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import os from 'node:os';
+import type { Worker } from 'bullmq';
+import { AgentNotRunningError } from '../../shared/agents/agent-errors.js';
+import { agentStoreFor, requireAgent, type AgentStore } from '../../shared/agents/agent-store.js';
+import { claimAgent, releaseAgent } from '../../shared/agents/runtime-state.js';
+import { errorFields, type Logger } from '../../shared/logger.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import { createConversationBuffer, type ConversationBuffer } from './conversation-buffer.js';
+import type { AgentProcess } from './process-runner.js';
+import { processStartTime } from './proc-info.js';
+import { createSupervisor, type Supervisor } from './supervisor.js';
+
+/**
+ * The agents of one host: a supervisor per agent, the capacity check, the pid records a
+ * restarted host needs (agent-adoption.ts), and the spawn worker's pause/resume (a full
+ * host stops taking spawn jobs so that they go to hosts with room).
+ */
+export interface AgentManager {
+  readonly hostId: string;
+  readonly hostname: string;
+  readonly store: AgentStore;
+  readonly conversation: ConversationBuffer;
+  /** agents holding capacity (every supervisor not yet settled) */
+  running(): number;
+  hasRoom(): boolean;
+  get(agentId: string): Supervisor | undefined;
+  all(): Supervisor[];
+  /** starts an agent here; a no-op when it already runs here. Returns false when another live host owns it. */
+  start(agentId: string): Promise<'started' | 'already-running' | { ownedBy: string }>;
+  require(agentId: string): Supervisor;
+  stop(agentId: string, reason?: string): Promise<void>;
+  /** the spawn worker to pause while the host is full */
+  attachSpawnWorker(worker: Worker | undefined): void;
+  /** stops every agent (host shutdown); their records stay so the next host on this machine resumes them */
+  shutdown(reason: string): Promise<void>;
+}
+
+export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logger): AgentManager {
+  const hostname = os.hostname();
+  const store = agentStoreFor(ctx.redis, ctx.keys);
+  const conversation = createConversationBuffer(ctx);
+  const supervisors = new Map<string, Supervisor>();
+  const log = logger.child({ component: 'agent-manager', hostId });
+  let spawnWorker: Worker | undefined;
+  let shuttingDown = false;
+
+  const capacity = (): number => ctx.config.worker.capacity;
+  const running = (): number => supervisors.size;
+
+  const updateSpawnWorker = (): void => {
+    if (!spawnWorker) return;
+    const full = running() >= capacity();
+    // never awaited: this runs inside job handlers, and pause() waits for active jobs
+    if (full && !spawnWorker.isPaused()) {
+      log.info('host full; pausing its spawn worker', { running: running(), capacity: capacity() });
+      void spawnWorker.pause(true).catch((err) => log.warn('could not pause spawn worker', errorFields(err)));
+    } else if (!full && spawnWorker.isPaused() && !shuttingDown) {
+      log.info('host has room again; resuming its spawn worker', { running: running(), capacity: capacity() });
+      spawnWorker.resume();
+    }
+  };
+
+  const onProcess = (agentId: string, proc: AgentProcess | undefined): void => {
+    const key = ctx.keys.machineAgentPids(hostname);
+    const write = proc
+      ? ctx.redis
+          .multi()
+          .hset(key, agentId, JSON.stringify({ pid: proc.pid, startTime: processStartTime(proc.pid), hostId }))
+          .sadd(ctx.keys.hostAgents(hostId), agentId)
+          .exec()
+      : ctx.redis.hset(key, agentId, JSON.stringify({ pid: 0, hostId }));
+    write.catch((err) => log.warn('pid record failed', { agentId, ...errorFields(err) }));
+  };
+
+  const forget = async (agentId: string): Promise<void> => {
+    await ctx.redis.multi().hdel(ctx.keys.machineAgentPids(hostname), agentId).srem(ctx.keys.hostAgents(hostId), agentId).exec();
+    await releaseAgent(ctx.redis, ctx.keys, agentId, hostId);
+  };
+
+  const onSettled = (agentId: string): void => {
+    supervisors.delete(agentId);
+    updateSpawnWorker();
+    // stopped for good (failed, a limit, an operator): nothing to resume after a host restart
+    if (!shuttingDown) forget(agentId).catch((err) => log.warn('could not release agent', { agentId, ...errorFields(err) }));
+  };
+
+  const manager: AgentManager = {
+    hostId,
+    hostname,
+    store,
+    conversation,
+    running,
+    hasRoom: () => running() < capacity(),
+    get: (agentId) => supervisors.get(agentId),
+    all: () => [...supervisors.values()],
+    async start(agentId) {
+      const existing = supervisors.get(agentId);
+      if (existing) return 'already-running';
+      const claim = await claimAgent(ctx.redis, ctx.keys, agentId, hostId);
+      if (claim !== 'claimed' && claim !== 'mine') return { ownedBy: claim };
+      await requireAgent(store, agentId);
+      const supervisor = createSupervisor(agentId, {
+        ctx,
+        hostId,
+        logger: log,
+        conversation,
+        loadConfig: () => requireAgent(store, agentId),
+        onProcess,
+        onSettled,
+      });
+      supervisors.set(agentId, supervisor);
+      updateSpawnWorker();
+      try {
+        await supervisor.start();
+      } catch (err) {
+        await forget(agentId);
+        throw err;
+      }
+      return 'started';
+    },
+    require(agentId) {
+      const s = supervisors.get(agentId);
+      if (!s) throw new AgentNotRunningError(agentId, 'not on this host');
+      return s;
+    },
+    async stop(agentId, reason) {
+      const s = supervisors.get(agentId);
+      if (s) await s.stop(reason);
+      await forget(agentId);
+    },
+    attachSpawnWorker(worker) {
+      spawnWorker = worker;
+      updateSpawnWorker();
+    },
+    async shutdown(reason) {
+      shuttingDown = true;
+      const all = [...supervisors.values()];
+      await Promise.allSettled(all.map((s) => s.stop(reason)));
+      // keep the machine records (pid 0): a host restarted on this machine resumes these agents
+      await Promise.allSettled(all.map((s) => releaseAgent(ctx.redis, ctx.keys, s.agentId, hostId)));
+      await conversation.stop();
+    },
+  };
+  return manager;
+}

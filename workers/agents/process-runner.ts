@@ -1,0 +1,121 @@
+import { execa, type ResultPromise } from 'execa';
+import type { AgentLaunch } from '../../shared/agents/command-line.js';
+import { createLineSplitter } from '../../shared/agents/line-parser.js';
+import type { Logger } from '../../shared/logger.js';
+
+/**
+ * One agent process. It is started `detached`, i.e. as the leader of its own process
+ * group (pgid = pid), so that signals sent to `-pid` reach everything it started: tools,
+ * MCP servers, shells. Stopping is TERM to the group, then KILL to the group after a
+ * grace; SIGCONT follows every TERM because a throttled (SIGSTOPped) process would
+ * otherwise never see it. Detached also means the agents outlive a crashed host, which is
+ * what lets a restarted host find and kill the leftovers (agent-adoption.ts).
+ */
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface AgentProcess {
+  readonly pid: number;
+  /** writes one line on stdin; false once stdin is gone */
+  write(line: string): boolean;
+  /** resolves when the main process has exited */
+  readonly exited: Promise<ExitInfo>;
+  readonly hasExited: boolean;
+  /** TERM the group, KILL it after `graceMs`; resolves once the main process is gone */
+  stop(graceMs: number): Promise<ExitInfo>;
+  /** a signal to the whole group (ESRCH ignored) */
+  signalGroup(signal: NodeJS.Signals): void;
+}
+
+export interface ProcessCallbacks {
+  onLine(line: string): void;
+  onStderr(line: string): void;
+}
+
+export function startAgentProcess(launch: AgentLaunch, callbacks: ProcessCallbacks, logger: Logger): AgentProcess {
+  const child: ResultPromise = execa(launch.command, launch.args, {
+    cwd: launch.cwd,
+    env: launch.env,
+    extendEnv: false,
+    detached: true,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    // execa's cleanup would not reach a detached child anyway; Nox stops agents itself.
+    cleanup: false,
+    encoding: 'utf8',
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    // spawn failed synchronously (e.g. ENOENT): execa reports it through the promise
+    logger.warn('agent process did not start', { command: launch.command });
+  }
+
+  const out = createLineSplitter(callbacks.onLine);
+  const err = createLineSplitter(callbacks.onStderr, 64 * 1024);
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => out.push(chunk));
+  child.stderr?.on('data', (chunk: string) => err.push(chunk));
+  // EPIPE on a dying process must not become an unhandled 'error'
+  child.stdin?.on('error', (e) => logger.debug('agent stdin error', { error: e.message }));
+
+  let hasExited = false;
+  const exited: Promise<ExitInfo> = child.then(
+    (result) => {
+      hasExited = true;
+      out.end();
+      err.end();
+      if (result.failed && result.exitCode === undefined && !result.signal) {
+        logger.warn('agent process failed to run', { error: result.shortMessage });
+      }
+      return { code: result.exitCode ?? null, signal: result.signal ?? null };
+    },
+    (e: unknown) => {
+      hasExited = true;
+      logger.warn('agent process error', { error: (e as Error).message });
+      return { code: null, signal: null };
+    },
+  );
+
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') logger.warn('could not signal agent group', { pid, signal, error: (e as Error).message });
+    }
+  };
+
+  return {
+    pid: pid ?? -1,
+    exited,
+    get hasExited() {
+      return hasExited;
+    },
+    write(line) {
+      const stdin = child.stdin;
+      if (!stdin || stdin.destroyed || !stdin.writable) return false;
+      stdin.write(line);
+      return true;
+    },
+    signalGroup,
+    async stop(graceMs) {
+      if (!hasExited) {
+        signalGroup('SIGTERM');
+        signalGroup('SIGCONT');
+        const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
+        timer.unref();
+        await exited;
+        clearTimeout(timer);
+      }
+      // the leader is gone; children that ignored TERM (or were orphaned) go now
+      signalGroup('SIGKILL');
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,355 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import type { AgentConfig } from '../../shared/agents/agent-config.js';
+import { AgentNotRunningError, AgentOverBudgetError, TurnQueueFullError } from '../../shared/agents/agent-errors.js';
+import type { AgentStatus } from '../../shared/agents/agent-status.js';
+import { buildAgentLaunch, defaultApiUrl } from '../../shared/agents/command-line.js';
+import { parseAgentLine } from '../../shared/agents/line-parser.js';
+import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from '../../shared/agents/protocol.js';
+import { readRuntime, writeRuntime, type RuntimeFields } from '../../shared/agents/runtime-state.js';
+import { signToken } from '../../shared/auth/tokens.js';
+import { errorFields, type Logger } from '../../shared/logger.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import type { ConversationBuffer } from './conversation-buffer.js';
+import { decidePermission } from './permission-policy.js';
+import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
+import { sessionExists } from './session-files.js';
+
+/**
+ * Runs and watches ONE agent on this host: the state machine of agent-status.ts.
+ *
+ * - Turns are written on stdin only between turns: the next one waits in `queue` until
+ *   the current turn's `result` line.
+ * - Every stdout line is parsed; each event goes to the conversation (batched) and out as
+ *   an `agent.output` event. A line that does not parse is logged, never thrown.
+ * - Permission questions are answered (permission-policy.ts) while the status shows
+ *   `waiting-approval`; Nox owns the timeout (the CLI waits forever).
+ * - A process that exits without being asked to is a crash: restart with exponential
+ *   backoff and `--resume`, unless the circuit breaker opens (status failed).
+ * - Every status change is written to the agent's Redis hash and published as
+ *   `agent.status`; writes go through one promise chain so they land in order.
+ */
+export interface SupervisorDeps {
+  ctx: NoxContext;
+  hostId: string;
+  logger: Logger;
+  conversation: ConversationBuffer;
+  /** reads the agent's current config (it may have been edited since the last start) */
+  loadConfig(): Promise<AgentConfig>;
+  /** the process started or ended (pid bookkeeping for adoption, capacity) */
+  onProcess(agentId: string, proc: AgentProcess | undefined): void;
+  /** the supervisor is done for good (stopped or failed) */
+  onSettled(agentId: string): void;
+}
+
+export interface Supervisor {
+  readonly agentId: string;
+  readonly status: AgentStatus;
+  readonly pid: number | undefined;
+  readonly config: AgentConfig | undefined;
+  readonly queuedTurns: number;
+  start(): Promise<void>;
+  deliverTurn(text: string, correlationId?: string): void;
+  interrupt(): boolean;
+  stop(reason?: string): Promise<void>;
+  restart(reason?: string): Promise<void>;
+  /** throttling flag, set by the health monitor */
+  setThrottled(on: boolean): void;
+  /** waits until all state writes so far have landed */
+  settled(): Promise<void>;
+}
+
+export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervisor {
+  const { ctx, hostId } = deps;
+  const cfg = ctx.config.agent;
+  const logger = deps.logger.child({ agentId });
+
+  let status: AgentStatus = 'stopped';
+  let config: AgentConfig | undefined;
+  let proc: AgentProcess | undefined;
+  let desired: 'running' | 'stopped' = 'stopped';
+  let sessionId = '';
+  let turnOpen = false;
+  const queue: string[] = [];
+  const openQuestions = new Map<string, NodeJS.Timeout>();
+  let crashTimes: number[] = [];
+  let restartTimer: NodeJS.Timeout | undefined;
+  let costBase = 0;
+  let processCost = 0;
+  let restarts = 0;
+  let writes: Promise<void> = Promise.resolve();
+
+  const persist = (fields: RuntimeFields): void => {
+    writes = writes.then(() => writeRuntime(ctx.redis, ctx.keys, agentId, fields)).catch((err) => void logger.warn('runtime write failed', errorFields(err)));
+  };
+  const publish = (type: string, data: Record<string, unknown>): void => {
+    writes = writes.then(() => ctx.events.publish({ type, agentId, hostId, data }).then(() => undefined)).catch((err) => void logger.warn('event publish failed', { type, ...errorFields(err) }));
+  };
+  const setStatus = (next: AgentStatus, reason?: string, extra: RuntimeFields = {}): void => {
+    const previous = status;
+    status = next;
+    persist({ status: next, reason: reason ?? '', hostId, queuedTurns: queue.length, ...extra });
+    if (previous !== next || reason) publish('agent.status', { status: next, previous, reason: reason ?? null });
+    logger.debug('agent status', { status: next, previous, reason });
+  };
+
+  const budget = (): number | undefined => config?.max_budget_usd;
+  const spent = (): number => costBase + processCost;
+  const overBudget = (): boolean => budget() !== undefined && spent() >= (budget() as number);
+  const restState = (): AgentStatus => (overBudget() ? 'over-budget' : 'idle');
+
+  const pump = (): void => {
+    if (!proc || turnOpen || status === 'stopping' || queue.length === 0) return;
+    if (overBudget()) return;
+    const text = queue.shift() as string;
+    if (!proc.write(userTurnLine(text))) {
+      queue.unshift(text);
+      return;
+    }
+    turnOpen = true;
+    deps.conversation.add(agentId, { at: new Date().toISOString(), kind: 'turn', text });
+    setStatus('working');
+  };
+
+  const record = (event: AgentEvent): void => {
+    const text =
+      event.kind === 'assistant-text' ? event.text : event.kind === 'tool-use' ? `${event.name} ${JSON.stringify(event.input)}` : event.kind === 'result' ? event.result : undefined;
+    deps.conversation.add(agentId, { at: new Date().toISOString(), kind: event.kind, ...(text === undefined ? {} : { text }), raw: event.raw });
+    publish('agent.output', { kind: event.kind, ...(text === undefined ? {} : { text }), raw: event.raw });
+  };
+
+  const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
+    turnOpen = false;
+    // total_cost_usd is cumulative for the process: take it as the process's figure
+    processCost = Math.max(processCost, event.totalCostUsd);
+    const u = event.usage;
+    writes = writes
+      .then(async () => {
+        await ctx.redis
+          .multi()
+          .hincrby(ctx.keys.agent(agentId), 'inputTokens', u.input_tokens)
+          .hincrby(ctx.keys.agent(agentId), 'outputTokens', u.output_tokens)
+          .hincrby(ctx.keys.agent(agentId), 'cacheReadTokens', u.cache_read_input_tokens ?? 0)
+          .hincrby(ctx.keys.agent(agentId), 'cacheCreationTokens', u.cache_creation_input_tokens ?? 0)
+          .hincrby(ctx.keys.agent(agentId), 'turns', 1)
+          .exec();
+      })
+      .catch((err) => void logger.warn('token count write failed', errorFields(err)));
+    persist({ processCostUsd: processCost, costBaseUsd: costBase, costUsd: spent() });
+    if (overBudget() && status !== 'over-budget') {
+      publish('agent.budget-exceeded', { spentUsd: spent(), budgetUsd: budget() ?? null });
+    }
+    if (status === 'working' || status === 'waiting-approval' || status === 'idle' || status === 'over-budget') setStatus(restState(), overBudget() ? 'budget reached' : undefined);
+    pump();
+  };
+
+  const onPermission = (event: Extract<AgentEvent, { kind: 'permission-request' }>): void => {
+    if (!config || !proc) return;
+    const requestId = event.requestId;
+    setStatus('waiting-approval', `${event.request.tool_name} asks for permission`);
+    // Nox owns the timeout: the CLI would wait forever.
+    const timer = setTimeout(() => answer({ behavior: 'deny', message: `Nox: no decision within ${cfg.permission_timeout_ms} ms` }), cfg.permission_timeout_ms);
+    timer.unref();
+    openQuestions.set(requestId, timer);
+    const answer = (decision: ReturnType<typeof decidePermission>): void => {
+      const t = openQuestions.get(requestId);
+      if (!t) return; // already answered, or withdrawn by the CLI
+      clearTimeout(t);
+      openQuestions.delete(requestId);
+      proc?.write(permissionResponseLine(requestId, decision));
+      publish('agent.permission', { requestId, tool: event.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null });
+      if (status === 'waiting-approval' && openQuestions.size === 0) setStatus('working');
+    };
+    // The approvals workflow will make this asynchronous; today the policy decides at once.
+    answer(decidePermission(config, event.request));
+  };
+
+  const onEvent = (event: AgentEvent): void => {
+    record(event);
+    switch (event.kind) {
+      case 'init':
+        if (event.sessionId && event.sessionId !== sessionId) {
+          sessionId = event.sessionId;
+          persist({ sessionId });
+        }
+        break;
+      case 'result':
+        onResult(event);
+        break;
+      case 'permission-request':
+        onPermission(event);
+        break;
+      case 'control-cancel': {
+        const t = openQuestions.get(event.requestId);
+        if (t) clearTimeout(t);
+        openQuestions.delete(event.requestId);
+        if (status === 'waiting-approval' && openQuestions.size === 0) setStatus('working');
+        break;
+      }
+      case 'control-request':
+        proc?.write(controlErrorLine(event.requestId, `Nox does not handle ${event.subtype}`));
+        break;
+      default:
+        break;
+    }
+  };
+
+  const onLine = (line: string): void => {
+    const parsed = parseAgentLine(line);
+    if (!parsed.ok) {
+      logger.warn('agent wrote a line that does not parse', { reason: parsed.reason, line: parsed.line });
+      return;
+    }
+    for (const event of parsed.events) {
+      try {
+        onEvent(event);
+      } catch (err) {
+        logger.error('handling an agent event failed', { kind: event.kind, ...errorFields(err) });
+      }
+    }
+  };
+
+  const spawnProcess = async (): Promise<void> => {
+    config = await deps.loadConfig();
+    const secret = ctx.config.auth.jwt_secret;
+    if (!secret) throw new Error('auth.jwt_secret is not configured; agents need their own scoped token');
+    const token = signToken(secret, { sub: agentId, role: 'agent', agentId }, { expiresIn: cfg.token_ttl });
+    const probe = buildAgentLaunch(ctx.config, config, { sessionId, resume: false, token, apiUrl: defaultApiUrl(ctx.config) });
+    const resume = sessionExists(probe.configDir, sessionId);
+    const remaining = config.max_budget_usd === undefined ? undefined : config.max_budget_usd - spent();
+    const launch = buildAgentLaunch(ctx.config, config, { sessionId, resume, token, apiUrl: defaultApiUrl(ctx.config), remainingBudgetUsd: remaining });
+    mkdirSync(launch.cwd, { recursive: true });
+    mkdirSync(launch.configDir, { recursive: true });
+    turnOpen = false;
+    processCost = 0;
+    const started = startAgentProcess(launch, { onLine, onStderr: (l) => l.trim() && logger.info('agent stderr', { line: l.slice(0, 2000) }) }, logger);
+    proc = started;
+    deps.onProcess(agentId, started);
+    logger.info('agent process started', { pid: started.pid, resume, sessionId });
+    setStatus(restState(), resume ? 'resumed' : undefined, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
+    void started.exited.then((exit) => onExit(started, exit));
+    pump();
+  };
+
+  const onExit = (which: AgentProcess, exit: ExitInfo): void => {
+    if (which !== proc) return;
+    proc = undefined;
+    deps.onProcess(agentId, undefined);
+    for (const t of openQuestions.values()) clearTimeout(t);
+    openQuestions.clear();
+    costBase += processCost;
+    processCost = 0;
+    persist({ costBaseUsd: costBase, processCostUsd: 0, costUsd: costBase, pid: undefined });
+    if (turnOpen) {
+      // the turn in flight is not sent again: it may have had side effects
+      turnOpen = false;
+      logger.warn('agent exited during a turn; that turn is not re-sent');
+    }
+    if (desired === 'stopped') return; // stop() finishes the transition
+    const now = Date.now();
+    crashTimes = [...crashTimes.filter((t) => now - t < cfg.circuit_window_ms), now];
+    const why = `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`;
+    logger.warn('agent crashed', { ...exit, crashesInWindow: crashTimes.length });
+    if (crashTimes.length >= cfg.circuit_max_crashes) {
+      desired = 'stopped';
+      setStatus('failed', `circuit breaker open: ${crashTimes.length} crashes within ${cfg.circuit_window_ms} ms (last ${why})`, { circuitOpen: true });
+      publish('agent.circuit-open', { crashes: crashTimes.length, windowMs: cfg.circuit_window_ms });
+      deps.onSettled(agentId);
+      return;
+    }
+    setStatus('crashed', why);
+    const delay = Math.min(cfg.restart_backoff_ms * 2 ** (crashTimes.length - 1), cfg.restart_backoff_max_ms);
+    setStatus('restarting', `in ${delay} ms (crash ${crashTimes.length} of ${cfg.circuit_max_crashes} allowed in the window)`);
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (desired !== 'running') return;
+      restarts++;
+      setStatus('starting');
+      spawnProcess().catch((err) => {
+        logger.error('restart failed', errorFields(err));
+        onExit(proc as AgentProcess, { code: null, signal: null });
+      });
+    }, delay);
+    restartTimer.unref();
+  };
+
+  const stopProcess = async (): Promise<void> => {
+    if (restartTimer) clearTimeout(restartTimer);
+    restartTimer = undefined;
+    const p = proc;
+    if (p) await p.stop(cfg.stop_grace_ms);
+  };
+
+  const supervisor: Supervisor = {
+    agentId,
+    get status() {
+      return status;
+    },
+    get pid() {
+      return proc?.pid;
+    },
+    get config() {
+      return config;
+    },
+    get queuedTurns() {
+      return queue.length;
+    },
+    async start() {
+      if (desired === 'running' && status !== 'stopped' && status !== 'failed') return;
+      desired = 'running';
+      const previous = await readRuntime(ctx.redis, ctx.keys, agentId);
+      sessionId = previous?.sessionId || randomUUID();
+      costBase = previous?.costUsd ?? 0;
+      restarts = previous?.restarts ?? 0;
+      setStatus('starting', undefined, { sessionId, costBaseUsd: costBase, processCostUsd: 0, costUsd: costBase });
+      try {
+        await spawnProcess();
+      } catch (err) {
+        desired = 'stopped';
+        setStatus('failed', `could not start: ${(err as Error).message}`);
+        deps.onSettled(agentId);
+        throw err;
+      }
+    },
+    deliverTurn(text) {
+      if (desired !== 'running') throw new AgentNotRunningError(agentId, status);
+      if (overBudget()) throw new AgentOverBudgetError(agentId, spent(), budget() as number);
+      if (queue.length >= cfg.max_queued_turns) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
+      queue.push(text);
+      persist({ queuedTurns: queue.length });
+      pump();
+    },
+    interrupt() {
+      if (!proc || !turnOpen) return false;
+      proc.write(interruptLine(randomUUID()));
+      publish('agent.interrupt', {});
+      return true;
+    },
+    async stop(reason) {
+      desired = 'stopped';
+      if (status === 'stopped' || status === 'failed') return;
+      setStatus('stopping', reason);
+      await stopProcess();
+      setStatus('stopped', reason, { pid: undefined, throttled: false });
+      deps.onSettled(agentId);
+      await writes;
+    },
+    async restart(reason) {
+      desired = 'stopped';
+      setStatus('stopping', reason ?? 'restart');
+      await stopProcess();
+      desired = 'running';
+      restarts++;
+      setStatus('starting', reason ?? 'restart', { restarts });
+      await spawnProcess();
+    },
+    setThrottled(on) {
+      persist({ throttled: on });
+      publish('agent.throttled', { throttled: on });
+    },
+    settled: async () => {
+      await writes;
+    },
+  };
+  return supervisor;
+}
