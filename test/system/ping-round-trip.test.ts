@@ -25,7 +25,7 @@ describe('ping round trip', () => {
 
     const res = await stack.call('POST', '/api/system/ping', { role: 'operator' });
     expect(res.status).to.equal(200);
-    const body = (await res.json()) as { hostId: string; correlationId: string; timings: Record<string, number> };
+    const body = (await res.json()) as { hostId: string; correlationId: string; timings: { totalMs: number; handlerMs: number } };
     expect(body.hostId).to.equal(stack.host!.id);
     expect(body.timings.totalMs).to.be.a('number').and.at.least(0);
     expect(body.timings.totalMs).to.be.at.least(body.timings.handlerMs);
