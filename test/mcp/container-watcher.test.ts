@@ -1,0 +1,232 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { expect } from 'chai';
+import { buildContainerSpec, containerName } from '../../shared/mcp/container-spec.js';
+import { createContainer, listManagedContainers, startContainer } from '../../shared/mcp/containers.js';
+import { createEngine, type Engine } from '../../shared/mcp/engine.js';
+import { processIdentity } from '../../shared/mcp/process-identity.js';
+import { runSpecSchema } from '../../shared/mcp/run-spec.js';
+import { createLogger } from '../../shared/logger.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import { decodeEntry } from '../../shared/events/event-bus.js';
+import { bridgeServerEntry } from '../../workers/mcp/bridge-command.js';
+import { startContainerWatcher, type ContainerWatcher } from '../../workers/mcp/container-watcher.js';
+import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
+import { deletePrefix, testConfig, testContext, waitUntil } from '../support/harness.js';
+import { removeAgentContainers, testEngine } from './support/engine.js';
+
+/**
+ * The host's watcher against real containers: orphans (dead bridge, agent not running)
+ * are removed at boot and on demand, a stopped agent's containers are killed, other hosts'
+ * containers are never touched, and stats come back per agent.
+ */
+describe('mcp container watcher: orphans, killing, stats', function () {
+  this.timeout(120_000);
+  const logger = createLogger({ level: 'silent' });
+  let engine: Engine;
+  let dockerHost: string;
+  let image: string;
+  let hostId: string;
+  let otherHost: string;
+  let watcher: ContainerWatcher | undefined;
+  let ctx: NoxContext | undefined;
+  const children: Array<{ kill(signal?: NodeJS.Signals): boolean }> = [];
+
+  before(async () => {
+    ({ engine, dockerHost, image } = await testEngine());
+  });
+  beforeEach(() => {
+    hostId = `t-host-${randomBytes(4).toString('hex')}`;
+    otherHost = `t-other-${randomBytes(4).toString('hex')}`;
+  });
+  afterEach(async () => {
+    await watcher?.stop();
+    watcher = undefined;
+    for (const c of children.splice(0)) c.kill('SIGKILL');
+    await removeAgentContainers(engine, hostId);
+    await removeAgentContainers(engine, otherHost);
+    if (ctx) {
+      await deletePrefix(ctx.redis, ctx.config.redis.prefix);
+      await ctx.close();
+      ctx = undefined;
+    }
+  });
+
+  /** A running service container as a bridge would have made it, owned by `bridge`. */
+  async function serviceContainer(agentId: string, bridge: string, host = hostId): Promise<string> {
+    const spec = runSpecSchema.parse({
+      agentId,
+      service: 'echo',
+      hostId: host,
+      image,
+      entrypoint: [],
+      command: ['/bin/sleep', '300'],
+      limits: { memoryMb: 64, cpus: 0.5, pids: 32 },
+      mounts: [NODE_MOUNT],
+    });
+    const create = buildContainerSpec({ spec, bridge, sourceEnv: {} });
+    create.name = containerName(spec, randomBytes(3).toString('hex'));
+    const id = await createContainer(engine, create);
+    await startContainer(engine, id);
+    return id;
+  }
+
+  /** The identity of a process that has exited: what a crashed bridge leaves on its container. */
+  async function deadIdentity(): Promise<string> {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    await new Promise((r) => child.once('spawn', r));
+    const identity = processIdentity(child.pid!);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    return identity;
+  }
+
+  const ids = async (host: string) => (await listManagedContainers(engine, { host })).map((c) => c.id).sort();
+
+  it('removes orphans at boot — dead bridge or agent not running — and keeps live ones and other hosts', async () => {
+    const alive = processIdentity();
+    const keep = await serviceContainer('a-live', alive);
+    const deadBridge = await serviceContainer('a-live', await deadIdentity());
+    const stoppedAgent = await serviceContainer('a-stopped', alive);
+    const foreign = await serviceContainer('a-stopped', await deadIdentity(), otherHost);
+
+    ctx = testContext(testConfig(), 'worker');
+    watcher = await startContainerWatcher({
+      engine,
+      hostId,
+      logger,
+      isAgentRunning: (id) => id === 'a-live',
+      reapIntervalMs: 3_600_000,
+      statsIntervalMs: 3_600_000,
+      stopTimeoutS: 1,
+      events: ctx.events,
+    });
+
+    expect(await ids(hostId)).to.deep.equal([keep]);
+    expect(await ids(otherHost), 'another host’s containers are not ours to reap').to.deep.equal([foreign]);
+    expect(watcher.reaper.lastError).to.equal(undefined);
+    expect(watcher.reaper.lastRunAt).to.be.a('number');
+    expect(watcher.reaper.removedTotal).to.equal(2);
+
+    const entries = await ctx.redis.xrange(ctx.keys.events(), '-', '+');
+    const removed = entries.map(([id, fields]) => decodeEntry(id, fields)).filter((e) => e?.type === 'mcp.container.removed');
+    const byContainer = new Map(removed.map((e) => [(e!.data as { containerId: string }).containerId, e!]));
+    expect((byContainer.get(deadBridge)!.data as { reason: string }).reason).to.equal('bridge-gone');
+    expect((byContainer.get(stoppedAgent)!.data as { reason: string }).reason).to.equal('agent-not-running');
+    expect(byContainer.get(stoppedAgent)!.hostId).to.equal(hostId);
+  });
+
+  it('reaps the container of a real bridge that was SIGKILLed mid-session', async () => {
+    const running = new Set<string>(['a-crash']);
+    watcher = await startContainerWatcher({
+      engine,
+      hostId,
+      logger,
+      isAgentRunning: (id) => running.has(id),
+      reapIntervalMs: 3_600_000,
+      statsIntervalMs: 3_600_000,
+      stopTimeoutS: 1,
+    });
+    const entry = bridgeServerEntry({
+      spec: { agentId: 'a-crash', service: 'echo', hostId, image, limits: { memoryMb: 128, cpus: 0.5, pids: 64 }, mounts: [NODE_MOUNT] },
+      dockerHost,
+    });
+    const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stderr: 'ignore' });
+    const client = new Client({ name: 'nox-test-client', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      expect((await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })).content).to.deep.equal([{ type: 'text', text: '3' }]);
+      const [container] = await listManagedContainers(engine, { host: hostId, agent: 'a-crash' });
+      expect(container, 'the session container').to.exist;
+
+      expect(await watcher.reap(), 'nothing to reap while the bridge lives').to.deep.equal([]);
+      process.kill(transport.pid!, 'SIGKILL');
+      await waitUntil(() => {
+        try {
+          process.kill(transport.pid!, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, 10_000);
+      // SIGKILL gave the bridge no chance to clean up: the container is still there...
+      expect(await ids(hostId)).to.deep.equal([container!.id]);
+      // ...until the reaper sees its bridge is gone.
+      expect(await watcher.reap()).to.deep.equal([container!.id]);
+      expect(await ids(hostId)).to.deep.equal([]);
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  });
+
+  it('kills the containers of a stopped agent and no one else’s', async () => {
+    const alive = processIdentity();
+    const first = await serviceContainer('a-stop', alive);
+    const second = await serviceContainer('a-stop', alive);
+    const other = await serviceContainer('a-other', alive);
+    watcher = await startContainerWatcher({
+      engine,
+      hostId,
+      logger,
+      isAgentRunning: () => true,
+      reapIntervalMs: 3_600_000,
+      statsIntervalMs: 3_600_000,
+      stopTimeoutS: 1,
+    });
+    expect(await ids(hostId)).to.deep.equal([first, second, other].sort());
+
+    expect(await watcher.killAgent('a-stop')).to.equal(2);
+    expect(await ids(hostId)).to.deep.equal([other]);
+    expect(await watcher.killAgent('a-stop'), 'idempotent').to.equal(0);
+  });
+
+  it('samples memory, CPU and pids per container and sums them per agent', async () => {
+    const alive = processIdentity();
+    const id = await serviceContainer('a-stats', alive);
+    const samples: number[] = [];
+    watcher = await startContainerWatcher({
+      engine,
+      hostId,
+      logger,
+      isAgentRunning: () => true,
+      reapIntervalMs: 3_600_000,
+      statsIntervalMs: 3_600_000,
+      stopTimeoutS: 1,
+      onStats: (byAgent) => samples.push(byAgent.get('a-stats')?.containers ?? 0),
+    });
+    const first = await watcher.sampleStats();
+    expect(first.map((s) => s.containerId)).to.deep.equal([id]);
+    expect(first[0]!.memoryBytes).to.be.greaterThan(0);
+    expect(first[0]!.memoryLimitBytes).to.equal(64 * 1024 * 1024);
+    expect(first[0]!.pids).to.be.at.least(1);
+    expect(first[0]!.cpuPercent, 'no CPU figure from a single sample').to.equal(undefined);
+
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await watcher.sampleStats();
+    expect(second[0]!.cpuPercent).to.be.a('number').and.at.least(0);
+    expect(watcher.latestStats().get('a-stats')).to.include({ agentId: 'a-stats', containers: 1 });
+    expect(samples).to.deep.equal([1, 1]);
+    expect(watcher.stats.lastError).to.equal(undefined);
+  });
+
+  it('records lastError instead of throwing when the engine is unreachable, and does not stop the host', async () => {
+    const missing = createEngine({ dockerHost: `unix:///tmp/nox-no-engine-${randomBytes(3).toString('hex')}.sock` });
+    watcher = await startContainerWatcher({
+      engine: missing,
+      hostId,
+      logger,
+      isAgentRunning: () => true,
+      reapIntervalMs: 3_600_000,
+      statsIntervalMs: 3_600_000,
+      stopTimeoutS: 1,
+    });
+    expect(watcher.reaper.lastError).to.match(/ENOENT|connect/);
+    expect(watcher.reaper.lastRunAt).to.be.a('number');
+    const err = await watcher.sampleStats().then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(Error);
+    expect(watcher.stats.lastError).to.match(/ENOENT|connect/);
+  });
+});
