@@ -53,7 +53,7 @@ describe('worker host liveness', () => {
 
     // the in-process host's peer monitor notices and reports it, exactly once
     await waitUntil(() => events.some((e) => e.type === 'host.down' && e.hostId === 'liveness-a'), 5000);
-    await stack.host!.peers.checkNow();
+    await stack.host!.peers.runNow();
     off();
     expect(events.filter((e) => e.type === 'host.down' && e.hostId === 'liveness-a')).to.have.length(1);
   });
