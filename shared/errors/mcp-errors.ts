@@ -57,3 +57,10 @@ export class McpNetworkPolicyError extends NoxError {
     });
   }
 }
+
+/** 403: the catalog does not list this agent among those allowed to use the service. */
+export class McpServiceNotAllowedError extends NoxError {
+  constructor(service: string, agentId: string) {
+    super('nox:mcp-service-not-allowed', `Agent ${agentId} may not use MCP service ${service}`, { status: 403, title: 'Forbidden' });
+  }
+}
