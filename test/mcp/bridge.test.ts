@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { expect } from 'chai';
 import type { Engine } from '../../shared/mcp/engine.js';
 import { listManagedContainers } from '../../shared/mcp/containers.js';
@@ -9,6 +7,7 @@ import type { McpRunSpecInput } from '../../shared/mcp/run-spec.js';
 import { bridgeServerEntry } from '../../workers/mcp/bridge-command.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { waitUntil } from '../support/harness.js';
+import { connectBridge, type BridgeSession } from './support/bridge-client.js';
 import { removeAgentContainers, testEngine } from './support/engine.js';
 
 /**
@@ -44,21 +43,11 @@ describe('mcp bridge: a containerised MCP server behind a stdio bridge', functio
     };
   }
 
-  async function connect(s: McpRunSpecInput, env: Record<string, string> = {}): Promise<{ client: Client; transport: StdioClientTransport; stderr: () => string }> {
+  async function connect(s: McpRunSpecInput, env: Record<string, string> = {}): Promise<BridgeSession> {
     const entry = bridgeServerEntry({ spec: s, dockerHost, stopTimeoutS: 2, env: { ...env, NOX_LOG_LEVEL: 'info' } });
-    const transport = new StdioClientTransport({
-      command: entry.command,
-      args: entry.args,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...entry.env },
-      stderr: 'pipe',
-    });
-    let stderr = '';
-    const errStream = transport.stderr as PassThrough | null;
-    errStream?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const client = new Client({ name: 'nox-test-client', version: '1.0.0' });
-    clients.push(client);
-    await client.connect(transport);
-    return { client, transport, stderr: () => stderr };
+    const session = await connectBridge(entry);
+    clients.push(session.client);
+    return session;
   }
 
   it('lists and calls the tools of the server in the container, and removes the container when the client closes', async () => {

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { expect } from 'chai';
 import { McpServiceNotAllowedError } from '../../shared/errors/mcp-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
@@ -9,6 +7,7 @@ import { listManagedContainers } from '../../shared/mcp/containers.js';
 import { bridgeServerEntry } from '../../workers/mcp/bridge-command.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { waitUntil } from '../support/harness.js';
+import { connectBridge, type BridgeSession } from './support/bridge-client.js';
 import { removeAgentContainers, testEngine } from './support/engine.js';
 
 const EXAMPLE = `
@@ -119,10 +118,10 @@ pids = 48
     const { spec, secrets } = resolveService('echo', catalog.services.echo!, { agentId: 'a-cat', hostId, defaults });
     const entry = bridgeServerEntry({ spec, dockerHost, env: { [secretEnvName(secrets[0]!)]: 'tok-from-vault' } });
     expect(entry.args.join(' ')).to.not.include('tok-from-vault');
-    const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: process.env.PATH ?? '', ...entry.env }, stderr: 'ignore' });
-    const client = new Client({ name: 'nox-test-client', version: '1.0.0' });
+    let session: BridgeSession | undefined;
     try {
-      await client.connect(transport);
+      session = await connectBridge(entry);
+      const { client } = session;
       const token = await client.callTool({ name: 'env', arguments: { name: 'API_TOKEN' } });
       expect(token.content).to.deep.equal([{ type: 'text', text: 'tok-from-vault' }]);
       const [container] = await listManagedContainers(engine, { host: hostId, agent: 'a-cat' });
@@ -130,11 +129,11 @@ pids = 48
       expect(info.HostConfig.PidsLimit).to.equal(48);
       expect(info.HostConfig.Memory).to.equal(256 * 1024 * 1024);
 
-      await client.close();
+      await session.client.close();
       // The bridge removed its container when the session ended.
       await waitUntil(async () => (await listManagedContainers(engine, { host: hostId })).length === 0, 30_000, 200);
     } finally {
-      await client.close().catch(() => undefined);
+      await session?.client.close().catch(() => undefined);
       await removeAgentContainers(engine, hostId);
     }
   });

@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { expect } from 'chai';
 import { buildContainerSpec, containerName } from '../../shared/mcp/container-spec.js';
 import { createContainer, listManagedContainers, startContainer } from '../../shared/mcp/containers.js';
@@ -12,9 +10,10 @@ import { createLogger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { decodeEntry } from '../../shared/events/event-bus.js';
 import { bridgeServerEntry } from '../../workers/mcp/bridge-command.js';
-import { startContainerWatcher, type ContainerWatcher } from '../../workers/mcp/container-watcher.js';
+import { startContainerWatcher, type ContainerWatcher, type ContainerWatcherOptions } from '../../workers/mcp/container-watcher.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { deletePrefix, testConfig, testContext, waitUntil } from '../support/harness.js';
+import { connectBridge } from './support/bridge-client.js';
 import { removeAgentContainers, testEngine } from './support/engine.js';
 
 /**
@@ -30,7 +29,7 @@ describe('mcp container watcher: orphans, killing, stats', function () {
   let image: string;
   let hostId: string;
   let otherHost: string;
-  let watcher: ContainerWatcher | undefined;
+  let active: ContainerWatcher | undefined;
   let ctx: NoxContext | undefined;
   const children: Array<{ kill(signal?: NodeJS.Signals): boolean }> = [];
 
@@ -42,8 +41,8 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     otherHost = `t-other-${randomBytes(4).toString('hex')}`;
   });
   afterEach(async () => {
-    await watcher?.stop();
-    watcher = undefined;
+    await active?.stop();
+    active = undefined;
     for (const c of children.splice(0)) c.kill('SIGKILL');
     await removeAgentContainers(engine, hostId);
     await removeAgentContainers(engine, otherHost);
@@ -84,6 +83,12 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     return identity;
   }
 
+  /** A watcher on this test's host whose timers never fire during the test (passes are run by hand). */
+  async function watch(extra: Partial<ContainerWatcherOptions> & Pick<ContainerWatcherOptions, 'isAgentRunning'>): Promise<ContainerWatcher> {
+    active = await startContainerWatcher({ engine, hostId, logger, reapIntervalMs: 3_600_000, statsIntervalMs: 3_600_000, stopTimeoutS: 1, ...extra });
+    return active;
+  }
+
   const ids = async (host: string) => (await listManagedContainers(engine, { host })).map((c) => c.id).sort();
 
   it('removes orphans at boot — dead bridge or agent not running — and keeps live ones and other hosts', async () => {
@@ -94,14 +99,8 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     const foreign = await serviceContainer('a-stopped', await deadIdentity(), otherHost);
 
     ctx = testContext(testConfig(), 'worker');
-    watcher = await startContainerWatcher({
-      engine,
-      hostId,
-      logger,
+    const watcher = await watch({
       isAgentRunning: (id) => id === 'a-live',
-      reapIntervalMs: 3_600_000,
-      statsIntervalMs: 3_600_000,
-      stopTimeoutS: 1,
       events: ctx.events,
     });
 
@@ -121,22 +120,14 @@ describe('mcp container watcher: orphans, killing, stats', function () {
 
   it('reaps the container of a real bridge that was SIGKILLed mid-session', async () => {
     const running = new Set<string>(['a-crash']);
-    watcher = await startContainerWatcher({
-      engine,
-      hostId,
-      logger,
+    const watcher = await watch({
       isAgentRunning: (id) => running.has(id),
-      reapIntervalMs: 3_600_000,
-      statsIntervalMs: 3_600_000,
-      stopTimeoutS: 1,
     });
     const entry = bridgeServerEntry({
       spec: { agentId: 'a-crash', service: 'echo', hostId, image, limits: { memoryMb: 128, cpus: 0.5, pids: 64 }, mounts: [NODE_MOUNT] },
       dockerHost,
     });
-    const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stderr: 'ignore' });
-    const client = new Client({ name: 'nox-test-client', version: '1.0.0' });
-    await client.connect(transport);
+    const { client, transport } = await connectBridge(entry);
     try {
       expect((await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })).content).to.deep.equal([{ type: 'text', text: '3' }]);
       const [container] = await listManagedContainers(engine, { host: hostId, agent: 'a-crash' });
@@ -167,14 +158,8 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     const first = await serviceContainer('a-stop', alive);
     const second = await serviceContainer('a-stop', alive);
     const other = await serviceContainer('a-other', alive);
-    watcher = await startContainerWatcher({
-      engine,
-      hostId,
-      logger,
+    const watcher = await watch({
       isAgentRunning: () => true,
-      reapIntervalMs: 3_600_000,
-      statsIntervalMs: 3_600_000,
-      stopTimeoutS: 1,
     });
     expect(await ids(hostId)).to.deep.equal([first, second, other].sort());
 
@@ -187,14 +172,8 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     const alive = processIdentity();
     const id = await serviceContainer('a-stats', alive);
     const samples: number[] = [];
-    watcher = await startContainerWatcher({
-      engine,
-      hostId,
-      logger,
+    const watcher = await watch({
       isAgentRunning: () => true,
-      reapIntervalMs: 3_600_000,
-      statsIntervalMs: 3_600_000,
-      stopTimeoutS: 1,
       onStats: (byAgent) => samples.push(byAgent.get('a-stats')?.containers ?? 0),
     });
     const first = await watcher.sampleStats();
@@ -214,15 +193,7 @@ describe('mcp container watcher: orphans, killing, stats', function () {
 
   it('records lastError instead of throwing when the engine is unreachable, and does not stop the host', async () => {
     const missing = createEngine({ dockerHost: `unix:///tmp/nox-no-engine-${randomBytes(3).toString('hex')}.sock` });
-    watcher = await startContainerWatcher({
-      engine: missing,
-      hostId,
-      logger,
-      isAgentRunning: () => true,
-      reapIntervalMs: 3_600_000,
-      statsIntervalMs: 3_600_000,
-      stopTimeoutS: 1,
-    });
+    const watcher = await watch({ engine: missing, isAgentRunning: () => true });
     expect(watcher.reaper.lastError).to.match(/ENOENT|connect/);
     expect(watcher.reaper.lastRunAt).to.be.a('number');
     const err = await watcher.sampleStats().then(() => undefined, (e: unknown) => e);
