@@ -101,6 +101,25 @@ describe('mcp containers: labels, limits and isolation', function () {
     expect(out.stdout.split('\n')).to.include('lo').and.not.include('eth0');
   });
 
+  it('has the kernel enforce the limits: cgroup values inside, and an allocation past the memory limit is killed', async () => {
+    const s = spec();
+    const read = [
+      'for f in /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max; do [ -f $f ] && echo MEM=$(cat $f); done',
+      'for f in /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max; do [ -f $f ] && echo PIDS=$(cat $f); done',
+      '[ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] && echo CPU=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)',
+      '[ -f /sys/fs/cgroup/cpu.max ] && echo CPU=$(cat /sys/fs/cgroup/cpu.max)',
+      'true',
+    ].join('; ');
+    const limits = await runOnce(s, ['/bin/sh', '-c', read]);
+    expect(limits.stdout).to.include(`MEM=${96 * 1024 * 1024}`);
+    expect(limits.stdout).to.include('PIDS=40');
+    const [quota, period] = /CPU=(\d+) (\d+)/.exec(limits.stdout)!.slice(1).map(Number);
+    expect(quota! / period!).to.equal(0.25);
+
+    const hog = await runOnce(s, ['/usr/bin/node', '-e', 'const a = []; for (;;) a.push(Buffer.alloc(8 << 20, 1));']);
+    expect(hog.code, hog.stderr).to.equal(137);
+  });
+
   it('keeps stdout and stderr apart through the attach stream (no TTY)', async () => {
     const out = await runOnce(spec(), ['/bin/sh', '-c', 'echo to-out; echo to-err >&2; echo more-out']);
     expect(out.stdout).to.equal('to-out\nmore-out\n');
