@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { expect } from 'chai';
@@ -114,10 +115,34 @@ describe('mcp bridge: a containerised MCP server behind a stdio bridge', functio
     expect(gone).to.equal(404);
   });
 
+  it('exits (code 1, container removed) when the server dies on its own, so the CLI sees it gone', async () => {
+    const agentId = `a-${randomBytes(3).toString('hex')}`;
+    const entry = bridgeServerEntry({
+      spec: spec(agentId, { entrypoint: [], command: ['/bin/sh', '-c', 'echo going-away >&2; exit 3'] }),
+      dockerHost,
+      stopTimeoutS: 2,
+    });
+    const child = spawn(entry.command, entry.args, { env: { PATH: process.env.PATH ?? '', ...entry.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // Its stdin stays open: the bridge must notice the server's end by itself.
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    child.stdin.destroy();
+    expect(code).to.equal(1);
+    expect(stdout, 'nothing but JSON-RPC on stdout').to.equal('');
+    const logs = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { message: string; exitCode?: number; line?: string });
+    expect(logs.find((l) => l.message === 'server exited')?.exitCode).to.equal(3);
+    expect(logs.find((l) => l.message === 'server stderr')?.line).to.equal('going-away');
+    expect(await listManagedContainers(engine, { agent: agentId })).to.have.length(0);
+  });
+
   it('fails the session (no container left) when the image is not on the engine', async () => {
     const agentId = `a-${randomBytes(3).toString('hex')}`;
     const err = await connect(spec(agentId, { image: 'localhost/nox-no-such-image:0' })).then(() => undefined, (e: unknown) => e);
     expect(err, 'the client cannot initialize').to.be.instanceOf(Error);
+    expect((err as { bridgeStderr?: string }).bridgeStderr).to.include('nox:mcp-image-not-found');
     expect(await listManagedContainers(engine, { agent: agentId })).to.have.length(0);
   });
 });

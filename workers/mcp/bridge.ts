@@ -73,7 +73,10 @@ export function startBridge(options: BridgeOptions): Bridge {
           // and it works whatever the server does with signals. Past the grace period it is
           // stopped (SIGTERM, then SIGKILL a second later), and removed once it has exited.
           streams?.stdin.end();
-          await waitForExit(engine, containerId, grace * 1000).catch(() => undefined);
+          const exitCode = await waitForExit(engine, containerId, grace * 1000).catch(() => undefined);
+          if (exitCode !== undefined) log.info('server exited', { containerId, exitCode });
+          // A server that died on its own with an error is a failed session, for whoever reads our exit code.
+          if (reason === 'server output ended' && exitCode !== undefined && exitCode !== 0) failed = true;
           await stopAndRemove(engine, containerId, { graceSeconds: 1 });
           log.info('container removed', { containerId });
         } catch (err) {
