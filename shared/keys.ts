@@ -52,6 +52,14 @@ export interface Keys {
   machineAgentPids(hostname: string): string;
   /** sorted set: spawns in the last hour (score = epoch ms), overall or per parent agent */
   spawnLog(parentId?: string): string;
+  /** hash: one approval request (immutable `request` JSON plus status and decision fields) */
+  approval(approvalId: string): string;
+  /** sorted set: every approval id kept in Redis (score = created epoch ms) */
+  approvalIndex(): string;
+  /** sorted set: ids of approvals waiting for a person (score = created epoch ms) */
+  approvalsPending(): string;
+  /** sorted set: decided approvals whose history line / conversation entry is not written yet (score = decided epoch ms) */
+  approvalsUnrecorded(): string;
   /** anything else, under the prefix: `k('agent', id, 'inbox')` */
   k(...parts: string[]): string;
 }
@@ -80,6 +88,10 @@ export function makeKeys(prefix = '{nox}'): Keys {
     hostAgents: (hostId) => k('host', assertValidId(hostId, 'hostId'), 'agents'),
     machineAgentPids: (hostname) => k('machine', encodeURIComponent(hostname), 'agent-pids'),
     spawnLog: (parentId) => (parentId ? k('spawns', 'parent', assertValidId(parentId, 'parentId')) : k('spawns')),
+    approval: (approvalId) => k('approval', assertValidId(approvalId, 'approvalId')),
+    approvalIndex: () => k('approvals'),
+    approvalsPending: () => k('approvals', 'pending'),
+    approvalsUnrecorded: () => k('approvals', 'unrecorded'),
     k,
   };
 }

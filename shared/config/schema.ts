@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   agentSection,
   apiSection,
+  approvalsSection,
   authSection,
   eventsSection,
   logSection,
@@ -29,6 +30,7 @@ export const configSchema = z
     queues: queuesSection.default(() => queuesSection.parse({})),
     registry: registrySection.default(() => registrySection.parse({})),
     agent: agentSection.default(() => agentSection.parse({})),
+    approvals: approvalsSection.default(() => approvalsSection.parse({})),
     mcp: mcpSection.default(() => mcpSection.parse({})),
   })
   .strict();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../types.js';
+import { DEFAULT_RULES, policyRuleSchema } from '../approvals/policy.js';
 
 /**
  * The sections of system-config.toml that the foundation owns. Every field documents its
@@ -209,5 +210,30 @@ export const mcpSection = z
     reap_interval_ms: positiveMs.default(30_000),
     /** How often the host samples its service containers' stats. Default 10000 ms. */
     stats_interval_ms: positiveMs.default(10_000),
+  })
+  .strict();
+
+/** Approvals: the policy and how a question waits for a person (issue 6; docs/APPROVALS.md). */
+export const approvalsSection = z
+  .object({
+    /**
+     * Ordered policy rules, first match wins (shared/approvals/policy.ts). Default: tool uses
+     * up to medium risk and any low-risk request are approved; everything else asks.
+     */
+    rules: z.array(policyRuleSchema).max(1000).default(() => DEFAULT_RULES.map((r) => ({ ...r }))),
+    /** Rules added by approving with "remember" (one agent, one tool or pattern); checked first. Default none. */
+    remembered: z.array(policyRuleSchema).max(10_000).default([]),
+    /** A question nobody decides is denied after this long. Default 300000 ms (5 min). */
+    timeout_ms: positiveMs.default(300_000),
+    /** Slack-compatible incoming-webhook URL that gets a "needs you" POST for every question that asks a person. Default: none. */
+    webhook_url: z.string().url().optional(),
+    /** How long the webhook POST may take. Default 5000 ms. */
+    webhook_timeout_ms: positiveMs.default(5000),
+    /** Dashboard base URL put in the webhook text as a link. Default: none. */
+    dashboard_url: z.string().url().optional(),
+    /** Decided approvals kept in Redis for the API (the registry keeps every one). Default 10000. */
+    keep_decided: z.number().int().min(10).default(10_000),
+    /** How often each host re-sends decisions whose history line or conversation entry was not written. Default 5000 ms. */
+    sweep_interval_ms: positiveMs.default(5000),
   })
   .strict();
