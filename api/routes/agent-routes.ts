@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { agentConfigInputSchema, agentConfigPatchSchema, newAgentConfig, patchAgentConfig, type AgentConfig } from '../../shared/agents/agent-config.js';
-import { AgentNotRunningError } from '../../shared/agents/agent-errors.js';
+import { AgentNotRunningError, AgentOverBudgetError } from '../../shared/agents/agent-errors.js';
 import { AGENT_JOB, type AgentCommandJob, type SpawnJob, type TurnJob } from '../../shared/agents/agent-jobs.js';
 import { isLive } from '../../shared/agents/agent-status.js';
 import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
@@ -45,7 +45,7 @@ type AgentView = AgentConfig & { runtime: AgentRuntime | null };
 
 export function agentRoutes(deps: ApiDeps): RouteSpec[] {
   const { ctx } = deps;
-  const store = agentStoreFor(ctx.redis, ctx.keys);
+  const store = agentStoreFor(ctx);
 
   const view = (config: AgentConfig, runtime: AgentRuntime | undefined): AgentView => ({ ...config, runtime: runtime ?? null });
 
@@ -241,6 +241,8 @@ export function agentRoutes(deps: ApiDeps): RouteSpec[] {
         if (principal?.role === 'agent' && agent.parent !== principal.agentId && agent.id !== principal.agentId) {
           throw new ForbiddenError('An agent may only send turns to its own children');
         }
+        const runtime = await readRuntime(ctx.redis, ctx.keys, params.id);
+        if (runtime?.status === 'over-budget') throw new AgentOverBudgetError(params.id, runtime.costUsd, agent.max_budget_usd ?? 0);
         const data: TurnJob = { agentId: params.id, text: body.text, correlationId, requestedBy: requester(principal) };
         return { id: params.id, ...(await hostCommand(params.id, AGENT_JOB.turn, data, PRIORITY.normal)) };
       },

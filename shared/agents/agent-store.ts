@@ -1,31 +1,22 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
+import { createRegistryClient, type RegistryClient } from '../registry/registry-client.js';
+import type { NoxContext } from '../runtime/context.js';
 import { AgentExistsError, AgentNotFoundError } from './agent-errors.js';
+import type { AgentStore } from './agent-store-contract.js';
 import { agentConfigSchema, type AgentConfig } from './agent-config.js';
+import { createRegistryAgentStore } from './registry-agent-store.js';
 
 /**
- * Where agent configs are kept. THE SEAM: agents.toml in the registry is the target
- * (issue 3's RegistryClient: cached reads, change requests through the `registry` queue).
- * Until that client is wired, `createRedisAgentStore` keeps the same records in one Redis
- * hash (keys.agentConfigs(), id → JSON). Every caller goes through this interface, so
- * moving onto the registry is one new implementation and one line where it is built
- * (`agentStoreFor`).
+ * Where agent configs are kept, behind one interface with two implementations:
+ * - `registry` (default): agents.toml through the RegistryClient (registry-agent-store.ts);
+ *   every change is a git commit made by the registry writer, so one must be running
+ *   (`nox up` starts it);
+ * - `redis`: one Redis hash (keys.agentConfigs(), id → JSON), for deployments without a
+ *   shared registry folder and for the bench. Chosen by `agent.store`.
  */
-export interface AgentStore {
-  list(): Promise<AgentConfig[]>;
-  get(id: string): Promise<AgentConfig | undefined>;
-  /** throws AgentExistsError when the id is taken */
-  create(config: AgentConfig, actor: string): Promise<void>;
-  /** throws AgentNotFoundError when absent */
-  update(config: AgentConfig, actor: string): Promise<void>;
-  remove(id: string, actor: string): Promise<boolean>;
-}
-
-export async function requireAgent(store: AgentStore, id: string): Promise<AgentConfig> {
-  const config = await store.get(id);
-  if (!config) throw new AgentNotFoundError(id);
-  return config;
-}
+export type { AgentStore } from './agent-store-contract.js';
+export { requireAgent } from './agent-store-contract.js';
 
 export function createRedisAgentStore(redis: Redis, keys: Keys): AgentStore {
   const key = keys.agentConfigs();
@@ -63,7 +54,19 @@ export function createRedisAgentStore(redis: Redis, keys: Keys): AgentStore {
   };
 }
 
-/** The store every process uses. Switch to the registry-backed store here once it lands. */
-export function agentStoreFor(redis: Redis, keys: Keys): AgentStore {
-  return createRedisAgentStore(redis, keys);
+/** The store of this process, by `agent.store`; the registry client is made once per context. */
+const clients = new WeakMap<NoxContext, RegistryClient>();
+
+export function registryClientFor(ctx: NoxContext): RegistryClient {
+  let client = clients.get(ctx);
+  if (!client) {
+    client = createRegistryClient(ctx);
+    clients.set(ctx, client);
+  }
+  return client;
+}
+
+export function agentStoreFor(ctx: NoxContext): AgentStore {
+  if (ctx.config.agent.store === 'redis') return createRedisAgentStore(ctx.redis, ctx.keys);
+  return createRegistryAgentStore(registryClientFor(ctx), ctx.logger);
 }

@@ -10,6 +10,7 @@ import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { DomainEvent, Role } from '../../shared/types.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
+import { startRegistryWriter } from '../../workers/registry/registry-writer.js';
 import { createAgentHost, type AgentHost } from '../../workers/agents/agent-host.js';
 import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, uniquePrefix, waitUntil } from '../support/harness.js';
 
@@ -66,6 +67,8 @@ export async function startAgentStack(options: { overrides?: Record<string, unkn
   const config = testConfig({ prefix, overrides: baseOverrides });
   const apiCtx = testContext(config, 'api');
   await waitForRedis(apiCtx.redis);
+  const writerCtx = testContext(config, 'worker');
+  const writer = await startRegistryWriter(writerCtx, { watchTasks: false });
   const api = await startApiServer(apiCtx);
   const hosts: AgentTestHost[] = [];
   const closed = new Set<AgentTestHost>();
@@ -178,10 +181,12 @@ export async function startAgentStack(options: { overrides?: Record<string, unkn
         }
       }
       await api.close();
+      await writer.close();
       const admin = createRedis(redisUrl(), 'blocking');
       await deletePrefix(admin, prefix);
       await closeRedis(admin);
       for (const h of hosts) await h.ctx.close();
+      await writerCtx.close();
       await apiCtx.close();
       rmSync(config.registryDir, { recursive: true, force: true });
     },

@@ -33,16 +33,28 @@ export interface AgentManager {
   attachSpawnWorker(worker: Worker | undefined): void;
   /** stops every agent (host shutdown); their records stay so the next host on this machine resumes them */
   shutdown(reason: string): Promise<void>;
+  /** called whenever one of this host's agents is between turns with nothing queued (the message deliverer listens) */
+  onAgentIdle(listener: (agentId: string) => void): () => void;
 }
 
 export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logger): AgentManager {
   const hostname = os.hostname();
-  const store = agentStoreFor(ctx.redis, ctx.keys);
+  const store = agentStoreFor(ctx);
   const conversation = createConversationBuffer(ctx);
   const supervisors = new Map<string, Supervisor>();
   const log = logger.child({ component: 'agent-manager', hostId });
   let spawnWorker: Worker | undefined;
   let shuttingDown = false;
+  const idleListeners = new Set<(agentId: string) => void>();
+  const onIdle = (agentId: string): void => {
+    for (const listener of idleListeners) {
+      try {
+        listener(agentId);
+      } catch (err) {
+        log.warn('idle listener threw', { agentId, ...errorFields(err) });
+      }
+    }
+  };
 
   const capacity = (): number => ctx.config.worker.capacity;
   const running = (): number => supervisors.size;
@@ -107,6 +119,7 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
         loadConfig: () => requireAgent(store, agentId),
         onProcess,
         onSettled,
+        onIdle,
       });
       supervisors.set(agentId, supervisor);
       updateSpawnWorker();
@@ -139,6 +152,10 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
       // keep the machine records (pid 0): a host restarted on this machine resumes these agents
       await Promise.allSettled(all.map((s) => releaseAgent(ctx.redis, ctx.keys, s.agentId, hostId)));
       await conversation.stop();
+    },
+    onAgentIdle(listener) {
+      idleListeners.add(listener);
+      return () => idleListeners.delete(listener);
     },
   };
   return manager;

@@ -1,4 +1,5 @@
 import pidusage from 'pidusage';
+import { registryClientFor } from '../../shared/agents/agent-store.js';
 import { errorFields } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { AgentManager } from './agent-manager.js';
@@ -10,7 +11,9 @@ import { processGroups } from './proc-info.js';
  * one pass over /proc to find each agent's group members (its tools and MCP servers share
  * its process group), then ONE pidusage call for all of those pids. Per agent, CPU% and
  * memory (RSS) are the sums over its tree; they go to the agent's Redis hash, to a bounded
- * Redis list of samples, and out as one `agent.metrics` event per host per interval.
+ * Redis list of samples, and out as one `agent.metrics` event per host per interval; at most
+ * once per `agent.registry_samples_interval_ms`, a sample per agent is appended to the
+ * registry's resource-usage.toml (batched appends).
  *
  * Limits (resource_limits):
  * - memory over `max_memory_mb` → the agent is stopped (TERM, KILL after the grace) with
@@ -46,6 +49,7 @@ export function startHealthMonitor(ctx: NoxContext, manager: AgentManager): Heal
   let lastRunAt = 0;
   let lastDurationMs = 0;
   let running: Promise<AgentSample[]> | undefined;
+  let lastRegistrySample = 0;
 
   const sampleOnce = async (): Promise<AgentSample[]> => {
     const t0 = performance.now();
@@ -122,6 +126,14 @@ export function startHealthMonitor(ctx: NoxContext, manager: AgentManager): Heal
     }
     await pipeline.exec();
     await ctx.events.publish({ type: 'agent.metrics', hostId: manager.hostId, data: { at, agents: samples } });
+    if (ctx.config.agent.registry_appends && Date.now() - lastRegistrySample >= ctx.config.agent.registry_samples_interval_ms) {
+      lastRegistrySample = Date.now();
+      // resource-usage.toml: batched appends, committed by the registry writer
+      const registry = registryClientFor(ctx);
+      await Promise.all(
+        samples.map((s) => registry.append({ target: 'resource-usage', entry: { at, agentId: s.agentId, hostId: manager.hostId, cpu_percent: s.cpuPercent, memory_mb: s.memoryMb, pids: s.pids } })),
+      );
+    }
   };
 
   const sampleNow = (): Promise<AgentSample[]> => {

@@ -40,6 +40,11 @@ export interface SupervisorDeps {
   onProcess(agentId: string, proc: AgentProcess | undefined): void;
   /** the supervisor is done for good (stopped or failed) */
   onSettled(agentId: string): void;
+  /**
+   * The agent is between turns with nothing queued: a turn source (the message inbox,
+   * workers/messages/deliverer.ts) may hand it the next turn. Must not throw.
+   */
+  onIdle?(agentId: string): void;
 }
 
 export interface Supervisor {
@@ -99,8 +104,12 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const restState = (): AgentStatus => (overBudget() ? 'over-budget' : 'idle');
 
   const pump = (): void => {
-    if (!proc || turnOpen || status === 'stopping' || queue.length === 0) return;
+    if (!proc || turnOpen || status === 'stopping') return;
     if (overBudget()) return;
+    if (queue.length === 0) {
+      deps.onIdle?.(agentId);
+      return;
+    }
     const text = queue.shift() as string;
     if (!proc.write(userTurnLine(text))) {
       queue.unshift(text);

@@ -1,0 +1,20 @@
+import { AgentNotFoundError } from './agent-errors.js';
+import type { AgentConfig } from './agent-config.js';
+
+/** The contract of an agent config store (agent-store.ts picks the implementation). */
+export interface AgentStore {
+  list(): Promise<AgentConfig[]>;
+  get(id: string): Promise<AgentConfig | undefined>;
+  /** throws AgentExistsError when the id is taken */
+  create(config: AgentConfig, actor: string): Promise<void>;
+  /** throws AgentNotFoundError when absent */
+  update(config: AgentConfig, actor: string): Promise<void>;
+  remove(id: string, actor: string): Promise<boolean>;
+}
+
+export async function requireAgent(store: AgentStore, id: string): Promise<AgentConfig> {
+  const config = await store.get(id);
+  if (!config) throw new AgentNotFoundError(id);
+  return config;
+}
+
