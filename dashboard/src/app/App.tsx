@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { SessionProvider, useSession } from '../auth/session';
 import { Loading } from '../components/ResourceGate';
+import { ToastProvider } from '../components/toast';
 import { createEventStore, type EventStore } from '../live/event-store';
 import { LiveProvider } from '../live/live-context';
 import { LoginPage } from '../pages/LoginPage';
@@ -34,9 +35,11 @@ function Gate() {
   if (status === 'anonymous' || path === '/login') return <LoginPage />;
   return (
     <LiveRoot>
-      <Layout>
-        <CurrentPage path={path} />
-      </Layout>
+      <ToastProvider>
+        <Layout>
+          <CurrentPage path={path} />
+        </Layout>
+      </ToastProvider>
     </LiveRoot>
   );
 }

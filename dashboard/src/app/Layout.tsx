@@ -124,7 +124,7 @@ function Header({ onMenu, menuOpen }: { onMenu(): void; menuOpen: boolean }) {
       <span className="nox-user" data-testid="user">
         <i className="pi pi-user" aria-hidden="true" /> <span>{user?.name}</span> <span className="nox-role">{user?.role}</span>
       </span>
-      <Button label="Log out" icon="pi pi-sign-out" size="small" outlined onClick={() => void logout()} />
+      <Button label="Log out" icon="pi pi-sign-out" size="small" outlined className="nox-logout" aria-label="Log out" onClick={() => void logout()} />
     </header>
   );
 }

@@ -12,9 +12,9 @@ export function Unavailable({ feature, endpoint }: { feature: string; endpoint: 
     <div className="nox-unavailable" role="status" data-testid="unavailable">
       <i className="pi pi-info-circle" aria-hidden="true" />
       <div>
-        <strong>{feature} is not available in this version.</strong>
+        <strong>{feature}: not available in this version.</strong>
         <div className="nox-muted">
-          The API has no <code>{endpoint}</code> yet (it answered 404 <code>nox:route-not-found</code>). This view fills in as soon as it does.
+          The API has no <code>{endpoint}</code> yet (404 <code>nox:route-not-found</code>).
         </div>
       </div>
     </div>
@@ -22,7 +22,12 @@ export function Unavailable({ feature, endpoint }: { feature: string; endpoint: 
 }
 
 export function ErrorNote({ message }: { message: string }) {
-  return <Message severity="error" text={message} className="nox-block-message" />;
+  return <Message severity="error" text={message} className="nox-block-message" data-testid="error-note" />;
+}
+
+/** The thing asked for does not exist (a 404 with its own code, e.g. `nox:agent-not-found`). */
+export function NotFoundNote({ message }: { message: string }) {
+  return <Message severity="info" text={message} className="nox-block-message" data-testid="not-found" />;
 }
 
 export function Loading({ label = 'Loading' }: { label?: string }) {
@@ -47,6 +52,7 @@ export function ResourceGate<T>({
 }) {
   if (resource.unavailable) return <Unavailable feature={feature} endpoint={endpoint} />;
   if (resource.data === undefined) {
+    if (resource.error?.status === 404) return <NotFoundNote message={resource.error.message} />;
     if (resource.error) return <ErrorNote message={resource.error.message} />;
     return <Loading />;
   }

@@ -8,6 +8,7 @@ export function Sparkline({
   height = 24,
   max,
   label,
+  fluid = false,
 }: {
   values: number[];
   width?: number;
@@ -15,6 +16,8 @@ export function Sparkline({
   /** fixed top of the scale (100 for percentages); default the series' own maximum */
   max?: number;
   label: string;
+  /** stretch to the container's width */
+  fluid?: boolean;
 }) {
   const last = values.at(-1);
   if (values.length === 0) {
@@ -31,13 +34,14 @@ export function Sparkline({
   return (
     <svg
       className="nox-sparkline"
-      width={width}
+      width={fluid ? '100%' : width}
       height={height}
       viewBox={`0 0 ${width} ${height}`}
+      preserveAspectRatio={fluid ? 'none' : undefined}
       role="img"
       aria-label={`${label}: latest ${last?.toFixed(1)}, ${values.length} samples`}
     >
-      <polyline points={values.length > 1 ? points : `0,${y(values[0] as number)} ${width},${y(values[0] as number)}`} fill="none" stroke="currentColor" strokeWidth="1.5" />
+      <polyline points={values.length > 1 ? points : `0,${y(values[0] as number)} ${width},${y(values[0] as number)}`} fill="none" stroke="currentColor" strokeWidth="1.5" vectorEffect="non-scaling-stroke" />
     </svg>
   );
 }

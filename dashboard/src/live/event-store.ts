@@ -89,10 +89,16 @@ export function createEventStore(options: EventStoreOptions): EventStore {
     pending.push(event);
     timer ??= setTimeout(flush, BATCH_MS);
   });
-  socket.on('ready', () => setStatus('live'));
-  socket.on('replay-truncated', (info: { oldest?: string }) =>
-    notify({ notice: `Some events were missed while disconnected (the stream now starts at ${info.oldest ?? 'a later point'}).` }),
-  );
+  let everReady = false;
+  socket.on('ready', () => {
+    everReady = true;
+    setStatus('live');
+  });
+  socket.on('replay-truncated', (info: { oldest?: string }) => {
+    // the first connect asks for more history than the stream may hold: nothing was missed
+    if (!everReady) return;
+    notify({ notice: `Some events were missed while disconnected (the stream now starts at ${info.oldest ?? 'a later point'}).` });
+  });
   socket.on('replay-failed', () => notify({ notice: 'Could not replay the events missed while disconnected; the views are live again from now.' }));
   socket.on('disconnect', () => setStatus(socket.active ? 'reconnecting' : 'offline'));
   socket.io.on('reconnect_attempt', () => setStatus('reconnecting'));

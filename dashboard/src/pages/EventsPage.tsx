@@ -35,12 +35,10 @@ export function EventsPage() {
       />
       {live.notice && <Message severity="warn" text={live.notice} className="nox-block-message" />}
       <div className="nox-toolbar">
-        <span className="p-input-icon-left">
-          <label htmlFor="event-filter" className="nox-muted">
-            Filter&nbsp;
-          </label>
-          <InputText id="event-filter" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="type, agent, task, host, correlation id" style={{ width: '22rem', maxWidth: '100%' }} />
-        </span>
+        <label htmlFor="event-filter" className="nox-muted">
+          Filter
+        </label>
+        <InputText id="event-filter" className="nox-filter" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="type, agent, task, host, correlation id" />
         <span className="nox-muted" aria-live="polite">
           {shown.length} shown
         </span>

@@ -137,7 +137,7 @@ export function OverviewPage() {
           ) : (
             <>
               <div className="nox-stat">{countSince(live.events, now - 60_000, isMessage)}</div>
-              <Sparkline values={messageSeries} label="messages per 30 s over 5 min" width={180} height={32} />
+              <Sparkline values={messageSeries} label="messages per 30 s over 5 min" width={180} height={32} fluid />
             </>
           )}
         </div>
@@ -165,7 +165,7 @@ export function OverviewPage() {
           <h2>
             Events <span className="nox-muted">{eventsPerMin.reduce((a, b) => a + b, 0)} in 5 min</span>
           </h2>
-          <Sparkline values={eventsPerMin} label="events per 30 s over 5 min" width={360} height={48} />
+          <Sparkline values={eventsPerMin} label="events per 30 s over 5 min" width={360} height={48} fluid />
         </div>
         <div className="nox-card" data-testid="recent-events">
           <h2>

@@ -1,5 +1,95 @@
+import { Button } from 'primereact/button';
+import { Dropdown } from 'primereact/dropdown';
+import { useState } from 'react';
+import { useResource } from '../api/use-resource';
+import { Link } from '../app/router';
+import { useSession } from '../auth/session';
 import { PageHeader } from '../components/PageHeader';
+import { ResourceGate } from '../components/ResourceGate';
+import { TASK_STATUSES, TaskDialog, type TaskDialogMode } from '../components/TaskDialog';
+import { useNotify } from '../components/toast';
+import { toAgentView } from '../lib/agents';
+import { arr, dateTimeText, listFrom, str, type Row } from '../lib/fields';
 
-export function TasksPage(_props: { params: Record<string, string> }) {
-  return <PageHeader title="Tasks" />;
+/** Tasks as a board by status, for all agents or one; refreshed by `task.*` events. */
+export function TasksPage() {
+  const [agent, setAgent] = useState<string | null>(null);
+  const tasks = useResource<unknown>(agent ? `/api/tasks?agent=${encodeURIComponent(agent)}` : '/api/tasks', { refreshOn: ['task.'] });
+  const agents = useResource<unknown>('/api/agents', { refreshOn: ['agent.created', 'agent.deleted'] });
+  const agentIds = listFrom(agents.data, 'agents').map((a) => toAgentView(a).id);
+  const { canOperate } = useSession();
+  const notify = useNotify();
+  const [dialog, setDialog] = useState<TaskDialogMode>();
+
+  return (
+    <section>
+      <PageHeader
+        title="Tasks"
+        subtitle="Work owned by agents, by status."
+        actions={
+          <>
+            <label htmlFor="tasks-agent" className="nox-muted">
+              Agent
+            </label>
+            <Dropdown inputId="tasks-agent" value={agent} options={agentIds} onChange={(e) => setAgent((e.value as string) ?? null)} placeholder="all agents" showClear />
+            <Button label="New task" icon="pi pi-plus" onClick={() => setDialog({ kind: 'create' })} disabled={!canOperate || tasks.unavailable} />
+          </>
+        }
+      />
+      <TaskDialog
+        mode={dialog}
+        agents={agentIds}
+        onHide={() => setDialog(undefined)}
+        onDone={(summary) => {
+          setDialog(undefined);
+          notify.ok(summary);
+          tasks.reload();
+        }}
+      />
+      <ResourceGate resource={tasks} feature="Tasks" endpoint="GET /api/tasks">
+        {(data) => {
+          const rows = listFrom(data, 'tasks');
+          return (
+            <div className="nox-board" data-testid="task-board">
+              {TASK_STATUSES.map((status) => {
+                const column = rows.filter((t) => str(t, 'status') === status);
+                return (
+                  <section key={status} className="nox-column" aria-label={`${status} (${column.length})`}>
+                    <h2>
+                      {status} <span className="nox-muted">{column.length}</span>
+                    </h2>
+                    {column.map((t) => (
+                      <TaskCard key={str(t, 'id')} task={t} canOperate={canOperate} onEdit={() => setDialog({ kind: 'edit', task: t })} onDelegate={() => setDialog({ kind: 'delegate', task: t })} />
+                    ))}
+                  </section>
+                );
+              })}
+            </div>
+          );
+        }}
+      </ResourceGate>
+    </section>
+  );
+}
+
+function TaskCard({ task, canOperate, onEdit, onDelegate }: { task: Row; canOperate: boolean; onEdit(): void; onDelegate(): void }) {
+  const agentId = str(task, 'agent_id', 'agentId');
+  const deps = arr(task, 'dependencies');
+  return (
+    <article className="nox-task">
+      <h3>{str(task, 'title') ?? str(task, 'id')}</h3>
+      <div className="nox-kv">
+        {agentId && <Link to={`/agents/${encodeURIComponent(agentId)}`}>{agentId}</Link>}
+        <span>{str(task, 'priority')}</span>
+        {str(task, 'deadline') && <span>due {dateTimeText(str(task, 'deadline'))}</span>}
+        {deps.length > 0 && <span>after {deps.join(', ')}</span>}
+      </div>
+      {canOperate && (
+        <div className="nox-actions" style={{ marginTop: '0.4rem' }}>
+          <Button label="Edit" size="small" text onClick={onEdit} />
+          <Button label="Delegate" size="small" text onClick={onDelegate} />
+        </div>
+      )}
+    </article>
+  );
 }
