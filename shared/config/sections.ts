@@ -181,6 +181,12 @@ export const agentSection = z
     conversation_flush_ms: positiveMs.default(1000),
     /** Conversation entries kept per agent in Redis (the recent window the API pages). Default 5000. */
     conversation_keep: z.number().int().min(10).default(5000),
+    /** Where agent configs live: `registry` (agents.toml, needs the registry writer) or `redis`. Default `registry`. */
+    store: z.enum(['registry', 'redis']).default('registry'),
+    /** Also append conversation entries (agents/<id>/conversations/<day>.toml) and resource samples (resource-usage.toml) to the registry, batched; needs the registry writer. Default true. */
+    registry_appends: z.boolean().default(true),
+    /** One resource sample per agent to resource-usage.toml at most this often. Default 60000 ms. */
+    registry_samples_interval_ms: positiveMs.default(60_000),
   })
   .strict()
   .refine((a) => a.restart_backoff_max_ms >= a.restart_backoff_ms, {
