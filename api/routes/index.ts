@@ -2,13 +2,18 @@ import type { ApiDeps } from '../deps.js';
 import type { RouteSpec } from '../http/route.js';
 import type { UserDirectory } from '../users.js';
 import { agentRoutes } from './agent-routes.js';
+import { approvalRoutes } from './approval-routes.js';
 import { authRoutes } from './auth-routes.js';
+import { registryRoutes } from './registry-routes.js';
+import { messageRoutes } from './message-routes.js';
 import { systemRoutes } from './system-routes.js';
+import { taskRoutes } from './task-routes.js';
+import { topicRoutes } from './topic-routes.js';
 
 /**
  * Every route module of the API, in one list. A new area (agents, tasks, registry, ...)
  * adds its module here; the OpenAPI document is built from the same list.
  */
 export function allRoutes(deps: ApiDeps, users: UserDirectory, secret: string): RouteSpec[] {
-  return [...authRoutes(deps, users, secret), ...systemRoutes(deps), ...agentRoutes(deps)];
+  return [...authRoutes(deps, users, secret), ...systemRoutes(deps), ...agentRoutes(deps), ...approvalRoutes(deps), ...registryRoutes(deps), ...taskRoutes(deps), ...messageRoutes(deps), ...topicRoutes(deps)];
 }

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ID_PATTERN } from '../ids.js';
@@ -135,4 +136,17 @@ export function insideOrThrow(registryDir: string, rel: string): string {
 /** Today's date in UTC as `YYYY-MM-DD` (conversation files are per UTC day). */
 export function utcDate(at: Date | string | number = new Date()): string {
   return new Date(at).toISOString().slice(0, 10);
+}
+
+/** Days with a conversation file for an agent (plain or compressed), oldest first. */
+export function listConversationDays(registryDir: string, agentId: string): { date: string; compressed: boolean }[] {
+  const rel = relativePathOf(files.conversation(agentId, '2000-01-01'));
+  const folder = path.dirname(insideOrThrow(registryDir, rel));
+  if (!existsSync(folder)) return [];
+  const days = new Map<string, boolean>();
+  for (const f of readdirSync(folder)) {
+    const m = /^(\d{4}-\d{2}-\d{2})\.toml(\.gz)?$/.exec(f);
+    if (m && DATE_PATTERN.test(m[1]!)) days.set(m[1]!, (days.get(m[1]!) ?? true) && Boolean(m[2]));
+  }
+  return [...days].sort(([a], [b]) => a.localeCompare(b)).map(([date, compressed]) => ({ date, compressed }));
 }

@@ -24,7 +24,7 @@ import {
   type RollbackJob,
 } from './changes.js';
 import { decodeJobError } from './job-errors.js';
-import { files, type FileRef } from './layout.js';
+import { files, listConversationDays, type FileRef } from './layout.js';
 import { createRegistryReader, type RegistryReader } from './registry-reader.js';
 import type { TomlTable } from './toml-io.js';
 import type { TaskRecord } from './task-record.js';
@@ -81,6 +81,8 @@ export interface RegistryReads {
   agentMemory(agentId: string): Readonly<TomlTable>;
   /** one UTC day of an agent's conversation (closed days are read from the .gz) */
   conversation(agentId: string, date: string): readonly TomlTable[];
+  /** the days an agent has conversation files for, oldest first, and whether each is closed (compressed) */
+  conversationDays(agentId: string): { date: string; compressed: boolean }[];
   mcpServices(): Readonly<Record<string, TomlTable>>;
   relationships(): readonly TomlTable[];
   approvalHistory(): readonly TomlTable[];
@@ -179,6 +181,7 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
     agentTasks: (id) => list<TaskRecord>(files.agentTasks(id), 'tasks'),
     agentMemory: (id) => reader.toml(files.agentMemory(id)),
     conversation: (id, date) => list(files.conversation(id, date), 'entries'),
+    conversationDays: (id) => listConversationDays(ctx.config.registryDir, id),
     mcpServices: () => table(files.mcpServices(), 'services'),
     relationships: () => list(files.relationships(), 'relationships'),
     approvalHistory: () => list(files.approvalHistory(), 'decisions'),

@@ -75,10 +75,12 @@ export async function handleBranch(state: WriterState, data: BranchJob): Promise
           await git(() => state.git.raw(['checkout', '-q', into]), `cannot switch to ${into}`);
           state.branch = into;
         }
+        // The merge commit is authored by the actor. simple-git refuses some inherited
+        // variables (EDITOR), so the child gets a minimal environment.
         const author = /^(.*) <(.*)>$/.exec(authorOf(data.actor))!;
         try {
           await state.git
-            .env({ ...process.env, GIT_AUTHOR_NAME: author[1]!, GIT_AUTHOR_EMAIL: author[2]! })
+            .env({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', GIT_AUTHOR_NAME: author[1]!, GIT_AUTHOR_EMAIL: author[2]! })
             .raw(['merge', '--no-ff', '--no-edit', '-m', `merge ${name} into ${into}\n\nNox-Actor: ${data.actor}\nNox-Kind: merge\n`, name]);
         } catch (err) {
           const conflicted = (await state.git.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);

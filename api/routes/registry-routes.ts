@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { ID_PATTERN } from '../../shared/ids.js';
+import { branchNameSchema, type Actor } from '../../shared/registry/changes.js';
+import { DATE_PATTERN } from '../../shared/registry/layout.js';
+import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
+import { readCommit, readGit, readHistory, SHA_PATTERN } from '../../shared/registry/registry-history.js';
+import { safeRelativePath } from '../../shared/registry/layout.js';
+import type { Principal } from '../../shared/types.js';
+import type { ApiDeps } from '../deps.js';
+import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { defineRoute, type RouteSpec } from '../http/route.js';
+
+/**
+ * /api/registry: history, one commit's diff, rollback (to a commit or a time, as a new
+ * commit), branches, backup, and reads of conversations and tasks. Reads come from the
+ * folder and git directly; every write is a job for the registry writer.
+ * Roles: people read; operators and admins write.
+ */
+const relPath = z.string().min(1).max(512).refine((p) => {
+  try {
+    safeRelativePath(p);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a path inside the registry (no "..", no absolute paths, not .git or .runtime)');
+const actorFilter = z.string().regex(/^(system|user:[A-Za-z0-9_.@-]{1,64}|agent:[a-z0-9][a-z0-9-]{0,62})$/, 'must be system, user:<name> or agent:<id>');
+const sha = z.string().regex(SHA_PATTERN, 'must be 4-40 hex characters');
+const agentParams = z.object({ id: z.string().regex(ID_PATTERN, `must match ${ID_PATTERN.source}`) }).strict();
+
+const historyEntry = z.object({
+  sha: z.string(),
+  parents: z.array(z.string()),
+  author: z.object({ name: z.string(), email: z.string() }),
+  actor: z.string(),
+  at: z.string(),
+  message: z.string(),
+  kind: z.string().nullable(),
+  changeId: z.string().nullable(),
+  files: z.array(z.string()),
+});
+const commitResult = z.object({
+  sha: z.string().nullable(),
+  changeId: z.string(),
+  actor: z.string(),
+  message: z.string(),
+  files: z.array(z.string()),
+  branch: z.string(),
+  kind: z.string(),
+});
+
+const rollbackBody = z
+  .object({
+    sha: sha.optional(),
+    time: z.iso.datetime({ offset: true }).optional(),
+    path: relPath.optional(),
+  })
+  .strict()
+  .refine((b) => (b.sha === undefined) !== (b.time === undefined), 'give exactly one of sha or time');
+
+const branchBody = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('create'), name: branchNameSchema, from: z.union([sha, branchNameSchema]).optional() }).strict(),
+  z.object({ action: z.literal('switch'), name: branchNameSchema }).strict(),
+  z.object({ action: z.literal('merge'), name: branchNameSchema, into: branchNameSchema.optional() }).strict(),
+  z.object({ action: z.literal('delete'), name: branchNameSchema }).strict(),
+]);
+
+/** The principal as a commit author; names outside the actor alphabet are folded. */
+export function actorOf(principal: Principal | undefined): Actor {
+  if (!principal) return 'system';
+  if (principal.role === 'agent' && principal.agentId) return `agent:${principal.agentId}`;
+  return `user:${principal.sub.replace(/[^A-Za-z0-9_.@-]/g, '_').slice(0, 64) || 'unknown'}`;
+}
+
+export function registryRoutes(deps: ApiDeps): RouteSpec[] {
+  const dir = deps.ctx.config.registryDir;
+  let client: RegistryClient | undefined;
+  const registry = (): RegistryClient => (client ??= createRegistryClient(deps.ctx));
+
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/registry/history',
+      summary: 'Commits of the registry, newest first; filter by path, actor, branch',
+      tag: 'registry',
+      auth: PEOPLE,
+      query: z
+        .object({
+          path: relPath.optional(),
+          actor: actorFilter.optional(),
+          branch: branchNameSchema.optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(50),
+          skip: z.coerce.number().int().min(0).max(1_000_000).default(0),
+        })
+        .strict(),
+      responses: { 200: { description: 'Commits', schema: z.object({ commits: z.array(historyEntry) }) } },
+      handler: async ({ query }) => ({ commits: await readHistory(dir, query) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/registry/commits/:sha',
+      summary: 'One commit: who, when, what, and its diff',
+      tag: 'registry',
+      auth: PEOPLE,
+      params: z.object({ sha }).strict(),
+      responses: { 200: { description: 'The commit and its unified diff', schema: historyEntry.extend({ body: z.string(), diff: z.string(), truncated: z.boolean() }) } },
+      handler: async ({ params }) => readCommit(dir, params.sha),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/registry/rollback',
+      summary: 'Restore the registry (or one path) as it was at a commit or a time, as a new commit',
+      tag: 'registry',
+      auth: OPERATORS,
+      body: rollbackBody,
+      responses: { 200: { description: 'The new commit (sha null when nothing differed)', schema: commitResult } },
+      handler: async ({ body, principal, correlationId }) =>
+        registry().rollback(body.sha ? { sha: body.sha } : { time: body.time! }, actorOf(principal), { correlationId, ...(body.path ? { path: body.path } : {}) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/registry/branches',
+      summary: 'Branches of the registry and the current one',
+      tag: 'registry',
+      auth: PEOPLE,
+      handler: async () => {
+        const git = readGit(dir);
+        if (!git) return { current: null, branches: [] };
+        const b = await git.branchLocal();
+        return { current: b.current, branches: b.all.map((name) => ({ name, sha: b.branches[name]?.commit ?? null })) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/registry/branches',
+      summary: 'Create, switch to, merge back or delete a branch (experimental configurations)',
+      tag: 'registry',
+      auth: OPERATORS,
+      body: branchBody,
+      handler: async ({ body, principal, correlationId }) => registry().branch(body, actorOf(principal), { correlationId }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/registry/backup',
+      summary: 'Push every branch to the configured backup remote (registry.backup_remote)',
+      tag: 'registry',
+      auth: OPERATORS,
+      handler: async ({ principal, correlationId }) => registry().backup(actorOf(principal), { correlationId }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/registry/agents/:id/conversations',
+      summary: "The days of an agent's conversation log (closed days are compressed)",
+      tag: 'registry',
+      auth: PEOPLE,
+      params: agentParams,
+      handler: async ({ params }) => ({ agentId: params.id, days: registry().read.conversationDays(params.id) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/registry/agents/:id/conversations/:date',
+      summary: "One UTC day of an agent's conversation, compressed or not",
+      tag: 'registry',
+      auth: PEOPLE,
+      params: agentParams.extend({ date: z.string().regex(DATE_PATTERN, 'must be YYYY-MM-DD') }).strict(),
+      handler: async ({ params }) => ({ agentId: params.id, date: params.date, entries: registry().read.conversation(params.id, params.date) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/registry/agents/:id/tasks',
+      summary: "An agent's tasks as recorded (tasks.toml) and as the markdown file people edit",
+      tag: 'registry',
+      auth: PEOPLE,
+      params: agentParams,
+      handler: async ({ params }) => {
+        const r = registry();
+        return { agentId: params.id, tasks: r.read.agentTasks(params.id), markdown: r.text({ family: 'tasks-md', agentId: params.id }) ?? null };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,115 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
+import { files } from '../../shared/registry/layout.js';
+import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
+import { startStack, type Stack } from '../support/harness.js';
+
+describe('registry API: history, diff, rollback, branches, backup', () => {
+  let stack: Stack;
+  let writer: RegistryWriter;
+  let client: RegistryClient;
+  let bare: string;
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd: stack.config.registryDir, encoding: 'utf8' });
+  const setModel = (model: string, actor: `user:${string}` = 'user:alice') =>
+    client.change({ message: `set a1 model to ${model}`, changes: [{ op: 'set', file: files.agents(), key: ['agents', 'a1', 'model'], value: model }] }, actor);
+
+  beforeEach(async () => {
+    bare = mkdtempSync(path.join(tmpdir(), 'nox-backup-'));
+    execFileSync('git', ['init', '-q', '--bare', bare]);
+    stack = await startStack({ withHost: false, overrides: { 'registry.backup_remote': bare } });
+    writer = await startRegistryWriter(stack.workerCtx, { watchTasks: false });
+    client = createRegistryClient(stack.apiCtx);
+  });
+  afterEach(async () => {
+    await client.close();
+    await writer.close();
+    await stack.cleanup();
+    rmSync(bare, { recursive: true, force: true });
+  });
+
+  it('lists history filtered by path and actor, and shows a commit with its diff', async () => {
+    await setModel('sonnet');
+    await client.change({ message: 'note', changes: [{ op: 'set', file: files.agentMemory('a1'), key: ['fact'], value: 'x' }] }, 'agent:a1');
+    const all = (await (await stack.call('GET', '/api/registry/history', { role: 'viewer' })).json()) as { commits: { sha: string; actor: string; message: string; files: string[] }[] };
+    expect(all.commits.map((c) => c.message).slice(0, 2)).to.deep.equal(['note', 'set a1 model to sonnet']);
+    expect(all.commits[0]!.actor).to.equal('agent:a1');
+
+    const byPath = (await (await stack.call('GET', '/api/registry/history?path=agents.toml', { role: 'viewer' })).json()) as { commits: { message: string }[] };
+    expect(byPath.commits.map((c) => c.message)).to.deep.equal(['set a1 model to sonnet']);
+    const byActor = (await (await stack.call('GET', '/api/registry/history?actor=agent:a1', { role: 'viewer' })).json()) as { commits: { message: string }[] };
+    expect(byActor.commits.map((c) => c.message)).to.deep.equal(['note']);
+
+    const sha = all.commits[1]!.sha;
+    const res = await stack.call('GET', `/api/registry/commits/${sha.slice(0, 10)}`, { role: 'viewer' });
+    expect(res.status).to.equal(200);
+    const commit = (await res.json()) as { sha: string; diff: string; files: string[]; actor: string };
+    expect(commit.sha).to.equal(sha);
+    expect(commit.files).to.deep.equal(['agents.toml']);
+    expect(commit.diff).to.contain('+model = "sonnet"');
+    expect(commit.actor).to.equal('user:alice');
+
+    expect((await stack.call('GET', '/api/registry/commits/deadbeefdeadbeef', { role: 'viewer' })).status).to.equal(404);
+  });
+
+  it('rolls back to a commit and to a time as a new commit, never rewriting history', async () => {
+    const first = await setModel('sonnet');
+    await new Promise((r) => setTimeout(r, 1100)); // git times have one-second resolution
+    const between = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 1100));
+    await setModel('opus');
+    const before = Number(git('rev-list', '--count', 'HEAD'));
+
+    expect((await stack.call('POST', '/api/registry/rollback', { role: 'viewer', body: { sha: first.sha } })).status).to.equal(403);
+    const res = await stack.call('POST', '/api/registry/rollback', { role: 'operator', body: { sha: first.sha } });
+    expect(res.status).to.equal(200);
+    const rolled = (await res.json()) as { sha: string; message: string; kind: string; files: string[] };
+    expect(rolled.kind).to.equal('rollback');
+    expect(rolled.files).to.deep.equal(['agents.toml']);
+    expect(client.read.agent('a1')).to.deep.equal({ model: 'sonnet' });
+    expect(Number(git('rev-list', '--count', 'HEAD'))).to.equal(before + 1);
+    expect(git('log', '-1', '--format=%an').trim()).to.equal('test-operator');
+
+    await setModel('haiku');
+    const byTime = await stack.call('POST', '/api/registry/rollback', { role: 'admin', body: { time: between } });
+    expect(byTime.status).to.equal(200);
+    expect(client.read.agent('a1')).to.deep.equal({ model: 'sonnet' });
+    expect((await stack.call('POST', '/api/registry/rollback', { role: 'admin', body: { time: '2001-01-01T00:00:00Z' } })).status).to.equal(404);
+  });
+
+  it('creates a branch, switches to it, changes it, and merges it back', async () => {
+    await setModel('sonnet');
+    const call = (body: unknown) => stack.call('POST', '/api/registry/branches', { role: 'operator', body });
+    expect((await call({ action: 'create', name: 'experiment' })).status).to.equal(200);
+    expect((await call({ action: 'create', name: 'experiment' })).status).to.equal(409);
+    expect((await call({ action: 'switch', name: 'experiment' })).status).to.equal(200);
+    await setModel('opus');
+    expect(client.read.agent('a1')).to.deep.equal({ model: 'opus' });
+    expect(((await call({ action: 'switch', name: 'main' })).status)).to.equal(200);
+    expect(client.read.agent('a1')).to.deep.equal({ model: 'sonnet' });
+    const listed = (await (await stack.call('GET', '/api/registry/branches', { role: 'viewer' })).json()) as { current: string; branches: { name: string }[] };
+    expect(listed.current).to.equal('main');
+    expect(listed.branches.map((b) => b.name)).to.have.members(['main', 'experiment']);
+
+    const merged = await call({ action: 'merge', name: 'experiment' });
+    expect(merged.status).to.equal(200);
+    expect(((await merged.json()) as { sha: string }).sha).to.match(/^[0-9a-f]{40}$/);
+    expect(client.read.agent('a1')).to.deep.equal({ model: 'opus' });
+    expect(git('log', '-1', '--format=%P').trim().split(' ')).to.have.length(2);
+    expect(git('log', '-1', '--format=%an').trim()).to.equal('test-operator');
+  });
+
+  it('backs up every branch to the configured remote (a local bare repository)', async () => {
+    await setModel('sonnet');
+    await client.branch({ action: 'create', name: 'exp' }, 'user:alice');
+    const res = await stack.call('POST', '/api/registry/backup', { role: 'admin' });
+    expect(res.status).to.equal(200);
+    expect(((await res.json()) as { branches: string[] }).branches).to.have.members(['main', 'exp']);
+    const remoteHead = execFileSync('git', ['rev-parse', 'refs/heads/main'], { cwd: bare, encoding: 'utf8' }).trim();
+    expect(remoteHead).to.equal(git('rev-parse', 'HEAD').trim());
+    expect(execFileSync('git', ['branch', '--list'], { cwd: bare, encoding: 'utf8' })).to.contain('exp');
+  });
+});
