@@ -112,4 +112,21 @@ describe('registry API: history, diff, rollback, branches, backup', () => {
     expect(remoteHead).to.equal(git('rev-parse', 'HEAD').trim());
     expect(execFileSync('git', ['branch', '--list'], { cwd: bare, encoding: 'utf8' })).to.contain('exp');
   });
+
+  it('serves conversation days, closed (compressed) ones included, and an agent\'s tasks', async () => {
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+    const day = yesterday.slice(0, 10);
+    await client.append({ target: 'conversation', agentId: 'a1', entry: { at: yesterday, role: 'user', text: 'hello' } });
+    await client.flush();
+    const days = (await (await stack.call('GET', '/api/registry/agents/a1/conversations', { role: 'viewer' })).json()) as { days: unknown[] };
+    expect(days.days).to.deep.equal([{ date: day, compressed: true }]);
+    const res = await stack.call('GET', `/api/registry/agents/a1/conversations/${day}`, { role: 'viewer' });
+    expect(res.status).to.equal(200);
+    expect(((await res.json()) as { entries: { text: string }[] }).entries.map((e) => e.text)).to.deep.equal(['hello']);
+
+    await client.change({ message: 'add a task', changes: [{ op: 'upsert', file: files.agentTasks('a1'), key: ['tasks'], item: { id: 't-1', title: 'Write it', status: 'pending', priority: 'high' } }] }, 'user:alice');
+    const tasks = (await (await stack.call('GET', '/api/registry/agents/a1/tasks', { role: 'viewer' })).json()) as { tasks: { id: string }[]; markdown: string };
+    expect(tasks.tasks.map((t) => t.id)).to.deep.equal(['t-1']);
+    expect(tasks.markdown).to.contain('- [ ] Write it !high {t-1}');
+  });
 });

@@ -86,11 +86,11 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
           return await handleChange(state, job as Job<ChangeJob>);
         case REGISTRY_JOB.flush: {
           const result = await flushAppends(state, job.data.correlationId);
+          // Every flush also closes finished days (cheap: a folder listing per agent), so a
+          // late line that reopened a closed day is compressed again at the next flush.
           const today = utcDate();
-          if (compactedOn !== today) {
-            await compactClosedDays(state, job.data.correlationId, today);
-            compactedOn = today;
-          }
+          await compactClosedDays(state, job.data.correlationId, today);
+          compactedOn = today;
           return result;
         }
         case REGISTRY_JOB.rollback:
