@@ -169,8 +169,9 @@ export function diffTasks(current: readonly TaskRecord[], parsed: readonly Parse
     const changes: Record<string, [unknown, unknown]> = {};
     const after: Record<string, unknown> = { title: p.title, status: p.status, priority: p.priority, deadline: p.deadline };
     for (const [field, value] of Object.entries(after)) {
-      const old = (before as Record<string, unknown>)[field] ?? (field === 'priority' ? 'normal' : field === 'status' ? 'pending' : undefined);
-      if (old !== value) changes[field] = [old, value];
+      // null, not undefined, for "absent": the changes travel as JSON in events
+      const old = (before as Record<string, unknown>)[field] ?? (field === 'priority' ? 'normal' : field === 'status' ? 'pending' : null);
+      if (old !== (value ?? null)) changes[field] = [old, value ?? null];
     }
     if (Object.keys(changes).length) {
       const task = { ...before, title: p.title, status: p.status, priority: p.priority, updatedAt: now } as TaskRecord;
