@@ -52,6 +52,8 @@ export interface Keys {
   machineAgentPids(hostname: string): string;
   /** sorted set: spawns in the last hour (score = epoch ms), overall or per parent agent */
   spawnLog(parentId?: string): string;
+  /** string with a TTL: the spawn job placing an agent right now (racing spawn jobs become no-ops) */
+  agentSpawning(agentId: string): string;
   /** hash: one approval request (immutable `request` JSON plus status and decision fields) */
   approval(approvalId: string): string;
   /** sorted set: every approval id kept in Redis (score = created epoch ms) */
@@ -88,6 +90,7 @@ export function makeKeys(prefix = '{nox}'): Keys {
     hostAgents: (hostId) => k('host', assertValidId(hostId, 'hostId'), 'agents'),
     machineAgentPids: (hostname) => k('machine', encodeURIComponent(hostname), 'agent-pids'),
     spawnLog: (parentId) => (parentId ? k('spawns', 'parent', assertValidId(parentId, 'parentId')) : k('spawns')),
+    agentSpawning: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'spawning'),
     approval: (approvalId) => k('approval', assertValidId(approvalId, 'approvalId')),
     approvalIndex: () => k('approvals'),
     approvalsPending: () => k('approvals', 'pending'),

@@ -9,6 +9,8 @@ import { isNoxError } from '../../shared/errors/nox-error.js';
 import { liveHosts } from '../../shared/hosts/host-directory.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
 import type { HandlerEnv, JobHandlers } from '../job-router.js';
+import type { AgentConfig } from '../../shared/agents/agent-config.js';
+import type { HostInfo } from '../../shared/types.js';
 import type { AgentManager } from './agent-manager.js';
 import { chooseHost, labelsMatch } from './placement.js';
 
@@ -27,34 +29,53 @@ function unrecoverable(err: unknown): never {
   throw err;
 }
 
+/** How long a placement holds its agent's spawn lock; the start (local or forwarded) releases it. */
+const SPAWN_LOCK_MS = 30_000;
+const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
 export function spawnHandlers(manager: AgentManager): JobHandlers {
+  const place = async (job: Job<SpawnJob>, env: HandlerEnv, agent: AgentConfig, hosts: HostInfo[]): Promise<unknown> => {
+    const { ctx, hostId } = env;
+    const { agentId, correlationId } = job.data;
+    const runtime = await readRuntime(ctx.redis, ctx.keys, agentId);
+    if (runtime?.circuitOpen) {
+      await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId, data: { code: 'nox:agent-failed', reason: 'circuit breaker open; reset the agent first' } });
+      throw new UnrecoverableError(`nox:agent-failed: agent ${agentId} has its circuit breaker open; POST /api/agents/${agentId}/reset`);
+    }
+    try {
+      await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true });
+    } catch (err) {
+      if (err instanceof SpawnRefusedError) {
+        await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId, data: { code: err.code, reason: err.message } });
+      }
+      unrecoverable(err);
+    }
+    const target = chooseHost(hosts, agent.labels, { preferHost: job.data.preferHost, selfId: hostId, selfRunning: manager.running() });
+    if (!target) throw new Error(`no live host with free capacity and labels ${JSON.stringify(agent.labels)} for agent ${agentId}`);
+    if (target.id === hostId) return { host: hostId, result: await manager.start(agentId) };
+    const start: StartJob = { agentId, correlationId, requestedBy: job.data.requestedBy };
+    await ctx.queue(ctx.keys.hostQueue(target.id)).add(AGENT_JOB.start, start, { jobId: `start.${agentId}.${job.id}`, priority: PRIORITY.high });
+    return { host: target.id, forwarded: true };
+  };
+
   return {
     [AGENT_JOB.spawn]: async (job: Job<SpawnJob>, env: HandlerEnv) => {
-      const { ctx, hostId } = env;
+      const { ctx } = env;
       const { agentId } = job.data;
       const agent = await requireAgent(manager.store, agentId).catch(unrecoverable);
-      const owner = await ownerOf(ctx.redis, ctx.keys, agentId);
-      const hosts = await liveHosts(ctx.redis, ctx.keys);
-      const runtime = await readRuntime(ctx.redis, ctx.keys, agentId);
+      const [owner, hosts, runtime] = await Promise.all([ownerOf(ctx.redis, ctx.keys, agentId), liveHosts(ctx.redis, ctx.keys), readRuntime(ctx.redis, ctx.keys, agentId)]);
       if (owner && hosts.some((h) => h.id === owner) && isLive(runtime?.status)) return { already: owner };
-      if (runtime?.circuitOpen) {
-        await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId: job.data.correlationId, data: { reason: 'circuit breaker open; reset the agent first' } });
-        throw new UnrecoverableError(`nox:agent-failed: agent ${agentId} has its circuit breaker open; POST /api/agents/${agentId}/reset`);
-      }
+      // one placement at a time per agent: racing spawn jobs (retries, double clicks) are no-ops
+      const lock = ctx.keys.agentSpawning(agentId);
+      const jobId = String(job.id);
+      const got = await ctx.redis.set(lock, jobId, 'PX', SPAWN_LOCK_MS, 'NX');
+      if (got === null && (await ctx.redis.get(lock)) !== jobId) return { already: 'spawning' };
       try {
-        await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true });
+        return await place(job, env, agent, hosts);
       } catch (err) {
-        if (err instanceof SpawnRefusedError) {
-          await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId: job.data.correlationId, data: { code: err.code, reason: err.message } });
-        }
-        unrecoverable(err);
+        await ctx.redis.eval(RELEASE_LOCK, 1, lock, jobId);
+        throw err;
       }
-      const target = chooseHost(hosts, agent.labels, { preferHost: job.data.preferHost, selfId: hostId, selfRunning: manager.running() });
-      if (!target) throw new Error(`no live host with free capacity and labels ${JSON.stringify(agent.labels)} for agent ${agentId}`);
-      if (target.id === hostId) return { host: hostId, result: await manager.start(agentId) };
-      const start: StartJob = { agentId, correlationId: job.data.correlationId, requestedBy: job.data.requestedBy };
-      await ctx.queue(ctx.keys.hostQueue(target.id)).add(AGENT_JOB.start, start, { jobId: `start.${agentId}.${job.id}`, priority: PRIORITY.high });
-      return { host: target.id, forwarded: true };
     },
   };
 }
@@ -67,6 +88,7 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
       const host = (await liveHosts(ctx.redis, ctx.keys)).find((h) => h.id === env.hostId);
       if (!manager.get(agent.id) && (!manager.hasRoom() || (host && !labelsMatch(host.labels, agent.labels)))) {
         // placement was made on a stale picture: hand it back to the spawn queue
+        await ctx.redis.del(ctx.keys.agentSpawning(agent.id));
         await ctx.queue('spawn').add(AGENT_JOB.spawn, { agentId: agent.id, correlationId: job.data.correlationId, requestedBy: job.data.requestedBy }, { priority: PRIORITY.high, delay: 500 });
         return { requeued: true };
       }

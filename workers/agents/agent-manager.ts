@@ -45,6 +45,7 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
   const log = logger.child({ component: 'agent-manager', hostId });
   let spawnWorker: Worker | undefined;
   let shuttingDown = false;
+  const starting = new Map<string, Supervisor>();
   const idleListeners = new Set<(agentId: string) => void>();
   const onIdle = (agentId: string): void => {
     for (const listener of idleListeners) {
@@ -96,6 +97,32 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
     if (!shuttingDown) forget(agentId).catch((err) => log.warn('could not release agent', { agentId, ...errorFields(err) }));
   };
 
+  /** claim, then start; the claim makes a second host (or a retried job) a no-op */
+  const startHere = async (agentId: string): Promise<'started' | { ownedBy: string }> => {
+    const claim = await claimAgent(ctx.redis, ctx.keys, agentId, hostId);
+    if (claim !== 'claimed' && claim !== 'mine') return { ownedBy: claim };
+    await requireAgent(store, agentId);
+    const supervisor = createSupervisor(agentId, {
+      ctx,
+      hostId,
+      logger: log,
+      conversation,
+      loadConfig: () => requireAgent(store, agentId),
+      onProcess,
+      onSettled,
+      onIdle,
+    });
+    supervisors.set(agentId, supervisor);
+    updateSpawnWorker();
+    try {
+      await supervisor.start();
+    } catch (err) {
+      await forget(agentId);
+      throw err;
+    }
+    return 'started';
+  };
+
   const manager: AgentManager = {
     hostId,
     hostname,
@@ -106,30 +133,18 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
     get: (agentId) => supervisors.get(agentId),
     all: () => [...supervisors.values()],
     async start(agentId) {
-      const existing = supervisors.get(agentId);
+      const existing = supervisors.get(agentId) ?? starting.get(agentId);
       if (existing) return 'already-running';
-      const claim = await claimAgent(ctx.redis, ctx.keys, agentId, hostId);
-      if (claim !== 'claimed' && claim !== 'mine') return { ownedBy: claim };
-      await requireAgent(store, agentId);
-      const supervisor = createSupervisor(agentId, {
-        ctx,
-        hostId,
-        logger: log,
-        conversation,
-        loadConfig: () => requireAgent(store, agentId),
-        onProcess,
-        onSettled,
-        onIdle,
-      });
-      supervisors.set(agentId, supervisor);
-      updateSpawnWorker();
+      // claimed synchronously below, so two concurrent starts on this host cannot both pass
+      const placeholder = {} as Supervisor;
+      starting.set(agentId, placeholder);
       try {
-        await supervisor.start();
-      } catch (err) {
-        await forget(agentId);
-        throw err;
+        return await startHere(agentId);
+      } finally {
+        starting.delete(agentId);
+        // placement is over: a later spawn (after a stop) must not find a stale lock
+        await ctx.redis.del(ctx.keys.agentSpawning(agentId)).catch(() => 0);
       }
-      return 'started';
     },
     require(agentId) {
       const s = supervisors.get(agentId);

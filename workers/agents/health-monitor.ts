@@ -56,7 +56,7 @@ export function startHealthMonitor(ctx: NoxContext, manager: AgentManager): Heal
     const agents = manager.all().filter((s) => s.pid !== undefined && s.pid > 0);
     const groups = processGroups(new Set(agents.map((s) => s.pid as number)));
     const allPids = [...groups.values()].flat();
-    const stats = allPids.length > 0 ? await pidusage(allPids).catch(() => ({}) as Record<string, pidusage.Status>) : {};
+    const stats = allPids.length > 0 ? await pidusage(allPids, { maxage: Math.max(60_000, cfg.sampling_interval_ms * 3) }).catch(() => ({}) as Record<string, pidusage.Status>) : {};
     const samples: AgentSample[] = [];
     for (const s of agents) {
       const pids = groups.get(s.pid as number) ?? [];
@@ -70,8 +70,8 @@ export function startHealthMonitor(ctx: NoxContext, manager: AgentManager): Heal
       }
       samples.push({ agentId: s.agentId, pids: pids.length, cpuPercent: round1(cpu), memoryMb: round1(mem / 1048576) });
     }
-    // pidusage keeps per-pid history for its CPU deltas; drop what belongs to gone pids
-    pidusage.clear();
+    // no pidusage.clear(): its per-pid history is what makes CPU% a delta since the last
+    // sample rather than an average since the process started (unused entries expire after maxage)
     await enforce(samples);
     await persist(samples);
     lastDurationMs = performance.now() - t0;

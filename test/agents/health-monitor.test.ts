@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import { waitUntil } from '../support/harness.js';
+import { startAgentStack, type AgentStack } from './agent-stack.js';
+
+describe('health monitor: one pidusage call per interval, limits enforced', () => {
+  let stack: AgentStack;
+  before(async () => {
+    stack = await startAgentStack({ overrides: { 'agent.sampling_interval_ms': 200, 'agent.cpu_sustain_samples': 2, 'agent.throttle_period_ms': 200 } });
+  });
+  after(async () => {
+    await stack.cleanup();
+  });
+
+  it('samples the whole process tree (children included) into Redis and agent.metrics events', async () => {
+    await stack.createAgent({ id: 'tree' });
+    await stack.startAgent('tree');
+    await stack.turn('tree', 'child');
+    await stack.waitResult('tree', 1);
+    const samples = await stack.hosts[0]!.agents.monitor!.sampleNow();
+    const mine = samples.find((s) => s.agentId === 'tree')!;
+    expect(mine.pids).to.equal(2);
+    expect(mine.memoryMb).to.be.above(10);
+    await waitUntil(async () => ((await stack.runtime('tree'))?.memoryMb ?? 0) > 0);
+    const metrics = await stack.json<{ memoryMb: number; samples: unknown[] }>('GET', '/api/agents/tree/metrics', 200);
+    expect(metrics.memoryMb).to.be.above(10);
+    expect(metrics.samples.length).to.be.at.least(1);
+    const events = await stack.events('agent.metrics');
+    expect(events.some((e) => (e.data as { agents: { agentId: string }[] }).agents.some((a) => a.agentId === 'tree'))).to.equal(true);
+    await stack.json('POST', '/api/agents/tree/stop', 202);
+  });
+
+  it('stops an agent over max_memory_mb and says why', async () => {
+    await stack.createAgent({ id: 'hog', resource_limits: { max_memory_mb: 150 } });
+    await stack.startAgent('hog');
+    await stack.turn('hog', 'grow 200');
+    const stopped = await stack.waitStatus('hog', 'stopped', 10_000);
+    expect(stopped.reason).to.match(/memory limit: [\d.]+ MB > max_memory_mb 150/);
+    expect((await stack.events('agent.limit')).some((e) => e.agentId === 'hog')).to.equal(true);
+  });
+
+  it('throttles an agent over max_cpu_percent (SIGSTOP/SIGCONT duty cycle) and lets it finish', async () => {
+    await stack.createAgent({ id: 'burner', resource_limits: { max_cpu_percent: 30 } });
+    const r = await stack.startAgent('burner');
+    await stack.turn('burner', 'burn 4000');
+    await waitUntil(async () => (await stack.runtime('burner'))?.throttled === true, 8000);
+    // while throttled the process is seen stopped (state T) part of the time
+    let sawStopped = false;
+    for (let i = 0; i < 100 && !sawStopped; i++) {
+      const { readFileSync } = await import('node:fs');
+      const stat = readFileSync(`/proc/${r.pid}/stat`, 'utf8');
+      sawStopped = stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    expect(sawStopped).to.equal(true);
+    expect((await stack.waitResult('burner', 1, 20_000)).text).to.equal('burnt');
+    await waitUntil(async () => (await stack.runtime('burner'))?.throttled === false, 8000);
+  });
+});
