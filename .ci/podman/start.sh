@@ -21,6 +21,11 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 sock="$dir/podman.sock"
 
+# One starter at a time per folder (parallel test runs would otherwise race to start two
+# services on one socket). The lock is released when this script exits.
+exec 9>"$dir/start.lock"
+flock 9
+
 # 1. Packages (podman, runc; busybox-static gives the 2 MB rootfs of the test image).
 missing=""
 command -v podman >/dev/null 2>&1 || missing="$missing podman"
@@ -68,7 +73,8 @@ else
   fi
   rm -f "$sock"
   # setsid + nohup: the service outlives this script and the shell that called it.
-  setsid nohup podman system service --time=0 "unix://$sock" >"$dir/service.log" 2>&1 </dev/null &
+  # 9>&- : the service must not inherit the start lock (it would hold it for its whole life).
+  setsid nohup podman system service --time=0 "unix://$sock" >"$dir/service.log" 2>&1 </dev/null 9>&- &
   echo $! > "$dir/service.pid"
   i=0
   until ping; do
