@@ -54,6 +54,36 @@ export interface Keys {
   spawnLog(parentId?: string): string;
   /** string with a TTL: the spawn job placing an agent right now (racing spawn jobs become no-ops) */
   agentSpawning(agentId: string): string;
+  /** sorted set: an agent's durable inbox of message ids (score = priority band, then arrival) */
+  agentInbox(agentId: string): string;
+  /** sorted set: message ids already handed to an agent (score = epoch ms); the exactly-once mark */
+  agentDelivered(agentId: string): string;
+  /** hash: message id → claim (pid, batch) of ids written to an agent's stdin and not yet confirmed */
+  agentInflight(agentId: string): string;
+  /** sorted set: message ids an agent sent or received (score = epoch ms), for the log */
+  agentMessages(agentId: string): string;
+  /** string: one message as JSON (bounded life, see messages.keep_ms) */
+  message(messageId: string): string;
+  /** sorted set: every message id (score = epoch ms), for the log */
+  messageLog(): string;
+  /** counter: arrival order of inbox entries */
+  messageSeq(): string;
+  /** set: agent ids subscribed to a topic (live mirror of agent-relationships.toml) */
+  topicSubscribers(topic: string): string;
+  /** set: every topic with at least one subscriber or message */
+  topics(): string;
+  /** sorted set: message ids published to a topic (score = epoch ms) */
+  topicMessages(topic: string): string;
+  /** string: one task as JSON (the live index; the registry keeps tasks.toml) */
+  task(taskId: string): string;
+  /** sorted set: every task id (score = created epoch ms) */
+  taskIndex(): string;
+  /** set: task ids assigned to an agent */
+  agentTaskIds(agentId: string): string;
+  /** set: ids of tasks that depend on a task */
+  taskDependents(taskId: string): string;
+  /** sorted set: task ids by deadline (score = epoch ms); removed once the deadline is reported */
+  taskDeadlines(): string;
   /** hash: one approval request (immutable `request` JSON plus status and decision fields) */
   approval(approvalId: string): string;
   /** sorted set: every approval id kept in Redis (score = created epoch ms) */
@@ -91,6 +121,21 @@ export function makeKeys(prefix = '{nox}'): Keys {
     machineAgentPids: (hostname) => k('machine', encodeURIComponent(hostname), 'agent-pids'),
     spawnLog: (parentId) => (parentId ? k('spawns', 'parent', assertValidId(parentId, 'parentId')) : k('spawns')),
     agentSpawning: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'spawning'),
+    agentInbox: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'inbox'),
+    agentDelivered: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'delivered'),
+    agentInflight: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'inflight'),
+    agentMessages: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'messages'),
+    message: (messageId) => k('message', messageId),
+    messageLog: () => k('messages', 'log'),
+    messageSeq: () => k('messages', 'seq'),
+    topicSubscribers: (topic) => k('topic', topic, 'subscribers'),
+    topics: () => k('topics'),
+    topicMessages: (topic) => k('topic', topic, 'messages'),
+    task: (taskId) => k('task', taskId),
+    taskIndex: () => k('tasks'),
+    agentTaskIds: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'tasks'),
+    taskDependents: (taskId) => k('task', taskId, 'dependents'),
+    taskDeadlines: () => k('tasks', 'deadlines'),
     approval: (approvalId) => k('approval', assertValidId(approvalId, 'approvalId')),
     approvalIndex: () => k('approvals'),
     approvalsPending: () => k('approvals', 'pending'),

@@ -7,10 +7,12 @@ import {
   eventsSection,
   logSection,
   mcpSection,
+  messagesSection,
   queuesSection,
   rateLimitSection,
   redisSection,
   registrySection,
+  tasksSection,
   workerSection,
 } from './sections.js';
 
@@ -32,6 +34,8 @@ export const configSchema = z
     agent: agentSection.default(() => agentSection.parse({})),
     approvals: approvalsSection.default(() => approvalsSection.parse({})),
     mcp: mcpSection.default(() => mcpSection.parse({})),
+    messages: messagesSection.default(() => messagesSection.parse({})),
+    tasks: tasksSection.default(() => tasksSection.parse({})),
   })
   .strict();
 

@@ -219,6 +219,32 @@ export const mcpSection = z
   })
   .strict();
 
+export const messagesSection = z
+  .object({
+    /** Most low-priority messages batched into one turn for an agent. Default 20. */
+    batch_max: z.number().int().min(1).max(500).default(20),
+    /** How long a message (and its log entry) is kept in Redis. Default 7 days. */
+    keep_ms: positiveMs.default(7 * 24 * 3600 * 1000),
+    /** Most messages kept in the message log (all agents). Default 100000. */
+    log_max: z.number().int().min(100).default(100_000),
+    /** Delivered-message marks kept per agent (the exactly-once window). Default 100000. */
+    delivered_keep: z.number().int().min(1000).default(100_000),
+    /** Most messages one request may address (broadcast/topic fan-out). Default 1000. */
+    max_recipients: z.number().int().min(1).default(1000),
+    /** How often each host looks for inboxes of its idle agents that no job announced (a lost wake-up). Default 2000 ms. */
+    sweep_interval_ms: positiveMs.default(2000),
+  })
+  .strict();
+
+export const tasksSection = z
+  .object({
+    /** How long the API waits for a tasks job to finish before answering 504. Default 15000 ms. */
+    wait_ms: positiveMs.default(15_000),
+    /** How often the hosts look for passed deadlines. Default 5000 ms. */
+    deadline_check_ms: positiveMs.default(5000),
+  })
+  .strict();
+
 /** Approvals: the policy and how a question waits for a person (issue 6; docs/APPROVALS.md). */
 export const approvalsSection = z
   .object({

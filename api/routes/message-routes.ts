@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
+import { ForbiddenError } from '../../shared/errors/auth-errors.js';
+import { NotFoundError } from '../../shared/errors/not-found-error.js';
+import { ID_PATTERN } from '../../shared/ids.js';
+import { createMessageLog } from '../../shared/messages/message-log.js';
+import { addressingOf, messageIdSchema, messageInputSchema, newMessage, senderAgent, topicSchema } from '../../shared/messages/message-model.js';
+import { enqueueMessage } from '../../shared/messages/message-sender.js';
+import type { Principal } from '../../shared/types.js';
+import type { ApiDeps } from '../deps.js';
+import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { defineRoute, type RouteSpec } from '../http/route.js';
+import { requester } from './system-routes.js';
+
+/**
+ * /api/messages: send (direct, `all`, `topic:<name>`) and read the log. Sending answers 202
+ * once the message is on the `messages` queue; routing and delivery happen there. The
+ * sender is the caller: an agent sends as itself, a person as `user:<name>`. An agent reads
+ * only messages it sent or received.
+ */
+const SENDERS = [...OPERATORS, 'agent'] as const;
+const READERS = [...PEOPLE, 'agent'] as const;
+const time = z.union([z.coerce.number().int().min(0), z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO time or epoch ms').transform((s) => Date.parse(s))]);
+const listQuery = z
+  .object({
+    agent: z.string().regex(ID_PATTERN).optional(),
+    topic: topicSchema.optional(),
+    since: time.optional(),
+    until: time.optional(),
+    offset: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+export function messageRoutes(deps: ApiDeps): RouteSpec[] {
+  const { ctx } = deps;
+  const agents = agentStoreFor(ctx);
+  const log = createMessageLog(ctx.redis, ctx.keys);
+
+  const ownAgent = (principal: Principal | undefined): string | undefined => (principal?.role === 'agent' ? principal.agentId : undefined);
+
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/messages',
+      summary: 'Send a message to an agent, to all agents, or to a topic’s subscribers',
+      tag: 'messages',
+      auth: SENDERS,
+      body: messageInputSchema,
+      status: 202,
+      handler: async ({ body, principal, correlationId }) => {
+        const address = addressingOf(body.to);
+        if (address.kind === 'direct') await requireAgent(agents, address.agentId);
+        const message = newMessage(body, requester(principal));
+        await enqueueMessage(ctx, message, { correlationId, requestedBy: requester(principal) });
+        return { id: message.id, accepted: true, message };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/messages',
+      summary: 'The message log, newest first: filter by agent (sent or received), topic and time; paged by offset',
+      tag: 'messages',
+      auth: READERS,
+      query: listQuery,
+      handler: async ({ query, principal }) => {
+        const me = ownAgent(principal);
+        if (me && query.agent && query.agent !== me) throw new ForbiddenError('an agent reads only its own messages');
+        const agent = me ?? query.agent;
+        const page = await log.query({ ...query, ...(agent ? { agent } : {}) });
+        const next = query.offset + page.messages.length < page.total && page.messages.length > 0 ? query.offset + query.limit : null;
+        return { messages: page.messages, total: page.total, offset: query.offset, next };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/messages/:id',
+      summary: 'One message, with its recipients',
+      tag: 'messages',
+      auth: READERS,
+      params: z.object({ id: messageIdSchema }).strict(),
+      handler: async ({ params, principal }) => {
+        const found = (await log.get(params.id)) as (ReturnType<typeof newMessage> & { recipients?: string[] }) | undefined;
+        const me = ownAgent(principal);
+        if (!found || (me && senderAgent(found.from) !== me && !(found.recipients ?? []).includes(me))) throw new NotFoundError(`no message ${params.id}`, 'nox:message-not-found');
+        return found;
+      },
+    }),
+  ];
+}

@@ -1,0 +1,119 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys.js';
+import { PRIORITY } from '../queues/priority.js';
+import type { PriorityName } from '../types.js';
+
+/**
+ * An agent's durable inbox in Redis and the marks that make delivery exactly-once.
+ *
+ * - `inbox` (sorted set): waiting message ids; score = priority band × 1e13 + arrival seq,
+ *   so ZRANGE gives critical first, then high, normal, low, each oldest first.
+ * - `delivered` (sorted set, bounded): ids already claimed for this agent. Adding to the
+ *   inbox checks it, so a retried route job never queues a message twice.
+ * - `inflight` (hash id → claim): ids claimed and written to the agent's stdin by the
+ *   process `pid`, not yet confirmed. Confirmed when that same process is next between
+ *   turns (so every line written before has been read and its turn has ended). A claim left
+ *   by a process that is gone (worker killed, agent crashed) is uncertain: the caller checks
+ *   the agent's own session transcript, the one record of what it read, and either
+ *   confirms it or puts it back in the inbox (`requeue`).
+ * All in Lua, so each step is atomic against other hosts and retried jobs.
+ */
+const LOW_BAND = PRIORITY.low * 1e13;
+
+const ADD = `
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) or redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 0 end
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+local seq = redis.call('INCR', KEYS[4])
+redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) * 1e13 + seq, ARGV[1])
+return 1`;
+
+// Claims the next turn's worth: the first message, or (when the first is low priority) up to
+// ARGV[2] low ones, which become one turn.
+const CLAIM = `
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #first == 0 then return {} end
+local n = 1
+if tonumber(first[2]) >= tonumber(ARGV[4]) then n = tonumber(ARGV[2]) end
+local items = redis.call('ZRANGE', KEYS[1], 0, n - 1, 'WITHSCORES')
+local out = {}
+for i = 1, #items, 2 do
+  local id, score = items[i], items[i + 1]
+  redis.call('ZREM', KEYS[1], id)
+  if not redis.call('ZSCORE', KEYS[2], id) then
+    redis.call('ZADD', KEYS[2], ARGV[3], id)
+    redis.call('HSET', KEYS[3], id, ARGV[1] .. '|' .. score)
+    table.insert(out, id)
+  end
+end
+local keep = tonumber(ARGV[5])
+if redis.call('ZCARD', KEYS[2]) > keep then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -keep - 1) end
+return out`;
+
+// Confirms every claim of process ARGV[1]; returns the claims of other processes.
+const CONFIRM = `
+local all = redis.call('HGETALL', KEYS[1])
+local others = {}
+for i = 1, #all, 2 do
+  local pid = string.match(all[i + 1], '^([^|]*)|')
+  if pid == ARGV[1] then redis.call('HDEL', KEYS[1], all[i]) else table.insert(others, all[i]); table.insert(others, all[i + 1]) end
+end
+return others`;
+
+// Puts an uncertain or undeliverable claim back: out of inflight and delivered, into the inbox.
+const REQUEUE = `
+local claim = redis.call('HGET', KEYS[1], ARGV[1])
+if not claim then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+local score = string.match(claim, '|(.*)$')
+redis.call('ZADD', KEYS[3], tonumber(score), ARGV[1])
+return 1`;
+
+export interface Claim {
+  id: string;
+  pid: string;
+}
+
+export interface Inbox {
+  /** queues a message for an agent unless it was queued or delivered before; true when added */
+  add(agentId: string, messageId: string, priority: PriorityName): Promise<boolean>;
+  /** takes the next turn's messages, marks them delivered and in flight for process `pid` */
+  claim(agentId: string, pid: number, batchMax: number, deliveredKeep: number): Promise<string[]>;
+  /** confirms the claims of `pid`; answers the claims left by other processes */
+  confirm(agentId: string, pid: number): Promise<Claim[]>;
+  /** confirms one claim of another process (its transcript shows the agent read it) */
+  settle(agentId: string, messageId: string): Promise<void>;
+  requeue(agentId: string, messageId: string): Promise<boolean>;
+  size(agentId: string): Promise<number>;
+  waiting(agentId: string): Promise<string[]>;
+  wasDelivered(agentId: string, messageId: string): Promise<boolean>;
+}
+
+export function createInbox(redis: Redis, keys: Keys): Inbox {
+  return {
+    async add(agentId, messageId, priority) {
+      const r = await redis.eval(ADD, 4, keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), keys.messageSeq(), messageId, PRIORITY[priority]);
+      return r === 1;
+    },
+    async claim(agentId, pid, batchMax, deliveredKeep) {
+      return (await redis.eval(CLAIM, 3, keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), String(pid), batchMax, Date.now(), LOW_BAND, deliveredKeep)) as string[];
+    },
+    async confirm(agentId, pid) {
+      const flat = (await redis.eval(CONFIRM, 1, keys.agentInflight(agentId), String(pid))) as string[];
+      const out: Claim[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, pid: flat[i + 1]!.split('|')[0]! });
+      return out;
+    },
+    async settle(agentId, messageId) {
+      await redis.hdel(keys.agentInflight(agentId), messageId);
+    },
+    async requeue(agentId, messageId) {
+      return (await redis.eval(REQUEUE, 3, keys.agentInflight(agentId), keys.agentDelivered(agentId), keys.agentInbox(agentId), messageId)) === 1;
+    },
+    size: (agentId) => redis.zcard(keys.agentInbox(agentId)),
+    waiting: (agentId) => redis.zrange(keys.agentInbox(agentId), 0, -1),
+    async wasDelivered(agentId, messageId) {
+      return (await redis.zscore(keys.agentDelivered(agentId), messageId)) !== null;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys.js';
+import { addressingOf, senderAgent, type Message } from './message-model.js';
+
+/**
+ * The message log in Redis: each message once (JSON, kept `messages.keep_ms`), indexed by
+ * time overall, per agent (sent or received) and per topic. `GET /api/messages` pages it
+ * newest first. The registry keeps the long record (the agents' conversation files).
+ */
+export interface MessageQuery {
+  agent?: string;
+  topic?: string;
+  /** epoch ms, inclusive */
+  since?: number;
+  /** epoch ms, inclusive */
+  until?: number;
+  offset: number;
+  limit: number;
+}
+
+export interface MessageLog {
+  /** stores the message and indexes it for its sender and recipients; idempotent */
+  record(message: Message, recipients: readonly string[], keepMs: number, maxLog: number): Promise<void>;
+  get(messageId: string): Promise<Message | undefined>;
+  many(messageIds: readonly string[]): Promise<(Message | undefined)[]>;
+  query(q: MessageQuery): Promise<{ messages: Message[]; total: number }>;
+}
+
+export function createMessageLog(redis: Redis, keys: Keys): MessageLog {
+  const parse = (s: string | null): Message | undefined => (s ? (JSON.parse(s) as Message) : undefined);
+  return {
+    async record(message, recipients, keepMs, maxLog) {
+      const at = Date.parse(message.timestamp) || Date.now();
+      const multi = redis.multi().set(keys.message(message.id), JSON.stringify({ ...message, recipients }), 'PX', keepMs);
+      multi.zadd(keys.messageLog(), at, message.id).zremrangebyrank(keys.messageLog(), 0, -maxLog - 1);
+      const parties = new Set(recipients);
+      const from = senderAgent(message.from);
+      if (from) parties.add(from);
+      for (const agentId of parties) multi.zadd(keys.agentMessages(agentId), at, message.id).zremrangebyscore(keys.agentMessages(agentId), '-inf', at - keepMs);
+      const address = addressingOf(message.to);
+      if (address.kind === 'topic') {
+        multi.zadd(keys.topicMessages(address.topic), at, message.id).zremrangebyscore(keys.topicMessages(address.topic), '-inf', at - keepMs);
+        multi.sadd(keys.topics(), address.topic);
+      }
+      await multi.exec();
+    },
+    async get(messageId) {
+      return parse(await redis.get(keys.message(messageId)));
+    },
+    async many(ids) {
+      if (ids.length === 0) return [];
+      return (await redis.mget(...ids.map((id) => keys.message(id)))).map(parse);
+    },
+    async query(q) {
+      const index = q.agent ? keys.agentMessages(q.agent) : q.topic ? keys.topicMessages(q.topic) : keys.messageLog();
+      const max = q.until ?? '+inf';
+      const min = q.since ?? '-inf';
+      const [total, ids] = await Promise.all([redis.zcount(index, min, max), redis.zrevrangebyscore(index, max, min, 'LIMIT', q.offset, q.limit)]);
+      let messages = (await this.many(ids)).filter((m): m is Message => m !== undefined);
+      // an agent's log filtered by topic too
+      if (q.agent && q.topic) messages = messages.filter((m) => m.to === `topic:${q.topic}`);
+      return { messages, total };
+    },
+  };
+}

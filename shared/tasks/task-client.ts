@@ -1,0 +1,49 @@
+import type { QueueEvents } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import { NotFoundError } from '../errors/not-found-error.js';
+import { TimeoutError } from '../errors/service-errors.js';
+import { ValidationError } from '../errors/validation-error.js';
+import { priorityOf } from '../queues/priority.js';
+import { createQueueEvents } from '../queues/queue-factory.js';
+import type { NoxContext } from '../runtime/context.js';
+import type { PriorityName } from '../types.js';
+import type { Task } from './task-model.js';
+
+/**
+ * Runs a job on the `tasks` queue and waits for its answer (API side). A job that failed
+ * for a client's mistake (UnrecoverableError "nox:<code>: why") comes back as the matching
+ * 4xx error, anything else as it was; no answer within `tasks.wait_ms` is a 504 (the job
+ * still runs: the answer is only late).
+ */
+export interface TaskClient {
+  run(name: string, data: object, jobId: string, priority: PriorityName): Promise<Task>;
+  close(): Promise<void>;
+}
+
+export function createTaskClient(ctx: NoxContext): TaskClient {
+  let events: QueueEvents | undefined;
+  const ready = async (): Promise<QueueEvents> => {
+    events ??= createQueueEvents('tasks', ctx.connect('blocking', 'task-client-events'), ctx.keys, ctx.logger);
+    await events.waitUntilReady();
+    return events;
+  };
+  return {
+    async run(name, data, jobId, priority) {
+      const qe = await ready();
+      const job = await ctx.queue('tasks').add(name, data, { jobId, priority: priorityOf(priority) });
+      try {
+        return (await job.waitUntilFinished(qe, ctx.config.tasks.wait_ms)) as Task;
+      } catch (err) {
+        const message = (err as Error).message ?? String(err);
+        if (/timed out|timeout/i.test(message) && !message.startsWith('nox:')) throw new TimeoutError(`the tasks queue did not answer within ${ctx.config.tasks.wait_ms} ms`);
+        const m = /^(nox:[a-z-]+): (.*)$/s.exec(message);
+        if (m?.[1] === 'nox:task-not-found') throw new NotFoundError(m[2]!, m[1]);
+        if (m?.[1] === 'nox:validation-failed') throw new ValidationError(m[2]!, [{ path: 'body', message: m[2]!, code: 'invalid' }]);
+        throw err instanceof UnrecoverableError ? new Error(message) : err;
+      }
+    },
+    async close() {
+      await events?.close();
+    },
+  };
+}

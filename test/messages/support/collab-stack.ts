@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { expect } from 'chai';
+import { startApiServer, type ApiServer } from '../../../api/server.js';
+import { agentConfigDir } from '../../../shared/agents/command-line.js';
+import { readRuntime, type AgentRuntime } from '../../../shared/agents/runtime-state.js';
+import type { NoxConfig } from '../../../shared/config/schema.js';
+import { closeRedis, createRedis, waitForRedis } from '../../../shared/redis.js';
+import type { NoxContext } from '../../../shared/runtime/context.js';
+import type { DomainEvent, Role } from '../../../shared/types.js';
+import { createAgentHost, type AgentHost } from '../../../workers/agents/agent-host.js';
+import { startWorkerHost, type WorkerHost } from '../../../workers/host.js';
+import { readTranscript } from '../../../workers/messages/deliverer.js';
+import { createMessagingHost, type MessagingHost } from '../../../workers/messages/messaging-host.js';
+import { startRegistryWriter, type RegistryWriter } from '../../../workers/registry/registry-writer.js';
+import { createTaskHost, type TaskHost } from '../../../workers/tasks/task-host.js';
+import { FAKE_CLAUDE } from '../../agents/agent-stack.js';
+import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, uniquePrefix, waitUntil } from '../../support/harness.js';
+
+/**
+ * A real API node, the registry writer (watching tasks/*.md) and worker hosts that run the
+ * stand-in agents (test/fixtures/fake-claude.mjs) together with the messaging and tasks
+ * areas — everything in this process, each stack under its own Redis prefix and registry.
+ */
+export interface CollabHost {
+  id: string;
+  ctx: NoxContext;
+  agents: AgentHost;
+  messaging: MessagingHost;
+  tasks: TaskHost;
+  host: WorkerHost;
+}
+
+export interface CollabStack {
+  config: NoxConfig;
+  apiCtx: NoxContext;
+  api: ApiServer;
+  writer: RegistryWriter;
+  hosts: CollabHost[];
+  call(method: string, urlPath: string, options?: { role?: Role; token?: string; body?: unknown }): Promise<Response>;
+  json<T = Record<string, unknown>>(method: string, urlPath: string, status: number, options?: { role?: Role; token?: string; body?: unknown }): Promise<T>;
+  createAgent(id: string, start?: boolean): Promise<void>;
+  waitStatus(agentId: string, status: string | string[], timeoutMs?: number): Promise<AgentRuntime>;
+  /** the user turns the stand-in agent recorded in its session transcript, in order */
+  turnsOf(agentId: string): Promise<string[]>;
+  waitTurns(agentId: string, n: number, timeoutMs?: number): Promise<string[]>;
+  events(type?: string): Promise<DomainEvent[]>;
+  cleanup(): Promise<void>;
+}
+
+export async function startCollabStack(options: { overrides?: Record<string, unknown>; hosts?: number } = {}): Promise<CollabStack> {
+  const prefix = uniquePrefix();
+  const overrides = {
+    'agent.command': process.execPath,
+    'agent.args': [FAKE_CLAUDE],
+    'agent.stop_grace_ms': 1000,
+    'agent.restart_backoff_ms': 100,
+    'agent.conversation_flush_ms': 50,
+    'agent.sampling_interval_ms': 60_000,
+    'worker.concurrency': 16,
+    'registry.flush_interval_ms': 200,
+    'messages.sweep_interval_ms': 300,
+    'tasks.deadline_check_ms': 200,
+    ...options.overrides,
+  };
+  const config = testConfig({ prefix, overrides });
+  const apiCtx = testContext(config, 'api');
+  await waitForRedis(apiCtx.redis);
+  const writerCtx = testContext(config, 'worker');
+  const writer = await startRegistryWriter(writerCtx);
+  const api = await startApiServer(apiCtx);
+  const hosts: CollabHost[] = [];
+
+  for (let i = 0; i < (options.hosts ?? 1); i++) {
+    const hostConfig = testConfig({ prefix, registryDir: config.registryDir, overrides: { ...overrides, 'worker.host_id': `h${i}-${randomBytes(2).toString('hex')}` } });
+    const ctx = testContext(hostConfig, 'worker');
+    const messaging = createMessagingHost(ctx);
+    const tasks = createTaskHost(ctx);
+    const agents = createAgentHost(ctx, { sharedQueues: { ...messaging.hostOptions.sharedQueues, tasks: tasks.handlers }, hostHandlers: messaging.hostOptions.hostHandlers });
+    const host = await startWorkerHost(ctx, agents.hostOptions);
+    await agents.attach(host);
+    await messaging.attach(agents.manager);
+    await tasks.start();
+    hosts.push({ id: host.id, ctx, agents, messaging, tasks, host });
+  }
+
+  const call: CollabStack['call'] = async (method, urlPath, opts = {}) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? tokenFor(opts.role ?? 'admin')}` };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    return fetch(`${api.url}${urlPath}`, { method, headers, body });
+  };
+  const json: CollabStack['json'] = async <T>(method: string, urlPath: string, status: number, opts = {}) => {
+    const res = await call(method, urlPath, opts);
+    const text = await res.text();
+    expect(res.status, `${method} ${urlPath}: ${text}`).to.equal(status);
+    return (text ? JSON.parse(text) : {}) as T;
+  };
+  const waitStatus: CollabStack['waitStatus'] = async (agentId, status, timeoutMs = 10_000) => {
+    const wanted = Array.isArray(status) ? status : [status];
+    let last: AgentRuntime | undefined;
+    await waitUntil(async () => {
+      last = await readRuntime(apiCtx.redis, apiCtx.keys, agentId);
+      return wanted.includes(last?.status ?? '');
+    }, timeoutMs).catch(() => {
+      throw new Error(`agent ${agentId} did not reach ${wanted.join('|')}; last: ${JSON.stringify(last)}`);
+    });
+    return last as AgentRuntime;
+  };
+  const turnsOf: CollabStack['turnsOf'] = async (agentId) => {
+    const runtime = await readRuntime(apiCtx.redis, apiCtx.keys, agentId);
+    return readTranscript(agentConfigDir(config, agentId), runtime?.sessionId ?? '')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { type: string; text?: string })
+      .filter((e) => e.type === 'user')
+      .map((e) => e.text ?? '');
+  };
+
+  return {
+    config,
+    apiCtx,
+    api,
+    writer,
+    hosts,
+    call,
+    json,
+    async createAgent(id, start = true) {
+      await json('POST', '/api/agents', 201, { body: { id } });
+      if (start) {
+        await json('POST', `/api/agents/${id}/start`, 202);
+        await waitStatus(id, 'idle');
+      }
+    },
+    waitStatus,
+    turnsOf,
+    async waitTurns(agentId, n, timeoutMs = 10_000) {
+      let turns: string[] = [];
+      await waitUntil(async () => {
+        turns = await turnsOf(agentId);
+        return turns.length >= n;
+      }, timeoutMs).catch(() => {
+        throw new Error(`agent ${agentId} has ${turns.length} turns, wanted ${n}: ${JSON.stringify(turns).slice(0, 2000)}`);
+      });
+      return turns;
+    },
+    async events(type) {
+      const entries = await apiCtx.redis.xrange(apiCtx.keys.events(), '-', '+');
+      return entries
+        .map(([id, fields]) => ({ ...(JSON.parse(fields[1] as string) as DomainEvent), id }))
+        .filter((e) => !type || e.type === type);
+    },
+    async cleanup() {
+      for (const h of hosts) {
+        h.messaging.deliverer?.stop();
+        await h.tasks.stop();
+        h.agents.monitor?.stop();
+        await h.host.close();
+        await h.messaging.stop();
+      }
+      await api.close();
+      await writer.close();
+      const admin = createRedis(redisUrl(), 'blocking');
+      await deletePrefix(admin, prefix);
+      await closeRedis(admin);
+      for (const h of hosts) await h.ctx.close();
+      await writerCtx.close();
+      await apiCtx.close();
+      rmSync(config.registryDir, { recursive: true, force: true });
+    },
+  };
+}

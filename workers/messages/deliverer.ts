@@ -1,0 +1,161 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { agentConfigDir } from '../../shared/agents/command-line.js';
+import { readRuntime } from '../../shared/agents/runtime-state.js';
+import { errorFields, type Logger } from '../../shared/logger.js';
+import type { Claim, Inbox } from '../../shared/messages/inbox.js';
+import { MESSAGE_EVENT } from '../../shared/messages/message-jobs.js';
+import type { MessageLog } from '../../shared/messages/message-log.js';
+import type { Message } from '../../shared/messages/message-model.js';
+import { messageMarker, turnText } from '../../shared/messages/turn-text.js';
+import { startPeriodic, type PeriodicTask } from '../../shared/runtime/periodic-task.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import type { AgentManager } from '../agents/agent-manager.js';
+
+/**
+ * Delivers inboxes to the agents of this host, EXACTLY ONCE per message and recipient.
+ *
+ * Messages are taken only when the agent is between turns with nothing queued (the
+ * supervisor's idle signal, a `message.deliver` job, or the sweep), so the turn is written
+ * at once. Per turn:
+ *   1. confirm: the claims this same process made earlier are done (it has since finished
+ *      the turns they were in). Claims of a process that is gone are uncertain: its session
+ *      transcript — the agent's own record of the turns it read — decides: a claim whose
+ *      marker `[message <id>]` is in it was read (confirmed), any other goes back to the
+ *      inbox. The old process is dead by then (the supervisor or host adoption ended it
+ *      before this one started), so the transcript is final;
+ *   2. claim (Lua): the next message by priority, or up to `messages.batch_max` waiting
+ *      low-priority ones as one turn; marked delivered and in flight for this pid;
+ *   3. write the turn (the supervisor's deliverTurn; the turn says who sent what kind).
+ * A worker killed between 2 and 3 leaves a claim the next process resolves in step 1; a
+ * retried job finds the message marked and adds nothing. So no message is lost or doubled.
+ */
+export interface Deliverer {
+  /** the agent may have mail: deliver if it is between turns */
+  kick(agentId: string): void;
+  /** resolves when every drain started so far has finished (tests) */
+  idle(): Promise<void>;
+  readonly sweeper: PeriodicTask<number>;
+  stop(): void;
+}
+
+export interface DelivererDeps {
+  ctx: NoxContext;
+  manager: AgentManager;
+  inbox: Inbox;
+  log: MessageLog;
+  logger: Logger;
+}
+
+/** The agent's session transcript(s): `$CLAUDE_CONFIG_DIR/projects/<cwd-slug>/<session>.jsonl`. */
+export function readTranscript(configDir: string, sessionId: string): string {
+  const projects = path.join(configDir, 'projects');
+  if (!sessionId || !existsSync(projects)) return '';
+  let text = '';
+  for (const dir of readdirSync(projects, { withFileTypes: true })) {
+    const file = path.join(projects, dir.name, `${sessionId}.jsonl`);
+    if (dir.isDirectory() && existsSync(file)) text += readFileSync(file, 'utf8');
+  }
+  return text;
+}
+
+export function createDeliverer(deps: DelivererDeps): Deliverer {
+  const { ctx, manager, inbox, log, logger } = deps;
+  const cfg = ctx.config.messages;
+  const running = new Map<string, Promise<void>>();
+  const again = new Set<string>();
+
+  const resolveUncertain = async (agentId: string, claims: Claim[]): Promise<void> => {
+    const runtime = await readRuntime(ctx.redis, ctx.keys, agentId);
+    const transcript = readTranscript(agentConfigDir(ctx.config, agentId), runtime?.sessionId ?? '');
+    for (const claim of claims) {
+      if (transcript.includes(messageMarker(claim.id))) await inbox.settle(agentId, claim.id);
+      else if (await inbox.requeue(agentId, claim.id)) logger.info('message put back in the inbox: its delivery was not completed', { agentId, messageId: claim.id, pid: claim.pid });
+    }
+  };
+
+  const deliverOnce = async (agentId: string): Promise<boolean> => {
+    const s = manager.get(agentId);
+    const pid = s?.pid;
+    if (!s || !pid || s.status !== 'idle' || s.queuedTurns > 0) return false;
+    const others = await inbox.confirm(agentId, pid);
+    if (others.length > 0) await resolveUncertain(agentId, others);
+    const ids = await inbox.claim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
+    if (ids.length === 0) return false;
+    const found = await log.many(ids);
+    const messages = found.filter((m): m is Message => m !== undefined);
+    if (messages.length < ids.length) logger.warn('messages expired before delivery', { agentId, missing: ids.filter((_, i) => !found[i]) });
+    if (messages.length === 0) return true;
+    if (manager.get(agentId) !== s || s.pid !== pid) {
+      for (const id of ids) await inbox.requeue(agentId, id);
+      return false;
+    }
+    try {
+      s.deliverTurn(turnText(messages));
+    } catch (err) {
+      // not running, over budget, queue full: the messages wait in the inbox
+      for (const id of ids) await inbox.requeue(agentId, id);
+      logger.info('messages kept in the inbox', { agentId, reason: (err as Error).message });
+      return false;
+    }
+    for (const m of messages) {
+      await ctx.events.publish({ type: MESSAGE_EVENT.delivered, agentId, correlationId: m.id, data: { messageId: m.id, from: m.from, type: m.message_type, priority: m.priority, batch: messages.length } });
+    }
+    return true;
+  };
+
+  const drain = (agentId: string): Promise<void> => {
+    const current = running.get(agentId);
+    if (current) {
+      again.add(agentId);
+      return current;
+    }
+    const run = (async () => {
+      try {
+        do {
+          again.delete(agentId);
+          await deliverOnce(agentId);
+        } while (again.has(agentId));
+      } catch (err) {
+        logger.warn('delivery failed; the inbox keeps the messages', { agentId, ...errorFields(err) });
+      } finally {
+        running.delete(agentId);
+      }
+    })();
+    running.set(agentId, run);
+    return run;
+  };
+
+  const unlisten = manager.onAgentIdle((agentId) => void drain(agentId));
+
+  // Catches a wake-up that went to the wrong host (an agent that moved) or was lost.
+  const sweeper = startPeriodic(
+    'inbox sweep',
+    cfg.sweep_interval_ms,
+    async () => {
+      let n = 0;
+      for (const s of manager.all()) {
+        if (s.status !== 'idle' || s.queuedTurns > 0) continue;
+        const [waiting, inflight] = await Promise.all([inbox.size(s.agentId), ctx.redis.hlen(ctx.keys.agentInflight(s.agentId))]);
+        if (waiting + inflight > 0) {
+          n++;
+          void drain(s.agentId);
+        }
+      }
+      return n;
+    },
+    logger,
+  );
+
+  return {
+    kick: (agentId) => void drain(agentId),
+    async idle() {
+      await Promise.all([...running.values()]);
+    },
+    sweeper,
+    stop() {
+      unlisten();
+      sweeper.stop();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { Job } from 'bullmq';
+import { agentStoreFor } from '../../shared/agents/agent-store.js';
+import { ownerOf } from '../../shared/agents/runtime-state.js';
+import { errorFields } from '../../shared/logger.js';
+import type { Inbox } from '../../shared/messages/inbox.js';
+import { MESSAGE_EVENT, MESSAGE_JOB, type DeliverJob, type RouteMessageJob } from '../../shared/messages/message-jobs.js';
+import type { MessageLog } from '../../shared/messages/message-log.js';
+import { addressingOf, senderAgent, type Message } from '../../shared/messages/message-model.js';
+import type { Topics } from '../../shared/messages/topics.js';
+import { priorityOf } from '../../shared/queues/priority.js';
+import type { RegistryClient } from '../../shared/registry/registry-client.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import type { HandlerEnv, JobHandler } from '../job-router.js';
+
+/**
+ * `message.route` on the shared `messages` queue: resolve the recipients (an agent, every
+ * agent but the sender, or a topic's subscribers but the sender), store and index the
+ * message, put it in each recipient's inbox (a no-op for one already queued or delivered,
+ * so a retried job adds nothing), log it in the conversations and on the event stream, and
+ * wake the host that runs each recipient. A recipient that is not running keeps the
+ * message in its inbox until it starts.
+ */
+export interface RouteDeps {
+  ctx: NoxContext;
+  inbox: Inbox;
+  log: MessageLog;
+  topics: Topics;
+  registry: RegistryClient;
+}
+
+export async function resolveRecipients(ctx: NoxContext, topics: Topics, message: Message): Promise<string[]> {
+  const address = addressingOf(message.to);
+  const from = senderAgent(message.from);
+  let ids: string[];
+  if (address.kind === 'direct') ids = [address.agentId];
+  else if (address.kind === 'topic') ids = await topics.subscribers(address.topic);
+  else ids = (await agentStoreFor(ctx).list()).map((a) => a.id);
+  if (address.kind !== 'direct') ids = ids.filter((id) => id !== from);
+  return [...new Set(ids)].sort().slice(0, ctx.config.messages.max_recipients);
+}
+
+/** Tells the host running `agentId` that it has mail; one pending wake-up per agent is enough. */
+export async function wakeOwner(ctx: NoxContext, agentId: string, data: Omit<DeliverJob, 'agentId'>, priority: number): Promise<void> {
+  const owner = await ownerOf(ctx.redis, ctx.keys, agentId);
+  if (!owner) return;
+  const job: DeliverJob = { ...data, agentId };
+  await ctx.queue(ctx.keys.hostQueue(owner)).add(MESSAGE_JOB.deliver, job, { priority, deduplication: { id: `deliver.${agentId}` } });
+}
+
+export function routeHandler(deps: RouteDeps): JobHandler {
+  const { ctx, inbox, log, topics, registry } = deps;
+  const cfg = ctx.config.messages;
+  return async (job: Job<RouteMessageJob>, env: HandlerEnv) => {
+    const message = job.data.message;
+    const recipients = await resolveRecipients(ctx, topics, message);
+    await log.record(message, recipients, cfg.keep_ms, cfg.log_max);
+    const added: string[] = [];
+    for (const agentId of recipients) if (await inbox.add(agentId, message.id, message.priority)) added.push(agentId);
+
+    const entry = { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority, content: message.content, at: message.timestamp };
+    const from = senderAgent(message.from);
+    const appends: Promise<void>[] = added.map((agentId) => registry.append({ target: 'conversation', agentId, entry: { ...entry, kind: 'message-in' } }));
+    if (from && (added.length > 0 || job.attemptsMade === 0)) appends.push(registry.append({ target: 'conversation', agentId: from, entry: { ...entry, kind: 'message-out', recipients } }));
+    await Promise.all(appends).catch((err) => env.logger.warn('conversation append failed', errorFields(err)));
+
+    const envelope = { correlationId: job.data.correlationId, requestedBy: job.data.requestedBy };
+    await ctx.events.publish({ type: MESSAGE_EVENT.sent, ...(from ? { agentId: from } : {}), correlationId: envelope.correlationId, data: { message, recipients } });
+    for (const agentId of added) {
+      await ctx.events.publish({ type: MESSAGE_EVENT.queued, agentId, correlationId: envelope.correlationId, data: { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority } });
+      await wakeOwner(ctx, agentId, envelope, priorityOf(message.priority));
+    }
+    return { recipients, added: added.length };
+  };
+}
