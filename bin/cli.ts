@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { noxVersion } from '../shared/runtime/version.js';
+import { registerAgentCommand } from './commands/agent.js';
 import { runApi } from './commands/api.js';
 import { runDoctor } from './commands/doctor.js';
 import { mintToken } from './commands/token.js';
@@ -58,6 +59,8 @@ user
 user.command('list').action(() => {
   for (const u of listUsers()) process.stdout.write(`${u.name}\t${u.role}\n`);
 });
+
+registerAgentCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`nox: ${(err as Error).message}\n`);

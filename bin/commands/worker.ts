@@ -1,4 +1,5 @@
 import { errorFields } from '../../shared/logger.js';
+import { createAgentHost } from '../../workers/agents/agent-host.js';
 import { startWorkerHost } from '../../workers/host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
 import { contextFor } from '../boot.js';
@@ -9,7 +10,10 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
   let host;
   let registryWriter: RegistryWriter | undefined;
   try {
-    host = await startWorkerHost(ctx);
+    // Agents (issue 4): the `spawn` queue, agent commands on the host queue, health monitor, adoption of leftovers.
+    const agents = createAgentHost(ctx);
+    host = await startWorkerHost(ctx, agents.hostOptions);
+    await agents.attach(host);
     // The registry writer role: sole consumer of the `registry` queue (concurrency 1).
     if (options.registryWriter) registryWriter = await startRegistryWriter(ctx);
   } catch (err) {

@@ -1,0 +1,152 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { signToken } from '../../shared/auth/tokens.js';
+import { parseLabels } from '../../shared/config/env-overrides.js';
+import { configOrExit } from '../boot.js';
+
+/**
+ * `nox agent create|list|show|start|stop|restart|interrupt|reset|send|logs [-f]` — a thin
+ * client of /api/agents. The API URL comes from --url, NOX_API_URL, the running `nox up`
+ * (.runtime/up.json) or the configured port; the token from NOX_TOKEN, or one minted
+ * with the configured secret (operator role, one minute).
+ */
+interface Client {
+  call<T = Record<string, unknown>>(method: string, urlPath: string, body?: unknown): Promise<T>;
+}
+
+function client(url?: string): Client {
+  const config = configOrExit();
+  const runtimeFile = path.join(config.registryDir, '.runtime', 'up.json');
+  let runtimeUrl: string | undefined;
+  if (existsSync(runtimeFile)) {
+    try {
+      runtimeUrl = (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { apiUrl?: string }).apiUrl;
+    } catch {
+      runtimeUrl = undefined;
+    }
+  }
+  const base = (url ?? process.env.NOX_API_URL ?? runtimeUrl ?? `http://127.0.0.1:${config.api.port}`).replace(/\/$/, '');
+  const token =
+    process.env.NOX_TOKEN ??
+    (config.auth.jwt_secret ? signToken(config.auth.jwt_secret, { sub: 'nox-cli', role: 'operator' }, { expiresIn: '1m' }) : undefined);
+  if (!token) throw new Error('no token: set NOX_TOKEN, or configure auth.jwt_secret (nox up does)');
+  return {
+    async call<T>(method: string, urlPath: string, body?: unknown): Promise<T> {
+      const res = await fetch(`${base}${urlPath}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      if (!res.ok) throw new Error(`${res.status} ${String(parsed.code ?? '')}: ${String(parsed.detail ?? text)}`);
+      return parsed as T;
+    },
+  };
+}
+
+const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+
+interface AgentRow {
+  id: string;
+  name: string;
+  model?: string;
+  runtime: { status: string; hostId?: string; costUsd: number; cpuPercent?: number; memoryMb?: number; reason?: string } | null;
+}
+
+interface Entry {
+  seq: number;
+  at: string;
+  kind: string;
+  text?: string;
+}
+
+function formatEntry(e: Entry): string {
+  const text = e.text === undefined ? '' : ` ${e.text.replace(/\s+/g, ' ').slice(0, 500)}`;
+  return `${e.at} #${e.seq} ${e.kind}${text}`;
+}
+
+export function registerAgentCommand(program: Command): void {
+  const agent = program.command('agent').description('Agents: create, inspect, start, stop, follow their output').option('--url <url>', 'API base URL');
+  const api = (): Client => client((agent.opts() as { url?: string }).url);
+
+  agent
+    .command('create <id>')
+    .description('Create an agent (its config goes to agents.toml)')
+    .option('--name <name>')
+    .option('--prompt <text>', 'system prompt')
+    .option('--model <model>')
+    .option('--workdir <dir>')
+    .option('--permission-mode <mode>', 'default | acceptEdits | plan | bypassPermissions | dontAsk | auto')
+    .option('--allow <tools>', 'allowed tools, comma separated')
+    .option('--deny <tools>', 'disallowed tools, comma separated')
+    .option('--budget <usd>', 'max_budget_usd', Number)
+    .option('--labels <k=v,...>', 'placement labels')
+    .option('--parent <id>', 'parent agent')
+    .option('--start', 'start it right away')
+    .action(async (id: string, o: Record<string, string | number | boolean | undefined>) => {
+      const body: Record<string, unknown> = { id, start: Boolean(o.start) };
+      if (o.name) body.name = o.name;
+      if (o.prompt) body.system_prompt = o.prompt;
+      if (o.model) body.model = o.model;
+      if (o.workdir) body.workdir = o.workdir;
+      if (o.permissionMode) body.permission_mode = o.permissionMode;
+      if (o.allow) body.allowed_tools = String(o.allow).split(',').map((s) => s.trim());
+      if (o.deny) body.disallowed_tools = String(o.deny).split(',').map((s) => s.trim());
+      if (o.budget !== undefined) body.max_budget_usd = o.budget;
+      if (o.labels) body.labels = parseLabels(String(o.labels));
+      if (o.parent) body.parent = o.parent;
+      const created = await api().call<{ id: string }>('POST', '/api/agents', body);
+      out(`created ${created.id}${o.start ? ' (starting)' : ''}`);
+    });
+
+  agent.command('list').description('Every agent with its status').action(async () => {
+    const { agents } = await api().call<{ agents: AgentRow[] }>('GET', '/api/agents');
+    out(['ID', 'STATUS', 'HOST', 'COST', 'CPU%', 'MEM MB'].join('\t'));
+    for (const a of agents) {
+      const r = a.runtime;
+      out([a.id, r?.status ?? 'never started', r?.hostId ?? '-', `$${(r?.costUsd ?? 0).toFixed(4)}`, r?.cpuPercent ?? '-', r?.memoryMb ?? '-'].join('\t'));
+    }
+  });
+
+  agent.command('show <id>').description('Config and runtime state, as JSON').action(async (id: string) => {
+    out(JSON.stringify(await api().call('GET', `/api/agents/${id}`), null, 2));
+  });
+
+  for (const verb of ['start', 'stop', 'restart', 'interrupt', 'reset'] as const) {
+    agent.command(`${verb} <id>`).description(`${verb} an agent`).action(async (id: string) => {
+      const r = await api().call<{ hostId?: string; already?: boolean }>('POST', `/api/agents/${id}/${verb}`);
+      out(`${verb} ${id}: ${r.already ? 'already running' : 'accepted'}${r.hostId ? ` (host ${r.hostId})` : ''}`);
+    });
+  }
+
+  agent.command('send <id> <text...>').description('Send the agent a user turn').action(async (id: string, text: string[]) => {
+    await api().call('POST', `/api/agents/${id}/turn`, { text: text.join(' ') });
+    out(`sent to ${id}`);
+  });
+
+  agent
+    .command('logs <id>')
+    .description('The agent’s conversation; -f follows new entries')
+    .option('-f, --follow', 'keep printing new entries')
+    .option('--after <seq>', 'start after this sequence number', '0')
+    .option('--interval <ms>', 'poll period with -f', '1000')
+    .action(async (id: string, o: { follow?: boolean; after: string; interval: string }) => {
+      const c = api();
+      let after = Number(o.after);
+      let stop = false;
+      process.once('SIGINT', () => {
+        stop = true;
+      });
+      for (;;) {
+        const page = await c.call<{ entries: Entry[]; next: number; more: boolean }>('GET', `/api/agents/${id}/conversation?after=${after}&limit=500`);
+        for (const e of page.entries) out(formatEntry(e));
+        after = page.next;
+        if (page.more) continue;
+        if (!o.follow || stop) return;
+        await new Promise((r) => setTimeout(r, Number(o.interval)));
+        if (stop) return;
+      }
+    });
+}

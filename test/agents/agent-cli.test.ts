@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { spawnNox } from '../support/processes.js';
+import { tokenFor } from '../support/harness.js';
+import { startAgentStack, type AgentStack } from './agent-stack.js';
+
+describe('nox agent (CLI against a real API)', () => {
+  let stack: AgentStack;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    stack = await startAgentStack();
+    env = { NOX_API_URL: stack.api.url, NOX_TOKEN: tokenFor('operator'), NOX_REGISTRY_DIR: stack.config.registryDir, LOG_LEVEL: 'silent' };
+  });
+  after(async () => {
+    await stack.cleanup();
+  });
+
+  const run = async (...args: string[]): Promise<string> => {
+    const p = spawnNox(['agent', ...args], env);
+    const { code } = await p.exited();
+    expect(code, p.output()).to.equal(0);
+    return p.output();
+  };
+
+  it('create --start, list, show, send, logs, logs -f, stop', async () => {
+    expect(await run('create', 'cli-1', '--name', 'From the CLI', '--allow', 'Read,Bash(git:*)', '--budget', '5', '--start')).to.match(/created cli-1 \(starting\)/);
+    await stack.waitStatus('cli-1', 'idle');
+    const list = await run('list');
+    expect(list).to.match(/^cli-1\tidle\t/m);
+    const shown = JSON.parse(await run('show', 'cli-1')) as { allowed_tools: string[]; max_budget_usd: number };
+    expect(shown.allowed_tools).to.deep.equal(['Read', 'Bash(git:*)']);
+    expect(shown.max_budget_usd).to.equal(5);
+
+    const follow = spawnNox(['agent', 'logs', 'cli-1', '-f', '--interval', '100'], env);
+    try {
+      expect(await run('send', 'cli-1', 'hello', 'cli')).to.match(/sent to cli-1/);
+      await follow.waitFor(/#\d+ result echo: hello cli/, 15_000);
+    } finally {
+      follow.kill();
+    }
+    const logs = await run('logs', 'cli-1');
+    expect(logs).to.match(/#1 turn hello cli/);
+    expect(logs).to.match(/assistant-text echo: hello cli/);
+
+    expect(await run('stop', 'cli-1')).to.match(/stop cli-1: accepted \(host /);
+    await stack.waitStatus('cli-1', 'stopped');
+  });
+
+  it('fails with the API’s problem code for an unknown agent', async () => {
+    const p = spawnNox(['agent', 'start', 'nobody-here'], env);
+    const { code } = await p.exited();
+    expect(code).to.equal(1);
+    expect(p.output()).to.match(/404 nox:agent-not-found/);
+  });
+});
