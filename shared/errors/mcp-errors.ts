@@ -64,3 +64,14 @@ export class McpServiceNotAllowedError extends NoxError {
     super('nox:mcp-service-not-allowed', `Agent ${agentId} may not use MCP service ${service}`, { status: 403, title: 'Forbidden' });
   }
 }
+
+/** 503: the image registry cannot be reached from the engine (offline, DNS, refused) — said plainly, never an empty result. */
+export class McpRegistryUnreachableError extends NoxError {
+  constructor(detail: string, cause?: unknown) {
+    super('nox:mcp-registry-unreachable', `The image registry is not reachable from the container engine: ${detail}`, {
+      status: 503,
+      title: 'Service unavailable',
+      cause,
+    });
+  }
+}
