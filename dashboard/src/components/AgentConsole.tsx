@@ -27,8 +27,13 @@ function toEntry(row: Row): Entry {
 
 /** What a line says, for tool calls and their results that carry no short text. */
 function describe(e: Entry): string {
-  if (e.text) return e.text;
   const raw = e.raw as Row | undefined;
+  if (e.kind === 'init') return `session ${str(raw, 'session_id') ?? '?'} · model ${str(raw, 'model') ?? '?'} · ${arr(raw, 'tools').length} tools`;
+  if (e.kind === 'result') {
+    const cost = num(raw, 'total_cost_usd');
+    return `${e.text ?? str(raw, 'subtype') ?? ''}${cost === undefined ? '' : ` · process cost $${cost.toFixed(4)}`}`;
+  }
+  if (e.text) return e.text;
   const content = arr(raw, 'message.content');
   const parts = content.map((c) => {
     const block = c as Row;

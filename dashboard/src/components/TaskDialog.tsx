@@ -14,7 +14,13 @@ import { ErrorNote } from './ResourceGate';
  * Create, edit or delegate a task (issue 5: POST /api/tasks, PATCH /api/tasks/:id,
  * POST /api/tasks/:id/delegate), in the seed's Task field names.
  */
-export const TASK_STATUSES = ['todo', 'in-progress', 'blocked', 'done', 'cancelled'] as const;
+export const TASK_STATUSES = ['pending', 'in_progress', 'blocked', 'done', 'cancelled'] as const;
+export const STATUS_LABEL: Record<string, string> = { pending: 'to do', in_progress: 'in progress', blocked: 'blocked', done: 'done', cancelled: 'cancelled' };
+
+/** The API takes a date (YYYY-MM-DD) or an ISO time; a day is what people set. */
+function day(d: Date): string {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
 const PRIORITIES = ['critical', 'high', 'normal', 'low'];
 
 export type TaskDialogMode = { kind: 'create' } | { kind: 'edit'; task: Row } | { kind: 'delegate'; task: Row };
@@ -25,7 +31,7 @@ export function TaskDialog({ mode, agents, onHide, onDone }: { mode: TaskDialogM
   const [title, setTitle] = useState('');
   const [description, setDescription] = useState('');
   const [priority, setPriority] = useState('normal');
-  const [status, setStatus] = useState('todo');
+  const [status, setStatus] = useState('pending');
   const [deadline, setDeadline] = useState<Date | null>(null);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -36,8 +42,8 @@ export function TaskDialog({ mode, agents, onHide, onDone }: { mode: TaskDialogM
     setTitle(str(task, 'title') ?? '');
     setDescription(str(task, 'description') ?? '');
     setPriority(str(task, 'priority') ?? 'normal');
-    setStatus(str(task, 'status') ?? 'todo');
-    const d = str(task, 'deadline');
+    setStatus(str(task, 'status') ?? 'pending');
+    const d = str(task, 'deadline', 'deadline_at');
     setDeadline(d ? new Date(d) : null);
   }, [mode, task, agents]);
 
@@ -50,12 +56,12 @@ export function TaskDialog({ mode, agents, onHide, onDone }: { mode: TaskDialogM
       const id = encodeURIComponent(str(task, 'id') ?? '');
       if (mode.kind === 'create') {
         const body: Record<string, unknown> = { agent_id: agent, title, description, priority };
-        if (deadline) body.deadline = deadline.toISOString();
+        if (deadline) body.deadline = day(deadline);
         await api.post('/api/tasks', body);
         onDone(`Task "${title}" created`);
       } else if (mode.kind === 'edit') {
         const body: Record<string, unknown> = { title, description, priority, status };
-        if (deadline) body.deadline = deadline.toISOString();
+        body.deadline = deadline ? day(deadline) : null;
         await api.patch(`/api/tasks/${id}`, body);
         onDone(`Task "${title}" saved`);
       } else {
@@ -98,12 +104,12 @@ export function TaskDialog({ mode, agents, onHide, onDone }: { mode: TaskDialogM
               {mode?.kind === 'edit' && (
                 <div>
                   <label htmlFor="task-status">Status</label>
-                  <Dropdown inputId="task-status" value={status} options={[...TASK_STATUSES]} onChange={(e) => setStatus(e.value as string)} />
+                  <Dropdown inputId="task-status" value={status} options={TASK_STATUSES.map((s) => ({ label: STATUS_LABEL[s], value: s }))} onChange={(e) => setStatus(e.value as string)} />
                 </div>
               )}
               <div>
                 <label htmlFor="task-deadline">Deadline</label>
-                <Calendar inputId="task-deadline" value={deadline} onChange={(e) => setDeadline((e.value as Date | null) ?? null)} showTime hourFormat="24" showButtonBar />
+                <Calendar inputId="task-deadline" value={deadline} onChange={(e) => setDeadline((e.value as Date | null) ?? null)} dateFormat="yy-mm-dd" showButtonBar />
               </div>
             </div>
           </>

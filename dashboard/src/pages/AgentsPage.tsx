@@ -12,7 +12,9 @@ import { Sparkline } from '../components/Sparkline';
 import { SpawnDialog } from '../components/SpawnDialog';
 import { StatusTag } from '../components/StatusTag';
 import { useNotify } from '../components/toast';
-import { AGENT_LIST_EVENTS, metricsByAgent, notChatter, toAgentView, type AgentView } from '../lib/agents';
+import { AGENT_LIST_EVENTS, metricsByAgent, notChatter, toAgentView, type AgentView, type MetricSeries } from '../lib/agents';
+
+type Row = AgentView & { series: MetricSeries };
 import { fmtBytesMb, fmtNumber, fmtUsd, listFrom } from '../lib/fields';
 import { useLive } from '../live/live-context';
 
@@ -48,7 +50,11 @@ export function AgentsPage() {
         <ResourceGate resource={agents} feature="Agents" endpoint="GET /api/agents">
           {(data) => (
             <DataTable
-              value={listFrom(data, 'agents').map(toAgentView)}
+              // the live samples ride in the row objects: the table re-renders a row only when its data changes
+              value={listFrom(data, 'agents').map((row) => {
+                const a = toAgentView(row);
+                return { ...a, series: metrics.get(a.id) ?? { cpu: [], mem: [] } };
+              })}
               dataKey="id"
               size="small"
               stripedRows
@@ -63,8 +69,8 @@ export function AgentsPage() {
               <Column field="hostId" header="Host" sortable body={(a: AgentView) => (a.hostId ? <code>{a.hostId}</code> : '—')} />
               <Column
                 header="CPU"
-                body={(a: AgentView) => {
-                  const s = metrics.get(a.id)?.cpu ?? [];
+                body={(a: Row) => {
+                  const s = a.series.cpu;
                   return (
                     <span className="nox-actions">
                       <Sparkline values={s} max={100} label={`CPU of ${a.id}`} /> {fmtNumber(s.at(-1) ?? a.cpuPercent, 1)}%
@@ -74,8 +80,8 @@ export function AgentsPage() {
               />
               <Column
                 header="Memory"
-                body={(a: AgentView) => {
-                  const s = metrics.get(a.id)?.mem ?? [];
+                body={(a: Row) => {
+                  const s = a.series.mem;
                   return (
                     <span className="nox-actions">
                       <Sparkline values={s} label={`memory of ${a.id}`} /> {fmtBytesMb(s.at(-1) ?? a.memoryMb)}

@@ -139,7 +139,7 @@ function DecisionDialog({ decision, onHide, onDone }: { decision: Decision | und
         {error && <ErrorNote message={error} />}
         <p>{str(decision?.approval, 'description')}</p>
         <div>
-          <label htmlFor="decision-reason">Reason {approve ? '(optional)' : ''}</label>
+          <label htmlFor="decision-reason">Reason {approve ? '(optional)' : '(required)'}</label>
           <InputTextarea id="decision-reason" value={reason} onChange={(e) => setReason(e.target.value)} rows={3} autoResize autoFocus />
         </div>
         {approve && (
@@ -151,7 +151,14 @@ function DecisionDialog({ decision, onHide, onDone }: { decision: Decision | und
           </div>
         )}
         <div className="nox-actions">
-          <Button type="submit" label={approve ? 'Approve' : 'Deny'} icon={approve ? 'pi pi-check' : 'pi pi-times'} severity={approve ? 'success' : 'danger'} loading={busy} />
+          <Button
+            type="submit"
+            label={approve ? 'Approve' : 'Deny'}
+            icon={approve ? 'pi pi-check' : 'pi pi-times'}
+            severity={approve ? 'success' : 'danger'}
+            loading={busy}
+            disabled={!approve && !reason.trim()}
+          />
           <Button type="button" label="Cancel" outlined onClick={onHide} />
         </div>
       </form>

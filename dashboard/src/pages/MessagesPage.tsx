@@ -21,10 +21,14 @@ import { listFrom, str, timeText, type Row } from '../lib/fields';
  */
 const PRIORITIES = ['critical', 'high', 'normal', 'low'];
 
+const AGENT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const TOPIC = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** Filters go to the API only once they are well-formed: a half-typed id is not an error to show. */
 function query(agent: string, topic: string): string {
   const q = new URLSearchParams({ limit: '200' });
-  if (agent) q.set('agent', agent);
-  if (topic) q.set('topic', topic);
+  if (AGENT_ID.test(agent)) q.set('agent', agent);
+  if (TOPIC.test(topic.replace(/^topic:/, ''))) q.set('topic', topic.replace(/^topic:/, ''));
   return `/api/messages?${q}`;
 }
 

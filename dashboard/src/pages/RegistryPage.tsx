@@ -21,7 +21,8 @@ import { arr, dateTimeText, listFrom, str, type Row } from '../lib/fields';
 function historyPath(path: string, actor: string): string {
   const q = new URLSearchParams({ limit: '100' });
   if (path) q.set('path', path);
-  if (actor) q.set('actor', actor);
+  // the API accepts system, user:<name> or agent:<id>; anything else is still being typed
+  if (/^(system|user:[A-Za-z0-9_.@-]{1,64}|agent:[a-z0-9][a-z0-9-]{0,62})$/.test(actor)) q.set('actor', actor);
   return `/api/registry/history?${q}`;
 }
 

@@ -6,10 +6,10 @@ import { Link } from '../app/router';
 import { useSession } from '../auth/session';
 import { PageHeader } from '../components/PageHeader';
 import { ResourceGate } from '../components/ResourceGate';
-import { TASK_STATUSES, TaskDialog, type TaskDialogMode } from '../components/TaskDialog';
+import { STATUS_LABEL, TASK_STATUSES, TaskDialog, type TaskDialogMode } from '../components/TaskDialog';
 import { useNotify } from '../components/toast';
 import { toAgentView } from '../lib/agents';
-import { arr, dateTimeText, listFrom, str, type Row } from '../lib/fields';
+import { arr, listFrom, str, type Row } from '../lib/fields';
 
 /** Tasks as a board by status, for all agents or one; refreshed by `task.*` events. */
 export function TasksPage() {
@@ -54,9 +54,9 @@ export function TasksPage() {
               {TASK_STATUSES.map((status) => {
                 const column = rows.filter((t) => str(t, 'status') === status);
                 return (
-                  <section key={status} className="nox-column" aria-label={`${status} (${column.length})`}>
+                  <section key={status} className="nox-column" aria-label={`${STATUS_LABEL[status]} (${column.length})`} data-testid={`column-${status}`}>
                     <h2>
-                      {status} <span className="nox-muted">{column.length}</span>
+                      {STATUS_LABEL[status]} <span className="nox-muted">{column.length}</span>
                     </h2>
                     {column.map((t) => (
                       <TaskCard key={str(t, 'id')} task={t} canOperate={canOperate} onEdit={() => setDialog({ kind: 'edit', task: t })} onDelegate={() => setDialog({ kind: 'delegate', task: t })} />
@@ -81,7 +81,7 @@ function TaskCard({ task, canOperate, onEdit, onDelegate }: { task: Row; canOper
       <div className="nox-kv">
         {agentId && <Link to={`/agents/${encodeURIComponent(agentId)}`}>{agentId}</Link>}
         <span>{str(task, 'priority')}</span>
-        {str(task, 'deadline') && <span>due {dateTimeText(str(task, 'deadline'))}</span>}
+        {str(task, 'deadline', 'deadline_at') && <span>due {str(task, 'deadline', 'deadline_at')}</span>}
         {deps.length > 0 && <span>after {deps.join(', ')}</span>}
       </div>
       {canOperate && (

@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { hashPassword } from '../../shared/auth/passwords.js';
+import { startAgentStack, uniqueAgentId, type AgentStack } from '../agents/agent-stack.js';
+import { launchBrowser, logIn, openTab, screenshot, type Tab } from './support/browser.js';
+import { ensureDashboardBuilt } from './support/dashboard-build.js';
+
+/**
+ * Agents in the browser, against a real API, registry writer and worker host running the
+ * stand-in agent program: what happens through the API shows up live, and what a person
+ * does in the page happens in the fleet.
+ */
+describe('dashboard: agents, live', function () {
+  this.timeout(90_000);
+  let stack: AgentStack;
+  let browser: Browser;
+  let tab: Tab | undefined;
+
+  before(async () => {
+    ensureDashboardBuilt();
+    stack = await startAgentStack({
+      overrides: {
+        'auth.users': [{ name: 'opal', role: 'operator', password_hash: await hashPassword('opal password') }],
+        // samples often enough for the CPU and memory sparklines to have points
+        'agent.sampling_interval_ms': 300,
+      },
+    });
+    browser = await launchBrowser();
+  });
+  const started: string[] = [];
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && tab) await screenshot(tab.page, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
+    await tab?.close();
+    tab = undefined;
+  });
+  after(async () => {
+    // agents a failed test left running would keep the host from closing
+    for (const id of started) if ((await stack?.runtime(id))?.status !== 'stopped') await stack.call('POST', `/api/agents/${id}/stop`);
+    await browser?.close();
+    await stack?.cleanup();
+  });
+
+  it('shows an agent spawned through the API appear and come up, without a reload', async () => {
+    tab = await openTab(browser);
+    const { page } = tab;
+    await logIn(page, stack.api.url, 'opal', 'opal password', '/agents');
+    await page.getByTestId('agents-table').waitFor();
+    await page.getByTestId('connection').getByText('Live').waitFor();
+    const navigations: string[] = [];
+    page.on('framenavigated', (f) => navigations.push(f.url()));
+
+    const id = uniqueAgentId('api');
+    started.push(id);
+    const res = await stack.call('POST', '/api/agents', { body: { id, system_prompt: 'You help.', start: true } });
+    expect(res.status).to.equal(201);
+    const status = page.getByTestId(`status-${id}`);
+    await status.getByText('idle', { exact: true }).waitFor({ timeout: 20_000 });
+    const row = page.locator(`tr.agent-${id}`);
+    expect(await row.textContent()).to.contain(stack.hosts[0]!.id);
+    // the host's samples reach the sparklines through agent.metrics events
+    await row.locator('svg.nox-sparkline').first().waitFor({ timeout: 10_000 });
+    await screenshot(page, 'agents-live');
+    expect(navigations, 'no reload happened').to.deep.equal([]);
+    expect(tab.errors).to.deep.equal([]);
+    await stack.json('POST', `/api/agents/${id}/stop`, 202);
+    await stack.waitStatus(id, 'stopped');
+  });
+
+  it('spawns an agent from the dialog, talks to it on its page, and stops it with a button', async () => {
+    tab = await openTab(browser);
+    const { page } = tab;
+    await logIn(page, stack.api.url, 'opal', 'opal password', '/agents');
+    const id = uniqueAgentId('ui');
+    started.push(id);
+    await page.getByTestId('spawn-open').click();
+    await page.getByLabel('Id').fill(id);
+    await page.getByLabel('System prompt').fill('You echo.');
+    await page.getByTestId('spawn-form').getByRole('button', { name: 'Spawn' }).click();
+    await page.getByTestId(`status-${id}`).getByText('idle', { exact: true }).waitFor({ timeout: 20_000 });
+    expect((await stack.runtime(id))?.status).to.equal('idle');
+
+    await page.getByRole('link', { name: id, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: `Agent ${id}` }).waitFor();
+    await page.getByLabel('Say').fill('hello from the browser');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const console_ = page.getByTestId('agent-console');
+    await console_.getByText('echo: hello from the browser').first().waitFor({ timeout: 15_000 });
+    await console_.locator('.kind-result').first().waitFor();
+    await screenshot(page, 'agent-detail-live');
+
+    await page.getByRole('button', { name: `Stop ${id}` }).click();
+    await page.getByTestId('agent-status').getByText('stopped', { exact: true }).waitFor({ timeout: 15_000 });
+    expect((await stack.runtime(id))?.status).to.equal('stopped');
+    expect(tab.errors).to.deep.equal([]);
+  });
+});
