@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { buildContainerSpec, containerName } from '../../shared/mcp/container-spec.js';
 import { createContainer, listManagedContainers, startContainer } from '../../shared/mcp/containers.js';
@@ -49,6 +50,7 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     if (ctx) {
       await deletePrefix(ctx.redis, ctx.config.redis.prefix);
       await ctx.close();
+      rmSync(ctx.config.registryDir, { recursive: true, force: true });
       ctx = undefined;
     }
   });

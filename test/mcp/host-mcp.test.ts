@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { startHostMcp } from '../../workers/mcp/host-mcp.js';
 import { deletePrefix, testConfig, testContext } from '../support/harness.js';
@@ -21,6 +22,7 @@ describe('mcp on a worker host: engine from config', function () {
       await mcp.stop();
       await deletePrefix(ctx.redis, ctx.config.redis.prefix);
       await ctx.close();
+      rmSync(ctx.config.registryDir, { recursive: true, force: true });
     }
   });
 
@@ -35,6 +37,7 @@ describe('mcp on a worker host: engine from config', function () {
     } finally {
       await mcp.stop();
       await ctx.close();
+      rmSync(ctx.config.registryDir, { recursive: true, force: true });
     }
   });
 });
