@@ -138,6 +138,18 @@ describe('mcp bridge: a containerised MCP server behind a stdio bridge', functio
     expect(await listManagedContainers(engine, { agent: agentId })).to.have.length(0);
   });
 
+  it('exits 1 and says nox:engine-unavailable when the engine does not answer', async () => {
+    const entry = bridgeServerEntry({ spec: spec(`a-${randomBytes(3).toString('hex')}`), dockerHost: `unix:///tmp/nox-no-engine-${randomBytes(3).toString('hex')}.sock` });
+    const child = spawn(entry.command, entry.args, { env: { PATH: process.env.PATH ?? '', ...entry.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    child.stdin.destroy();
+    expect(code).to.equal(1);
+    expect(stderr).to.include('nox:engine-unavailable');
+  });
+
   it('fails the session (no container left) when the image is not on the engine', async () => {
     const agentId = `a-${randomBytes(3).toString('hex')}`;
     const err = await connect(spec(agentId, { image: 'localhost/nox-no-such-image:0' })).then(() => undefined, (e: unknown) => e);
