@@ -75,3 +75,16 @@ export class McpRegistryUnreachableError extends NoxError {
     });
   }
 }
+
+/** 422: an image that cannot serve as an MCP service here (wrong platform, too large...). */
+export class McpImageCheckError extends NoxError {
+  readonly problems: string[];
+  constructor(image: string, problems: string[]) {
+    super('nox:mcp-image-check-failed', `Image ${image} cannot be installed: ${problems.join('; ')}`, {
+      status: 422,
+      title: 'Image check failed',
+      extensions: { problems },
+    });
+    this.problems = problems;
+  }
+}

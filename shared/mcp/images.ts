@@ -20,6 +20,10 @@ export interface ImageSummary {
   user: string;
   sizeBytes: number;
   created: string;
+  os: string;
+  architecture: string;
+  /** ports the image declares (stdio MCP servers need none) */
+  exposedPorts: string[];
 }
 
 export interface ImportOptions {
@@ -58,6 +62,9 @@ export async function inspectImage(engine: Engine, ref: string): Promise<ImageSu
     user: cfg.User ?? '',
     sizeBytes: info.Size,
     created: info.Created,
+    os: info.Os ?? '',
+    architecture: info.Architecture ?? '',
+    exposedPorts: Object.keys((cfg as { ExposedPorts?: Record<string, unknown> }).ExposedPorts ?? {}),
   };
 }
 
