@@ -19,6 +19,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
+  const needsYou = usePendingApprovals();
 
   useEffect(() => {
     setMenuOpen(false);
@@ -34,7 +35,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <a className="nox-skip" href="#content">
         Skip to content
       </a>
-      <Header onMenu={() => setMenuOpen((o) => !o)} menuOpen={menuOpen} />
+      <Header onMenu={() => setMenuOpen((o) => !o)} menuOpen={menuOpen} needsYou={needsYou} />
       <nav className="nox-nav" id="nox-nav" aria-label="Main">
         <ul>
           {ROUTES.filter((r) => r.icon).map((r) => {
@@ -44,7 +45,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 <Link to={r.path} className={active ? 'active' : ''} aria-current={active ? 'page' : undefined}>
                   <i className={r.icon} aria-hidden="true" />
                   <span>{r.title}</span>
-                  {r.path === '/approvals' && <NeedsYouBadge />}
+                  {r.path === '/approvals' && needsYou ? <Badge value={needsYou} severity="danger" aria-label={`${needsYou} pending`} /> : null}
                 </Link>
               </li>
             );
@@ -64,23 +65,17 @@ export function Layout({ children }: { children: ReactNode }) {
   );
 }
 
+/** The "needs you" count: pending approvals, refreshed by approval events; undefined while approvals are not in this API. */
 function usePendingApprovals(): number | undefined {
   const pending = useResource<unknown>('/api/approvals?status=pending', { refreshOn: ['approval.'] });
   if (pending.unavailable || pending.data === undefined) return undefined;
   return listFrom(pending.data, 'approvals').filter((a) => !a.status || a.status === 'pending').length;
 }
 
-function NeedsYouBadge() {
-  const count = usePendingApprovals();
-  if (!count) return null;
-  return <Badge value={count} severity="danger" aria-label={`${count} pending`} />;
-}
-
-function Header({ onMenu, menuOpen }: { onMenu(): void; menuOpen: boolean }) {
+function Header({ onMenu, menuOpen, needsYou }: { onMenu(): void; menuOpen: boolean; needsYou: number | undefined }) {
   const { user, logout } = useSession();
   const theme = useTheme();
   const live = useLive();
-  const needsYou = usePendingApprovals();
   const statusText = { live: 'Live', connecting: 'Connecting', reconnecting: 'Reconnecting', offline: 'Offline' }[live.status];
   return (
     <header className="nox-header">

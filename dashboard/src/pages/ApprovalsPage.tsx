@@ -13,7 +13,7 @@ import { PageHeader } from '../components/PageHeader';
 import { ErrorNote, ResourceGate } from '../components/ResourceGate';
 import { RiskBadge, StatusTag } from '../components/StatusTag';
 import { useNotify } from '../components/toast';
-import { dateTimeText, listFrom, str, type Row } from '../lib/fields';
+import { dateTimeText, listFrom, num, str, type Row } from '../lib/fields';
 
 /**
  * The approvals inbox (issue 6): what waits for a person, riskiest first, with approve /
@@ -70,6 +70,7 @@ function ApprovalCard({ approval: a, onDecide }: { approval: Row; onDecide(verdi
   const agentId = str(a, 'agent_id', 'agentId');
   const status = str(a, 'status', 'decision') ?? 'pending';
   const details = (a.details ?? a.input) as unknown;
+  const expiresAt = num(a, 'expires_at');
   return (
     <article className="nox-card" data-testid="approval" aria-label={`Approval ${str(a, 'id')}`}>
       <h2>
@@ -87,6 +88,7 @@ function ApprovalCard({ approval: a, onDecide }: { approval: Row; onDecide(verdi
         )}
         {str(a, 'details.tool', 'tool') && <span>tool {str(a, 'details.tool', 'tool')}</span>}
         <span>asked {dateTimeText(str(a, 'created_at', 'createdAt'))}</span>
+        {status === 'pending' && expiresAt !== undefined && <span>denied automatically at {new Date(expiresAt).toLocaleTimeString()} unless decided</span>}
         {str(a, 'decided_by', 'decidedBy') && <span>by {str(a, 'decided_by', 'decidedBy')}</span>}
         {str(a, 'reason') && <span>reason: {str(a, 'reason')}</span>}
       </div>

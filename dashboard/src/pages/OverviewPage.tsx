@@ -152,7 +152,7 @@ export function OverviewPage() {
             <Unavailable feature="Agent cost" endpoint="GET /api/agents" />
           ) : knownCosts.length > 0 ? (
             <div className="nox-stat">
-              {fmtUsd(knownCosts.reduce((a, b) => a + b, 0))} <small>across {knownCosts.length} agents</small>
+              {fmtUsd(knownCosts.reduce((a, b) => a + b, 0))} <small>across {knownCosts.length} agents, lifetime</small>
             </div>
           ) : (
             <div className="nox-muted">No cost reported yet.</div>
