@@ -19,7 +19,10 @@ export interface ContainerWatcherOptions {
   engine: Engine;
   hostId: string;
   logger: Logger;
-  /** whether an agent is running on this host now (the supervisor's view) */
+  /**
+   * whether an agent is running on this host now (the supervisor's view). Count an agent
+   * that is starting or restarting as running: its CLI may already have started bridges.
+   */
   isAgentRunning: (agentId: string) => boolean | Promise<boolean>;
   /** `mcp.reap_interval_ms` */
   reapIntervalMs: number;
