@@ -1,4 +1,7 @@
+import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { errorFields } from '../../shared/logger.js';
+import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
+import { startApprovalSweep } from '../../workers/approvals/approval-sweep.js';
 import { createAgentHost } from '../../workers/agents/agent-host.js';
 import { startWorkerHost } from '../../workers/host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
@@ -10,8 +13,9 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
   let host;
   let registryWriter: RegistryWriter | undefined;
   try {
+    // Approvals (issue 6): every host consumes the shared `approvals` queue and sweeps unrecorded decisions.
     // Agents (issue 4): the `spawn` queue, agent commands on the host queue, health monitor, adoption of leftovers.
-    const agents = createAgentHost(ctx);
+    const agents = createAgentHost(ctx, { sharedQueues: { approvals: approvalHandlers() } });
     host = await startWorkerHost(ctx, agents.hostOptions);
     await agents.attach(host);
     // The registry writer role: sole consumer of the `registry` queue (concurrency 1).
@@ -22,9 +26,12 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
     await ctx.close();
     process.exit(1);
   }
+  const approvalSweep = startApprovalSweep(ctx);
   onShutdownSignal(async () => {
+    approvalSweep.stop();
     await registryWriter?.close();
     await host.close();
+    await closeApprovals(ctx);
     await ctx.close();
   });
 }

@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ApprovalForOtherAgentError, ApprovalNotFoundError, OwnApprovalError } from '../../shared/approvals/approval-errors.js';
+import {
+  APPROVAL_ID_PATTERN,
+  approvalDetailsSchema,
+  approvalRequestSchema,
+  newApprovalRequest,
+  REQUEST_TYPES,
+  RISK_LEVELS,
+  STATUSES,
+  type ApprovalRequest,
+} from '../../shared/approvals/approval-request.js';
+import { approvalsFor } from '../../shared/approvals/approvals.js';
+import { rememberRule, toolPatternMatches } from '../../shared/approvals/policy.js';
+import { actorOf } from '../../shared/approvals/recorder.js';
+import { classifyRequest, classifyToolUse } from '../../shared/approvals/risk.js';
+import { ForbiddenError } from '../../shared/errors/auth-errors.js';
+import { ValidationError } from '../../shared/errors/validation-error.js';
+import { ID_PATTERN } from '../../shared/ids.js';
+import type { Principal } from '../../shared/types.js';
+import type { ApiDeps } from '../deps.js';
+import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { defineRoute, type RouteSpec } from '../http/route.js';
+import { requester } from './system-routes.js';
+
+/**
+ * /api/approvals (issue 6; docs/APPROVALS.md): the inbox and the decisions.
+ *
+ * - People read every approval; an agent reads only its own.
+ * - Only operators and admins decide. An agent never decides: its own request answers
+ *   403 `nox:approval-own-request`, anyone else's 403 `nox:forbidden`; a viewer gets 403
+ *   from the role check.
+ * - POST /api/approvals is an agent's `request_approval` (for itself only) or a person's
+ *   request on behalf of an agent; it is evaluated on the `approvals` queue like every other.
+ */
+const idParams = z.object({ id: z.string().regex(APPROVAL_ID_PATTERN, `must match ${APPROVAL_ID_PATTERN.source}`) }).strict();
+const READERS = [...PEOPLE, 'agent'] as const;
+const DECIDERS = [...OPERATORS, 'agent'] as const;
+
+const listQuery = z
+  .object({
+    status: z.enum([...STATUSES, 'all']).default('all'),
+    agent: z.string().regex(ID_PATTERN).optional(),
+    risk: z.enum(RISK_LEVELS).optional(),
+    type: z.enum(REQUEST_TYPES).optional(),
+    offset: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .strict();
+
+const approveBody = z
+  .object({
+    reason: z.string().max(2000).optional(),
+    /** also add a policy rule: always allow this (tool, or pattern) for this agent, up to this risk */
+    remember: z.boolean().default(false),
+    /** the tool pattern to remember instead of the default (the tool; for Bash the exact command), e.g. `Bash(make:*)` */
+    pattern: z.string().min(1).max(500).optional(),
+  })
+  .strict()
+  .default({ remember: false });
+const denyBody = z.object({ reason: z.string().trim().min(1, 'a denial needs a reason').max(2000) }).strict();
+
+const createBody = z
+  .object({
+    request_type: z.enum(REQUEST_TYPES).default('custom'),
+    description: z.string().min(1).max(2000),
+    /** people must name the agent; an agent asks for itself (may be left out) */
+    agent_id: z.string().regex(ID_PATTERN).optional(),
+    risk_level: z.enum(RISK_LEVELS).optional(),
+    auto_approve: z.boolean().optional(),
+    details: approvalDetailsSchema.pick({ tool: true, input: true, agent: true, task: true, workdir: true }).default({}),
+  })
+  .strict();
+
+const listResponse = z.object({ approvals: z.array(approvalRequestSchema), total: z.number(), offset: z.number(), limit: z.number() });
+const decisionResponse = approvalRequestSchema.extend({
+  remembered: z.object({ rule: z.record(z.string(), z.unknown()), change_id: z.string() }).optional(),
+});
+
+function canRead(principal: Principal | undefined, a: ApprovalRequest): boolean {
+  return principal?.role !== 'agent' || principal.agentId === a.agent_id;
+}
+
+export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
+  const { ctx } = deps;
+  const approvals = approvalsFor(ctx);
+
+  /** the approval, if this principal may decide it */
+  const forDecision = async (id: string, principal: Principal | undefined): Promise<ApprovalRequest> => {
+    const current = await approvals.get(id);
+    if (principal?.agentId && principal.agentId === current.agent_id) throw new OwnApprovalError(id);
+    if (!principal || !OPERATORS.includes(principal.role)) throw new ForbiddenError('Only operators and admins decide approvals');
+    return current;
+  };
+
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/approvals',
+      summary: 'Approvals, newest first (`status=pending` is the inbox); paged, filtered by agent, risk and type',
+      tag: 'approvals',
+      auth: READERS,
+      query: listQuery,
+      responses: { 200: { description: 'a page of approvals', schema: listResponse } },
+      handler: async ({ query, principal }) => {
+        const agent = principal?.role === 'agent' ? principal.agentId : query.agent;
+        const { approvals: page, total } = await approvals.store.list({
+          status: query.status,
+          agent_id: agent,
+          risk_level: query.risk,
+          request_type: query.type,
+          offset: query.offset,
+          limit: query.limit,
+        });
+        return { approvals: page, total, offset: query.offset, limit: query.limit };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/approvals/:id',
+      summary: 'One approval',
+      tag: 'approvals',
+      auth: READERS,
+      params: idParams,
+      responses: { 200: { description: 'the approval', schema: approvalRequestSchema } },
+      handler: async ({ params, principal }) => {
+        const found = await approvals.get(params.id);
+        // an agent learns nothing about other agents' approvals, not even that they exist
+        if (!canRead(principal, found)) throw new ApprovalNotFoundError(params.id);
+        return found;
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/approvals',
+      summary: 'Ask for an approval (an agent’s request_approval, for itself; or a person on behalf of an agent)',
+      tag: 'approvals',
+      auth: DECIDERS,
+      body: createBody,
+      status: 202,
+      responses: { 202: { description: 'stored and queued for evaluation', schema: approvalRequestSchema } },
+      handler: async ({ body, principal, correlationId }) => {
+        let agentId = body.agent_id;
+        if (principal?.role === 'agent') {
+          if (agentId !== undefined && agentId !== principal.agentId) throw new ApprovalForOtherAgentError(agentId);
+          agentId = principal.agentId;
+        }
+        if (!agentId) throw new ValidationError('agent_id is required', [{ path: 'body.agent_id', message: 'required for people', code: 'invalid_type' }]);
+        const risk =
+          body.request_type === 'tool_use' && body.details.tool
+            ? classifyToolUse({ tool: body.details.tool, input: body.details.input ?? {}, workdir: body.details.workdir })
+            : classifyRequest(body.request_type, body.risk_level);
+        // A requester may raise the risk it was given, never lower it below the rules.
+        const level = body.risk_level && RISK_LEVELS.indexOf(body.risk_level) > RISK_LEVELS.indexOf(risk.level) ? body.risk_level : risk.level;
+        const request = newApprovalRequest({
+          agent_id: agentId,
+          request_type: body.request_type,
+          description: body.description,
+          risk_level: level,
+          ...(body.auto_approve === undefined ? {} : { auto_approve: body.auto_approve }),
+          requested_by: requester(principal),
+          correlation_id: correlationId,
+          details: { ...body.details, risk_reasons: risk.reasons },
+        });
+        return approvals.submit(request, correlationId ?? randomUUID());
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/approvals/:id/approve',
+      summary: 'Approve (operators and admins); `remember` adds a policy rule for this agent',
+      tag: 'approvals',
+      auth: DECIDERS,
+      params: idParams,
+      body: approveBody,
+      responses: { 200: { description: 'the decided approval', schema: decisionResponse } },
+      handler: async ({ params, body, principal }) => {
+        const current = await forDecision(params.id, principal);
+        if (body.pattern !== undefined) {
+          if (!body.remember) throw new ValidationError('pattern needs remember: true', [{ path: 'body.pattern', message: 'only with remember', code: 'custom' }]);
+          const tool = current.details.tool;
+          if (!tool || !toolPatternMatches(body.pattern, tool, current.details.input ?? {})) {
+            throw new ValidationError(`pattern "${body.pattern}" does not match this request's tool use`, [{ path: 'body.pattern', message: 'must match the approved tool use', code: 'custom' }]);
+          }
+        }
+        const who = requester(principal);
+        const decided = await approvals.decide(params.id, { decision: 'approve', decided_by: who, reason: body.reason ?? '' });
+        if (!body.remember) return decided;
+        const rule = rememberRule(decided, who, body.pattern);
+        const changeId = await approvals.policy.remember(rule, actorOf(who), decided.id);
+        return { ...decided, remembered: { rule, change_id: changeId } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/approvals/:id/deny',
+      summary: 'Deny, with a reason the agent reads (operators and admins)',
+      tag: 'approvals',
+      auth: DECIDERS,
+      params: idParams,
+      body: denyBody,
+      responses: { 200: { description: 'the decided approval', schema: approvalRequestSchema } },
+      handler: async ({ params, body, principal }) => {
+        await forDecision(params.id, principal);
+        return approvals.decide(params.id, { decision: 'deny', decided_by: requester(principal), reason: body.reason });
+      },
+    }),
+  ];
+}

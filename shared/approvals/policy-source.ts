@@ -1,0 +1,56 @@
+import { approvalsSection } from '../config/sections.js';
+import type { NoxConfig } from '../config/schema.js';
+import { errorFields, type Logger } from '../logger.js';
+import type { Actor } from '../registry/changes.js';
+import { files } from '../registry/layout.js';
+import type { RegistryClient } from '../registry/registry-client.js';
+import type { PolicyRule, PolicySet } from './policy.js';
+
+/**
+ * Where the policy comes from, live: the `[approvals]` table of system-config.toml as the
+ * registry holds it NOW (a cached read that notices every commit), so a rule added by
+ * "remember" or by a person's edit applies to the next question without a restart. A key
+ * the file does not have falls back to the boot config (which also carries environment
+ * and test overrides). A broken table is logged and the boot config is used.
+ */
+export interface PolicySource {
+  current(): PolicySet;
+  /** adds a remembered rule: one registry commit (idempotent by approval id); returns the change id */
+  remember(rule: PolicyRule, actor: Actor, approvalId: string): Promise<string>;
+}
+
+export function createPolicySource(config: NoxConfig, registry: RegistryClient, logger: Logger): PolicySource {
+  const boot = config.approvals;
+  return {
+    current() {
+      let table: unknown;
+      try {
+        table = registry.toml(files.systemConfig()).approvals;
+      } catch (err) {
+        logger.warn('system-config.toml unreadable; using the boot policy', errorFields(err));
+      }
+      if (table === undefined || table === null || typeof table !== 'object') return { rules: boot.rules, remembered: boot.remembered };
+      const parsed = approvalsSection.partial().safeParse(table);
+      if (!parsed.success) {
+        logger.warn('[approvals] in system-config.toml is invalid; using the boot policy', { issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
+        return { rules: boot.rules, remembered: boot.remembered };
+      }
+      const own = table as Record<string, unknown>;
+      return {
+        rules: own.rules !== undefined ? (parsed.data.rules ?? boot.rules) : boot.rules,
+        remembered: own.remembered !== undefined ? (parsed.data.remembered ?? boot.remembered) : boot.remembered,
+      };
+    },
+    async remember(rule, actor, approvalId) {
+      return registry.submit(
+        {
+          id: `remember-${approvalId}`,
+          message: `approvals: remember ${rule.tools?.join(', ') ?? rule.types?.join(', ') ?? 'rule'} for ${rule.agents?.join(', ') ?? 'agent'}`,
+          changes: [{ op: 'push', file: files.systemConfig(), key: ['approvals', 'remembered'], items: [rule] }],
+        },
+        actor,
+        { priority: 'high' },
+      );
+    },
+  };
+}

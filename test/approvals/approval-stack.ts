@@ -1,0 +1,160 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { parse as parseToml } from 'smol-toml';
+import { startApiServer, type ApiServer } from '../../api/server.js';
+import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
+import { closeApprovals } from '../../shared/approvals/approvals.js';
+import type { NoxConfig } from '../../shared/config/schema.js';
+import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import type { PeriodicTask } from '../../shared/runtime/periodic-task.js';
+import type { DomainEvent, Role } from '../../shared/types.js';
+import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
+import { startApprovalSweep } from '../../workers/approvals/approval-sweep.js';
+import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
+import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
+import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, waitUntil } from '../support/harness.js';
+
+/**
+ * A real API node, the registry writer and a worker host that consumes the `approvals`
+ * queue (plus its sweep), on a fresh key prefix and registry folder. No agents: the tests
+ * that need the agents runtime build on test/agents/agent-stack.ts.
+ */
+export interface ApprovalStack {
+  config: NoxConfig;
+  apiCtx: NoxContext;
+  hostCtx: NoxContext;
+  api: ApiServer;
+  host: WorkerHost;
+  writer: RegistryWriter;
+  sweep: PeriodicTask<unknown>;
+  call(method: string, urlPath: string, options?: { role?: Role; token?: string; body?: unknown }): Promise<Response>;
+  json<T = Record<string, unknown>>(method: string, urlPath: string, status: number, options?: { role?: Role; token?: string; body?: unknown }): Promise<T>;
+  events(type?: string): Promise<DomainEvent[]>;
+  /** waits for the approval to reach a status (through the API) */
+  waitStatus(id: string, status: string, timeoutMs?: number): Promise<ApprovalRequest>;
+  /** approval-history.toml `decisions`, once a line for `id` is there */
+  waitHistory(id: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** system-config.toml as the registry holds it */
+  systemConfig(): Record<string, unknown>;
+  cleanup(): Promise<void>;
+}
+
+export async function startApprovalStack(options: { overrides?: Record<string, unknown> } = {}): Promise<ApprovalStack> {
+  const config = testConfig({ overrides: { 'registry.flush_interval_ms': 200, 'approvals.sweep_interval_ms': 500, ...options.overrides } });
+  const apiCtx = testContext(config, 'api');
+  await waitForRedis(apiCtx.redis);
+  const writerCtx = testContext(config, 'worker');
+  const hostCtx = testContext(config, 'worker');
+  const writer = await startRegistryWriter(writerCtx, { watchTasks: false });
+  const api = await startApiServer(apiCtx);
+  const host = await startWorkerHost(hostCtx, { sharedQueues: { approvals: approvalHandlers() } });
+  const sweep = startApprovalSweep(hostCtx);
+
+  const call: ApprovalStack['call'] = async (method, urlPath, opts = {}) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? tokenFor(opts.role ?? 'admin')}` };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    return fetch(`${api.url}${urlPath}`, { method, headers, body });
+  };
+  const json: ApprovalStack['json'] = async <T>(method: string, urlPath: string, status: number, opts = {}) => {
+    const res = await call(method, urlPath, opts);
+    const text = await res.text();
+    expect(res.status, `${method} ${urlPath}: ${text}`).to.equal(status);
+    return (text ? JSON.parse(text) : {}) as T;
+  };
+  const readToml = (file: string): Record<string, unknown> => {
+    const abs = path.join(config.registryDir, file);
+    return existsSync(abs) ? (parseToml(readFileSync(abs, 'utf8')) as Record<string, unknown>) : {};
+  };
+
+  return {
+    config,
+    apiCtx,
+    hostCtx,
+    api,
+    host,
+    writer,
+    sweep,
+    call,
+    json,
+    async events(type) {
+      const entries = await apiCtx.redis.xrange(apiCtx.keys.events(), '-', '+');
+      return entries.map(([id, f]) => ({ ...(JSON.parse(f[1] as string) as DomainEvent), id })).filter((e) => !type || e.type === type);
+    },
+    async waitStatus(id, status, timeoutMs = 10_000) {
+      let last: ApprovalRequest | undefined;
+      try {
+        await waitUntil(async () => {
+          const res = await call('GET', `/api/approvals/${id}`);
+          last = res.status === 200 ? ((await res.json()) as ApprovalRequest) : undefined;
+          return last?.status === status;
+        }, timeoutMs);
+      } catch {
+        throw new Error(`approval ${id} did not become ${status}; last: ${JSON.stringify(last)}`);
+      }
+      return last as ApprovalRequest;
+    },
+    async waitHistory(id, timeoutMs = 10_000) {
+      let line: Record<string, unknown> | undefined;
+      await waitUntil(() => {
+        const decisions = (readToml('approval-history.toml').decisions ?? []) as Record<string, unknown>[];
+        line = decisions.find((d) => d.id === id);
+        return line !== undefined;
+      }, timeoutMs);
+      return line as Record<string, unknown>;
+    },
+    systemConfig: () => readToml('system-config.toml'),
+    async cleanup() {
+      sweep.stop();
+      await host.close();
+      await api.close();
+      await writer.close();
+      await closeApprovals(hostCtx);
+      await closeApprovals(apiCtx);
+      const admin = createRedis(redisUrl(), 'blocking');
+      await deletePrefix(admin, config.redis.prefix);
+      await closeRedis(admin);
+      await hostCtx.close();
+      await writerCtx.close();
+      await apiCtx.close();
+      rmSync(config.registryDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A local HTTP server standing in for a Slack incoming webhook: records every JSON body. */
+export interface WebhookReceiver {
+  url: string;
+  bodies: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(status = 200): Promise<WebhookReceiver> {
+  const bodies: Record<string, unknown>[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        bodies.push({ ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>), _contentType: req.headers['content-type'], _method: req.method });
+      } catch {
+        bodies.push({ _invalid: Buffer.concat(chunks).toString('utf8') });
+      }
+      res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/T000/B000/XXXX`,
+    bodies,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
