@@ -59,7 +59,9 @@ export function buildAgentArgs(agent: AgentConfig, options: LaunchOptions): stri
   if (agent.model) args.push('--model', agent.model);
   for (const dir of agent.add_dirs) args.push('--add-dir', dir);
   if (agent.permission_mode !== 'default') args.push('--permission-mode', agent.permission_mode);
-  if (agent.allowed_tools.length > 0) args.push('--allowedTools', agent.allowed_tools.join(','));
+  // allowed_tools are NOT handed to the CLI: it would grant them silently. Nox grants them
+  // when the CLI asks (can_use_tool), so every grant is decided, logged and evented by Nox
+  // (and can go through approvals). Disallowed tools are refused by the CLI as well.
   if (agent.disallowed_tools.length > 0) args.push('--disallowedTools', agent.disallowed_tools.join(','));
   if (options.remainingBudgetUsd !== undefined) args.push('--max-budget-usd', String(Math.max(0, round6(options.remainingBudgetUsd))));
   return args;
