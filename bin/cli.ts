@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { noxVersion } from '../shared/runtime/version.js';
 import { registerAgentCommand } from './commands/agent.js';
+import { registerApprovalCommands } from './commands/approvals.js';
 import { runApi } from './commands/api.js';
 import { runDoctor } from './commands/doctor.js';
 import { mintToken } from './commands/token.js';
@@ -61,6 +62,7 @@ user.command('list').action(() => {
 });
 
 registerAgentCommand(program);
+registerApprovalCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`nox: ${(err as Error).message}\n`);
