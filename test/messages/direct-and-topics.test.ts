@@ -89,10 +89,10 @@ describe('messages: direct, broadcast and topics, delivered as turns to stand-in
   });
 
   it('a broadcast reaches every agent but the sender', async () => {
-    const counts = Object.fromEntries(await Promise.all(['ma', 'mb', 'mc'].map(async (id) => [id, (await stack.turnsOf(id)).length] as const)));
+    const counts: Record<string, number> = Object.fromEntries(await Promise.all(['ma', 'mb', 'mc'].map(async (id) => [id, (await stack.turnsOf(id)).length] as const)));
     const sent = await stack.json<{ id: string }>('POST', '/api/messages', 202, { ...as('mc'), body: { to: 'all', content: 'standup in 5' } });
-    await stack.waitTurns('ma', counts.ma + 1);
-    await stack.waitTurns('mb', counts.mb + 1);
+    await stack.waitTurns('ma', counts.ma! + 1);
+    await stack.waitTurns('mb', counts.mb! + 1);
     await new Promise((r) => setTimeout(r, 300));
     expect((await stack.turnsOf('mc')).length).to.equal(counts.mc);
     expect((await stack.turnsOf('ma')).at(-1)).to.include(`[message ${sent.id}]`).and.include('broadcast to all agents');

@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { expect } from 'chai';
+import { startApiServer, type ApiServer } from '../../api/server.js';
+import { agentConfigDir } from '../../shared/agents/command-line.js';
+import { readRuntime } from '../../shared/agents/runtime-state.js';
+import type { NoxConfig } from '../../shared/config/schema.js';
+import { enqueueMessage } from '../../shared/messages/message-sender.js';
+import { newMessage, type Message } from '../../shared/messages/message-model.js';
+import { MESSAGE_JOB } from '../../shared/messages/message-jobs.js';
+import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import { selfCommand } from '../../shared/runtime/self-command.js';
+import { readTranscript } from '../../workers/messages/deliverer.js';
+import { FAKE_CLAUDE } from '../agents/agent-stack.js';
+import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, uniquePrefix, waitUntil } from '../support/harness.js';
+
+/**
+ * 2,000 messages to 4 stand-in agents run by a worker host in a child process; the host is
+ * SIGKILLed while it delivers (its agents lose their pipes mid-stream), a new host process
+ * takes over (adoption: the orphaned agents are killed and resumed), and some routing jobs
+ * run again as a retried job would. Every message must appear in its agent's session
+ * transcript — what the stand-in recorded reading on stdin — exactly once.
+ */
+describe('messages: exactly once to stdin across a SIGKILLed worker (2,000 messages)', function () {
+  this.timeout(90_000);
+  const AGENTS = ['eo-1', 'eo-2', 'eo-3', 'eo-4'];
+  const TOTAL = 2000;
+  let config: NoxConfig;
+  let apiCtx: NoxContext;
+  let api: ApiServer;
+  const children: ChildProcess[] = [];
+  const overrides = {
+    'agent.command': process.execPath,
+    'agent.args': [FAKE_CLAUDE],
+    'agent.env': { FAKE_CLAUDE_START_DELAY_MS: '3' },
+    'agent.store': 'redis',
+    'agent.registry_appends': false,
+    'agent.stop_grace_ms': 1000,
+    'agent.restart_backoff_ms': 100,
+    'agent.sampling_interval_ms': 60_000,
+    'worker.host_id': 'eo-host',
+    'worker.concurrency': 16,
+    'messages.sweep_interval_ms': 300,
+  };
+
+  const startWorker = async (): Promise<ChildProcess> => {
+    const cmd = selfCommand('test/messages/support/worker-child');
+    const child = spawn(cmd.command, cmd.args, {
+      env: { ...process.env, NOX_REGISTRY_DIR: config.registryDir, NOX_TEST_OVERRIDES: JSON.stringify({ ...overrides, 'redis.url': redisUrl(), 'redis.prefix': config.redis.prefix, 'auth.jwt_secret': config.auth.jwt_secret, 'log.level': 'warn', 'worker.heartbeat_interval_ms': 200, 'worker.heartbeat_ttl_ms': 1000, 'api.port': 0 }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+    await waitUntil(() => out.includes('worker ready'), 30_000).catch(() => {
+      throw new Error(`worker child did not start:\n${out}`);
+    });
+    return child;
+  };
+
+  before(async () => {
+    config = testConfig({ prefix: uniquePrefix(), overrides });
+    apiCtx = testContext(config, 'api');
+    await waitForRedis(apiCtx.redis);
+    api = await startApiServer(apiCtx);
+  });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await api.close();
+    const admin = createRedis(redisUrl(), 'blocking');
+    await deletePrefix(admin, config.redis.prefix);
+    await closeRedis(admin);
+    await apiCtx.close();
+    rmSync(config.registryDir, { recursive: true, force: true });
+  });
+
+  const call = (method: string, urlPath: string, body?: unknown): Promise<Response> =>
+    fetch(`${api.url}${urlPath}`, { method, headers: { authorization: `Bearer ${tokenFor('admin')}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+  const markersOf = async (agentId: string): Promise<string[]> => {
+    const runtime = await readRuntime(apiCtx.redis, apiCtx.keys, agentId);
+    const text = readTranscript(agentConfigDir(config, agentId), runtime?.sessionId ?? '');
+    const ids: string[] = [];
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      const entry = JSON.parse(line) as { type: string; text?: string };
+      if (entry.type !== 'user') continue;
+      for (const m of (entry.text ?? '').matchAll(/\[message (m-[0-9a-f-]+)\]/g)) ids.push(m[1]!);
+    }
+    return ids;
+  };
+  const received = async (): Promise<string[]> => (await Promise.all(AGENTS.map(markersOf))).flat();
+
+  it('every message reaches its agent exactly once', async () => {
+    const first = await startWorker();
+    for (const id of AGENTS) {
+      expect((await call('POST', '/api/agents', { id })).status).to.equal(201);
+      expect((await call('POST', `/api/agents/${id}/start`)).status).to.equal(202);
+    }
+    await waitUntil(async () => (await Promise.all(AGENTS.map((id) => readRuntime(apiCtx.redis, apiCtx.keys, id)))).every((r) => r?.status === 'idle'), 20_000);
+
+    const messages: Message[] = [];
+    for (let i = 0; i < TOTAL; i++) {
+      messages.push(newMessage({ to: AGENTS[i % AGENTS.length]!, message_type: 'text', content: `n${i}`, priority: i % 5 === 0 ? 'low' : i % 7 === 0 ? 'high' : 'normal', metadata: {} }, 'user:bench'));
+    }
+    const envelope = { correlationId: 'kill-test', requestedBy: 'user:test' };
+    for (let i = 0; i < messages.length; i += 100) await Promise.all(messages.slice(i, i + 100).map((m) => enqueueMessage(apiCtx, m, envelope)));
+
+    // kill the host while it is delivering
+    await waitUntil(async () => (await received()).length >= 400, 30_000);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const atKill = (await received()).length;
+    expect(atKill).to.be.below(TOTAL);
+    await waitUntil(async () => (await apiCtx.redis.exists(apiCtx.keys.hostAlive('eo-host'))) === 0, 5000);
+
+    // what a retried routing job does: route the first 200 messages again
+    const queue = apiCtx.queue('messages');
+    await Promise.all(messages.slice(0, 200).map((m) => queue.add(MESSAGE_JOB.route, { ...envelope, message: m }, { jobId: `retry.${m.id}`, priority: 10 })));
+
+    await startWorker();
+    await waitUntil(async () => (await received()).length >= TOTAL, 60_000).catch(async () => {
+      throw new Error(`only ${(await received()).length} of ${TOTAL} delivered`);
+    });
+    await new Promise((r) => setTimeout(r, 700)); // let any duplicate show itself
+
+    const counts = new Map<string, number>();
+    for (const id of await received()) counts.set(id, (counts.get(id) ?? 0) + 1);
+    const doubled = [...counts].filter(([, n]) => n > 1);
+    const missing = messages.filter((m) => !counts.has(m.id));
+    expect(doubled, `delivered twice: ${doubled.slice(0, 5).join(' ')}`).to.deep.equal([]);
+    expect(missing.map((m) => m.id)).to.deep.equal([]);
+    expect(counts.size).to.equal(TOTAL);
+    // and each went to the agent it was addressed to
+    for (const agentId of AGENTS) {
+      const mine = new Set(await markersOf(agentId));
+      expect(messages.filter((m) => m.to === agentId).every((m) => mine.has(m.id))).to.equal(true);
+    }
+  });
+});
