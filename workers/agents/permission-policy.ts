@@ -22,7 +22,8 @@ export function toolMatches(pattern: string, toolName: string, input: Record<str
   if (!pattern.endsWith(')') || pattern.slice(0, open) !== toolName) return false;
   const spec = pattern.slice(open + 1, -1);
   const subject = String(input.command ?? input.file_path ?? input.path ?? input.url ?? '');
-  if (spec.endsWith(':*')) return subject === spec.slice(0, -2) || subject.startsWith(`${spec.slice(0, -2)} `) || subject.startsWith(spec.slice(0, -2));
+  // `git:*` is a prefix on a word boundary: `git status` yes, `github` no
+  if (spec.endsWith(':*')) return subject === spec.slice(0, -2) || subject.startsWith(`${spec.slice(0, -2)} `);
   return subject === spec;
 }
 
