@@ -104,7 +104,7 @@ export function TaskDialog({ mode, agents, onHide, onDone }: { mode: TaskDialogM
               {mode?.kind === 'edit' && (
                 <div>
                   <label htmlFor="task-status">Status</label>
-                  <Dropdown inputId="task-status" value={status} options={TASK_STATUSES.map((s) => ({ label: STATUS_LABEL[s], value: s }))} onChange={(e) => setStatus(e.value as string)} />
+                  <Dropdown inputId="task-status" id="task-status-dropdown" value={status} options={TASK_STATUSES.map((s) => ({ label: STATUS_LABEL[s], value: s }))} onChange={(e) => setStatus(e.value as string)} />
                 </div>
               )}
               <div>
