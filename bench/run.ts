@@ -3,6 +3,7 @@
  * figures next to a baseline measured in the same run.
  */
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
+  agents: () => import('./agents/many-agents.js'),
   ping: () => import('./ping/round-trip.js'),
   startup: () => import('./startup/nox-up.js'),
 };

@@ -10,10 +10,12 @@ import { readRuntime, writeRuntime, type RuntimeFields } from '../../shared/agen
 import { signToken } from '../../shared/auth/tokens.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
+import type { PermissionGate } from '../../shared/approvals/permission-gate.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
 import { decidePermission } from './permission-policy.js';
 import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
 import { sessionExists } from './session-files.js';
+import { noxToolsServer } from '../tools-server/mcp-entry.js';
 
 /**
  * Runs and watches ONE agent on this host: the state machine of agent-status.ts.
@@ -45,6 +47,13 @@ export interface SupervisorDeps {
    * workers/messages/deliverer.ts) may hand it the next turn. Must not throw.
    */
   onIdle?(agentId: string): void;
+  /**
+   * The approvals workflow (issue 6, shared/approvals/permission-gate.ts). When given, every
+   * tool-permission question is decided by policy or a person (the CLI itself refuses the
+   * agent's disallowed_tools before asking); when absent, the agent's own rules decide at
+   * once (permission-policy.ts).
+   */
+  permissions?: PermissionGate;
 }
 
 export interface Supervisor {
@@ -64,6 +73,9 @@ export interface Supervisor {
   settled(): Promise<void>;
 }
 
+/** Largest raw line (JSON characters) carried inside an `agent.output` event. */
+const MAX_EVENT_RAW = 32 * 1024;
+
 export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervisor {
   const { ctx, hostId } = deps;
   const cfg = ctx.config.agent;
@@ -77,6 +89,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   let turnOpen = false;
   const queue: string[] = [];
   const openQuestions = new Map<string, NodeJS.Timeout>();
+  let workdir: string | undefined;
   let crashTimes: number[] = [];
   let restartTimer: NodeJS.Timeout | undefined;
   let costBase = 0;
@@ -124,7 +137,11 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     const text =
       event.kind === 'assistant-text' ? event.text : event.kind === 'tool-use' ? `${event.name} ${JSON.stringify(event.input)}` : event.kind === 'result' ? event.result : undefined;
     deps.conversation.add(agentId, { at: new Date().toISOString(), kind: event.kind, ...(text === undefined ? {} : { text }), raw: event.raw });
-    publish('agent.output', { kind: event.kind, ...(text === undefined ? {} : { text }), raw: event.raw });
+    // the event stream is bounded and fanned out to browsers: a huge line (a file read by a
+    // tool) goes out without its raw body; the conversation keeps it whole
+    const rawSize = JSON.stringify(event.raw).length;
+    const raw = rawSize <= MAX_EVENT_RAW ? { raw: event.raw } : { truncated: rawSize };
+    publish('agent.output', { kind: event.kind, ...(text === undefined ? {} : { text: text.slice(0, MAX_EVENT_RAW) }), ...raw });
   };
 
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
@@ -156,8 +173,10 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     if (!config || !proc) return;
     const requestId = event.requestId;
     setStatus('waiting-approval', `${event.request.tool_name} asks for permission`);
-    // Nox owns the timeout: the CLI would wait forever.
-    const timer = setTimeout(() => answer({ behavior: 'deny', message: `Nox: no decision within ${cfg.permission_timeout_ms} ms` }), cfg.permission_timeout_ms);
+    // Nox owns the timeout: the CLI would wait forever. With approvals, their timeout decides
+    // (and is recorded); this timer is only a backstop in case the workflow is unreachable.
+    const limit = deps.permissions ? ctx.config.approvals.timeout_ms + cfg.permission_timeout_ms : cfg.permission_timeout_ms;
+    const timer = setTimeout(() => answer({ behavior: 'deny', message: `Nox: no decision within ${limit} ms` }), limit);
     timer.unref();
     openQuestions.set(requestId, timer);
     const answer = (decision: ReturnType<typeof decidePermission>): void => {
@@ -169,7 +188,13 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       publish('agent.permission', { requestId, tool: event.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null });
       if (status === 'waiting-approval' && openQuestions.size === 0) setStatus('working');
     };
-    // The approvals workflow will make this asynchronous; today the policy decides at once.
+    if (deps.permissions) {
+      const { tool_name: toolName, input, tool_use_id: toolUseId, description } = event.request;
+      deps.permissions
+        .ask({ agentId, requestId, toolName, input, toolUseId, description, workdir, addDirs: config.add_dirs })
+        .then(answer, (err: unknown) => answer({ behavior: 'deny', message: `Nox: the approval failed: ${(err as Error).message}` }));
+      return;
+    }
     answer(decidePermission(config, event.request));
   };
 
@@ -192,6 +217,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
         const t = openQuestions.get(event.requestId);
         if (t) clearTimeout(t);
         openQuestions.delete(event.requestId);
+        deps.permissions?.withdraw(agentId, event.requestId).catch((err) => logger.warn('withdrawing an approval failed', errorFields(err)));
         if (status === 'waiting-approval' && openQuestions.size === 0) setStatus('working');
         break;
       }
@@ -226,8 +252,11 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     const probe = buildAgentLaunch(ctx.config, config, { sessionId, resume: false, token, apiUrl: defaultApiUrl(ctx.config) });
     const resume = sessionExists(probe.configDir, sessionId);
     const remaining = config.max_budget_usd === undefined ? undefined : config.max_budget_usd - spent();
-    const launch = buildAgentLaunch(ctx.config, config, { sessionId, resume, token, apiUrl: defaultApiUrl(ctx.config), remainingBudgetUsd: remaining });
+    // every agent gets the Nox tools server (its own token) in its --mcp-config
+    const extraMcpServers = noxToolsServer(ctx.config, agentId, token, defaultApiUrl(ctx.config));
+    const launch = buildAgentLaunch(ctx.config, config, { sessionId, resume, token, apiUrl: defaultApiUrl(ctx.config), remainingBudgetUsd: remaining, extraMcpServers });
     mkdirSync(launch.cwd, { recursive: true });
+    workdir = launch.cwd;
     mkdirSync(launch.configDir, { recursive: true });
     turnOpen = false;
     processCost = 0;
@@ -244,7 +273,11 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     if (which !== proc) return;
     proc = undefined;
     deps.onProcess(agentId, undefined);
-    for (const t of openQuestions.values()) clearTimeout(t);
+    for (const [requestId, t] of openQuestions) {
+      clearTimeout(t);
+      // the process that asked is gone: its questions are moot
+      deps.permissions?.withdraw(agentId, requestId).catch((err) => logger.warn('withdrawing an approval failed', errorFields(err)));
+    }
     openQuestions.clear();
     costBase += processCost;
     processCost = 0;
