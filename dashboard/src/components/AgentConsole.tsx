@@ -33,6 +33,10 @@ function describe(e: Entry): string {
     const cost = num(raw, 'total_cost_usd');
     return `${e.text ?? str(raw, 'subtype') ?? ''}${cost === undefined ? '' : ` · process cost $${cost.toFixed(4)}`}`;
   }
+  if (e.kind === 'permission-request') {
+    const req = (raw?.request ?? {}) as Row;
+    return `asks to use ${str(req, 'tool_name') ?? 'a tool'} ${JSON.stringify(req.input ?? {})} — waiting for a decision`;
+  }
   if (e.text) return e.text;
   const content = arr(raw, 'message.content');
   const parts = content.map((c) => {

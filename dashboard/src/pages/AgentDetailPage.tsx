@@ -46,6 +46,7 @@ export function AgentDetailPage({ params }: { params: Record<string, string> }) 
                   <span>host {a.hostId ?? '—'}</span>
                   <span>model {a.model ?? 'default'}</span>
                   {a.reason && <span>why: {a.reason}</span>}
+                  {a.status === 'waiting-approval' && <Link to={`/approvals`}>decide in Approvals →</Link>}
                 </div>
               </div>
               <div className="nox-card">

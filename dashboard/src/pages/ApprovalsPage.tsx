@@ -71,6 +71,9 @@ function ApprovalCard({ approval: a, onDecide }: { approval: Row; onDecide(verdi
   const status = str(a, 'status', 'decision') ?? 'pending';
   const details = (a.details ?? a.input) as unknown;
   const expiresAt = num(a, 'expires_at');
+  // what the tool would do, up front: the command for Bash, the input otherwise
+  const input = (a.details as Row | undefined)?.input as Row | undefined;
+  const toolInput = input === undefined ? undefined : (str(input, 'command') ?? JSON.stringify(input));
   return (
     <article className="nox-card" data-testid="approval" aria-label={`Approval ${str(a, 'id')}`}>
       <h2>
@@ -80,6 +83,7 @@ function ApprovalCard({ approval: a, onDecide }: { approval: Row; onDecide(verdi
         <StatusTag status={status} />
       </h2>
       <p>{str(a, 'description') ?? '—'}</p>
+      {toolInput !== undefined && <pre className="nox-json nox-tool-input">{toolInput}</pre>}
       <div className="nox-kv">
         {agentId && (
           <span>
