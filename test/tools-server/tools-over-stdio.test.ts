@@ -1,0 +1,105 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { expect } from 'chai';
+import { readRuntime } from '../../shared/agents/runtime-state.js';
+import type { Task } from '../../shared/tasks/task-model.js';
+import { noxToolsServer } from '../../workers/tools-server/mcp-entry.js';
+import { tokenFor, waitUntil } from '../support/harness.js';
+import { startCollabStack, type CollabStack } from '../messages/support/collab-stack.js';
+
+describe('the Nox tools server (stdio MCP, SDK client, real stack)', function () {
+  this.timeout(60_000);
+  let stack: CollabStack;
+  let client: Client;
+  let cwd: string;
+
+  type ToolResult = { content: { type: string; text: string }[]; isError?: boolean };
+  const tool = async <T = unknown>(name: string, args: Record<string, unknown> = {}): Promise<T> => {
+    const r = (await client.callTool({ name, arguments: args })) as ToolResult;
+    if (r.isError) throw new Error(`${name}: ${r.content[0]?.text}`);
+    return JSON.parse(r.content[0]!.text) as T;
+  };
+
+  before(async () => {
+    stack = await startCollabStack();
+    await stack.createAgent('tool-a');
+    await stack.createAgent('tool-b');
+    // the entry every agent gets in its --mcp-config, started the way the CLI starts it:
+    // its own environment, in the agent's working folder (no node_modules there)
+    const entry = noxToolsServer(stack.config, 'tool-a', tokenFor('agent', 'tool-a', 'tool-a'), stack.api.url).nox as { command: string; args: string[]; env: Record<string, string> };
+    cwd = mkdtempSync(path.join(tmpdir(), 'nox-tools-cwd-'));
+    client = new Client({ name: 'nox-test', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: process.env.PATH ?? '', ...entry.env }, cwd, stderr: 'pipe' }));
+  });
+  after(async () => {
+    await client?.close();
+    await stack.cleanup();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('lists its tools, and every agent’s --mcp-config names the server with a token file only it can read', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).to.include.members(['send_message', 'broadcast', 'publish', 'subscribe', 'list_agents', 'create_task', 'delegate_task', 'update_task', 'list_tasks', 'spawn_agent', 'remember', 'recall']);
+    const pid = (await readRuntime(stack.apiCtx.redis, stack.apiCtx.keys, 'tool-b'))?.pid as number;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const mcp = JSON.parse(argv[argv.indexOf('--mcp-config') + 1]!) as { mcpServers: Record<string, { args: string[]; env: Record<string, string> }> };
+    expect(mcp.mcpServers.nox?.args.join(' ')).to.include('workers/tools-server/main');
+    expect(argv.join(' ')).to.not.include(tokenFor('agent', 'tool-b', 'tool-b').slice(0, 20));
+    const tokenFile = mcp.mcpServers.nox!.env.NOX_AGENT_TOKEN_FILE!;
+    expect(statSync(tokenFile).mode & 0o777).to.equal(0o600);
+  });
+
+  it('send_message reaches the other agent as a turn from this agent; list_agents shows both', async () => {
+    const agents = await tool<{ id: string; status: string }[]>('list_agents');
+    expect(agents.map((a) => a.id)).to.include.members(['tool-a', 'tool-b']);
+    const sent = await tool<{ id: string }>('send_message', { to: 'tool-b', content: 'hello from a tool', message_type: 'request' });
+    const turns = await stack.waitTurns('tool-b', 1);
+    expect(turns.at(-1)).to.include(`[message ${sent.id}] request message from agent:tool-a`).and.include('hello from a tool');
+  });
+
+  it('tasks: create for itself, delegate to another, which may then finish it; list_tasks', async () => {
+    const t = await tool<Task>('create_task', { title: 'Tool-made task', priority: 'high' });
+    expect(t.agent_id).to.equal('tool-a');
+    expect(t.requested_by).to.equal('agent:tool-a');
+    const updated = await tool<Task>('update_task', { task_id: t.id, status: 'in-progress' });
+    expect(updated.status).to.equal('in_progress');
+    const moved = await tool<Task>('delegate_task', { task_id: t.id, to: 'tool-b', note: 'yours now' });
+    expect(moved.agent_id).to.equal('tool-b');
+    const mine = await tool<Task[]>('list_tasks', { agent_id: 'tool-b' });
+    expect(mine.map((x) => x.id)).to.include(t.id);
+    await stack.json('PATCH', `/api/tasks/${t.id}`, 200, { token: tokenFor('agent', 'tool-b', 'tool-b'), body: { status: 'done' } });
+    // acting as another agent is refused: tool-a may not change what is not its own...
+    const other = await stack.json<Task>('POST', '/api/tasks', 201, { body: { agent_id: 'tool-b', title: 'not for a' } });
+    const r = (await client.callTool({ name: 'update_task', arguments: { task_id: other.id, status: 'done' } })) as ToolResult;
+    expect(r.isError).to.equal(true);
+    expect(r.content[0]!.text).to.include('403');
+  });
+
+  it('subscribe and publish; remember and recall (memory.toml)', async () => {
+    await tool('subscribe', { topic: 'tool-news' });
+    await stack.json('POST', '/api/topics/tool-news/subscribers', 201, { body: { agent_id: 'tool-b' } });
+    const before = (await stack.turnsOf('tool-b')).length;
+    const pub = await tool<{ id: string }>('publish', { topic: 'tool-news', content: 'news!' });
+    const turns = await stack.waitTurns('tool-b', before + 1);
+    expect(turns.at(-1)).to.include(pub.id).and.include('published on topic tool-news');
+    const topics = await stack.json<{ topics: { topic: string; subscribers: string[] }[] }>('GET', '/api/topics', 200);
+    expect(topics.topics.find((x) => x.topic === 'tool-news')?.subscribers).to.deep.equal(['tool-a', 'tool-b']);
+
+    await tool('remember', { key: 'favourite-colour', value: 'teal' });
+    const all = await tool<Record<string, { value: string }>>('recall');
+    expect(all['favourite-colour']?.value).to.equal('teal');
+    expect(readFileSync(path.join(stack.config.registryDir, 'agents/tool-a/memory.toml'), 'utf8')).to.include('teal');
+    // another agent's memory is not readable with this agent's token
+    const res = await stack.call('GET', '/api/agents/tool-a/memory', { token: tokenFor('agent', 'tool-b', 'tool-b') });
+    expect(res.status).to.equal(403);
+  });
+
+  it('spawn_agent creates and starts a child agent under the spawn guards', async () => {
+    const child = await tool<{ id: string; parent: string }>('spawn_agent', { id: 'tool-child', name: 'Child' });
+    expect(child.parent).to.equal('tool-a');
+    await waitUntil(async () => (await readRuntime(stack.apiCtx.redis, stack.apiCtx.keys, 'tool-child'))?.status === 'idle', 15_000);
+  });
+});

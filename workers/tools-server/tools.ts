@@ -1,0 +1,122 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { ID_PATTERN } from '../../shared/ids.js';
+import { MESSAGE_PRIORITIES, TOPIC_PATTERN } from '../../shared/messages/message-model.js';
+import { TASK_PRIORITIES } from '../../shared/registry/task-record.js';
+import type { ApiClient } from './api-client.js';
+
+/**
+ * The tools an agent uses to act in Nox. Each is one REST call with the agent's own token;
+ * the API decides what the agent may do (it acts only as itself, spawns under the spawn
+ * guards). A refused or failed call comes back as a tool error the model can read.
+ */
+const agentId = z.string().regex(ID_PATTERN).describe('an agent id');
+const priority = z.enum(MESSAGE_PRIORITIES).optional().describe('critical | high | normal (default) | low');
+const messageType = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/).optional().describe('what kind of message: text (default), request, response, notification...');
+const taskId = z.string().regex(/^t-[a-z0-9][a-z0-9-]{0,62}$/).describe('a task id (t-...)');
+const memoryKey = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).describe('a short key: letters, digits, _ . -');
+
+type Result = { content: { type: 'text'; text: string }[]; isError?: boolean };
+
+const ok = (value: unknown): Result => ({ content: [{ type: 'text', text: JSON.stringify(value, null, 2) }] });
+
+export function registerNoxTools(server: McpServer, api: ApiClient): void {
+  const run = async (fn: () => Promise<unknown>): Promise<Result> => {
+    try {
+      return ok(await fn());
+    } catch (err) {
+      return { content: [{ type: 'text', text: (err as Error).message }], isError: true };
+    }
+  };
+  const me = api.agentId;
+
+  server.registerTool(
+    'send_message',
+    { description: 'Send a message to another agent. It arrives as a turn that names you as the sender.', inputSchema: { to: agentId, content: z.string().min(1), message_type: messageType, priority } },
+    async (a) => run(() => api.call('POST', '/api/messages', { to: a.to, content: a.content, ...(a.message_type ? { message_type: a.message_type } : {}), ...(a.priority ? { priority: a.priority } : {}) })),
+  );
+  server.registerTool(
+    'broadcast',
+    { description: 'Send a message to every other agent.', inputSchema: { content: z.string().min(1), message_type: messageType, priority } },
+    async (a) => run(() => api.call('POST', '/api/messages', { to: 'all', content: a.content, ...(a.message_type ? { message_type: a.message_type } : {}), ...(a.priority ? { priority: a.priority } : {}) })),
+  );
+  server.registerTool(
+    'publish',
+    { description: 'Publish a message on a topic; its subscribers receive it.', inputSchema: { topic: z.string().regex(TOPIC_PATTERN), content: z.string().min(1), message_type: messageType, priority } },
+    async (a) => run(() => api.call('POST', `/api/topics/${a.topic}/messages`, { content: a.content, ...(a.message_type ? { message_type: a.message_type } : {}), ...(a.priority ? { priority: a.priority } : {}) })),
+  );
+  server.registerTool(
+    'subscribe',
+    { description: 'Subscribe yourself to a topic (unsubscribe: true to stop).', inputSchema: { topic: z.string().regex(TOPIC_PATTERN), unsubscribe: z.boolean().optional() } },
+    async (a) => run(() => (a.unsubscribe ? api.call('DELETE', `/api/topics/${a.topic}/subscribers/${me}`) : api.call('POST', `/api/topics/${a.topic}/subscribers`, {}))),
+  );
+  server.registerTool('list_agents', { description: 'The agents of this Nox, with their status.' }, async () =>
+    run(async () => {
+      const { agents } = (await api.call('GET', '/api/agents')) as { agents: { id: string; name?: string; parent?: string; runtime: { status?: string } | null }[] };
+      return agents.map((x) => ({ id: x.id, name: x.name ?? null, parent: x.parent ?? null, status: x.runtime?.status ?? 'never started' }));
+    }),
+  );
+  server.registerTool(
+    'create_task',
+    {
+      description: 'Create a task (for yourself unless agent_id says otherwise). It is blocked until its dependencies are done.',
+      inputSchema: {
+        title: z.string().min(1).max(500),
+        description: z.string().max(20_000).optional(),
+        agent_id: agentId.optional(),
+        priority: z.enum(TASK_PRIORITIES).optional(),
+        deadline: z.string().optional().describe('YYYY-MM-DD or an ISO date-time'),
+        dependencies: z.array(taskId).optional(),
+      },
+    },
+    async (a) => run(() => api.call('POST', '/api/tasks', { agent_id: a.agent_id ?? me, title: a.title, ...strip({ description: a.description, priority: a.priority, deadline: a.deadline, dependencies: a.dependencies }) })),
+  );
+  server.registerTool(
+    'delegate_task',
+    { description: 'Give one of your tasks to another agent; it is told.', inputSchema: { task_id: taskId, to: agentId, note: z.string().max(2000).optional() } },
+    async (a) => run(() => api.call('POST', `/api/tasks/${a.task_id}/delegate`, { to: a.to, ...strip({ note: a.note }) })),
+  );
+  server.registerTool(
+    'update_task',
+    {
+      description: 'Change one of your tasks: status (pending, in_progress, blocked, done, cancelled), priority, deadline, title, description, dependencies.',
+      inputSchema: {
+        task_id: taskId,
+        status: z.enum(['pending', 'todo', 'in_progress', 'in-progress', 'blocked', 'done', 'cancelled']).optional(),
+        priority: z.enum(TASK_PRIORITIES).optional(),
+        deadline: z.string().nullable().optional(),
+        title: z.string().min(1).max(500).optional(),
+        description: z.string().max(20_000).optional(),
+        dependencies: z.array(taskId).optional(),
+      },
+    },
+    async ({ task_id, ...patch }) => run(() => api.call('PATCH', `/api/tasks/${task_id}`, strip(patch))),
+  );
+  server.registerTool(
+    'list_tasks',
+    { description: 'Tasks (yours unless agent_id says otherwise), highest priority first.', inputSchema: { agent_id: agentId.optional(), status: z.string().optional() } },
+    async (a) => run(async () => ((await api.call('GET', `/api/tasks?agent=${a.agent_id ?? me}${a.status ? `&status=${encodeURIComponent(a.status)}` : ''}`)) as { tasks: unknown[] }).tasks),
+  );
+  server.registerTool(
+    'spawn_agent',
+    {
+      description: 'Create and start a child agent (within the spawn limits: rate per hour and hierarchy depth).',
+      inputSchema: { id: agentId, name: z.string().max(200).optional(), system_prompt: z.string().max(100_000).optional(), model: z.string().max(200).optional() },
+    },
+    async (a) => run(() => api.call('POST', '/api/agents', { id: a.id, ...strip({ name: a.name, system_prompt: a.system_prompt, model: a.model }), start: true })),
+  );
+  server.registerTool(
+    'remember',
+    { description: 'Keep a note in your long-term memory (memory.toml), under a key.', inputSchema: { key: memoryKey, value: z.string().max(20_000) } },
+    async (a) => run(() => api.call('PUT', `/api/agents/${me}/memory/${a.key}`, { value: a.value })),
+  );
+  server.registerTool(
+    'recall',
+    { description: 'Read your long-term memory: one key, or everything.', inputSchema: { key: memoryKey.optional() } },
+    async (a) => run(async () => ((await api.call('GET', `/api/agents/${me}/memory${a.key ? `?key=${a.key}` : ''}`)) as { memory: unknown }).memory),
+  );
+}
+
+function strip<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
