@@ -12,7 +12,8 @@ import { WRITABLE_ROOT_LABEL, type EnvValue, type McpRunSpec } from './run-spec.
  * - read-only root where the image allows (a writable tmpfs /tmp either way);
  * - network `none` unless the policy names an internal network;
  * - stdin open and closed with the attach (OpenStdin + StdinOnce), and never a TTY: a TTY
- *   would echo input and rewrite line endings, corrupting JSON-RPC.
+ *   would echo input and rewrite line endings, corrupting JSON-RPC;
+ * - AutoRemove: gone once it has exited, whoever ended it.
  */
 export interface BuildSpecInput {
   spec: McpRunSpec;
@@ -61,8 +62,11 @@ export function buildContainerSpec(input: BuildSpecInput): Docker.ContainerCreat
       // A tiny init as PID 1 (docker-init / catatonit): signals reach the server and its
       // children are reaped — many MCP servers are npx/uvx wrappers around a child.
       Init: true,
-      // We remove it ourselves after it has exited (Podman refuses a remove mid-exit).
-      AutoRemove: false,
+      // The engine removes it once it has exited — also when the bridge is SIGKILLed (the
+      // CLI does that ~0.5 s after SIGINT): the attach connection drops, StdinOnce closes
+      // the server's stdin, the server exits, the engine removes it. The bridge still
+      // stop-wait-removes on its own path (idempotent; Podman refuses a remove mid-exit).
+      AutoRemove: true,
       RestartPolicy: { Name: 'no' },
     },
   };

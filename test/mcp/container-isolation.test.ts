@@ -4,7 +4,8 @@ import { McpNetworkPolicyError } from '../../shared/errors/mcp-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
 import { attachContainer } from '../../shared/mcp/attach.js';
 import { buildContainerSpec, containerName } from '../../shared/mcp/container-spec.js';
-import { createContainer, listManagedContainers, startContainer, stopAndRemove, waitForExit } from '../../shared/mcp/containers.js';
+import { createContainer, listManagedContainers, startContainer, stopAndRemove } from '../../shared/mcp/containers.js';
+import { watchExit } from '../../shared/mcp/exit-watch.js';
 import type { Engine } from '../../shared/mcp/engine.js';
 import { LABEL } from '../../shared/mcp/labels.js';
 import { assertNetworkAllowed } from '../../shared/mcp/network-policy.js';
@@ -53,9 +54,11 @@ describe('mcp containers: labels, limits and isolation', function () {
     let stderr = '';
     streams.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     streams.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exit = watchExit(engine.endpoint, id);
+    await exit.registered;
     await startContainer(engine, id);
     streams.stdin.end();
-    const code = await waitForExit(engine, id, 30_000);
+    const code = await exit.exited;
     await streams.closed;
     await stopAndRemove(engine, id, { graceSeconds: 0 });
     return { stdout, stderr, code };
@@ -81,6 +84,7 @@ describe('mcp containers: labels, limits and isolation', function () {
     // Docker reports CapDrop as given (["ALL"]); Podman expands it to every default capability.
     const dropped = info.HostConfig.CapDrop ?? [];
     expect(dropped.includes('ALL') || ['CHOWN', 'NET_RAW', 'SETUID', 'SYS_CHROOT'].every((c) => dropped.includes(c)), `CapDrop ${dropped}`).to.equal(true);
+    expect(info.HostConfig.AutoRemove).to.equal(true);
     expect(info.Config.Tty).to.equal(false);
     expect(info.Config.OpenStdin).to.equal(true);
 

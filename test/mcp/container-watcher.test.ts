@@ -120,11 +120,19 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     expect(byContainer.get(stoppedAgent)!.hostId).to.equal(hostId);
   });
 
-  it('reaps the container of a real bridge that was SIGKILLed mid-session', async () => {
-    const running = new Set<string>(['a-crash']);
-    const watcher = await watch({
-      isAgentRunning: (id) => running.has(id),
-    });
+  /** Waits until a process is gone (after SIGKILL). */
+  const gone = (pid: number) =>
+    waitUntil(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 10_000);
+
+  it('leaves nothing behind when a real bridge is SIGKILLed mid-session: the server gets EOF and the engine removes it', async () => {
+    const watcher = await watch({ isAgentRunning: () => true });
     const entry = bridgeServerEntry({
       spec: { agentId: 'a-crash', service: 'echo', hostId, image, limits: { memoryMb: 128, cpus: 0.5, pids: 64 }, mounts: [NODE_MOUNT] },
       dockerHost,
@@ -132,27 +140,40 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     const { client, transport } = await connectBridge(entry);
     try {
       expect((await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })).content).to.deep.equal([{ type: 'text', text: '3' }]);
-      const [container] = await listManagedContainers(engine, { host: hostId, agent: 'a-crash' });
-      expect(container, 'the session container').to.exist;
-
+      expect(await ids(hostId), 'the session container').to.have.length(1);
       expect(await watcher.reap(), 'nothing to reap while the bridge lives').to.deep.equal([]);
       process.kill(transport.pid!, 'SIGKILL');
-      await waitUntil(() => {
-        try {
-          process.kill(transport.pid!, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      }, 10_000);
-      // SIGKILL gave the bridge no chance to clean up: the container is still there...
-      expect(await ids(hostId)).to.deep.equal([container!.id]);
-      // ...until the reaper sees its bridge is gone.
-      expect(await watcher.reap()).to.deep.equal([container!.id]);
-      expect(await ids(hostId)).to.deep.equal([]);
+      await gone(transport.pid!);
+      // No cleanup code ran, yet: the attach connection dropped, StdinOnce closed the
+      // server's stdin, it exited, and AutoRemove removed it.
+      await waitUntil(async () => (await ids(hostId)).length === 0, 30_000, 200);
     } finally {
       await client.close().catch(() => undefined);
     }
+  });
+
+  it('reaps the container of a SIGKILLed bridge whose server ignores EOF', async () => {
+    const watcher = await watch({ isAgentRunning: () => true });
+    const entry = bridgeServerEntry({
+      spec: {
+        agentId: 'a-stubborn', service: 'echo', hostId, image, entrypoint: [], command: ['/bin/sleep', '300'],
+        limits: { memoryMb: 64, cpus: 0.5, pids: 32 }, mounts: [NODE_MOUNT],
+      },
+      dockerHost,
+    });
+    const bridge = spawn(entry.command, entry.args, { env: { PATH: process.env.PATH ?? '', ...entry.env }, stdio: ['pipe', 'ignore', 'ignore'] });
+    children.push(bridge);
+    await waitUntil(async () => (await listManagedContainers(engine, { host: hostId })).some((c) => c.state === 'running'), 30_000, 200);
+    const [container] = await listManagedContainers(engine, { host: hostId });
+    expect(await watcher.reap(), 'nothing to reap while the bridge lives').to.deep.equal([]);
+
+    bridge.kill('SIGKILL');
+    await gone(bridge.pid!);
+    // `sleep` does not read stdin, so EOF does not end it: still running...
+    expect(await ids(hostId)).to.deep.equal([container!.id]);
+    // ...until the reaper sees its bridge is gone.
+    expect(await watcher.reap()).to.deep.equal([container!.id]);
+    expect(await ids(hostId)).to.deep.equal([]);
   });
 
   it('kills the containers of a stopped agent and no one else’s', async () => {

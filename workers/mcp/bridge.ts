@@ -3,8 +3,9 @@ import type { Readable, Writable } from 'node:stream';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import { attachContainer, type AttachedStreams } from '../../shared/mcp/attach.js';
 import { buildContainerSpec, containerName } from '../../shared/mcp/container-spec.js';
-import { createContainer, startContainer, stopAndRemove, waitForExit } from '../../shared/mcp/containers.js';
+import { createContainer, startContainer, stopAndRemove } from '../../shared/mcp/containers.js';
 import type { Engine } from '../../shared/mcp/engine.js';
+import { watchExit, type ExitWatch } from '../../shared/mcp/exit-watch.js';
 import { inspectImage } from '../../shared/mcp/images.js';
 import { assertNetworkAllowed } from '../../shared/mcp/network-policy.js';
 import { processIdentity } from '../../shared/mcp/process-identity.js';
@@ -53,6 +54,7 @@ export function startBridge(options: BridgeOptions): Bridge {
   const log = options.logger.child({ component: 'mcp-bridge', agentId: spec.agentId, mcpService: spec.service });
   let containerId: string | undefined;
   let streams: AttachedStreams | undefined;
+  let exit: ExitWatch | undefined;
   let ending: Promise<number> | undefined;
   let failed = false;
   let resolveDone!: (code: number) => void;
@@ -73,7 +75,7 @@ export function startBridge(options: BridgeOptions): Bridge {
           // and it works whatever the server does with signals. Past the grace period it is
           // stopped (SIGTERM, then SIGKILL a second later), and removed once it has exited.
           streams?.stdin.end();
-          const exitCode = await waitForExit(engine, containerId, grace * 1000).catch(() => undefined);
+          const exitCode = await withTimeout(exit?.exited ?? Promise.resolve(undefined), grace * 1000);
           if (exitCode !== undefined) log.info('server exited', { containerId, exitCode });
           // A server that died on its own with an error is a failed session, for whoever reads our exit code.
           if (reason === 'server output ended' && exitCode !== undefined && exitCode !== 0) failed = true;
@@ -85,6 +87,7 @@ export function startBridge(options: BridgeOptions): Bridge {
         }
       }
       streams?.destroy();
+      exit?.cancel();
       const code = failed ? 1 : 0;
       resolveDone(code);
       return code;
@@ -117,6 +120,8 @@ export function startBridge(options: BridgeOptions): Bridge {
         void finish('attach stream failed');
       },
     );
+    exit = watchExit(engine.endpoint, containerId); // before start: see exit-watch.ts
+    await exit.registered;
     await startContainer(engine, containerId);
     // Only now: an early stdin EOF must not close the container's stdin before it runs.
     if (input.readableEnded) streams.stdin.end();
@@ -144,6 +149,13 @@ export function startBridge(options: BridgeOptions): Bridge {
   });
 
   return { started, done, stop: (reason) => finish(reason) };
+}
+
+/** The promise's value, or undefined once `ms` have passed. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function forwardLines(stream: Readable, onLine: (line: string) => void): void {

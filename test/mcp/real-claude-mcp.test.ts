@@ -1,0 +1,105 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { listManagedContainers } from '../../shared/mcp/containers.js';
+import { bridgeServerEntry } from '../../workers/mcp/bridge-command.js';
+import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
+import { startToolCallingApi, type ToolCallingApi } from '../fixtures/mcp/tool-calling-api.js';
+import { waitUntil } from '../support/harness.js';
+import { removeAgentContainers, testEngine } from './support/engine.js';
+
+/**
+ * The REAL `claude` CLI (pinned by test/cli/install-claude.sh) with the bridge in its
+ * --mcp-config, as an agent would have it, against a scripted Messages API on loopback:
+ * the CLI starts the bridge in the agent's own folder, lists the containerised server's
+ * tools, calls one and gets the answer; when the CLI exits the container is gone.
+ * FAILS (never skips) when the CLI is not installed.
+ */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CLAUDE_BIN = process.env.CLAUDE_CLI_BIN ?? path.join(HERE, '..', 'cli', '.claude-cli', 'node_modules', '.bin', 'claude');
+
+interface CliLine {
+  type: string;
+  subtype?: string;
+  mcp_servers?: Array<{ name: string; status: string }>;
+  tools?: string[];
+  result?: string;
+  is_error?: boolean;
+}
+
+describe('mcp through the real claude CLI: list and call a containerised tool', function () {
+  this.timeout(120_000);
+  let api: ToolCallingApi;
+  let dir: string;
+  const hostId = `t-host-${randomBytes(4).toString('hex')}`;
+
+  before(async () => {
+    if (!existsSync(CLAUDE_BIN)) throw new Error(`the real claude CLI is not installed at ${CLAUDE_BIN}: run test/cli/install-claude.sh (or set CLAUDE_CLI_BIN)`);
+    api = await startToolCallingApi();
+    dir = mkdtempSync(path.join(tmpdir(), 'nox-claude-mcp-'));
+  });
+  after(async () => {
+    await api?.close();
+    const { engine } = await testEngine();
+    await removeAgentContainers(engine, hostId);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function runClaude(prompt: string, mcpConfig: string, allowedTools: string[]): Promise<CliLine[]> {
+    const args = ['-p', prompt, '--output-format', 'stream-json', '--verbose', '--mcp-config', mcpConfig, '--strict-mcp-config'];
+    if (allowedTools.length > 0) args.push('--allowedTools', allowedTools.join(','));
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        CLAUDE_BIN,
+        args,
+        {
+          // The agent's own folder: the bridge must start from anywhere.
+          cwd: dir,
+          timeout: 90_000,
+          env: {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            HOME: dir,
+            CLAUDE_CONFIG_DIR: path.join(dir, 'claude-config'),
+            ANTHROPIC_BASE_URL: api.url,
+            ANTHROPIC_API_KEY: 'sk-ant-fake-key-for-tests',
+            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+            DISABLE_AUTOUPDATER: '1',
+            DISABLE_TELEMETRY: '1',
+            DISABLE_ERROR_REPORTING: '1',
+          },
+        },
+        (err, stdout, stderr) => {
+          if (err) return reject(new Error(`claude failed: ${err.message}\n${stderr}`));
+          resolve(stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as CliLine));
+        },
+      );
+      child.stdin?.end();
+    });
+  }
+
+  it('connects to the server through the bridge, calls mcp__echo__add and gets 42; the container is removed after', async () => {
+    const { engine, dockerHost, image } = await testEngine();
+    const entry = bridgeServerEntry({
+      spec: { agentId: 'a-real', service: 'echo', hostId, image, limits: { memoryMb: 128, cpus: 0.5, pids: 64 }, mounts: [NODE_MOUNT] },
+      dockerHost,
+      stopTimeoutS: 2,
+    });
+    const config = path.join(dir, 'mcp.json');
+    writeFileSync(config, JSON.stringify({ mcpServers: { echo: entry } }), { mode: 0o600 });
+
+    const lines = await runClaude('call-mcp mcp__echo__add {"a":2,"b":40}', config, ['mcp__echo__add']);
+    const init = lines.find((l) => l.type === 'system' && l.subtype === 'init');
+    expect(init?.mcp_servers?.find((s) => s.name === 'echo')?.status, JSON.stringify(init?.mcp_servers)).to.equal('connected');
+    expect(init?.tools).to.include.members(['mcp__echo__add', 'mcp__echo__echo']);
+    const result = lines.find((l) => l.type === 'result');
+    expect(result?.is_error).to.equal(false);
+    expect(result?.result).to.equal('tool said: 42');
+
+    // The CLI closed the bridge's stdin on exit; the bridge removed its container.
+    await waitUntil(async () => (await listManagedContainers(engine, { host: hostId })).length === 0, 30_000, 200);
+  });
+});
