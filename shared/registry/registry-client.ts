@@ -4,6 +4,8 @@ import { ValidationError, type FieldIssue } from '../errors/validation-error.js'
 import { createStreamTailer, type StreamTailer } from '../events/stream-tailer.js';
 import { priorityOf } from '../queues/priority.js';
 import { createQueueEvents } from '../queues/queue-factory.js';
+import { closeRedis, createRedis } from '../redis.js';
+import { isNoxError } from '../errors/nox-error.js';
 import type { NoxContext } from '../runtime/context.js';
 import type { PriorityName } from '../types.js';
 import {
@@ -112,6 +114,12 @@ export interface RegistryClient {
 export interface RegistryClientOptions {
   /** follow the event stream and drop cached files named by `registry.commit` events. Default false. */
   watchCommits?: boolean;
+  /**
+   * Keep one QueueEvents connection for every wait (default true; call `close()`), or open
+   * one per wait and close it after (for owners with no shutdown hook, e.g. API routes
+   * whose writes are rare).
+   */
+  sharedQueueEvents?: boolean;
 }
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
@@ -128,12 +136,27 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
   let events: QueueEvents | undefined;
   let tailer: StreamTailer | undefined;
 
+  const shared = options.sharedQueueEvents !== false;
   const queueEvents = async (): Promise<QueueEvents> => {
     if (!events) {
       events = createQueueEvents('registry', ctx.connect('blocking', 'registry-client-events'), ctx.keys, ctx.logger);
     }
     await events.waitUntilReady();
     return events;
+  };
+  /** a QueueEvents for one wait, listening before the job is added; `done()` closes it */
+  const listener = async (): Promise<{ qe: QueueEvents; done: () => Promise<void> }> => {
+    if (shared) return { qe: await queueEvents(), done: async () => undefined };
+    const conn = createRedis(ctx.redisUrl, 'blocking', ctx.logger, 'registry-client-wait');
+    const qe = createQueueEvents('registry', conn, ctx.keys, ctx.logger);
+    await qe.waitUntilReady();
+    return {
+      qe,
+      done: async () => {
+        await qe.close();
+        await closeRedis(conn);
+      },
+    };
   };
 
   if (options.watchCommits) {
@@ -144,19 +167,20 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
     void tailer.start();
   }
 
-  const wait = async <R>(job: Job, timeoutMs: number | undefined): Promise<R> => {
-    const qe = await queueEvents();
+  const wait = async <R>(add: () => Promise<Job>, timeoutMs: number | undefined): Promise<R> => {
+    const { qe, done } = await listener(); // listening before the job can finish
     try {
+      const job = await add();
       return (await job.waitUntilFinished(qe, timeoutMs ?? cfg.commit_timeout_ms)) as R;
     } catch (err) {
-      throw decodeJobError((err as Error).message);
+      throw isNoxError(err) ? err : decodeJobError((err as Error).message);
+    } finally {
+      await done();
     }
   };
 
-  const enqueue = async (name: string, data: object, jobId: string, priority: PriorityName): Promise<Job> => {
-    await queueEvents(); // listening before the job can finish
-    return queue.add(name, data, { jobId, priority: priorityOf(priority), attempts: 3 });
-  };
+  const enqueue = async (name: string, data: object, jobId: string, priority: PriorityName): Promise<Job> =>
+    queue.add(name, data, { jobId, priority: priorityOf(priority), attempts: 3 });
 
   const submitJob = async (request: ChangeRequest, actor: Actor, opts: Omit<ChangeOptions, 'timeoutMs'> = {}): Promise<Job> => {
     const checked = parseOrThrow(changeRequestSchema, request, 'change');
@@ -166,10 +190,11 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
     return enqueue(REGISTRY_JOB.change, data, id, opts.priority ?? REGISTRY_PRIORITY.change);
   };
 
-  const adminJob = async <R>(name: string, data: object, opts: ChangeOptions = {}): Promise<R> => {
-    const job = await enqueue(name, { correlationId: opts.correlationId ?? randomUUID(), ...data }, `${name.replace('registry.', '')}-${randomUUID()}`, opts.priority ?? REGISTRY_PRIORITY.admin);
-    return wait<R>(job, opts.timeoutMs);
-  };
+  const adminJob = async <R>(name: string, data: object, opts: ChangeOptions = {}): Promise<R> =>
+    wait<R>(
+      () => enqueue(name, { correlationId: opts.correlationId ?? randomUUID(), ...data }, `${name.replace('registry.', '')}-${randomUUID()}`, opts.priority ?? REGISTRY_PRIORITY.admin),
+      opts.timeoutMs,
+    );
 
   const table = (ref: FileRef, key: string): Readonly<Record<string, TomlTable>> => (reader.toml(ref)[key] ?? {}) as Record<string, TomlTable>;
   const list = <T = TomlTable>(ref: FileRef, key: string): readonly T[] => (reader.toml(ref)[key] ?? []) as T[];
@@ -198,7 +223,7 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
       return (await submitJob(request, actor, opts)).id as string;
     },
     async change(request, actor, opts = {}) {
-      return wait<CommitResult>(await submitJob(request, actor, opts), opts.timeoutMs);
+      return wait<CommitResult>(() => submitJob(request, actor, opts), opts.timeoutMs);
     },
     async append(request) {
       const checked = parseOrThrow(appendRequestSchema, request, 'append');

@@ -57,4 +57,13 @@ describe('registry writer: one commit per change', () => {
     }
     expect((err as { code?: string }).code).to.equal('nox:validation-failed');
   });
+
+  it('makes no commit for a change that leaves every file as it was', async () => {
+    const set = { op: 'set' as const, file: files.agentState('a1'), key: ['status'], value: 'idle' };
+    const first = await reg.client.change({ message: 'idle', changes: [set] }, 'system');
+    const second = await reg.client.change({ message: 'idle again', changes: [set] }, 'system');
+    expect(first.sha).to.match(/^[0-9a-f]{40}$/);
+    expect(second.sha).to.equal(null);
+    expect(reg.git('rev-list', '--count', 'HEAD').trim()).to.equal('2');
+  });
 });
