@@ -4,10 +4,13 @@ import { registerAgentCommand } from './commands/agent.js';
 import { registerApprovalCommands } from './commands/approvals.js';
 import { runApi } from './commands/api.js';
 import { runDoctor } from './commands/doctor.js';
+import { registerSendCommand } from './commands/send.js';
+import { registerTaskCommand } from './commands/task.js';
 import { mintToken } from './commands/token.js';
 import { runUp } from './commands/up.js';
 import { addUser, listUsers, setPassword } from './commands/user.js';
 import { runWorker } from './commands/worker.js';
+import { addRegistryCommands } from './commands/registry.js';
 
 /** The `nox` command. Every sub-command reads the same config (system-config.toml + env). */
 const program = new Command('nox')
@@ -61,8 +64,12 @@ user.command('list').action(() => {
   for (const u of listUsers()) process.stdout.write(`${u.name}\t${u.role}\n`);
 });
 
+registerSendCommand(program);
+registerTaskCommand(program);
 registerAgentCommand(program);
 registerApprovalCommands(program);
+
+addRegistryCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`nox: ${(err as Error).message}\n`);
