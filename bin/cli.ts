@@ -10,6 +10,7 @@ import { mintToken } from './commands/token.js';
 import { runUp } from './commands/up.js';
 import { addUser, listUsers, setPassword } from './commands/user.js';
 import { runWorker } from './commands/worker.js';
+import { addRegistryCommands } from './commands/registry.js';
 
 /** The `nox` command. Every sub-command reads the same config (system-config.toml + env). */
 const program = new Command('nox')
@@ -68,6 +69,8 @@ registerTaskCommand(program);
 registerAgentCommand(program);
 registerApprovalCommands(program);
 
+
+addRegistryCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`nox: ${(err as Error).message}\n`);
