@@ -1,4 +1,5 @@
 import type { NoxContext } from '../../shared/runtime/context.js';
+import type { PermissionGate } from '../../shared/approvals/permission-gate.js';
 import { errorFields } from '../../shared/logger.js';
 import type { WorkerHost, WorkerHostOptions } from '../host.js';
 import { defaultHostId } from '../host-identity.js';
@@ -21,9 +22,10 @@ export interface AgentHost {
   readonly monitor: HealthMonitor | undefined;
 }
 
-export function createAgentHost(ctx: NoxContext, extra: WorkerHostOptions = {}): AgentHost {
+/** `permissions`: the approvals gate that decides tool-permission questions (issue 6); without it the agents' own rules do. */
+export function createAgentHost(ctx: NoxContext, extra: WorkerHostOptions = {}, options: { permissions?: PermissionGate } = {}): AgentHost {
   const hostId = ctx.config.worker.host_id ?? defaultHostId();
-  const manager = createAgentManager(ctx, hostId, ctx.logger);
+  const manager = createAgentManager(ctx, hostId, ctx.logger, options);
   let monitor: HealthMonitor | undefined;
   return {
     manager,

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { PermissionGate } from '../../shared/approvals/permission-gate.js';
 import type { Worker } from 'bullmq';
 import { AgentNotRunningError } from '../../shared/agents/agent-errors.js';
 import { agentStoreFor, requireAgent, type AgentStore } from '../../shared/agents/agent-store.js';
@@ -37,7 +38,7 @@ export interface AgentManager {
   onAgentIdle(listener: (agentId: string) => void): () => void;
 }
 
-export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logger): AgentManager {
+export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logger, options: { permissions?: PermissionGate } = {}): AgentManager {
   const hostname = os.hostname();
   const store = agentStoreFor(ctx);
   const conversation = createConversationBuffer(ctx);
@@ -111,6 +112,7 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
       onProcess,
       onSettled,
       onIdle,
+      permissions: options.permissions,
     });
     supervisors.set(agentId, supervisor);
     updateSpawnWorker();

@@ -1,0 +1,134 @@
+import { expect } from 'chai';
+import { registryClientFor } from '../../shared/agents/agent-store.js';
+import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
+import { closeApprovals } from '../../shared/approvals/approvals.js';
+import { createPermissionGate, type PermissionGate } from '../../shared/approvals/permission-gate.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import { createAgentHost, type AgentHost } from '../../workers/agents/agent-host.js';
+import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
+import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
+import { FAKE_CLAUDE, startAgentStack, type AgentStack } from '../agents/agent-stack.js';
+import { testConfig, testContext, waitUntil } from '../support/harness.js';
+
+/**
+ * The whole path with a real agent process (the stand-in CLI, test/fixtures/fake-claude.mjs):
+ * its `can_use_tool` question → the supervisor → the permission gate → the approvals queue
+ * → policy or a person (through the API) → the answer on the agent's stdin → the tool runs
+ * or is refused, and the turn finishes. The host is built the way `nox worker` builds it.
+ */
+describe('agent tool permission through approvals (stand-in CLI, worker host with the gate)', () => {
+  let stack: AgentStack;
+  let hostCtx: NoxContext;
+  let gate: PermissionGate;
+  let agents: AgentHost;
+  let host: WorkerHost;
+  const TIMEOUT_MS = 3000;
+
+  before(async () => {
+    stack = await startAgentStack({ hosts: 0, overrides: { 'approvals.timeout_ms': TIMEOUT_MS } });
+    const config = testConfig({
+      prefix: stack.config.redis.prefix,
+      registryDir: stack.config.registryDir,
+      overrides: {
+        'agent.command': process.execPath,
+        'agent.args': [FAKE_CLAUDE],
+        'agent.stop_grace_ms': 1000,
+        'agent.conversation_flush_ms': 50,
+        'agent.sampling_interval_ms': 60_000,
+        'approvals.timeout_ms': TIMEOUT_MS,
+        'worker.host_id': 'approvals-host',
+      },
+    });
+    hostCtx = testContext(config, 'worker');
+    gate = createPermissionGate(hostCtx);
+    agents = createAgentHost(hostCtx, { sharedQueues: { approvals: approvalHandlers() } }, { permissions: gate });
+    host = await startWorkerHost(hostCtx, agents.hostOptions);
+    await agents.attach(host);
+    await stack.createAgent({ id: 'ap-agent' });
+    await stack.startAgent('ap-agent');
+  });
+  after(async () => {
+    agents.monitor?.stop();
+    await host.close();
+    await gate.close();
+    await closeApprovals(hostCtx);
+    await closeApprovals(stack.apiCtx);
+    // the agents' shared registry clients hold queue-event connections of their own
+    await registryClientFor(hostCtx).close();
+    await registryClientFor(stack.apiCtx).close();
+    await hostCtx.close();
+    await stack.cleanup();
+  });
+
+  /** the agent's single pending approval, once it is there */
+  const pendingApproval = async (): Promise<ApprovalRequest> => {
+    let found: ApprovalRequest | undefined;
+    await waitUntil(async () => {
+      const page = await stack.json<{ approvals: ApprovalRequest[] }>('GET', '/api/approvals?status=pending&agent=ap-agent', 200);
+      found = page.approvals[0];
+      return found !== undefined;
+    }, 10_000);
+    return found as ApprovalRequest;
+  };
+  const toolResults = async (): Promise<{ content?: string; is_error?: boolean }[]> => {
+    const page = await stack.json<{ entries: { kind: string; raw: { message?: { content?: { content?: string; is_error?: boolean }[] } } }[] }>('GET', '/api/agents/ap-agent/conversation?limit=1000', 200);
+    return page.entries.filter((e) => e.kind === 'tool-result').map((e) => e.raw.message?.content?.[0] ?? {});
+  };
+
+  it('a low-risk tool is approved by policy with no person; the tool runs; the decision is in the history and the conversation', async () => {
+    await stack.turn('ap-agent', 'ask Read {"file_path":"README.md"}');
+    expect((await stack.waitResult('ap-agent', 1)).text).to.equal('tool Read done');
+    const page = await stack.json<{ approvals: ApprovalRequest[] }>('GET', '/api/approvals?agent=ap-agent&status=approved', 200);
+    const decided = page.approvals.find((a) => a.details.tool === 'Read')!;
+    expect(decided).to.include({ decided_by: 'policy', risk_level: 'low', request_type: 'tool_use' });
+    expect(decided.details.workdir, 'the agent’s workdir came along').to.be.a('string');
+    await waitUntil(async () => {
+      const conv = await stack.json<{ entries: { kind: string; text?: string }[] }>('GET', '/api/agents/ap-agent/conversation?limit=1000', 200);
+      return conv.entries.some((e) => e.kind === 'approval' && /approved: Read/.test(e.text ?? ''));
+    });
+  });
+
+  it('a risky tool waits (agent waiting-approval, approval pending) until a person approves; then it runs with the original input', async () => {
+    await stack.turn('ap-agent', 'ask Bash {"command":"npm install left-pad"}');
+    const pending = await pendingApproval();
+    expect(pending).to.include({ risk_level: 'high', agent_id: 'ap-agent' });
+    expect(pending.details.input).to.deep.equal({ command: 'npm install left-pad' });
+    await stack.waitStatus('ap-agent', 'waiting-approval');
+    await stack.json('POST', `/api/approvals/${pending.id}/approve`, 200, { role: 'operator', body: { reason: 'needed for the build' } });
+    expect((await stack.waitResult('ap-agent', 2)).text).to.equal('tool Bash done');
+    const results = await toolResults();
+    expect(results.at(-1)?.is_error).to.equal(false);
+    expect(results.at(-1)?.content).to.include('npm install left-pad');
+    await stack.waitStatus('ap-agent', 'idle');
+  });
+
+  it('a person’s denial reaches the model as the tool error with the reason, and is recorded', async () => {
+    await stack.turn('ap-agent', 'ask Bash {"command":"git push origin main"}');
+    const pending = await pendingApproval();
+    await stack.json('POST', `/api/approvals/${pending.id}/deny`, 200, { role: 'admin', body: { reason: 'no pushing on Fridays' } });
+    const result = await stack.waitResult('ap-agent', 3);
+    expect(result.text).to.equal('tool Bash was denied');
+    expect((result.raw.permission_denials as unknown[]).length).to.equal(1);
+    const results = await toolResults();
+    expect(results.at(-1)?.is_error).to.equal(true);
+    expect(results.at(-1)?.content).to.include('no pushing on Fridays');
+    const history = await stack.json<{ commits: { changeId: string | null }[] }>('GET', '/api/registry/history?path=approval-history.toml', 200);
+    await waitUntil(async () => {
+      const h = await stack.json<{ commits: { changeId: string | null }[] }>('GET', '/api/registry/history?path=approval-history.toml', 200);
+      return h.commits.some((c) => c.changeId === `approval-${pending.id}`);
+    });
+    expect(history.commits).to.be.an('array');
+  });
+
+  it('a question nobody decides is denied after approvals.timeout_ms and the turn finishes', async () => {
+    await stack.turn('ap-agent', 'ask Bash {"command":"sudo ls /root"}');
+    const pending = await pendingApproval();
+    expect(pending.risk_level).to.equal('critical');
+    const result = await stack.waitResult('ap-agent', 4, TIMEOUT_MS + 10_000);
+    expect(result.text).to.equal('tool Bash was denied');
+    const results = await toolResults();
+    expect(results.at(-1)?.content).to.match(/no decision within 3000 ms/);
+    const decided = await stack.json<ApprovalRequest>('GET', `/api/approvals/${pending.id}`, 200);
+    expect(decided).to.include({ status: 'denied', decided_by: 'system', policy_rule: 'timeout' });
+  });
+});
