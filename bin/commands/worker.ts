@@ -1,0 +1,41 @@
+import { closeApprovals } from '../../shared/approvals/approvals.js';
+import { createPermissionGate } from '../../shared/approvals/permission-gate.js';
+import { errorFields } from '../../shared/logger.js';
+import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
+import { startApprovalSweep } from '../../workers/approvals/approval-sweep.js';
+import { createAgentHost } from '../../workers/agents/agent-host.js';
+import { startWorkerHost } from '../../workers/host.js';
+import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
+import { contextFor } from '../boot.js';
+import { onShutdownSignal } from '../signals.js';
+
+export async function runWorker(options: { registryWriter?: boolean } = {}): Promise<void> {
+  const ctx = contextFor('worker');
+  let host;
+  let registryWriter: RegistryWriter | undefined;
+  const gate = createPermissionGate(ctx);
+  try {
+    // Approvals (issue 6): every host consumes the shared `approvals` queue and sweeps unrecorded decisions.
+    // Agents (issue 4): the `spawn` queue, agent commands on the host queue, health monitor, adoption of leftovers.
+    // Tool-permission questions of this host's agents go through approvals (the permission gate).
+    const agents = createAgentHost(ctx, { sharedQueues: { approvals: approvalHandlers() } }, { permissions: gate });
+    host = await startWorkerHost(ctx, agents.hostOptions);
+    await agents.attach(host);
+    // The registry writer role: sole consumer of the `registry` queue (concurrency 1).
+    if (options.registryWriter) registryWriter = await startRegistryWriter(ctx);
+  } catch (err) {
+    ctx.logger.error('worker host failed to start', errorFields(err));
+    process.stderr.write(`${(err as Error).message}\n`);
+    await ctx.close();
+    process.exit(1);
+  }
+  const approvalSweep = startApprovalSweep(ctx);
+  onShutdownSignal(async () => {
+    approvalSweep.stop();
+    await registryWriter?.close();
+    await host.close();
+    await gate.close();
+    await closeApprovals(ctx);
+    await ctx.close();
+  });
+}
