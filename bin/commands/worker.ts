@@ -5,7 +5,9 @@ import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
 import { startApprovalSweep } from '../../workers/approvals/approval-sweep.js';
 import { createAgentHost } from '../../workers/agents/agent-host.js';
 import { startWorkerHost } from '../../workers/host.js';
+import { createMessagingHost } from '../../workers/messages/messaging-host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
+import { createTaskHost } from '../../workers/tasks/task-host.js';
 import { contextFor } from '../boot.js';
 import { onShutdownSignal } from '../signals.js';
 
@@ -14,13 +16,18 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
   let host;
   let registryWriter: RegistryWriter | undefined;
   const gate = createPermissionGate(ctx);
+  // Messages and tasks (issue 5): the `messages` and `tasks` queues, delivery to this host's agents, deadlines.
+  const messaging = createMessagingHost(ctx);
+  const tasks = createTaskHost(ctx);
   try {
     // Approvals (issue 6): every host consumes the shared `approvals` queue and sweeps unrecorded decisions.
     // Agents (issue 4): the `spawn` queue, agent commands on the host queue, health monitor, adoption of leftovers.
     // Tool-permission questions of this host's agents go through approvals (the permission gate).
-    const agents = createAgentHost(ctx, { sharedQueues: { approvals: approvalHandlers() } }, { permissions: gate });
+    const agents = createAgentHost(ctx, { sharedQueues: { approvals: approvalHandlers(), ...messaging.hostOptions.sharedQueues, tasks: tasks.handlers }, hostHandlers: messaging.hostOptions.hostHandlers }, { permissions: gate });
     host = await startWorkerHost(ctx, agents.hostOptions);
     await agents.attach(host);
+    await messaging.attach(agents.manager);
+    await tasks.start();
     // The registry writer role: sole consumer of the `registry` queue (concurrency 1).
     if (options.registryWriter) registryWriter = await startRegistryWriter(ctx);
   } catch (err) {
@@ -32,8 +39,11 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
   const approvalSweep = startApprovalSweep(ctx);
   onShutdownSignal(async () => {
     approvalSweep.stop();
+    messaging.deliverer?.stop();
+    await tasks.stop();
     await registryWriter?.close();
     await host.close();
+    await messaging.stop();
     await gate.close();
     await closeApprovals(ctx);
     await ctx.close();
