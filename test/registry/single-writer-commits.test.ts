@@ -1,7 +1,9 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { files } from '../../shared/registry/layout.js';
+import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
+import { testContext } from '../support/harness.js';
 import { startRegistry, type RegistryFixture } from './support.js';
 
 describe('registry writer: one commit per change', () => {
@@ -65,5 +67,40 @@ describe('registry writer: one commit per change', () => {
     expect(first.sha).to.match(/^[0-9a-f]{40}$/);
     expect(second.sha).to.equal(null);
     expect(reg.git('rev-list', '--count', 'HEAD').trim()).to.equal('2');
+  });
+
+  it('on start, commits files written before it ran (system-config.toml) but never .runtime/', async () => {
+    const fresh = await startRegistry({ startWriter: false });
+    try {
+      mkdirSync(path.join(fresh.dir, '.runtime'), { recursive: true });
+      writeFileSync(path.join(fresh.dir, '.runtime', 'up.json'), '{"pid":1}');
+      writeFileSync(path.join(fresh.dir, 'system-config.toml'), '[log]\nlevel = "info"\n');
+      await fresh.restartWriter();
+      expect(fresh.git('ls-files').trim().split('\n').sort()).to.deep.equal(['.gitignore', 'system-config.toml']);
+      writeFileSync(path.join(fresh.dir, 'system-config.toml'), '[log]\nlevel = "debug"\n');
+      await fresh.restartWriter();
+      expect(fresh.git('log', '-1', '--format=%s').trim()).to.equal('record 1 file(s) changed outside the writer: system-config.toml');
+      expect(fresh.git('status', '--porcelain', '--ignored').trim()).to.equal('!! .runtime/');
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('a second writer waits for the lease until the first one stops', async () => {
+    const ctx2 = testContext(reg.config, 'worker');
+    let second: RegistryWriter | undefined;
+    try {
+      const starting = startRegistryWriter(ctx2, { watchTasks: false }).then((w) => (second = w));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(second, 'second writer started while the first held the lease').to.equal(undefined);
+      await reg.writer.close();
+      await starting;
+      expect(second).to.not.equal(undefined);
+      const done = await reg.client.change({ message: 'after handover', changes: [{ op: 'set', file: files.agentState('a1'), key: ['s'], value: 1 }] }, 'system');
+      expect(done.sha).to.match(/^[0-9a-f]{40}$/);
+    } finally {
+      await second?.close();
+      await ctx2.close();
+    }
   });
 });
