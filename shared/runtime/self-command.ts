@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { projectRoot } from './version.js';
 
 /**
@@ -22,5 +23,24 @@ export function selfCommand(entry: string, args: string[] = []): Command {
     const built = path.join(root, 'dist', `${entry}.js`);
     if (existsSync(built)) return { command: process.execPath, args: [built, ...args] };
   }
-  return { command: process.execPath, args: ['--import', 'tsx', path.join(root, `${entry}.ts`), ...args] };
+  return { command: process.execPath, args: ['--import', tsxLoaderUrl(), path.join(root, `${entry}.ts`), ...args] };
+}
+
+let loaderUrl: string | undefined;
+
+/**
+ * tsx's `--import` entry (its package.json `exports["."]`) as an absolute file URL. A bare
+ * `--import tsx` is resolved from the child's working folder, and the Claude CLI starts MCP
+ * servers in the agent's workdir, where there is no node_modules/tsx.
+ * (createRequire, not import.meta.resolve: under mocha, tsx may load this file as CommonJS.)
+ */
+function tsxLoaderUrl(): string {
+  if (loaderUrl) return loaderUrl;
+  const require = createRequire(path.join(projectRoot(), 'package.json'));
+  const manifestPath = require.resolve('tsx/package.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports?: Record<string, unknown> };
+  const entry = manifest.exports?.['.'];
+  const rel = typeof entry === 'string' ? entry : ((entry as { import?: string } | undefined)?.import ?? (entry as { default?: string } | undefined)?.default);
+  loaderUrl = rel ? pathToFileURL(path.join(path.dirname(manifestPath), rel)).href : 'tsx';
+  return loaderUrl;
 }

@@ -1,9 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { selfCommand } from '../../shared/runtime/self-command.js';
-import { projectRoot } from '../../shared/runtime/version.js';
 import type { McpRunSpecInput } from '../../shared/mcp/run-spec.js';
 
 /**
@@ -35,31 +30,5 @@ export function bridgeServerEntry(options: BridgeEntryOptions): BridgeServerEntr
   if (options.stopTimeoutS !== undefined) args.push('--stop-timeout-s', String(options.stopTimeoutS));
   if (options.tmpfsMb !== undefined) args.push('--tmpfs-mb', String(options.tmpfsMb));
   const cmd = selfCommand('workers/mcp/bridge-main', args);
-  return { type: 'stdio', command: cmd.command, args: absoluteLoader(cmd.args), env: { ...options.env } };
-}
-
-/**
- * Run from source, selfCommand gives `--import tsx`, which node resolves from the current
- * folder — and the CLI starts MCP servers in the agent's working folder, where there is no
- * node_modules/tsx ("Cannot find package 'tsx'", the server shows `status: failed`). The
- * loader's absolute URL works from anywhere.
- */
-function absoluteLoader(args: string[]): string[] {
-  const at = args.indexOf('--import');
-  if (at === -1 || args[at + 1] !== 'tsx') return args;
-  const out = [...args];
-  out[at + 1] = tsxLoaderUrl();
-  return out;
-}
-
-/** tsx's `--import` entry (its package.json `exports["."]`), as a file URL. */
-function tsxLoaderUrl(): string {
-  // createRequire, not import.meta.resolve: under mocha, tsx runs this file as CommonJS.
-  const require = createRequire(path.join(projectRoot(), 'package.json'));
-  const manifestPath = require.resolve('tsx/package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports?: Record<string, unknown> };
-  const entry = manifest.exports?.['.'];
-  const rel = typeof entry === 'string' ? entry : ((entry as { import?: string; default?: string } | undefined)?.import ?? (entry as { default?: string } | undefined)?.default);
-  if (!rel) return 'tsx';
-  return pathToFileURL(path.join(path.dirname(manifestPath), rel)).href;
+  return { type: 'stdio', command: cmd.command, args: cmd.args, env: { ...options.env } };
 }
