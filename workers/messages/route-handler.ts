@@ -57,18 +57,21 @@ export function routeHandler(deps: RouteDeps): JobHandler {
     const added: string[] = [];
     for (const agentId of recipients) if (await inbox.add(agentId, message.id, message.priority)) added.push(agentId);
 
+    // the conversation files get the message too, unless conversations are kept out of the registry
     const entry = { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority, content: message.content, at: message.timestamp };
     const from = senderAgent(message.from);
-    const appends: Promise<void>[] = added.map((agentId) => registry.append({ target: 'conversation', agentId, entry: { ...entry, kind: 'message-in' } }));
-    if (from && (added.length > 0 || job.attemptsMade === 0)) appends.push(registry.append({ target: 'conversation', agentId: from, entry: { ...entry, kind: 'message-out', recipients } }));
+    const appends: Promise<void>[] = !ctx.config.agent.registry_appends ? [] : added.map((agentId) => registry.append({ target: 'conversation', agentId, entry: { ...entry, kind: 'message-in' } }));
+    if (ctx.config.agent.registry_appends && from && (added.length > 0 || job.attemptsMade === 0)) appends.push(registry.append({ target: 'conversation', agentId: from, entry: { ...entry, kind: 'message-out', recipients } }));
     await Promise.all(appends).catch((err) => env.logger.warn('conversation append failed', errorFields(err)));
 
     const envelope = { correlationId: job.data.correlationId, requestedBy: job.data.requestedBy };
     await ctx.events.publish({ type: MESSAGE_EVENT.sent, ...(from ? { agentId: from } : {}), correlationId: envelope.correlationId, data: { message, recipients } });
-    for (const agentId of added) {
-      await ctx.events.publish({ type: MESSAGE_EVENT.queued, agentId, correlationId: envelope.correlationId, data: { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority } });
-      await wakeOwner(ctx, agentId, envelope, priorityOf(message.priority));
-    }
+    await Promise.all(
+      added.map(async (agentId) => {
+        await ctx.events.publish({ type: MESSAGE_EVENT.queued, agentId, correlationId: envelope.correlationId, data: { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority } });
+        await wakeOwner(ctx, agentId, envelope, priorityOf(message.priority));
+      }),
+    );
     return { recipients, added: added.length };
   };
 }

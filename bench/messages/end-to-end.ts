@@ -1,0 +1,150 @@
+/**
+ * Messages end to end: API accepted (the message's timestamp) → written on the agent's
+ * stdin (the `message.delivered` event, published right after the write), with N stand-in
+ * agents (test/fixtures/fake-claude.mjs) on one worker host, next to raw BullMQ add+process
+ * measured in the same run on the same Redis. Prints messages/s for both and the ratio, and
+ * latency percentiles at a paced 1,000 messages/s.
+ *
+ * Usage: npx tsx bench/messages/end-to-end.ts [messages=4000] [agents=16] [paced-rate=1000]
+ *        (or `npm run bench -- messages ...` once bench/run.ts lists it)
+ */
+import { Queue, Worker } from 'bullmq';
+import { closeRedis, createRedis } from '../../shared/redis.js';
+import { deletePrefix, redisUrl, tokenFor, uniquePrefix } from '../../test/support/harness.js';
+import { startCollabStack, type CollabStack } from '../../test/messages/support/collab-stack.js';
+import { summarize, line } from '../support/stats.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function rawBullmq(n: number): Promise<{ perSecond: number; latencies: number[] }> {
+  const prefix = uniquePrefix();
+  const connection = createRedis(redisUrl(), 'blocking');
+  const queue = new Queue('bench-raw', { connection, prefix });
+  const latencies: number[] = [];
+  let done = 0;
+  let finish: () => void = () => undefined;
+  const all = new Promise<void>((r) => (finish = r));
+  const worker = new Worker(
+    'bench-raw',
+    async (job) => {
+      latencies.push(Date.now() - (job.data as { t: number }).t);
+      if (++done === n) finish();
+    },
+    { connection: createRedis(redisUrl(), 'blocking'), prefix, concurrency: 16 },
+  );
+  worker.on('error', () => undefined);
+  await worker.waitUntilReady();
+  const started = Date.now();
+  for (let i = 0; i < n; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => queue.add('m', { t: Date.now(), body: 'x'.repeat(64) }, { priority: 10, removeOnComplete: 1000 })));
+  }
+  await all;
+  const perSecond = n / ((Date.now() - started) / 1000);
+  await worker.close();
+  await queue.close();
+  await deletePrefix(connection, prefix);
+  await closeRedis(connection);
+  return { perSecond, latencies };
+}
+
+interface Sent {
+  id: string;
+  acceptedAt: number;
+}
+
+async function sendAll(stack: CollabStack, agents: string[], n: number, ratePerSecond?: number): Promise<Sent[]> {
+  const token = tokenFor('operator');
+  const sent: Sent[] = [];
+  const one = async (i: number): Promise<void> => {
+    const res = await fetch(`${stack.api.url}/api/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ to: agents[i % agents.length], content: `bench ${i}`, priority: 'normal' }),
+    });
+    if (res.status !== 202) throw new Error(`send answered ${res.status}: ${await res.text()}`);
+    const body = (await res.json()) as { id: string; message: { timestamp: string } };
+    sent.push({ id: body.id, acceptedAt: Date.parse(body.message.timestamp) });
+  };
+  if (!ratePerSecond) {
+    for (let i = 0; i < n; i += 32) await Promise.all(Array.from({ length: Math.min(32, n - i) }, (_, k) => one(i + k)));
+  } else {
+    const start = Date.now();
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) {
+      const due = start + (i * 1000) / ratePerSecond;
+      const wait = due - Date.now();
+      if (wait > 0) await sleep(wait);
+      inflight.push(one(i));
+    }
+    await Promise.all(inflight);
+  }
+  return sent;
+}
+
+async function deliveredAt(stack: CollabStack, ids: Set<string>, timeoutMs: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const deadline = Date.now() + timeoutMs;
+  let from = '-';
+  while (out.size < ids.size && Date.now() < deadline) {
+    const entries = (await stack.apiCtx.redis.xrange(stack.apiCtx.keys.events(), from, '+', 'COUNT', 5000)) as [string, string[]][];
+    for (const [id, fields] of entries) {
+      from = `(${id}`;
+      const e = JSON.parse(fields[1]!) as { type: string; at: string; data: { messageId?: string } };
+      if (e.type === 'message.delivered' && e.data.messageId && ids.has(e.data.messageId)) out.set(e.data.messageId, Date.parse(e.at));
+    }
+    if (entries.length === 0) await sleep(50);
+  }
+  return out;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const n = Number(args[0] ?? 4000);
+  const agentCount = Number(args[1] ?? 16);
+  const paced = Number(args[2] ?? 1000);
+
+  const raw = await rawBullmq(n);
+
+  const stack = await startCollabStack({
+    overrides: { 'rate_limit.max': 10_000_000, 'events.stream_max_len': 1_000_000, 'agent.registry_appends': false, 'worker.capacity': agentCount + 4, 'worker.concurrency': 16, 'log.level': 'silent' },
+  });
+  try {
+    const agents = Array.from({ length: agentCount }, (_, i) => `bench-${i}`);
+    for (const id of agents) await stack.createAgent(id);
+
+    // throughput: as fast as 32 concurrent HTTP senders go
+    const t0 = Date.now();
+    const sent = await sendAll(stack, agents, n);
+    const delivered = await deliveredAt(stack, new Set(sent.map((s) => s.id)), 120_000);
+    const last = Math.max(...delivered.values());
+    const noxPerSecond = delivered.size / ((last - t0) / 1000);
+    const lat = sent.filter((s) => delivered.has(s.id)).map((s) => (delivered.get(s.id) as number) - s.acceptedAt);
+
+    // latency at a paced rate
+    const pacedCount = paced * 3;
+    const sentPaced = await sendAll(stack, agents, pacedCount, paced);
+    const deliveredPaced = await deliveredAt(stack, new Set(sentPaced.map((s) => s.id)), 120_000);
+    const latPaced = sentPaced.filter((s) => deliveredPaced.has(s.id)).map((s) => (deliveredPaced.get(s.id) as number) - s.acceptedAt);
+
+    const out = (s: string): boolean => process.stdout.write(`${s}\n`);
+    out(`messages end to end: ${n} messages to ${agentCount} stand-in agents on one host, Redis ${redisUrl()}`);
+    out(`raw BullMQ add+process (concurrency 16)   ${raw.perSecond.toFixed(0).padStart(7)} jobs/s`);
+    out(`Nox API accepted → on the agent's stdin   ${noxPerSecond.toFixed(0).padStart(7)} messages/s  (${delivered.size}/${n} delivered)`);
+    out(`ratio Nox / raw BullMQ                    ${(noxPerSecond / raw.perSecond).toFixed(2)}`);
+    out(line('raw BullMQ latency (add → process)', summarize(raw.latencies)));
+    out(line('Nox latency, flat out', summarize(lat)));
+    out(line(`Nox latency at ${paced} messages/s`, summarize(latPaced)) + `  (${deliveredPaced.size}/${pacedCount} delivered)`);
+  } finally {
+    await stack.cleanup();
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/bench\//, 'bench/'))) {
+  process.env.LOG_LEVEL ??= 'silent';
+  run(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}
