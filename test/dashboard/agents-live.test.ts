@@ -23,6 +23,8 @@ describe('dashboard: agents, live', function () {
         'auth.users': [{ name: 'opal', role: 'operator', password_hash: await hashPassword('opal password') }],
         // samples often enough for the CPU and memory sparklines to have points
         'agent.sampling_interval_ms': 300,
+        // the default batching: the console must show entries that land after their events
+        'agent.conversation_flush_ms': 1000,
       },
     });
     browser = await launchBrowser();

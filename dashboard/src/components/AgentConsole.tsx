@@ -9,6 +9,7 @@ import { ErrorNote, Loading, Unavailable } from './ResourceGate';
  * An agent's conversation, live: the page reads GET /api/agents/:id/conversation once,
  * then, whenever an `agent.output` event of this agent arrives, reads what came after the
  * last sequence number it holds — entries are never missed or repeated, even in a burst.
+ * (The default flush interval is 1 s; the trailing reads cover it.)
  */
 interface Entry {
   seq: number;
@@ -20,6 +21,7 @@ interface Entry {
 
 const PAGE = 200;
 const KEEP = 1000;
+const SETTLE_MS = [400, 1500, 4000];
 
 function toEntry(row: Row): Entry {
   return { seq: num(row, 'seq') ?? 0, at: str(row, 'at'), kind: str(row, 'kind', 'type') ?? 'entry', text: str(row, 'text'), raw: row.raw };
@@ -89,9 +91,17 @@ export function AgentConsole({ agentId }: { agentId: string }) {
   useEffect(() => {
     void fetchMore();
   }, [fetchMore]);
+  // Hosts append conversation entries in batches (agent.conversation_flush_ms), so the event
+  // can arrive before its entry is readable: read now, and once more after each batch has
+  // had time to land (trailing reads, reset by every new event — not a poll).
+  const trailing = useRef<ReturnType<typeof setTimeout>[]>([]);
   useEventListener(['agent.output', 'agent.status'], (e) => {
-    if (e.agentId === agentId) void fetchMore();
+    if (e.agentId !== agentId) return;
+    void fetchMore();
+    for (const t of trailing.current) clearTimeout(t);
+    trailing.current = SETTLE_MS.map((ms) => setTimeout(() => void fetchMore(), ms));
   });
+  useEffect(() => () => trailing.current.forEach(clearTimeout), []);
   useEffect(() => {
     if (stick.current && box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [entries]);
