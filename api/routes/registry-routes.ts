@@ -75,9 +75,9 @@ export function actorOf(principal: Principal | undefined): Actor {
 export function registryRoutes(deps: ApiDeps): RouteSpec[] {
   const dir = deps.ctx.config.registryDir;
   let client: RegistryClient | undefined;
-  // Route modules have no shutdown hook: writes here are rare, so each wait opens and
-  // closes its own QueueEvents connection instead of holding one for the process.
-  const registry = (): RegistryClient => (client ??= createRegistryClient(deps.ctx, { sharedQueueEvents: false }));
+  // Route modules have no shutdown hook; the client's QueueEvents closes itself when the
+  // context closes its connection, so nothing keeps the process alive.
+  const registry = (): RegistryClient => (client ??= createRegistryClient(deps.ctx));
 
   return [
     defineRoute({

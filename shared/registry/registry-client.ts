@@ -139,7 +139,12 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
   const shared = options.sharedQueueEvents !== false;
   const queueEvents = async (): Promise<QueueEvents> => {
     if (!events) {
-      events = createQueueEvents('registry', ctx.connect('blocking', 'registry-client-events'), ctx.keys, ctx.logger);
+      const conn = ctx.connect('blocking', 'registry-client-events');
+      const qe = createQueueEvents('registry', conn, ctx.keys, ctx.logger);
+      // A client nobody closes must not keep the process alive once its context closes
+      // the connection (QueueEvents would otherwise keep retrying it).
+      conn.once('end', () => void qe.close().catch(() => undefined));
+      events = qe;
     }
     await events.waitUntilReady();
     return events;
