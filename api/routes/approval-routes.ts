@@ -11,6 +11,7 @@ import {
   STATUSES,
   type ApprovalRequest,
 } from '../../shared/approvals/approval-request.js';
+import { APPROVAL_EVENT } from '../../shared/approvals/approval-store.js';
 import { approvalsFor } from '../../shared/approvals/approvals.js';
 import { rememberRule, toolPatternMatches } from '../../shared/approvals/policy.js';
 import { actorOf } from '../../shared/approvals/recorder.js';
@@ -73,6 +74,13 @@ const createBody = z
   })
   .strict();
 
+const getQuery = z
+  .object({
+    /** long-poll: while the approval is pending, wait up to this long for its decision (an agent's request_approval tool). Default 0. */
+    wait_ms: z.coerce.number().int().min(0).max(60_000).default(0),
+  })
+  .strict();
+
 const listResponse = z.object({ approvals: z.array(approvalRequestSchema), total: z.number(), offset: z.number(), limit: z.number() });
 const decisionResponse = approvalRequestSchema.extend({
   remembered: z.object({ rule: z.record(z.string(), z.unknown()), change_id: z.string() }).optional(),
@@ -119,16 +127,26 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/approvals/:id',
-      summary: 'One approval',
+      summary: 'One approval; `wait_ms` waits (long-poll) for the decision of a pending one',
       tag: 'approvals',
       auth: READERS,
       params: idParams,
-      responses: { 200: { description: 'the approval', schema: approvalRequestSchema } },
-      handler: async ({ params, principal }) => {
+      query: getQuery,
+      responses: { 200: { description: 'the approval (still pending when wait_ms passed without a decision)', schema: approvalRequestSchema } },
+      handler: async ({ params, query, principal }) => {
         const found = await approvals.get(params.id);
         // an agent learns nothing about other agents' approvals, not even that they exist
         if (!canRead(principal, found)) throw new ApprovalNotFoundError(params.id);
-        return found;
+        if (found.status !== 'pending' || query.wait_ms === 0 || !found.correlation_id) return found;
+        // Listen first, then look again, so a decision in between is not missed.
+        const decided = deps.waiters.waitFor(APPROVAL_EVENT.decided, found.correlation_id, query.wait_ms).then(
+          () => true,
+          () => false,
+        );
+        const again = await approvals.get(params.id);
+        if (again.status !== 'pending') return again;
+        await decided;
+        return approvals.get(params.id);
       },
     }),
     defineRoute({

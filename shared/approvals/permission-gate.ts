@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { PermissionDecision } from '../agents/protocol.js';
-import { createStreamTailer, type StreamTailer } from '../events/stream-tailer.js';
 import { errorFields } from '../logger.js';
 import type { NoxContext } from '../runtime/context.js';
-import type { DomainEvent } from '../types.js';
 import { ApprovalAlreadyDecidedError } from './approval-errors.js';
 import { newApprovalRequest, toolUseApprovalId, type ApprovalRequest } from './approval-request.js';
-import { APPROVAL_EVENT } from './approval-store.js';
 import { approvalsFor } from './approvals.js';
+import { createDecisionWaiter } from './decision-waiter.js';
 import { classifyToolUse } from './risk.js';
 
 /**
@@ -67,27 +65,10 @@ function describe(q: PermissionQuestion): string {
 export function createPermissionGate(ctx: NoxContext): PermissionGate {
   const logger = ctx.logger.child({ component: 'permission-gate' });
   const approvals = approvalsFor(ctx);
-  const waiters = new Map<string, (decided: ApprovalRequest) => void>();
-  let tailer: StreamTailer | undefined;
-  let starting: Promise<void> | undefined;
-
-  const ensureTailer = (): Promise<void> => {
-    starting ??= (async () => {
-      tailer = createStreamTailer({ redis: ctx.connect('blocking', 'permission-gate-tail'), stream: ctx.keys.events(), logger });
-      tailer.onEvent((event: DomainEvent) => {
-        if (event.type !== APPROVAL_EVENT.decided) return;
-        const decided = event.data as ApprovalRequest;
-        waiters.get(decided.id)?.(decided);
-      });
-      await tailer.start();
-    })();
-    return starting;
-  };
+  const waiter = createDecisionWaiter(ctx, approvals);
 
   return {
     async ask(q) {
-      // Listening before the request exists, so its decision event cannot be missed.
-      await ensureTailer();
       const risk = classifyToolUse({ tool: q.toolName, input: q.input, workdir: q.workdir, addDirs: q.addDirs });
       const correlationId = q.correlationId ?? randomUUID();
       const request = newApprovalRequest({
@@ -107,25 +88,18 @@ export function createPermissionGate(ctx: NoxContext): PermissionGate {
           risk_reasons: risk.reasons.map((r) => r.slice(0, 300)),
         },
       });
-      const decided = new Promise<ApprovalRequest>((resolve) => {
-        waiters.set(request.id, (d) => {
-          waiters.delete(request.id);
-          resolve(d);
-        });
-      });
+      let decided: ApprovalRequest;
       try {
-        const current = await approvals.submit(request, correlationId);
-        if (current.status !== 'pending') waiters.get(request.id)?.(current);
+        decided = await waiter.submitAndWait(request, correlationId);
       } catch (err) {
-        waiters.delete(request.id);
         logger.error('could not submit a permission question; denying it', { agentId: q.agentId, tool: q.toolName, ...errorFields(err) });
         return { behavior: 'deny', message: `Nox could not ask for approval of ${q.toolName}: ${(err as Error).message}` };
       }
-      return answerFor(await decided, q.input);
+      return answerFor(decided, q.input);
     },
     async withdraw(agentId, requestId) {
       const id = toolUseApprovalId(agentId, requestId);
-      waiters.delete(id);
+      waiter.forget(id);
       try {
         await approvals.decide(id, { decision: 'deny', decided_by: 'system', reason: 'the agent withdrew the question', policy_rule: 'withdrawn' });
       } catch (err) {
@@ -133,17 +107,14 @@ export function createPermissionGate(ctx: NoxContext): PermissionGate {
       }
     },
     get waiting() {
-      return waiters.size;
+      return waiter.waiting;
     },
     get lastError() {
-      return tailer?.lastError;
+      return waiter.lastError;
     },
     get lastRunAt() {
-      return tailer?.lastRunAt ?? 0;
+      return waiter.lastRunAt;
     },
-    async close() {
-      waiters.clear();
-      await tailer?.stop();
-    },
+    close: () => waiter.close(),
   };
 }

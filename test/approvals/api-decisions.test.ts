@@ -117,6 +117,20 @@ describe('approvals API: who asks, who decides, remember', () => {
     expect((await stack.json<ApprovalRequest>('GET', `/api/approvals/${third.id}`, 200)).status).to.equal('pending');
   });
 
+  it('GET with wait_ms long-polls a pending approval until it is decided (an agent waiting for its own request)', async () => {
+    const created = await askAsAgent('api-wait');
+    await waitUntil(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === created.id));
+    const polling = stack.json<ApprovalRequest>('GET', `/api/approvals/${created.id}?wait_ms=20000`, 200, { token: agentToken('api-wait') });
+    let answered = false;
+    void polling.then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(answered, 'still waiting while pending').to.equal(false);
+    await stack.json('POST', `/api/approvals/${created.id}/approve`, 200, { role: 'admin', body: { reason: 'yes' } });
+    expect(await polling).to.include({ status: 'approved', reason: 'yes' });
+    const short = await stack.json<ApprovalRequest>('GET', `/api/approvals/${(await askAsAgent('api-wait')).id}?wait_ms=100`, 200, { token: agentToken('api-wait') });
+    expect(short.status, 'a wait that passes returns the pending approval').to.equal('pending');
+  });
+
   it('the routes are in the OpenAPI document', async () => {
     const doc = await stack.json<{ paths: Record<string, unknown> }>('GET', '/api/openapi.json', 200);
     expect(doc.paths).to.include.keys('/api/approvals', '/api/approvals/{id}', '/api/approvals/{id}/approve', '/api/approvals/{id}/deny');
