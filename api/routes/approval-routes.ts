@@ -13,7 +13,7 @@ import {
 } from '../../shared/approvals/approval-request.js';
 import { APPROVAL_EVENT } from '../../shared/approvals/approval-store.js';
 import { approvalsFor } from '../../shared/approvals/approvals.js';
-import { rememberRule, toolPatternMatches } from '../../shared/approvals/policy.js';
+import { policyRuleSchema, rememberRule, toolPatternMatches } from '../../shared/approvals/policy.js';
 import { actorOf } from '../../shared/approvals/recorder.js';
 import { classifyRequest, classifyToolUse } from '../../shared/approvals/risk.js';
 import { ForbiddenError } from '../../shared/errors/auth-errors.js';
@@ -21,7 +21,7 @@ import { ValidationError } from '../../shared/errors/validation-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
-import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { ADMINS, OPERATORS, PEOPLE } from '../http/auth.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 import { requester } from './system-routes.js';
 
@@ -81,6 +81,15 @@ const getQuery = z
   })
   .strict();
 
+const policyBody = z
+  .object({
+    rules: z.array(policyRuleSchema).max(1000).optional(),
+    remembered: z.array(policyRuleSchema).max(10_000).optional(),
+  })
+  .strict()
+  .refine((b) => b.rules !== undefined || b.remembered !== undefined, 'give rules, remembered, or both');
+const policyResponse = z.object({ rules: z.array(policyRuleSchema), remembered: z.array(policyRuleSchema) });
+
 const listResponse = z.object({ approvals: z.array(approvalRequestSchema), total: z.number(), offset: z.number(), limit: z.number() });
 const decisionResponse = approvalRequestSchema.extend({
   remembered: z.object({ rule: z.record(z.string(), z.unknown()), change_id: z.string() }).optional(),
@@ -122,6 +131,34 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
           limit: query.limit,
         });
         return { approvals: page, total, offset: query.offset, limit: query.limit };
+      },
+    }),
+    // Declared before /api/approvals/:id, whose id pattern would also match `policy`.
+    defineRoute({
+      method: 'get',
+      path: '/api/approvals/policy',
+      summary: 'The approval policy in force: ordered rules and remembered rules (system-config.toml as the registry holds it)',
+      tag: 'approvals',
+      auth: PEOPLE,
+      responses: { 200: { description: 'the policy', schema: policyResponse } },
+      handler: async () => {
+        const p = approvals.policy.current();
+        return { rules: p.rules, remembered: p.remembered };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/approvals/policy',
+      summary: 'Replace the policy rules and/or the remembered rules (admins; one registry commit)',
+      tag: 'approvals',
+      auth: ADMINS,
+      body: policyBody,
+      responses: { 200: { description: 'the policy and the commit', schema: policyResponse.extend({ commit: z.string().nullable() }) } },
+      handler: async ({ body, principal }) => {
+        const result = await approvals.policy.replace(body, actorOf(requester(principal)));
+        // The writer has committed: read the file back (the reader notices the new file).
+        const p = approvals.policy.current();
+        return { rules: p.rules, remembered: p.remembered, commit: result.sha };
       },
     }),
     defineRoute({

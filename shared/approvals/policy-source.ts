@@ -1,7 +1,7 @@
 import { approvalsSection } from '../config/sections.js';
 import type { NoxConfig } from '../config/schema.js';
 import { errorFields, type Logger } from '../logger.js';
-import type { Actor } from '../registry/changes.js';
+import type { Actor, ChangeOp, CommitResult } from '../registry/changes.js';
 import { files } from '../registry/layout.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 import type { PolicyRule, PolicySet } from './policy.js';
@@ -17,6 +17,8 @@ export interface PolicySource {
   current(): PolicySet;
   /** adds a remembered rule: one registry commit (idempotent by approval id); returns the change id */
   remember(rule: PolicyRule, actor: Actor, approvalId: string): Promise<string>;
+  /** replaces the rules and/or the remembered rules: one registry commit, waited for */
+  replace(change: { rules?: PolicyRule[]; remembered?: PolicyRule[] }, actor: Actor): Promise<CommitResult>;
 }
 
 export function createPolicySource(config: NoxConfig, registry: RegistryClient, logger: Logger): PolicySource {
@@ -51,6 +53,13 @@ export function createPolicySource(config: NoxConfig, registry: RegistryClient, 
         actor,
         { priority: 'high' },
       );
+    },
+    async replace(change, actor) {
+      const ops: ChangeOp[] = [];
+      if (change.rules) ops.push({ op: 'set', file: files.systemConfig(), key: ['approvals', 'rules'], value: change.rules });
+      if (change.remembered) ops.push({ op: 'set', file: files.systemConfig(), key: ['approvals', 'remembered'], value: change.remembered });
+      const what = [change.rules ? `${change.rules.length} rules` : '', change.remembered ? `${change.remembered.length} remembered rules` : ''].filter(Boolean).join(' and ');
+      return registry.change({ message: `approvals: policy set to ${what}`, changes: ops }, actor, { priority: 'high' });
     },
   };
 }

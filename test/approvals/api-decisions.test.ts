@@ -131,8 +131,28 @@ describe('approvals API: who asks, who decides, remember', () => {
     expect(short.status, 'a wait that passes returns the pending approval').to.equal('pending');
   });
 
+  it('admins read and replace the policy; the change is a registry commit and applies to the next question', async () => {
+    const current = await stack.json<{ rules: PolicyRule[] }>('GET', '/api/approvals/policy', 200, { role: 'viewer' });
+    expect(current.rules.map((r) => r.action)).to.deep.equal(['approve', 'approve', 'ask']);
+    const rules: PolicyRule[] = [{ action: 'deny', tools: ['Bash(rm:*)'], note: 'no deleting here' }, ...current.rules];
+    expect((await stack.call('PUT', '/api/approvals/policy', { role: 'operator', body: { rules } })).status).to.equal(403);
+    expect((await stack.call('PUT', '/api/approvals/policy', { role: 'admin', body: { rules: [{ action: 'maybe' }] } })).status).to.equal(400);
+    const put = await stack.json<{ rules: PolicyRule[]; commit: string | null }>('PUT', '/api/approvals/policy', 200, { role: 'admin', body: { rules } });
+    expect(put.commit).to.match(/^[0-9a-f]{40}$/);
+    expect(put.rules[0]).to.include({ action: 'deny', note: 'no deleting here' });
+    expect((stack.systemConfig().approvals as { rules: PolicyRule[] }).rules).to.have.length(4);
+
+    const body = { request_type: 'tool_use', agent_id: 'api-pol', description: 'Bash rm -rf build', details: { tool: 'Bash', input: { command: 'rm -rf build' } } };
+    const created = await stack.json<ApprovalRequest>('POST', '/api/approvals', 202, { role: 'operator', body });
+    const denied = await stack.waitStatus(created.id, 'denied');
+    expect(denied).to.include({ decided_by: 'policy', policy_rule: 'rules[0]' });
+    expect(denied.reason).to.include('no deleting here');
+    // back to the defaults for the tests that follow
+    await stack.json('PUT', '/api/approvals/policy', 200, { role: 'admin', body: { rules: current.rules } });
+  });
+
   it('the routes are in the OpenAPI document', async () => {
     const doc = await stack.json<{ paths: Record<string, unknown> }>('GET', '/api/openapi.json', 200);
-    expect(doc.paths).to.include.keys('/api/approvals', '/api/approvals/{id}', '/api/approvals/{id}/approve', '/api/approvals/{id}/deny');
+    expect(doc.paths).to.include.keys('/api/approvals', '/api/approvals/policy', '/api/approvals/{id}', '/api/approvals/{id}/approve', '/api/approvals/{id}/deny');
   });
 });
