@@ -67,6 +67,18 @@ describe('agent lifecycle (stand-in CLI through the API and a worker host)', () 
     await waitUntil(() => !existsSync(`/proc/${childPid}`) || !isSameProcess(childPid, 0), 3000);
   });
 
+  it('a line that does not parse is logged and skipped; the agent carries on', async () => {
+    await stack.createAgent({ id: 'life-garbage' });
+    await stack.startAgent('life-garbage');
+    await stack.turn('life-garbage', 'garbage');
+    expect((await stack.waitResult('life-garbage', 1)).text).to.equal('after garbage');
+    const idle = await stack.waitStatus('life-garbage', 'idle');
+    expect(idle.turns).to.equal(1);
+    await stack.turn('life-garbage', 'still fine');
+    expect((await stack.waitResult('life-garbage', 2)).text).to.equal('echo: still fine');
+    expect(stack.hosts[0]!.agents.manager.get('life-garbage')?.status).to.equal('idle');
+  });
+
   it('starting an agent that runs already does nothing', async () => {
     await stack.createAgent({ id: 'life-twice' });
     const first = await stack.startAgent('life-twice');
