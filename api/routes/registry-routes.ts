@@ -121,6 +121,28 @@ export function registryRoutes(deps: ApiDeps): RouteSpec[] {
     }),
     defineRoute({
       method: 'get',
+      path: '/api/registry/status',
+      summary: 'Is a registry writer running, how many appends wait for a flush, which branch is current',
+      tag: 'registry',
+      auth: PEOPLE,
+      handler: async () => {
+        const { redis, keys } = deps.ctx;
+        const [holder, buffered, counts] = await Promise.all([
+          redis.get(keys.registryWriter()),
+          redis.llen(keys.registryAppends()),
+          deps.ctx.queue('registry').getJobCounts('waiting', 'prioritized', 'active', 'failed', 'delayed'),
+        ]);
+        const git = readGit(dir);
+        return {
+          writer: holder ? { running: true, pid: Number(holder.split('-')[0]) || null } : { running: false, pid: null },
+          bufferedAppends: buffered,
+          queue: counts,
+          branch: git ? (await git.branchLocal()).current : null,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
       path: '/api/registry/branches',
       summary: 'Branches of the registry and the current one',
       tag: 'registry',

@@ -237,7 +237,7 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
       const length = await ctx.redis.rpush(ctx.keys.registryAppends(), JSON.stringify({ ...checked, entry, seq }));
       if (length >= cfg.flush_max_entries) {
         // One pending flush at a time (deduplicated); the writer drains in batches of M.
-        await queue.add(REGISTRY_JOB.flush, { correlationId: randomUUID(), actor: 'system' }, { deduplication: { id: 'registry-flush' }, priority: priorityOf(REGISTRY_PRIORITY.flush) });
+        await queue.add(REGISTRY_JOB.flush, { correlationId: randomUUID(), actor: 'system', fullBatchesOnly: true }, { deduplication: { id: 'registry-flush' }, priority: priorityOf(REGISTRY_PRIORITY.flush) });
       }
     },
     async flush(opts = {}) {

@@ -53,6 +53,11 @@ describe('registry API: history, diff, rollback, branches, backup', () => {
     expect(commit.actor).to.equal('user:alice');
 
     expect((await stack.call('GET', '/api/registry/commits/deadbeefdeadbeef', { role: 'viewer' })).status).to.equal(404);
+
+    const status = (await (await stack.call('GET', '/api/registry/status', { role: 'viewer' })).json()) as { writer: { running: boolean; pid: number }; branch: string; bufferedAppends: number };
+    expect(status.writer).to.deep.equal({ running: true, pid: process.pid });
+    expect(status.branch).to.equal('main');
+    expect(status.bufferedAppends).to.equal(0);
   });
 
   it('rolls back to a commit and to a time as a new commit, never rewriting history', async () => {

@@ -52,4 +52,24 @@ describe('nox registry log|show|rollback|branch|backup', function () {
     expect(bad.code).to.equal(1);
     expect(bad.text).to.match(/must not contain "\.\."/);
   });
+
+  it('nox worker --registry-writer is the writer: it takes over the lease and commits changes', async () => {
+    await reg.writer.close();
+    const env = { NOX_REGISTRY_DIR: reg.dir, NOX_REDIS_PREFIX: reg.config.redis.prefix, REDIS_URL: redisUrl(), NOX_LOG_LEVEL: 'info' };
+    const worker = spawnNox(['worker', '--registry-writer'], env);
+    try {
+      await worker.waitFor(/registry writer started/, 30_000);
+      const holder = await reg.clientCtx.redis.get(reg.clientCtx.keys.registryWriter());
+      expect(holder).to.match(new RegExp(`^${worker.child.pid}-`));
+      const done = await reg.client.change({ message: 'via the worker process', changes: [{ op: 'set', file: files.agentState('a9'), key: ['ok'], value: true }] }, 'system');
+      expect(done.sha).to.match(/^[0-9a-f]{40}$/);
+      expect(reg.git('log', '-1', '--format=%s').trim()).to.equal('via the worker process');
+      worker.child.kill('SIGTERM');
+      const { code } = await worker.exited();
+      expect(code).to.equal(0);
+      expect(await reg.clientCtx.redis.get(reg.clientCtx.keys.registryWriter())).to.equal(null);
+    } finally {
+      worker.kill();
+    }
+  });
 });

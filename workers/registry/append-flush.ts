@@ -16,13 +16,16 @@ import { commitChange, type WriterState } from './writer-state.js';
  */
 type Buffered = AppendRequest & { seq: number; entry: Record<string, unknown> & { at: string } };
 
-export async function flushAppends(state: WriterState, correlationId: string): Promise<CommitResult | null> {
+export async function flushAppends(state: WriterState, correlationId: string, options: { fullBatchesOnly?: boolean } = {}): Promise<CommitResult | null> {
   const { redis, keys, config } = state.ctx;
   const max = config.registry.flush_max_entries;
   let last: CommitResult | null = null;
   for (;;) {
     const raw = await redis.lrange(keys.registryAppends(), 0, max - 1);
     if (raw.length === 0) return last;
+    // A flush asked for because the buffer filled up commits full batches only; the rest
+    // waits for the interval flush, so a steady stream makes few, large commits.
+    if (options.fullBatchesOnly && raw.length < max) return last;
     const entries: Buffered[] = [];
     for (const r of raw) {
       try {

@@ -85,7 +85,7 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
         case REGISTRY_JOB.change:
           return await handleChange(state, job as Job<ChangeJob>);
         case REGISTRY_JOB.flush: {
-          const result = await flushAppends(state, job.data.correlationId);
+          const result = await flushAppends(state, job.data.correlationId, { fullBatchesOnly: job.data.fullBatchesOnly === true });
           // Every flush also closes finished days (cheap: a folder listing per agent), so a
           // late line that reopened a closed day is compressed again at the next flush.
           const today = utcDate();
