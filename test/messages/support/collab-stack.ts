@@ -72,7 +72,7 @@ export async function startCollabStack(options: { overrides?: Record<string, unk
   const hosts: CollabHost[] = [];
 
   for (let i = 0; i < (options.hosts ?? 1); i++) {
-    const hostConfig = testConfig({ prefix, registryDir: config.registryDir, overrides: { ...overrides, 'worker.host_id': `h${i}-${randomBytes(2).toString('hex')}` } });
+    const hostConfig = testConfig({ prefix, registryDir: config.registryDir, overrides: { 'agent.api_url': api.url, ...overrides, 'worker.host_id': `h${i}-${randomBytes(2).toString('hex')}` } });
     const ctx = testContext(hostConfig, 'worker');
     const messaging = createMessagingHost(ctx);
     const tasks = createTaskHost(ctx);
