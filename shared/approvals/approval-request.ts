@@ -132,6 +132,17 @@ export function newApprovalRequest(ask: ApprovalAsk, now = new Date()): Approval
   });
 }
 
+/**
+ * A copy of a tool input for the record (Redis, events, the dashboard, the history): long
+ * strings (a Write's content) are cut. The CLI's answer never uses this copy — it gets the
+ * original input back as `updatedInput`.
+ */
+export function clipInput(input: Record<string, unknown>, max = 4000): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(input).map(([k, v]) => [k, typeof v === 'string' && v.length > max ? `${v.slice(0, max)}… [${v.length - max} more characters]` : v]),
+  );
+}
+
 export function statusOf(decision: Decision): ApprovalStatus {
   return decision === 'approve' ? 'approved' : 'denied';
 }

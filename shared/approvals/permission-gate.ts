@@ -3,7 +3,7 @@ import type { PermissionDecision } from '../agents/protocol.js';
 import { errorFields } from '../logger.js';
 import type { NoxContext } from '../runtime/context.js';
 import { ApprovalAlreadyDecidedError } from './approval-errors.js';
-import { newApprovalRequest, toolUseApprovalId, type ApprovalRequest } from './approval-request.js';
+import { clipInput, newApprovalRequest, toolUseApprovalId, type ApprovalRequest } from './approval-request.js';
 import { approvalsFor } from './approvals.js';
 import { createDecisionWaiter } from './decision-waiter.js';
 import { classifyToolUse } from './risk.js';
@@ -81,7 +81,7 @@ export function createPermissionGate(ctx: NoxContext): PermissionGate {
         correlation_id: correlationId,
         details: {
           tool: q.toolName,
-          input: q.input,
+          input: clipInput(q.input),
           request_id: q.requestId,
           ...(q.toolUseId ? { tool_use_id: q.toolUseId } : {}),
           ...(q.workdir ? { workdir: q.workdir } : {}),

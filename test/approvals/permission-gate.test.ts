@@ -92,3 +92,29 @@ describe('permission gate: the decision API the agents runtime calls for can_use
     await waitUntil(() => gate.waiting === 0);
   });
 });
+
+describe('permission gate: the record keeps a clipped copy, the CLI gets the original input', () => {
+  let stack: ApprovalStack;
+  let agentCtx: NoxContext;
+  let gate: PermissionGate;
+  before(async () => {
+    stack = await startApprovalStack();
+    agentCtx = testContext(stack.config, 'worker');
+    gate = createPermissionGate(agentCtx);
+  });
+  after(async () => {
+    await gate.close();
+    await closeApprovals(agentCtx);
+    await stack.cleanup();
+    await agentCtx.close();
+  });
+
+  it('a large Write is approved with the whole content as updatedInput while the approval stores a clipped copy', async () => {
+    const input = { file_path: 'big.txt', content: 'x'.repeat(50_000) };
+    const decision = await gate.ask({ agentId: 'gate-big', requestId: 'big-1', toolName: 'Write', input, workdir: '/srv/w' });
+    expect(decision).to.deep.equal({ behavior: 'allow', updatedInput: input });
+    const stored = await stack.json<ApprovalRequest>('GET', `/api/approvals/${toolUseApprovalId('gate-big', 'big-1')}`, 200);
+    expect(String(stored.details.input?.content).length).to.be.below(5000);
+    expect(String(stored.details.input?.content)).to.include('more characters');
+  });
+});
