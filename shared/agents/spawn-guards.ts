@@ -22,6 +22,8 @@ const CHECK_AND_RECORD = `
 local now = tonumber(ARGV[1])
 local cutoff = now - ${HOUR_MS}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', cutoff)
+-- a retried job was counted on its first attempt: it is not a new spawn
+if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return 'ok' end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 'rate' end
 if #KEYS > 1 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', cutoff)
@@ -58,7 +60,7 @@ export async function enforceSpawnGuards(
   config: NoxConfig,
   store: AgentStore,
   agent: AgentConfig,
-  options: { record: boolean },
+  options: { record: boolean; /** the spawn job's id: its retries count once */ spawnId?: string },
 ): Promise<void> {
   const limits = config.agent;
   const depth = await depthOf(store, agent);
@@ -68,7 +70,7 @@ export async function enforceSpawnGuards(
   const parent = agent.parent ? await store.get(agent.parent) : undefined;
   const parentLimit = parent?.resource_limits.max_spawn_rate ?? limits.max_spawn_rate_per_parent;
   const keyList = agent.parent ? [keys.spawnLog(), keys.spawnLog(agent.parent)] : [keys.spawnLog()];
-  const member = `${agent.id}.${Date.now()}.${randomBytes(3).toString('hex')}`;
+  const member = options.spawnId ? `${agent.id}.${options.spawnId}` : `${agent.id}.${Date.now()}.${randomBytes(3).toString('hex')}`;
   const verdict = (await redis.eval(
     CHECK_AND_RECORD,
     keyList.length,

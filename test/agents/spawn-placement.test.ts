@@ -23,6 +23,15 @@ describe('spawn queue: placement, idempotency, full hosts, guards', () => {
     expect(r.hostId).to.equal(stack.hosts[1]!.id);
   });
 
+  it('gives up on an agent no host can take, with an agent.spawn-failed event', async () => {
+    await stack.createAgent({ id: 'needs-tpu', labels: { tpu: 'yes' } });
+    await stack.json('POST', '/api/agents/needs-tpu/start', 202);
+    await waitUntil(async () => (await stack.events('agent.spawn-failed')).some((e) => e.agentId === 'needs-tpu'), 10_000);
+    const failed = (await stack.events('agent.spawn-failed')).find((e) => e.agentId === 'needs-tpu')!;
+    expect((failed.data as { reason: string }).reason).to.match(/no live host with free capacity and labels \{"tpu":"yes"\}/);
+    expect(await stack.runtime('needs-tpu')).to.equal(undefined);
+  });
+
   it('is idempotent: racing spawn jobs for one agent start one process', async () => {
     await stack.createAgent({ id: 'once' });
     const q = stack.apiCtx.queue('spawn');
@@ -84,13 +93,13 @@ describe('spawn queue: placement, idempotency, full hosts, guards', () => {
   });
 
   it('refuses spawns past the cluster-wide hourly rate, at the spawn queue too (event agent.spawn-refused)', async () => {
-    // 9 per hour overall; the tests above used 7 (needs-gpu, once, 3 fillers, kid-a, kid-b)
+    // 9 per hour overall; the tests above used 8: needs-gpu, needs-tpu (three attempts, counted once), once, 3 fillers, kid-a, kid-b
     await stack.createAgent({ id: 'rate-1' });
     await stack.createAgent({ id: 'rate-2' });
     await stack.json('POST', '/api/agents/kid-b/stop', 202);
     await stack.waitStatus('kid-b', 'stopped');
     await stack.startAgent('rate-1');
-    // the API check passes at 8 of 9... a job sent straight to the queue meets the same limit
+    // rate-1 is the 9th; jobs sent straight to the queue meet the same limit
     await stack.apiCtx.queue('spawn').add(AGENT_JOB.spawn, { agentId: 'rate-2', correlationId: 'direct', requestedBy: 'system' }, { priority: PRIORITY.high, attempts: 1 });
     await stack.apiCtx.queue('spawn').add(AGENT_JOB.spawn, { agentId: 'fill-1', correlationId: 'direct2', requestedBy: 'system' }, { priority: PRIORITY.high, attempts: 1 });
     await waitUntil(async () => (await stack.events('agent.spawn-refused')).length >= 1, 5000);

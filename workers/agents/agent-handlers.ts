@@ -43,7 +43,7 @@ export function spawnHandlers(manager: AgentManager): JobHandlers {
       throw new UnrecoverableError(`nox:agent-failed: agent ${agentId} has its circuit breaker open; POST /api/agents/${agentId}/reset`);
     }
     try {
-      await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true });
+      await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true, spawnId: String(job.id) });
     } catch (err) {
       if (err instanceof SpawnRefusedError) {
         await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId, data: { code: err.code, reason: err.message } });
@@ -51,7 +51,14 @@ export function spawnHandlers(manager: AgentManager): JobHandlers {
       unrecoverable(err);
     }
     const target = chooseHost(hosts, agent.labels, { preferHost: job.data.preferHost, selfId: hostId, selfRunning: manager.running() });
-    if (!target) throw new Error(`no live host with free capacity and labels ${JSON.stringify(agent.labels)} for agent ${agentId}`);
+    if (!target) {
+      const reason = `no live host with free capacity and labels ${JSON.stringify(agent.labels)} for agent ${agentId}`;
+      // retried with backoff; the last attempt tells the dashboard why the agent never came up
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        await ctx.events.publish({ type: 'agent.spawn-failed', agentId, correlationId, data: { reason, attempts: job.attemptsMade + 1 } });
+      }
+      throw new Error(reason);
+    }
     if (target.id === hostId) return { host: hostId, result: await manager.start(agentId) };
     const start: StartJob = { agentId, correlationId, requestedBy: job.data.requestedBy };
     await ctx.queue(ctx.keys.hostQueue(target.id)).add(AGENT_JOB.start, start, { jobId: `start.${agentId}.${job.id}`, priority: PRIORITY.high });
