@@ -134,4 +134,33 @@ describe('registry API: history, diff, rollback, branches, backup', () => {
     expect(tasks.tasks.map((t) => t.id)).to.deep.equal(['t-1']);
     expect(tasks.markdown).to.contain('- [ ] Write it !high {t-1}');
   });
+
+  it('refuses a conflicting merge (409) and leaves the branch as it was', async () => {
+    await setModel('sonnet');
+    await client.branch({ action: 'create', name: 'exp' }, 'user:alice');
+    await client.branch({ action: 'switch', name: 'exp' }, 'user:alice');
+    await setModel('opus');
+    await client.branch({ action: 'switch', name: 'main' }, 'user:alice');
+    await setModel('haiku');
+    const head = git('rev-parse', 'HEAD').trim();
+    const res = await stack.call('POST', '/api/registry/branches', { role: 'operator', body: { action: 'merge', name: 'exp' } });
+    expect(res.status).to.equal(409);
+    expect(((await res.json()) as { detail: string }).detail).to.match(/conflicts in agents\.toml/);
+    expect(git('rev-parse', 'HEAD').trim()).to.equal(head);
+    expect(git('status', '--porcelain').trim()).to.equal('');
+    expect(client.read.agent('a1')).to.deep.equal({ model: 'haiku' });
+  });
+
+  it('rolls back one path only', async () => {
+    const first = await setModel('sonnet');
+    await client.change({ message: 'state', changes: [{ op: 'set', file: files.agentState('a1'), key: ['status'], value: 'idle' }] }, 'system');
+    await setModel('opus');
+    const res = await stack.call('POST', '/api/registry/rollback', { role: 'operator', body: { sha: first.sha, path: 'agents/a1' } });
+    expect(res.status).to.equal(200);
+    const body = (await res.json()) as { files: string[]; message: string };
+    expect(body.files).to.deep.equal(['agents/a1/state.toml']);
+    expect(body.message).to.match(/^roll back agents\/a1 to [0-9a-f]{10}$/);
+    expect(client.read.agentState('a1')).to.deep.equal({});
+    expect(client.read.agent('a1')).to.deep.equal({ model: 'opus' });
+  });
 });

@@ -78,14 +78,20 @@ export async function handleBranch(state: WriterState, data: BranchJob): Promise
         // The merge commit is authored by the actor. simple-git refuses some inherited
         // variables (EDITOR), so the child gets a minimal environment.
         const author = /^(.*) <(.*)>$/.exec(authorOf(data.actor))!;
+        let failure: string | undefined;
         try {
-          await state.git
+          const out = await state.git
             .env({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', GIT_AUTHOR_NAME: author[1]!, GIT_AUTHOR_EMAIL: author[2]! })
             .raw(['merge', '--no-ff', '--no-edit', '-m', `merge ${name} into ${into}\n\nNox-Actor: ${data.actor}\nNox-Kind: merge\n`, name]);
+          // A conflicting merge exits 1 but prints to stdout only, which simple-git does not reject.
+          if (/CONFLICT|Automatic merge failed/.test(out)) failure = out.split('\n').find((l) => l.includes('CONFLICT')) ?? 'conflict';
         } catch (err) {
-          const conflicted = (await state.git.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);
+          failure = (err as Error).message.split('\n')[0];
+        }
+        const conflicted = (await state.git.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);
+        if (failure !== undefined || conflicted.length > 0) {
           await state.git.raw(['merge', '--abort']).catch(() => undefined);
-          throw new RegistryConflictError(`merging ${name} into ${into} conflicts${conflicted.length ? ` in ${conflicted.join(', ')}` : ''}: nothing was changed (${(err as Error).message.split('\n')[0]})`);
+          throw new RegistryConflictError(`merging ${name} into ${into} conflicts${conflicted.length ? ` in ${conflicted.join(', ')}` : ''}: nothing was changed (${failure ?? 'unmerged files'})`);
         }
         sha = (await state.git.revparse(['HEAD'])).trim();
         const files = (await state.git.raw(['diff', '--name-only', 'HEAD^1', 'HEAD'])).split('\n').filter(Boolean);
@@ -111,11 +117,15 @@ export async function handleBackup(state: WriterState, data: BackupJob): Promise
   const remote = state.ctx.config.registry.backup_remote;
   if (!remote) throw new UnrecoverableError(encodeJobError(new RegistryNoRemoteError()));
   const branches = (await state.git.branchLocal()).all;
+  let rejected: string | undefined;
   try {
-    await state.git.raw(['push', '--porcelain', remote, 'refs/heads/*:refs/heads/*']);
+    const out = await state.git.raw(['push', '--porcelain', remote, 'refs/heads/*:refs/heads/*']);
+    // Porcelain marks a refused ref with a leading "!" (e.g. the remote moved on).
+    rejected = out.split('\n').find((l) => l.startsWith('!'));
   } catch (err) {
-    throw new UnrecoverableError(encodeJobError(new RegistryChangeError(`backup push to the remote failed: ${(err as Error).message.split('\n')[0]}`)));
+    rejected = (err as Error).message.split('\n')[0];
   }
+  if (rejected) throw new UnrecoverableError(encodeJobError(new RegistryChangeError(`backup push to the remote failed: ${rejected.replace(remote, redactRemote(remote))}`)));
   await state.ctx.events.publish({ type: REGISTRY_EVENT.backup, correlationId: data.correlationId, data: { actor: data.actor, branches } });
   return { remote: redactRemote(remote), branches };
 }
