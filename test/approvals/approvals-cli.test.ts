@@ -4,7 +4,9 @@ import { spawnNox } from '../support/processes.js';
 import { tokenFor, waitUntil } from '../support/harness.js';
 import { startApprovalStack, type ApprovalStack } from './approval-stack.js';
 
-describe('nox approvals / approve / deny (CLI against a real API)', () => {
+describe('nox approvals / approve / deny (CLI against a real API)', function () {
+  // each `nox` run is a fresh process compiling TypeScript through tsx: seconds each on a busy machine
+  this.timeout(120_000);
   let stack: ApprovalStack;
   let env: NodeJS.ProcessEnv;
   before(async () => {
