@@ -3,7 +3,9 @@ import { spawnNox } from '../support/processes.js';
 import { tokenFor } from '../support/harness.js';
 import { startAgentStack, type AgentStack } from './agent-stack.js';
 
-describe('nox agent (CLI against a real API)', () => {
+describe('nox agent (CLI against a real API)', function () {
+  // every `nox` run is a fresh node + tsx process (~2 s each from sources)
+  this.timeout(120_000);
   let stack: AgentStack;
   let env: NodeJS.ProcessEnv;
   before(async () => {
