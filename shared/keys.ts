@@ -92,6 +92,10 @@ export interface Keys {
   approvalsPending(): string;
   /** sorted set: decided approvals whose history line / conversation entry is not written yet (score = decided epoch ms) */
   approvalsUnrecorded(): string;
+  /** string: one MCP install request as JSON, by its approval id (workers/mcp/install-requests) */
+  mcpInstall(approvalId: string): string;
+  /** sorted set: approval ids of MCP install requests not yet settled (score = created epoch ms) */
+  mcpInstallsOpen(): string;
   /** anything else, under the prefix: `k('agent', id, 'inbox')` */
   k(...parts: string[]): string;
 }
@@ -140,6 +144,8 @@ export function makeKeys(prefix = '{nox}'): Keys {
     approvalIndex: () => k('approvals'),
     approvalsPending: () => k('approvals', 'pending'),
     approvalsUnrecorded: () => k('approvals', 'unrecorded'),
+    mcpInstall: (approvalId) => k('mcp', 'install', assertValidId(approvalId, 'approvalId')),
+    mcpInstallsOpen: () => k('mcp', 'installs', 'open'),
     k,
   };
 }

@@ -5,6 +5,7 @@ import { agentRoutes } from './agent-routes.js';
 import { approvalRoutes } from './approval-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { registryRoutes } from './registry-routes.js';
+import { mcpRoutes } from './mcp-routes.js';
 import { memoryRoutes } from './memory-routes.js';
 import { messageRoutes } from './message-routes.js';
 import { systemRoutes } from './system-routes.js';
@@ -16,5 +17,5 @@ import { topicRoutes } from './topic-routes.js';
  * adds its module here; the OpenAPI document is built from the same list.
  */
 export function allRoutes(deps: ApiDeps, users: UserDirectory, secret: string): RouteSpec[] {
-  return [...authRoutes(deps, users, secret), ...systemRoutes(deps), ...agentRoutes(deps), ...approvalRoutes(deps), ...registryRoutes(deps), ...taskRoutes(deps), ...messageRoutes(deps), ...topicRoutes(deps), ...memoryRoutes(deps)];
+  return [...authRoutes(deps, users, secret), ...systemRoutes(deps), ...agentRoutes(deps), ...approvalRoutes(deps), ...registryRoutes(deps), ...taskRoutes(deps), ...messageRoutes(deps), ...topicRoutes(deps), ...memoryRoutes(deps), ...mcpRoutes(deps)];
 }

@@ -88,3 +88,24 @@ export class McpImageCheckError extends NoxError {
     this.problems = problems;
   }
 }
+
+/** 404: no MCP service by that name in the catalog. */
+export class McpServiceNotFoundError extends NoxError {
+  constructor(service: string) {
+    super('nox:mcp-service-not-found', `No MCP service ${service} in the catalog`, { status: 404, title: 'Not found' });
+  }
+}
+
+/** 409: installing a service whose name the catalog already holds (send `replace: true` to update it). */
+export class McpServiceExistsError extends NoxError {
+  constructor(service: string) {
+    super('nox:mcp-service-exists', `MCP service ${service} is already in the catalog; send replace: true to update it`, { status: 409, title: 'Conflict' });
+  }
+}
+
+/** 404: no install request with that approval id. */
+export class McpInstallNotFoundError extends NoxError {
+  constructor(approvalId: string) {
+    super('nox:mcp-install-not-found', `No MCP install request for approval ${approvalId}`, { status: 404, title: 'Not found' });
+  }
+}

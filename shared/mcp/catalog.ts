@@ -14,6 +14,8 @@ import { ENV_NAME_PATTERN, ID_PATTERN, SERVICE_NAME_PATTERN, type EnvValue, type
  *   agents = ["reviewer", "triage"]     # who may enable it; ["*"] = every agent
  *   network = "none"                    # or { internal = "nox-mcp" }
  *   read_only_root = "auto"             # or true / false
+ *   [services.github.enabled]           # agents that have it on (each must be in `agents`)
+ *   reviewer = true
  *   [services.github.env]
  *   GITHUB_TOOLSETS = "issues,pull_requests"
  *   GITHUB_PERSONAL_ACCESS_TOKEN = { secret = "github-token" }
@@ -27,8 +29,8 @@ import { ENV_NAME_PATTERN, ID_PATTERN, SERVICE_NAME_PATTERN, type EnvValue, type
  * `{ secret = "..." }`. At run time the secret's value reaches the bridge's environment as
  * `NOX_SECRET_<NAME>` (secretEnvName), and the container's env references that variable.
  *
- * This module validates and resolves entries; writing the file (a registry commit) is the
- * registry writer's job.
+ * This module validates and resolves entries; catalog-store.ts reads and writes the file
+ * through the registry client (a registry commit per change).
  */
 export const SECRET_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const CREDENTIAL_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i;
@@ -89,6 +91,12 @@ export const catalogEntrySchema = z
     user: z.string().max(64).optional(),
     /** agent ids allowed to enable it; `["*"]` = all. Required: no service is open by default. */
     agents: z.array(z.union([z.literal('*'), z.string().regex(ID_PATTERN, 'must be an agent id or "*"')])).min(1, 'name at least one agent, or "*"'),
+    /**
+     * agents that have it on (`[services.x.enabled] reviewer = true`): their `--mcp-config`
+     * gets the service. Each must also be allowed by `agents`. One key per agent, so two
+     * people enabling it for two agents at once cannot overwrite each other.
+     */
+    enabled: z.record(z.string().regex(ID_PATTERN, 'must be an agent id'), z.literal(true)).default({}),
   })
   .strict();
 
@@ -126,6 +134,14 @@ export function stringifyCatalog(catalog: Catalog): string {
 
 export function isAgentAllowed(entry: CatalogEntry, agentId: string): boolean {
   return entry.agents.includes('*') || entry.agents.includes(agentId);
+}
+
+/** The services an agent has on, by name (sorted). */
+export function enabledServices(catalog: Catalog, agentId: string): string[] {
+  return Object.entries(catalog.services)
+    .filter(([, entry]) => entry.enabled[agentId] === true)
+    .map(([name]) => name)
+    .sort();
 }
 
 /** The bridge environment variable that carries a secret's value. */

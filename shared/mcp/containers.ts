@@ -43,7 +43,7 @@ export async function waitForExit(engine: Engine, id: string, timeoutMs: number)
   const waiting = c.wait({ condition: 'not-running' }).then(
     (r: { StatusCode?: number }) => r.StatusCode,
     (err: unknown) => {
-      if (engineStatus(err) === 404) return undefined;
+      if (isGone(err)) return undefined;
       throw new McpContainerError('wait', id, err);
     },
   );
@@ -70,7 +70,7 @@ export async function stopAndRemove(engine: Engine, id: string, options: StopOpt
   try {
     state = (await c.inspect()).State.Status;
   } catch (err) {
-    if (engineStatus(err) === 404) return;
+    if (isGone(err)) return;
     throw new McpContainerError('inspect', id, err);
   }
   if (state === 'running' || state === 'paused' || state === 'restarting') {
@@ -97,7 +97,7 @@ async function removeExited(engine: Engine, id: string): Promise<void> {
       return;
     } catch (err) {
       const status = engineStatus(err);
-      if (status === 404) return;
+      if (isGone(err)) return;
       // 409: removal already in progress, or the engine has not finished the exit yet.
       if (status === 409 && attempt < 20) {
         await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
@@ -106,6 +106,14 @@ async function removeExited(engine: Engine, id: string): Promise<void> {
       throw new McpContainerError('remove', id, err);
     }
   }
+}
+
+/**
+ * The container no longer exists: 404, or Podman's 500 "does not exist in database" when
+ * an AutoRemove container is removed while we look at it.
+ */
+export function isGone(err: unknown): boolean {
+  return engineStatus(err) === 404 || /no such container|does not exist in database/i.test(String((err as Error | undefined)?.message ?? ''));
 }
 
 /** Every Nox-managed container matching the given labels, running or not. */

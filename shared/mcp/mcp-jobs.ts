@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { SharedQueueName } from '../keys.js';
+import { PRIORITY } from '../queues/priority.js';
+import type { NoxContext } from '../runtime/context.js';
+import { SERVICE_NAME_PATTERN } from './run-spec.js';
+
+/**
+ * Jobs of the shared `mcp` queue (any host with a container engine consumes it):
+ *
+ * - `mcp.install {approvalId}` (jobId `install-<approvalId>`, priority normal): once the
+ *   install_mcp approval is decided — approved: fetch and check the image, record the
+ *   service in the catalog; denied: mark the request denied. Enqueued by the install
+ *   watcher when it sees the decision (event or sweep); a pending approval makes it a no-op.
+ * - `mcp.remove {service}` (jobId `remove-<service>-<request id>`, priority high: running
+ *   containers of a service people want gone should stop soon): delete the catalog entry,
+ *   then stop and remove the service's containers.
+ *
+ * Both are idempotent (BullMQ delivers at least once): the catalog writes carry fixed
+ * change ids, and a second run finds the work done.
+ */
+export const MCP_QUEUE: SharedQueueName = 'mcp';
+
+export const MCP_JOB = {
+  install: 'mcp.install',
+  remove: 'mcp.remove',
+} as const;
+
+export const installJobSchema = z.object({ approvalId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/), correlationId: z.string().max(200).optional() }).strict();
+export type InstallJob = z.infer<typeof installJobSchema>;
+
+export const removeJobSchema = z
+  .object({
+    service: z.string().regex(SERVICE_NAME_PATTERN),
+    requestId: z.string().regex(/^[A-Za-z0-9_.-]{1,80}$/),
+    requestedBy: z.string().regex(/^(system|user:[A-Za-z0-9_.@-]{1,64}|agent:[a-z0-9][a-z0-9-]{0,62})$/),
+    correlationId: z.string().max(200).optional(),
+  })
+  .strict();
+export type RemoveJob = z.infer<typeof removeJobSchema>;
+
+export async function enqueueInstall(ctx: NoxContext, approvalId: string, correlationId?: string): Promise<void> {
+  const data: InstallJob = { approvalId, ...(correlationId ? { correlationId } : {}) };
+  // Completed jobs are dropped so a later sweep may enqueue the same id again (a no-op then).
+  await ctx.queue(MCP_QUEUE).add(MCP_JOB.install, data, { jobId: `install-${approvalId}`, priority: PRIORITY.normal, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 100 });
+}
+
+export async function enqueueRemove(ctx: NoxContext, job: RemoveJob): Promise<string> {
+  const jobId = `remove-${job.service}-${job.requestId}`;
+  await ctx.queue(MCP_QUEUE).add(MCP_JOB.remove, removeJobSchema.parse(job), { jobId, priority: PRIORITY.high, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 100, removeOnFail: 100 });
+  return jobId;
+}

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { parse as parseToml } from 'smol-toml';
+import { startApiServer, type ApiServer } from '../../../api/server.js';
+import { closeApprovals } from '../../../shared/approvals/approvals.js';
+import type { NoxConfig } from '../../../shared/config/schema.js';
+import { closeRedis, createRedis, waitForRedis } from '../../../shared/redis.js';
+import type { NoxContext } from '../../../shared/runtime/context.js';
+import type { Role } from '../../../shared/types.js';
+import { approvalHandlers } from '../../../workers/approvals/approval-handlers.js';
+import { startWorkerHost, type WorkerHost } from '../../../workers/host.js';
+import { wireMcpHost, type WiredMcpHost } from '../../../workers/mcp/wire-host.js';
+import { startRegistryWriter, type RegistryWriter } from '../../../workers/registry/registry-writer.js';
+import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, waitUntil } from '../../support/harness.js';
+import { removeAgentContainers, testEngine } from './engine.js';
+
+/**
+ * A real API node, the registry writer and a worker host wired for MCP the way `nox
+ * worker` wires it (wireMcpHost: the `mcp` queue, the install watcher, the container
+ * watcher, the host job) next to the `approvals` queue — on a fresh key prefix, registry
+ * folder and host id, against the real engine.
+ */
+export interface McpStack {
+  config: NoxConfig;
+  apiCtx: NoxContext;
+  hostCtx: NoxContext;
+  hostId: string;
+  api: ApiServer;
+  host: WorkerHost;
+  mcp: WiredMcpHost;
+  call(method: string, urlPath: string, options?: { role?: Role; token?: string; body?: unknown }): Promise<Response>;
+  json<T = Record<string, unknown>>(method: string, urlPath: string, status: number, options?: { role?: Role; token?: string; body?: unknown }): Promise<T>;
+  /** mcp-services.toml `services`, as the registry holds it */
+  services(): Record<string, Record<string, unknown>>;
+  cleanup(): Promise<void>;
+}
+
+export async function startMcpStack(): Promise<McpStack> {
+  const { dockerHost } = await testEngine();
+  const hostId = `t-mcp-${randomBytes(4).toString('hex')}`;
+  const config = testConfig({
+    overrides: { 'worker.host_id': hostId, 'mcp.docker_host': dockerHost, 'mcp.stop_timeout_s': 1, 'registry.flush_interval_ms': 200, 'agent.store': 'registry' },
+  });
+  const apiCtx = testContext(config, 'api');
+  await waitForRedis(apiCtx.redis);
+  const writerCtx = testContext(config, 'worker');
+  const hostCtx = testContext(config, 'worker');
+  const writer: RegistryWriter = await startRegistryWriter(writerCtx, { watchTasks: false });
+  const api = await startApiServer(apiCtx);
+  const mcp = await wireMcpHost(hostCtx, { hostId, isAgentRunning: () => true, installSweepIntervalMs: 500 });
+  expect(mcp.health().available, JSON.stringify(mcp.health())).to.equal(true);
+  const host = await startWorkerHost(hostCtx, { sharedQueues: { approvals: approvalHandlers(), ...mcp.sharedQueues }, hostHandlers: mcp.hostHandlers });
+
+  const call: McpStack['call'] = async (method, urlPath, opts = {}) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? tokenFor(opts.role ?? 'admin')}` };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    return fetch(`${api.url}${urlPath}`, { method, headers, body });
+  };
+  const json: McpStack['json'] = async <T>(method: string, urlPath: string, status: number, opts = {}) => {
+    const res = await call(method, urlPath, opts);
+    const text = await res.text();
+    expect(res.status, `${method} ${urlPath}: ${text}`).to.equal(status);
+    return (text ? JSON.parse(text) : {}) as T;
+  };
+  return {
+    config,
+    apiCtx,
+    hostCtx,
+    hostId,
+    api,
+    host,
+    mcp,
+    call,
+    json,
+    services() {
+      const file = path.join(config.registryDir, 'mcp-services.toml');
+      return existsSync(file) ? (((parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>).services ?? {}) as Record<string, Record<string, unknown>>) : {};
+    },
+    async cleanup() {
+      await host.close();
+      await mcp.stop();
+      await api.close();
+      await writer.close();
+      await closeApprovals(hostCtx);
+      await closeApprovals(apiCtx);
+      const { engine } = await testEngine();
+      await removeAgentContainers(engine, hostId);
+      const admin = createRedis(redisUrl(), 'blocking');
+      await deletePrefix(admin, config.redis.prefix);
+      await closeRedis(admin);
+      await hostCtx.close();
+      await writerCtx.close();
+      await apiCtx.close();
+      rmSync(config.registryDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export { waitUntil };

@@ -1,0 +1,38 @@
+import { enabledServices } from '../../shared/mcp/catalog.js';
+import type { McpCatalogStore } from '../../shared/mcp/catalog-store.js';
+import { secretEnvName } from '../../shared/mcp/catalog.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import { agentMcpServers, type AgentMcpServers } from './agent-mcp-servers.js';
+
+/**
+ * The agents runtime's one call: the MCP service entries of an agent's `--mcp-config`,
+ * from the catalog as it is now (enabled for this agent and allowed by `agents`). Merge
+ * `servers` into the CLI's extra MCP servers when the agent's process starts:
+ *
+ *   const mcp = agentMcpConfig(ctx, catalog, agentId, hostId);
+ *   extraMcpServers = { ...mcp.servers, ...noxToolsServer(...) };   // Nox's own server wins a name clash
+ *   for (const r of mcp.refused) logger.warn('MCP service refused', r);
+ *
+ * A change to the catalog applies at the agent's next start (the CLI reads --mcp-config
+ * once). Secrets are looked up in the worker host's environment as `NOX_SECRET_<NAME>`
+ * (secretEnvName); a service whose secret is not set is refused (`nox:mcp-secret-missing`),
+ * never started with an empty value.
+ */
+export function agentMcpConfig(
+  ctx: NoxContext,
+  catalog: McpCatalogStore,
+  agentId: string,
+  hostId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): AgentMcpServers {
+  const { catalog: current } = catalog.read();
+  return agentMcpServers({
+    catalog: current,
+    enabled: enabledServices(current, agentId),
+    agentId,
+    hostId,
+    mcp: ctx.config.mcp,
+    secret: (name) => env[secretEnvName(name)],
+    logLevel: ctx.config.log.level === 'silent' ? 'warn' : ctx.config.log.level,
+  });
+}
