@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
+import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import { startAgentStack, uniqueAgentId, type AgentStack } from '../agents/agent-stack.js';
 import { launchBrowser, logIn, openTab, screenshot, type Tab } from './support/browser.js';
@@ -39,6 +40,8 @@ describe('dashboard: agents, live', function () {
     // agents a failed test left running would keep the host from closing
     for (const id of started) if ((await stack?.runtime(id))?.status !== 'stopped') await stack.call('POST', `/api/agents/${id}/stop`);
     await browser?.close();
+    // the header's "needs you" count made the API open its approvals (and their registry client)
+    if (stack) await closeApprovals(stack.apiCtx);
     await stack?.cleanup();
   });
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
+import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import { startApprovalStack, type ApprovalStack } from '../approvals/approval-stack.js';
 import { launchBrowser, logIn, openTab, screenshot, type Tab } from './support/browser.js';
@@ -30,6 +31,8 @@ describe('dashboard: approvals inbox', function () {
   });
   after(async () => {
     await browser?.close();
+    // the API opened its approvals (and their registry client) for the inbox
+    if (stack) await closeApprovals(stack.apiCtx);
     await stack?.cleanup();
   });
 

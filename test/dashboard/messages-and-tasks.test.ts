@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
+import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import { startCollabStack, type CollabStack } from '../messages/support/collab-stack.js';
 import { launchBrowser, logIn, openTab, screenshot, type Tab } from './support/browser.js';
@@ -36,6 +37,8 @@ describe('dashboard: messages and tasks', function () {
     if (stack) {
       await stack.call('POST', `/api/agents/${agent}/stop`);
       await stack.waitStatus(agent, 'stopped').catch(() => undefined);
+      // the header's "needs you" count made the API open its approvals (and their registry client)
+      await closeApprovals(stack.apiCtx);
       await stack.cleanup();
     }
   });
