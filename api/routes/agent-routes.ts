@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { agentConfigInputSchema, agentConfigPatchSchema, newAgentConfig, patchAgentConfig, type AgentConfig } from '../../shared/agents/agent-config.js';
-import { AgentNotRunningError, AgentOverBudgetError } from '../../shared/agents/agent-errors.js';
+import { AgentNotRunningError, AgentOverBudgetError, SpawnRefusedError } from '../../shared/agents/agent-errors.js';
 import { AGENT_JOB, type AgentCommandJob, type SpawnJob, type TurnJob } from '../../shared/agents/agent-jobs.js';
 import { isLive } from '../../shared/agents/agent-status.js';
 import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
@@ -58,7 +58,14 @@ export function agentRoutes(deps: ApiDeps): RouteSpec[] {
 
   const enqueueSpawn = async (agent: AgentConfig, correlationId: string, principal: Principal | undefined): Promise<string | undefined> => {
     if ((await liveHosts(ctx.redis, ctx.keys)).length === 0) throw new NoLiveHostError();
-    await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, store, agent, { record: false });
+    try {
+      await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, store, agent, { record: false });
+    } catch (err) {
+      if (err instanceof SpawnRefusedError) {
+        await ctx.events.publish({ type: 'agent.spawn-refused', agentId: agent.id, correlationId, data: { code: err.code, reason: err.message, by: requester(principal) } });
+      }
+      throw err;
+    }
     const data: SpawnJob = { agentId: agent.id, correlationId, requestedBy: requester(principal) };
     const job = await ctx.queue('spawn').add(AGENT_JOB.spawn, data, { priority: PRIORITY.high });
     return job.id;

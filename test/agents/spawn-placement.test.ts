@@ -70,6 +70,8 @@ describe('spawn queue: placement, idempotency, full hosts, guards', () => {
     const problem = (await deep.json()) as { code: string; detail: string };
     expect(problem.code).to.equal('nox:spawn-depth-exceeded');
     expect(problem.detail).to.match(/depth 2; max_depth is 1/);
+    const refusedEvent = (await stack.events('agent.spawn-refused')).find((e) => e.agentId === 'grandchild');
+    expect((refusedEvent?.data as { code: string } | undefined)?.code).to.equal('nox:spawn-depth-exceeded');
 
     // an agent creates its own children through the API: parent is forced to itself
     const agentToken = tokenFor('agent', 'root', 'root');
@@ -102,8 +104,8 @@ describe('spawn queue: placement, idempotency, full hosts, guards', () => {
     // rate-1 is the 9th; jobs sent straight to the queue meet the same limit
     await stack.apiCtx.queue('spawn').add(AGENT_JOB.spawn, { agentId: 'rate-2', correlationId: 'direct', requestedBy: 'system' }, { priority: PRIORITY.high, attempts: 1 });
     await stack.apiCtx.queue('spawn').add(AGENT_JOB.spawn, { agentId: 'fill-1', correlationId: 'direct2', requestedBy: 'system' }, { priority: PRIORITY.high, attempts: 1 });
-    await waitUntil(async () => (await stack.events('agent.spawn-refused')).length >= 1, 5000);
-    const refused = await stack.events('agent.spawn-refused');
-    expect((refused[0]!.data as { code: string }).code).to.equal('nox:spawn-rate-exceeded');
+    const atQueue = async () => (await stack.events('agent.spawn-refused')).filter((e) => e.correlationId === 'direct' || e.correlationId === 'direct2');
+    await waitUntil(async () => (await atQueue()).length >= 1, 5000);
+    expect(((await atQueue())[0]!.data as { code: string }).code).to.equal('nox:spawn-rate-exceeded');
   });
 });
