@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import type { PolicyRule } from '../../shared/approvals/policy.js';
-import { tokenFor, waitUntil } from '../support/harness.js';
-import { startApprovalStack, type ApprovalStack } from './approval-stack.js';
+import { tokenFor } from '../support/harness.js';
+import { until, startApprovalStack, type ApprovalStack } from './approval-stack.js';
 
-describe('approvals API: who asks, who decides, remember', () => {
+describe('approvals API: who asks, who decides, remember', function () {
+  this.timeout(60_000);
   let stack: ApprovalStack;
   before(async () => {
     stack = await startApprovalStack();
@@ -24,7 +25,7 @@ describe('approvals API: who asks, who decides, remember', () => {
     const created = await askAsAgent('api-a1');
     expect(created).to.include({ agent_id: 'api-a1', request_type: 'custom', requested_by: 'agent:api-a1', auto_approve: false, status: 'pending', risk_level: 'medium' });
     expect(created.id).to.match(/^ap-[0-9a-f]{32}$/);
-    await waitUntil(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === created.id));
+    await until(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === created.id));
 
     const inbox = await stack.json<{ approvals: ApprovalRequest[]; total: number }>('GET', '/api/approvals?status=pending', 200, { role: 'viewer' });
     expect(inbox.approvals.map((a) => a.id)).to.include(created.id);
@@ -93,7 +94,7 @@ describe('approvals API: who asks, who decides, remember', () => {
     const body = { request_type: 'tool_use', agent_id: 'api-rem', description: 'Bash make deploy', details: { tool: 'Bash', input: { command: 'curl -s https://example.com/health' } } };
     const first = await stack.json<ApprovalRequest>('POST', '/api/approvals', 202, { role: 'operator', body });
     expect(first.risk_level, 'risk comes from the rules, not the caller').to.equal('high');
-    await waitUntil(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === first.id));
+    await until(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === first.id));
     const badPattern = await stack.call('POST', `/api/approvals/${first.id}/approve`, { role: 'operator', body: { remember: true, pattern: 'Bash(rm:*)' } });
     expect(badPattern.status).to.equal(400);
     const decided = await stack.json<ApprovalRequest & { remembered: { rule: PolicyRule; change_id: string } }>('POST', `/api/approvals/${first.id}/approve`, 200, {
@@ -102,8 +103,8 @@ describe('approvals API: who asks, who decides, remember', () => {
     });
     expect(decided.remembered.rule).to.include({ action: 'approve', max_risk: 'high', added_by: 'user:test-operator' });
     expect(decided.remembered.rule.agents).to.deep.equal(['api-rem']);
-    await waitUntil(() => ((stack.systemConfig().approvals as { remembered?: unknown[] } | undefined)?.remembered ?? []).length === 1);
-    await waitUntil(async () => {
+    await until(() => ((stack.systemConfig().approvals as { remembered?: unknown[] } | undefined)?.remembered ?? []).length === 1);
+    await until(async () => {
       const log = await stack.json<{ commits: { actor: string; changeId: string }[] }>('GET', '/api/registry/history?path=system-config.toml', 200);
       return log.commits.some((c) => c.actor === 'user:test-operator' && c.changeId === `remember-${first.id}`);
     });
@@ -113,13 +114,13 @@ describe('approvals API: who asks, who decides, remember', () => {
     expect(auto).to.include({ decided_by: 'policy', policy_rule: 'remembered[0]' });
     // another agent asking the same is not covered
     const third = await stack.json<ApprovalRequest>('POST', '/api/approvals', 202, { role: 'operator', body: { ...body, agent_id: 'api-rem-2' } });
-    await waitUntil(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === third.id));
+    await until(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === third.id));
     expect((await stack.json<ApprovalRequest>('GET', `/api/approvals/${third.id}`, 200)).status).to.equal('pending');
   });
 
   it('GET with wait_ms long-polls a pending approval until it is decided (an agent waiting for its own request)', async () => {
     const created = await askAsAgent('api-wait');
-    await waitUntil(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === created.id));
+    await until(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === created.id));
     const polling = stack.json<ApprovalRequest>('GET', `/api/approvals/${created.id}?wait_ms=20000`, 200, { token: agentToken('api-wait') });
     let answered = false;
     void polling.then(() => (answered = true));

@@ -18,6 +18,12 @@ import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
 import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, waitUntil } from '../support/harness.js';
 
+/** waits for a condition; generous by default because helpers share a busy machine (a limit, not a measurement) */
+export const WAIT_MS = 30_000;
+export function until(check: () => Promise<boolean> | boolean, timeoutMs = WAIT_MS): Promise<void> {
+  return waitUntil(check, timeoutMs);
+}
+
 /**
  * A real API node, the registry writer and a worker host that consumes the `approvals`
  * queue (plus its sweep), on a fresh key prefix and registry folder. No agents: the tests
@@ -88,7 +94,7 @@ export async function startApprovalStack(options: { overrides?: Record<string, u
       const entries = await apiCtx.redis.xrange(apiCtx.keys.events(), '-', '+');
       return entries.map(([id, f]) => ({ ...(JSON.parse(f[1] as string) as DomainEvent), id })).filter((e) => !type || e.type === type);
     },
-    async waitStatus(id, status, timeoutMs = 10_000) {
+    async waitStatus(id, status, timeoutMs = WAIT_MS) {
       let last: ApprovalRequest | undefined;
       try {
         await waitUntil(async () => {
@@ -101,7 +107,7 @@ export async function startApprovalStack(options: { overrides?: Record<string, u
       }
       return last as ApprovalRequest;
     },
-    async waitHistory(id, timeoutMs = 10_000) {
+    async waitHistory(id, timeoutMs = WAIT_MS) {
       let line: Record<string, unknown> | undefined;
       await waitUntil(() => {
         const decisions = (readToml('approval-history.toml').decisions ?? []) as Record<string, unknown>[];

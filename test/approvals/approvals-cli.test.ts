@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { spawnNox } from '../support/processes.js';
-import { tokenFor, waitUntil } from '../support/harness.js';
-import { startApprovalStack, type ApprovalStack } from './approval-stack.js';
+import { tokenFor } from '../support/harness.js';
+import { until, startApprovalStack, type ApprovalStack } from './approval-stack.js';
 
 describe('nox approvals / approve / deny (CLI against a real API)', function () {
   // each `nox` run is a fresh process compiling TypeScript through tsx: seconds each on a busy machine
@@ -26,7 +26,7 @@ describe('nox approvals / approve / deny (CLI against a real API)', function () 
   const ask = async (agentId: string, command: string): Promise<ApprovalRequest> => {
     const body = { request_type: 'tool_use', agent_id: agentId, description: `Bash ${command}`, details: { tool: 'Bash', input: { command } } };
     const created = await stack.json<ApprovalRequest>('POST', '/api/approvals', 202, { role: 'operator', body });
-    await waitUntil(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === created.id));
+    await until(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === created.id));
     return created;
   };
 

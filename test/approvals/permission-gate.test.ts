@@ -4,10 +4,11 @@ import { toolUseApprovalId, type ApprovalRequest } from '../../shared/approvals/
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { createPermissionGate, type PermissionGate } from '../../shared/approvals/permission-gate.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { testContext, waitUntil } from '../support/harness.js';
-import { startApprovalStack, type ApprovalStack } from './approval-stack.js';
+import { testContext } from '../support/harness.js';
+import { until, startApprovalStack, type ApprovalStack } from './approval-stack.js';
 
-describe('permission gate: the decision API the agents runtime calls for can_use_tool', () => {
+describe('permission gate: the decision API the agents runtime calls for can_use_tool', function () {
+  this.timeout(60_000);
   let stack: ApprovalStack;
   let agentCtx: NoxContext;
   let gate: PermissionGate;
@@ -89,11 +90,12 @@ describe('permission gate: the decision API the agents runtime calls for can_use
     await gate.withdraw('gate-c', rid);
     const denied = await stack.waitStatus(pending.id, 'denied');
     expect(denied).to.include({ decided_by: 'system', policy_rule: 'withdrawn' });
-    await waitUntil(() => gate.waiting === 0);
+    await until(() => gate.waiting === 0);
   });
 });
 
-describe('permission gate: the record keeps a clipped copy, the CLI gets the original input', () => {
+describe('permission gate: the record keeps a clipped copy, the CLI gets the original input', function () {
+  this.timeout(60_000);
   let stack: ApprovalStack;
   let agentCtx: NoxContext;
   let gate: PermissionGate;

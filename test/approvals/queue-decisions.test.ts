@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { APPROVAL_JOB, APPROVAL_QUEUE, enqueueEvaluate } from '../../shared/approvals/approval-jobs.js';
 import { newApprovalRequest, type ApprovalAsk, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { approvalsFor } from '../../shared/approvals/approvals.js';
-import { waitUntil } from '../support/harness.js';
-import { startApprovalStack, startWebhookReceiver, type ApprovalStack, type WebhookReceiver } from './approval-stack.js';
+
+import { until, startApprovalStack, startWebhookReceiver, type ApprovalStack, type WebhookReceiver } from './approval-stack.js';
 
 const ask = (over: Partial<ApprovalAsk> = {}): ApprovalRequest =>
   newApprovalRequest({
@@ -16,7 +16,8 @@ const ask = (over: Partial<ApprovalAsk> = {}): ApprovalRequest =>
     ...over,
   });
 
-describe('approvals queue: policy decides or a person is asked (real Redis, worker host, registry writer)', () => {
+describe('approvals queue: policy decides or a person is asked (real Redis, worker host, registry writer)', function () {
+  this.timeout(60_000);
   let stack: ApprovalStack;
   let hook: WebhookReceiver;
   before(async () => {
@@ -45,13 +46,13 @@ describe('approvals queue: policy decides or a person is asked (real Redis, work
   it('a high-risk tool use waits for a person: pending, approval.requested, a "needs you" webhook', async () => {
     const request = ask();
     await approvalsFor(stack.apiCtx).submit(request, 'corr-high');
-    await waitUntil(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === request.id));
+    await until(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === request.id));
     const pending = await stack.json<ApprovalRequest>('GET', `/api/approvals/${request.id}`, 200);
     expect(pending.status).to.equal('pending');
     expect(pending.policy_rule).to.equal('rules[2]');
     expect(pending.expires_at).to.equal(Date.parse(pending.created_at) + stack.config.approvals.timeout_ms);
 
-    await waitUntil(() => hook.bodies.some((b) => (b.approval as { id: string }).id === request.id));
+    await until(() => hook.bodies.some((b) => (b.approval as { id: string }).id === request.id));
     const body = hook.bodies.find((b) => (b.approval as { id: string }).id === request.id)!;
     expect(body._method).to.equal('POST');
     expect(body._contentType).to.match(/^application\/json/);
@@ -65,7 +66,7 @@ describe('approvals queue: policy decides or a person is asked (real Redis, work
     expect(line).to.include({ decision: 'approve', decided_by: 'user:alice', reason: 'fine' });
     expect(JSON.parse(line.input_json as string)).to.deep.equal({ command: 'npm install left-pad' });
     // the history commit is authored by the person who decided
-    await waitUntil(async () => {
+    await until(async () => {
       const log = await stack.json<{ commits: { actor: string; message: string }[] }>('GET', '/api/registry/history?path=approval-history.toml', 200);
       return log.commits.some((c) => c.actor === 'user:alice' && c.message.includes(request.id));
     });
@@ -78,7 +79,7 @@ describe('approvals queue: policy decides or a person is asked (real Redis, work
     await stack.apiCtx.queue(APPROVAL_QUEUE).add(APPROVAL_JOB.evaluate, { correlationId: 'corr-twice', request }, { jobId: `again-${request.id}`, priority: 10 });
     await enqueueEvaluate(stack.apiCtx, request, 'corr-twice');
     await stack.waitStatus(request.id, 'approved');
-    await waitUntil(async () => (await stack.apiCtx.queue(APPROVAL_QUEUE).getJobState(`again-${request.id}`)) === 'completed');
+    await until(async () => (await stack.apiCtx.queue(APPROVAL_QUEUE).getJobState(`again-${request.id}`)) === 'completed');
     const events = (await stack.events('approval.decided')).filter((e) => (e.data as ApprovalRequest).id === request.id);
     expect(events).to.have.length(1);
   });
@@ -87,12 +88,13 @@ describe('approvals queue: policy decides or a person is asked (real Redis, work
     const request = ask({ request_type: 'custom', risk_level: 'low', description: 'may I deploy?', details: {} });
     expect(request.auto_approve).to.equal(false);
     await approvalsFor(stack.apiCtx).submit(request, 'corr-custom');
-    await waitUntil(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === request.id));
+    await until(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === request.id));
     expect((await approvalsFor(stack.apiCtx).get(request.id)).status).to.equal('pending');
   });
 });
 
-describe('approvals queue: timeout', () => {
+describe('approvals queue: timeout', function () {
+  this.timeout(60_000);
   let stack: ApprovalStack;
   before(async () => {
     stack = await startApprovalStack({ overrides: { 'approvals.timeout_ms': 400 } });
@@ -116,7 +118,8 @@ describe('approvals queue: timeout', () => {
   });
 });
 
-describe('approvals queue: a failing webhook', () => {
+describe('approvals queue: a failing webhook', function () {
+  this.timeout(60_000);
   let stack: ApprovalStack;
   let hook: WebhookReceiver;
   before(async () => {
@@ -131,10 +134,10 @@ describe('approvals queue: a failing webhook', () => {
   it('does not stop the escalation: the question is pending and announced once, the POST is not repeated', async () => {
     const request = ask({ agent_id: 'q-hook' });
     await approvalsFor(stack.apiCtx).submit(request, 'corr-hook');
-    await waitUntil(() => hook.bodies.length === 1);
-    await waitUntil(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === request.id));
+    await until(() => hook.bodies.length === 1);
+    await until(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === request.id));
     const job = await stack.apiCtx.queue(APPROVAL_QUEUE).getJob(`evaluate-${request.id}`);
-    await waitUntil(async () => (await job!.getState()) === 'completed');
+    await until(async () => (await job!.getState()) === 'completed');
     expect((await approvalsFor(stack.apiCtx).get(request.id)).status).to.equal('pending');
     expect((await stack.events('approval.requested')).filter((e) => (e.data as ApprovalRequest).id === request.id)).to.have.length(1);
     expect(hook.bodies).to.have.length(1);

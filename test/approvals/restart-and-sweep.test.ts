@@ -3,8 +3,8 @@ import { newApprovalRequest, type ApprovalRequest } from '../../shared/approvals
 import { approvalsFor, closeApprovals } from '../../shared/approvals/approvals.js';
 import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
 import { startWorkerHost } from '../../workers/host.js';
-import { testConfig, testContext, waitUntil } from '../support/harness.js';
-import { startApprovalStack, type ApprovalStack } from './approval-stack.js';
+import { testConfig, testContext } from '../support/harness.js';
+import { until, startApprovalStack, type ApprovalStack } from './approval-stack.js';
 
 const risky = (agentId: string): ApprovalRequest =>
   newApprovalRequest({
@@ -16,7 +16,8 @@ const risky = (agentId: string): ApprovalRequest =>
     details: { tool: 'Bash', input: { command: 'git push' } },
   });
 
-describe('approvals survive restarts; the sweep records what a decider left unrecorded', () => {
+describe('approvals survive restarts; the sweep records what a decider left unrecorded', function () {
+  this.timeout(60_000);
   let stack: ApprovalStack;
   before(async () => {
     stack = await startApprovalStack({ overrides: { 'approvals.timeout_ms': 1500 } });
@@ -57,7 +58,7 @@ describe('approvals survive restarts; the sweep records what a decider left unre
     await stack.sweep.runNow();
     const line = await stack.waitHistory(request.id);
     expect(line).to.include({ decision: 'deny', decided_by: 'user:dave', reason: 'lost line' });
-    await waitUntil(async () => (await stack.apiCtx.redis.zscore(stack.apiCtx.keys.approvalsUnrecorded(), request.id)) === null);
+    await until(async () => (await stack.apiCtx.redis.zscore(stack.apiCtx.keys.approvalsUnrecorded(), request.id)) === null);
     expect(stack.sweep.lastError).to.equal(undefined);
     expect(stack.sweep.lastRunAt).to.be.above(0);
   });

@@ -6,9 +6,8 @@ import { agentWorkdir } from '../../shared/agents/command-line.js';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { addGatedHost, type GatedHost } from '../approvals/gated-agent-host.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../approvals/approval-stack.js';
+import { until, startWebhookReceiver, type WebhookReceiver } from '../approvals/approval-stack.js';
 import { startScriptedMessagesApi, type ScriptedMessagesApi } from '../fixtures/scripted-messages-api.js';
-import { waitUntil } from '../support/harness.js';
 
 /**
  * Conformance for approvals (issue 6): the REAL `claude` CLI asks Nox before each Bash
@@ -19,7 +18,8 @@ import { waitUntil } from '../support/harness.js';
  */
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLAUDE_BIN = process.env.CLAUDE_CLI_BIN ?? path.join(HERE, '.claude-cli', 'node_modules', '.bin', 'claude');
-const TIMEOUT_MS = 5000;
+// long enough that the tests deciding by hand do so well before it, even on a busy machine
+const TIMEOUT_MS = 8000;
 
 describe('real claude CLI: tool permission through Nox approvals', function () {
   this.timeout(90_000);
@@ -62,10 +62,10 @@ describe('real claude CLI: tool permission through Nox approvals', function () {
 
   const pendingApproval = async (): Promise<ApprovalRequest> => {
     let found: ApprovalRequest | undefined;
-    await waitUntil(async () => {
+    await until(async () => {
       found = (await stack.json<{ approvals: ApprovalRequest[] }>('GET', '/api/approvals?status=pending&agent=real-ap', 200)).approvals[0];
       return found !== undefined;
-    }, 60_000, 100);
+    }, 60_000);
     return found as ApprovalRequest;
   };
 
@@ -87,7 +87,7 @@ describe('real claude CLI: tool permission through Nox approvals', function () {
     expect(pending.risk_level).to.equal('high');
     await stack.waitStatus('real-ap', 'waiting-approval');
     expect(existsSync(path.join(workdir, 'approved-by-person.txt')), 'nothing ran before the decision').to.equal(false);
-    await waitUntil(() => hook.bodies.some((b) => (b.approval as { id: string }).id === pending.id));
+    await until(() => hook.bodies.some((b) => (b.approval as { id: string }).id === pending.id));
     await stack.json('POST', `/api/approvals/${pending.id}/approve`, 200, { role: 'operator', body: { reason: 'ok' } });
     const result = await stack.waitResult('real-ap', 2, 60_000);
     expect(result.raw.is_error).to.equal(false);
@@ -102,7 +102,7 @@ describe('real claude CLI: tool permission through Nox approvals', function () {
     expect(result.text).to.match(/tool said: .*not in this workspace/);
     expect((result.raw.permission_denials as unknown[]).length).to.equal(1);
     expect(existsSync(path.join(workdir, 'denied-by-person.txt'))).to.equal(false);
-    await waitUntil(async () => {
+    await until(async () => {
       const h = await stack.json<{ commits: { changeId: string | null }[] }>('GET', '/api/registry/history?path=approval-history.toml', 200);
       return h.commits.some((c) => c.changeId === `approval-${pending.id}`);
     });
@@ -112,7 +112,7 @@ describe('real claude CLI: tool permission through Nox approvals', function () {
     await stack.turn('real-ap', 'run-bash rm -f absent.txt; touch never.txt');
     const pending = await pendingApproval();
     const result = await stack.waitResult('real-ap', 4, TIMEOUT_MS + 60_000);
-    expect(result.text).to.match(/tool said: .*no decision within 5000 ms/);
+    expect(result.text).to.match(/^tool said: /).and.include(`no decision within ${TIMEOUT_MS} ms`);
     expect(existsSync(path.join(workdir, 'never.txt'))).to.equal(false);
     expect((await stack.json<ApprovalRequest>('GET', `/api/approvals/${pending.id}`, 200)).decided_by).to.equal('system');
   });
