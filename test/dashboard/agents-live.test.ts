@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import { startAgentStack, uniqueAgentId, type AgentStack } from '../agents/agent-stack.js';
+import { waitUntil } from '../support/harness.js';
 import { launchBrowser, logIn, openTab, screenshot, type Tab } from './support/browser.js';
 import { ensureDashboardBuilt } from './support/dashboard-build.js';
 
@@ -96,6 +97,39 @@ describe('dashboard: agents, live', function () {
     await page.getByRole('button', { name: `Stop ${id}` }).click();
     await page.getByTestId('agent-status').getByText('stopped', { exact: true }).waitFor({ timeout: 15_000 });
     expect((await stack.runtime(id))?.status).to.equal('stopped');
+    expect(tab.errors).to.deep.equal([]);
+  });
+  it('shows registry commits live, the diff of one, and rolls back to it after a confirmation', async () => {
+    tab = await openTab(browser);
+    const { page } = tab;
+    await logIn(page, stack.api.url, 'opal', 'opal password', '/registry');
+    const history = page.getByTestId('registry-history');
+    await history.waitFor();
+    const first = uniqueAgentId('reg');
+    const second = uniqueAgentId('reg');
+    await stack.createAgent({ id: first, system_prompt: 'registry demo' });
+    // the agent's config is a commit; registry.commit brings it to the page
+    const row = history.locator('tr', { hasText: `create agent ${first}` });
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+    const diff = page.getByTestId('diff');
+    await diff.waitFor();
+    expect(await diff.textContent()).to.contain(`[agents.${first}]`);
+    await screenshot(page, 'registry-diff');
+    await stack.createAgent({ id: second, system_prompt: 'to be rolled back' });
+    await history.locator('tr', { hasText: `create agent ${second}` }).waitFor({ timeout: 15_000 });
+
+    const before = (await stack.json<{ commits: unknown[] }>('GET', '/api/registry/history?limit=1000', 200)).commits.length;
+    await page.getByRole('button', { name: 'Roll back to here' }).click();
+    const dialog = page.getByRole('alertdialog').or(page.getByRole('dialog'));
+    await dialog.getByText('Roll back the registry?').waitFor();
+    await dialog.getByRole('button', { name: 'Roll back', exact: true }).click();
+    await waitUntil(async () => (await stack.json<{ commits: unknown[] }>('GET', '/api/registry/history?limit=1000', 200)).commits.length > before, 15_000);
+    const latest = (await stack.json<{ commits: { actor: string; message: string }[] }>('GET', '/api/registry/history?limit=1', 200)).commits[0]!;
+    expect(latest.actor).to.equal('user:opal');
+    // the state at the first agent's commit: the second agent's config is gone again
+    const agents = await stack.json<{ agents: { id: string }[] }>('GET', '/api/agents', 200);
+    expect(agents.agents.map((a) => a.id)).to.include(first).and.not.include(second);
     expect(tab.errors).to.deep.equal([]);
   });
 });
