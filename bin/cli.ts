@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { noxVersion } from '../shared/runtime/version.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerApprovalCommands } from './commands/approvals.js';
+import { registerMcpCommand } from './commands/mcp.js';
 import { runApi } from './commands/api.js';
 import { runDoctor } from './commands/doctor.js';
 import { registerSendCommand } from './commands/send.js';
@@ -68,7 +69,7 @@ registerSendCommand(program);
 registerTaskCommand(program);
 registerAgentCommand(program);
 registerApprovalCommands(program);
-
+registerMcpCommand(program);
 
 addRegistryCommands(program);
 
