@@ -7,7 +7,11 @@ import { hasImage, removeImage } from '../../shared/mcp/images.js';
 import type { InstallRecord } from '../../shared/mcp/install-requests.js';
 import { processIdentity } from '../../shared/mcp/process-identity.js';
 import { runSpecSchema } from '../../shared/mcp/run-spec.js';
+import { createMcpCatalogStore } from '../../shared/mcp/catalog-store.js';
+import { createRegistryClient } from '../../shared/registry/registry-client.js';
+import { agentMcpConfig } from '../../workers/mcp/agent-mcp-config.js';
 import { NODE_MOUNT, testRootfsTar } from '../fixtures/mcp/build-image.js';
+import { connectBridge } from './support/bridge-client.js';
 import { testEngine } from './support/engine.js';
 import { startMcpStack, waitUntil, type McpStack } from './support/mcp-stack.js';
 
@@ -128,6 +132,31 @@ describe('mcp API: install with approval, enable per agent, remove', function ()
     expect(off).to.deep.include({ enabled: [], changed: true });
     expect(stack.services().echo?.enabled ?? {}).to.deep.equal({});
     await stack.json('POST', '/api/agents/mcp-a1/mcp/echo', 200, { role: 'operator' });
+  });
+
+  it('an agent’s --mcp-config entries come from the catalog: its enabled, allowed services, as bridges that work', async () => {
+    const { engine } = await testEngine();
+    const registry = createRegistryClient(stack.hostCtx, { sharedQueueEvents: false });
+    const catalog = createMcpCatalogStore(registry);
+    try {
+      const forA1 = agentMcpConfig(stack.hostCtx, catalog, 'mcp-a1', stack.hostId, {});
+      expect(Object.keys(forA1.servers)).to.deep.equal(['echo']);
+      expect(forA1.refused).to.deep.equal([]);
+      expect(agentMcpConfig(stack.hostCtx, catalog, 'mcp-a2', stack.hostId, {}).servers, 'not enabled for a2').to.deep.equal({});
+
+      const session = await connectBridge(forA1.servers.echo!);
+      try {
+        const sum = await session.client.callTool({ name: 'add', arguments: { a: 40, b: 2 } });
+        expect(sum.content).to.deep.equal([{ type: 'text', text: '42' }]);
+        const [container] = await listManagedContainers(engine, { host: stack.hostId, agent: 'mcp-a1' });
+        expect(container?.owner.service).to.equal('echo');
+      } finally {
+        await session.client.close();
+      }
+      await waitUntil(async () => (await listManagedContainers(engine, { host: stack.hostId, agent: 'mcp-a1' })).length === 0, 30_000, 200);
+    } finally {
+      await registry.close();
+    }
   });
 
   it('removing stops the service’s containers and deletes its record', async () => {
