@@ -185,6 +185,16 @@ export function agentRoutes(deps: ApiDeps): RouteSpec[] {
       handler: async ({ params, body, principal, correlationId }) => {
         await requireAgent(store, params.id);
         const data: AgentCommandJob = { agentId: params.id, reason: body.reason, correlationId, requestedBy: requester(principal) };
+        const [owner, runtime] = await Promise.all([ownerOf(ctx.redis, ctx.keys, params.id), readRuntime(ctx.redis, ctx.keys, params.id)]);
+        const ownerAlive = owner !== undefined && (await ctx.redis.exists(ctx.keys.hostAlive(owner))) === 1;
+        if (!ownerAlive && isLive(runtime?.status)) {
+          // its host is gone (failover is not there yet): record the stop so it is not left "running"
+          const reason = `host ${owner ?? runtime?.hostId ?? '?'} is gone; marked stopped by ${requester(principal)}`;
+          await writeRuntime(ctx.redis, ctx.keys, params.id, { status: 'stopped', reason, pid: undefined });
+          if (owner) await ctx.redis.del(ctx.keys.agentOwner(params.id));
+          await ctx.events.publish({ type: 'agent.status', agentId: params.id, correlationId, data: { status: 'stopped', previous: runtime?.status ?? null, reason } });
+          return { id: params.id, status: 'stopped', hostGone: true };
+        }
         return { id: params.id, ...(await hostCommand(params.id, AGENT_JOB.stop, data, PRIORITY.critical)) };
       },
     }),

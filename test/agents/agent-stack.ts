@@ -146,6 +146,9 @@ export async function startAgentStack(options: { overrides?: Record<string, unkn
       h.host.peers.stop();
       await h.ctx.redis.del(h.ctx.keys.hostAlive(h.id));
       await h.agents.manager.conversation.stop();
+      // a dead host writes nothing more: its supervisors stay in memory (their processes
+      // must keep running) but lose Redis, as after a kill -9
+      await h.ctx.close();
     },
     runtime,
     waitStatus,

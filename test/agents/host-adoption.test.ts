@@ -53,4 +53,27 @@ describe('host restart: leftovers are killed or adopted, an agent never runs twi
     expect(third.agents.manager.get('theirs')).to.equal(undefined);
     expect(isSameProcess(r.pid!, 0)).to.equal(true);
   });
+
+  it('stopping an agent whose host is gone records it stopped instead of leaving it "running"', async () => {
+    const h = await stack.addHost();
+    await stack.createAgent({ id: 'orphaned' });
+    await stack.apiCtx.queue(stack.apiCtx.keys.hostQueue(h.id)).add('agent.start', { agentId: 'orphaned', correlationId: 'y', requestedBy: 'system' }, { priority: 5 });
+    await stack.waitStatus('orphaned', 'idle');
+    await stack.crashHost(h);
+    const res = await stack.json<{ status: string; hostGone: boolean }>('POST', '/api/agents/orphaned/stop', 202);
+    expect(res).to.include({ status: 'stopped', hostGone: true });
+    const r = (await stack.runtime('orphaned'))!;
+    expect(r.status).to.equal('stopped');
+    expect(r.reason).to.match(/is gone; marked stopped/);
+    expect(await stack.apiCtx.redis.get(stack.apiCtx.keys.agentOwner('orphaned'))).to.equal(null);
+
+    // a host restarted on that machine kills the leftover process but does not resume an agent a person stopped
+    expect(r.pid).to.equal(undefined);
+    const again = await stack.addHost({ 'worker.host_id': h.id });
+    expect(again.agents.manager.get('orphaned')).to.equal(undefined);
+    const report = (await stack.events('agent.adopted')).at(-1)!.data as { killed: string[]; resumed: string[]; skipped: string[] };
+    expect(report.killed).to.include('orphaned');
+    expect(report.resumed).to.not.include('orphaned');
+    expect((await stack.runtime('orphaned'))!.status).to.equal('stopped');
+  });
 });

@@ -1,4 +1,5 @@
 import { errorFields } from '../../shared/logger.js';
+import { isLive } from '../../shared/agents/agent-status.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { AgentManager } from './agent-manager.js';
@@ -11,8 +12,9 @@ import { isSameProcess } from './proc-info.js';
  *
  * For every record whose host is not alive (or is this host): its process, if it is still
  * the same process (pid AND start time, so a reused pid is never hit), is killed with its
- * group — its stdio pipes went with the old host, so it cannot be driven any more — and
- * the agent is started again here with `--resume` of its session. The start goes through
+ * group — its stdio pipes went with the old host, so it cannot be driven any more — and,
+ * if it was running (or was stopped only by its host's clean shutdown), the agent is
+ * started again here with `--resume` of its session. The start goes through
  * the owner claim, so an agent some other live host has taken meanwhile is left alone:
  * an agent never runs twice. Records of live hosts (another `nox worker` on this machine)
  * are not touched.
@@ -22,6 +24,9 @@ export interface AdoptionReport {
   resumed: string[];
   skipped: string[];
 }
+
+/** The reason a clean host shutdown stops its agents with: those are resumed by the next host. */
+export const HOST_SHUTDOWN_REASON = 'host shutting down';
 
 interface PidRecord {
   pid: number;
@@ -54,7 +59,13 @@ export async function adoptLeftovers(ctx: NoxContext, manager: AgentManager, gra
     }
     await ctx.redis.hdel(key, agentId);
     const runtime = await readRuntime(ctx.redis, ctx.keys, agentId);
-    if (runtime?.circuitOpen || !(await manager.store.get(agentId))) continue;
+    // resume what was running (or stopped only because its host shut down); an agent a
+    // person stopped meanwhile, or one that failed, stays stopped
+    const wasRunning = isLive(runtime?.status) || (runtime?.status === 'stopped' && runtime.reason === HOST_SHUTDOWN_REASON);
+    if (!wasRunning || runtime?.circuitOpen || !(await manager.store.get(agentId))) {
+      report.skipped.push(agentId);
+      continue;
+    }
     try {
       const result = await manager.start(agentId);
       if (result === 'started') report.resumed.push(agentId);

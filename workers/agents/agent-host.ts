@@ -3,7 +3,7 @@ import type { PermissionGate } from '../../shared/approvals/permission-gate.js';
 import { errorFields } from '../../shared/logger.js';
 import type { WorkerHost, WorkerHostOptions } from '../host.js';
 import { defaultHostId } from '../host-identity.js';
-import { adoptLeftovers, type AdoptionReport } from './agent-adoption.js';
+import { adoptLeftovers, HOST_SHUTDOWN_REASON, type AdoptionReport } from './agent-adoption.js';
 import { hostHandlers, spawnHandlers } from './agent-handlers.js';
 import { createAgentManager, type AgentManager } from './agent-manager.js';
 import { startHealthMonitor, type HealthMonitor } from './health-monitor.js';
@@ -39,7 +39,7 @@ export function createAgentHost(ctx: NoxContext, extra: WorkerHostOptions = {}, 
       running: () => manager.running(),
       beforeDeregister: async () => {
         monitor?.stop();
-        await manager.shutdown('host shutting down').catch((err) => ctx.logger.warn('stopping agents failed', errorFields(err)));
+        await manager.shutdown(HOST_SHUTDOWN_REASON).catch((err) => ctx.logger.warn('stopping agents failed', errorFields(err)));
         await extra.beforeDeregister?.();
       },
     },
