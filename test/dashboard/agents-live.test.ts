@@ -1,11 +1,9 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import { startAgentStack, uniqueAgentId, type AgentStack } from '../agents/agent-stack.js';
 import { waitUntil } from '../support/harness.js';
-import { launchBrowser, logIn, openTab, screenshot, type Tab } from './support/browser.js';
-import { ensureDashboardBuilt } from './support/dashboard-build.js';
+import { logIn, screenshot, useBrowser } from './support/browser.js';
 
 /**
  * Agents in the browser, against a real API, registry writer and worker host running the
@@ -15,11 +13,9 @@ import { ensureDashboardBuilt } from './support/dashboard-build.js';
 describe('dashboard: agents, live', function () {
   this.timeout(90_000);
   let stack: AgentStack;
-  let browser: Browser;
-  let tab: Tab | undefined;
+  const browser = useBrowser('agents');
 
   before(async () => {
-    ensureDashboardBuilt();
     stack = await startAgentStack({
       overrides: {
         'auth.users': [{ name: 'opal', role: 'operator', password_hash: await hashPassword('opal password') }],
@@ -29,25 +25,18 @@ describe('dashboard: agents, live', function () {
         'agent.conversation_flush_ms': 1000,
       },
     });
-    browser = await launchBrowser();
   });
   const started: string[] = [];
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && tab) await screenshot(tab.page, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
-    await tab?.close();
-    tab = undefined;
-  });
   after(async () => {
     // agents a failed test left running would keep the host from closing
     for (const id of started) if ((await stack?.runtime(id))?.status !== 'stopped') await stack.call('POST', `/api/agents/${id}/stop`);
-    await browser?.close();
     // the header's "needs you" count made the API open its approvals (and their registry client)
     if (stack) await closeApprovals(stack.apiCtx);
     await stack?.cleanup();
   });
 
   it('shows an agent spawned through the API appear and come up, without a reload', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page } = tab;
     await logIn(page, stack.api.url, 'opal', 'opal password', '/agents');
     await page.getByTestId('agents-table').waitFor();
@@ -73,7 +62,7 @@ describe('dashboard: agents, live', function () {
   });
 
   it('spawns an agent from the dialog, talks to it on its page, and stops it with a button', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page } = tab;
     await logIn(page, stack.api.url, 'opal', 'opal password', '/agents');
     const id = uniqueAgentId('ui');
@@ -100,7 +89,7 @@ describe('dashboard: agents, live', function () {
     expect(tab.errors).to.deep.equal([]);
   });
   it('shows registry commits live, the diff of one, and rolls back to it after a confirmation', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page } = tab;
     await logIn(page, stack.api.url, 'opal', 'opal password', '/registry');
     const history = page.getByTestId('registry-history');

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { createPermissionGate, type PermissionGate } from '../../shared/approvals/permission-gate.js';
 import { hashPassword } from '../../shared/auth/passwords.js';
@@ -9,8 +8,7 @@ import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
 import { FAKE_CLAUDE, startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { testConfig, testContext } from '../support/harness.js';
-import { launchBrowser, logIn, openTab, screenshot, type Tab } from './support/browser.js';
-import { ensureDashboardBuilt } from './support/dashboard-build.js';
+import { logIn, screenshot, useBrowser } from './support/browser.js';
 
 /**
  * The whole loop a person closes from the dashboard: an agent (the stand-in CLI) asks to run
@@ -25,12 +23,10 @@ describe('dashboard: approving in the page unblocks the agent', function () {
   let gate: PermissionGate;
   let agents: AgentHost;
   let host: WorkerHost;
-  let browser: Browser;
-  let tab: Tab | undefined;
+  const browser = useBrowser('unblock');
   const agent = 'builder';
 
   before(async () => {
-    ensureDashboardBuilt();
     const users = [{ name: 'ava', role: 'operator', password_hash: await hashPassword('ava password') }];
     stack = await startAgentStack({ hosts: 0, overrides: { 'auth.users': users } });
     hostCtx = testContext(
@@ -53,15 +49,8 @@ describe('dashboard: approving in the page unblocks the agent', function () {
     await agents.attach(host);
     await stack.createAgent({ id: agent });
     await stack.startAgent(agent);
-    browser = await launchBrowser();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && tab) await screenshot(tab.page, `failed-unblock-${this.currentTest.title.slice(0, 30).replace(/\W+/g, '-')}`);
-    await tab?.close();
-    tab = undefined;
   });
   after(async () => {
-    await browser?.close();
     if (!stack) return;
     await stack.call('POST', `/api/agents/${agent}/stop`);
     await stack.waitStatus(agent, 'stopped').catch(() => undefined);
@@ -75,7 +64,7 @@ describe('dashboard: approving in the page unblocks the agent', function () {
   });
 
   it('shows the agent waiting for approval, and approving in the inbox lets it finish its turn', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page } = tab;
     await logIn(page, stack.api.url, 'ava', 'ava password', `/agents/${agent}`);
     await page.getByTestId('agent-status').getByText('idle', { exact: true }).waitFor();

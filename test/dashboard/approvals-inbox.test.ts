@@ -1,10 +1,8 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import { startApprovalStack, type ApprovalStack } from '../approvals/approval-stack.js';
-import { launchBrowser, logIn, openTab, screenshot, type Tab } from './support/browser.js';
-import { ensureDashboardBuilt } from './support/dashboard-build.js';
+import { logIn, screenshot, useBrowser } from './support/browser.js';
 
 /**
  * The approvals inbox against a real API, registry writer and a host consuming the
@@ -14,23 +12,14 @@ import { ensureDashboardBuilt } from './support/dashboard-build.js';
 describe('dashboard: approvals inbox', function () {
   this.timeout(60_000);
   let stack: ApprovalStack;
-  let browser: Browser;
-  let tab: Tab | undefined;
+  const browser = useBrowser('approvals');
 
   before(async () => {
-    ensureDashboardBuilt();
     stack = await startApprovalStack({
       overrides: { 'auth.users': [{ name: 'dora', role: 'operator', password_hash: await hashPassword('dora password') }] },
     });
-    browser = await launchBrowser();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && tab) await screenshot(tab.page, `failed-approvals-${this.currentTest.title.slice(0, 30).replace(/\W+/g, '-')}`);
-    await tab?.close();
-    tab = undefined;
   });
   after(async () => {
-    await browser?.close();
     // the API opened its approvals (and their registry client) for the inbox
     if (stack) await closeApprovals(stack.apiCtx);
     await stack?.cleanup();
@@ -47,7 +36,7 @@ describe('dashboard: approvals inbox', function () {
   }
 
   it('shows a request that needs a person live, counts it in the header, and approves it with a reason', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page } = tab;
     await logIn(page, stack.api.url, 'dora', 'dora password', '/approvals');
     await page.getByText('Nothing needs you right now.').waitFor();
@@ -73,7 +62,7 @@ describe('dashboard: approvals inbox', function () {
   });
 
   it('denies only with a reason', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page } = tab;
     await logIn(page, stack.api.url, 'dora', 'dora password', '/approvals');
     const id = await ask('Delete the staging database');

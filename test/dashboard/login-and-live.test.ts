@@ -1,35 +1,25 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
 import { startStack, testContext, tokenFor, type Stack } from '../support/harness.js';
-import { launchBrowser, logIn, openTab, screenshot, type Tab } from './support/browser.js';
-import { ensureDashboardBuilt } from './support/dashboard-build.js';
+import { logIn, screenshot, useBrowser } from './support/browser.js';
 
 describe('dashboard: log in, live events, session expiry', function () {
   this.timeout(60_000);
   let stack: Stack;
-  let browser: Browser;
-  let tab: Tab | undefined;
+  const browser = useBrowser('login');
 
   before(async () => {
-    ensureDashboardBuilt();
     stack = await startStack({
       overrides: { 'auth.users': [{ name: 'alice', role: 'operator', password_hash: await hashPassword('correct horse') }] },
     });
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    await tab?.close();
-    tab = undefined;
   });
   after(async () => {
-    await browser?.close();
     await stack?.cleanup();
   });
 
   it('sends a signed-out visitor to the login page, logs in, and comes back to the page asked for', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page } = tab;
     await page.goto(`${stack.api.url}/hosts`);
     await page.waitForURL(/\/login\?next=%2Fhosts$/);
@@ -48,7 +38,7 @@ describe('dashboard: log in, live events, session expiry', function () {
   });
 
   it('shows a ping made through the API and a host coming up, live, without a reload', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page } = tab;
     await logIn(page, stack.api.url, 'alice', 'correct horse', '/events');
     await page.getByTestId('connection').getByText('Live').waitFor();
@@ -77,7 +67,7 @@ describe('dashboard: log in, live events, session expiry', function () {
   });
 
   it('pings a host from the hosts page and shows the round-trip timings', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page } = tab;
     await logIn(page, stack.api.url, 'alice', 'correct horse', '/hosts');
     await page.getByTestId('ping-any').click();
@@ -96,7 +86,7 @@ describe('dashboard: log in, live events, session expiry', function () {
       },
     });
     try {
-      tab = await openTab(browser);
+      const tab = await browser.open();
       const { page } = tab;
       await logIn(page, shortLived.api.url, 'bob', 'bob password', '/events');
       await page.waitForURL(/\/login\?next=%2Fevents$/, { timeout: 15_000 });
@@ -108,7 +98,7 @@ describe('dashboard: log in, live events, session expiry', function () {
   });
 
   it('treats a page load with an expired token as an expired session, not a crash', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page, context } = tab;
     await context.addCookies([{ name: 'nox_token', value: tokenFor('operator', 'alice', undefined, -10), url: stack.api.url, httpOnly: true, sameSite: 'Strict' }]);
     await page.goto(`${stack.api.url}/hosts`);

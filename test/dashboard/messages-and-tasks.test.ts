@@ -1,10 +1,8 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import { startCollabStack, type CollabStack } from '../messages/support/collab-stack.js';
-import { launchBrowser, logIn, openTab, screenshot, type Tab } from './support/browser.js';
-import { ensureDashboardBuilt } from './support/dashboard-build.js';
+import { logIn, screenshot, useBrowser } from './support/browser.js';
 
 /**
  * Messages and tasks in the browser, against a real API, registry writer and a host that
@@ -15,25 +13,16 @@ import { ensureDashboardBuilt } from './support/dashboard-build.js';
 describe('dashboard: messages and tasks', function () {
   this.timeout(90_000);
   let stack: CollabStack;
-  let browser: Browser;
-  let tab: Tab | undefined;
+  const browser = useBrowser('collab');
   const agent = 'writer-1';
 
   before(async () => {
-    ensureDashboardBuilt();
     stack = await startCollabStack({
       overrides: { 'auth.users': [{ name: 'mira', role: 'operator', password_hash: await hashPassword('mira password') }] },
     });
     await stack.createAgent(agent);
-    browser = await launchBrowser();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && tab) await screenshot(tab.page, `failed-collab-${this.currentTest.title.slice(0, 30).replace(/\W+/g, '-')}`);
-    await tab?.close();
-    tab = undefined;
   });
   after(async () => {
-    await browser?.close();
     if (stack) {
       await stack.call('POST', `/api/agents/${agent}/stop`);
       await stack.waitStatus(agent, 'stopped').catch(() => undefined);
@@ -44,7 +33,7 @@ describe('dashboard: messages and tasks', function () {
   });
 
   it('sends a message from the page: it shows in the feed and reaches the agent as a turn', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page } = tab;
     await logIn(page, stack.api.url, 'mira', 'mira password', '/messages');
     await page.getByText('No messages yet.').waitFor();
@@ -68,7 +57,7 @@ describe('dashboard: messages and tasks', function () {
   });
 
   it('puts a task created through the API on the board live, and moves it when edited in the page', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page } = tab;
     await logIn(page, stack.api.url, 'mira', 'mira password', '/tasks');
     await page.getByTestId('task-board').waitFor();

@@ -1,9 +1,7 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import { startStack, type Stack } from '../support/harness.js';
-import { launchBrowser, logIn, openTab, screenshot, type Tab } from './support/browser.js';
-import { ensureDashboardBuilt } from './support/dashboard-build.js';
+import { logIn, screenshot, useBrowser } from './support/browser.js';
 
 /**
  * Every page renders against the real API — with real data where its endpoint exists,
@@ -27,22 +25,14 @@ const PAGES = [
 describe('dashboard: every page renders, light and dark, keyboard and phone', function () {
   this.timeout(90_000);
   let stack: Stack;
-  let browser: Browser;
-  let tab: Tab | undefined;
+  const browser = useBrowser('pages');
 
   before(async () => {
-    ensureDashboardBuilt();
     stack = await startStack({
       overrides: { 'auth.users': [{ name: 'olga', role: 'admin', password_hash: await hashPassword('olga password') }] },
     });
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    await tab?.close();
-    tab = undefined;
   });
   after(async () => {
-    await browser?.close();
     await stack?.cleanup();
   });
 
@@ -56,7 +46,7 @@ describe('dashboard: every page renders, light and dark, keyboard and phone', fu
 
   for (const theme of ['light', 'dark'] as const) {
     it(`renders every page in the ${theme} theme, with real data or a clear "not available"`, async () => {
-      tab = await openTab(browser, { colorScheme: theme });
+      const tab = await browser.open({ colorScheme: theme });
       const { page } = tab;
       await logIn(page, stack.api.url, 'olga', 'olga password');
       expect(await page.locator('html').getAttribute('data-theme')).to.equal(theme);
@@ -84,7 +74,7 @@ describe('dashboard: every page renders, light and dark, keyboard and phone', fu
   }
 
   it('keeps the theme chosen with the toggle across a reload', async () => {
-    tab = await openTab(browser, { colorScheme: 'light' });
+    const tab = await browser.open({ colorScheme: 'light' });
     const { page } = tab;
     await logIn(page, stack.api.url, 'olga', 'olga password', '/hosts');
     await page.getByTestId('theme-toggle').click();
@@ -96,7 +86,7 @@ describe('dashboard: every page renders, light and dark, keyboard and phone', fu
   });
 
   it('is usable from the keyboard: skip link first, menu links in order, focus moves to the page', async () => {
-    tab = await openTab(browser);
+    const tab = await browser.open();
     const { page } = tab;
     await logIn(page, stack.api.url, 'olga', 'olga password', '/');
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
@@ -117,7 +107,7 @@ describe('dashboard: every page renders, light and dark, keyboard and phone', fu
   });
 
   it('fits a phone: the menu folds behind a button that opens it', async () => {
-    tab = await openTab(browser, { viewport: { width: 390, height: 844 } });
+    const tab = await browser.open({ viewport: { width: 390, height: 844 } });
     const { page } = tab;
     await logIn(page, stack.api.url, 'olga', 'olga password', '/');
     const nav = page.getByRole('navigation', { name: 'Main' });

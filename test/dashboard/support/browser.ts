@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ROOT } from './dashboard-build.js';
+import { ensureDashboardBuilt, ROOT } from './dashboard-build.js';
 
 /**
  * Debian's chromium driven by playwright-core (never `npx playwright install`): one
@@ -51,4 +51,33 @@ export async function logIn(page: Page, baseUrl: string, username: string, passw
   await page.locator('#password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByTestId('user').waitFor();
+}
+
+/**
+ * The browser part of a dashboard test file: builds the dashboard if needed and launches
+ * the browser before the tests, closes each test's tab after it (with a screenshot when
+ * the test failed), and the browser after the file.
+ */
+export function useBrowser(name: string): { open(options?: Parameters<typeof openTab>[1]): Promise<Tab> } {
+  let browser: Browser | undefined;
+  let tab: Tab | undefined;
+  before(async () => {
+    ensureDashboardBuilt();
+    browser = await launchBrowser();
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && tab) await screenshot(tab.page, `failed-${name}-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
+    await tab?.close();
+    tab = undefined;
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return {
+    async open(options) {
+      if (!browser) throw new Error('the browser is not running (before hook failed?)');
+      tab = await openTab(browser, options);
+      return tab;
+    },
+  };
 }
