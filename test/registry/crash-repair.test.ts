@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { files } from '../../shared/registry/layout.js';
+import { files, utcDate } from '../../shared/registry/layout.js';
 import { startRegistry, type RegistryFixture } from './support.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/crashing-writer.ts', import.meta.url));
@@ -67,4 +67,23 @@ describe('registry writer: crash repair', () => {
     assertAppliedOnce('after-commit');
     expect(reg.writer.repaired.journal?.restored).to.deep.equal([]);
   });
+
+  for (const point of ['after-write', 'after-commit']) {
+    it(`a batch of appends interrupted ${point} is committed once, no line lost or doubled`, async () => {
+      for (let i = 0; i < 5; i++) await reg.client.append({ target: 'conversation', agentId: 'a1', entry: { role: 'user', text: `line ${i}` } });
+      const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, point], {
+        env: { ...process.env, NOX_TEST_REGISTRY_DIR: reg.dir, NOX_TEST_PREFIX: reg.config.redis.prefix },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      // The child's interval flush commits the batch and dies at the fault point.
+      expect(await new Promise((resolve) => child.once('exit', (_c, signal) => resolve(signal)))).to.equal('SIGKILL');
+      await reg.restartWriter();
+      await reg.client.flush();
+      expect(reg.client.read.conversation('a1', utcDate()).map((e) => e.text)).to.deep.equal(['line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
+      const batches = reg.git('log', '--format=%(trailers:key=Nox-Kind,valueonly)').split('\n').filter((l) => l.trim() === 'batch');
+      expect(batches).to.have.length(1);
+      expect(await reg.clientCtx.redis.llen(reg.clientCtx.keys.registryAppends())).to.equal(0);
+      expect(reg.git('status', '--porcelain').trim()).to.equal('');
+    });
+  }
 });
