@@ -31,15 +31,16 @@ export function createMessageLog(redis: Redis, keys: Keys): MessageLog {
   return {
     async record(message, recipients, keepMs, maxLog) {
       const at = Date.parse(message.timestamp) || Date.now();
-      const multi = redis.multi().set(keys.message(message.id), JSON.stringify({ ...message, recipients }), 'PX', keepMs);
-      multi.zadd(keys.messageLog(), at, message.id).zremrangebyrank(keys.messageLog(), 0, -maxLog - 1);
+      // NX everywhere: a message routed again (a retried job, an id sent twice) keeps its first record
+      const multi = redis.multi().set(keys.message(message.id), JSON.stringify({ ...message, recipients }), 'PX', keepMs, 'NX');
+      multi.zadd(keys.messageLog(), 'NX', at, message.id).zremrangebyrank(keys.messageLog(), 0, -maxLog - 1);
       const parties = new Set(recipients);
       const from = senderAgent(message.from);
       if (from) parties.add(from);
-      for (const agentId of parties) multi.zadd(keys.agentMessages(agentId), at, message.id).zremrangebyscore(keys.agentMessages(agentId), '-inf', at - keepMs);
+      for (const agentId of parties) multi.zadd(keys.agentMessages(agentId), 'NX', at, message.id).zremrangebyscore(keys.agentMessages(agentId), '-inf', at - keepMs);
       const address = addressingOf(message.to);
       if (address.kind === 'topic') {
-        multi.zadd(keys.topicMessages(address.topic), at, message.id).zremrangebyscore(keys.topicMessages(address.topic), '-inf', at - keepMs);
+        multi.zadd(keys.topicMessages(address.topic), 'NX', at, message.id).zremrangebyscore(keys.topicMessages(address.topic), '-inf', at - keepMs);
         multi.sadd(keys.topics(), address.topic);
       }
       await multi.exec();
