@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import { parseCatalog } from '../../shared/mcp/catalog.js';
 import { listManagedContainers } from '../../shared/mcp/containers.js';
@@ -70,6 +71,37 @@ DB_PASSWORD = { secret = "db-password" }
       expect(info.HostConfig.PidsLimit, 'the [mcp] default fills the gap').to.equal(77);
       await session.client.close();
       await waitUntil(async () => (await listManagedContainers(engine, { host: hostId })).length === 0, 30_000, 200);
+    } finally {
+      await session.client.close().catch(() => undefined);
+      await removeAgentContainers(engine, hostId);
+      rmSync(config.registryDir, { recursive: true, force: true });
+    }
+  });
+  it('with a secrets folder, writes secret values to a 0600 file the entry names (not its env), and the container still gets them', async () => {
+    const { engine, dockerHost, image } = await testEngine();
+    const hostId = `t-host-${randomBytes(4).toString('hex')}`;
+    const catalog = parseCatalog(`
+[services.echo]
+image = "${image}"
+agents = ["a-two"]
+mounts = [{ source = "${NODE_MOUNT.source}", target = "/usr/bin/node" }]
+[services.echo.env]
+API_TOKEN = { secret = "echo-token" }
+`);
+    const config = testConfig({ overrides: { 'mcp.docker_host': dockerHost } });
+    const secretsDir = path.join(config.registryDir, '.runtime', 'agents', 'a-two', 'mcp-secrets');
+    const result = agentMcpServers({ catalog, enabled: ['echo'], agentId: 'a-two', hostId, mcp: config.mcp, secret: () => 'tok-456', secretsDir });
+    const entry = result.servers.echo!;
+    expect(JSON.stringify(entry), 'the value is in neither args nor env').to.not.include('tok-456');
+    const file = entry.args[entry.args.indexOf('--secrets-file') + 1]!;
+    expect(file.startsWith(secretsDir)).to.equal(true);
+    expect(statSync(file).mode & 0o777).to.equal(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ NOX_SECRET_ECHO_TOKEN: 'tok-456' });
+
+    const session = await connectBridge(entry);
+    try {
+      const token = await session.client.callTool({ name: 'env', arguments: { name: 'API_TOKEN' } });
+      expect(token.content).to.deep.equal([{ type: 'text', text: 'tok-456' }]);
     } finally {
       await session.client.close().catch(() => undefined);
       await removeAgentContainers(engine, hostId);

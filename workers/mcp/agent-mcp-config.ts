@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { agentConfigDir } from '../../shared/agents/command-line.js';
 import { enabledServices } from '../../shared/mcp/catalog.js';
 import type { McpCatalogStore } from '../../shared/mcp/catalog-store.js';
 import { secretEnvName } from '../../shared/mcp/catalog.js';
@@ -16,7 +18,9 @@ import { agentMcpServers, type AgentMcpServers } from './agent-mcp-servers.js';
  * A change to the catalog applies at the agent's next start (the CLI reads --mcp-config
  * once). Secrets are looked up in the worker host's environment as `NOX_SECRET_<NAME>`
  * (secretEnvName); a service whose secret is not set is refused (`nox:mcp-secret-missing`),
- * never started with an empty value.
+ * never started with an empty value. Their values are written to 0600 files next to the
+ * agent's CLAUDE_CONFIG_DIR (as its Nox token is), so --mcp-config carries paths only and
+ * can stay on the command line.
  */
 export function agentMcpConfig(
   ctx: NoxContext,
@@ -24,6 +28,7 @@ export function agentMcpConfig(
   agentId: string,
   hostId: string,
   env: NodeJS.ProcessEnv = process.env,
+  secretsDir: string = path.join(path.dirname(agentConfigDir(ctx.config, agentId)), 'mcp-secrets'),
 ): AgentMcpServers {
   const { catalog: current } = catalog.read();
   return agentMcpServers({
@@ -34,5 +39,6 @@ export function agentMcpConfig(
     mcp: ctx.config.mcp,
     secret: (name) => env[secretEnvName(name)],
     logLevel: ctx.config.log.level === 'silent' ? 'warn' : ctx.config.log.level,
+    secretsDir,
   });
 }

@@ -1,3 +1,5 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import { isNoxError } from '../../shared/errors/nox-error.js';
 import { resolveService, secretEnvName, type Catalog } from '../../shared/mcp/catalog.js';
@@ -10,9 +12,10 @@ import { bridgeServerEntry, type BridgeServerEntry } from './bridge-command.js';
  * allowed for this agent, a secret missing — is left out and listed in `refused` with a
  * stable code, so the agent still starts with the rest and the refusal can be reported.
  *
- * Secret values go in the entries' `env` (the CLI hands them to the bridge only). When
- * `hasSecrets` is true the caller must pass --mcp-config as a file readable by the agent's
- * user alone, not as JSON on the command line, where `ps` would show it.
+ * Secret values go in a 0600 file under `secretsDir` (the entry names the file), or, without
+ * `secretsDir`, in the entries' `env` — then, when `hasSecrets` is true, the caller must pass
+ * --mcp-config as a file readable by the agent's user alone, not as JSON on the command
+ * line, where `ps` would show it.
  */
 export interface AgentMcpInput {
   catalog: Catalog;
@@ -26,6 +29,11 @@ export interface AgentMcpInput {
   secret: (name: string) => string | undefined;
   /** bridge log level (its stderr goes to the CLI's MCP logs). Default `info`. */
   logLevel?: string;
+  /**
+   * a folder only the agent's user can read: secret values are written there as 0600 files
+   * (`mcp-<server>.secrets.json`) and the entries carry the path, not the values
+   */
+  secretsDir?: string;
 }
 
 export interface RefusedService {
@@ -76,13 +84,25 @@ export function agentMcpServers(input: AgentMcpInput): AgentMcpServers {
       refused.push({ service, code: 'nox:mcp-secret-missing', reason: `secret(s) not set: ${missing.join(', ')}` });
       continue;
     }
-    if (resolved.secrets.length > 0) hasSecrets = true;
+    let secretsFile: string | undefined;
+    if (resolved.secrets.length > 0) {
+      hasSecrets = true;
+      if (input.secretsDir) {
+        const values = Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'NOX_LOG_LEVEL'));
+        for (const k of Object.keys(values)) delete env[k];
+        mkdirSync(input.secretsDir, { recursive: true, mode: 0o700 });
+        secretsFile = path.join(input.secretsDir, `mcp-${mcpServerName(service)}.secrets.json`);
+        writeFileSync(secretsFile, JSON.stringify(values), { mode: 0o600 });
+        chmodSync(secretsFile, 0o600); // an existing file keeps its old mode otherwise
+      }
+    }
     servers[mcpServerName(service)] = bridgeServerEntry({
       spec: resolved.spec,
       dockerHost,
       stopTimeoutS: input.mcp.stop_timeout_s,
       tmpfsMb: input.mcp.tmpfs_mb,
       env,
+      ...(secretsFile ? { secretsFile } : {}),
     });
   }
   return { servers, refused, hasSecrets };

@@ -22,6 +22,11 @@ export interface BridgeEntryOptions {
   tmpfsMb?: number;
   /** values for the spec's `{ fromEnv }` references (secrets), and e.g. NOX_LOG_LEVEL */
   env?: Record<string, string>;
+  /**
+   * a 0600 JSON file holding the secret values instead of `env`: the CLI's --mcp-config
+   * (which may sit on its command line, where `ps` shows it) then carries only the path
+   */
+  secretsFile?: string;
 }
 
 export function bridgeServerEntry(options: BridgeEntryOptions): BridgeServerEntry {
@@ -29,6 +34,7 @@ export function bridgeServerEntry(options: BridgeEntryOptions): BridgeServerEntr
   if (options.dockerHost) args.push('--docker-host', options.dockerHost);
   if (options.stopTimeoutS !== undefined) args.push('--stop-timeout-s', String(options.stopTimeoutS));
   if (options.tmpfsMb !== undefined) args.push('--tmpfs-mb', String(options.tmpfsMb));
+  if (options.secretsFile) args.push('--secrets-file', options.secretsFile);
   const cmd = selfCommand('workers/mcp/bridge-main', args);
   return { type: 'stdio', command: cmd.command, args: cmd.args, env: { ...options.env } };
 }

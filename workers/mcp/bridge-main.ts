@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createLogger, errorFields, type LogLevel } from '../../shared/logger.js';
@@ -24,6 +25,7 @@ try {
       'docker-host': { type: 'string' },
       'stop-timeout-s': { type: 'string' },
       'tmpfs-mb': { type: 'string' },
+      'secrets-file': { type: 'string' },
     },
     strict: true,
   });
@@ -32,11 +34,24 @@ try {
     dockerHost: values['docker-host'],
     stopTimeoutS: values['stop-timeout-s'] === undefined ? undefined : Number(values['stop-timeout-s']),
     tmpfsMb: values['tmpfs-mb'] === undefined ? undefined : Number(values['tmpfs-mb']),
+    secretsFile: values['secrets-file'],
   });
 } catch (err) {
   const detail = err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message;
   logger.error('bad bridge arguments', { detail });
   process.exit(2);
+}
+
+// Secret values from the 0600 file (when given) join the environment the spec's `{ fromEnv }` read.
+let sourceEnv: NodeJS.ProcessEnv = process.env;
+if (args.secretsFile) {
+  try {
+    const secrets = z.record(z.string(), z.string()).parse(JSON.parse(readFileSync(args.secretsFile, 'utf8')));
+    sourceEnv = { ...process.env, ...secrets };
+  } catch (err) {
+    logger.error('cannot read the secrets file', { file: args.secretsFile, ...errorFields(err) });
+    process.exit(2);
+  }
 }
 
 const bridge = startBridge({
@@ -45,7 +60,7 @@ const bridge = startBridge({
   logger,
   input: process.stdin,
   output: process.stdout,
-  sourceEnv: process.env,
+  sourceEnv,
   stopTimeoutS: args.stopTimeoutS,
   tmpfsMb: args.tmpfsMb,
 });
