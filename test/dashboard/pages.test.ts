@@ -119,5 +119,14 @@ describe('dashboard: every page renders, light and dark, keyboard and phone', fu
     await page.getByRole('heading', { level: 1, name: 'Live events' }).waitFor();
     expect(await nav.isVisible()).to.equal(false);
     await screenshot(page, 'phone-events');
+    // wide tables scroll inside their card; the page itself never scrolls sideways
+    for (const p of ['/', '/hosts', '/agents', '/tasks', '/approvals']) {
+      await page.goto(`${stack.api.url}${p}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.waitForLoadState('networkidle');
+      const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      expect(overflow, `${p} is wider than the phone`).to.be.at.most(0);
+    }
+    await screenshot(page, 'phone-approvals');
   });
 });
