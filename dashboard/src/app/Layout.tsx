@@ -3,7 +3,7 @@ import { Button } from 'primereact/button';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useSession } from '../auth/session';
 import { useLive } from '../live/live-context';
-import { listFrom } from '../lib/fields';
+import { listFrom, num } from '../lib/fields';
 import { useResource } from '../api/use-resource';
 import { Link, useLocation } from './router';
 import { ROUTES } from './routes';
@@ -69,7 +69,8 @@ export function Layout({ children }: { children: ReactNode }) {
 function usePendingApprovals(): number | undefined {
   const pending = useResource<unknown>('/api/approvals?status=pending', { refreshOn: ['approval.'] });
   if (pending.unavailable || pending.data === undefined) return undefined;
-  return listFrom(pending.data, 'approvals').filter((a) => !a.status || a.status === 'pending').length;
+  // the list is paged; `total` counts them all
+  return num(pending.data, 'total') ?? listFrom(pending.data, 'approvals').filter((a) => !a.status || a.status === 'pending').length;
 }
 
 function Header({ onMenu, menuOpen, needsYou }: { onMenu(): void; menuOpen: boolean; needsYou: number | undefined }) {
