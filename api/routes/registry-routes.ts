@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../../shared/ids.js';
-import { branchNameSchema, type Actor } from '../../shared/registry/changes.js';
+import { actorSchema, branchNameSchema, userActor, type Actor } from '../../shared/registry/changes.js';
 import { DATE_PATTERN } from '../../shared/registry/layout.js';
 import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
 import { readCommit, readGit, readHistory, SHA_PATTERN } from '../../shared/registry/registry-history.js';
@@ -24,7 +24,6 @@ const relPath = z.string().min(1).max(512).refine((p) => {
     return false;
   }
 }, 'must be a path inside the registry (no "..", no absolute paths, not .git or .runtime)');
-const actorFilter = z.string().regex(/^(system|user:[A-Za-z0-9_.@-]{1,64}|agent:[a-z0-9][a-z0-9-]{0,62})$/, 'must be system, user:<name> or agent:<id>');
 const sha = z.string().regex(SHA_PATTERN, 'must be 4-40 hex characters');
 const agentParams = z.object({ id: z.string().regex(ID_PATTERN, `must match ${ID_PATTERN.source}`) }).strict();
 
@@ -69,7 +68,7 @@ const branchBody = z.discriminatedUnion('action', [
 export function actorOf(principal: Principal | undefined): Actor {
   if (!principal) return 'system';
   if (principal.role === 'agent' && principal.agentId) return `agent:${principal.agentId}`;
-  return `user:${principal.sub.replace(/[^A-Za-z0-9_.@-]/g, '_').slice(0, 64) || 'unknown'}`;
+  return userActor(principal.sub);
 }
 
 export function registryRoutes(deps: ApiDeps): RouteSpec[] {
@@ -89,7 +88,7 @@ export function registryRoutes(deps: ApiDeps): RouteSpec[] {
       query: z
         .object({
           path: relPath.optional(),
-          actor: actorFilter.optional(),
+          actor: actorSchema.optional(),
           branch: branchNameSchema.optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(50),
           skip: z.coerce.number().int().min(0).max(1_000_000).default(0),

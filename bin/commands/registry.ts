@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Command } from 'commander';
-import type { Actor, BranchAction } from '../../shared/registry/changes.js';
+import { userActor, type Actor, type BranchAction } from '../../shared/registry/changes.js';
 import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
 import { readCommit, readGit, readHistory } from '../../shared/registry/registry-history.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
@@ -14,8 +14,7 @@ import { configOrExit, contextFor } from '../boot.js';
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 function actorFrom(as: string | undefined): Actor {
-  const name = (as ?? os.userInfo().username).replace(/[^A-Za-z0-9_.@-]/g, '_').slice(0, 64) || 'cli';
-  return `user:${name}`;
+  return userActor(as ?? os.userInfo().username);
 }
 
 async function withClient<T>(fn: (client: RegistryClient, ctx: NoxContext) => Promise<T>): Promise<T> {

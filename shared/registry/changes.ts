@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../ids.js';
 import type { PriorityName } from '../types.js';
-import { fileRefSchema, type FileRef } from './layout.js';
+import { fileRefSchema } from './layout.js';
 
 /**
  * What a registry change request looks like, and the jobs of the `registry` queue.
@@ -59,6 +59,11 @@ export const actorSchema = z
   .string()
   .regex(/^(system|user:[A-Za-z0-9_.@-]{1,64}|agent:[a-z0-9][a-z0-9-]{0,62})$/, 'must be system, user:<name> or agent:<id>');
 export type Actor = z.infer<typeof actorSchema>;
+
+/** `user:<name>` for a person, with characters outside the actor alphabet folded to `_`. */
+export function userActor(name: string): Actor {
+  return `user:${name.replace(/[^A-Za-z0-9_.@-]/g, '_').slice(0, 64) || 'unknown'}`;
+}
 
 /** Idempotency keys: safe as BullMQ job ids (no ':' — BullMQ uses it as a separator). */
 export const changeIdSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'letters, digits and _.- only (max 128)');
@@ -151,4 +156,3 @@ export const REGISTRY_PRIORITY: Record<'change' | 'flush' | 'admin', PriorityNam
   admin: 'high',
 };
 
-export type { FileRef };

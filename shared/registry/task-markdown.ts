@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TASK_ID_PATTERN, TASK_PRIORITIES, TASK_STATUSES, type TaskRecord, type TaskStatus } from './task-record.js';
+import { TASK_ID_PATTERN, TASK_PRIORITIES, type TaskRecord, type TaskStatus } from './task-record.js';
 
 /**
  * tasks/<agent-id>.md — the human-editable view of agents/<id>/tasks.toml.
@@ -191,4 +191,3 @@ export function newTaskId(): string {
   return `t-${randomBytes(4).toString('hex')}`;
 }
 
-export { TASK_STATUSES };

@@ -2,7 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { isNoxError } from '../../shared/errors/nox-error.js';
 import { changeRequestSchema, type ChangeJob, type CommitResult } from '../../shared/registry/changes.js';
 import { encodeJobError } from '../../shared/registry/job-errors.js';
-import { compressedPathOf, relativePathOf } from '../../shared/registry/layout.js';
+import { compressedPathOf } from '../../shared/registry/layout.js';
 import { RegistryChangeError } from '../../shared/registry/registry-errors.js';
 import { planChange, writePlanned } from './apply-change.js';
 import { commitChange, contentHash, type WriterState } from './writer-state.js';
@@ -46,4 +46,3 @@ export async function runRefusingBadInput<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export { relativePathOf };

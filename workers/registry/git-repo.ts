@@ -20,13 +20,6 @@ export function authorOf(actor: Actor): string {
   return `${name} <${name}@${kind === 'agent' ? 'agents' : 'users'}.nox.local>`;
 }
 
-/** The inverse of authorOf, from an author email. */
-export function actorOfEmail(email: string): string {
-  const m = /^([^@]+)@(users|agents)\.nox\.local$/.exec(email);
-  if (m) return `${m[2] === 'agents' ? 'agent' : 'user'}:${m[1]}`;
-  return email === 'system@nox.local' ? 'system' : `external:${email}`;
-}
-
 export function gitFor(dir: string): SimpleGit {
   return simpleGit({
     baseDir: dir,
