@@ -5,7 +5,7 @@ import { classifyRequest } from '../approvals/risk.js';
 import { McpInstallNotFoundError, McpServiceExistsError } from '../errors/mcp-errors.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { NoxContext } from '../runtime/context.js';
-import { catalogEntrySchema } from './catalog.js';
+import { catalogEntrySchema, isAgentAllowed } from './catalog.js';
 import type { McpCatalogStore } from './catalog-store.js';
 import { SERVICE_NAME_PATTERN } from './run-spec.js';
 
@@ -124,6 +124,10 @@ export async function requestInstall(
   }
   const { name, entry, source, replace } = parsed.data;
   if (!replace && deps.catalog.read().catalog.services[name]) throw new McpServiceExistsError(name);
+  const notAllowed = Object.keys(entry.enabled).filter((agent) => !isAgentAllowed(entry, agent));
+  if (notAllowed.length > 0) {
+    throw new ValidationError(`enabled names agents the service does not allow: ${notAllowed.join(', ')}`, notAllowed.map((a) => ({ path: `body.entry.enabled.${a}`, message: 'not in entry.agents', code: 'custom' })));
+  }
 
   const risk = classifyRequest('install_mcp');
   const from = 'tar' in source ? `from ${source.tar}` : 'pulled from its registry';

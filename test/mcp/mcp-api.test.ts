@@ -63,6 +63,10 @@ describe('mcp API: install with approval, enable per agent, remove', function ()
   it('installing needs an approval: pending (nothing imported, not in the catalog) until a person approves; then imported and recorded', async () => {
     const { engine } = await testEngine();
     const image = newRef();
+    const body = installBody('echo', image, ['mcp-a1']);
+    const enabledOutside = await stack.call('POST', '/api/mcp/services', { role: 'operator', body: { ...body, entry: { ...body.entry, enabled: { 'mcp-a2': true } } } });
+    expect(enabledOutside.status, 'enabled must stay within agents').to.equal(400);
+    expect(((await enabledOutside.json()) as { errors: { path: string }[] }).errors[0]?.path).to.equal('body.entry.enabled.mcp-a2');
     const viewer = await stack.call('POST', '/api/mcp/services', { role: 'viewer', body: installBody('echo', image, ['mcp-a1']) });
     expect(viewer.status, 'people read, operators act').to.equal(403);
 
