@@ -4,7 +4,9 @@
  */
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   agents: () => import('./agents/many-agents.js'),
+  messages: () => import('./messages/end-to-end.js'),
   ping: () => import('./ping/round-trip.js'),
+  registry: () => import('./registry/commit-rate.js'),
   startup: () => import('./startup/nox-up.js'),
 };
 
