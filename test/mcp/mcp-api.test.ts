@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { buildContainerSpec } from '../../shared/mcp/container-spec.js';
@@ -109,6 +111,18 @@ describe('mcp API: install with approval, enable per agent, remove', function ()
     expect(denied.error).to.match(/not from a tar/);
     expect(await hasImage(engine, image)).to.equal(false);
     expect(stack.services()['denied-svc']).to.equal(undefined);
+  });
+
+  it('an approved install whose tar the engine refuses settles as failed, with the code, and records nothing', async () => {
+    const bad = path.join(stack.config.registryDir, 'not-an-image.tar');
+    writeFileSync(bad, 'this is not a tar archive\n'.repeat(100));
+    const body = { ...installBody('broken', newRef(), ['*']), source: { tar: bad } };
+    const record = await stack.json<InstallRecord>('POST', '/api/mcp/services', 202, { role: 'operator', body });
+    await waitUntil(async () => (await stack.json<ApprovalRequest>('GET', `/api/approvals/${record.approval_id}`, 200)).expires_at !== undefined, 10_000);
+    await stack.json('POST', `/api/approvals/${record.approval_id}/approve`, 200, { role: 'admin', body: {} });
+    const failed = await waitInstall(record.approval_id, 'failed');
+    expect(failed.error).to.match(/^nox:mcp-image-import-failed: /);
+    expect(stack.services().broken).to.equal(undefined);
   });
 
   it('enables a service for an allowed agent and refuses one the service does not allow (nox:mcp-service-not-allowed)', async () => {

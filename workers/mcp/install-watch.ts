@@ -42,8 +42,8 @@ export async function startInstallWatch(
       const approval = await approvals.store.get(id);
       // decided, or gone from Redis (trimmed): the job settles the record either way
       if (approval?.status === 'pending') continue;
-      const record = await installs.get(id);
-      if (!record || record.status === 'installing') continue; // a job holds it
+      // An `installing` one is enqueued too: while its job exists the add is a no-op (same
+      // job id); if the job was lost (a host died after the job was removed), this revives it.
       await enqueueInstall(ctx, id);
       enqueued++;
     }

@@ -71,28 +71,25 @@ export function mcpQueueHandlers(deps: McpHandlerDeps): JobHandlers {
     }
     await installs.update(approvalId, { status: 'installing' });
     const image = String(record.entry.image);
-    let warnings: string[];
     try {
-      const result = await installImage(needEngine(), { ref: image, source: record.source });
-      warnings = result.warnings;
+      const { warnings } = await installImage(needEngine(), { ref: image, source: record.source });
+      const commit = await catalog.put(record.name, record.entry as never, actorOf(record.requested_by), `mcp-install-${approvalId}`);
+      await installs.update(approvalId, { status: 'installed', warnings, commit: commit.sha });
+      await ctx.events.publish({ type: MCP_EVENT.installed, data: { approvalId, service: record.name, image, warnings, approvedBy: approval.decided_by } });
+      env.logger.info('MCP service installed', { service: record.name, image, approvalId, warnings });
+      return { status: 'installed', service: record.name, sha: commit.sha, warnings };
     } catch (err) {
-      // A refused image or tar will be refused again: settle the request as failed.
-      if (isNoxError(err) && err.status >= 400 && err.status < 500) {
-        await installs.update(approvalId, { status: 'failed', error: `${err.code}: ${err.message}` });
-        await ctx.events.publish({ type: MCP_EVENT.installFailed, data: { approvalId, service: record.name, code: err.code, message: err.message } });
-        throw new UnrecoverableError(err.message);
+      // A refused image or tar (4xx) will be refused again: settle now. Anything else
+      // (engine or registry writer down) is retried, and settled as failed on the last try.
+      const refused = isNoxError(err) && err.status >= 400 && err.status < 500;
+      if (refused || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        const message = isNoxError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+        await installs.update(approvalId, { status: 'failed', error: message });
+        await ctx.events.publish({ type: MCP_EVENT.installFailed, data: { approvalId, service: record.name, message } });
       }
-      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        await installs.update(approvalId, { status: 'failed', error: err instanceof Error ? err.message : String(err) });
-        await ctx.events.publish({ type: MCP_EVENT.installFailed, data: { approvalId, service: record.name, message: String(err) } });
-      }
+      if (refused) throw new UnrecoverableError((err as Error).message);
       throw err;
     }
-    const commit = await catalog.put(record.name, record.entry as never, actorOf(record.requested_by), `mcp-install-${approvalId}`);
-    await installs.update(approvalId, { status: 'installed', warnings, commit: commit.sha });
-    await ctx.events.publish({ type: MCP_EVENT.installed, data: { approvalId, service: record.name, image, warnings, approvedBy: approval.decided_by } });
-    env.logger.info('MCP service installed', { service: record.name, image, approvalId, warnings });
-    return { status: 'installed', service: record.name, sha: commit.sha, warnings };
   };
 
   const remove = async (job: Job, env: HandlerEnv): Promise<unknown> => {
