@@ -1,0 +1,62 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { McpServiceNotFoundError } from '../../shared/errors/mcp-errors.js';
+import { createMcpCatalogStore } from '../../shared/mcp/catalog-store.js';
+import { createRegistryClient } from '../../shared/registry/registry-client.js';
+import { agentMcpConfig } from '../../workers/mcp/agent-mcp-config.js';
+import { testConfig, testContext } from '../support/harness.js';
+
+/**
+ * Reading a hand-edited catalog: a broken entry is reported and left out, the others still
+ * load; an `enabled` key for an agent the service does not allow is refused when the
+ * agent's --mcp-config is built.
+ */
+describe('mcp catalog store: reads of a hand-edited mcp-services.toml', () => {
+  it('loads the valid entries, reports the broken one, and refuses an agent the service does not allow', async () => {
+    const config = testConfig();
+    const ctx = testContext(config, 'worker');
+    const registry = createRegistryClient(ctx, { sharedQueueEvents: false });
+    try {
+      writeFileSync(
+        path.join(config.registryDir, 'mcp-services.toml'),
+        `
+[services.good]
+image = "localhost/good:1"
+agents = ["a1"]
+[services.good.enabled]
+a1 = true
+a2 = true
+
+[services.broken]
+image = "localhost/broken:1"
+agents = []
+
+[services.leaky]
+image = "localhost/leaky:1"
+agents = ["*"]
+[services.leaky.env]
+API_TOKEN = "plain-text"
+`,
+      );
+      const store = createMcpCatalogStore(registry);
+      const view = store.read();
+      expect(Object.keys(view.catalog.services)).to.deep.equal(['good']);
+      expect(view.invalid.map((i) => i.service)).to.deep.equal(['broken', 'leaky']);
+      expect(view.invalid[0]!.message).to.match(/agents: name at least one agent/);
+      expect(view.invalid[1]!.message).to.match(/env\.API_TOKEN: looks like a credential/);
+      expect(store.read(), 'parsed once per file version').to.equal(view);
+      expect(() => store.get('broken')).to.throw(McpServiceNotFoundError);
+
+      const forA1 = agentMcpConfig(ctx, store, 'a1', 'h1', {});
+      expect(Object.keys(forA1.servers)).to.deep.equal(['good']);
+      const forA2 = agentMcpConfig(ctx, store, 'a2', 'h1', {});
+      expect(forA2.servers).to.deep.equal({});
+      expect(forA2.refused).to.deep.equal([{ service: 'good', code: 'nox:mcp-service-not-allowed', reason: 'Agent a2 may not use MCP service good' }]);
+    } finally {
+      await registry.close();
+      await ctx.close();
+      rmSync(config.registryDir, { recursive: true, force: true });
+    }
+  });
+});
