@@ -2,7 +2,8 @@ import { McpServiceNotAllowedError, McpServiceNotFoundError } from '../errors/mc
 import { ValidationError } from '../errors/validation-error.js';
 import { files } from '../registry/layout.js';
 import type { Actor, CommitResult } from '../registry/changes.js';
-import type { RegistryClient } from '../registry/registry-client.js';
+import { createRegistryClient, type RegistryClient } from '../registry/registry-client.js';
+import type { NoxContext } from '../runtime/context.js';
 import { catalogEntrySchema, isAgentAllowed, type Catalog, type CatalogEntry, type CatalogEntryInput } from './catalog.js';
 import { SERVICE_NAME_PATTERN } from './run-spec.js';
 
@@ -90,4 +91,20 @@ export function createMcpCatalogStore(registry: RegistryClient): McpCatalogStore
 /** TOML has no null/undefined: drop them (zod leaves optional keys undefined). */
 function tomlValue(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value)) as unknown;
+}
+
+const perContext = new WeakMap<NoxContext, McpCatalogStore>();
+
+/**
+ * The catalog store of a process context, made once (the agents runtime calls this at
+ * every agent start). Its registry client opens a queue-events connection only for the
+ * length of a write, so nothing needs closing.
+ */
+export function mcpCatalogFor(ctx: NoxContext): McpCatalogStore {
+  let store = perContext.get(ctx);
+  if (!store) {
+    store = createMcpCatalogStore(createRegistryClient(ctx, { sharedQueueEvents: false }));
+    perContext.set(ctx, store);
+  }
+  return store;
 }

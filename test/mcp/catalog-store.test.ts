@@ -53,6 +53,13 @@ API_TOKEN = "plain-text"
       const forA2 = agentMcpConfig(ctx, store, 'a2', 'h1', {});
       expect(forA2.servers).to.deep.equal({});
       expect(forA2.refused).to.deep.equal([{ service: 'good', code: 'nox:mcp-service-not-allowed', reason: 'Agent a2 may not use MCP service good' }]);
+
+      // a file that is not TOML at all: the agent still starts, without MCP services, and is told why
+      writeFileSync(path.join(config.registryDir, 'mcp-services.toml'), '[services.good\nimage = ');
+      const unreadable = agentMcpConfig(ctx, store, 'a1', 'h1', {});
+      expect(unreadable.servers).to.deep.equal({});
+      expect(unreadable.refused[0]).to.include({ service: '*', code: 'nox:registry-file-invalid' });
+      expect(unreadable.refused[0]!.reason).to.match(/mcp-services\.toml/);
     } finally {
       await registry.close();
       await ctx.close();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { agentConfigDir } from '../../shared/agents/command-line.js';
-import { enabledServices } from '../../shared/mcp/catalog.js';
+import { isNoxError } from '../../shared/errors/nox-error.js';
+import { enabledServices, type Catalog } from '../../shared/mcp/catalog.js';
 import type { McpCatalogStore } from '../../shared/mcp/catalog-store.js';
 import { secretEnvName } from '../../shared/mcp/catalog.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
@@ -11,7 +12,7 @@ import { agentMcpServers, type AgentMcpServers } from './agent-mcp-servers.js';
  * from the catalog as it is now (enabled for this agent and allowed by `agents`). Merge
  * `servers` into the CLI's extra MCP servers when the agent's process starts:
  *
- *   const mcp = agentMcpConfig(ctx, catalog, agentId, hostId);
+ *   const mcp = agentMcpConfig(ctx, mcpCatalogFor(ctx), agentId, hostId);
  *   extraMcpServers = { ...mcp.servers, ...noxToolsServer(...) };   // Nox's own server wins a name clash
  *   for (const r of mcp.refused) logger.warn('MCP service refused', r);
  *
@@ -30,7 +31,15 @@ export function agentMcpConfig(
   env: NodeJS.ProcessEnv = process.env,
   secretsDir: string = path.join(path.dirname(agentConfigDir(ctx.config, agentId)), 'mcp-secrets'),
 ): AgentMcpServers {
-  const { catalog: current } = catalog.read();
+  let current: Catalog;
+  try {
+    current = catalog.read().catalog;
+  } catch (err) {
+    // A catalog file that does not parse must not keep the agent from starting: it starts
+    // without MCP services, and the refusal says why.
+    const code = isNoxError(err) ? err.code : 'nox:mcp-catalog-unreadable';
+    return { servers: {}, refused: [{ service: '*', code, reason: `mcp-services.toml cannot be read: ${(err as Error).message}` }], hasSecrets: false };
+  }
   return agentMcpServers({
     catalog: current,
     enabled: enabledServices(current, agentId),
