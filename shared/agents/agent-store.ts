@@ -62,6 +62,8 @@ export function registryClientFor(ctx: NoxContext): RegistryClient {
   if (!client) {
     client = createRegistryClient(ctx);
     clients.set(ctx, client);
+    const created = client;
+    ctx.onClose(() => created.close());
   }
   return client;
 }

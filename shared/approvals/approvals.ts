@@ -38,6 +38,7 @@ export function approvalsFor(ctx: NoxContext): Approvals {
   if (!approvals) {
     approvals = createApprovals(ctx, ctx.logger.child({ component: 'approvals' }));
     cache.set(ctx, approvals);
+    ctx.onClose(() => closeApprovals(ctx));
   }
   return approvals;
 }

@@ -24,6 +24,12 @@ export interface NoxContext {
   queue(name: string): Queue;
   /** a new connection of the given kind, closed with the context */
   connect(kind: RedisKind, name: string): Redis;
+  /**
+   * Runs `fn` when the context closes, before its queues and connections go (newest
+   * first). For what a module opens lazily on the context (QueueEvents, clients), so that
+   * closing the context leaves no handle behind.
+   */
+  onClose(fn: () => Promise<unknown> | unknown): void;
   close(): Promise<void>;
 }
 
@@ -48,6 +54,7 @@ export function createContext(options: ContextOptions): NoxContext {
   };
   const redis = createRedis(redisUrl, kind, logger, `${role}-main`);
   const queues = new Map<string, Queue>();
+  const closers: (() => Promise<unknown> | unknown)[] = [];
   const defaults = {
     keepCompleted: config.queues.keep_completed,
     keepFailed: config.queues.keep_failed,
@@ -70,7 +77,17 @@ export function createContext(options: ContextOptions): NoxContext {
       return q;
     },
     connect,
+    onClose(fn) {
+      closers.push(fn);
+    },
     async close() {
+      for (const fn of closers.splice(0).reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          logger.warn('a close hook failed', { error: (err as Error).message });
+        }
+      }
       await Promise.allSettled([...queues.values()].map((q) => q.close()));
       await Promise.allSettled([...extra, redis].map((c) => closeRedis(c)));
     },

@@ -23,7 +23,11 @@ export interface TaskClient {
 export function createTaskClient(ctx: NoxContext): TaskClient {
   let events: QueueEvents | undefined;
   const ready = async (): Promise<QueueEvents> => {
-    events ??= createQueueEvents('tasks', ctx.connect('blocking', 'task-client-events'), ctx.keys, ctx.logger);
+    if (!events) {
+      const created = createQueueEvents('tasks', ctx.connect('blocking', 'task-client-events'), ctx.keys, ctx.logger);
+      ctx.onClose(() => created.close());
+      events = created;
+    }
     await events.waitUntilReady();
     return events;
   };
