@@ -1,15 +1,17 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { listManagedContainers } from '../../shared/mcp/containers.js';
-import { bridgeServerEntry } from '../../workers/mcp/bridge-command.js';
+import { createMcpCatalogStore } from '../../shared/mcp/catalog-store.js';
+import { createRegistryClient } from '../../shared/registry/registry-client.js';
+import { agentMcpConfig } from '../../workers/mcp/agent-mcp-config.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { startToolCallingApi, type ToolCallingApi } from '../fixtures/mcp/tool-calling-api.js';
-import { waitUntil } from '../support/harness.js';
+import { testConfig, testContext, waitUntil } from '../support/harness.js';
 import { removeAgentContainers, testEngine } from './support/engine.js';
 
 /**
@@ -83,11 +85,25 @@ describe('mcp through the real claude CLI: list and call a containerised tool', 
 
   it('connects to the server through the bridge, calls mcp__echo__add and gets 42; the container is removed after', async () => {
     const { engine, dockerHost, image } = await testEngine();
-    const entry = bridgeServerEntry({
-      spec: { agentId: 'a-real', service: 'echo', hostId, image, limits: { memoryMb: 128, cpus: 0.5, pids: 64 }, mounts: [NODE_MOUNT] },
-      dockerHost,
-      stopTimeoutS: 2,
-    });
+    // The entry as the agents runtime gets it: from the catalog, enabled for this agent,
+    // with a secret that travels in a 0600 file rather than in --mcp-config.
+    const registryDir = path.join(dir, 'registry');
+    mkdirSync(registryDir);
+    writeFileSync(
+      path.join(registryDir, 'mcp-services.toml'),
+      `[services.echo]\nimage = "${image}"\nagents = ["a-real"]\nmounts = [{ source = "${NODE_MOUNT.source}", target = "/usr/bin/node" }]\n` +
+        `limits = { memory_mb = 128, pids = 64 }\n[services.echo.env]\nAPI_TOKEN = { secret = "echo-token" }\n[services.echo.enabled]\na-real = true\n`,
+    );
+    const ctx = testContext(testConfig({ registryDir, overrides: { 'mcp.docker_host': dockerHost, 'mcp.stop_timeout_s': 2 } }), 'worker');
+    let entry;
+    try {
+      const mcp = agentMcpConfig(ctx, createMcpCatalogStore(createRegistryClient(ctx, { sharedQueueEvents: false })), 'a-real', hostId, { NOX_SECRET_ECHO_TOKEN: 'tok-real' });
+      expect(mcp.refused).to.deep.equal([]);
+      entry = mcp.servers.echo!;
+    } finally {
+      await ctx.close();
+    }
+    expect(JSON.stringify(entry)).to.not.include('tok-real');
     const config = path.join(dir, 'mcp.json');
     writeFileSync(config, JSON.stringify({ mcpServers: { echo: entry } }), { mode: 0o600 });
 
