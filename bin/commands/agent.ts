@@ -1,51 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { signToken } from '../../shared/auth/tokens.js';
 import { parseLabels } from '../../shared/config/env-overrides.js';
-import { configOrExit } from '../boot.js';
+import { apiClient as client, type ApiClient as Client } from '../api-client.js';
 
 /**
  * `nox agent create|list|show|start|stop|restart|interrupt|reset|send|logs [-f]` — a thin
- * client of /api/agents. The API URL comes from --url, NOX_API_URL, the running `nox up`
- * (.runtime/up.json) or the configured port; the token from NOX_TOKEN, or one minted
- * with the configured secret (operator role, one minute).
+ * client of /api/agents (bin/api-client.ts finds the API and the token).
  */
-interface Client {
-  call<T = Record<string, unknown>>(method: string, urlPath: string, body?: unknown): Promise<T>;
-}
-
-function client(url?: string): Client {
-  const config = configOrExit();
-  const runtimeFile = path.join(config.registryDir, '.runtime', 'up.json');
-  let runtimeUrl: string | undefined;
-  if (existsSync(runtimeFile)) {
-    try {
-      runtimeUrl = (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { apiUrl?: string }).apiUrl;
-    } catch {
-      runtimeUrl = undefined;
-    }
-  }
-  const base = (url ?? process.env.NOX_API_URL ?? runtimeUrl ?? `http://127.0.0.1:${config.api.port}`).replace(/\/$/, '');
-  const token =
-    process.env.NOX_TOKEN ??
-    (config.auth.jwt_secret ? signToken(config.auth.jwt_secret, { sub: 'nox-cli', role: 'operator' }, { expiresIn: '1m' }) : undefined);
-  if (!token) throw new Error('no token: set NOX_TOKEN, or configure auth.jwt_secret (nox up does)');
-  return {
-    async call<T>(method: string, urlPath: string, body?: unknown): Promise<T> {
-      const res = await fetch(`${base}${urlPath}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-      if (!res.ok) throw new Error(`${res.status} ${String(parsed.code ?? '')}: ${String(parsed.detail ?? text)}`);
-      return parsed as T;
-    },
-  };
-}
-
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);
 
 interface AgentRow {

@@ -1,9 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { signToken } from '../../shared/auth/tokens.js';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
-import { configOrExit } from '../boot.js';
+import { apiClient } from '../api-client.js';
 
 /**
  * `nox approvals`, `nox approve ID`, `nox deny ID --reason …` — a thin client of
@@ -11,23 +8,8 @@ import { configOrExit } from '../boot.js';
  * `nox up` (.runtime/up.json) or the configured port; the token from NOX_TOKEN, or one
  * minted with the configured secret (operator role, one minute, as `user:nox-cli`).
  */
-async function call<T>(url: string | undefined, method: string, urlPath: string, body?: unknown): Promise<T> {
-  const config = configOrExit();
-  const runtimeFile = path.join(config.registryDir, '.runtime', 'up.json');
-  const runtimeUrl = existsSync(runtimeFile) ? ((JSON.parse(readFileSync(runtimeFile, 'utf8')) as { apiUrl?: string }).apiUrl ?? undefined) : undefined;
-  const base = (url ?? process.env.NOX_API_URL ?? runtimeUrl ?? `http://127.0.0.1:${config.api.port}`).replace(/\/$/, '');
-  const secret = config.auth.jwt_secret;
-  const token = process.env.NOX_TOKEN ?? (secret ? signToken(secret, { sub: 'nox-cli', role: 'operator' }, { expiresIn: '1m' }) : undefined);
-  if (!token) throw new Error('no token: set NOX_TOKEN, or configure auth.jwt_secret (nox up does)');
-  const res = await fetch(`${base}${urlPath}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  if (!res.ok) throw new Error(`${res.status} ${String(parsed.code ?? '')}: ${String(parsed.detail ?? text)}`);
-  return parsed as T;
+function call<T>(url: string | undefined, method: string, urlPath: string, body?: unknown): Promise<T> {
+  return apiClient(url).call<T>(method, urlPath, body);
 }
 
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { signToken } from '../../shared/auth/tokens.js';
 import { listHosts } from '../../shared/hosts/host-directory.js';
 import { makeKeys } from '../../shared/keys.js';
 import { closeRedis, createRedis, DEFAULT_REDIS_URL, waitForRedis } from '../../shared/redis.js';
+import { readRuntime } from '../api-client.js';
 import { configOrExit } from '../boot.js';
 
 /**
@@ -66,14 +65,4 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 
   for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(6)} ${c.detail}\n`);
   return checks.every((c) => c.ok) ? 0 : 1;
-}
-
-function readRuntime(registryDir: string): { apiUrl?: string; redisUrl?: string } {
-  const file = path.join(registryDir, '.runtime', 'up.json');
-  if (!existsSync(file)) return {};
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as { apiUrl?: string; redisUrl?: string };
-  } catch {
-    return {};
-  }
 }

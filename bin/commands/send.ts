@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { cliClient } from './task.js';
+import { apiClient } from '../api-client.js';
 
 /**
  * `nox send <to> <text...>` — POST /api/messages. `<to>` is an agent id, `all`, or
@@ -13,7 +13,7 @@ export function registerSendCommand(program: Command): void {
     .option('-p, --priority <priority>', 'critical | high | normal | low', 'normal')
     .option('--url <url>', 'API base URL')
     .action(async (to: string, text: string[], o: { type: string; priority: string; url?: string }) => {
-      const r = await cliClient(o.url).call<{ id: string }>('POST', '/api/messages', { to, content: text.join(' '), message_type: o.type, priority: o.priority });
+      const r = await apiClient(o.url).call<{ id: string }>('POST', '/api/messages', { to, content: text.join(' '), message_type: o.type, priority: o.priority });
       process.stdout.write(`${r.id}\n`);
     });
 }

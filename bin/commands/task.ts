@@ -1,44 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { signToken } from '../../shared/auth/tokens.js';
-import { configOrExit } from '../boot.js';
 
 /**
- * `nox task add|list|done|delegate` — a thin client of /api/tasks. URL: --url, NOX_API_URL,
- * the running `nox up` (.runtime/up.json) or the configured port. Token: NOX_TOKEN, or one
- * minted with the configured secret (operator, one minute). (Same lookup as `nox agent`.)
+ * `nox task add|list|done|delegate` — a thin client of /api/tasks. bin/api-client.ts finds the
+ * API and the token.
  */
-export interface CliClient {
-  call<T = Record<string, unknown>>(method: string, urlPath: string, body?: unknown): Promise<T>;
-}
-
-export function cliClient(url?: string): CliClient {
-  const config = configOrExit();
-  const runtimeFile = path.join(config.registryDir, '.runtime', 'up.json');
-  let runtimeUrl: string | undefined;
-  try {
-    runtimeUrl = existsSync(runtimeFile) ? (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { apiUrl?: string }).apiUrl : undefined;
-  } catch {
-    runtimeUrl = undefined;
-  }
-  const base = (url ?? process.env.NOX_API_URL ?? runtimeUrl ?? `http://127.0.0.1:${config.api.port}`).replace(/\/$/, '');
-  const token = process.env.NOX_TOKEN ?? (config.auth.jwt_secret ? signToken(config.auth.jwt_secret, { sub: 'nox-cli', role: 'operator' }, { expiresIn: '1m' }) : undefined);
-  if (!token) throw new Error('no token: set NOX_TOKEN, or configure auth.jwt_secret (nox up does)');
-  return {
-    async call<T>(method: string, urlPath: string, body?: unknown): Promise<T> {
-      const res = await fetch(`${base}${urlPath}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-      if (!res.ok) throw new Error(`${res.status} ${String(parsed.code ?? '')}: ${String(parsed.detail ?? text)}`);
-      return parsed as T;
-    },
-  };
-}
+import { apiClient, type ApiClient } from '../api-client.js';
 
 interface TaskRow {
   id: string;
@@ -56,7 +22,7 @@ const row = (t: TaskRow): string =>
 
 export function registerTaskCommand(program: Command): void {
   const task = program.command('task').description('Tasks: add, list, finish, delegate').option('--url <url>', 'API base URL');
-  const api = (): CliClient => cliClient((task.opts() as { url?: string }).url);
+  const api = (): ApiClient => apiClient((task.opts() as { url?: string }).url);
 
   task
     .command('add <agent> <title...>')

@@ -1,0 +1,57 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { signToken } from '../shared/auth/tokens.js';
+import { configOrExit } from './boot.js';
+
+/**
+ * The CLI's client of the REST API (`nox agent`, `nox task`, `nox send`, `nox approvals`,
+ * `nox mcp`, ...). The URL comes from --url, NOX_API_URL, the running `nox up`
+ * (.runtime/up.json) or the configured port; the token from NOX_TOKEN, or one minted with
+ * the configured secret (operator role, one minute, as `nox-cli`). A problem+json answer
+ * becomes an Error that says its status, code and detail.
+ */
+export interface ApiClient {
+  call<T = Record<string, unknown>>(method: string, urlPath: string, body?: unknown): Promise<T>;
+}
+
+export interface RuntimeInfo {
+  apiUrl?: string;
+  redisUrl?: string;
+}
+
+/** What the running `nox up` wrote about itself, if it runs. */
+export function readRuntime(registryDir: string): RuntimeInfo {
+  const file = path.join(registryDir, '.runtime', 'up.json');
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
+  } catch {
+    return {};
+  }
+}
+
+export function apiClient(url?: string): ApiClient {
+  const config = configOrExit();
+  const base = (url ?? process.env.NOX_API_URL ?? readRuntime(config.registryDir).apiUrl ?? `http://127.0.0.1:${config.api.port}`).replace(/\/$/, '');
+  const secret = config.auth.jwt_secret;
+  const token = process.env.NOX_TOKEN ?? (secret ? signToken(secret, { sub: 'nox-cli', role: 'operator' }, { expiresIn: '1m' }) : undefined);
+  if (!token) throw new Error('no token: set NOX_TOKEN, or configure auth.jwt_secret (nox up does)');
+  return {
+    async call<T>(method: string, urlPath: string, body?: unknown): Promise<T> {
+      const res = await fetch(`${base}${urlPath}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      } catch {
+        parsed = { detail: text };
+      }
+      if (!res.ok) throw new Error(`${res.status} ${String(parsed.code ?? '')}: ${String(parsed.detail ?? text)}`);
+      return parsed as T;
+    },
+  };
+}
