@@ -5,6 +5,8 @@ import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
 import { startApprovalSweep } from '../../workers/approvals/approval-sweep.js';
 import { createAgentHost } from '../../workers/agents/agent-host.js';
 import { startWorkerHost } from '../../workers/host.js';
+import { defaultHostId } from '../../workers/host-identity.js';
+import { wireMcpHost, type WiredMcpHost } from '../../workers/mcp/wire-host.js';
 import { createMessagingHost } from '../../workers/messages/messaging-host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
 import { createTaskHost } from '../../workers/tasks/task-host.js';
@@ -15,6 +17,7 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
   const ctx = contextFor('worker');
   let host;
   let registryWriter: RegistryWriter | undefined;
+  let mcp: WiredMcpHost | undefined;
   const gate = createPermissionGate(ctx);
   // Messages and tasks (issue 5): the `messages` and `tasks` queues, delivery to this host's agents, deadlines.
   const messaging = createMessagingHost(ctx);
@@ -23,7 +26,17 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
     // Approvals (issue 6): every host consumes the shared `approvals` queue and sweeps unrecorded decisions.
     // Agents (issue 4): the `spawn` queue, agent commands on the host queue, health monitor, adoption of leftovers.
     // Tool-permission questions of this host's agents go through approvals (the permission gate).
-    const agents = createAgentHost(ctx, { sharedQueues: { approvals: approvalHandlers(), ...messaging.hostOptions.sharedQueues, tasks: tasks.handlers }, hostHandlers: messaging.hostOptions.hostHandlers }, { permissions: gate });
+    // MCP services (issue 8): with a Docker-API engine, the `mcp` queue (installs once
+    // approved, removals), container kills on the host queue, the container watcher/reaper.
+    mcp = await wireMcpHost(ctx, { hostId: ctx.config.worker.host_id ?? defaultHostId() });
+    const agents = createAgentHost(
+      ctx,
+      {
+        sharedQueues: { approvals: approvalHandlers(), ...messaging.hostOptions.sharedQueues, tasks: tasks.handlers, ...mcp.sharedQueues },
+        hostHandlers: { ...messaging.hostOptions.hostHandlers, ...mcp.hostHandlers },
+      },
+      { permissions: gate },
+    );
     host = await startWorkerHost(ctx, agents.hostOptions);
     await agents.attach(host);
     await messaging.attach(agents.manager);
@@ -33,6 +46,7 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
   } catch (err) {
     ctx.logger.error('worker host failed to start', errorFields(err));
     process.stderr.write(`${(err as Error).message}\n`);
+    await mcp?.stop();
     await ctx.close();
     process.exit(1);
   }
@@ -43,6 +57,7 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
     await tasks.stop();
     await registryWriter?.close();
     await host.close();
+    await mcp?.stop();
     await messaging.stop();
     await gate.close();
     await closeApprovals(ctx);

@@ -16,6 +16,8 @@ import { decidePermission } from './permission-policy.js';
 import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
 import { sessionExists } from './session-files.js';
 import { noxToolsServer } from '../tools-server/mcp-entry.js';
+import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
+import { mcpCatalogFor } from '../../shared/mcp/catalog-store.js';
 
 /**
  * Runs and watches ONE agent on this host: the state machine of agent-status.ts.
@@ -252,8 +254,11 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     const probe = buildAgentLaunch(ctx.config, config, { sessionId, resume: false, token, apiUrl: defaultApiUrl(ctx.config) });
     const resume = sessionExists(probe.configDir, sessionId);
     const remaining = config.max_budget_usd === undefined ? undefined : config.max_budget_usd - spent();
-    // every agent gets the Nox tools server (its own token) in its --mcp-config
-    const extraMcpServers = noxToolsServer(ctx.config, agentId, token, defaultApiUrl(ctx.config));
+    // every agent gets the Nox tools server (its own token) in its --mcp-config, plus a
+    // bridge per MCP service enabled for it in the catalog (refusals are logged, never fatal)
+    const mcp = agentMcpConfig(ctx, mcpCatalogFor(ctx), agentId, hostId);
+    for (const refused of mcp.refused) logger.warn('MCP service not given to the agent', { ...refused });
+    const extraMcpServers = { ...mcp.servers, ...noxToolsServer(ctx.config, agentId, token, defaultApiUrl(ctx.config)) };
     const launch = buildAgentLaunch(ctx.config, config, { sessionId, resume, token, apiUrl: defaultApiUrl(ctx.config), remainingBudgetUsd: remaining, extraMcpServers });
     mkdirSync(launch.cwd, { recursive: true });
     workdir = launch.cwd;

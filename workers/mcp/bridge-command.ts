@@ -7,12 +7,13 @@ import type { McpRunSpecInput } from '../../shared/mcp/run-spec.js';
  * (it holds no secrets: env values there are literals or `{ fromEnv }` names); secret
  * values travel in `env`, which the CLI gives the bridge's environment only.
  */
-export interface BridgeServerEntry {
+// a type alias, not an interface, so that it fits the CLI's Record<string, unknown> entries
+export type BridgeServerEntry = {
   type: 'stdio';
   command: string;
   args: string[];
   env: Record<string, string>;
-}
+};
 
 export interface BridgeEntryOptions {
   spec: McpRunSpecInput;
