@@ -81,7 +81,8 @@ describe('dashboard: log in, live events, session expiry', function () {
     const shortLived = await startStack({
       withHost: false,
       overrides: {
-        'auth.token_ttl': '3s',
+        // long enough that logging in finishes first on a loaded machine, short enough to wait out
+        'auth.token_ttl': '10s',
         'auth.users': [{ name: 'bob', role: 'viewer', password_hash: await hashPassword('bob password') }],
       },
     });
@@ -89,7 +90,7 @@ describe('dashboard: log in, live events, session expiry', function () {
       const tab = await browser.open();
       const { page } = tab;
       await logIn(page, shortLived.api.url, 'bob', 'bob password', '/events');
-      await page.waitForURL(/\/login\?next=%2Fevents$/, { timeout: 15_000 });
+      await page.waitForURL(/\/login\?next=%2Fevents$/, { timeout: 30_000 });
       expect(await page.getByTestId('login-notice').textContent()).to.contain('Your session has expired');
       await screenshot(page, 'login-expired');
     } finally {
