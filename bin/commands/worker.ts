@@ -6,6 +6,7 @@ import { startApprovalSweep } from '../../workers/approvals/approval-sweep.js';
 import { createAgentHost } from '../../workers/agents/agent-host.js';
 import { startWorkerHost } from '../../workers/host.js';
 import { defaultHostId } from '../../workers/host-identity.js';
+import { containerStatsReporter } from '../../workers/mcp/stats-reporter.js';
 import { wireMcpHost, type WiredMcpHost } from '../../workers/mcp/wire-host.js';
 import { createMessagingHost } from '../../workers/messages/messaging-host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
@@ -28,7 +29,8 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
     // Tool-permission questions of this host's agents go through approvals (the permission gate).
     // MCP services (issue 8): with a Docker-API engine, the `mcp` queue (installs once
     // approved, removals), container kills on the host queue, the container watcher/reaper.
-    mcp = await wireMcpHost(ctx, { hostId: ctx.config.worker.host_id ?? defaultHostId() });
+    const hostId = ctx.config.worker.host_id ?? defaultHostId();
+    mcp = await wireMcpHost(ctx, { hostId, onStats: containerStatsReporter(ctx, hostId) });
     const agents = createAgentHost(
       ctx,
       {

@@ -31,6 +31,10 @@ export interface AgentRuntime {
   queuedTurns: number;
   cpuPercent?: number;
   memoryMb?: number;
+  /** the agent's MCP containers (workers/mcp/stats-reporter.ts) */
+  mcpContainers?: number;
+  mcpMemoryMb?: number;
+  mcpCpuPercent?: number;
   throttled: boolean;
   circuitOpen: boolean;
   startedAt?: string;
@@ -51,6 +55,9 @@ const NUMERIC = new Set([
   'queuedTurns',
   'cpuPercent',
   'memoryMb',
+  'mcpContainers',
+  'mcpMemoryMb',
+  'mcpCpuPercent',
 ]);
 const BOOLEAN = new Set(['sessionStarted', 'throttled', 'circuitOpen']);
 
