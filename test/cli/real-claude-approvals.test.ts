@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { agentWorkdir } from '../../shared/agents/command-line.js';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { addGatedHost, type GatedHost } from '../approvals/gated-agent-host.js';
 import { until, startWebhookReceiver, type WebhookReceiver } from '../approvals/approval-stack.js';
 import { startScriptedMessagesApi, type ScriptedMessagesApi } from '../fixtures/scripted-messages-api.js';
+import { assertClaudeInstalled, CLAUDE_BIN, offlineClaudeEnv } from './claude-cli.js';
 
 /**
  * Conformance for approvals (issue 6): the REAL `claude` CLI asks Nox before each Bash
@@ -16,8 +16,6 @@ import { startScriptedMessagesApi, type ScriptedMessagesApi } from '../fixtures/
  * talks to a scripted Messages API on loopback (`run-bash <command>`); no network. Fails
  * (never skips) when the CLI is missing: run test/cli/install-claude.sh.
  */
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CLAUDE_BIN = process.env.CLAUDE_CLI_BIN ?? path.join(HERE, '.claude-cli', 'node_modules', '.bin', 'claude');
 // long enough that the tests deciding by hand do so well before it, even on a busy machine
 const TIMEOUT_MS = 8000;
 
@@ -30,19 +28,14 @@ describe('real claude CLI: tool permission through Nox approvals', function () {
   let workdir: string;
 
   before(async () => {
-    if (!existsSync(CLAUDE_BIN)) throw new Error(`the real claude CLI is not installed at ${CLAUDE_BIN}: run test/cli/install-claude.sh (or set CLAUDE_CLI_BIN)`);
+    assertClaudeInstalled();
     api = await startScriptedMessagesApi();
     hook = await startWebhookReceiver();
     const overrides = {
       'agent.command': CLAUDE_BIN,
       'agent.args': [],
       'agent.env': {
-        ANTHROPIC_BASE_URL: api.url,
-        ANTHROPIC_API_KEY: 'sk-ant-fake-key-for-tests',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        DISABLE_AUTOUPDATER: '1',
-        DISABLE_TELEMETRY: '1',
-        DISABLE_ERROR_REPORTING: '1',
+        ...offlineClaudeEnv(api.url),
       },
       'approvals.timeout_ms': TIMEOUT_MS,
       'approvals.webhook_url': hook.url,

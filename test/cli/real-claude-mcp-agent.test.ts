@@ -1,13 +1,13 @@
 import { expect } from 'chai';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { listManagedContainers } from '../../shared/mcp/containers.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { startToolCallingApi, type ToolCallingApi } from '../fixtures/mcp/tool-calling-api.js';
 import { removeAgentContainers, testEngine } from '../mcp/support/engine.js';
 import { waitUntil } from '../support/harness.js';
+import { assertClaudeInstalled, CLAUDE_BIN, offlineClaudeEnv } from './claude-cli.js';
 
 /**
  * End to end: an agent run by Nox (a worker host, the REAL `claude` CLI) gets the MCP
@@ -16,8 +16,6 @@ import { waitUntil } from '../support/harness.js';
  * labels and limits while the agent runs, and is gone once the agent is stopped.
  * FAILS (never skips) when the CLI or the engine is missing.
  */
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CLAUDE_BIN = process.env.CLAUDE_CLI_BIN ?? path.join(HERE, '.claude-cli', 'node_modules', '.bin', 'claude');
 
 describe('an agent run by Nox uses its containerised MCP service (real claude CLI)', function () {
   this.timeout(150_000);
@@ -26,7 +24,7 @@ describe('an agent run by Nox uses its containerised MCP service (real claude CL
   let hostId = '';
 
   before(async () => {
-    if (!existsSync(CLAUDE_BIN)) throw new Error(`the real claude CLI is not installed at ${CLAUDE_BIN}: run test/cli/install-claude.sh (or set CLAUDE_CLI_BIN)`);
+    assertClaudeInstalled();
     const { dockerHost } = await testEngine();
     api = await startToolCallingApi();
     stack = await startAgentStack({
@@ -34,12 +32,7 @@ describe('an agent run by Nox uses its containerised MCP service (real claude CL
         'agent.command': CLAUDE_BIN,
         'agent.args': [],
         'agent.env': {
-          ANTHROPIC_BASE_URL: api.url,
-          ANTHROPIC_API_KEY: 'sk-ant-fake-key-for-tests',
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          DISABLE_AUTOUPDATER: '1',
-          DISABLE_TELEMETRY: '1',
-          DISABLE_ERROR_REPORTING: '1',
+          ...offlineClaudeEnv(api.url),
         },
         'mcp.docker_host': dockerHost,
         'mcp.stop_timeout_s': 2,

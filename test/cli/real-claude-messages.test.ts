@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { agentConfigDir } from '../../shared/agents/command-line.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
@@ -12,6 +9,7 @@ import { readTranscript } from '../../workers/messages/deliverer.js';
 import { startScriptedMessagesApi, type ScriptedMessagesApi } from '../fixtures/scripted-messages-api.js';
 import { waitUntil } from '../support/harness.js';
 import { startCollabStack, type CollabStack } from '../messages/support/collab-stack.js';
+import { assertClaudeInstalled, CLAUDE_BIN, offlineClaudeEnv } from './claude-cli.js';
 
 /**
  * Conformance: the REAL claude CLI uses the Nox tools server from its --mcp-config. A small
@@ -21,8 +19,6 @@ import { startCollabStack, type CollabStack } from '../messages/support/collab-s
  * own session transcript holds the message marker, which delivery recovery relies on).
  * A delegates a task to B, B marks it done with mcp__nox__update_task, the dependent unblocks.
  */
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CLAUDE_BIN = process.env.CLAUDE_CLI_BIN ?? path.join(HERE, '.claude-cli', 'node_modules', '.bin', 'claude');
 
 const sse = (res: http.ServerResponse, type: string, data: Record<string, unknown>): void => void res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
 
@@ -87,7 +83,7 @@ describe('real claude CLI uses the Nox tools server (messages and tasks)', funct
   let stack: CollabStack;
 
   before(async () => {
-    if (!existsSync(CLAUDE_BIN)) throw new Error(`the real claude CLI is not installed at ${CLAUDE_BIN}: run test/cli/install-claude.sh (or set CLAUDE_CLI_BIN)`);
+    assertClaudeInstalled();
     api = await startScriptedMessagesApi();
     proxy = await startToolProxy(api.url);
     stack = await startCollabStack({
@@ -95,12 +91,7 @@ describe('real claude CLI uses the Nox tools server (messages and tasks)', funct
         'agent.command': CLAUDE_BIN,
         'agent.args': [],
         'agent.env': {
-          ANTHROPIC_BASE_URL: proxy.url,
-          ANTHROPIC_API_KEY: 'sk-ant-fake-key-for-tests',
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          DISABLE_AUTOUPDATER: '1',
-          DISABLE_TELEMETRY: '1',
-          DISABLE_ERROR_REPORTING: '1',
+          ...offlineClaudeEnv(proxy.url),
           MCP_TIMEOUT: '60000',
         },
       },

@@ -1,19 +1,17 @@
 import { expect } from 'chai';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { agentWorkdir } from '../../shared/agents/command-line.js';
 import { startScriptedMessagesApi, type ScriptedMessagesApi } from '../fixtures/scripted-messages-api.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { waitUntil } from '../support/harness.js';
+import { assertClaudeInstalled, CLAUDE_BIN, offlineClaudeEnv } from './claude-cli.js';
 
 /**
  * Conformance: Nox drives the REAL `claude` CLI (@anthropic-ai/claude-code, pinned by
  * test/cli/install-claude.sh) against a scripted Messages API on loopback. No network.
  * The binary is not a dependency of Nox; this suite FAILS (never skips) when it is missing.
  */
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CLAUDE_BIN = process.env.CLAUDE_CLI_BIN ?? path.join(HERE, '.claude-cli', 'node_modules', '.bin', 'claude');
 
 describe('real claude CLI (2.1.330) driven by Nox', function () {
   this.timeout(90_000);
@@ -21,9 +19,7 @@ describe('real claude CLI (2.1.330) driven by Nox', function () {
   let stack: AgentStack;
 
   before(async () => {
-    if (!existsSync(CLAUDE_BIN)) {
-      throw new Error(`the real claude CLI is not installed at ${CLAUDE_BIN}: run test/cli/install-claude.sh (or set CLAUDE_CLI_BIN)`);
-    }
+    assertClaudeInstalled();
     api = await startScriptedMessagesApi();
     stack = await startAgentStack({
       overrides: {
@@ -31,12 +27,7 @@ describe('real claude CLI (2.1.330) driven by Nox', function () {
         'agent.args': [],
         'agent.restart_backoff_ms': 200,
         'agent.env': {
-          ANTHROPIC_BASE_URL: api.url,
-          ANTHROPIC_API_KEY: 'sk-ant-fake-key-for-tests',
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          DISABLE_AUTOUPDATER: '1',
-          DISABLE_TELEMETRY: '1',
-          DISABLE_ERROR_REPORTING: '1',
+          ...offlineClaudeEnv(api.url),
         },
       },
     });

@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { listManagedContainers } from '../../shared/mcp/containers.js';
 import { createMcpCatalogStore } from '../../shared/mcp/catalog-store.js';
@@ -13,6 +12,7 @@ import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { startToolCallingApi, type ToolCallingApi } from '../fixtures/mcp/tool-calling-api.js';
 import { testConfig, testContext, waitUntil } from '../support/harness.js';
 import { removeAgentContainers, testEngine } from './support/engine.js';
+import { assertClaudeInstalled, CLAUDE_BIN, offlineClaudeEnv } from '../cli/claude-cli.js';
 
 /**
  * The REAL `claude` CLI (pinned by test/cli/install-claude.sh) with the bridge in its
@@ -21,8 +21,6 @@ import { removeAgentContainers, testEngine } from './support/engine.js';
  * tools, calls one and gets the answer; when the CLI exits the container is gone.
  * FAILS (never skips) when the CLI is not installed.
  */
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CLAUDE_BIN = process.env.CLAUDE_CLI_BIN ?? path.join(HERE, '..', 'cli', '.claude-cli', 'node_modules', '.bin', 'claude');
 
 interface CliLine {
   type: string;
@@ -40,7 +38,7 @@ describe('mcp through the real claude CLI: list and call a containerised tool', 
   const hostId = `t-host-${randomBytes(4).toString('hex')}`;
 
   before(async () => {
-    if (!existsSync(CLAUDE_BIN)) throw new Error(`the real claude CLI is not installed at ${CLAUDE_BIN}: run test/cli/install-claude.sh (or set CLAUDE_CLI_BIN)`);
+    assertClaudeInstalled();
     api = await startToolCallingApi();
     dir = mkdtempSync(path.join(tmpdir(), 'nox-claude-mcp-'));
   });
@@ -66,12 +64,7 @@ describe('mcp through the real claude CLI: list and call a containerised tool', 
             PATH: process.env.PATH ?? '/usr/bin:/bin',
             HOME: dir,
             CLAUDE_CONFIG_DIR: path.join(dir, 'claude-config'),
-            ANTHROPIC_BASE_URL: api.url,
-            ANTHROPIC_API_KEY: 'sk-ant-fake-key-for-tests',
-            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-            DISABLE_AUTOUPDATER: '1',
-            DISABLE_TELEMETRY: '1',
-            DISABLE_ERROR_REPORTING: '1',
+            ...offlineClaudeEnv(api.url),
           },
         },
         (err, stdout, stderr) => {
