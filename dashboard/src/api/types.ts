@@ -1,16 +1,6 @@
 /** Answers of the system endpoints (api/routes/system-routes.ts). */
-export interface HostInfo {
-  id: string;
-  hostname: string;
-  pid: number;
-  capacity: number;
-  running: number;
-  labels: Record<string, string>;
-  version: string;
-  startedAt: string;
-  lastHeartbeat: string;
-  alive: boolean;
-}
+// the API's own type: one definition for server and dashboard (type-only, erased by the build)
+export type { HostInfo } from '../../../shared/types.js';
 
 export type QueueCounts = Record<string, Record<string, number>>;
 

@@ -1,15 +1,7 @@
-/** A domain event as the Socket.IO gateway emits it (shared/types.ts DomainEvent, with its stream id). */
-export interface LiveEvent<T = unknown> {
-  /** Redis stream id (`<ms>-<seq>`); the client remembers the last one for catch-up */
-  id?: string;
-  type: string;
-  at: string;
-  agentId?: string;
-  taskId?: string;
-  hostId?: string;
-  correlationId?: string;
-  data: T;
-}
+import type { DomainEvent } from '../../../shared/types.js';
+
+/** A domain event as the Socket.IO gateway emits it (shared/types.ts, with its stream `id`). */
+export type LiveEvent<T = unknown> = DomainEvent<T>;
 
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
