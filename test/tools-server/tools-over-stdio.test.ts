@@ -42,7 +42,7 @@ describe('the Nox tools server (stdio MCP, SDK client, real stack)', function ()
 
   it('lists its tools, and every agent’s --mcp-config names the server with a token file only it can read', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).to.include.members(['send_message', 'broadcast', 'publish', 'subscribe', 'list_agents', 'create_task', 'delegate_task', 'update_task', 'list_tasks', 'spawn_agent', 'remember', 'recall']);
+    expect(tools.map((t) => t.name)).to.include.members(['send_message', 'broadcast', 'publish', 'subscribe', 'list_agents', 'create_task', 'delegate_task', 'update_task', 'list_tasks', 'spawn_agent', 'request_approval', 'remember', 'recall']);
     const pid = (await readRuntime(stack.apiCtx.redis, stack.apiCtx.keys, 'tool-b'))?.pid as number;
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     const mcp = JSON.parse(argv[argv.indexOf('--mcp-config') + 1]!) as { mcpServers: Record<string, { args: string[]; env: Record<string, string> }> };
@@ -101,5 +101,27 @@ describe('the Nox tools server (stdio MCP, SDK client, real stack)', function ()
     const child = await tool<{ id: string; parent: string }>('spawn_agent', { id: 'tool-child', name: 'Child' });
     expect(child.parent).to.equal('tool-a');
     await waitUntil(async () => (await readRuntime(stack.apiCtx.redis, stack.apiCtx.keys, 'tool-child'))?.status === 'idle', 15_000);
+  });
+
+  it('request_approval waits for a person: pending in the inbox, approved through the API, the decision comes back to the agent', async () => {
+    const asked = tool<{ id: string; status: string; decision: string; reason?: string; decided_by: string }>('request_approval', {
+      description: 'drop the staging database',
+      risk_level: 'high',
+      details: 'database: staging',
+    });
+    let pending: { id: string; agent_id: string; risk_level: string; description: string } | undefined;
+    await waitUntil(async () => {
+      // (this stack runs no approvals queue consumer, so the request stays as stored: pending)
+      const res = await stack.call('GET', '/api/approvals', { role: 'operator' });
+      const body = (await res.json()) as { approvals: { id: string; agent_id: string; risk_level: string; description: string; status: string }[] };
+      pending = body.approvals.find((x) => x.description === 'drop the staging database' && x.status === 'pending');
+      return pending !== undefined;
+    }, 15_000);
+    expect(pending).to.deep.include({ agent_id: 'tool-a', risk_level: 'high' });
+    const approve = await stack.call('POST', `/api/approvals/${pending!.id}/approve`, { role: 'operator', body: { reason: 'go ahead' } });
+    expect(approve.status).to.equal(200);
+    const answer = await asked;
+    expect(answer).to.deep.include({ id: pending!.id, status: 'approved', reason: 'go ahead' });
+    expect(answer.decided_by).to.match(/test-operator/);
   });
 });

@@ -1,12 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { RISK_LEVELS } from '../../shared/approvals/approval-request.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { MESSAGE_PRIORITIES, TOPIC_PATTERN } from '../../shared/messages/message-model.js';
 import { TASK_PRIORITIES } from '../../shared/registry/task-record.js';
 import type { ApiClient } from './api-client.js';
 
 /**
- * The tools an agent uses to act in Nox. Each is one REST call with the agent's own token;
+ * The tools an agent uses to act in Nox. Each is a REST call with the agent's own token;
  * the API decides what the agent may do (it acts only as itself, spawns under the spawn
  * guards). A refused or failed call comes back as a tool error the model can read.
  */
@@ -17,6 +18,12 @@ const taskId = z.string().regex(/^t-[a-z0-9][a-z0-9-]{0,62}$/).describe('a task 
 const memoryKey = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).describe('a short key: letters, digits, _ . -');
 
 type Result = { content: { type: 'text'; text: string }[]; isError?: boolean };
+type Approval = { id: string; status: string; decision?: string; reason?: string; decided_by?: string; risk_level?: string };
+
+/** How long request_approval waits for a decision; past it the approval is still pending and the tool says so. */
+const APPROVAL_WAIT_MS = Number(process.env.NOX_APPROVAL_WAIT_MS ?? 15 * 60_000);
+/** one long-poll of GET /api/approvals/:id (the route allows up to 60 s) */
+const POLL_MS = 50_000;
 
 const ok = (value: unknown): Result => ({ content: [{ type: 'text', text: JSON.stringify(value, null, 2) }] });
 
@@ -104,6 +111,33 @@ export function registerNoxTools(server: McpServer, api: ApiClient): void {
       inputSchema: { id: agentId, name: z.string().max(200).optional(), system_prompt: z.string().max(100_000).optional(), model: z.string().max(200).optional() },
     },
     async (a) => run(() => api.call('POST', '/api/agents', { id: a.id, ...strip({ name: a.name, system_prompt: a.system_prompt, model: a.model }), start: true })),
+  );
+  server.registerTool(
+    'request_approval',
+    {
+      description:
+        'Ask for approval before a risky act (deleting data, spending money, touching production...). Policy or a person decides; this waits for the decision and returns it (approved or denied, with the reason).',
+      inputSchema: {
+        description: z.string().min(1).max(2000).describe('what you want to do and why'),
+        risk_level: z.enum(RISK_LEVELS).optional().describe('low | medium | high | critical (the rules may raise it)'),
+        details: z.string().max(4000).optional().describe('anything that helps the person decide'),
+      },
+    },
+    async (a) =>
+      run(async () => {
+        let current = (await api.call('POST', '/api/approvals', {
+          request_type: 'custom',
+          description: a.description,
+          ...strip({ risk_level: a.risk_level }),
+          ...(a.details ? { details: { input: { details: a.details } } } : {}),
+        })) as Approval;
+        const deadline = Date.now() + APPROVAL_WAIT_MS;
+        while (current.status === 'pending' && Date.now() < deadline) {
+          const wait = Math.max(0, Math.min(POLL_MS, deadline - Date.now()));
+          current = (await api.call('GET', `/api/approvals/${current.id}?wait_ms=${wait}`)) as Approval;
+        }
+        return strip({ id: current.id, status: current.status, decision: current.decision, reason: current.reason, decided_by: current.decided_by, risk_level: current.risk_level });
+      }),
   );
   server.registerTool(
     'remember',
