@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'chai';
 import { startApiServer, type ApiServer } from '../../api/server.js';
 import { readRuntime, type AgentRuntime } from '../../shared/agents/runtime-state.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
@@ -12,7 +11,8 @@ import type { DomainEvent, Role } from '../../shared/types.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
 import { startRegistryWriter } from '../../workers/registry/registry-writer.js';
 import { createAgentHost, type AgentHost } from '../../workers/agents/agent-host.js';
-import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, uniquePrefix, waitUntil } from '../support/harness.js';
+import { deletePrefix, redisUrl, testConfig, testContext, uniquePrefix, waitUntil } from '../support/harness.js';
+import { apiCaller } from '../support/api-caller.js';
 
 /**
  * A real API node and worker hosts running the stand-in agent program
@@ -89,23 +89,7 @@ export async function startAgentStack(options: { overrides?: Record<string, unkn
   };
   for (let i = 0; i < (options.hosts ?? 1); i++) await addHost();
 
-  const call: AgentStack['call'] = async (method, urlPath, opts = {}) => {
-    const headers: Record<string, string> = {};
-    const token = opts.token ?? tokenFor(opts.role ?? 'admin');
-    headers.authorization = `Bearer ${token}`;
-    let body: string | undefined;
-    if (opts.body !== undefined) {
-      body = JSON.stringify(opts.body);
-      headers['content-type'] = 'application/json';
-    }
-    return fetch(`${api.url}${urlPath}`, { method, headers, body });
-  };
-  const json: AgentStack['json'] = async <T>(method: string, urlPath: string, status: number, opts = {}) => {
-    const res = await call(method, urlPath, opts);
-    const text = await res.text();
-    expect(res.status, `${method} ${urlPath}: ${text}`).to.equal(status);
-    return (text ? JSON.parse(text) : {}) as T;
-  };
+  const { call, json } = apiCaller(api.url);
   const runtime = (agentId: string): Promise<AgentRuntime | undefined> => readRuntime(apiCtx.redis, apiCtx.keys, agentId);
   const waitStatus: AgentStack['waitStatus'] = async (agentId, status, timeoutMs = 10_000) => {
     const wanted = Array.isArray(status) ? status : [status];

@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { expect } from 'chai';
 import { parse as parseToml } from 'smol-toml';
 import { startApiServer, type ApiServer } from '../../api/server.js';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
@@ -16,7 +15,8 @@ import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
 import { startApprovalSweep } from '../../workers/approvals/approval-sweep.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
-import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, waitUntil } from '../support/harness.js';
+import { deletePrefix, redisUrl, testConfig, testContext, waitUntil } from '../support/harness.js';
+import { apiCaller } from '../support/api-caller.js';
 
 /** waits for a condition; generous by default because helpers share a busy machine (a limit, not a measurement) */
 export const WAIT_MS = 30_000;
@@ -60,21 +60,7 @@ export async function startApprovalStack(options: { overrides?: Record<string, u
   const host = await startWorkerHost(hostCtx, { sharedQueues: { approvals: approvalHandlers() } });
   const sweep = startApprovalSweep(hostCtx);
 
-  const call: ApprovalStack['call'] = async (method, urlPath, opts = {}) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? tokenFor(opts.role ?? 'admin')}` };
-    let body: string | undefined;
-    if (opts.body !== undefined) {
-      body = JSON.stringify(opts.body);
-      headers['content-type'] = 'application/json';
-    }
-    return fetch(`${api.url}${urlPath}`, { method, headers, body });
-  };
-  const json: ApprovalStack['json'] = async <T>(method: string, urlPath: string, status: number, opts = {}) => {
-    const res = await call(method, urlPath, opts);
-    const text = await res.text();
-    expect(res.status, `${method} ${urlPath}: ${text}`).to.equal(status);
-    return (text ? JSON.parse(text) : {}) as T;
-  };
+  const { call, json } = apiCaller(api.url);
   const readToml = (file: string): Record<string, unknown> => {
     const abs = path.join(config.registryDir, file);
     return existsSync(abs) ? (parseToml(readFileSync(abs, 'utf8')) as Record<string, unknown>) : {};

@@ -13,8 +13,9 @@ import { approvalHandlers } from '../../../workers/approvals/approval-handlers.j
 import { startWorkerHost, type WorkerHost } from '../../../workers/host.js';
 import { wireMcpHost, type WiredMcpHost } from '../../../workers/mcp/wire-host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../../workers/registry/registry-writer.js';
-import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, waitUntil } from '../../support/harness.js';
+import { deletePrefix, redisUrl, testConfig, testContext, waitUntil } from '../../support/harness.js';
 import { removeAgentContainers, testEngine } from './engine.js';
+import { apiCaller } from '../../support/api-caller.js';
 
 /**
  * A real API node, the registry writer and a worker host wired for MCP the way `nox
@@ -53,21 +54,7 @@ export async function startMcpStack(): Promise<McpStack> {
   expect(mcp.health().available, JSON.stringify(mcp.health())).to.equal(true);
   const host = await startWorkerHost(hostCtx, { sharedQueues: { approvals: approvalHandlers(), ...mcp.sharedQueues }, hostHandlers: mcp.hostHandlers });
 
-  const call: McpStack['call'] = async (method, urlPath, opts = {}) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? tokenFor(opts.role ?? 'admin')}` };
-    let body: string | undefined;
-    if (opts.body !== undefined) {
-      body = JSON.stringify(opts.body);
-      headers['content-type'] = 'application/json';
-    }
-    return fetch(`${api.url}${urlPath}`, { method, headers, body });
-  };
-  const json: McpStack['json'] = async <T>(method: string, urlPath: string, status: number, opts = {}) => {
-    const res = await call(method, urlPath, opts);
-    const text = await res.text();
-    expect(res.status, `${method} ${urlPath}: ${text}`).to.equal(status);
-    return (text ? JSON.parse(text) : {}) as T;
-  };
+  const { call, json } = apiCaller(api.url);
   return {
     config,
     apiCtx,

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { expect } from 'chai';
 import { startApiServer, type ApiServer } from '../../../api/server.js';
 import { agentConfigDir } from '../../../shared/agents/command-line.js';
 import { readRuntime, type AgentRuntime } from '../../../shared/agents/runtime-state.js';
@@ -15,7 +14,8 @@ import { createMessagingHost, type MessagingHost } from '../../../workers/messag
 import { startRegistryWriter, type RegistryWriter } from '../../../workers/registry/registry-writer.js';
 import { createTaskHost, type TaskHost } from '../../../workers/tasks/task-host.js';
 import { FAKE_CLAUDE } from '../../agents/agent-stack.js';
-import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, uniquePrefix, waitUntil } from '../../support/harness.js';
+import { deletePrefix, redisUrl, testConfig, testContext, uniquePrefix, waitUntil } from '../../support/harness.js';
+import { apiCaller } from '../../support/api-caller.js';
 
 /**
  * A real API node, the registry writer (watching tasks/*.md) and worker hosts that run the
@@ -84,21 +84,7 @@ export async function startCollabStack(options: { overrides?: Record<string, unk
     hosts.push({ id: host.id, ctx, agents, messaging, tasks, host });
   }
 
-  const call: CollabStack['call'] = async (method, urlPath, opts = {}) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? tokenFor(opts.role ?? 'admin')}` };
-    let body: string | undefined;
-    if (opts.body !== undefined) {
-      body = JSON.stringify(opts.body);
-      headers['content-type'] = 'application/json';
-    }
-    return fetch(`${api.url}${urlPath}`, { method, headers, body });
-  };
-  const json: CollabStack['json'] = async <T>(method: string, urlPath: string, status: number, opts = {}) => {
-    const res = await call(method, urlPath, opts);
-    const text = await res.text();
-    expect(res.status, `${method} ${urlPath}: ${text}`).to.equal(status);
-    return (text ? JSON.parse(text) : {}) as T;
-  };
+  const { call, json } = apiCaller(api.url);
   const waitStatus: CollabStack['waitStatus'] = async (agentId, status, timeoutMs = 10_000) => {
     const wanted = Array.isArray(status) ? status : [status];
     let last: AgentRuntime | undefined;
