@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { agentStoreFor, registryClientFor, requireAgent } from '../../shared/agents/agent-store.js';
+import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
+import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { ForbiddenError } from '../../shared/errors/auth-errors.js';
 import { NotFoundError } from '../../shared/errors/not-found-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { actorSchema, branchNameSchema, userActor, type Actor } from '../../shared/registry/changes.js';
 import { DATE_PATTERN } from '../../shared/registry/layout.js';
-import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
+import { registryClientFor, type RegistryClient } from '../../shared/registry/registry-client.js';
 import { readCommit, readGit, readHistory, SHA_PATTERN } from '../../shared/registry/registry-history.js';
 import { safeRelativePath } from '../../shared/registry/layout.js';
 import type { Principal } from '../../shared/types.js';
@@ -73,10 +73,8 @@ export function actorOf(principal: Principal | undefined): Actor {
 
 export function registryRoutes(deps: ApiDeps): RouteSpec[] {
   const dir = deps.ctx.config.registryDir;
-  let client: RegistryClient | undefined;
-  // Route modules have no shutdown hook; the client's QueueEvents closes itself when the
-  // context closes its connection, so nothing keeps the process alive.
-  const registry = (): RegistryClient => (client ??= createRegistryClient(deps.ctx));
+  // the context's shared client (made on first use, closed with the context)
+  const registry = (): RegistryClient => registryClientFor(deps.ctx);
 
   return [
     defineRoute({

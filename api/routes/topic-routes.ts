@@ -5,7 +5,7 @@ import { ID_PATTERN } from '../../shared/ids.js';
 import { messageInputSchema, newMessage, topicSchema } from '../../shared/messages/message-model.js';
 import { enqueueMessage } from '../../shared/messages/message-sender.js';
 import { createTopics } from '../../shared/messages/topics.js';
-import { createRegistryClient } from '../../shared/registry/registry-client.js';
+import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
@@ -26,7 +26,7 @@ const publishBody = messageInputSchema.omit({ to: true });
 export function topicRoutes(deps: ApiDeps): RouteSpec[] {
   const { ctx } = deps;
   const agents = agentStoreFor(ctx);
-  const topics = createTopics(ctx.redis, ctx.keys, createRegistryClient(ctx));
+  const topics = createTopics(ctx.redis, ctx.keys, registryClientFor(ctx));
 
   const subject = (principal: Principal | undefined, agentId: string | undefined): string => {
     if (principal?.role === 'agent') {

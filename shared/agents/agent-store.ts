@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
-import { createRegistryClient, type RegistryClient } from '../registry/registry-client.js';
+import { registryClientFor } from '../registry/registry-client.js';
 import type { NoxContext } from '../runtime/context.js';
 import { AgentExistsError, AgentNotFoundError } from './agent-errors.js';
 import type { AgentStore } from './agent-store-contract.js';
@@ -54,20 +54,7 @@ export function createRedisAgentStore(redis: Redis, keys: Keys): AgentStore {
   };
 }
 
-/** The store of this process, by `agent.store`; the registry client is made once per context. */
-const clients = new WeakMap<NoxContext, RegistryClient>();
-
-export function registryClientFor(ctx: NoxContext): RegistryClient {
-  let client = clients.get(ctx);
-  if (!client) {
-    client = createRegistryClient(ctx);
-    clients.set(ctx, client);
-    const created = client;
-    ctx.onClose(() => created.close());
-  }
-  return client;
-}
-
+/** The store of this process, by `agent.store` (the registry one on the context's shared client). */
 export function agentStoreFor(ctx: NoxContext): AgentStore {
   if (ctx.config.agent.store === 'redis') return createRedisAgentStore(ctx.redis, ctx.keys);
   return createRegistryAgentStore(registryClientFor(ctx), ctx.logger);

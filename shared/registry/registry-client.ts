@@ -261,3 +261,22 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
     },
   };
 }
+
+const perContext = new WeakMap<NoxContext, RegistryClient>();
+
+/**
+ * The process's shared client: one cache and one QueueEvents connection per context for
+ * every module that reads or changes the registry (API routes, agents, tasks, messaging),
+ * closed with the context. Make a client of your own only for different options
+ * (`watchCommits`, `sharedQueueEvents: false`) or when closing it must close just yours.
+ */
+export function registryClientFor(ctx: NoxContext): RegistryClient {
+  let client = perContext.get(ctx);
+  if (!client) {
+    const created = createRegistryClient(ctx);
+    perContext.set(ctx, created);
+    ctx.onClose(() => created.close());
+    client = created;
+  }
+  return client;
+}

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
-import { registryClientFor } from '../../shared/agents/agent-store.js';
+import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { startAgentStack, type AgentStack } from './agent-stack.js';
 
 describe('agent configs and conversations land in the registry', () => {

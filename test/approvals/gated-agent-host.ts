@@ -1,4 +1,4 @@
-import { registryClientFor } from '../../shared/agents/agent-store.js';
+import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { createPermissionGate, type PermissionGate } from '../../shared/approvals/permission-gate.js';
 import type { NoxContext } from '../../shared/runtime/context.js';

@@ -1,4 +1,4 @@
-import { registryClientFor } from '../../shared/agents/agent-store.js';
+import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { appendConversation, type ConversationEntry } from '../../shared/agents/conversation-log.js';
 import { errorFields } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';

@@ -1,5 +1,5 @@
 import pidusage from 'pidusage';
-import { registryClientFor } from '../../shared/agents/agent-store.js';
+import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { errorFields } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { AgentManager } from './agent-manager.js';

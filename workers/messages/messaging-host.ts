@@ -3,7 +3,7 @@ import { createInbox, type Inbox } from '../../shared/messages/inbox.js';
 import { MESSAGE_JOB, type DeliverJob } from '../../shared/messages/message-jobs.js';
 import { createMessageLog, type MessageLog } from '../../shared/messages/message-log.js';
 import { createTopics, type Topics } from '../../shared/messages/topics.js';
-import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
+import { registryClientFor, type RegistryClient } from '../../shared/registry/registry-client.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { AgentManager } from '../agents/agent-manager.js';
 import type { HandlerEnv, JobHandlers } from '../job-router.js';
@@ -36,7 +36,7 @@ export function createMessagingHost(ctx: NoxContext): MessagingHost {
   const logger = ctx.logger.child({ component: 'messaging' });
   const inbox = createInbox(ctx.redis, ctx.keys);
   const log = createMessageLog(ctx.redis, ctx.keys);
-  const registry: RegistryClient = createRegistryClient(ctx);
+  const registry: RegistryClient = registryClientFor(ctx);
   const topics = createTopics(ctx.redis, ctx.keys, registry);
   let deliverer: Deliverer | undefined;
 
@@ -66,7 +66,6 @@ export function createMessagingHost(ctx: NoxContext): MessagingHost {
     },
     async stop() {
       deliverer?.stop();
-      await registry.close();
     },
   };
 }

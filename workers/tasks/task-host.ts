@@ -3,7 +3,7 @@ import { createStreamTailer, type StreamTailer } from '../../shared/events/strea
 import { errorFields } from '../../shared/logger.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
 import { REGISTRY_EVENT } from '../../shared/registry/changes.js';
-import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
+import { registryClientFor, type RegistryClient } from '../../shared/registry/registry-client.js';
 import { startPeriodic, type PeriodicTask } from '../../shared/runtime/periodic-task.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { isOpen } from '../../shared/tasks/task-model.js';
@@ -40,7 +40,7 @@ export interface TaskHost {
 export function createTaskHost(ctx: NoxContext): TaskHost {
   const logger = ctx.logger.child({ component: 'tasks' });
   const store = createTaskStore(ctx.redis, ctx.keys);
-  const registry: RegistryClient = createRegistryClient(ctx);
+  const registry: RegistryClient = registryClientFor(ctx);
   const flow = createTaskWorkflow(ctx, store, registry, logger);
   let deadlines: PeriodicTask<number> | undefined;
   let edits: StreamTailer | undefined;
@@ -98,7 +98,6 @@ export function createTaskHost(ctx: NoxContext): TaskHost {
     async stop() {
       deadlines?.stop();
       await edits?.stop();
-      await registry.close();
     },
   };
 }
