@@ -27,10 +27,10 @@ import { AGENT_JOB } from '../../shared/agents/agent-jobs.js';
 import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import { readRuntimes } from '../../shared/agents/runtime-state.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
-import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
+import { waitForRedis } from '../../shared/redis.js';
 import { createAgentHost } from '../../workers/agents/agent-host.js';
 import { startWorkerHost } from '../../workers/host.js';
-import { deletePrefix, redisUrl, testConfig, testContext, uniquePrefix } from '../../test/support/harness.js';
+import { dropPrefix, redisUrl, testConfig, testContext, uniquePrefix } from '../../test/support/harness.js';
 
 const TINY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/tiny-claude.sh');
 
@@ -165,9 +165,7 @@ export async function run(args: string[]): Promise<void> {
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 
-  const admin = createRedis(redisUrl(), 'blocking');
-  await deletePrefix(admin, config.redis.prefix);
-  await closeRedis(admin);
+  await dropPrefix(config.redis.prefix);
   await ctx.close();
   rmSync(config.registryDir, { recursive: true, force: true });
 }

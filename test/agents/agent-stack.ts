@@ -5,13 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { startApiServer, type ApiServer } from '../../api/server.js';
 import { readRuntime, type AgentRuntime } from '../../shared/agents/runtime-state.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
-import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
+import { waitForRedis } from '../../shared/redis.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { DomainEvent, Role } from '../../shared/types.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
 import { startRegistryWriter } from '../../workers/registry/registry-writer.js';
 import { createAgentHost, type AgentHost } from '../../workers/agents/agent-host.js';
-import { deletePrefix, redisUrl, testConfig, testContext, uniquePrefix, waitUntil } from '../support/harness.js';
+import { testConfig, testContext, uniquePrefix, waitUntil, dropPrefix } from '../support/harness.js';
 import { apiCaller } from '../support/api-caller.js';
 
 /**
@@ -169,9 +169,7 @@ export async function startAgentStack(options: { overrides?: Record<string, unkn
       }
       await api.close();
       await writer.close();
-      const admin = createRedis(redisUrl(), 'blocking');
-      await deletePrefix(admin, prefix);
-      await closeRedis(admin);
+      await dropPrefix(prefix);
       for (const h of hosts) await h.ctx.close();
       await writerCtx.close();
       await apiCtx.close();

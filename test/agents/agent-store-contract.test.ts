@@ -5,9 +5,9 @@ import { createRedisAgentStore, type AgentStore } from '../../shared/agents/agen
 import { createRegistryAgentStore } from '../../shared/agents/registry-agent-store.js';
 import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { closeRedis, createRedis } from '../../shared/redis.js';
+
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
-import { deletePrefix, redisUrl, testConfig, testContext } from '../support/harness.js';
+import { testConfig, testContext, dropPrefix } from '../support/harness.js';
 
 /** The two AgentStore implementations pass the same contract. */
 const implementations: { name: string; make(ctx: NoxContext): Promise<{ store: AgentStore; close(): Promise<void> }> }[] = [
@@ -39,9 +39,7 @@ for (const impl of implementations) {
     });
     after(async () => {
       await close();
-      const admin = createRedis(redisUrl(), 'blocking');
-      await deletePrefix(admin, ctx.config.redis.prefix);
-      await closeRedis(admin);
+      await dropPrefix(ctx.config.redis.prefix);
       await ctx.close();
       rmSync(ctx.config.registryDir, { recursive: true, force: true });
     });

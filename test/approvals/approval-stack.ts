@@ -7,7 +7,7 @@ import { startApiServer, type ApiServer } from '../../api/server.js';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
-import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
+import { waitForRedis } from '../../shared/redis.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { PeriodicTask } from '../../shared/runtime/periodic-task.js';
 import type { DomainEvent, Role } from '../../shared/types.js';
@@ -15,7 +15,7 @@ import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
 import { startApprovalSweep } from '../../workers/approvals/approval-sweep.js';
 import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
-import { deletePrefix, redisUrl, testConfig, testContext, waitUntil } from '../support/harness.js';
+import { testConfig, testContext, waitUntil, dropPrefix } from '../support/harness.js';
 import { apiCaller } from '../support/api-caller.js';
 
 /** waits for a condition; generous by default because helpers share a busy machine (a limit, not a measurement) */
@@ -110,9 +110,7 @@ export async function startApprovalStack(options: { overrides?: Record<string, u
       await writer.close();
       await closeApprovals(hostCtx);
       await closeApprovals(apiCtx);
-      const admin = createRedis(redisUrl(), 'blocking');
-      await deletePrefix(admin, config.redis.prefix);
-      await closeRedis(admin);
+      await dropPrefix(config.redis.prefix);
       await hostCtx.close();
       await writerCtx.close();
       await apiCtx.close();

@@ -6,13 +6,13 @@ import type { ApprovalRequest } from '../../shared/approvals/approval-request.js
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { hasImage, removeImage } from '../../shared/mcp/images.js';
 import type { InstallRecord } from '../../shared/mcp/install-requests.js';
-import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
+import { waitForRedis } from '../../shared/redis.js';
 import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
 import { startWorkerHost } from '../../workers/host.js';
 import { wireMcpHost } from '../../workers/mcp/wire-host.js';
 import { startRegistryWriter } from '../../workers/registry/registry-writer.js';
 import { testRootfsTar } from '../fixtures/mcp/build-image.js';
-import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, waitUntil } from '../support/harness.js';
+import { testConfig, testContext, tokenFor, waitUntil, dropPrefix } from '../support/harness.js';
 import { removeAgentContainers, testEngine } from './support/engine.js';
 
 /**
@@ -42,9 +42,7 @@ describe('mcp install watch: a decision made while no MCP host ran is installed 
     const mcpCtx = testContext(mcpConfig, 'worker');
     await waitForRedis(apiCtx.redis);
     cleanups.push(async () => {
-      const admin = createRedis(redisUrl(), 'blocking');
-      await deletePrefix(admin, prefix);
-      await closeRedis(admin);
+      await dropPrefix(prefix);
       for (const c of [mcpCtx, approvalsCtx, writerCtx, apiCtx]) await c.close();
       rmSync(base.registryDir, { recursive: true, force: true });
     });

@@ -8,12 +8,12 @@ import type { NoxConfig } from '../../shared/config/schema.js';
 import { enqueueMessage } from '../../shared/messages/message-sender.js';
 import { newMessage, type Message } from '../../shared/messages/message-model.js';
 import { MESSAGE_JOB } from '../../shared/messages/message-jobs.js';
-import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
+import { waitForRedis } from '../../shared/redis.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { selfCommand } from '../../shared/runtime/self-command.js';
 import { readTranscript } from '../../workers/messages/deliverer.js';
 import { FAKE_CLAUDE } from '../agents/agent-stack.js';
-import { deletePrefix, redisUrl, testConfig, testContext, tokenFor, uniquePrefix, waitUntil } from '../support/harness.js';
+import { redisUrl, testConfig, testContext, tokenFor, uniquePrefix, waitUntil, dropPrefix } from '../support/harness.js';
 
 /**
  * 2,000 messages to 4 stand-in agents run by a worker host in a child process; the host is
@@ -72,9 +72,7 @@ describe('messages: exactly once to stdin across a SIGKILLed worker (2,000 messa
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
     await api.close();
-    const admin = createRedis(redisUrl(), 'blocking');
-    await deletePrefix(admin, config.redis.prefix);
-    await closeRedis(admin);
+    await dropPrefix(config.redis.prefix);
     await apiCtx.close();
     rmSync(config.registryDir, { recursive: true, force: true });
   });

@@ -2,10 +2,10 @@ import { rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
-import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
+import { waitForRedis } from '../../shared/redis.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { startRegistryWriter, type RegistryWriter, type RegistryWriterOptions } from '../../workers/registry/registry-writer.js';
-import { deletePrefix, redisUrl, testConfig, testContext, type TestConfigOptions } from '../support/harness.js';
+import { testConfig, testContext, type TestConfigOptions, dropPrefix } from '../support/harness.js';
 
 /**
  * A registry writer and a client on a fresh temp registry folder (a real git repository)
@@ -53,9 +53,7 @@ export async function startRegistry(options: TestConfigOptions & { writer?: Regi
     async cleanup() {
       await client.close();
       await writer?.close();
-      const admin = createRedis(redisUrl(), 'blocking');
-      await deletePrefix(admin, config.redis.prefix);
-      await closeRedis(admin);
+      await dropPrefix(config.redis.prefix);
       await writerCtx.close();
       await clientCtx.close();
       rmSync(config.registryDir, { recursive: true, force: true });

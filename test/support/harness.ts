@@ -63,6 +63,16 @@ export function tokenFor(role: Role, sub = `test-${role}`, agentId?: string, exp
   return signToken(TEST_SECRET, principal, { expiresIn });
 }
 
+/** Deletes every key under a prefix on a connection of its own, opened and closed here (test clean-up). */
+export async function dropPrefix(prefix: string): Promise<void> {
+  const admin = createRedis(redisUrl(), 'blocking');
+  try {
+    await deletePrefix(admin, prefix);
+  } finally {
+    await closeRedis(admin);
+  }
+}
+
 /** Deletes every key under a prefix (SCAN, never KEYS). */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
@@ -114,9 +124,7 @@ export async function startStack(
     async cleanup() {
       await host?.close();
       await api.close();
-      const admin = createRedis(redisUrl(), 'blocking');
-      await deletePrefix(admin, config.redis.prefix);
-      await closeRedis(admin);
+      await dropPrefix(config.redis.prefix);
       await workerCtx.close();
       await apiCtx.close();
       rmSync(config.registryDir, { recursive: true, force: true });

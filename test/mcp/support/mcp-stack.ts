@@ -6,14 +6,14 @@ import { parse as parseToml } from 'smol-toml';
 import { startApiServer, type ApiServer } from '../../../api/server.js';
 import { closeApprovals } from '../../../shared/approvals/approvals.js';
 import type { NoxConfig } from '../../../shared/config/schema.js';
-import { closeRedis, createRedis, waitForRedis } from '../../../shared/redis.js';
+import { waitForRedis } from '../../../shared/redis.js';
 import type { NoxContext } from '../../../shared/runtime/context.js';
 import type { Role } from '../../../shared/types.js';
 import { approvalHandlers } from '../../../workers/approvals/approval-handlers.js';
 import { startWorkerHost, type WorkerHost } from '../../../workers/host.js';
 import { wireMcpHost, type WiredMcpHost } from '../../../workers/mcp/wire-host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../../workers/registry/registry-writer.js';
-import { deletePrefix, redisUrl, testConfig, testContext, waitUntil } from '../../support/harness.js';
+import { testConfig, testContext, waitUntil, dropPrefix } from '../../support/harness.js';
 import { removeAgentContainers, testEngine } from './engine.js';
 import { apiCaller } from '../../support/api-caller.js';
 
@@ -78,9 +78,7 @@ export async function startMcpStack(): Promise<McpStack> {
       await closeApprovals(apiCtx);
       const { engine } = await testEngine();
       await removeAgentContainers(engine, hostId);
-      const admin = createRedis(redisUrl(), 'blocking');
-      await deletePrefix(admin, config.redis.prefix);
-      await closeRedis(admin);
+      await dropPrefix(config.redis.prefix);
       await hostCtx.close();
       await writerCtx.close();
       await apiCtx.close();

@@ -4,7 +4,7 @@ import { startApiServer, type ApiServer } from '../../../api/server.js';
 import { agentConfigDir } from '../../../shared/agents/command-line.js';
 import { readRuntime, type AgentRuntime } from '../../../shared/agents/runtime-state.js';
 import type { NoxConfig } from '../../../shared/config/schema.js';
-import { closeRedis, createRedis, waitForRedis } from '../../../shared/redis.js';
+import { waitForRedis } from '../../../shared/redis.js';
 import type { NoxContext } from '../../../shared/runtime/context.js';
 import type { DomainEvent, Role } from '../../../shared/types.js';
 import { createAgentHost, type AgentHost } from '../../../workers/agents/agent-host.js';
@@ -14,7 +14,7 @@ import { createMessagingHost, type MessagingHost } from '../../../workers/messag
 import { startRegistryWriter, type RegistryWriter } from '../../../workers/registry/registry-writer.js';
 import { createTaskHost, type TaskHost } from '../../../workers/tasks/task-host.js';
 import { FAKE_CLAUDE } from '../../agents/agent-stack.js';
-import { deletePrefix, redisUrl, testConfig, testContext, uniquePrefix, waitUntil } from '../../support/harness.js';
+import { testConfig, testContext, uniquePrefix, waitUntil, dropPrefix } from '../../support/harness.js';
 import { apiCaller } from '../../support/api-caller.js';
 
 /**
@@ -149,9 +149,7 @@ export async function startCollabStack(options: { overrides?: Record<string, unk
       }
       await api.close();
       await writer.close();
-      const admin = createRedis(redisUrl(), 'blocking');
-      await deletePrefix(admin, prefix);
-      await closeRedis(admin);
+      await dropPrefix(prefix);
       for (const h of hosts) await h.ctx.close();
       await writerCtx.close();
       await apiCtx.close();
