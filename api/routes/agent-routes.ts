@@ -77,6 +77,12 @@ export function agentRoutes(deps: ApiDeps): RouteSpec[] {
     return { hostId, jobId: job.id };
   };
 
+  /** the job of a host command for an existing agent (404 when there is none) */
+  const commandFor = async (agentId: string, principal: Principal | undefined, correlationId: string, reason?: string): Promise<AgentCommandJob> => {
+    await requireAgent(store, agentId);
+    return { agentId, ...(reason === undefined ? {} : { reason }), correlationId, requestedBy: requester(principal) };
+  };
+
   return [
     defineRoute({
       method: 'post',
@@ -183,8 +189,7 @@ export function agentRoutes(deps: ApiDeps): RouteSpec[] {
       body: reasonBody,
       status: 202,
       handler: async ({ params, body, principal, correlationId }) => {
-        await requireAgent(store, params.id);
-        const data: AgentCommandJob = { agentId: params.id, reason: body.reason, correlationId, requestedBy: requester(principal) };
+        const data = await commandFor(params.id, principal, correlationId, body.reason);
         const [owner, runtime] = await Promise.all([ownerOf(ctx.redis, ctx.keys, params.id), readRuntime(ctx.redis, ctx.keys, params.id)]);
         const ownerAlive = owner !== undefined && (await ctx.redis.exists(ctx.keys.hostAlive(owner))) === 1;
         if (!ownerAlive && isLive(runtime?.status)) {
@@ -208,8 +213,7 @@ export function agentRoutes(deps: ApiDeps): RouteSpec[] {
       body: reasonBody,
       status: 202,
       handler: async ({ params, body, principal, correlationId }) => {
-        await requireAgent(store, params.id);
-        const data: AgentCommandJob = { agentId: params.id, reason: body.reason, correlationId, requestedBy: requester(principal) };
+        const data = await commandFor(params.id, principal, correlationId, body.reason);
         return { id: params.id, ...(await hostCommand(params.id, AGENT_JOB.restart, data)) };
       },
     }),
@@ -222,8 +226,7 @@ export function agentRoutes(deps: ApiDeps): RouteSpec[] {
       params: idParams,
       status: 202,
       handler: async ({ params, principal, correlationId }) => {
-        await requireAgent(store, params.id);
-        const data: AgentCommandJob = { agentId: params.id, correlationId, requestedBy: requester(principal) };
+        const data = await commandFor(params.id, principal, correlationId);
         return { id: params.id, ...(await hostCommand(params.id, AGENT_JOB.interrupt, data, PRIORITY.critical)) };
       },
     }),
