@@ -96,6 +96,10 @@ export interface Keys {
   mcpInstall(approvalId: string): string;
   /** sorted set: approval ids of MCP install requests not yet settled (score = created epoch ms) */
   mcpInstallsOpen(): string;
+  /** hash: an approval-gated spawn or deletion of an agent, by its approval id (shared/agents/agent-requests.ts) */
+  agentRequest(approvalId: string): string;
+  /** sorted set: approval ids of agent requests not yet settled (score = created epoch ms) */
+  agentRequestsOpen(): string;
   /** anything else, under the prefix: `k('agent', id, 'inbox')` */
   k(...parts: string[]): string;
 }
@@ -146,6 +150,8 @@ export function makeKeys(prefix = '{nox}'): Keys {
     approvalsUnrecorded: () => k('approvals', 'unrecorded'),
     mcpInstall: (approvalId) => k('mcp', 'install', assertValidId(approvalId, 'approvalId')),
     mcpInstallsOpen: () => k('mcp', 'installs', 'open'),
+    agentRequest: (approvalId) => k('agent-request', assertValidId(approvalId, 'approvalId')),
+    agentRequestsOpen: () => k('agent-requests', 'open'),
     k,
   };
 }

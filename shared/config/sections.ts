@@ -261,6 +261,10 @@ export const approvalsSection = z
     webhook_url: z.string().url().optional(),
     /** How long the webhook POST may take. Default 5000 ms. */
     webhook_timeout_ms: positiveMs.default(5000),
+    /** Attempts of each webhook POST (an `approval.webhook` job on the approvals queue). Default 3. */
+    webhook_attempts: z.number().int().min(1).max(20).default(3),
+    /** Delay before the second attempt; each later one waits twice as long. Default 2000 ms. */
+    webhook_backoff_ms: positiveMs.default(2000),
     /** Dashboard base URL put in the webhook text as a link. Default: none. */
     dashboard_url: z.string().url().optional(),
     /** Decided approvals kept in Redis for the API (the registry keeps every one). Default 10000. */
