@@ -1,15 +1,21 @@
+import type { Response } from 'express';
 import { z } from 'zod';
-import { agentConfigInputSchema, agentConfigPatchSchema, newAgentConfig, patchAgentConfig, type AgentConfig } from '../../shared/agents/agent-config.js';
-import { AgentNotRunningError, AgentOverBudgetError, SpawnRefusedError } from '../../shared/agents/agent-errors.js';
-import { AGENT_JOB, type AgentCommandJob, type SpawnJob, type TurnJob } from '../../shared/agents/agent-jobs.js';
+import { agentConfigInputSchema, agentConfigPatchSchema, agentConfigSchema, newAgentConfig, patchAgentConfig, type AgentConfig } from '../../shared/agents/agent-config.js';
+import { AgentExistsError, AgentNotRunningError, AgentOverBudgetError, AgentRequestNotFoundError } from '../../shared/agents/agent-errors.js';
+import { AGENT_JOB, type AgentCommandJob, type TurnJob } from '../../shared/agents/agent-jobs.js';
+import { assertNotRunning } from '../../shared/agents/agent-removal.js';
+import { AGENT_REQUEST_KINDS, AGENT_REQUEST_STATUSES, createAgentRequestStore, type AgentRequest } from '../../shared/agents/agent-requests.js';
 import { isLive } from '../../shared/agents/agent-status.js';
 import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
 import { readConversation } from '../../shared/agents/conversation-log.js';
-import { deleteRuntime, ownerOf, readRuntime, readRuntimes, writeRuntime, type AgentRuntime } from '../../shared/agents/runtime-state.js';
-import { enforceSpawnGuards } from '../../shared/agents/spawn-guards.js';
-import { ConflictError, NoLiveHostError } from '../../shared/errors/service-errors.js';
+import { ownerOf, readRuntime, readRuntimes, writeRuntime, type AgentRuntime } from '../../shared/agents/runtime-state.js';
+import { checkSpawn, enqueueSpawn as queueSpawn } from '../../shared/agents/spawn-enqueue.js';
+import { askForAgentRequest, deleteApproval, deleteRequest, spawnApproval, spawnRequest, type AskOutcome } from '../../shared/approvals/agent-request-ask.js';
+import type { AgentRequestDeps } from '../../shared/approvals/agent-request-settle.js';
+import { APPROVAL_ID_PATTERN } from '../../shared/approvals/approval-request.js';
+import { approvalsFor } from '../../shared/approvals/approvals.js';
+import { ConflictError } from '../../shared/errors/service-errors.js';
 import { ForbiddenError } from '../../shared/errors/auth-errors.js';
-import { liveHosts } from '../../shared/hosts/host-directory.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
 import type { Principal } from '../../shared/types.js';
@@ -26,6 +32,14 @@ import { requester } from './system-routes.js';
  *
  * Acting on a running agent = a job on the owning host's own queue; starting = a job on
  * the shared `spawn` queue (placement, guards and idempotency live in its handler).
+ *
+ * Two acts wait for an approval (issue 6; docs/APPROVALS.md, "Other sources"): a create by
+ * an agent principal (`spawn_agent`, what the tools server's spawn_agent calls) and every
+ * delete (`delete_agent`). Both are checked first as before (spawn guards, 409 while
+ * running); then the policy decides: approved at once → done now (201 / 204, as before);
+ * denied at once → 403 `nox:approval-denied`; a person must decide → 202 with the
+ * `approval_id`, and the act happens once it is approved (GET /api/agent-requests/:id
+ * says how it ended).
  */
 const idParams = z.object({ id: z.string().regex(ID_PATTERN, `must match ${ID_PATTERN.source}`) }).strict();
 const READERS = [...PEOPLE, 'agent'] as const;
@@ -43,6 +57,45 @@ const pageQuery = z
 
 type AgentView = AgentConfig & { runtime: AgentRuntime | null };
 
+const agentView = agentConfigSchema.extend({ runtime: z.record(z.string(), z.unknown()).nullable() });
+const requestParams = z.object({ id: z.string().regex(APPROVAL_ID_PATTERN, `must match ${APPROVAL_ID_PATTERN.source}`) }).strict();
+const agentRequestView = z.object({
+  approval_id: z.string(),
+  kind: z.enum(AGENT_REQUEST_KINDS),
+  agent_id: z.string(),
+  requested_by: z.string(),
+  status: z.enum(AGENT_REQUEST_STATUSES),
+  created_at: z.string(),
+  updated_at: z.string(),
+  start: z.boolean().optional(),
+  error: z.string().optional(),
+  result: z.record(z.string(), z.unknown()).optional(),
+  config: agentConfigSchema.optional(),
+});
+/** 202: the act waits for a person (or, `acting`, was approved and is being carried out by the workers) */
+const waitingView = z.object({
+  id: z.string(),
+  status: z.enum(['pending', 'acting']),
+  approval_id: z.string(),
+  request: agentRequestView,
+});
+
+function requestView(r: AgentRequest): z.infer<typeof agentRequestView> {
+  const { claimed_by: _c, correlation_id: _k, incarnation: _i, ...rest } = r;
+  return rest;
+}
+
+/** Answers with a status chosen by the handler (a route declares one; these have two). */
+function answer(res: Response, status: number, body?: unknown): undefined {
+  if (body === undefined) res.status(status).end();
+  else res.status(status).json(body);
+  return undefined;
+}
+
+function waiting(outcome: AskOutcome): z.infer<typeof waitingView> {
+  return { id: outcome.request.agent_id, status: outcome.status === 'acting' ? 'acting' : 'pending', approval_id: outcome.approval.id, request: requestView(outcome.request) };
+}
+
 export function agentRoutes(deps: ApiDeps): RouteSpec[] {
   const { ctx } = deps;
   const store = agentStoreFor(ctx);
@@ -56,20 +109,15 @@ export function agentRoutes(deps: ApiDeps): RouteSpec[] {
     throw new AgentNotRunningError(id, runtime?.status ?? 'never started');
   };
 
-  const enqueueSpawn = async (agent: AgentConfig, correlationId: string, principal: Principal | undefined): Promise<string | undefined> => {
-    if ((await liveHosts(ctx.redis, ctx.keys)).length === 0) throw new NoLiveHostError();
-    try {
-      await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, store, agent, { record: false });
-    } catch (err) {
-      if (err instanceof SpawnRefusedError) {
-        await ctx.events.publish({ type: 'agent.spawn-refused', agentId: agent.id, correlationId, data: { code: err.code, reason: err.message, by: requester(principal) } });
-      }
-      throw err;
-    }
-    const data: SpawnJob = { agentId: agent.id, correlationId, requestedBy: requester(principal) };
-    const job = await ctx.queue('spawn').add(AGENT_JOB.spawn, data, { priority: PRIORITY.high });
-    return job.id;
+  const requestDeps: AgentRequestDeps = {
+    approvals: approvalsFor(ctx),
+    agents: store,
+    requests: createAgentRequestStore(ctx.redis, ctx.keys),
+    logger: ctx.logger.child({ component: 'agent-requests' }),
   };
+
+  const enqueueSpawn = (agent: AgentConfig, correlationId: string, principal: Principal | undefined): Promise<string | undefined> =>
+    queueSpawn(ctx, store, agent, { correlationId, requestedBy: requester(principal) });
 
   const hostCommand = async (id: string, name: string, data: AgentCommandJob | TurnJob, priority = PRIORITY.high): Promise<{ hostId: string; jobId?: string }> => {
     const hostId = await ownerHost(id);
@@ -87,20 +135,49 @@ export function agentRoutes(deps: ApiDeps): RouteSpec[] {
     defineRoute({
       method: 'post',
       path: '/api/agents',
-      summary: 'Create an agent (and start it when `start` is true)',
+      summary: 'Create an agent (and start it when `start` is true). For an agent principal this is a spawn: it waits for a spawn_agent approval',
       tag: 'agents',
       auth: CREATORS,
       body: createBody,
       status: 201,
-      handler: async ({ body, principal, correlationId }) => {
+      responses: {
+        201: { description: 'created (by a person; or by an agent, approved at once by the policy: `approval_id` says which approval)', schema: agentView.extend({ spawnJobId: z.string().optional(), approval_id: z.string().optional() }) },
+        202: { description: 'an agent’s spawn waits for a person: decide `approval_id`; GET /api/agent-requests/{approval_id} says how it ended', schema: waitingView },
+      },
+      handler: async ({ body, principal, correlationId }, _req, res) => {
         const { start, ...input } = body;
         if (principal?.role === 'agent') input.parent = principal.agentId;
         const config = newAgentConfig(input);
         if (config.parent) await requireAgent(store, config.parent);
+        if (principal?.role === 'agent') {
+          // The fast refusals first (as for a person): the id is taken, the guards say no.
+          if (await store.get(config.id)) throw new AgentExistsError(config.id);
+          if (start) await checkSpawn(ctx, store, config, { correlationId, requestedBy: requester(principal) });
+          const approval = spawnApproval(config, principal.agentId as string, start, correlationId);
+          const outcome = await askForAgentRequest(ctx, requestDeps, spawnRequest(approval, config, start), approval, correlationId);
+          if (outcome.status !== 'done') return answer(res, 202, waiting(outcome));
+          const jobId = outcome.request.result?.spawn_job_id;
+          return answer(res, 201, { ...view(config, undefined), approval_id: approval.id, ...(typeof jobId === 'string' ? { spawnJobId: jobId } : {}) });
+        }
         await store.create(config, requester(principal));
         await ctx.events.publish({ type: 'agent.created', agentId: config.id, correlationId, data: { by: requester(principal), parent: config.parent ?? null } });
         const jobId = start ? await enqueueSpawn(config, correlationId, principal) : undefined;
         return { ...view(config, undefined), ...(jobId ? { spawnJobId: jobId } : {}) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/agent-requests/:id',
+      summary: 'A spawn or deletion that waited for an approval, by its approval id: pending, acting, done, denied or failed (with the reason)',
+      tag: 'agents',
+      auth: READERS,
+      params: requestParams,
+      responses: { 200: { description: 'the request', schema: agentRequestView } },
+      handler: async ({ params, principal }) => {
+        const found = await requestDeps.requests.get(params.id);
+        // an agent reads only what it asked for
+        if (!found || (principal?.role === 'agent' && found.requested_by !== `agent:${principal.agentId}`)) throw new AgentRequestNotFoundError(params.id);
+        return requestView(found);
       },
     }),
     defineRoute({
@@ -142,22 +219,21 @@ export function agentRoutes(deps: ApiDeps): RouteSpec[] {
     defineRoute({
       method: 'delete',
       path: '/api/agents/:id',
-      summary: 'Delete an agent; a running one must be stopped first',
+      summary: 'Delete an agent (a delete_agent approval); a running one must be stopped first',
       tag: 'agents',
       auth: OPERATORS,
       params: idParams,
       status: 204,
-      handler: async ({ params, principal, correlationId }) => {
-        await requireAgent(store, params.id);
-        const runtime = await readRuntime(ctx.redis, ctx.keys, params.id);
-        const owner = await ownerOf(ctx.redis, ctx.keys, params.id);
-        if (owner && isLive(runtime?.status) && (await ctx.redis.exists(ctx.keys.hostAlive(owner))) === 1) {
-          throw new ConflictError(`Agent "${params.id}" is ${runtime?.status}; stop it first`, 'nox:agent-running');
-        }
-        await store.remove(params.id, requester(principal));
-        await deleteRuntime(ctx.redis, ctx.keys, params.id);
-        await ctx.events.publish({ type: 'agent.deleted', agentId: params.id, correlationId, data: { by: requester(principal) } });
-        return undefined;
+      responses: {
+        204: { description: 'deleted: the policy approved it at once' },
+        202: { description: 'the deletion waits for a person: decide `approval_id`; GET /api/agent-requests/{approval_id} says how it ended', schema: waitingView },
+      },
+      handler: async ({ params, principal, correlationId }, _req, res) => {
+        const config = await requireAgent(store, params.id);
+        await assertNotRunning(ctx, params.id);
+        const approval = deleteApproval(config, requester(principal), correlationId);
+        const outcome = await askForAgentRequest(ctx, requestDeps, deleteRequest(approval, config), approval, correlationId);
+        return outcome.status === 'done' ? answer(res, 204) : answer(res, 202, waiting(outcome));
       },
     }),
     defineRoute({

@@ -2,6 +2,7 @@ import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { createPermissionGate } from '../../shared/approvals/permission-gate.js';
 import { errorFields } from '../../shared/logger.js';
 import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
+import { startAgentRequestWatch, type AgentRequestWatch } from '../../workers/approvals/agent-request-watch.js';
 import { startApprovalSweep } from '../../workers/approvals/approval-sweep.js';
 import { createAgentHost } from '../../workers/agents/agent-host.js';
 import { startWorkerHost } from '../../workers/host.js';
@@ -19,6 +20,7 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
   let host;
   let registryWriter: RegistryWriter | undefined;
   let mcp: WiredMcpHost | undefined;
+  let agentRequests: AgentRequestWatch | undefined;
   const gate = createPermissionGate(ctx);
   // Messages and tasks (issue 5): the `messages` and `tasks` queues, delivery to this host's agents, deadlines.
   const messaging = createMessagingHost(ctx);
@@ -43,11 +45,14 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
     await agents.attach(host);
     await messaging.attach(agents.manager);
     await tasks.start();
+    // Approval-gated spawns and deletions of agents: act once their approval is decided.
+    agentRequests = await startAgentRequestWatch(ctx);
     // The registry writer role: sole consumer of the `registry` queue (concurrency 1).
     if (options.registryWriter) registryWriter = await startRegistryWriter(ctx);
   } catch (err) {
     ctx.logger.error('worker host failed to start', errorFields(err));
     process.stderr.write(`${(err as Error).message}\n`);
+    await agentRequests?.stop();
     await mcp?.stop();
     await ctx.close();
     process.exit(1);
@@ -55,6 +60,7 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
   const approvalSweep = startApprovalSweep(ctx);
   onShutdownSignal(async () => {
     approvalSweep.stop();
+    await agentRequests?.stop();
     messaging.deliverer?.stop();
     await tasks.stop();
     await registryWriter?.close();

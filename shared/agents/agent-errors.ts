@@ -47,3 +47,10 @@ export class SpawnRefusedError extends NoxError {
     this.refusal = refusal;
   }
 }
+
+/** 404: no agent request (spawn or deletion waiting for an approval) under this approval id, or it expired. */
+export class AgentRequestNotFoundError extends NotFoundError {
+  constructor(approvalId: string) {
+    super(`No agent request for approval "${approvalId}"`, 'nox:agent-request-not-found');
+  }
+}

@@ -31,3 +31,10 @@ export class ApprovalForOtherAgentError extends NoxError {
     super('nox:approval-other-agent', `An agent may ask for approvals only for itself, not for "${agentId}"`, { status: 403, title: 'Forbidden' });
   }
 }
+
+/** 403: the policy denied the act at once (its approval is recorded like any other). */
+export class ApprovalDeniedError extends NoxError {
+  constructor(id: string, reason: string) {
+    super('nox:approval-denied', `Denied (approval ${id}): ${reason}`, { status: 403, title: 'Forbidden', extensions: { approval_id: id, reason } });
+  }
+}

@@ -8,7 +8,8 @@ import { startAgentStack, type AgentStack } from './agent-stack.js';
 describe('agent configs and conversations land in the registry', () => {
   let stack: AgentStack;
   before(async () => {
-    stack = await startAgentStack();
+    // deleting is a delete_agent approval: approved by the policy at once here (the pending path: test/approvals/agent-delete-approval.test.ts)
+    stack = await startAgentStack({ overrides: { 'approvals.rules': [{ action: 'approve', types: ['delete_agent'] }] } });
   });
   after(async () => {
     await stack.cleanup();

@@ -8,7 +8,13 @@ describe('spawn queue: placement, idempotency, full hosts, guards', () => {
   let stack: AgentStack;
   before(async () => {
     stack = await startAgentStack({
-      overrides: { 'agent.max_depth': 1, 'agent.max_spawn_rate_per_parent': 2, 'agent.max_spawn_rate': 9 },
+      overrides: {
+        'agent.max_depth': 1,
+        'agent.max_spawn_rate_per_parent': 2,
+        'agent.max_spawn_rate': 9,
+        // an agent's create is a spawn_agent approval: approved at once here (the pending path: test/approvals/agent-spawn-approval.test.ts)
+        'approvals.rules': [{ action: 'approve', types: ['spawn_agent'] }],
+      },
       hostOverrides: { 'worker.capacity': 2 },
     });
     await stack.addHost({ 'worker.labels': { gpu: 'yes' }, 'worker.capacity': 3 });
@@ -73,11 +79,12 @@ describe('spawn queue: placement, idempotency, full hosts, guards', () => {
     const refusedEvent = (await stack.events('agent.spawn-refused')).find((e) => e.agentId === 'grandchild');
     expect((refusedEvent?.data as { code: string } | undefined)?.code).to.equal('nox:spawn-depth-exceeded');
 
-    // an agent creates its own children through the API: parent is forced to itself
+    // an agent creates its own children through the API: parent is forced to itself (approved by the policy at once)
     const agentToken = tokenFor('agent', 'root', 'root');
     for (const id of ['kid-a', 'kid-b', 'kid-c']) {
-      const created = await stack.json<{ parent: string }>('POST', '/api/agents', 201, { token: agentToken, body: { id, parent: 'someone-else' } });
+      const created = await stack.json<{ parent: string; approval_id: string }>('POST', '/api/agents', 201, { token: agentToken, body: { id, parent: 'someone-else' } });
       expect(created.parent).to.equal('root');
+      expect(created.approval_id).to.match(/^ap-/);
     }
     // two children of root per hour: stop one, the rate still counts it
     const fill2 = await stack.call('POST', '/api/agents/fill-2/stop');

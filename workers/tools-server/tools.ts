@@ -9,7 +9,8 @@ import type { ApiClient } from './api-client.js';
 /**
  * The tools an agent uses to act in Nox. Each is a REST call with the agent's own token;
  * the API decides what the agent may do (it acts only as itself, spawns under the spawn
- * guards). A refused or failed call comes back as a tool error the model can read.
+ * guards and a spawn_agent approval). A refused or failed call comes back as a tool error
+ * the model can read.
  */
 const agentId = z.string().regex(ID_PATTERN).describe('an agent id');
 const priority = z.enum(MESSAGE_PRIORITIES).optional().describe('critical | high | normal (default) | low');
@@ -19,11 +20,14 @@ const memoryKey = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).describe('a short k
 
 type Result = { content: { type: 'text'; text: string }[]; isError?: boolean };
 type Approval = { id: string; status: string; decision?: string; reason?: string; decided_by?: string; risk_level?: string };
+type AgentRequestView = { status: string; error?: string; result?: Record<string, unknown>; config?: { parent?: string } };
 
 /** How long request_approval waits for a decision; past it the approval is still pending and the tool says so. */
 const APPROVAL_WAIT_MS = Number(process.env.NOX_APPROVAL_WAIT_MS ?? 15 * 60_000);
 /** one long-poll of GET /api/approvals/:id (the route allows up to 60 s) */
 const POLL_MS = 50_000;
+/** how long spawn_agent waits, once approved, for the workers to create the child */
+const ACT_WAIT_MS = 60_000;
 
 const ok = (value: unknown): Result => ({ content: [{ type: 'text', text: JSON.stringify(value, null, 2) }] });
 
@@ -107,10 +111,23 @@ export function registerNoxTools(server: McpServer, api: ApiClient): void {
   server.registerTool(
     'spawn_agent',
     {
-      description: 'Create and start a child agent (within the spawn limits: rate per hour and hierarchy depth).',
-      inputSchema: { id: agentId, name: z.string().max(200).optional(), system_prompt: z.string().max(100_000).optional(), model: z.string().max(200).optional() },
+      description:
+        'Create and start a child agent. It needs an approval (policy or a person) and stays within the spawn limits (rate per hour, hierarchy depth); this waits for the decision and says whether the child was spawned or why not.',
+      inputSchema: {
+        id: agentId,
+        name: z.string().max(200).optional(),
+        system_prompt: z.string().max(100_000).optional(),
+        model: z.string().max(200).optional(),
+        allowed_tools: z.array(z.string().min(1).max(200)).max(100).optional().describe('tools the child may use without asking, e.g. Read, Bash(make test)'),
+      },
     },
-    async (a) => run(() => api.call('POST', '/api/agents', { id: a.id, ...strip({ name: a.name, system_prompt: a.system_prompt, model: a.model }), start: true })),
+    async (a) => {
+      try {
+        return spawnResult(await spawnAndWait(api, { id: a.id, ...strip({ name: a.name, system_prompt: a.system_prompt, model: a.model, allowed_tools: a.allowed_tools }), start: true }));
+      } catch (err) {
+        return { content: [{ type: 'text', text: (err as Error).message }], isError: true };
+      }
+    },
   );
   server.registerTool(
     'request_approval',
@@ -149,6 +166,55 @@ export function registerNoxTools(server: McpServer, api: ApiClient): void {
     { description: 'Read your long-term memory: one key, or everything.', inputSchema: { key: memoryKey.optional() } },
     async (a) => run(async () => ((await api.call('GET', `/api/agents/${me}/memory${a.key ? `?key=${a.key}` : ''}`)) as { memory: unknown }).memory),
   );
+}
+
+type SpawnOutcome =
+  | { outcome: 'spawned'; agent: string; parent?: string; started: boolean; approval_id?: string; decided_by?: string; note?: string }
+  | { outcome: 'denied' | 'failed' | 'waiting'; agent: string; approval_id: string; reason: string; decided_by?: string };
+
+/**
+ * POST /api/agents as this agent: 201 when the policy approved at once; else 202 with an
+ * approval id — then the approval is long-polled until decided, and the request
+ * (GET /api/agent-requests/:id) until the workers have acted on it.
+ */
+async function spawnAndWait(api: ApiClient, body: Record<string, unknown>): Promise<SpawnOutcome> {
+  const id = String(body.id);
+  const first = (await api.call('POST', '/api/agents', body)) as { id: string; parent?: string; status?: string; approval_id?: string; spawnJobId?: string; runtime?: unknown };
+  if (first.status !== 'pending' && first.status !== 'acting') {
+    return { outcome: 'spawned', agent: first.id, ...strip({ parent: first.parent, approval_id: first.approval_id }), started: Boolean(first.spawnJobId), decided_by: 'policy' };
+  }
+  const approvalId = first.approval_id as string;
+  const deadline = Date.now() + APPROVAL_WAIT_MS;
+  let approval = (await api.call('GET', `/api/approvals/${approvalId}`)) as Approval;
+  while (approval.status === 'pending' && Date.now() < deadline) {
+    approval = (await api.call('GET', `/api/approvals/${approvalId}?wait_ms=${Math.max(0, Math.min(POLL_MS, deadline - Date.now()))}`)) as Approval;
+  }
+  if (approval.status === 'pending') return { outcome: 'waiting', agent: id, approval_id: approvalId, reason: 'no decision yet; the child is created if it is approved later' };
+  if (approval.status === 'denied') return { outcome: 'denied', agent: id, approval_id: approvalId, reason: approval.reason ?? '', ...strip({ decided_by: approval.decided_by }) };
+  // approved: the workers act on it right away
+  const actBy = Date.now() + ACT_WAIT_MS;
+  let request = (await api.call('GET', `/api/agent-requests/${approvalId}`)) as AgentRequestView;
+  while ((request.status === 'pending' || request.status === 'acting') && Date.now() < actBy) {
+    await new Promise((r) => setTimeout(r, 500));
+    request = (await api.call('GET', `/api/agent-requests/${approvalId}`)) as AgentRequestView;
+  }
+  if (request.status === 'done') {
+    const started = request.result?.started === true;
+    const note = typeof request.result?.start_error === 'string' ? `created, but not started: ${request.result.start_error}` : undefined;
+    return { outcome: 'spawned', agent: id, ...strip({ parent: request.config?.parent, decided_by: approval.decided_by, note }), approval_id: approvalId, started };
+  }
+  if (request.status === 'denied' || request.status === 'failed') return { outcome: request.status, agent: id, approval_id: approvalId, reason: request.error ?? '', ...strip({ decided_by: approval.decided_by }) };
+  return { outcome: 'waiting', agent: id, approval_id: approvalId, reason: 'approved; the workers have not acted on it yet' };
+}
+
+function spawnResult(o: SpawnOutcome): Result {
+  const summary =
+    o.outcome === 'spawned'
+      ? `spawned ${o.agent}${o.started ? '' : ' (not started)'}`
+      : o.outcome === 'waiting'
+        ? `waiting for approval ${o.approval_id}: ${o.reason}`
+        : `${o.outcome}: ${o.reason}`;
+  return { content: [{ type: 'text', text: JSON.stringify({ summary, ...o }, null, 2) }], ...(o.outcome === 'denied' || o.outcome === 'failed' ? { isError: true } : {}) };
 }
 
 function strip<T extends Record<string, unknown>>(o: T): Partial<T> {
