@@ -3,8 +3,10 @@ import type { ApprovalRequest } from './approval-request.js';
 /**
  * The "needs you" notification: a POST of Slack-compatible JSON (`text` plus `blocks`,
  * which Slack incoming webhooks, Mattermost and most chat bridges accept) to
- * `approvals.webhook_url` for every question that asks a person. Best effort: a failed
- * POST is reported to the caller (logged there), never retried into duplicates.
+ * `approvals.webhook_url` for every question that asks a person. Sent by the
+ * `approval.webhook` job (one per approval, fixed job id), which BullMQ retries with
+ * backoff when the POST fails (`approvals.webhook_attempts`, `webhook_backoff_ms`). A
+ * receiver may see a POST twice only if it accepted one but the answer was lost.
  */
 export interface WebhookPayload {
   text: string;
@@ -16,7 +18,9 @@ export interface WebhookPayload {
 export function webhookPayload(request: ApprovalRequest, dashboardUrl?: string): WebhookPayload {
   const what = request.details.tool ? `${request.details.tool}` : request.request_type;
   const link = dashboardUrl ? ` <${dashboardUrl.replace(/\/$/, '')}/approvals|Open approvals>` : '';
-  const text = `Nox needs you: agent ${request.agent_id} asks to use ${what} (${request.risk_level} risk) — approval ${request.id}.${link}`;
+  // A tool use names the agent and the tool; other requests say what they are about.
+  const asks = request.details.tool ? `agent ${request.agent_id} asks to use ${what}` : `${request.request_type} asked by ${request.requested_by}: ${request.description.slice(0, 300)}`;
+  const text = `Nox needs you: ${asks} (${request.risk_level} risk) — approval ${request.id}.${link}`;
   const command = typeof request.details.input?.command === 'string' ? request.details.input.command : undefined;
   return {
     text,

@@ -119,25 +119,30 @@ export async function startApprovalStack(options: { overrides?: Record<string, u
   };
 }
 
-/** A local HTTP server standing in for a Slack incoming webhook: records every JSON body. */
+/**
+ * A local HTTP server standing in for a Slack incoming webhook: records every JSON body
+ * (with `_at`, epoch ms) and answers `status`, or 500 to the first `failFirst` POSTs.
+ */
 export interface WebhookReceiver {
   url: string;
   bodies: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(status = 200): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(status = 200, options: { failFirst?: number } = {}): Promise<WebhookReceiver> {
   const bodies: Record<string, unknown>[] = [];
+  let seen = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       try {
-        bodies.push({ ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>), _contentType: req.headers['content-type'], _method: req.method });
+        bodies.push({ ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>), _contentType: req.headers['content-type'], _method: req.method, _at: Date.now() });
       } catch {
         bodies.push({ _invalid: Buffer.concat(chunks).toString('utf8') });
       }
-      res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+      seen++;
+      res.writeHead(seen <= (options.failFirst ?? 0) ? 500 : status, { 'content-type': 'text/plain' }).end('ok');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

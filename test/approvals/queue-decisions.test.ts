@@ -117,29 +117,3 @@ describe('approvals queue: timeout', function () {
     expect(((await late.json()) as { code: string }).code).to.equal('nox:approval-already-decided');
   });
 });
-
-describe('approvals queue: a failing webhook', function () {
-  this.timeout(60_000);
-  let stack: ApprovalStack;
-  let hook: WebhookReceiver;
-  before(async () => {
-    hook = await startWebhookReceiver(500);
-    stack = await startApprovalStack({ overrides: { 'approvals.webhook_url': hook.url } });
-  });
-  after(async () => {
-    await stack.cleanup();
-    await hook.close();
-  });
-
-  it('does not stop the escalation: the question is pending and announced once, the POST is not repeated', async () => {
-    const request = ask({ agent_id: 'q-hook' });
-    await approvalsFor(stack.apiCtx).submit(request, 'corr-hook');
-    await until(() => hook.bodies.length === 1);
-    await until(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === request.id));
-    const job = await stack.apiCtx.queue(APPROVAL_QUEUE).getJob(`evaluate-${request.id}`);
-    await until(async () => (await job!.getState()) === 'completed');
-    expect((await approvalsFor(stack.apiCtx).get(request.id)).status).to.equal('pending');
-    expect((await stack.events('approval.requested')).filter((e) => (e.data as ApprovalRequest).id === request.id)).to.have.length(1);
-    expect(hook.bodies).to.have.length(1);
-  });
-});
