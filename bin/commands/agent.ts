@@ -3,10 +3,47 @@ import { parseLabels } from '../../shared/config/env-overrides.js';
 import { apiClient as client, type ApiClient as Client } from '../api-client.js';
 
 /**
- * `nox agent create|list|show|start|stop|restart|interrupt|reset|send|logs [-f]` — a thin
- * client of /api/agents (bin/api-client.ts finds the API and the token).
+ * `nox agent create|list|show|start|stop|restart|interrupt|reset|send|logs [-f]|delete` — a
+ * thin client of /api/agents (bin/api-client.ts finds the API and the token). Deleting (and
+ * creating with an agent's token) may wait for an approval: the API answers 202 with its
+ * id, and `--wait` follows it until the act is done, denied or failed.
  */
 const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+
+/** The 202 answer of an act that waits for an approval. */
+interface Waiting {
+  status?: 'pending' | 'acting';
+  approval_id?: string;
+}
+
+interface AgentRequestView {
+  status: 'pending' | 'acting' | 'done' | 'denied' | 'failed';
+  error?: string;
+}
+
+/** Follows GET /api/agent-requests/:id until it is settled (or `timeoutMs` passes). */
+async function followRequest(c: Client, approvalId: string, timeoutMs: number): Promise<AgentRequestView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await c.call<AgentRequestView>('GET', `/api/agent-requests/${approvalId}`);
+    if ((r.status !== 'pending' && r.status !== 'acting') || Date.now() >= deadline) return r;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** Prints how a waiting act ended (with --wait) or that it waits; exit code 1 when denied or failed. */
+async function reportWaiting(c: Client, what: string, w: Waiting, wait: boolean, timeoutMs: number): Promise<void> {
+  const id = w.approval_id as string;
+  out(`${what}: waiting for approval ${id} (nox approve ${id} | nox deny ${id} --reason …)`);
+  if (!wait) return;
+  const r = await followRequest(c, id, timeoutMs);
+  if (r.status === 'done') out(`${what}: done (approval ${id})`);
+  else if (r.status === 'pending' || r.status === 'acting') out(`${what}: still ${r.status} after ${Math.round(timeoutMs / 1000)} s (approval ${id})`);
+  else {
+    out(`${what}: ${r.status}${r.error ? ` — ${r.error}` : ''} (approval ${id})`);
+    process.exitCode = 1;
+  }
+}
 
 interface AgentRow {
   id: string;
@@ -45,6 +82,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--labels <k=v,...>', 'placement labels')
     .option('--parent <id>', 'parent agent')
     .option('--start', 'start it right away')
+    .option('--wait', 'with an agent’s token: wait until the spawn is approved and done (or denied)')
+    .option('--timeout <ms>', 'how long --wait waits', '600000')
     .action(async (id: string, o: Record<string, string | number | boolean | undefined>) => {
       const body: Record<string, unknown> = { id, start: Boolean(o.start) };
       if (o.name) body.name = o.name;
@@ -57,8 +96,23 @@ export function registerAgentCommand(program: Command): void {
       if (o.budget !== undefined) body.max_budget_usd = o.budget;
       if (o.labels) body.labels = parseLabels(String(o.labels));
       if (o.parent) body.parent = o.parent;
-      const created = await api().call<{ id: string }>('POST', '/api/agents', body);
+      const c = api();
+      const created = await c.call<{ id: string } & Waiting>('POST', '/api/agents', body);
+      // 202 when the token is an agent's: a spawn waits for its approval
+      if (created.approval_id && (created.status === 'pending' || created.status === 'acting')) return reportWaiting(c, `create ${id}`, created, Boolean(o.wait), Number(o.timeout));
       out(`created ${created.id}${o.start ? ' (starting)' : ''}`);
+    });
+
+  agent
+    .command('delete <id>')
+    .description('Delete a stopped agent; unless the policy approves it at once, it waits for a person to approve (delete_agent)')
+    .option('--wait', 'wait until the deletion is approved and done (or denied)')
+    .option('--timeout <ms>', 'how long --wait waits', '600000')
+    .action(async (id: string, o: { wait?: boolean; timeout: string }) => {
+      const c = api();
+      const r = await c.call<Waiting>('DELETE', `/api/agents/${encodeURIComponent(id)}`);
+      if (!r.approval_id) return void out(`deleted ${id}`);
+      await reportWaiting(c, `delete ${id}`, r, Boolean(o.wait), Number(o.timeout));
     });
 
   agent.command('list').description('Every agent with its status').action(async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawnNox } from '../support/processes.js';
 import { tokenFor } from '../support/harness.js';
+import { addAgentRequestHost, type AgentRequestHost } from '../approvals/agent-request-host.js';
 import { startAgentStack, type AgentStack } from './agent-stack.js';
 
 describe('nox agent (CLI against a real API)', function () {
@@ -8,11 +9,15 @@ describe('nox agent (CLI against a real API)', function () {
   this.timeout(120_000);
   let stack: AgentStack;
   let env: NodeJS.ProcessEnv;
+  let approvalsHost: AgentRequestHost;
   before(async () => {
     stack = await startAgentStack();
+    // acts on delete_agent decisions, as `nox worker` does (no capacity: agents run on the stack's host)
+    approvalsHost = await addAgentRequestHost(stack, { 'worker.capacity': 0 });
     env = { NOX_API_URL: stack.api.url, NOX_TOKEN: tokenFor('operator'), NOX_REGISTRY_DIR: stack.config.registryDir, LOG_LEVEL: 'silent' };
   });
   after(async () => {
+    await approvalsHost.close();
     await stack.cleanup();
   });
 
@@ -52,5 +57,23 @@ describe('nox agent (CLI against a real API)', function () {
     const { code } = await p.exited();
     expect(code).to.equal(1);
     expect(p.output()).to.match(/404 nox:agent-not-found/);
+  });
+
+  it('delete waits for a person: says which approval; --wait follows it to done, or to denied (exit 1)', async () => {
+    await stack.createAgent({ id: 'cli-gone' });
+    await stack.createAgent({ id: 'cli-kept' });
+    const gone = spawnNox(['agent', 'delete', 'cli-gone', '--wait'], env);
+    const goneId = (await gone.waitFor(/delete cli-gone: waiting for approval (ap-[0-9a-f]+)/, 30_000))[1]!;
+    await stack.json('POST', `/api/approvals/${goneId}/approve`, 200, { role: 'operator' });
+    expect((await gone.exited()).code, gone.output()).to.equal(0);
+    expect(gone.output()).to.include(`delete cli-gone: done (approval ${goneId})`);
+    expect((await stack.call('GET', '/api/agents/cli-gone')).status).to.equal(404);
+
+    const kept = spawnNox(['agent', 'delete', 'cli-kept', '--wait'], env);
+    const keptId = (await kept.waitFor(/waiting for approval (ap-[0-9a-f]+)/, 30_000))[1]!;
+    await stack.json('POST', `/api/approvals/${keptId}/deny`, 200, { role: 'operator', body: { reason: 'keep it' } });
+    expect((await kept.exited()).code, kept.output()).to.equal(1);
+    expect(kept.output()).to.match(/delete cli-kept: denied — denied by user:test-operator: keep it/);
+    expect((await stack.call('GET', '/api/agents/cli-kept')).status).to.equal(200);
   });
 });
