@@ -7,8 +7,9 @@ import { Link } from '../app/router';
 import { useSession } from '../auth/session';
 import { AgentActions } from '../components/AgentActions';
 import { AgentConsole } from '../components/AgentConsole';
+import { DeleteAgentButton } from '../components/DeleteAgentButton';
 import { PageHeader } from '../components/PageHeader';
-import { ErrorNote, ResourceGate, Unavailable } from '../components/ResourceGate';
+import { ErrorNote, NotFoundNote, ResourceGate, Unavailable } from '../components/ResourceGate';
 import { Sparkline } from '../components/Sparkline';
 import { StatusTag } from '../components/StatusTag';
 import { useNotify } from '../components/toast';
@@ -28,10 +29,30 @@ export function AgentDetailPage({ params }: { params: Record<string, string> }) 
   const samples = listFrom(history.data, 'samples', 'metrics');
   const cpu = [...samples.map((s) => num(s, 'cpuPercent', 'cpu')).filter((v): v is number => v !== undefined), ...liveSeries.cpu].slice(-120);
   const mem = [...samples.map((s) => num(s, 'memoryMb', 'memory')).filter((v): v is number => v !== undefined), ...liveSeries.mem].slice(-120);
+  // deleted while the page is open (agent.deleted refetches it): say so instead of showing what it was
+  if (agent.data !== undefined && agent.error?.status === 404 && !agent.unavailable) {
+    return (
+      <section>
+        <PageHeader title={`Agent ${id}`} subtitle={<Link to="/agents">← all agents</Link>} />
+        <NotFoundNote message={agent.error.message} />
+      </section>
+    );
+  }
 
   return (
     <section>
-      <PageHeader title={`Agent ${id}`} subtitle={<Link to="/agents">← all agents</Link>} actions={agent.data && <AgentActions id={id} />} />
+      <PageHeader
+        title={`Agent ${id}`}
+        subtitle={<Link to="/agents">← all agents</Link>}
+        actions={
+          agent.data && (
+            <span className="nox-actions">
+              <AgentActions id={id} />
+              <DeleteAgentButton id={id} />
+            </span>
+          )
+        }
+      />
       <ResourceGate resource={agent} feature="Agents" endpoint="GET /api/agents/:id">
         {(row) => {
           const a = toAgentView((row.agent as Row | undefined) ?? row);
