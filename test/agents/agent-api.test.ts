@@ -58,9 +58,12 @@ describe('/api/agents: roles, validation, paging', () => {
   it('documents every agent route in the OpenAPI document', async () => {
     const res = await stack.call('GET', '/api/openapi.json');
     expect(res.status).to.equal(200);
-    const doc = (await res.json()) as { paths: Record<string, unknown> };
-    for (const p of ['/api/agents', '/api/agents/{id}', '/api/agents/{id}/start', '/api/agents/{id}/reset', '/api/agents/{id}/conversation', '/api/agents/{id}/metrics']) {
+    const doc = (await res.json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    for (const p of ['/api/agents', '/api/agents/{id}', '/api/agents/{id}/start', '/api/agents/{id}/reset', '/api/agents/{id}/conversation', '/api/agents/{id}/metrics', '/api/agent-requests/{id}']) {
       expect(doc.paths, p).to.have.property(p);
     }
+    // the acts that may wait for an approval document both answers
+    expect(doc.paths['/api/agents']!.post!.responses).to.include.keys('201', '202');
+    expect(doc.paths['/api/agents/{id}']!.delete!.responses).to.include.keys('204', '202');
   });
 });
