@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
-import { principalFromClaims } from '../../shared/auth/tokens.js';
+import { hmacKey, principalFromClaims } from '../../shared/auth/tokens.js';
 import { ForbiddenError, TokenExpiredError, UnauthenticatedError } from '../../shared/errors/auth-errors.js';
 import type { Principal, Role } from '../../shared/types.js';
 
@@ -29,7 +29,7 @@ export function createAuthenticator(secret: string): Authenticator {
     new JwtStrategy(
       {
         jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), fromCookie]),
-        secretOrKey: secret,
+        secretOrKey: hmacKey(secret) as unknown as string, // a KeyObject (see hmacKey); passport-jwt hands it to jsonwebtoken as is
         algorithms: ['HS256'],
         issuer: 'nox',
       },

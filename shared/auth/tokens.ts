@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { TokenExpiredError, UnauthenticatedError } from '../errors/auth-errors.js';
@@ -22,11 +23,27 @@ export interface SignOptions {
   expiresIn: string | number;
 }
 
+/**
+ * The HMAC key as a KeyObject, made once per secret. Given a string, jsonwebtoken first tries
+ * to parse it as a PEM public/private key and only then falls back to a secret key: an
+ * exception on every sign and verify (it was the largest single cost of an API request).
+ */
+const keyCache = new Map<string, KeyObject>();
+export function hmacKey(secret: string): KeyObject {
+  let key = keyCache.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    if (keyCache.size > 16) keyCache.clear();
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
 export function signToken(secret: string, principal: Principal, options: SignOptions): string {
   if (principal.role === 'agent' && !principal.agentId) throw new Error('an agent token needs agentId');
   const payload: Record<string, unknown> = { role: principal.role };
   if (principal.agentId) payload.agentId = principal.agentId;
-  return jwt.sign(payload, secret, {
+  return jwt.sign(payload, hmacKey(secret), {
     algorithm: 'HS256',
     subject: principal.sub,
     issuer: ISSUER,
@@ -37,7 +54,7 @@ export function signToken(secret: string, principal: Principal, options: SignOpt
 export function verifyToken(secret: string, token: string): Principal {
   let decoded: unknown;
   try {
-    decoded = jwt.verify(token, secret, { algorithms: ['HS256'], issuer: ISSUER });
+    decoded = jwt.verify(token, hmacKey(secret), { algorithms: ['HS256'], issuer: ISSUER });
   } catch (err) {
     if (err instanceof jwt.TokenExpiredError) throw new TokenExpiredError();
     throw new UnauthenticatedError('The token is not valid', 'nox:invalid-token');
