@@ -221,8 +221,10 @@ export const mcpSection = z
 
 export const messagesSection = z
   .object({
-    /** Most low-priority messages batched into one turn for an agent. Default 20. */
-    batch_max: z.number().int().min(1).max(500).default(20),
+    /** Most waiting messages delivered together as one turn (a critical message always goes alone). Default 50. */
+    batch_max: z.number().int().min(1).max(500).default(50),
+    /** A batched turn stops growing at this many characters of message content (one message always fits). Default 200000. */
+    batch_max_chars: z.number().int().min(1000).default(200_000),
     /** How long a message (and its log entry) is kept in Redis. Default 7 days. */
     keep_ms: positiveMs.default(7 * 24 * 3600 * 1000),
     /** Most messages kept in the message log (all agents). Default 100000. */

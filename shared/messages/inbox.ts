@@ -18,7 +18,7 @@ import type { PriorityName } from '../types.js';
  *   confirms it or puts it back in the inbox (`requeue`).
  * All in Lua, so each step is atomic against other hosts and retried jobs.
  */
-const LOW_BAND = PRIORITY.low * 1e13;
+const CRITICAL_LIMIT = (PRIORITY.critical + 1) * 1e13;
 
 const ADD = `
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) or redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 0 end
@@ -27,13 +27,13 @@ local seq = redis.call('INCR', KEYS[4])
 redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) * 1e13 + seq, ARGV[1])
 return 1`;
 
-// Claims the next turn's worth: the first message, or (when the first is low priority) up to
-// ARGV[2] low ones, which become one turn.
+// Claims the next turn's worth: a critical message alone, otherwise up to ARGV[2] waiting
+// messages in priority order (high, normal, low), which become one turn.
 const CLAIM = `
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #first == 0 then return {} end
-local n = 1
-if tonumber(first[2]) >= tonumber(ARGV[4]) then n = tonumber(ARGV[2]) end
+local n = tonumber(ARGV[2])
+if tonumber(first[2]) < tonumber(ARGV[4]) then n = 1 end
 local items = redis.call('ZRANGE', KEYS[1], 0, n - 1, 'WITHSCORES')
 local out = {}
 for i = 1, #items, 2 do
@@ -77,7 +77,7 @@ export interface Claim {
 export interface Inbox {
   /** queues a message for an agent unless it was queued or delivered before; true when added */
   add(agentId: string, messageId: string, priority: PriorityName): Promise<boolean>;
-  /** takes the next turn's messages, marks them delivered and in flight for process `pid` */
+  /** takes the next turn's messages (a critical one alone, else up to `batchMax`), marks them delivered and in flight for process `pid` */
   claim(agentId: string, pid: number, batchMax: number, deliveredKeep: number): Promise<string[]>;
   /** confirms the claims of `pid`; answers the claims left by other processes */
   confirm(agentId: string, pid: number): Promise<Claim[]>;
@@ -96,7 +96,7 @@ export function createInbox(redis: Redis, keys: Keys): Inbox {
       return r === 1;
     },
     async claim(agentId, pid, batchMax, deliveredKeep) {
-      return (await redis.eval(CLAIM, 3, keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), String(pid), batchMax, Date.now(), LOW_BAND, deliveredKeep)) as string[];
+      return (await redis.eval(CLAIM, 3, keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), String(pid), batchMax, Date.now(), CRITICAL_LIMIT, deliveredKeep)) as string[];
     },
     async confirm(agentId, pid) {
       const flat = (await redis.eval(CONFIRM, 1, keys.agentInflight(agentId), String(pid))) as string[];

@@ -21,5 +21,5 @@ function one(m: Message): string {
 
 export function turnText(messages: readonly Message[]): string {
   if (messages.length === 1) return one(messages[0]!);
-  return [`${messages.length} messages arrived for you (batched, lowest priority):`, ...messages.map(one)].join('\n\n');
+  return [`${messages.length} messages arrived for you (most urgent first):`, ...messages.map(one)].join('\n\n');
 }

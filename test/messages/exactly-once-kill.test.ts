@@ -35,7 +35,9 @@ describe('messages: exactly once to stdin across a SIGKILLed worker (2,000 messa
   const overrides = {
     'agent.command': process.execPath,
     'agent.args': [FAKE_CLAUDE],
-    'agent.env': { FAKE_CLAUDE_START_DELAY_MS: '3' },
+    // turns that take a while and small batches, so the kill finds deliveries in progress
+    'agent.env': { FAKE_CLAUDE_START_DELAY_MS: '3', FAKE_CLAUDE_TURN_DELAY_MS: '40' },
+    'messages.batch_max': 3,
     'agent.store': 'redis',
     'agent.registry_appends': false,
     'agent.stop_grace_ms': 1000,

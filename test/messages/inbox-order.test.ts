@@ -1,7 +1,8 @@
 import { expect } from 'chai';
+import { waitUntil } from '../support/harness.js';
 import { startCollabStack, type CollabStack } from './support/collab-stack.js';
 
-describe('messages: an inbox waits for its agent, then goes in priority order, low ones batched', () => {
+describe('messages: an inbox waits for its agent, then goes in priority order, batched into turns', () => {
   let stack: CollabStack;
   before(async () => {
     stack = await startCollabStack();
@@ -9,32 +10,44 @@ describe('messages: an inbox waits for its agent, then goes in priority order, l
   after(async () => {
     await stack.cleanup();
   });
+  const send = async (to: string, priority: string, content: string): Promise<string> => (await stack.json<{ id: string }>('POST', '/api/messages', 202, { body: { to, content, priority } })).id;
 
-  it('an agent that is not running keeps its inbox; on start: critical, high, normal, then the lows in one turn', async () => {
+  it('an agent that is not running keeps its inbox; on start: the critical one alone, then the rest in one turn, most urgent first', async () => {
     await stack.createAgent('inb', false);
-    const send = async (priority: string, content: string): Promise<string> =>
-      (await stack.json<{ id: string }>('POST', '/api/messages', 202, { body: { to: 'inb', content, priority } })).id;
-    const low1 = await send('low', 'low one');
-    const normal = await send('normal', 'normal one');
-    const low2 = await send('low', 'low two');
-    const critical = await send('critical', 'critical one');
-    const high = await send('high', 'high one');
-    const low3 = await send('low', 'low three');
+    const low1 = await send('inb', 'low', 'low one');
+    const normal = await send('inb', 'normal', 'normal one');
+    const low2 = await send('inb', 'low', 'low two');
+    const critical = await send('inb', 'critical', 'critical one');
+    const high = await send('inb', 'high', 'high one');
+    const low3 = await send('inb', 'low', 'low three');
     // routed into the inbox while nobody runs it
-    const { waitUntil } = await import('../support/harness.js');
     await waitUntil(async () => (await stack.apiCtx.redis.zcard(stack.apiCtx.keys.agentInbox('inb'))) === 6, 5000);
     expect(await stack.turnsOf('inb')).to.deep.equal([]);
 
     await stack.json('POST', '/api/agents/inb/start', 202);
-    const turns = await stack.waitTurns('inb', 4);
-    expect(turns).to.have.length(4);
-    expect(turns[0]).to.include(`[message ${critical}]`);
-    expect(turns[1]).to.include(`[message ${high}]`);
-    expect(turns[2]).to.include(`[message ${normal}]`);
-    expect(turns[3]).to.match(/^3 messages arrived for you/);
-    const order = [low1, low2, low3].map((id) => turns[3]!.indexOf(`[message ${id}]`));
+    const turns = await stack.waitTurns('inb', 2);
+    expect(turns).to.have.length(2);
+    expect(turns[0]).to.match(new RegExp(`^\\[message ${critical}\\] text message from user:`));
+    expect(turns[1]).to.match(/^5 messages arrived for you \(most urgent first\):/);
+    const order = [high, normal, low1, low2, low3].map((id) => turns[1]!.indexOf(`[message ${id}]`));
     expect(order.every((i) => i > 0)).to.equal(true);
     expect(order).to.deep.equal([...order].sort((a, b) => a - b));
+  });
+
+  it('a batch stops at batch_max_chars of content: the rest waits for the next turn', async () => {
+    const small = await startCollabStack({ overrides: { 'messages.batch_max_chars': 1000 } });
+    try {
+      await small.createAgent('big', false);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await small.json<{ id: string }>('POST', '/api/messages', 202, { body: { to: 'big', content: `${i}`.repeat(600) } })).id);
+      await waitUntil(async () => (await small.apiCtx.redis.zcard(small.apiCtx.keys.agentInbox('big'))) === 3, 5000);
+      await small.json('POST', '/api/agents/big/start', 202);
+      const turns = await small.waitTurns('big', 3);
+      expect(turns.map((t) => ids.findIndex((id) => t.includes(`[message ${id}]`)))).to.deep.equal([0, 1, 2]);
+      expect(turns.every((t) => !t.includes('messages arrived'))).to.equal(true);
+    } finally {
+      await small.cleanup();
+    }
   });
 
   it('a turn in progress makes the message wait for its end', async () => {

@@ -24,8 +24,9 @@ import type { AgentManager } from '../agents/agent-manager.js';
  *      marker `[message <id>]` is in it was read (confirmed), any other goes back to the
  *      inbox. The old process is dead by then (the supervisor or host adoption ended it
  *      before this one started), so the transcript is final;
- *   2. claim (Lua): the next message by priority, or up to `messages.batch_max` waiting
- *      low-priority ones as one turn; marked delivered and in flight for this pid;
+ *   2. claim (Lua): a critical message alone, or up to `messages.batch_max` waiting ones in
+ *      priority order as one turn (up to `messages.batch_max_chars` of content; the rest go
+ *      back); marked delivered and in flight for this pid;
  *   3. write the turn (the supervisor's deliverTurn; the turn says who sent what kind).
  * A worker killed between 2 and 3 leaves a claim the next process resolves in step 1; a
  * retried job finds the message marked and adds nothing. So no message is lost or doubled.
@@ -33,6 +34,8 @@ import type { AgentManager } from '../agents/agent-manager.js';
 export interface Deliverer {
   /** the agent may have mail: deliver if it is between turns */
   kick(agentId: string): void;
+  /** this host runs the agent (a kick reaches it) */
+  runsHere(agentId: string): boolean;
   /** resolves when every drain started so far has finished (tests) */
   idle(): Promise<void>;
   readonly sweeper: PeriodicTask<number>;
@@ -45,6 +48,17 @@ export interface DelivererDeps {
   inbox: Inbox;
   log: MessageLog;
   logger: Logger;
+}
+
+/**
+ * The messages of one turn: in the order claimed, until their content passes `maxChars`
+ * (the first always fits); the rest go back to the inbox for the next turn.
+ */
+export function fitTurn(messages: readonly Message[], maxChars: number): { turn: Message[]; rest: Message[] } {
+  let chars = 0;
+  let n = 0;
+  while (n < messages.length && (n === 0 || chars + messages[n]!.content.length <= maxChars)) chars += messages[n++]!.content.length;
+  return { turn: messages.slice(0, n), rest: messages.slice(n) };
 }
 
 /** The agent's session transcript(s): `$CLAUDE_CONFIG_DIR/projects/<cwd-slug>/<session>.jsonl`. */
@@ -74,6 +88,10 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     }
   };
 
+  const requeueAll = async (agentId: string, ids: readonly string[]): Promise<void> => {
+    for (const id of ids) await inbox.requeue(agentId, id);
+  };
+
   const deliverOnce = async (agentId: string): Promise<boolean> => {
     const s = manager.get(agentId);
     const pid = s?.pid;
@@ -83,24 +101,24 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     const ids = await inbox.claim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
     if (ids.length === 0) return false;
     const found = await log.many(ids);
-    const messages = found.filter((m): m is Message => m !== undefined);
-    if (messages.length < ids.length) logger.warn('messages expired before delivery', { agentId, missing: ids.filter((_, i) => !found[i]) });
+    const present = found.filter((m): m is Message => m !== undefined);
+    if (present.length < ids.length) logger.warn('messages expired before delivery', { agentId, missing: ids.filter((_, i) => !found[i]) });
+    const { turn: messages, rest } = fitTurn(present, cfg.batch_max_chars);
+    await requeueAll(agentId, rest.map((m) => m.id));
     if (messages.length === 0) return true;
     if (manager.get(agentId) !== s || s.pid !== pid) {
-      for (const id of ids) await inbox.requeue(agentId, id);
+      await requeueAll(agentId, messages.map((m) => m.id));
       return false;
     }
     try {
       s.deliverTurn(turnText(messages));
     } catch (err) {
       // not running, over budget, queue full: the messages wait in the inbox
-      for (const id of ids) await inbox.requeue(agentId, id);
+      await requeueAll(agentId, messages.map((m) => m.id));
       logger.info('messages kept in the inbox', { agentId, reason: (err as Error).message });
       return false;
     }
-    for (const m of messages) {
-      await ctx.events.publish({ type: MESSAGE_EVENT.delivered, agentId, correlationId: m.id, data: { messageId: m.id, from: m.from, type: m.message_type, priority: m.priority, batch: messages.length } });
-    }
+    await Promise.all(messages.map((m) => ctx.events.publish({ type: MESSAGE_EVENT.delivered, agentId, correlationId: m.id, data: { messageId: m.id, from: m.from, type: m.message_type, priority: m.priority, batch: messages.length } })));
     return true;
   };
 
@@ -149,6 +167,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
 
   return {
     kick: (agentId) => void drain(agentId),
+    runsHere: (agentId) => manager.get(agentId) !== undefined,
     async idle() {
       await Promise.all([...running.values()]);
     },
