@@ -118,12 +118,9 @@ export async function readRuntimes(redis: Redis, keys: Keys, ids: readonly strin
   return out;
 }
 
+/** Two plain commands (not MULTI), so an auto-pipelined connection sends them with whatever else is going out. */
 export async function writeRuntime(redis: Redis, keys: Keys, id: string, fields: RuntimeFields): Promise<void> {
-  await redis
-    .multi()
-    .hset(keys.agent(id), encodeFields({ ...fields, updatedAt: new Date().toISOString() }))
-    .sadd(keys.agentIndex(), id)
-    .exec();
+  await Promise.all([redis.hset(keys.agent(id), encodeFields({ ...fields, updatedAt: new Date().toISOString() })), redis.sadd(keys.agentIndex(), id)]);
 }
 
 export async function deleteRuntime(redis: Redis, keys: Keys, id: string): Promise<void> {

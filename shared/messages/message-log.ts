@@ -31,19 +31,22 @@ export function createMessageLog(redis: Redis, keys: Keys): MessageLog {
   return {
     async record(message, recipients, keepMs, maxLog) {
       const at = Date.parse(message.timestamp) || Date.now();
-      // NX everywhere: a message routed again (a retried job, an id sent twice) keeps its first record
-      const multi = redis.multi().set(keys.message(message.id), JSON.stringify({ ...message, recipients }), 'PX', keepMs, 'NX');
-      multi.zadd(keys.messageLog(), 'NX', at, message.id).zremrangebyrank(keys.messageLog(), 0, -maxLog - 1);
+      // NX everywhere: a message routed again (a retried job, an id sent twice) keeps its first
+      // record. Plain commands, not MULTI: they join the connection's auto-pipeline.
+      const writes: Promise<unknown>[] = [
+        redis.set(keys.message(message.id), JSON.stringify({ ...message, recipients }), 'PX', keepMs, 'NX'),
+        redis.zadd(keys.messageLog(), 'NX', at, message.id),
+        redis.zremrangebyrank(keys.messageLog(), 0, -maxLog - 1),
+      ];
       const parties = new Set(recipients);
       const from = senderAgent(message.from);
       if (from) parties.add(from);
-      for (const agentId of parties) multi.zadd(keys.agentMessages(agentId), 'NX', at, message.id).zremrangebyscore(keys.agentMessages(agentId), '-inf', at - keepMs);
+      for (const agentId of parties) writes.push(redis.zadd(keys.agentMessages(agentId), 'NX', at, message.id), redis.zremrangebyscore(keys.agentMessages(agentId), '-inf', at - keepMs));
       const address = addressingOf(message.to);
       if (address.kind === 'topic') {
-        multi.zadd(keys.topicMessages(address.topic), 'NX', at, message.id).zremrangebyscore(keys.topicMessages(address.topic), '-inf', at - keepMs);
-        multi.sadd(keys.topics(), address.topic);
+        writes.push(redis.zadd(keys.topicMessages(address.topic), 'NX', at, message.id), redis.zremrangebyscore(keys.topicMessages(address.topic), '-inf', at - keepMs), redis.sadd(keys.topics(), address.topic));
       }
-      await multi.exec();
+      await Promise.all(writes);
     },
     async get(messageId) {
       return parse(await redis.get(keys.message(messageId)));

@@ -52,7 +52,10 @@ export function createContext(options: ContextOptions): NoxContext {
     extra.push(client);
     return client;
   };
-  const redis = createRedis(redisUrl, kind, logger, `${role}-main`);
+  // our own commands, auto-pipelined; the queues (BullMQ producers) on a plain connection of their own
+  const redis = createRedis(redisUrl, kind, logger, `${role}-main`, { autoPipelining: true });
+  let queueRedis: Redis | undefined;
+  const queueConnection = (): Redis => (queueRedis ??= createRedis(redisUrl, kind, logger, `${role}-queues`));
   const queues = new Map<string, Queue>();
   const closers: (() => Promise<unknown> | unknown)[] = [];
   const defaults = {
@@ -71,7 +74,7 @@ export function createContext(options: ContextOptions): NoxContext {
     queue(name) {
       let q = queues.get(name);
       if (!q) {
-        q = createQueue(name, redis, keys, logger, defaults);
+        q = createQueue(name, queueConnection(), keys, logger, defaults);
         queues.set(name, q);
       }
       return q;
@@ -89,7 +92,7 @@ export function createContext(options: ContextOptions): NoxContext {
         }
       }
       await Promise.allSettled([...queues.values()].map((q) => q.close()));
-      await Promise.allSettled([...extra, redis].map((c) => closeRedis(c)));
+      await Promise.allSettled([...extra, redis, ...(queueRedis ? [queueRedis] : [])].map((c) => closeRedis(c)));
     },
   };
 }

@@ -31,7 +31,8 @@ import { mcpCatalogFor } from '../../shared/mcp/catalog-store.js';
  * - A process that exits without being asked to is a crash: restart with exponential
  *   backoff and `--resume`, unless the circuit breaker opens (status failed).
  * - Every status change is written to the agent's Redis hash and published as
- *   `agent.status`; writes go through one promise chain so they land in order.
+ *   `agent.status`; writes are issued in order on the auto-pipelined connection, so they
+ *   land in order (and a turn's go out together).
  */
 export interface SupervisorDeps {
   ctx: NoxContext;
@@ -99,12 +100,17 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   let restarts = 0;
   let writes: Promise<void> = Promise.resolve();
 
-  const persist = (fields: RuntimeFields): void => {
-    writes = writes.then(() => writeRuntime(ctx.redis, ctx.keys, agentId, fields)).catch((err) => void logger.warn('runtime write failed', errorFields(err)));
+  // Issued at once, in order, on the context's auto-pipelined connection: a turn's state
+  // writes and events go out together. `writes` settles when all issued so far have landed.
+  const track = (write: Promise<unknown>, what: string): void => {
+    const landed = write.then(
+      () => undefined,
+      (err: unknown) => void logger.warn(`${what} failed`, errorFields(err)),
+    );
+    writes = Promise.all([writes, landed]).then(() => undefined);
   };
-  const publish = (type: string, data: Record<string, unknown>): void => {
-    writes = writes.then(() => ctx.events.publish({ type, agentId, hostId, data }).then(() => undefined)).catch((err) => void logger.warn('event publish failed', { type, ...errorFields(err) }));
-  };
+  const persist = (fields: RuntimeFields): void => track(writeRuntime(ctx.redis, ctx.keys, agentId, fields), 'runtime write');
+  const publish = (type: string, data: Record<string, unknown>): void => track(ctx.events.publish({ type, agentId, hostId, data }), `event ${type} publish`);
   const setStatus = (next: AgentStatus, reason?: string, extra: RuntimeFields = {}): void => {
     const previous = status;
     status = next;
@@ -151,18 +157,17 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     // total_cost_usd is cumulative for the process: take it as the process's figure
     processCost = Math.max(processCost, event.totalCostUsd);
     const u = event.usage;
-    writes = writes
-      .then(async () => {
-        await ctx.redis
-          .multi()
-          .hincrby(ctx.keys.agent(agentId), 'inputTokens', u.input_tokens)
-          .hincrby(ctx.keys.agent(agentId), 'outputTokens', u.output_tokens)
-          .hincrby(ctx.keys.agent(agentId), 'cacheReadTokens', u.cache_read_input_tokens ?? 0)
-          .hincrby(ctx.keys.agent(agentId), 'cacheCreationTokens', u.cache_creation_input_tokens ?? 0)
-          .hincrby(ctx.keys.agent(agentId), 'turns', 1)
-          .exec();
-      })
-      .catch((err) => void logger.warn('token count write failed', errorFields(err)));
+    const hash = ctx.keys.agent(agentId);
+    track(
+      Promise.all([
+        ctx.redis.hincrby(hash, 'inputTokens', u.input_tokens),
+        ctx.redis.hincrby(hash, 'outputTokens', u.output_tokens),
+        ctx.redis.hincrby(hash, 'cacheReadTokens', u.cache_read_input_tokens ?? 0),
+        ctx.redis.hincrby(hash, 'cacheCreationTokens', u.cache_creation_input_tokens ?? 0),
+        ctx.redis.hincrby(hash, 'turns', 1),
+      ]),
+      'token count write',
+    );
     persist({ processCostUsd: processCost, costBaseUsd: costBase, costUsd: spent() });
     if (overBudget() && status !== 'over-budget') {
       publish('agent.budget-exceeded', { spentUsd: spent(), budgetUsd: budget() ?? null });

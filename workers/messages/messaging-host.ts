@@ -47,9 +47,15 @@ export function createMessagingHost(ctx: NoxContext): MessagingHost {
     return { kicked: Boolean(deliverer) };
   };
 
+  const wakeLocal = (agentId: string): boolean => {
+    if (!deliverer?.runsHere(agentId)) return false;
+    deliverer.kick(agentId);
+    return true;
+  };
+
   return {
     hostOptions: {
-      sharedQueues: { messages: { [MESSAGE_JOB.route]: routeHandler({ ctx, inbox, log, topics, registry }) } },
+      sharedQueues: { messages: { [MESSAGE_JOB.route]: routeHandler({ ctx, inbox, log, topics, registry, wakeLocal }) } },
       hostHandlers: { [MESSAGE_JOB.deliver]: deliver },
     },
     inbox,

@@ -26,6 +26,11 @@ export interface RouteDeps {
   log: MessageLog;
   topics: Topics;
   registry: RegistryClient;
+  /**
+   * Wakes delivery for an agent this host runs, without a job (the agent is here: a
+   * `message.deliver` job would come back to this same host). False when it cannot.
+   */
+  wakeLocal?: (agentId: string) => boolean;
 }
 
 export async function resolveRecipients(ctx: NoxContext, topics: Topics, message: Message): Promise<string[]> {
@@ -39,16 +44,20 @@ export async function resolveRecipients(ctx: NoxContext, topics: Topics, message
   return [...new Set(ids)].sort().slice(0, ctx.config.messages.max_recipients);
 }
 
-/** Tells the host running `agentId` that it has mail; one pending wake-up per agent is enough. */
-export async function wakeOwner(ctx: NoxContext, agentId: string, data: Omit<DeliverJob, 'agentId'>, priority: number): Promise<void> {
+/**
+ * Tells the host running `agentId` that it has mail; one pending wake-up per agent is enough.
+ * When that host is this one (`local`), delivery is woken in place instead.
+ */
+export async function wakeOwner(ctx: NoxContext, agentId: string, data: Omit<DeliverJob, 'agentId'>, priority: number, local?: { hostId: string; wake?: (agentId: string) => boolean }): Promise<void> {
   const owner = await ownerOf(ctx.redis, ctx.keys, agentId);
   if (!owner) return;
+  if (owner === local?.hostId && local.wake?.(agentId)) return;
   const job: DeliverJob = { ...data, agentId };
   await ctx.queue(ctx.keys.hostQueue(owner)).add(MESSAGE_JOB.deliver, job, { priority, deduplication: { id: `deliver.${agentId}` } });
 }
 
 export function routeHandler(deps: RouteDeps): JobHandler {
-  const { ctx, inbox, log, topics, registry } = deps;
+  const { ctx, inbox, log, topics, registry, wakeLocal } = deps;
   const cfg = ctx.config.messages;
   return async (job: Job<RouteMessageJob>, env: HandlerEnv) => {
     const message = job.data.message;
@@ -65,13 +74,14 @@ export function routeHandler(deps: RouteDeps): JobHandler {
     await Promise.all(appends).catch((err) => env.logger.warn('conversation append failed', errorFields(err)));
 
     const envelope = { correlationId: job.data.correlationId, requestedBy: job.data.requestedBy };
-    await ctx.events.publish({ type: MESSAGE_EVENT.sent, ...(from ? { agentId: from } : {}), correlationId: envelope.correlationId, data: { message, recipients } });
-    await Promise.all(
-      added.map(async (agentId) => {
+    // one tick: the events go out as one pipeline, `sent` first
+    await Promise.all([
+      ctx.events.publish({ type: MESSAGE_EVENT.sent, ...(from ? { agentId: from } : {}), correlationId: envelope.correlationId, data: { message, recipients } }),
+      ...added.map(async (agentId) => {
         await ctx.events.publish({ type: MESSAGE_EVENT.queued, agentId, correlationId: envelope.correlationId, data: { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority } });
-        await wakeOwner(ctx, agentId, envelope, priorityOf(message.priority));
+        await wakeOwner(ctx, agentId, envelope, priorityOf(message.priority), { hostId: env.hostId, wake: wakeLocal });
       }),
-    );
+    ]);
     return { recipients, added: added.length };
   };
 }
