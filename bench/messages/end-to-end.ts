@@ -1,17 +1,21 @@
 /**
  * Messages end to end: API accepted (the message's timestamp) → written on the agent's
  * stdin (the `message.delivered` event, published right after the write), with N stand-in
- * agents (test/fixtures/fake-claude.mjs) on one worker host, next to raw BullMQ add+process
- * measured in the same run on the same Redis. Prints messages/s for both and the ratio, and
- * latency percentiles at a paced 1,000 messages/s.
+ * agents (test/fixtures/fake-claude.mjs), next to raw BullMQ add+process measured in the
+ * same run on the same Redis. Nox runs as deployed: an API process and a worker host
+ * process (`nox api`, `nox worker --registry-writer`); this process is only the load (64
+ * keep-alive HTTP senders) and the clock. Prints messages/s for both and the ratio, and
+ * latency percentiles at a paced rate (default 1,000 messages/s).
  *
  * Usage: npx tsx bench/messages/end-to-end.ts [messages=4000] [agents=16] [paced-rate=1000]
  *        (or `npm run bench -- messages ...` once bench/run.ts lists it)
  */
 import { Queue, Worker } from 'bullmq';
 import { closeRedis, createRedis } from '../../shared/redis.js';
-import { deletePrefix, redisUrl, tokenFor, uniquePrefix } from '../../test/support/harness.js';
-import { startCollabStack, type CollabStack } from '../../test/messages/support/collab-stack.js';
+import { FAKE_CLAUDE } from '../../test/agents/agent-stack.js';
+import { deletePrefix, redisUrl, tokenFor, uniquePrefix, waitUntil } from '../../test/support/harness.js';
+import { httpClient, type HttpClient } from '../support/http-client.js';
+import { startDeployment, type NoxDeployment } from '../support/nox-deployment.js';
 import { summarize, line } from '../support/stats.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -47,52 +51,44 @@ async function rawBullmq(n: number): Promise<{ perSecond: number; latencies: num
   return { perSecond, latencies };
 }
 
-let achievedRate = 0;
-
 interface Sent {
   id: string;
   acceptedAt: number;
 }
 
-async function sendAll(stack: CollabStack, agents: string[], n: number, ratePerSecond?: number): Promise<Sent[]> {
-  const token = tokenFor('operator');
+const SENDERS = 64;
+
+/** Sends n messages round-robin to the agents: flat out with SENDERS in flight, or paced at a rate. */
+async function sendAll(http: HttpClient, url: string, agents: string[], n: number, ratePerSecond?: number): Promise<{ sent: Sent[]; perSecond: number }> {
   const sent: Sent[] = [];
   const one = async (i: number): Promise<void> => {
-    const res = await fetch(`${stack.api.url}/api/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ to: agents[i % agents.length], content: `bench ${i}`, priority: 'normal' }),
-    });
-    if (res.status !== 202) throw new Error(`send answered ${res.status}: ${await res.text()}`);
-    const body = (await res.json()) as { id: string; message: { timestamp: string } };
-    sent.push({ id: body.id, acceptedAt: Date.parse(body.message.timestamp) });
+    const res = await http.send<{ id: string; message: { timestamp: string } }>('POST', `${url}/api/messages`, { to: agents[i % agents.length], content: `bench ${i}`, priority: 'normal' });
+    if (res.status !== 202) throw new Error(`send answered ${res.status}: ${JSON.stringify(res.body)}`);
+    sent.push({ id: res.body.id, acceptedAt: Date.parse(res.body.message.timestamp) });
   };
-  if (!ratePerSecond) {
-    for (let i = 0; i < n; i += 32) await Promise.all(Array.from({ length: Math.min(32, n - i) }, (_, k) => one(i + k)));
-  } else {
-    // paced, with at most 64 requests in flight (a slow API makes the rate fall behind, not the sockets run out)
-    const start = Date.now();
-    const inflight = new Set<Promise<void>>();
-    for (let i = 0; i < n; i++) {
-      const due = start + (i * 1000) / ratePerSecond;
-      const wait = due - Date.now();
+  const start = Date.now();
+  const inflight = new Set<Promise<void>>();
+  for (let i = 0; i < n; i++) {
+    if (ratePerSecond) {
+      const wait = start + (i * 1000) / ratePerSecond - Date.now();
       if (wait > 0) await sleep(wait);
-      if (inflight.size >= 64) await Promise.race(inflight);
-      const p = one(i).finally(() => inflight.delete(p));
-      inflight.add(p);
     }
-    await Promise.all(inflight);
-    achievedRate = n / ((Date.now() - start) / 1000);
+    // a slow API makes the rate fall behind, not the sockets run out
+    if (inflight.size >= SENDERS) await Promise.race(inflight);
+    const p = one(i).finally(() => inflight.delete(p));
+    inflight.add(p);
   }
-  return sent;
+  await Promise.all(inflight);
+  return { sent, perSecond: n / ((Date.now() - start) / 1000) };
 }
 
-async function deliveredAt(stack: CollabStack, ids: Set<string>, timeoutMs: number): Promise<Map<string, number>> {
+/** When each message was written on its agent's stdin: its `message.delivered` event. */
+async function deliveredAt(nox: NoxDeployment, ids: Set<string>, timeoutMs: number): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const deadline = Date.now() + timeoutMs;
   let from = '-';
   while (out.size < ids.size && Date.now() < deadline) {
-    const entries = (await stack.apiCtx.redis.xrange(stack.apiCtx.keys.events(), from, '+', 'COUNT', 5000)) as [string, string[]][];
+    const entries = (await nox.redis.xrange(nox.keys.events(), from, '+', 'COUNT', 5000)) as [string, string[]][];
     for (const [id, fields] of entries) {
       from = `(${id}`;
       const e = JSON.parse(fields[1]!) as { type: string; at: string; data: { messageId?: string } };
@@ -110,37 +106,54 @@ export async function run(args: string[]): Promise<void> {
 
   const raw = await rawBullmq(n);
 
-  const stack = await startCollabStack({
-    overrides: { 'rate_limit.max': 10_000_000, 'events.stream_max_len': 1_000_000, 'agent.registry_appends': false, 'worker.capacity': agentCount + 4, 'worker.concurrency': 16, 'log.level': 'silent' },
+  const nox = await startDeployment({
+    'rate_limit.max': 10_000_000,
+    'events.stream_max_len': 1_000_000,
+    'agent.registry_appends': false,
+    'agent.command': process.execPath,
+    'agent.args': [FAKE_CLAUDE],
+    'agent.sampling_interval_ms': 60_000,
+    'worker.capacity': agentCount + 4,
+    'worker.concurrency': 16,
   });
+  const http = httpClient(tokenFor('operator'), SENDERS);
   try {
     const agents = Array.from({ length: agentCount }, (_, i) => `bench-${i}`);
-    for (const id of agents) await stack.createAgent(id);
+    for (const id of agents) {
+      const res = await http.send('POST', `${nox.url}/api/agents`, { id, start: true });
+      if (res.status !== 201) throw new Error(`creating ${id} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    }
+    await waitUntil(async () => {
+      const res = await http.send<{ agents: { runtime: { status: string } | null }[] }>('GET', `${nox.url}/api/agents`);
+      return res.body.agents.filter((a) => a.runtime?.status === 'idle').length === agentCount;
+    }, 60_000, 200);
 
-    // throughput: as fast as 32 concurrent HTTP senders go
+    // throughput: as fast as SENDERS concurrent HTTP senders go
     const t0 = Date.now();
-    const sent = await sendAll(stack, agents, n);
-    const delivered = await deliveredAt(stack, new Set(sent.map((s) => s.id)), 120_000);
+    const flat = await sendAll(http, nox.url, agents, n);
+    const delivered = await deliveredAt(nox, new Set(flat.sent.map((s) => s.id)), 120_000);
     const last = Math.max(...delivered.values());
     const noxPerSecond = delivered.size / ((last - t0) / 1000);
-    const lat = sent.filter((s) => delivered.has(s.id)).map((s) => (delivered.get(s.id) as number) - s.acceptedAt);
+    const lat = flat.sent.filter((s) => delivered.has(s.id)).map((s) => (delivered.get(s.id) as number) - s.acceptedAt);
 
     // latency at a paced rate
     const pacedCount = paced * 3;
-    const sentPaced = await sendAll(stack, agents, pacedCount, paced);
-    const deliveredPaced = await deliveredAt(stack, new Set(sentPaced.map((s) => s.id)), 120_000);
-    const latPaced = sentPaced.filter((s) => deliveredPaced.has(s.id)).map((s) => (deliveredPaced.get(s.id) as number) - s.acceptedAt);
+    const pacedRun = await sendAll(http, nox.url, agents, pacedCount, paced);
+    const deliveredPaced = await deliveredAt(nox, new Set(pacedRun.sent.map((s) => s.id)), 120_000);
+    const latPaced = pacedRun.sent.filter((s) => deliveredPaced.has(s.id)).map((s) => (deliveredPaced.get(s.id) as number) - s.acceptedAt);
 
     const out = (s: string): boolean => process.stdout.write(`${s}\n`);
-    out(`messages end to end: ${n} messages to ${agentCount} stand-in agents on one host, Redis ${redisUrl()}`);
+    out(`messages end to end: ${n} messages to ${agentCount} stand-in agents; nox api + nox worker processes; Redis ${redisUrl()}`);
     out(`raw BullMQ add+process (concurrency 16)   ${raw.perSecond.toFixed(0).padStart(7)} jobs/s`);
     out(`Nox API accepted → on the agent's stdin   ${noxPerSecond.toFixed(0).padStart(7)} messages/s  (${delivered.size}/${n} delivered)`);
+    out(`  of which the API accepted               ${flat.perSecond.toFixed(0).padStart(7)} messages/s  (${SENDERS} keep-alive HTTP senders)`);
     out(`ratio Nox / raw BullMQ                    ${(noxPerSecond / raw.perSecond).toFixed(2)}`);
     out(line('raw BullMQ latency (add → process)', summarize(raw.latencies)));
     out(line('Nox latency, flat out', summarize(lat)));
-    out(line(`Nox latency at ${paced} messages/s asked`, summarize(latPaced)) + `  (${deliveredPaced.size}/${pacedCount} delivered; sent at ${achievedRate.toFixed(0)}/s)`);
+    out(line(`Nox latency at ${paced} messages/s asked`, summarize(latPaced)) + `  (${deliveredPaced.size}/${pacedCount} delivered; sent at ${pacedRun.perSecond.toFixed(0)}/s)`);
   } finally {
-    await stack.cleanup();
+    http.close();
+    await nox.stop();
   }
 }
 

@@ -14,9 +14,10 @@ export interface NoxProcess {
   kill(): void;
 }
 
-export function spawnNox(args: string[], env: NodeJS.ProcessEnv): NoxProcess {
+/** `nodeArgs`: flags for node itself, before the script (e.g. `--cpu-prof`). */
+export function spawnNox(args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): NoxProcess {
   const cmd = selfCommand('bin/cli', args);
-  const child = spawn(cmd.command, cmd.args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd.command, [...nodeArgs, ...cmd.args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const onData = (chunk: Buffer): void => {
     text += chunk.toString();
