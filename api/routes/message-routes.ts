@@ -5,7 +5,7 @@ import { NotFoundError } from '../../shared/errors/not-found-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { createMessageLog } from '../../shared/messages/message-log.js';
 import { addressingOf, messageIdSchema, messageInputSchema, newMessage, senderAgent, topicSchema } from '../../shared/messages/message-model.js';
-import { enqueueMessage } from '../../shared/messages/message-sender.js';
+import { enqueueBatch, enqueueMessage } from '../../shared/messages/message-sender.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
@@ -19,6 +19,8 @@ import { requester } from './system-routes.js';
  * only messages it sent or received.
  */
 const SENDERS = [...OPERATORS, 'agent'] as const;
+export const BATCH_MAX = 500;
+const batchBody = z.object({ messages: z.array(messageInputSchema).min(1).max(BATCH_MAX) }).strict();
 const READERS = [...PEOPLE, 'agent'] as const;
 const time = z.union([z.coerce.number().int().min(0), z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO time or epoch ms').transform((s) => Date.parse(s))]);
 const listQuery = z
@@ -37,6 +39,14 @@ export function messageRoutes(deps: ApiDeps): RouteSpec[] {
   const agents = agentStoreFor(ctx);
   const log = createMessageLog(ctx.redis, ctx.keys);
 
+  /** every agent a direct message names exists (404 naming the first that does not) */
+  const requireRecipients = async (tos: readonly string[]): Promise<void> => {
+    for (const to of new Set(tos)) {
+      const address = addressingOf(to);
+      if (address.kind === 'direct') await requireAgent(agents, address.agentId);
+    }
+  };
+
   const ownAgent = (principal: Principal | undefined): string | undefined => (principal?.role === 'agent' ? principal.agentId : undefined);
 
   return [
@@ -49,11 +59,26 @@ export function messageRoutes(deps: ApiDeps): RouteSpec[] {
       body: messageInputSchema,
       status: 202,
       handler: async ({ body, principal, correlationId }) => {
-        const address = addressingOf(body.to);
-        if (address.kind === 'direct') await requireAgent(agents, address.agentId);
+        await requireRecipients([body.to]);
         const message = newMessage(body, requester(principal));
         await enqueueMessage(ctx, message, { correlationId, requestedBy: requester(principal) });
         return { id: message.id, accepted: true, message };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/messages/batch',
+      summary: `Send up to ${BATCH_MAX} messages in one request: all are accepted or none (400/404 names the first bad one); routed by one job, each delivered as if sent alone`,
+      tag: 'messages',
+      auth: SENDERS,
+      body: batchBody,
+      status: 202,
+      handler: async ({ body, principal, correlationId }) => {
+        await requireRecipients(body.messages.map((m) => m.to));
+        const now = new Date();
+        const messages = body.messages.map((m) => newMessage(m, requester(principal), now));
+        const jobId = await enqueueBatch(ctx, messages, { correlationId, requestedBy: requester(principal) });
+        return { accepted: messages.length, ids: messages.map((m) => m.id), timestamp: now.toISOString(), jobId };
       },
     }),
     defineRoute({

@@ -7,7 +7,9 @@
  * keep-alive HTTP senders) and the clock. Prints messages/s for both and the ratio, and
  * latency percentiles at a paced rate (default 1,000 messages/s).
  *
- * Usage: npx tsx bench/messages/end-to-end.ts [messages=4000] [agents=16] [paced-rate=1000]
+ * Also: the same number of messages sent in batches (POST /api/messages/batch).
+ *
+ * Usage: npx tsx bench/messages/end-to-end.ts [messages=4000] [agents=16] [paced-rate=1000] [batch=100]
  *        (or `npm run bench -- messages ...` once bench/run.ts lists it)
  */
 import { Queue, Worker } from 'bullmq';
@@ -82,6 +84,25 @@ async function sendAll(http: HttpClient, url: string, agents: string[], n: numbe
   return { sent, perSecond: n / ((Date.now() - start) / 1000) };
 }
 
+/** Sends n messages in batches of `size` through POST /api/messages/batch, SENDERS / 4 batches in flight. */
+async function sendBatches(http: HttpClient, url: string, agents: string[], n: number, size: number): Promise<{ sent: Sent[]; perSecond: number }> {
+  const sent: Sent[] = [];
+  const start = Date.now();
+  const batches = Array.from({ length: Math.ceil(n / size) }, (_, b) => Array.from({ length: Math.min(size, n - b * size) }, (_, k) => b * size + k));
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < batches.length) {
+      const batch = batches[next++]!;
+      const res = await http.send<{ ids: string[]; timestamp: string }>('POST', `${url}/api/messages/batch`, { messages: batch.map((i) => ({ to: agents[i % agents.length], content: `bench ${i}`, priority: 'normal' })) });
+      if (res.status !== 202) throw new Error(`batch answered ${res.status}: ${JSON.stringify(res.body)}`);
+      const at = Date.parse(res.body.timestamp);
+      for (const id of res.body.ids) sent.push({ id, acceptedAt: at });
+    }
+  };
+  await Promise.all(Array.from({ length: SENDERS / 4 }, lane));
+  return { sent, perSecond: n / ((Date.now() - start) / 1000) };
+}
+
 /** When each message was written on its agent's stdin: its `message.delivered` event. */
 async function deliveredAt(nox: NoxDeployment, ids: Set<string>, timeoutMs: number): Promise<Map<string, number>> {
   const out = new Map<string, number>();
@@ -103,6 +124,7 @@ export async function run(args: string[]): Promise<void> {
   const n = Number(args[0] ?? 4000);
   const agentCount = Number(args[1] ?? 16);
   const paced = Number(args[2] ?? 1000);
+  const batchSize = Number(args[3] ?? 100);
 
   const raw = await rawBullmq(n);
 
@@ -142,14 +164,24 @@ export async function run(args: string[]): Promise<void> {
     const deliveredPaced = await deliveredAt(nox, new Set(pacedRun.sent.map((s) => s.id)), 120_000);
     const latPaced = pacedRun.sent.filter((s) => deliveredPaced.has(s.id)).map((s) => (deliveredPaced.get(s.id) as number) - s.acceptedAt);
 
+    // throughput with batched requests
+    const t1 = Date.now();
+    const batched = await sendBatches(http, nox.url, agents, n, batchSize);
+    const deliveredBatched = await deliveredAt(nox, new Set(batched.sent.map((s) => s.id)), 120_000);
+    const batchedPerSecond = deliveredBatched.size / ((Math.max(...deliveredBatched.values()) - t1) / 1000);
+    const latBatched = batched.sent.filter((s) => deliveredBatched.has(s.id)).map((s) => (deliveredBatched.get(s.id) as number) - s.acceptedAt);
+
     const out = (s: string): boolean => process.stdout.write(`${s}\n`);
     out(`messages end to end: ${n} messages to ${agentCount} stand-in agents; nox api + nox worker processes; Redis ${redisUrl()}`);
     out(`raw BullMQ add+process (concurrency 16)   ${raw.perSecond.toFixed(0).padStart(7)} jobs/s`);
     out(`Nox API accepted → on the agent's stdin   ${noxPerSecond.toFixed(0).padStart(7)} messages/s  (${delivered.size}/${n} delivered)`);
     out(`  of which the API accepted               ${flat.perSecond.toFixed(0).padStart(7)} messages/s  (${SENDERS} keep-alive HTTP senders)`);
     out(`ratio Nox / raw BullMQ                    ${(noxPerSecond / raw.perSecond).toFixed(2)}`);
+    out(`Nox, batches of ${String(batchSize).padEnd(4)} per request          ${batchedPerSecond.toFixed(0).padStart(7)} messages/s  (${deliveredBatched.size}/${n} delivered; the API accepted ${batched.perSecond.toFixed(0)}/s)`);
+    out(`ratio Nox batched / raw BullMQ            ${(batchedPerSecond / raw.perSecond).toFixed(2)}`);
     out(line('raw BullMQ latency (add → process)', summarize(raw.latencies)));
     out(line('Nox latency, flat out', summarize(lat)));
+    out(line('Nox latency, batched, flat out', summarize(latBatched)));
     out(line(`Nox latency at ${paced} messages/s asked`, summarize(latPaced)) + `  (${deliveredPaced.size}/${pacedCount} delivered; sent at ${pacedRun.perSecond.toFixed(0)}/s)`);
   } finally {
     http.close();

@@ -5,15 +5,22 @@ import type { Message } from './message-model.js';
  * Jobs of the messaging area:
  * - `message.route` (shared `messages` queue): resolve recipients, put the message in each
  *   recipient's durable inbox, log it, and wake the owning hosts;
+ * - `message.route-batch` (same queue): the same for every message of a batch, in order;
  * - `message.deliver` (a host's own queue): the agent has mail; deliver it between turns.
  */
 export const MESSAGE_JOB = {
   route: 'message.route',
+  routeBatch: 'message.route-batch',
   deliver: 'message.deliver',
 } as const;
 
 export interface RouteMessageJob extends JobEnvelope {
   message: Message;
+}
+
+/** Many messages sent in one request (`POST /api/messages/batch`), routed by one job. */
+export interface RouteBatchJob extends JobEnvelope {
+  messages: Message[];
 }
 
 export interface DeliverJob extends JobEnvelope {

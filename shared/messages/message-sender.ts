@@ -1,6 +1,8 @@
 import { priorityOf } from '../queues/priority.js';
 import type { NoxContext } from '../runtime/context.js';
-import { MESSAGE_JOB, type RouteMessageJob } from './message-jobs.js';
+import { createHash } from 'node:crypto';
+import { PRIORITY } from '../queues/priority.js';
+import { MESSAGE_JOB, type RouteBatchJob, type RouteMessageJob } from './message-jobs.js';
 import type { Message } from './message-model.js';
 
 /**
@@ -10,4 +12,17 @@ import type { Message } from './message-model.js';
 export async function enqueueMessage(ctx: NoxContext, message: Message, envelope: { correlationId: string; requestedBy: string }): Promise<void> {
   const data: RouteMessageJob = { ...envelope, message };
   await ctx.queue('messages').add(MESSAGE_JOB.route, data, { jobId: `route.${message.id}`, priority: priorityOf(message.priority) });
+}
+
+/**
+ * Hands a batch of messages to the `messages` queue as one job, with the priority of its
+ * most urgent message. The job id is derived from the message ids, so sending the same batch
+ * twice routes it once; routing is idempotent per message anyway (inbox and log).
+ */
+export async function enqueueBatch(ctx: NoxContext, messages: Message[], envelope: { correlationId: string; requestedBy: string }): Promise<string> {
+  const data: RouteBatchJob = { ...envelope, messages };
+  const digest = createHash('sha256').update(messages.map((m) => m.id).join('\n')).digest('hex').slice(0, 32);
+  const priority = Math.min(...messages.map((m) => PRIORITY[m.priority]));
+  const job = await ctx.queue('messages').add(MESSAGE_JOB.routeBatch, data, { jobId: `route-batch.${digest}`, priority });
+  return job.id as string;
 }

@@ -8,7 +8,7 @@ import type { NoxContext } from '../../shared/runtime/context.js';
 import type { AgentManager } from '../agents/agent-manager.js';
 import type { HandlerEnv, JobHandlers } from '../job-router.js';
 import { createDeliverer, type Deliverer } from './deliverer.js';
-import { routeHandler } from './route-handler.js';
+import { routeBatchHandler, routeHandler } from './route-handler.js';
 
 /**
  * The messaging area on a worker host, in the shape startWorkerHost takes:
@@ -19,7 +19,7 @@ import { routeHandler } from './route-handler.js';
  *   await agents.attach(host);
  *   await messaging.attach(agents.manager);   // delivery to this host's agents
  *
- * - shared `messages` queue: `message.route`;
+ * - shared `messages` queue: `message.route`, `message.route-batch`;
  * - the host's own queue: `message.deliver` (an agent here has mail).
  */
 export interface MessagingHost {
@@ -52,10 +52,11 @@ export function createMessagingHost(ctx: NoxContext): MessagingHost {
     deliverer.kick(agentId);
     return true;
   };
+  const routeDeps = { ctx, inbox, log, topics, registry, wakeLocal };
 
   return {
     hostOptions: {
-      sharedQueues: { messages: { [MESSAGE_JOB.route]: routeHandler({ ctx, inbox, log, topics, registry, wakeLocal }) } },
+      sharedQueues: { messages: { [MESSAGE_JOB.route]: routeHandler(routeDeps), [MESSAGE_JOB.routeBatch]: routeBatchHandler(routeDeps) } },
       hostHandlers: { [MESSAGE_JOB.deliver]: deliver },
     },
     inbox,

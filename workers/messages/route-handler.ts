@@ -3,7 +3,8 @@ import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import { ownerOf } from '../../shared/agents/runtime-state.js';
 import { errorFields } from '../../shared/logger.js';
 import type { Inbox } from '../../shared/messages/inbox.js';
-import { MESSAGE_EVENT, MESSAGE_JOB, type DeliverJob, type RouteMessageJob } from '../../shared/messages/message-jobs.js';
+import { MESSAGE_EVENT, MESSAGE_JOB, type DeliverJob, type RouteBatchJob, type RouteMessageJob } from '../../shared/messages/message-jobs.js';
+import type { JobEnvelope } from '../../shared/queues/jobs.js';
 import type { MessageLog } from '../../shared/messages/message-log.js';
 import { addressingOf, senderAgent, type Message } from '../../shared/messages/message-model.js';
 import type { Topics } from '../../shared/messages/topics.js';
@@ -56,11 +57,11 @@ export async function wakeOwner(ctx: NoxContext, agentId: string, data: Omit<Del
   await ctx.queue(ctx.keys.hostQueue(owner)).add(MESSAGE_JOB.deliver, job, { priority, deduplication: { id: `deliver.${agentId}` } });
 }
 
-export function routeHandler(deps: RouteDeps): JobHandler {
+/** Routes one message; the `message.route` and `message.route-batch` jobs both come here. */
+function messageRouter(deps: RouteDeps) {
   const { ctx, inbox, log, topics, registry, wakeLocal } = deps;
   const cfg = ctx.config.messages;
-  return async (job: Job<RouteMessageJob>, env: HandlerEnv) => {
-    const message = job.data.message;
+  return async (message: Message, envelope: JobEnvelope, firstAttempt: boolean, env: HandlerEnv): Promise<{ recipients: string[]; added: number }> => {
     const recipients = await resolveRecipients(ctx, topics, message);
     await log.record(message, recipients, cfg.keep_ms, cfg.log_max);
     const added: string[] = [];
@@ -70,18 +71,47 @@ export function routeHandler(deps: RouteDeps): JobHandler {
     const entry = { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority, content: message.content, at: message.timestamp };
     const from = senderAgent(message.from);
     const appends: Promise<void>[] = !ctx.config.agent.registry_appends ? [] : added.map((agentId) => registry.append({ target: 'conversation', agentId, entry: { ...entry, kind: 'message-in' } }));
-    if (ctx.config.agent.registry_appends && from && (added.length > 0 || job.attemptsMade === 0)) appends.push(registry.append({ target: 'conversation', agentId: from, entry: { ...entry, kind: 'message-out', recipients } }));
+    if (ctx.config.agent.registry_appends && from && (added.length > 0 || firstAttempt)) appends.push(registry.append({ target: 'conversation', agentId: from, entry: { ...entry, kind: 'message-out', recipients } }));
     await Promise.all(appends).catch((err) => env.logger.warn('conversation append failed', errorFields(err)));
 
-    const envelope = { correlationId: job.data.correlationId, requestedBy: job.data.requestedBy };
-    // one tick: the events go out as one pipeline, `sent` first
+    const wakeData = { correlationId: envelope.correlationId, requestedBy: envelope.requestedBy };
+    // one tick: the events go out together on the auto-pipelined connection, `sent` first
     await Promise.all([
       ctx.events.publish({ type: MESSAGE_EVENT.sent, ...(from ? { agentId: from } : {}), correlationId: envelope.correlationId, data: { message, recipients } }),
       ...added.map(async (agentId) => {
         await ctx.events.publish({ type: MESSAGE_EVENT.queued, agentId, correlationId: envelope.correlationId, data: { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority } });
-        await wakeOwner(ctx, agentId, envelope, priorityOf(message.priority), { hostId: env.hostId, wake: wakeLocal });
+        await wakeOwner(ctx, agentId, wakeData, priorityOf(message.priority), { hostId: env.hostId, wake: wakeLocal });
       }),
     ]);
     return { recipients, added: added.length };
+  };
+}
+
+export function routeHandler(deps: RouteDeps): JobHandler {
+  const route = messageRouter(deps);
+  return async (job: Job<RouteMessageJob>, env: HandlerEnv) => route(job.data.message, job.data, job.attemptsMade === 0, env);
+}
+
+/**
+ * `message.route-batch`: every message of the batch, in order per recipient (each inbox
+ * orders by priority, then arrival). Messages to different agents are routed side by side,
+ * so their Redis commands go out together; a retried job re-adds nothing (per message).
+ */
+export function routeBatchHandler(deps: RouteDeps): JobHandler {
+  const route = messageRouter(deps);
+  return async (job: Job<RouteBatchJob>, env: HandlerEnv) => {
+    const lanes = new Map<string, Message[]>();
+    for (const m of job.data.messages) {
+      const lane = lanes.get(m.to) ?? [];
+      lane.push(m);
+      lanes.set(m.to, lane);
+    }
+    let added = 0;
+    await Promise.all(
+      [...lanes.values()].map(async (lane) => {
+        for (const m of lane) added += (await route(m, job.data, job.attemptsMade === 0, env)).added;
+      }),
+    );
+    return { messages: job.data.messages.length, added };
   };
 }
