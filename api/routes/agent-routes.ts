@@ -10,7 +10,7 @@ import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js'
 import { readConversation } from '../../shared/agents/conversation-log.js';
 import { ownerOf, readRuntime, readRuntimes, writeRuntime, type AgentRuntime } from '../../shared/agents/runtime-state.js';
 import { checkSpawn, enqueueSpawn as queueSpawn } from '../../shared/agents/spawn-enqueue.js';
-import { askForAgentRequest, deleteApproval, deleteRequest, spawnApproval, spawnRequest, type AskOutcome } from '../../shared/approvals/agent-request-ask.js';
+import { askForAgentRequest, deleteApproval, deleteRequest, openRequestFor, spawnApproval, spawnRequest, type AskOutcome } from '../../shared/approvals/agent-request-ask.js';
 import type { AgentRequestDeps } from '../../shared/approvals/agent-request-settle.js';
 import { APPROVAL_ID_PATTERN } from '../../shared/approvals/approval-request.js';
 import { approvalsFor } from '../../shared/approvals/approvals.js';
@@ -152,6 +152,8 @@ export function agentRoutes(deps: ApiDeps): RouteSpec[] {
         if (principal?.role === 'agent') {
           // The fast refusals first (as for a person): the id is taken, the guards say no.
           if (await store.get(config.id)) throw new AgentExistsError(config.id);
+          const again = await openRequestFor(requestDeps, 'spawn', config.id, requester(principal));
+          if (again) return answer(res, 202, waiting(again));
           if (start) await checkSpawn(ctx, store, config, { correlationId, requestedBy: requester(principal) });
           const approval = spawnApproval(config, principal.agentId as string, start, correlationId);
           const outcome = await askForAgentRequest(ctx, requestDeps, spawnRequest(approval, config, start), approval, correlationId);
@@ -231,6 +233,8 @@ export function agentRoutes(deps: ApiDeps): RouteSpec[] {
       handler: async ({ params, principal, correlationId }, _req, res) => {
         const config = await requireAgent(store, params.id);
         await assertNotRunning(ctx, params.id);
+        const again = await openRequestFor(requestDeps, 'delete', params.id, requester(principal));
+        if (again) return answer(res, 202, waiting(again));
         const approval = deleteApproval(config, requester(principal), correlationId);
         const outcome = await askForAgentRequest(ctx, requestDeps, deleteRequest(approval, config), approval, correlationId);
         return outcome.status === 'done' ? answer(res, 204) : answer(res, 202, waiting(outcome));

@@ -82,6 +82,8 @@ export interface AgentRequestStore {
   settle(approvalId: string, claimer: string, status: SettledStatus, patch?: { error?: string; result?: Record<string, unknown> }): Promise<boolean>;
   /** approval ids of open requests, oldest first */
   open(limit?: number): Promise<string[]>;
+  /** the oldest open request of this kind about this agent (asking twice while one waits finds it) */
+  findOpen(kind: AgentRequestKind, agentId: string): Promise<AgentRequest | undefined>;
 }
 
 const CREATE = `
@@ -183,6 +185,17 @@ export function createAgentRequestStore(redis: Redis, keys: Keys): AgentRequestS
     },
     async open(limit = 200) {
       return redis.zrange(keys.agentRequestsOpen(), 0, limit - 1);
+    },
+    async findOpen(kind, agentId) {
+      // Open requests are few (each waits for a person): one pass over them is cheap.
+      const ids = await redis.zrange(keys.agentRequestsOpen(), 0, 999);
+      if (ids.length === 0) return undefined;
+      const pipe = redis.pipeline();
+      for (const id of ids) pipe.hgetall(keys.agentRequest(id));
+      const replies = (await pipe.exec()) ?? [];
+      return replies
+        .map(([, v]) => decode((v ?? {}) as Record<string, string>))
+        .find((r) => r !== undefined && r.kind === kind && r.agent_id === agentId && (r.status === 'pending' || r.status === 'acting'));
     },
   };
 }

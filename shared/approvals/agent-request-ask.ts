@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentConfig } from '../agents/agent-config.js';
-import type { AgentRequest, AgentRequestAsk } from '../agents/agent-requests.js';
+import type { AgentRequest, AgentRequestAsk, AgentRequestKind } from '../agents/agent-requests.js';
 import { ConflictError } from '../errors/service-errors.js';
 import type { NoxContext } from '../runtime/context.js';
 import { ApprovalAlreadyDecidedError, ApprovalDeniedError } from './approval-errors.js';
@@ -62,7 +62,6 @@ export function spawnApproval(config: AgentConfig, parent: string, start: boolea
         },
         2000,
       ),
-      ...(config.workdir ? { workdir: config.workdir } : {}),
       risk_reasons: risk.reasons,
     },
   });
@@ -131,6 +130,22 @@ export async function askForAgentRequest(ctx: NoxContext, deps: AgentRequestDeps
   if (settled.status === 'denied') throw new ApprovalDeniedError(approval.id, settled.request.error ?? 'denied');
   if (settled.status === 'failed') throw settled.error ?? new ConflictError(settled.request.error ?? 'the act failed', 'nox:agent-request-failed');
   return { status: 'pending', approval: decided, request: await requests.require(approval.id) };
+}
+
+/**
+ * The request of this kind about this agent that is still open, as an answer: asking again
+ * (a double click, a retried tool call) while one waits gets the same approval instead of a
+ * second one. A spawn of the same child by another agent is a conflict.
+ */
+export async function openRequestFor(deps: AgentRequestDeps, kind: AgentRequestKind, agentId: string, requestedBy: string): Promise<AskOutcome | undefined> {
+  const open = await deps.requests.findOpen(kind, agentId);
+  if (!open) return undefined;
+  if (kind === 'spawn' && open.requested_by !== requestedBy) {
+    throw new ConflictError(`A spawn of agent "${agentId}" by ${open.requested_by} already waits for approval ${open.approval_id}`, 'nox:agent-request-open');
+  }
+  const approval = await deps.approvals.store.get(open.approval_id);
+  if (!approval) return undefined;
+  return { status: open.status === 'acting' ? 'acting' : 'pending', approval, request: open };
 }
 
 /** Decides unless someone (the queue's evaluation) decided first; the decision in force either way. */

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
+import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { waitUntil } from '../support/harness.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
@@ -99,15 +100,16 @@ describe('deleting an agent waits for a delete_agent approval', function () {
     expect(((await now.json()) as { code: string }).code).to.equal('nox:agent-running');
   });
 
-  it('a namesake created after the request is never deleted by it', async () => {
+  it('asking again while a deletion waits gets the same approval; a namesake created after the request is never deleted by it', async () => {
     await stack.createAgent({ id: 'phoenix' });
     const first = await askDelete('phoenix');
-    const second = await askDelete('phoenix');
-    await stack.json('POST', `/api/approvals/${first.approval_id}/approve`, 200, { role: 'operator' });
-    await waitRequest(first.approval_id, 'done');
+    const again = await askDelete('phoenix');
+    expect(again.approval_id, 'one approval for one deletion').to.equal(first.approval_id);
+    // meanwhile the agent goes away some other way (a hand edit of agents.toml) and a new one takes its id
+    await agentStoreFor(stack.apiCtx).remove('phoenix', 'user:test-admin');
     await stack.createAgent({ id: 'phoenix', name: 'Phoenix again' });
-    await stack.json('POST', `/api/approvals/${second.approval_id}/approve`, 200, { role: 'operator' });
-    const failed = await waitRequest(second.approval_id, 'failed');
+    await stack.json('POST', `/api/approvals/${first.approval_id}/approve`, 200, { role: 'operator' });
+    const failed = await waitRequest(first.approval_id, 'failed');
     expect(failed.error).to.include('nox:agent-replaced');
     expect((await stack.json<{ name: string }>('GET', '/api/agents/phoenix', 200)).name).to.equal('Phoenix again');
   });

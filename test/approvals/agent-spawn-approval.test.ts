@@ -36,6 +36,7 @@ describe('spawn by an agent waits for a spawn_agent approval', function () {
     stack = await startAgentStack({ hosts: 0, overrides: { 'agent.max_depth': 1 } });
     worker = await addAgentRequestHost(stack, { 'agent.max_depth': 1 });
     await stack.createAgent({ id: 'boss' });
+    await stack.createAgent({ id: 'rival' });
     await stack.startAgent('boss');
   });
   after(async () => {
@@ -60,6 +61,13 @@ describe('spawn by an agent waits for a spawn_agent approval', function () {
     const own = await stack.call('POST', `/api/approvals/${waiting.approval_id}/approve`, boss);
     expect(own.status).to.equal(403);
     expect(((await own.json()) as { code: string }).code).to.equal('nox:approval-own-request');
+
+    // a retried spawn_agent waits on the same approval; another agent may not take the id meanwhile
+    const again = await stack.json<Waiting>('POST', '/api/agents', 202, { ...boss, body: { id: 'kid-1', start: true } });
+    expect(again.approval_id).to.equal(waiting.approval_id);
+    const rival = await stack.call('POST', '/api/agents', { token: tokenFor('agent', 'rival', 'rival'), body: { id: 'kid-1' } });
+    expect(rival.status).to.equal(409);
+    expect(((await rival.json()) as { code: string }).code).to.equal('nox:agent-request-open');
 
     await stack.json('POST', `/api/approvals/${waiting.approval_id}/approve`, 200, { role: 'operator', body: { reason: 'go' } });
     const done = await waitRequest(waiting.approval_id, 'done');
