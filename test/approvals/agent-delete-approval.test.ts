@@ -6,7 +6,7 @@ import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { waitUntil } from '../support/harness.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
-import { addAgentRequestHost, waitHistory, type AgentRequestHost } from './agent-request-host.js';
+import { addAgentRequestHost, waitHistory, waitAgentRequest, type AgentRequestHost, type AgentRequestView } from './agent-request-host.js';
 
 /**
  * DELETE /api/agents/:id is a delete_agent approval: a running agent is refused at once
@@ -14,23 +14,13 @@ import { addAgentRequestHost, waitHistory, type AgentRequestHost } from './agent
  * happens once approved), or a rule at once (204 / 403).
  */
 type Waiting = { id: string; status: string; approval_id: string; request: { kind: string; status: string; requested_by: string } };
-type AgentRequestView = { status: string; error?: string; result?: Record<string, unknown> };
 
 describe('deleting an agent waits for a delete_agent approval', function () {
   this.timeout(60_000);
   let stack: AgentStack;
   let worker: AgentRequestHost;
 
-  const waitRequest = async (approvalId: string, status: string): Promise<AgentRequestView> => {
-    let last: AgentRequestView | undefined;
-    await waitUntil(async () => {
-      last = await stack.json<AgentRequestView>('GET', `/api/agent-requests/${approvalId}`, 200, { role: 'viewer' });
-      return last.status === status;
-    }, 15_000).catch(() => {
-      throw new Error(`agent request ${approvalId} did not become ${status}: ${JSON.stringify(last)}`);
-    });
-    return last!;
-  };
+  const waitRequest = (approvalId: string, status: string): Promise<AgentRequestView> => waitAgentRequest(stack, approvalId, status);
   const inToml = (id: string): boolean => {
     const file = path.join(stack.config.registryDir, 'agents.toml');
     return existsSync(file) && (parse(readFileSync(file, 'utf8')) as { agents?: Record<string, unknown> }).agents?.[id] !== undefined;

@@ -97,3 +97,18 @@ export async function waitHistory(stack: AgentStack, approvalId: string, timeout
   }, timeoutMs);
   return line as Record<string, unknown>;
 }
+
+/** GET /api/agent-requests/:id, as a viewer. */
+export type AgentRequestView = { status: string; error?: string; result?: Record<string, unknown> };
+
+/** Waits for an agent request (by its approval id) to reach a status; the error says where it was. */
+export async function waitAgentRequest(stack: AgentStack, approvalId: string, status: string, timeoutMs = 20_000): Promise<AgentRequestView> {
+  let last: AgentRequestView | undefined;
+  await waitUntil(async () => {
+    last = await stack.json<AgentRequestView>('GET', `/api/agent-requests/${approvalId}`, 200, { role: 'viewer' });
+    return last.status === status;
+  }, timeoutMs).catch(() => {
+    throw new Error(`agent request ${approvalId} did not become ${status}: ${JSON.stringify(last)}`);
+  });
+  return last as AgentRequestView;
+}

@@ -4,7 +4,7 @@ import { enqueueAgentRequest } from '../../shared/approvals/approval-jobs.js';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { tokenFor, waitUntil } from '../support/harness.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
-import { addAgentRequestHost, type AgentRequestHost } from './agent-request-host.js';
+import { addAgentRequestHost, waitAgentRequest, type AgentRequestHost, type AgentRequestView } from './agent-request-host.js';
 
 /**
  * Acting on a spawn or deletion decision is durable and happens once: a decision taken
@@ -12,7 +12,6 @@ import { addAgentRequestHost, type AgentRequestHost } from './agent-request-host
  * do nothing, and an actor that died holding its claim is replaced after the lease.
  */
 type Waiting = { approval_id: string };
-type AgentRequestView = { status: string; error?: string; result?: Record<string, unknown> };
 
 describe('agent requests survive a restart of the worker side and act exactly once', function () {
   this.timeout(90_000);
@@ -21,13 +20,7 @@ describe('agent requests survive a restart of the worker side and act exactly on
   const boss = { token: tokenFor('agent', 'boss', 'boss') };
 
   const request = (id: string): Promise<AgentRequestView> => stack.json<AgentRequestView>('GET', `/api/agent-requests/${id}`, 200);
-  const waitRequest = async (id: string, status: string): Promise<AgentRequestView> => {
-    let last: AgentRequestView | undefined;
-    await waitUntil(async () => (last = await request(id)).status === status, 20_000).catch(() => {
-      throw new Error(`agent request ${id} did not become ${status}: ${JSON.stringify(last)}`);
-    });
-    return last!;
-  };
+  const waitRequest = (id: string, status: string): Promise<AgentRequestView> => waitAgentRequest(stack, id, status);
   const spawn = async (id: string): Promise<string> => {
     const { approval_id } = await stack.json<Waiting>('POST', '/api/agents', 202, { ...boss, body: { id, start: true } });
     await waitUntil(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === approval_id), 15_000);

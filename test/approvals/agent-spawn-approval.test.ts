@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { tokenFor, waitUntil } from '../support/harness.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
-import { addAgentRequestHost, turnsOf, waitHistory, type AgentRequestHost } from './agent-request-host.js';
+import { addAgentRequestHost, turnsOf, waitHistory, waitAgentRequest, type AgentRequestHost, type AgentRequestView } from './agent-request-host.js';
 
 /**
  * An agent principal's POST /api/agents (what the tools server's spawn_agent calls) is a
@@ -11,7 +11,6 @@ import { addAgentRequestHost, turnsOf, waitHistory, type AgentRequestHost } from
  * a worker host like `nox worker` (stand-in agents, messages, approvals, the decision watcher).
  */
 type Waiting = { id: string; status: string; approval_id: string; request: { kind: string; status: string; requested_by: string } };
-type AgentRequestView = { status: string; error?: string; result?: Record<string, unknown> };
 
 describe('spawn by an agent waits for a spawn_agent approval', function () {
   this.timeout(60_000);
@@ -19,16 +18,7 @@ describe('spawn by an agent waits for a spawn_agent approval', function () {
   let worker: AgentRequestHost;
   const boss = { token: tokenFor('agent', 'boss', 'boss') };
 
-  const waitRequest = async (approvalId: string, status: string): Promise<AgentRequestView> => {
-    let last: AgentRequestView | undefined;
-    await waitUntil(async () => {
-      last = await stack.json<AgentRequestView>('GET', `/api/agent-requests/${approvalId}`, 200, { role: 'viewer' });
-      return last.status === status;
-    }, 15_000).catch(() => {
-      throw new Error(`agent request ${approvalId} did not become ${status}: ${JSON.stringify(last)}`);
-    });
-    return last!;
-  };
+  const waitRequest = (approvalId: string, status: string): Promise<AgentRequestView> => waitAgentRequest(stack, approvalId, status);
   const waitAsked = (approvalId: string): Promise<void> =>
     waitUntil(async () => (await stack.events('approval.requested')).some((e) => (e.data as ApprovalRequest).id === approvalId), 15_000);
 
