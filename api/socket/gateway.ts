@@ -50,8 +50,11 @@ export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: Strea
   });
 
   const unsubscribe = tailer.onEvent((event) => {
-    let target = io.to(roomsOf(event)[0] as string);
-    for (const room of roomsOf(event).slice(1)) target = target.to(room);
+    const rooms = roomsOf(event);
+    // nobody listening in any of its rooms: skip the packet encoding (most events, most of the time)
+    if (!rooms.some((room) => (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0)) return;
+    let target = io.to(rooms[0] as string);
+    for (const room of rooms.slice(1)) target = target.to(room);
     target.emit('event', event);
   });
 

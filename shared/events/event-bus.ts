@@ -11,13 +11,15 @@ export interface EventBus {
 }
 
 export const EVENT_FIELD = 'e';
+/** The event's type again, after the JSON: a reader that wants a few types skips the rest unparsed. */
+export const TYPE_FIELD = 't';
 
 export function createEventBus(redis: Redis, keys: Keys, maxLen: number): EventBus {
   const stream = keys.events();
   return {
     async publish(event) {
       const full = { ...event, at: event.at ?? new Date().toISOString() };
-      const id = await redis.xadd(stream, 'MAXLEN', '~', String(maxLen), '*', EVENT_FIELD, JSON.stringify(full));
+      const id = await redis.xadd(stream, 'MAXLEN', '~', String(maxLen), '*', EVENT_FIELD, JSON.stringify(full), TYPE_FIELD, event.type);
       return id as string;
     },
   };
@@ -34,6 +36,12 @@ export function decodeEntry(id: string, fields: string[]): DomainEvent | undefin
       return undefined;
     }
   }
+  return undefined;
+}
+
+/** The type an entry declares in its own field (entries written without one: undefined). */
+export function entryType(fields: string[]): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === TYPE_FIELD) return fields[i + 1];
   return undefined;
 }
 

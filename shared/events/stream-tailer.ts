@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { errorFields, type Logger } from '../logger.js';
 import type { DomainEvent } from '../types.js';
-import { decodeEntry } from './event-bus.js';
+import { decodeEntry, entryType } from './event-bus.js';
 
 /**
  * Follows the event stream with XREAD BLOCK on its own connection and hands every event
@@ -27,10 +27,15 @@ export interface StreamTailerOptions {
   logger: Logger;
   blockMs?: number;
   batch?: number;
+  /**
+   * Only events whose type this accepts reach the listeners; the others are skipped without
+   * parsing their JSON (by the entry's type field). For a tailer that follows a few types.
+   */
+  accept?: (type: string) => boolean;
 }
 
 export function createStreamTailer(options: StreamTailerOptions): StreamTailer {
-  const { redis, stream, logger } = options;
+  const { redis, stream, logger, accept } = options;
   const blockMs = options.blockMs ?? 1000;
   const batch = options.batch ?? 500;
   const listeners = new Set<EventListener>();
@@ -59,8 +64,10 @@ export function createStreamTailer(options: StreamTailerOptions): StreamTailer {
     for (const [, entries] of reply ?? []) {
       for (const [id, fields] of entries) {
         lastId = id;
+        const type = accept ? entryType(fields) : undefined;
+        if (type !== undefined && !accept?.(type)) continue;
         const event = decodeEntry(id, fields);
-        if (event) deliver(event);
+        if (event && (!accept || accept(event.type))) deliver(event);
       }
     }
   };

@@ -165,7 +165,7 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
   };
 
   if (options.watchCommits) {
-    tailer = createStreamTailer({ redis: ctx.connect('blocking', 'registry-client-tail'), stream: ctx.keys.events(), logger: ctx.logger });
+    tailer = createStreamTailer({ redis: ctx.connect('blocking', 'registry-client-tail'), stream: ctx.keys.events(), logger: ctx.logger, accept: (type) => type === REGISTRY_EVENT.commit });
     tailer.onEvent((e) => {
       if (e.type === REGISTRY_EVENT.commit) reader.invalidate((e.data as CommitResult).files);
     });

@@ -27,7 +27,7 @@ export async function startInstallWatch(
   deps: { installs: InstallStore; approvals: Approvals; logger: Logger; sweepIntervalMs?: number },
 ): Promise<InstallWatch> {
   const { installs, approvals, logger } = deps;
-  const tailer = createStreamTailer({ redis: ctx.connect('blocking', 'mcp-install-watch'), stream: ctx.keys.events(), logger });
+  const tailer = createStreamTailer({ redis: ctx.connect('blocking', 'mcp-install-watch'), stream: ctx.keys.events(), logger, accept: (type) => type === APPROVAL_EVENT.decided });
   tailer.onEvent((event) => {
     if (event.type !== APPROVAL_EVENT.decided) return;
     const request = event.data as ApprovalRequest;

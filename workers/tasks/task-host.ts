@@ -91,7 +91,7 @@ export function createTaskHost(ctx: NoxContext): TaskHost {
     },
     async start() {
       deadlines = startPeriodic('deadline check', ctx.config.tasks.deadline_check_ms, checkDeadlines, logger);
-      edits = createStreamTailer({ redis: ctx.connect('blocking', 'tasks-edits'), stream: ctx.keys.events(), logger });
+      edits = createStreamTailer({ redis: ctx.connect('blocking', 'tasks-edits'), stream: ctx.keys.events(), logger, accept: (type) => type === REGISTRY_EVENT.taskEdit || type === TASK_EVENT.created });
       edits.onEvent(onEvent);
       await edits.start();
     },
