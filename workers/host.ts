@@ -59,7 +59,7 @@ export async function startWorkerHost(ctx: NoxContext, options: WorkerHostOption
   const consume = (queue: string, handlers: JobHandlers, concurrency: number): void => {
     const qlog = logger.child({ queue });
     const processor = makeProcessor(queue, handlers, { ...base, logger: qlog });
-    workers.set(queue, createWorker(queue, processor, ctx.connect('blocking', `worker:${queue}`), ctx.keys, qlog, { concurrency }));
+    workers.set(queue, createWorker(queue, processor, ctx.connect('blocking', `worker:${queue}`), ctx.keys, qlog, { concurrency, lockDuration: cfg.job_lock_ms, stalledInterval: cfg.job_lock_ms }));
   };
 
   consume(ctx.keys.hostQueue(id), { [JOB.ping]: handlePing, ...options.hostHandlers }, cfg.concurrency);

@@ -87,6 +87,12 @@ export const workerSection = z
     shutdown_timeout_ms: positiveMs.default(10_000),
     /** Jobs one host works on at once per shared queue. Default 8. */
     concurrency: z.number().int().min(1).max(1000).default(8),
+    /**
+     * A job's lock (BullMQ lockDuration, renewed at half of it while the job runs): the job of
+     * a host that died goes back to the queue at most about this long after, when another
+     * host's stalled-job check (same interval) finds it. Default 30000 ms.
+     */
+    job_lock_ms: z.number().int().min(1000).max(600_000).default(30_000),
   })
   .strict()
   .refine((w) => w.heartbeat_ttl_ms > w.heartbeat_interval_ms, {
