@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Job, QueueEvents } from 'bullmq';
 import { ValidationError, type FieldIssue } from '../errors/validation-error.js';
-import { createStreamTailer, type StreamTailer } from '../events/stream-tailer.js';
+import { eventFeedFor } from '../events/event-feed.js';
 import { priorityOf } from '../queues/priority.js';
 import { createQueueEvents } from '../queues/queue-factory.js';
 import { closeRedis, createRedis } from '../redis.js';
@@ -134,7 +134,8 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
   const reader = createRegistryReader(ctx.config.registryDir);
   const queue = ctx.queue('registry');
   let events: QueueEvents | undefined;
-  let tailer: StreamTailer | undefined;
+  let unsubscribe: (() => void) | undefined;
+  let closed = false;
 
   const shared = options.sharedQueueEvents !== false;
   const queueEvents = async (): Promise<QueueEvents> => {
@@ -165,11 +166,16 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
   };
 
   if (options.watchCommits) {
-    tailer = createStreamTailer({ redis: ctx.connect('blocking', 'registry-client-tail'), stream: ctx.keys.events(), logger: ctx.logger, accept: (type) => type === REGISTRY_EVENT.commit });
-    tailer.onEvent((e) => {
-      if (e.type === REGISTRY_EVENT.commit) reader.invalidate((e.data as CommitResult).files);
-    });
-    void tailer.start();
+    // commits made by any process drop what they changed from this reader's cache
+    void eventFeedFor(ctx)
+      .subscribe(
+        (e) => reader.invalidate((e.data as CommitResult).files),
+        (type) => type === REGISTRY_EVENT.commit,
+      )
+      .then(
+        (off) => (closed ? off() : (unsubscribe = off)),
+        (err: Error) => ctx.logger.warn('registry cache: cannot follow commits; reads may be stale until restart', { error: err.message }),
+      );
   }
 
   const wait = async <R>(add: () => Promise<Job>, timeoutMs: number | undefined): Promise<R> => {
@@ -256,7 +262,8 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
       return adminJob(REGISTRY_JOB.backup, data, opts);
     },
     async close() {
-      await tailer?.stop();
+      closed = true;
+      unsubscribe?.();
       await events?.close();
     },
   };

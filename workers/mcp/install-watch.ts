@@ -1,7 +1,8 @@
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import type { Approvals } from '../../shared/approvals/approvals.js';
 import { APPROVAL_EVENT } from '../../shared/approvals/approval-store.js';
-import { createStreamTailer, type StreamTailer } from '../../shared/events/stream-tailer.js';
+import { eventFeedFor } from '../../shared/events/event-feed.js';
+import type { StreamTailer } from '../../shared/events/stream-tailer.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { InstallStore } from '../../shared/mcp/install-requests.js';
 import { enqueueInstall } from '../../shared/mcp/mcp-jobs.js';
@@ -27,14 +28,16 @@ export async function startInstallWatch(
   deps: { installs: InstallStore; approvals: Approvals; logger: Logger; sweepIntervalMs?: number },
 ): Promise<InstallWatch> {
   const { installs, approvals, logger } = deps;
-  const tailer = createStreamTailer({ redis: ctx.connect('blocking', 'mcp-install-watch'), stream: ctx.keys.events(), logger, accept: (type) => type === APPROVAL_EVENT.decided });
-  tailer.onEvent((event) => {
-    if (event.type !== APPROVAL_EVENT.decided) return;
-    const request = event.data as ApprovalRequest;
-    if (request?.request_type !== 'install_mcp') return;
-    enqueueInstall(ctx, request.id, request.correlation_id).catch((err) => logger.warn('enqueueing an MCP install failed (the sweep retries)', { approvalId: request.id, ...errorFields(err) }));
-  });
-  await tailer.start();
+  const feed = eventFeedFor(ctx);
+  const unsubscribe = await feed.subscribe(
+    (event) => {
+      const request = event.data as ApprovalRequest;
+      if (request?.request_type !== 'install_mcp') return;
+      enqueueInstall(ctx, request.id, request.correlation_id).catch((err) => logger.warn('enqueueing an MCP install failed (the sweep retries)', { approvalId: request.id, ...errorFields(err) }));
+    },
+    (type) => type === APPROVAL_EVENT.decided,
+  );
+  const tailer = feed.tailer;
 
   const sweepOnce = async (): Promise<number> => {
     let enqueued = 0;
@@ -57,7 +60,7 @@ export async function startInstallWatch(
     tailer,
     async stop() {
       sweep.stop();
-      await tailer.stop();
+      unsubscribe();
     },
   };
 }

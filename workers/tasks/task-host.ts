@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createStreamTailer, type StreamTailer } from '../../shared/events/stream-tailer.js';
+import { eventFeedFor } from '../../shared/events/event-feed.js';
+import type { StreamTailer } from '../../shared/events/stream-tailer.js';
 import { errorFields } from '../../shared/logger.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
 import { REGISTRY_EVENT } from '../../shared/registry/changes.js';
@@ -32,6 +33,7 @@ export interface TaskHost {
   readonly handlers: JobHandlers;
   readonly store: TaskStore;
   readonly deadlines: PeriodicTask<number> | undefined;
+  /** the event tail that brings markdown edits (shared by this process) */
   readonly edits: StreamTailer | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -44,6 +46,7 @@ export function createTaskHost(ctx: NoxContext): TaskHost {
   const flow = createTaskWorkflow(ctx, store, registry, logger);
   let deadlines: PeriodicTask<number> | undefined;
   let edits: StreamTailer | undefined;
+  let unsubscribe: (() => void) | undefined;
 
   const checkDeadlines = async (): Promise<number> => {
     let reported = 0;
@@ -91,13 +94,13 @@ export function createTaskHost(ctx: NoxContext): TaskHost {
     },
     async start() {
       deadlines = startPeriodic('deadline check', ctx.config.tasks.deadline_check_ms, checkDeadlines, logger);
-      edits = createStreamTailer({ redis: ctx.connect('blocking', 'tasks-edits'), stream: ctx.keys.events(), logger, accept: (type) => type === REGISTRY_EVENT.taskEdit || type === TASK_EVENT.created });
-      edits.onEvent(onEvent);
-      await edits.start();
+      const feed = eventFeedFor(ctx);
+      unsubscribe = await feed.subscribe(onEvent, (type) => type === REGISTRY_EVENT.taskEdit || type === TASK_EVENT.created);
+      edits = feed.tailer;
     },
     async stop() {
       deadlines?.stop();
-      await edits?.stop();
+      unsubscribe?.();
     },
   };
 }

@@ -1,0 +1,72 @@
+import type { NoxContext } from '../runtime/context.js';
+import { createStreamTailer, type EventListener, type StreamTailer } from './stream-tailer.js';
+
+/**
+ * One tail of the event stream per process context, shared by everything in that process
+ * that follows events (the registry cache, task edits, approval waiters, request watchers):
+ * one XREAD loop and one JSON parse per event instead of one per follower. Each subscriber
+ * says which types it wants; an event no subscriber wants is skipped unparsed.
+ *
+ *   const unsubscribe = await eventFeedFor(ctx).subscribe((e) => ..., (type) => type === 'approval.decided');
+ *
+ * A subscriber hears events from the moment `subscribe` resolves (history: XRANGE). The
+ * tail starts with the first subscriber and stops when the context closes.
+ */
+export interface EventFeed {
+  subscribe(listener: EventListener, accept?: (type: string) => boolean): Promise<() => void>;
+  /** the shared tail (health: lastId, lastError, lastRunAt) */
+  readonly tailer: StreamTailer;
+  readonly subscribers: number;
+}
+
+interface Subscriber {
+  listener: EventListener;
+  accept?: (type: string) => boolean;
+}
+
+const feeds = new WeakMap<NoxContext, EventFeed>();
+
+export function eventFeedFor(ctx: NoxContext): EventFeed {
+  let feed = feeds.get(ctx);
+  if (feed) return feed;
+  const logger = ctx.logger.child({ component: 'event-feed' });
+  const subscribers = new Set<Subscriber>();
+  const wants = (s: Subscriber, type: string): boolean => !s.accept || s.accept(type);
+  const tailer = createStreamTailer({
+    redis: ctx.connect('blocking', 'event-feed'),
+    stream: ctx.keys.events(),
+    logger,
+    accept: (type) => [...subscribers].some((s) => wants(s, type)),
+  });
+  tailer.onEvent((event) => {
+    for (const s of subscribers) {
+      if (!wants(s, event.type)) continue;
+      try {
+        s.listener(event);
+      } catch (err) {
+        logger.error('event subscriber threw', { eventType: event.type, error: (err as Error).message });
+      }
+    }
+  });
+  let started: Promise<void> | undefined;
+  ctx.onClose(() => tailer.stop());
+
+  feed = {
+    async subscribe(listener, accept) {
+      started ??= tailer.start().catch((err: unknown) => {
+        started = undefined; // the next subscriber tries again
+        throw err;
+      });
+      await started;
+      const s: Subscriber = { listener, ...(accept ? { accept } : {}) };
+      subscribers.add(s);
+      return () => void subscribers.delete(s);
+    },
+    tailer,
+    get subscribers() {
+      return subscribers.size;
+    },
+  };
+  feeds.set(ctx, feed);
+  return feed;
+}
