@@ -36,7 +36,7 @@ export function createDecisionWaiter(ctx: NoxContext, approvals: Approvals): Dec
 
   const ensureTailer = (): Promise<void> => {
     starting ??= (async () => {
-      tailer = createStreamTailer({ redis: ctx.connect('blocking', 'approval-waiter-tail'), stream: ctx.keys.events(), logger });
+      tailer = createStreamTailer({ redis: ctx.connect('blocking', 'approval-waiter-tail'), stream: ctx.keys.events(), logger, accept: (type) => type === APPROVAL_EVENT.decided });
       tailer.onEvent((event: DomainEvent) => {
         if (event.type !== APPROVAL_EVENT.decided) return;
         const decided = event.data as ApprovalRequest;

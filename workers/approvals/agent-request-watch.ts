@@ -28,7 +28,7 @@ const TYPES: readonly string[] = ['spawn_agent', 'delete_agent'];
 export async function startAgentRequestWatch(ctx: NoxContext, options: { sweepIntervalMs?: number } = {}): Promise<AgentRequestWatch> {
   const deps = agentRequestDepsFor(ctx);
   const { logger } = deps;
-  const tailer = createStreamTailer({ redis: ctx.connect('blocking', 'agent-request-watch'), stream: ctx.keys.events(), logger });
+  const tailer = createStreamTailer({ redis: ctx.connect('blocking', 'agent-request-watch'), stream: ctx.keys.events(), logger, accept: (type) => type === APPROVAL_EVENT.decided });
   tailer.onEvent((event) => {
     if (event.type !== APPROVAL_EVENT.decided) return;
     const request = event.data as ApprovalRequest;
