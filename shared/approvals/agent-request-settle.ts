@@ -67,7 +67,10 @@ export async function settleAgentRequest(
 
   if (approval?.status === 'denied') {
     const reason = `denied by ${approval.decided_by ?? 'unknown'}: ${approval.reason ?? ''}`;
-    if (await requests.settle(approvalId, claimer, 'denied', { error: reason })) await tell(ctx, deps, request, 'denied', reason, approval);
+    let won = await requests.settle(approvalId, claimer, 'denied', { error: reason });
+    // Claimed by an actor that then died (it claimed before the decision): take it over once its lease is gone.
+    if (!won && (await requests.claim(approvalId, claimer)) === 'claimed') won = await requests.settle(approvalId, claimer, 'denied', { error: reason });
+    if (won) await tell(ctx, deps, request, 'denied', reason, approval);
     return { status: 'denied', request: await requests.require(approvalId) };
   }
 

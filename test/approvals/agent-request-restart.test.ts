@@ -85,6 +85,17 @@ describe('agent requests survive a restart of the worker side and act exactly on
     await waitRequest(busy, 'done');
     expect((await stack.call('GET', '/api/agents/held-kid')).status).to.equal(200);
   });
+
+  it('a denial of a request whose claimer died is settled too (after the lease), and the parent told once', async () => {
+    const requests = createAgentRequestStore(stack.apiCtx.redis, stack.apiCtx.keys);
+    const id = await spawn('denied-kid');
+    expect(await requests.claim(id, 'api:dead', Date.now() - CLAIM_LEASE_MS - 1000)).to.equal('claimed');
+    await stack.json('POST', `/api/approvals/${id}/deny`, 200, { role: 'operator', body: { reason: 'no' } });
+    await waitRequest(id, 'denied');
+    expect((await stack.call('GET', '/api/agents/denied-kid')).status).to.equal(404);
+    await worker!.watch.sweep.runNow();
+    expect((await stack.events('agent.spawn-denied')).filter((e) => (e.data as { approvalId: string }).approvalId === id)).to.have.length(1);
+  });
 });
 
 describe('agent requests: nobody decides', function () {
