@@ -12,7 +12,9 @@
  * Usage: npx tsx bench/messages/end-to-end.ts [messages=4000] [agents=16] [paced-rate=1000] [batch=100]
  *        (or `npm run bench -- messages ...` once bench/run.ts lists it)
  */
+import { spawn } from 'node:child_process';
 import { Queue, Worker } from 'bullmq';
+import { selfCommand } from '../../shared/runtime/self-command.js';
 import { closeRedis, createRedis } from '../../shared/redis.js';
 import { FAKE_CLAUDE } from '../../test/agents/agent-stack.js';
 import { deletePrefix, redisUrl, tokenFor, uniquePrefix, waitUntil } from '../../test/support/harness.js';
@@ -84,6 +86,28 @@ async function sendAll(http: HttpClient, url: string, agents: string[], n: numbe
   return { sent, perSecond: n / ((Date.now() - start) / 1000) };
 }
 
+/** The same senders against a bare Express handler in its own process: what HTTP alone allows here. */
+async function bareExpress(http: HttpClient, n: number): Promise<number> {
+  const cmd = selfCommand('bench/support/bare-express');
+  const child = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /port (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`bare express exited ${code}`)));
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await sendAll(http, url, ['warm'], Math.min(500, n));
+    return (await sendAll(http, url, ['bare'], n)).perSecond;
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
 /** Sends n messages in batches of `size` through POST /api/messages/batch, SENDERS / 4 batches in flight. */
 async function sendBatches(http: HttpClient, url: string, agents: string[], n: number, size: number): Promise<{ sent: Sent[]; perSecond: number }> {
   const sent: Sent[] = [];
@@ -140,6 +164,7 @@ export async function run(args: string[]): Promise<void> {
   });
   const http = httpClient(tokenFor('operator'), SENDERS);
   try {
+    const bare = await bareExpress(http, n);
     const agents = Array.from({ length: agentCount }, (_, i) => `bench-${i}`);
     for (const id of agents) {
       const res = await http.send('POST', `${nox.url}/api/agents`, { id, start: true });
@@ -174,8 +199,9 @@ export async function run(args: string[]): Promise<void> {
     const out = (s: string): boolean => process.stdout.write(`${s}\n`);
     out(`messages end to end: ${n} messages to ${agentCount} stand-in agents; nox api + nox worker processes; Redis ${redisUrl()}`);
     out(`raw BullMQ add+process (concurrency 16)   ${raw.perSecond.toFixed(0).padStart(7)} jobs/s`);
+    out(`bare Express handler, same senders        ${bare.toFixed(0).padStart(7)} requests/s  (HTTP alone, own process)`);
     out(`Nox API accepted → on the agent's stdin   ${noxPerSecond.toFixed(0).padStart(7)} messages/s  (${delivered.size}/${n} delivered)`);
-    out(`  of which the API accepted               ${flat.perSecond.toFixed(0).padStart(7)} messages/s  (${SENDERS} keep-alive HTTP senders)`);
+    out(`  of which the API accepted               ${flat.perSecond.toFixed(0).padStart(7)} messages/s  (${SENDERS} keep-alive HTTP senders; ${(flat.perSecond / bare).toFixed(2)}× bare Express)`);
     out(`ratio Nox / raw BullMQ                    ${(noxPerSecond / raw.perSecond).toFixed(2)}`);
     out(`Nox, batches of ${String(batchSize).padEnd(4)} per request          ${batchedPerSecond.toFixed(0).padStart(7)} messages/s  (${deliveredBatched.size}/${n} delivered; the API accepted ${batched.perSecond.toFixed(0)}/s)`);
     out(`ratio Nox batched / raw BullMQ            ${(batchedPerSecond / raw.perSecond).toFixed(2)}`);
