@@ -1,4 +1,4 @@
-import { createStreamTailer, type StreamTailer } from '../events/stream-tailer.js';
+import { eventFeedFor } from '../events/event-feed.js';
 import type { NoxContext } from '../runtime/context.js';
 import type { DomainEvent } from '../types.js';
 import type { ApprovalRequest } from './approval-request.js';
@@ -6,8 +6,8 @@ import { APPROVAL_EVENT } from './approval-store.js';
 import type { Approvals } from './approvals.js';
 
 /**
- * Waits for approvals to be decided, in one process: one stream tailer (its own blocking
- * connection) feeds every waiter from `approval.decided` events. `submitAndWait` starts
+ * Waits for approvals to be decided, in one process: the process's shared event feed
+ * (shared/events/event-feed.ts) feeds every waiter from `approval.decided` events. `submitAndWait` starts
  * listening before the request is submitted, so a decision cannot slip by; a request that
  * is already decided (asked twice) resolves at once. No timer of its own: the approvals
  * timeout decides every request eventually.
@@ -29,21 +29,24 @@ export interface DecisionWaiter {
 }
 
 export function createDecisionWaiter(ctx: NoxContext, approvals: Approvals): DecisionWaiter {
-  const logger = ctx.logger.child({ component: 'approval-waiter' });
   const waiters = new Map<string, (decided: ApprovalRequest) => void>();
-  let tailer: StreamTailer | undefined;
+  const feed = eventFeedFor(ctx);
+  let unsubscribe: (() => void) | undefined;
   let starting: Promise<void> | undefined;
 
   const ensureTailer = (): Promise<void> => {
     starting ??= (async () => {
-      tailer = createStreamTailer({ redis: ctx.connect('blocking', 'approval-waiter-tail'), stream: ctx.keys.events(), logger, accept: (type) => type === APPROVAL_EVENT.decided });
-      tailer.onEvent((event: DomainEvent) => {
-        if (event.type !== APPROVAL_EVENT.decided) return;
-        const decided = event.data as ApprovalRequest;
-        waiters.get(decided.id)?.(decided);
-      });
-      await tailer.start();
-    })();
+      unsubscribe = await feed.subscribe(
+        (event: DomainEvent) => {
+          const decided = event.data as ApprovalRequest;
+          waiters.get(decided.id)?.(decided);
+        },
+        (type) => type === APPROVAL_EVENT.decided,
+      );
+    })().catch((err: unknown) => {
+      starting = undefined; // the next waiter tries again
+      throw err;
+    });
     return starting;
   };
 
@@ -72,14 +75,14 @@ export function createDecisionWaiter(ctx: NoxContext, approvals: Approvals): Dec
       return waiters.size;
     },
     get lastError() {
-      return tailer?.lastError;
+      return feed.tailer.lastError;
     },
     get lastRunAt() {
-      return tailer?.lastRunAt ?? 0;
+      return feed.tailer.lastRunAt;
     },
     async close() {
       waiters.clear();
-      await tailer?.stop();
+      unsubscribe?.();
     },
   };
 }
