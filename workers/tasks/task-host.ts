@@ -13,11 +13,13 @@ import { createTaskStore, type TaskStore } from '../../shared/tasks/task-store.j
 import type { DomainEvent } from '../../shared/types.js';
 import type { JobHandlers } from '../job-router.js';
 import { taskHandlers } from './task-handlers.js';
+import { rebuildTaskIndex } from './task-index-rebuild.js';
 import { createTaskWorkflow } from './task-workflow.js';
 
 /**
  * The tasks area on a worker host:
  * - the `tasks` queue handlers (create, update, delegate, a person's markdown edit);
+ * - at start, the live index rebuilt from the registry's tasks.toml files if Redis lost it;
  * - a deadline watch: every `tasks.deadline_check_ms` each host looks for passed deadlines;
  *   a ZREM decides which host reports each one (once), with a `task.deadline-passed`
  *   event and a message to the assignee;
@@ -93,6 +95,7 @@ export function createTaskHost(ctx: NoxContext): TaskHost {
       return edits;
     },
     async start() {
+      await rebuildTaskIndex(ctx, store, registry, logger).catch((err: Error) => logger.warn('task index rebuild failed; tasks in the registry are not in the live index', { error: err.message }));
       deadlines = startPeriodic('deadline check', ctx.config.tasks.deadline_check_ms, checkDeadlines, logger);
       const feed = eventFeedFor(ctx);
       unsubscribe = await feed.subscribe(onEvent, (type) => type === REGISTRY_EVENT.taskEdit || type === TASK_EVENT.created);
