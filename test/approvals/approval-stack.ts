@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { startApiServer, type ApiServer } from '../../api/server.js';
-import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
+import { newApprovalRequest, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import { waitForRedis } from '../../shared/redis.js';
@@ -20,6 +20,17 @@ import { apiCaller } from '../support/api-caller.js';
 
 /** waits for a condition; generous by default because helpers share a busy machine (a limit, not a measurement) */
 export const WAIT_MS = 30_000;
+
+/** A high-risk tool use (`git push`) that the default policy escalates to a person. */
+export const riskyToolUse = (agentId: string): ApprovalRequest =>
+  newApprovalRequest({
+    agent_id: agentId,
+    request_type: 'tool_use',
+    description: 'Bash git push',
+    risk_level: 'high',
+    requested_by: `agent:${agentId}`,
+    details: { tool: 'Bash', input: { command: 'git push' } },
+  });
 export function until(check: () => Promise<boolean> | boolean, timeoutMs = WAIT_MS): Promise<void> {
   return waitUntil(check, timeoutMs);
 }

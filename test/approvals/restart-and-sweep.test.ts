@@ -1,20 +1,10 @@
 import { expect } from 'chai';
-import { newApprovalRequest, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { approvalsFor, closeApprovals } from '../../shared/approvals/approvals.js';
 import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
 import { startWorkerHost } from '../../workers/host.js';
 import { testConfig, testContext } from '../support/harness.js';
-import { until, startApprovalStack, type ApprovalStack } from './approval-stack.js';
+import { riskyToolUse as risky, until, startApprovalStack, type ApprovalStack } from './approval-stack.js';
 
-const risky = (agentId: string): ApprovalRequest =>
-  newApprovalRequest({
-    agent_id: agentId,
-    request_type: 'tool_use',
-    description: 'Bash git push',
-    risk_level: 'high',
-    requested_by: `agent:${agentId}`,
-    details: { tool: 'Bash', input: { command: 'git push' } },
-  });
 
 describe('approvals survive restarts; the sweep records what a decider left unrecorded', function () {
   this.timeout(60_000);

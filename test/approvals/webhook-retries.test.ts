@@ -1,23 +1,14 @@
 import { expect } from 'chai';
 import { APPROVAL_QUEUE, enqueueEvaluate } from '../../shared/approvals/approval-jobs.js';
-import { newApprovalRequest, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
+import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { approvalsFor } from '../../shared/approvals/approvals.js';
-import { until, startApprovalStack, startWebhookReceiver, type ApprovalStack, type WebhookReceiver } from './approval-stack.js';
+import { riskyToolUse as risky, until, startApprovalStack, startWebhookReceiver, type ApprovalStack, type WebhookReceiver } from './approval-stack.js';
 
 /**
  * The "needs you" webhook is an `approval.webhook` job: retried with exponential backoff
  * when the receiver fails (approvals.webhook_attempts, webhook_backoff_ms), one job per
  * approval, against a real local HTTP server.
  */
-const risky = (agentId: string): ApprovalRequest =>
-  newApprovalRequest({
-    agent_id: agentId,
-    request_type: 'tool_use',
-    description: 'Bash git push',
-    risk_level: 'high',
-    requested_by: `agent:${agentId}`,
-    details: { tool: 'Bash', input: { command: 'git push' } },
-  });
 
 const forId = (hook: WebhookReceiver, id: string): Record<string, unknown>[] => hook.bodies.filter((b) => (b.approval as { id?: string } | undefined)?.id === id);
 
