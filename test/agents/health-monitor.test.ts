@@ -16,8 +16,11 @@ describe('health monitor: one pidusage call per interval, limits enforced', () =
     await stack.startAgent('tree');
     await stack.turn('tree', 'child');
     await stack.waitResult('tree', 1);
-    const samples = await stack.hosts[0]!.agents.monitor!.sampleNow();
-    const mine = samples.find((s) => s.agentId === 'tree')!;
+    // a periodic sample already running when the turn started its child does not see it:
+    // sampleNow joins that one, so take the next
+    const monitor = stack.hosts[0]!.agents.monitor!;
+    await monitor.sampleNow();
+    const mine = (await monitor.sampleNow()).find((s) => s.agentId === 'tree')!;
     expect(mine.pids).to.equal(2);
     expect(mine.memoryMb).to.be.above(10);
     await waitUntil(async () => ((await stack.runtime('tree'))?.memoryMb ?? 0) > 0);
