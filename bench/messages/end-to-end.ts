@@ -108,15 +108,20 @@ async function bareExpress(http: HttpClient, n: number): Promise<number> {
   }
 }
 
-/** Sends n messages in batches of `size` through POST /api/messages/batch, SENDERS / 4 batches in flight. */
-async function sendBatches(http: HttpClient, url: string, agents: string[], n: number, size: number): Promise<{ sent: Sent[]; perSecond: number }> {
+/** Sends n messages in batches of `size` through POST /api/messages/batch, SENDERS / 4 batches in flight, flat out or paced at a rate of messages. */
+async function sendBatches(http: HttpClient, url: string, agents: string[], n: number, size: number, ratePerSecond?: number): Promise<{ sent: Sent[]; perSecond: number }> {
   const sent: Sent[] = [];
   const start = Date.now();
   const batches = Array.from({ length: Math.ceil(n / size) }, (_, b) => Array.from({ length: Math.min(size, n - b * size) }, (_, k) => b * size + k));
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < batches.length) {
-      const batch = batches[next++]!;
+      const b = next++;
+      const batch = batches[b]!;
+      if (ratePerSecond) {
+        const wait = start + (b * size * 1000) / ratePerSecond - Date.now();
+        if (wait > 0) await sleep(wait);
+      }
       const res = await http.send<{ ids: string[]; timestamp: string }>('POST', `${url}/api/messages/batch`, { messages: batch.map((i) => ({ to: agents[i % agents.length], content: `bench ${i}`, priority: 'normal' })) });
       if (res.status !== 202) throw new Error(`batch answered ${res.status}: ${JSON.stringify(res.body)}`);
       const at = Date.parse(res.body.timestamp);
@@ -196,6 +201,11 @@ export async function run(args: string[]): Promise<void> {
     const batchedPerSecond = deliveredBatched.size / ((Math.max(...deliveredBatched.values()) - t1) / 1000);
     const latBatched = batched.sent.filter((s) => deliveredBatched.has(s.id)).map((s) => (deliveredBatched.get(s.id) as number) - s.acceptedAt);
 
+    // latency at the paced rate, sent in batches of `batchSize`
+    const pacedBatched = await sendBatches(http, nox.url, agents, pacedCount, batchSize, paced);
+    const deliveredPacedBatched = await deliveredAt(nox, new Set(pacedBatched.sent.map((s) => s.id)), 120_000);
+    const latPacedBatched = pacedBatched.sent.filter((s) => deliveredPacedBatched.has(s.id)).map((s) => (deliveredPacedBatched.get(s.id) as number) - s.acceptedAt);
+
     const out = (s: string): boolean => process.stdout.write(`${s}\n`);
     out(`messages end to end: ${n} messages to ${agentCount} stand-in agents; nox api + nox worker processes; Redis ${redisUrl()}`);
     out(`raw BullMQ add+process (concurrency 16)   ${raw.perSecond.toFixed(0).padStart(7)} jobs/s`);
@@ -209,6 +219,7 @@ export async function run(args: string[]): Promise<void> {
     out(line('Nox latency, flat out', summarize(lat)));
     out(line('Nox latency, batched, flat out', summarize(latBatched)));
     out(line(`Nox latency at ${paced} messages/s asked`, summarize(latPaced)) + `  (${deliveredPaced.size}/${pacedCount} delivered; sent at ${pacedRun.perSecond.toFixed(0)}/s)`);
+    out(line(`Nox latency at ${paced}/s, in batches of ${batchSize}`, summarize(latPacedBatched)) + `  (${deliveredPacedBatched.size}/${pacedCount} delivered; sent at ${pacedBatched.perSecond.toFixed(0)}/s)`);
   } finally {
     http.close();
     await nox.stop();
