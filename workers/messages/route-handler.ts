@@ -61,7 +61,8 @@ export async function wakeOwner(ctx: NoxContext, agentId: string, data: Omit<Del
 function messageRouter(deps: RouteDeps) {
   const { ctx, inbox, log, topics, registry, wakeLocal } = deps;
   const cfg = ctx.config.messages;
-  return async (message: Message, envelope: JobEnvelope, firstAttempt: boolean, env: HandlerEnv): Promise<{ recipients: string[]; added: number }> => {
+  /** `wakeLater`: collect the recipients to wake instead of waking each now (a batch wakes each agent once, at its end) */
+  return async (message: Message, envelope: JobEnvelope, firstAttempt: boolean, env: HandlerEnv, wakeLater?: (agentId: string, message: Message) => void): Promise<{ recipients: string[]; added: number }> => {
     const recipients = await resolveRecipients(ctx, topics, message);
     await log.record(message, recipients, cfg.keep_ms, cfg.log_max);
     const added: string[] = [];
@@ -80,7 +81,8 @@ function messageRouter(deps: RouteDeps) {
       ctx.events.publish({ type: MESSAGE_EVENT.sent, ...(from ? { agentId: from } : {}), correlationId: envelope.correlationId, data: { message, recipients } }),
       ...added.map(async (agentId) => {
         await ctx.events.publish({ type: MESSAGE_EVENT.queued, agentId, correlationId: envelope.correlationId, data: { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority } });
-        await wakeOwner(ctx, agentId, wakeData, priorityOf(message.priority), { hostId: env.hostId, wake: wakeLocal });
+        if (wakeLater) wakeLater(agentId, message);
+        else await wakeOwner(ctx, agentId, wakeData, priorityOf(message.priority), { hostId: env.hostId, wake: wakeLocal });
       }),
     ]);
     return { recipients, added: added.length };
@@ -93,9 +95,11 @@ export function routeHandler(deps: RouteDeps): JobHandler {
 }
 
 /**
- * `message.route-batch`: every message of the batch, in order per recipient (each inbox
- * orders by priority, then arrival). Messages to different agents are routed side by side,
- * so their Redis commands go out together; a retried job re-adds nothing (per message).
+ * `message.route-batch`: every message of the batch, in order per address (each inbox
+ * orders by priority, then arrival). Messages to different addresses are routed side by
+ * side, so their Redis commands go out together. Each recipient is woken once, when the
+ * whole batch is in the inboxes, so it reads its share in as few turns as it can. A retried
+ * job re-adds nothing (per message).
  */
 export function routeBatchHandler(deps: RouteDeps): JobHandler {
   const route = messageRouter(deps);
@@ -106,12 +110,20 @@ export function routeBatchHandler(deps: RouteDeps): JobHandler {
       lane.push(m);
       lanes.set(m.to, lane);
     }
+    // agent → the most urgent priority it got in this batch
+    const toWake = new Map<string, number>();
+    const wakeLater = (agentId: string, m: Message): void => {
+      const p = priorityOf(m.priority);
+      toWake.set(agentId, Math.min(p, toWake.get(agentId) ?? p));
+    };
     let added = 0;
     await Promise.all(
       [...lanes.values()].map(async (lane) => {
-        for (const m of lane) added += (await route(m, job.data, job.attemptsMade === 0, env)).added;
+        for (const m of lane) added += (await route(m, job.data, job.attemptsMade === 0, env, wakeLater)).added;
       }),
     );
+    const wakeData = { correlationId: job.data.correlationId, requestedBy: job.data.requestedBy };
+    await Promise.all([...toWake].map(([agentId, priority]) => wakeOwner(deps.ctx, agentId, wakeData, priority, { hostId: env.hostId, wake: deps.wakeLocal })));
     return { messages: job.data.messages.length, added };
   };
 }
