@@ -5,7 +5,7 @@ import { startApiServer, type ApiServer } from '../../api/server.js';
 import { agentConfigDir } from '../../shared/agents/command-line.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
-import { enqueueMessage } from '../../shared/messages/message-sender.js';
+import { enqueueBatch, enqueueMessage } from '../../shared/messages/message-sender.js';
 import { newMessage, type Message } from '../../shared/messages/message-model.js';
 import { MESSAGE_JOB } from '../../shared/messages/message-jobs.js';
 import { waitForRedis } from '../../shared/redis.js';
@@ -133,10 +133,13 @@ describe('messages: exactly once to stdin across a SIGKILLed worker (2,000 messa
     expect(uncertain).to.be.above(0);
     await waitUntil(async () => (await apiCtx.redis.exists(apiCtx.keys.hostAlive('eo-host'))) === 0, 5000);
 
-    // the rest of the 2,000 arrive while no host runs; and what a retried routing job does:
-    // route the first 200 messages again
-    await send(messages.slice(FIRST));
+    // the rest of the 2,000 arrive while no host runs, in batches (POST /api/messages/batch's
+    // route-batch jobs); and what a retried routing job does: route the first 200 messages
+    // again, one by one and as a batch
+    const rest = messages.slice(FIRST);
+    for (let i = 0; i < rest.length; i += 100) await enqueueBatch(apiCtx, rest.slice(i, i + 100), envelope);
     await Promise.all(messages.slice(0, 200).map((m) => queue.add(MESSAGE_JOB.route, { ...envelope, message: m }, { jobId: `retry.${m.id}`, priority: 10 })));
+    await queue.add(MESSAGE_JOB.routeBatch, { ...envelope, messages: messages.slice(0, 200) }, { jobId: 'retry-batch', priority: 10 });
 
     await startWorker();
     await waitUntil(async () => (await received()).length >= TOTAL, 60_000).catch(async () => {
