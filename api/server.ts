@@ -29,11 +29,10 @@ export async function startApiServer(ctx: NoxContext, options: Partial<AppOption
   const logger = ctx.logger.child({ component: 'api-server' });
 
   const waiters = createEventWaiters();
-  let gateway: Gateway | undefined;
   // Events go to requests waiting for one and to browsers; with no browser connected, only
-  // the types a request waits for are parsed (the gateway skips empty rooms anyway).
-  const tailer = createStreamTailer({ redis: ctx.connect('blocking', 'api-tailer'), stream: ctx.keys.events(), logger, accept: (type) => waiters.wants(type) || (gateway?.io.engine.clientsCount ?? 0) > 0 });
-  tailer.onEvent((event) => waiters.dispatch(event));
+  // the types a request waits for are parsed (the gateway listens only while one is).
+  const tailer = createStreamTailer({ redis: ctx.connect('blocking', 'api-tailer'), stream: ctx.keys.events(), logger });
+  tailer.onEvent((event) => waiters.dispatch(event), (type) => waiters.wants(type));
   // The tailer needs Redis to find where the stream ends; if Redis is down the API still
   // starts (answering 503) and the tailer starts once Redis is back.
   const stopped = { value: false };
@@ -42,7 +41,7 @@ export async function startApiServer(ctx: NoxContext, options: Partial<AppOption
   const deps: ApiDeps = { ctx, tailer, waiters, startedAt: Date.now() };
   const { app } = createApp(deps, { ...options, secret });
   const http = createServer(app);
-  gateway = attachGateway(http, ctx, tailer, secret);
+  const gateway = attachGateway(http, ctx, tailer, secret);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

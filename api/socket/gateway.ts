@@ -49,14 +49,18 @@ export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: Strea
     }
   });
 
-  const unsubscribe = tailer.onEvent((event) => {
-    const rooms = roomsOf(event);
-    // nobody listening in any of its rooms: skip the packet encoding (most events, most of the time)
-    if (!rooms.some((room) => (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0)) return;
-    let target = io.to(rooms[0] as string);
-    for (const room of rooms.slice(1)) target = target.to(room);
-    target.emit('event', event);
-  });
+  // with no client connected the tailer need not even parse events for the gateway
+  const unsubscribe = tailer.onEvent(
+    (event) => {
+      const rooms = roomsOf(event);
+      // nobody listening in any of its rooms: skip the packet encoding
+      if (!rooms.some((room) => (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0)) return;
+      let target = io.to(rooms[0] as string);
+      for (const room of rooms.slice(1)) target = target.to(room);
+      target.emit('event', event);
+    },
+    () => io.engine.clientsCount > 0,
+  );
 
   const replayThenJoin = async (socket: Socket, rooms: string[], from: string): Promise<void> => {
     const stream = ctx.keys.events();

@@ -19,35 +19,14 @@ export interface EventFeed {
   readonly subscribers: number;
 }
 
-interface Subscriber {
-  listener: EventListener;
-  accept?: (type: string) => boolean;
-}
-
 const feeds = new WeakMap<NoxContext, EventFeed>();
 
 export function eventFeedFor(ctx: NoxContext): EventFeed {
   let feed = feeds.get(ctx);
   if (feed) return feed;
   const logger = ctx.logger.child({ component: 'event-feed' });
-  const subscribers = new Set<Subscriber>();
-  const wants = (s: Subscriber, type: string): boolean => !s.accept || s.accept(type);
-  const tailer = createStreamTailer({
-    redis: ctx.connect('blocking', 'event-feed'),
-    stream: ctx.keys.events(),
-    logger,
-    accept: (type) => [...subscribers].some((s) => wants(s, type)),
-  });
-  tailer.onEvent((event) => {
-    for (const s of subscribers) {
-      if (!wants(s, event.type)) continue;
-      try {
-        s.listener(event);
-      } catch (err) {
-        logger.error('event subscriber threw', { eventType: event.type, error: (err as Error).message });
-      }
-    }
-  });
+  const tailer = createStreamTailer({ redis: ctx.connect('blocking', 'event-feed'), stream: ctx.keys.events(), logger });
+  let subscribers = 0;
   let started: Promise<void> | undefined;
   ctx.onClose(() => tailer.stop());
 
@@ -58,13 +37,19 @@ export function eventFeedFor(ctx: NoxContext): EventFeed {
         throw err;
       });
       await started;
-      const s: Subscriber = { listener, ...(accept ? { accept } : {}) };
-      subscribers.add(s);
-      return () => void subscribers.delete(s);
+      const off = tailer.onEvent(listener, accept);
+      subscribers++;
+      let subscribed = true;
+      return () => {
+        if (!subscribed) return;
+        subscribed = false;
+        subscribers--;
+        off();
+      };
     },
     tailer,
     get subscribers() {
-      return subscribers.size;
+      return subscribers;
     },
   };
   feeds.set(ctx, feed);

@@ -15,7 +15,11 @@ export interface StreamTailer {
   readonly lastId: string;
   readonly lastError: Error | undefined;
   readonly lastRunAt: number;
-  onEvent(listener: EventListener): () => void;
+  /**
+   * `accept`: the event types this listener wants (default all). An event no listener
+   * accepts is skipped without parsing its JSON (by the entry's type field).
+   */
+  onEvent(listener: EventListener, accept?: (type: string) => boolean): () => void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -27,18 +31,23 @@ export interface StreamTailerOptions {
   logger: Logger;
   blockMs?: number;
   batch?: number;
-  /**
-   * Only events whose type this accepts reach the listeners; the others are skipped without
-   * parsing their JSON (by the entry's type field). For a tailer that follows a few types.
-   */
+}
+
+interface Listening {
+  listener: EventListener;
   accept?: (type: string) => boolean;
 }
 
 export function createStreamTailer(options: StreamTailerOptions): StreamTailer {
-  const { redis, stream, logger, accept } = options;
+  const { redis, stream, logger } = options;
   const blockMs = options.blockMs ?? 1000;
   const batch = options.batch ?? 500;
-  const listeners = new Set<EventListener>();
+  const listeners = new Set<Listening>();
+  const wants = (l: Listening, type: string): boolean => !l.accept || l.accept(type);
+  const anyWants = (type: string): boolean => {
+    for (const l of listeners) if (wants(l, type)) return true;
+    return false;
+  };
   let lastId = '0-0';
   let lastError: Error | undefined;
   let lastRunAt = 0;
@@ -46,9 +55,10 @@ export function createStreamTailer(options: StreamTailerOptions): StreamTailer {
   let loop: Promise<void> | undefined;
 
   const deliver = (event: DomainEvent): void => {
-    for (const listener of listeners) {
+    for (const l of listeners) {
+      if (!wants(l, event.type)) continue;
       try {
-        listener(event);
+        l.listener(event);
       } catch (err) {
         logger.error('event listener threw', { eventType: event.type, ...errorFields(err) });
       }
@@ -64,10 +74,10 @@ export function createStreamTailer(options: StreamTailerOptions): StreamTailer {
     for (const [, entries] of reply ?? []) {
       for (const [id, fields] of entries) {
         lastId = id;
-        const type = accept ? entryType(fields) : undefined;
-        if (type !== undefined && !accept?.(type)) continue;
+        const type = entryType(fields);
+        if (type !== undefined && !anyWants(type)) continue;
         const event = decodeEntry(id, fields);
-        if (event && (!accept || accept(event.type))) deliver(event);
+        if (event) deliver(event);
       }
     }
   };
@@ -95,9 +105,10 @@ export function createStreamTailer(options: StreamTailerOptions): StreamTailer {
     get lastRunAt() {
       return lastRunAt;
     },
-    onEvent(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+    onEvent(listener, accept) {
+      const l: Listening = { listener, ...(accept ? { accept } : {}) };
+      listeners.add(l);
+      return () => listeners.delete(l);
     },
     async start() {
       if (running) return;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Task } from '../../shared/tasks/task-model.js';
@@ -22,7 +22,8 @@ describe('tasks: the live index comes back from tasks.toml when Redis lost it', 
     const second = await stack.json<Task>('POST', '/api/tasks', 201, { body: { agent_id: 'rb-b', title: 'Report', dependencies: [first.id], description: 'after gather' } });
     expect(second.status).to.equal('blocked');
     const registryDir = stack.config.registryDir;
-    await waitUntil(() => readFileSync(path.join(registryDir, 'agents/rb-b/tasks.toml'), 'utf8').includes(second.id), 10_000);
+    const tasksToml = path.join(registryDir, 'agents/rb-b/tasks.toml');
+    await waitUntil(() => existsSync(tasksToml) && readFileSync(tasksToml, 'utf8').includes(second.id), 10_000);
 
     // Redis loses the index (every task key of this stack)
     const { redis, keys } = stack.apiCtx;
