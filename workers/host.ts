@@ -26,6 +26,8 @@ export interface WorkerHostOptions {
   beforeDeregister?: () => Promise<void>;
   /** how many units of capacity are in use (agents running), for the heartbeat */
   running?: () => number;
+  /** this host was the one to see `hostId` stop heartbeating (once per dead host): fail its work over */
+  onHostDown?: (hostId: string) => Promise<void>;
 }
 
 export interface WorkerHost {
@@ -66,7 +68,7 @@ export async function startWorkerHost(ctx: NoxContext, options: WorkerHostOption
   for (const [queue, handlers] of Object.entries(options.sharedQueues ?? {})) consume(queue, handlers, cfg.concurrency);
 
   const heartbeat = startHeartbeat(ctx, id, running);
-  const peers = startPeerMonitor(ctx, id);
+  const peers = startPeerMonitor(ctx, id, options.onHostDown);
   await ctx.events.publish({ type: 'host.up', hostId: id, data: { hostname: os.hostname(), pid: process.pid, capacity: cfg.capacity } });
   logger.info('worker host started', { queues: [...workers.keys()], capacity: cfg.capacity });
 

@@ -20,6 +20,8 @@ export interface SpawnJob extends JobEnvelope {
   agentId: string;
   /** a host id to prefer, if it fits */
   preferHost?: string;
+  /** the dead host this agent ran on: a failover, not a new spawn (the spawn guards do not count it) */
+  failoverFrom?: string;
 }
 
 export interface StartJob extends JobEnvelope {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { startApiServer, type ApiServer } from '../../api/server.js';
@@ -10,10 +10,10 @@ import { newMessage, type Message } from '../../shared/messages/message-model.js
 import { MESSAGE_JOB } from '../../shared/messages/message-jobs.js';
 import { waitForRedis } from '../../shared/redis.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { selfCommand } from '../../shared/runtime/self-command.js';
 import { readTranscript } from '../../workers/messages/deliverer.js';
 import { FAKE_CLAUDE } from '../agents/agent-stack.js';
-import { redisUrl, testConfig, testContext, tokenFor, uniquePrefix, waitUntil, dropPrefix } from '../support/harness.js';
+import { startWorkerProcess, stopWorkerProcesses } from '../support/worker-process.js';
+import { testConfig, testContext, tokenFor, uniquePrefix, waitUntil, dropPrefix } from '../support/harness.js';
 
 /**
  * 2,000 messages to 4 stand-in agents run by a worker host in a child process; the host is
@@ -49,18 +49,8 @@ describe('messages: exactly once to stdin across a SIGKILLed worker (2,000 messa
   };
 
   const startWorker = async (): Promise<ChildProcess> => {
-    const cmd = selfCommand('test/messages/support/worker-child');
-    const child = spawn(cmd.command, cmd.args, {
-      env: { ...process.env, NOX_REGISTRY_DIR: config.registryDir, NOX_TEST_OVERRIDES: JSON.stringify({ ...overrides, 'redis.url': redisUrl(), 'redis.prefix': config.redis.prefix, 'auth.jwt_secret': config.auth.jwt_secret, 'log.level': 'warn', 'worker.heartbeat_interval_ms': 200, 'worker.heartbeat_ttl_ms': 1000, 'api.port': 0 }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = await startWorkerProcess(config, overrides);
     children.push(child);
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-    await waitUntil(() => out.includes('worker ready'), 30_000).catch(() => {
-      throw new Error(`worker child did not start:\n${out}`);
-    });
     return child;
   };
 
@@ -71,8 +61,7 @@ describe('messages: exactly once to stdin across a SIGKILLed worker (2,000 messa
     api = await startApiServer(apiCtx);
   });
   after(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await stopWorkerProcesses(children);
     await api.close();
     await dropPrefix(config.redis.prefix);
     await apiCtx.close();

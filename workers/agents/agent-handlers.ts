@@ -43,7 +43,7 @@ export function spawnHandlers(manager: AgentManager): JobHandlers {
       throw new UnrecoverableError(`nox:agent-failed: agent ${agentId} has its circuit breaker open; POST /api/agents/${agentId}/reset`);
     }
     try {
-      await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true, spawnId: String(job.id) });
+      if (!job.data.failoverFrom) await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true, spawnId: String(job.id) });
     } catch (err) {
       if (err instanceof SpawnRefusedError) {
         await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId, data: { code: err.code, reason: err.message } });

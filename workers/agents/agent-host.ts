@@ -5,6 +5,7 @@ import type { WorkerHost, WorkerHostOptions } from '../host.js';
 import { defaultHostId } from '../host-identity.js';
 import { adoptLeftovers, HOST_SHUTDOWN_REASON, type AdoptionReport } from './agent-adoption.js';
 import { hostHandlers, spawnHandlers } from './agent-handlers.js';
+import { failOverAgents } from './failover.js';
 import { createAgentManager, type AgentManager } from './agent-manager.js';
 import { startHealthMonitor, type HealthMonitor } from './health-monitor.js';
 
@@ -37,6 +38,10 @@ export function createAgentHost(ctx: NoxContext, extra: WorkerHostOptions = {}, 
       sharedQueues: { ...extra.sharedQueues, spawn: { ...extra.sharedQueues?.spawn, ...spawnHandlers(manager) } },
       hostHandlers: { ...extra.hostHandlers, ...hostHandlers(manager) },
       running: () => manager.running(),
+      onHostDown: async (deadHostId) => {
+        await failOverAgents(ctx, deadHostId, ctx.logger.child({ component: 'failover' })).catch((err) => ctx.logger.warn('agent failover failed', { deadHost: deadHostId, ...errorFields(err) }));
+        await extra.onHostDown?.(deadHostId);
+      },
       beforeDeregister: async () => {
         monitor?.stop();
         await manager.shutdown(HOST_SHUTDOWN_REASON).catch((err) => ctx.logger.warn('stopping agents failed', errorFields(err)));

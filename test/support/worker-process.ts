@@ -1,0 +1,32 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { NoxConfig } from '../../shared/config/schema.js';
+import { selfCommand } from '../../shared/runtime/self-command.js';
+import { redisUrl, waitUntil } from './harness.js';
+
+/**
+ * A worker host (agents, messaging, tasks: test/messages/support/worker-child.ts) in a child
+ * process a test can SIGKILL, on the stack's Redis prefix and registry. Heartbeats every
+ * 200 ms with a 1 s TTL, so a killed one is seen dead within about a second.
+ * Resolves once it takes jobs.
+ */
+export async function startWorkerProcess(config: NoxConfig, overrides: Record<string, unknown>): Promise<ChildProcess> {
+  const cmd = selfCommand('test/messages/support/worker-child');
+  const settings = { ...overrides, 'redis.url': redisUrl(), 'redis.prefix': config.redis.prefix, 'auth.jwt_secret': config.auth.jwt_secret, 'log.level': 'warn', 'worker.heartbeat_interval_ms': 200, 'worker.heartbeat_ttl_ms': 1000, 'api.port': 0 };
+  const child = spawn(cmd.command, cmd.args, { env: { ...process.env, NOX_REGISTRY_DIR: config.registryDir, NOX_TEST_OVERRIDES: JSON.stringify(settings) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  await waitUntil(() => out.includes('worker ready') || child.exitCode !== null, 30_000).catch(() => undefined);
+  if (!out.includes('worker ready')) {
+    child.kill('SIGKILL');
+    throw new Error(`worker child did not start:\n${out}`);
+  }
+  return child;
+}
+
+/** SIGTERM every child still running and wait for them (after hooks). */
+export async function stopWorkerProcesses(children: readonly ChildProcess[]): Promise<void> {
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const c of running) c.kill('SIGTERM');
+  await Promise.all(running.map((c) => new Promise((r) => c.once('exit', r))));
+}
