@@ -191,6 +191,8 @@ export const agentSection = z
     store: z.enum(['registry', 'redis']).default('registry'),
     /** Also append conversation entries (agents/<id>/conversations/<day>.toml) and resource samples (resource-usage.toml) to the registry, batched; needs the registry writer. Default true. */
     registry_appends: z.boolean().default(true),
+    /** When a host dies, the host that sees it first moves its running agents to live hosts (through the spawn queue). Default true. */
+    failover: z.boolean().default(true),
     /** One resource sample per agent to resource-usage.toml at most this often. Default 60000 ms. */
     registry_samples_interval_ms: positiveMs.default(60_000),
   })

@@ -6,7 +6,8 @@ import { startAgentStack, type AgentStack } from './agent-stack.js';
 describe('host restart: leftovers are killed or adopted, an agent never runs twice', () => {
   let stack: AgentStack;
   before(async () => {
-    stack = await startAgentStack();
+    // these cases are about a host restarted on the same machine: no failover to the other host
+    stack = await startAgentStack({ overrides: { 'agent.failover': false } });
   });
   after(async () => {
     await stack.cleanup();

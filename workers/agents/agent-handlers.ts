@@ -38,6 +38,8 @@ export function spawnHandlers(manager: AgentManager): JobHandlers {
     const { ctx, hostId } = env;
     const { agentId, correlationId } = job.data;
     const runtime = await readRuntime(ctx.redis, ctx.keys, agentId);
+    // a failover of an agent that has been stopped since (a person, its dead host's stop): nothing to move
+    if (job.data.failoverFrom && !isLive(runtime?.status)) return { skipped: `agent ${agentId} is ${runtime?.status ?? 'gone'}` };
     if (runtime?.circuitOpen) {
       await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId, data: { code: 'nox:agent-failed', reason: 'circuit breaker open; reset the agent first' } });
       throw new UnrecoverableError(`nox:agent-failed: agent ${agentId} has its circuit breaker open; POST /api/agents/${agentId}/reset`);

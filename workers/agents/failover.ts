@@ -14,10 +14,12 @@ import type { NoxContext } from '../../shared/runtime/context.js';
  * owner's heartbeat is gone) and resumes its session when the session file is on that
  * machine (same machine, or a shared CLAUDE config folder); elsewhere the agent starts a new
  * CLI session under the same id, and its history stays in the registry's conversation.
- * A failover is not a new spawn: the spawn guards (rate, depth) do not count it.
+ * A failover is not a new spawn: the spawn guards (rate, depth) do not count it; an agent a
+ * person stopped before its failover job ran is not started. Off with `agent.failover = false`.
  * Returns the agents sent back.
  */
 export async function failOverAgents(ctx: NoxContext, deadHostId: string, logger: Logger): Promise<string[]> {
+  if (!ctx.config.agent.failover) return [];
   const ids = await ctx.redis.smembers(ctx.keys.agentIndex());
   const runtimes = await readRuntimes(ctx.redis, ctx.keys, ids);
   const correlationId = randomUUID();
