@@ -1,17 +1,11 @@
-import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { expect } from 'chai';
-import { startApiServer, type ApiServer } from '../../api/server.js';
 import { agentConfigDir } from '../../shared/agents/command-line.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
-import type { NoxConfig } from '../../shared/config/schema.js';
-import { waitForRedis } from '../../shared/redis.js';
-import type { NoxContext } from '../../shared/runtime/context.js';
 import type { DomainEvent } from '../../shared/types.js';
 import { readTranscript } from '../../workers/messages/deliverer.js';
 import { apiCaller } from '../support/api-caller.js';
-import { dropPrefix, testConfig, testContext, uniquePrefix, waitUntil } from '../support/harness.js';
-import { startWorkerProcess, stopWorkerProcesses } from '../support/worker-process.js';
+import { waitUntil } from '../support/harness.js';
+import { startApiWithWorkers, type ApiWithWorkers } from '../support/worker-process.js';
 import { FAKE_CLAUDE } from './agent-stack.js';
 
 /**
@@ -22,10 +16,7 @@ import { FAKE_CLAUDE } from './agent-stack.js';
  */
 describe('agents: failover to a live host when their host dies', function () {
   this.timeout(90_000);
-  let config: NoxConfig;
-  let apiCtx: NoxContext;
-  let api: ApiServer;
-  const children: ChildProcess[] = [];
+  let stack: ApiWithWorkers;
   const overrides = {
     'agent.command': process.execPath,
     'agent.args': [FAKE_CLAUDE],
@@ -37,23 +28,14 @@ describe('agents: failover to a live host when their host dies', function () {
   };
 
   before(async () => {
-    config = testConfig({ prefix: uniquePrefix(), overrides });
-    apiCtx = testContext(config, 'api');
-    await waitForRedis(apiCtx.redis);
-    api = await startApiServer(apiCtx);
+    stack = await startApiWithWorkers(overrides);
   });
-  after(async () => {
-    await stopWorkerProcesses(children);
-    await api.close();
-    await dropPrefix(config.redis.prefix);
-    await apiCtx.close();
-    rmSync(config.registryDir, { recursive: true, force: true });
-  });
+  after(() => stack.cleanup());
 
   it('moves the running agents of a SIGKILLed host to a live one, which resumes their sessions', async () => {
+    const { config, apiCtx, api } = stack;
     const { json } = apiCaller(api.url);
-    const hostA = await startWorkerProcess(config, { ...overrides, 'worker.host_id': 'fo-a' });
-    children.push(hostA);
+    const hostA = await stack.startWorker({ 'worker.host_id': 'fo-a' });
     for (const id of ['fo-run', 'fo-stopped']) {
       await json('POST', '/api/agents', 201, { body: { id } });
       await json('POST', `/api/agents/${id}/start`, 202);
@@ -75,8 +57,7 @@ describe('agents: failover to a live host when their host dies', function () {
     const turnsWith = (id: string): number => read().filter((t) => t.includes(`[message ${id}]`)).length;
     await waitUntil(() => turnsWith(first) === 1, 10_000);
 
-    const hostB = await startWorkerProcess(config, { ...overrides, 'worker.host_id': 'fo-b' });
-    children.push(hostB);
+    await stack.startWorker({ 'worker.host_id': 'fo-b' });
     hostA.kill('SIGKILL');
 
     // B reports A once, fails fo-run over to itself, and the agent resumes the same session there

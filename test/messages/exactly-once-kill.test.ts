@@ -1,19 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { expect } from 'chai';
-import { startApiServer, type ApiServer } from '../../api/server.js';
 import { agentConfigDir } from '../../shared/agents/command-line.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
-import type { NoxConfig } from '../../shared/config/schema.js';
 import { enqueueBatch, enqueueMessage } from '../../shared/messages/message-sender.js';
 import { newMessage, type Message } from '../../shared/messages/message-model.js';
 import { MESSAGE_JOB } from '../../shared/messages/message-jobs.js';
-import { waitForRedis } from '../../shared/redis.js';
-import type { NoxContext } from '../../shared/runtime/context.js';
 import { readTranscript } from '../../workers/messages/deliverer.js';
 import { FAKE_CLAUDE } from '../agents/agent-stack.js';
-import { startWorkerProcess, stopWorkerProcesses } from '../support/worker-process.js';
-import { testConfig, testContext, tokenFor, uniquePrefix, waitUntil, dropPrefix } from '../support/harness.js';
+import { startApiWithWorkers, type ApiWithWorkers } from '../support/worker-process.js';
+import { tokenFor, waitUntil } from '../support/harness.js';
 
 /**
  * 2,000 messages to 4 stand-in agents run by a worker host in a child process; the host is
@@ -28,10 +23,10 @@ describe('messages: exactly once to stdin across a SIGKILLed worker (2,000 messa
   this.timeout(150_000);
   const AGENTS = ['eo-1', 'eo-2', 'eo-3', 'eo-4'];
   const TOTAL = 2000;
-  let config: NoxConfig;
-  let apiCtx: NoxContext;
-  let api: ApiServer;
-  const children: ChildProcess[] = [];
+  let stack: ApiWithWorkers;
+  let config: ApiWithWorkers['config'];
+  let apiCtx: ApiWithWorkers['apiCtx'];
+  let api: ApiWithWorkers['api'];
   const overrides = {
     'agent.command': process.execPath,
     'agent.args': [FAKE_CLAUDE],
@@ -48,26 +43,13 @@ describe('messages: exactly once to stdin across a SIGKILLed worker (2,000 messa
     'messages.sweep_interval_ms': 300,
   };
 
-  const startWorker = async (): Promise<ChildProcess> => {
-    const child = await startWorkerProcess(config, overrides);
-    children.push(child);
-    return child;
-  };
+  const startWorker = (): Promise<ChildProcess> => stack.startWorker();
 
   before(async () => {
-    config = testConfig({ prefix: uniquePrefix(), overrides });
-    apiCtx = testContext(config, 'api');
-    await waitForRedis(apiCtx.redis);
-    api = await startApiServer(apiCtx);
+    stack = await startApiWithWorkers(overrides);
+    ({ config, apiCtx, api } = stack);
   });
-  after(async () => {
-    await stopWorkerProcesses(children);
-    await api.close();
-    await dropPrefix(config.redis.prefix);
-    await apiCtx.close();
-    rmSync(config.registryDir, { recursive: true, force: true });
-  });
-
+  after(() => stack.cleanup());
   const call = (method: string, urlPath: string, body?: unknown): Promise<Response> =>
     fetch(`${api.url}${urlPath}`, { method, headers: { authorization: `Bearer ${tokenFor('admin')}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
 

@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { startApiServer, type ApiServer } from '../../api/server.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
+import { waitForRedis } from '../../shared/redis.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
 import { selfCommand } from '../../shared/runtime/self-command.js';
-import { redisUrl, waitUntil } from './harness.js';
+import { dropPrefix, redisUrl, testConfig, testContext, uniquePrefix, waitUntil } from './harness.js';
 
 /**
  * A worker host (agents, messaging, tasks: test/messages/support/worker-child.ts) in a child
@@ -29,4 +33,42 @@ export async function stopWorkerProcesses(children: readonly ChildProcess[]): Pr
   const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
   for (const c of running) c.kill('SIGTERM');
   await Promise.all(running.map((c) => new Promise((r) => c.once('exit', r))));
+}
+
+/**
+ * An API node in this process and worker hosts as child processes, on a fresh prefix and
+ * registry: for tests that kill hosts. `startWorker(extra)` adds a host with the stack's
+ * overrides plus `extra`; `cleanup` stops them all and removes what the stack made.
+ */
+export interface ApiWithWorkers {
+  config: NoxConfig;
+  apiCtx: NoxContext;
+  api: ApiServer;
+  startWorker(extra?: Record<string, unknown>): Promise<ChildProcess>;
+  cleanup(): Promise<void>;
+}
+
+export async function startApiWithWorkers(overrides: Record<string, unknown>): Promise<ApiWithWorkers> {
+  const config = testConfig({ prefix: uniquePrefix(), overrides });
+  const apiCtx = testContext(config, 'api');
+  await waitForRedis(apiCtx.redis);
+  const api = await startApiServer(apiCtx);
+  const children: ChildProcess[] = [];
+  return {
+    config,
+    apiCtx,
+    api,
+    async startWorker(extra = {}) {
+      const child = await startWorkerProcess(config, { ...overrides, ...extra });
+      children.push(child);
+      return child;
+    },
+    async cleanup() {
+      await stopWorkerProcesses(children);
+      await api.close();
+      await dropPrefix(config.redis.prefix);
+      await apiCtx.close();
+      rmSync(config.registryDir, { recursive: true, force: true });
+    },
+  };
 }
