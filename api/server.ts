@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../shared/errors/config-error.js';
-import { createStreamTailer, type StreamTailer } from '../shared/events/stream-tailer.js';
+import { eventFeedFor, type EventFeed } from '../shared/events/event-feed.js';
+import type { StreamTailer } from '../shared/events/stream-tailer.js';
 import { errorFields } from '../shared/logger.js';
 import type { NoxContext } from '../shared/runtime/context.js';
 import { createApp, type AppOptions } from './app.js';
@@ -31,12 +32,14 @@ export async function startApiServer(ctx: NoxContext, options: Partial<AppOption
   const waiters = createEventWaiters();
   // Events go to requests waiting for one and to browsers; with no browser connected, only
   // the types a request waits for are parsed (the gateway listens only while one is).
-  const tailer = createStreamTailer({ redis: ctx.connect('blocking', 'api-tailer'), stream: ctx.keys.events(), logger });
-  tailer.onEvent((event) => waiters.dispatch(event), (type) => waiters.wants(type));
-  // The tailer needs Redis to find where the stream ends; if Redis is down the API still
-  // starts (answering 503) and the tailer starts once Redis is back.
+  // the process's one tail of the stream, shared with the registry cache and approval waiters
+  const feed = eventFeedFor(ctx);
+  const tailer = feed.tailer;
+  const offWaiters = tailer.onEvent((event) => waiters.dispatch(event), (type) => waiters.wants(type));
+  // The tail needs Redis to find where the stream ends; if Redis is down the API still
+  // starts (answering 503) and the tail starts once Redis is back.
   const stopped = { value: false };
-  void startWhenPossible(tailer, logger, stopped);
+  void startWhenPossible(feed, logger, stopped);
 
   const deps: ApiDeps = { ctx, tailer, waiters, startedAt: Date.now() };
   const { app } = createApp(deps, { ...options, secret });
@@ -70,17 +73,18 @@ export async function startApiServer(ctx: NoxContext, options: Partial<AppOption
         // The start loop sees the flag on its next try; it is not awaited because a start()
         // blocked on an unreachable Redis only ends when that connection gives up.
         stopped.value = true;
-        await tailer.stop();
+        offWaiters();
+        // the tail itself stops with the context
       })();
       return closing;
     },
   };
 }
 
-async function startWhenPossible(tailer: StreamTailer, logger: NoxContext['logger'], stopped: { value: boolean }): Promise<void> {
+async function startWhenPossible(feed: EventFeed, logger: NoxContext['logger'], stopped: { value: boolean }): Promise<void> {
   for (let attempt = 0; !stopped.value; attempt++) {
     try {
-      await tailer.start();
+      await feed.start();
       return;
     } catch (err) {
       if (attempt % 10 === 0) logger.warn('event stream not reachable yet; retrying', errorFields(err));

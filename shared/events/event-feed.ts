@@ -3,7 +3,8 @@ import { createStreamTailer, type EventListener, type StreamTailer } from './str
 
 /**
  * One tail of the event stream per process context, shared by everything in that process
- * that follows events (the registry cache, task edits, approval waiters, request watchers):
+ * that follows events (the API's gateway and waiting requests, the registry cache, task
+ * edits, approval waiters, decision watches):
  * one XREAD loop and one JSON parse per event instead of one per follower. Each subscriber
  * says which types it wants; an event no subscriber wants is skipped unparsed.
  *
@@ -13,6 +14,8 @@ import { createStreamTailer, type EventListener, type StreamTailer } from './str
  * tail starts with the first subscriber and stops when the context closes.
  */
 export interface EventFeed {
+  /** starts the tail (once; after a failure the next call tries again) */
+  start(): Promise<void>;
   subscribe(listener: EventListener, accept?: (type: string) => boolean): Promise<() => void>;
   /** the shared tail (health: lastId, lastError, lastRunAt) */
   readonly tailer: StreamTailer;
@@ -30,13 +33,16 @@ export function eventFeedFor(ctx: NoxContext): EventFeed {
   let started: Promise<void> | undefined;
   ctx.onClose(() => tailer.stop());
 
+  const start = (): Promise<void> =>
+    (started ??= tailer.start().catch((err: unknown) => {
+      started = undefined; // the next call tries again
+      throw err;
+    }));
+
   feed = {
+    start,
     async subscribe(listener, accept) {
-      started ??= tailer.start().catch((err: unknown) => {
-        started = undefined; // the next subscriber tries again
-        throw err;
-      });
-      await started;
+      await start();
       const off = tailer.onEvent(listener, accept);
       subscribers++;
       let subscribed = true;
