@@ -5,6 +5,7 @@ import type { DomainEvent } from '../../shared/types.js';
 import { readTranscript } from '../../workers/messages/deliverer.js';
 import { apiCaller } from '../support/api-caller.js';
 import { waitUntil } from '../support/harness.js';
+import { userTurns } from '../support/transcripts.js';
 import { startApiWithWorkers, type ApiWithWorkers } from '../support/worker-process.js';
 import { FAKE_CLAUDE } from './agent-stack.js';
 
@@ -47,13 +48,7 @@ describe('agents: failover to a live host when their host dies', function () {
     const first = (await json<{ id: string }>('POST', '/api/messages', 202, { body: { to: 'fo-run', content: 'before the crash' } })).id;
     const session = (await readRuntime(apiCtx.redis, apiCtx.keys, 'fo-run'))!.sessionId!;
     // what the agent read: the user turns of its session transcript
-    const read = (): string[] =>
-      readTranscript(agentConfigDir(config, 'fo-run'), session)
-        .split('\n')
-        .filter((l) => l.trim())
-        .map((l) => JSON.parse(l) as { type: string; text?: string })
-        .filter((e) => e.type === 'user')
-        .map((e) => e.text ?? '');
+    const read = (): string[] => userTurns(readTranscript(agentConfigDir(config, 'fo-run'), session));
     const turnsWith = (id: string): number => read().filter((t) => t.includes(`[message ${id}]`)).length;
     await waitUntil(() => turnsWith(first) === 1, 10_000);
 

@@ -2,32 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { agentConfigDir } from '../../shared/agents/command-line.js';
-import { readRuntime } from '../../shared/agents/runtime-state.js';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { createAgentHost, type AgentHost } from '../../workers/agents/agent-host.js';
+import { startAgentWorkHost, type AgentWorkHost } from '../../workers/agent-work-host.js';
 import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
 import { startAgentRequestWatch, type AgentRequestWatch } from '../../workers/approvals/agent-request-watch.js';
-import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
-import { readTranscript } from '../../workers/messages/deliverer.js';
-import { createMessagingHost, type MessagingHost } from '../../workers/messages/messaging-host.js';
 import { FAKE_CLAUDE, type AgentStack } from '../agents/agent-stack.js';
 import { testConfig, testContext, waitUntil } from '../support/harness.js';
+import { userTurnsOf } from '../support/transcripts.js';
 
 /**
  * A worker host built the way `nox worker` builds it for these tests — the stand-in agents
- * (test/fixtures/fake-claude.mjs), the `messages` queue and inbox delivery, the `approvals`
+ * (test/fixtures/fake-claude.mjs), messaging and tasks (workers/agent-work-host.ts), the `approvals`
  * queue and the watcher that acts on spawn_agent / delete_agent decisions — added to an
  * agent stack started with `hosts: 0` (test/agents/agent-stack.ts). `close()` is a clean
  * stop of the worker side (what a restart does first); the stack cleans up the rest.
  */
 export interface AgentRequestHost {
   ctx: NoxContext;
-  agents: AgentHost;
-  messaging: MessagingHost;
-  host: WorkerHost;
+  agents: AgentWorkHost['agents'];
+  messaging: AgentWorkHost['messaging'];
+  host: AgentWorkHost['host'];
   watch: AgentRequestWatch;
   close(): Promise<void>;
 }
@@ -50,24 +46,17 @@ export async function addAgentRequestHost(stack: AgentStack, overrides: Record<s
     },
   });
   const ctx = testContext(config, 'worker');
-  const messaging = createMessagingHost(ctx);
-  const agents = createAgentHost(ctx, { sharedQueues: { approvals: approvalHandlers(), ...messaging.hostOptions.sharedQueues }, hostHandlers: messaging.hostOptions.hostHandlers });
-  const host = await startWorkerHost(ctx, agents.hostOptions);
-  await agents.attach(host);
-  await messaging.attach(agents.manager);
+  const work = await startAgentWorkHost(ctx, { sharedQueues: { approvals: approvalHandlers() } });
   const watch = await startAgentRequestWatch(ctx);
   return {
     ctx,
-    agents,
-    messaging,
-    host,
+    agents: work.agents,
+    messaging: work.messaging,
+    host: work.host,
     watch,
     async close() {
       await watch.stop();
-      messaging.deliverer?.stop();
-      agents.monitor?.stop();
-      await host.close();
-      await messaging.stop();
+      await work.stop();
       await closeApprovals(ctx);
       await registryClientFor(ctx).close();
       await ctx.close();
@@ -76,15 +65,7 @@ export async function addAgentRequestHost(stack: AgentStack, overrides: Record<s
 }
 
 /** The user turns a stand-in agent recorded in its session transcript, in order. */
-export async function turnsOf(stack: AgentStack, agentId: string): Promise<string[]> {
-  const runtime = await readRuntime(stack.apiCtx.redis, stack.apiCtx.keys, agentId);
-  return readTranscript(agentConfigDir(stack.config, agentId), runtime?.sessionId ?? '')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as { type: string; text?: string })
-    .filter((e) => e.type === 'user')
-    .map((e) => e.text ?? '');
-}
+export const turnsOf = (stack: AgentStack, agentId: string): Promise<string[]> => userTurnsOf(stack.config, stack.apiCtx, agentId);
 
 /** The approval-history.toml line of an approval, once the registry writer has it. */
 export async function waitHistory(stack: AgentStack, approvalId: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {

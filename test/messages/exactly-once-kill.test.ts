@@ -1,14 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
-import { agentConfigDir } from '../../shared/agents/command-line.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
 import { enqueueBatch, enqueueMessage } from '../../shared/messages/message-sender.js';
 import { newMessage, type Message } from '../../shared/messages/message-model.js';
 import { MESSAGE_JOB } from '../../shared/messages/message-jobs.js';
-import { readTranscript } from '../../workers/messages/deliverer.js';
 import { FAKE_CLAUDE } from '../agents/agent-stack.js';
 import { startApiWithWorkers, type ApiWithWorkers } from '../support/worker-process.js';
 import { tokenFor, waitUntil } from '../support/harness.js';
+import { userTurnsOf } from '../support/transcripts.js';
 
 /**
  * 2,000 messages to 4 stand-in agents run by a worker host in a child process; the host is
@@ -53,18 +52,8 @@ describe('messages: exactly once to stdin across a SIGKILLed worker (2,000 messa
   const call = (method: string, urlPath: string, body?: unknown): Promise<Response> =>
     fetch(`${api.url}${urlPath}`, { method, headers: { authorization: `Bearer ${tokenFor('admin')}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
 
-  const markersOf = async (agentId: string): Promise<string[]> => {
-    const runtime = await readRuntime(apiCtx.redis, apiCtx.keys, agentId);
-    const text = readTranscript(agentConfigDir(config, agentId), runtime?.sessionId ?? '');
-    const ids: string[] = [];
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      const entry = JSON.parse(line) as { type: string; text?: string };
-      if (entry.type !== 'user') continue;
-      for (const m of (entry.text ?? '').matchAll(/\[message (m-[0-9a-f-]+)\]/g)) ids.push(m[1]!);
-    }
-    return ids;
-  };
+  const markersOf = async (agentId: string): Promise<string[]> =>
+    (await userTurnsOf(config, apiCtx, agentId)).flatMap((text) => [...text.matchAll(/\[message (m-[0-9a-f-]+)\]/g)].map((m) => m[1]!));
   const received = async (): Promise<string[]> => (await Promise.all(AGENTS.map(markersOf))).flat();
 
   it('every message reaches its agent exactly once', async () => {

@@ -1,34 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { startApiServer, type ApiServer } from '../../../api/server.js';
-import { agentConfigDir } from '../../../shared/agents/command-line.js';
 import { readRuntime, type AgentRuntime } from '../../../shared/agents/runtime-state.js';
 import type { NoxConfig } from '../../../shared/config/schema.js';
 import { waitForRedis } from '../../../shared/redis.js';
 import type { NoxContext } from '../../../shared/runtime/context.js';
 import type { DomainEvent, Role } from '../../../shared/types.js';
-import { createAgentHost, type AgentHost } from '../../../workers/agents/agent-host.js';
-import { startWorkerHost, type WorkerHost } from '../../../workers/host.js';
-import { readTranscript } from '../../../workers/messages/deliverer.js';
-import { createMessagingHost, type MessagingHost } from '../../../workers/messages/messaging-host.js';
+import { startAgentWorkHost, type AgentWorkHost } from '../../../workers/agent-work-host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../../workers/registry/registry-writer.js';
-import { createTaskHost, type TaskHost } from '../../../workers/tasks/task-host.js';
 import { FAKE_CLAUDE } from '../../agents/agent-stack.js';
 import { testConfig, testContext, uniquePrefix, waitUntil, dropPrefix } from '../../support/harness.js';
 import { apiCaller } from '../../support/api-caller.js';
+import { userTurnsOf } from '../../support/transcripts.js';
 
 /**
  * A real API node, the registry writer (watching tasks/*.md) and worker hosts that run the
  * stand-in agents (test/fixtures/fake-claude.mjs) together with the messaging and tasks
  * areas — everything in this process, each stack under its own Redis prefix and registry.
  */
-export interface CollabHost {
+export interface CollabHost extends AgentWorkHost {
   id: string;
   ctx: NoxContext;
-  agents: AgentHost;
-  messaging: MessagingHost;
-  tasks: TaskHost;
-  host: WorkerHost;
 }
 
 export interface CollabStack {
@@ -74,14 +66,8 @@ export async function startCollabStack(options: { overrides?: Record<string, unk
   for (let i = 0; i < (options.hosts ?? 1); i++) {
     const hostConfig = testConfig({ prefix, registryDir: config.registryDir, overrides: { 'agent.api_url': api.url, ...overrides, 'worker.host_id': `h${i}-${randomBytes(2).toString('hex')}` } });
     const ctx = testContext(hostConfig, 'worker');
-    const messaging = createMessagingHost(ctx);
-    const tasks = createTaskHost(ctx);
-    const agents = createAgentHost(ctx, { sharedQueues: { ...messaging.hostOptions.sharedQueues, tasks: tasks.handlers }, hostHandlers: messaging.hostOptions.hostHandlers });
-    const host = await startWorkerHost(ctx, agents.hostOptions);
-    await agents.attach(host);
-    await messaging.attach(agents.manager);
-    await tasks.start();
-    hosts.push({ id: host.id, ctx, agents, messaging, tasks, host });
+    const work = await startAgentWorkHost(ctx);
+    hosts.push({ id: work.host.id, ctx, ...work });
   }
 
   const { call, json } = apiCaller(api.url);
@@ -96,15 +82,7 @@ export async function startCollabStack(options: { overrides?: Record<string, unk
     });
     return last as AgentRuntime;
   };
-  const turnsOf: CollabStack['turnsOf'] = async (agentId) => {
-    const runtime = await readRuntime(apiCtx.redis, apiCtx.keys, agentId);
-    return readTranscript(agentConfigDir(config, agentId), runtime?.sessionId ?? '')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as { type: string; text?: string })
-      .filter((e) => e.type === 'user')
-      .map((e) => e.text ?? '');
-  };
+  const turnsOf: CollabStack['turnsOf'] = (agentId) => userTurnsOf(config, apiCtx, agentId);
 
   return {
     config,
@@ -140,13 +118,7 @@ export async function startCollabStack(options: { overrides?: Record<string, unk
         .filter((e) => !type || e.type === type);
     },
     async cleanup() {
-      for (const h of hosts) {
-        h.messaging.deliverer?.stop();
-        await h.tasks.stop();
-        h.agents.monitor?.stop();
-        await h.host.close();
-        await h.messaging.stop();
-      }
+      for (const h of hosts) await h.stop();
       await api.close();
       await writer.close();
       await dropPrefix(prefix);

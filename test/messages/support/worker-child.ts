@@ -6,27 +6,15 @@
 import { loadConfig } from '../../../shared/config/load-config.js';
 import { createLogger } from '../../../shared/logger.js';
 import { createContext } from '../../../shared/runtime/context.js';
-import { createAgentHost } from '../../../workers/agents/agent-host.js';
-import { startWorkerHost } from '../../../workers/host.js';
-import { createMessagingHost } from '../../../workers/messages/messaging-host.js';
-import { createTaskHost } from '../../../workers/tasks/task-host.js';
+import { startAgentWorkHost } from '../../../workers/agent-work-host.js';
 
 const config = loadConfig({ registryDir: process.env.NOX_REGISTRY_DIR, env: {}, overrides: JSON.parse(process.env.NOX_TEST_OVERRIDES ?? '{}') as Record<string, unknown> });
 const ctx = createContext({ config, role: 'worker', logger: createLogger({ level: config.log.level }) });
-const messaging = createMessagingHost(ctx);
-const tasks = createTaskHost(ctx);
-const agents = createAgentHost(ctx, { sharedQueues: { ...messaging.hostOptions.sharedQueues, tasks: tasks.handlers }, hostHandlers: messaging.hostOptions.hostHandlers });
-const host = await startWorkerHost(ctx, agents.hostOptions);
-await agents.attach(host);
-await messaging.attach(agents.manager);
-await tasks.start();
-process.stdout.write(`worker ready ${host.id}\n`);
+const work = await startAgentWorkHost(ctx);
+process.stdout.write(`worker ready ${work.host.id}\n`);
 process.on('SIGTERM', () => {
   void (async () => {
-    messaging.deliverer?.stop();
-    await tasks.stop();
-    await host.close();
-    await messaging.stop();
+    await work.stop();
     await ctx.close();
     process.exit(0);
   })();
