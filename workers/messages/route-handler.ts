@@ -47,12 +47,13 @@ export async function resolveRecipients(ctx: NoxContext, topics: Topics, message
 
 /**
  * Tells the host running `agentId` that it has mail; one pending wake-up per agent is enough.
- * When that host is this one (`local`), delivery is woken in place instead.
+ * When this host runs the agent (`wakeLocal` says so by waking it), nothing more is needed.
  */
-export async function wakeOwner(ctx: NoxContext, agentId: string, data: Omit<DeliverJob, 'agentId'>, priority: number, local?: { hostId: string; wake?: (agentId: string) => boolean }): Promise<void> {
+export async function wakeOwner(ctx: NoxContext, agentId: string, data: Omit<DeliverJob, 'agentId'>, priority: number, wakeLocal?: (agentId: string) => boolean): Promise<void> {
+  // an agent this host runs needs no lookup: wake it in place
+  if (wakeLocal?.(agentId)) return;
   const owner = await ownerOf(ctx.redis, ctx.keys, agentId);
   if (!owner) return;
-  if (owner === local?.hostId && local.wake?.(agentId)) return;
   const job: DeliverJob = { ...data, agentId };
   await ctx.queue(ctx.keys.hostQueue(owner)).add(MESSAGE_JOB.deliver, job, { priority, deduplication: { id: `deliver.${agentId}` } });
 }
@@ -82,7 +83,7 @@ function messageRouter(deps: RouteDeps) {
       ...added.map(async (agentId) => {
         await ctx.events.publish({ type: MESSAGE_EVENT.queued, agentId, correlationId: envelope.correlationId, data: { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority } });
         if (wakeLater) wakeLater(agentId, message);
-        else await wakeOwner(ctx, agentId, wakeData, priorityOf(message.priority), { hostId: env.hostId, wake: wakeLocal });
+        else await wakeOwner(ctx, agentId, wakeData, priorityOf(message.priority), wakeLocal);
       }),
     ]);
     return { recipients, added: added.length };
@@ -123,7 +124,7 @@ export function routeBatchHandler(deps: RouteDeps): JobHandler {
       }),
     );
     const wakeData = { correlationId: job.data.correlationId, requestedBy: job.data.requestedBy };
-    await Promise.all([...toWake].map(([agentId, priority]) => wakeOwner(deps.ctx, agentId, wakeData, priority, { hostId: env.hostId, wake: deps.wakeLocal })));
+    await Promise.all([...toWake].map(([agentId, priority]) => wakeOwner(deps.ctx, agentId, wakeData, priority, deps.wakeLocal)));
     return { messages: job.data.messages.length, added };
   };
 }
