@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PermissionDecision } from '../agents/protocol.js';
+import type { PermissionDecision } from '../../workers/agents/claude-cli/protocol.js';
 import { errorFields } from '../logger.js';
 import type { NoxContext } from '../runtime/context.js';
 import { ApprovalAlreadyDecidedError } from './approval-errors.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { newAgentConfig } from '../../shared/agents/agent-config.js';
-import { buildAgentLaunch } from '../../shared/agents/command-line.js';
+import { buildAgentLaunch } from '../../workers/agents/claude-cli/command-line.js';
 import { decidePermission } from '../../workers/agents/permission-policy.js';
 import { testConfig } from '../support/harness.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { agentConfigDir } from '../../shared/agents/command-line.js';
+import { agentConfigDir } from '../../workers/agents/claude-cli/command-line.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
 import type { DomainEvent } from '../../shared/types.js';
 import { readTranscript } from '../../workers/messages/deliverer.js';

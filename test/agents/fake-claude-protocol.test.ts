@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLineSplitter, parseAgentLine } from '../../shared/agents/line-parser.js';
-import { interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from '../../shared/agents/protocol.js';
+import { createLineSplitter, parseAgentLine } from '../../workers/agents/claude-cli/line-parser.js';
+import { interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from '../../workers/agents/claude-cli/protocol.js';
 import { waitUntil } from '../support/harness.js';
 import { FAKE_CLAUDE } from './agent-stack.js';
 

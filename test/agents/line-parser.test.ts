@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { createLineSplitter, parseAgentLine } from '../../shared/agents/line-parser.js';
-import type { AgentEvent } from '../../shared/agents/protocol.js';
+import { createLineSplitter, parseAgentLine } from '../../workers/agents/claude-cli/line-parser.js';
+import type { AgentEvent } from '../../workers/agents/claude-cli/protocol.js';
 
 const one = (line: unknown): AgentEvent => {
   const parsed = parseAgentLine(JSON.stringify(line));

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { PermissionDecision } from '../../shared/agents/protocol.js';
+import type { PermissionDecision } from '../../workers/agents/claude-cli/protocol.js';
 import { toolUseApprovalId, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { createPermissionGate, type PermissionGate } from '../../shared/approvals/permission-gate.js';

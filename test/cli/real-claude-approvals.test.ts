@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { agentWorkdir } from '../../shared/agents/command-line.js';
+import { agentWorkdir } from '../../workers/agents/claude-cli/command-line.js';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { addGatedHost, type GatedHost } from '../approvals/gated-agent-host.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { agentConfigDir } from '../../shared/agents/command-line.js';
+import { agentConfigDir } from '../../workers/agents/claude-cli/command-line.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
 import type { Task } from '../../shared/tasks/task-model.js';
 import { readTranscript } from '../../workers/messages/deliverer.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { agentWorkdir } from '../../shared/agents/command-line.js';
+import { agentWorkdir } from '../../workers/agents/claude-cli/command-line.js';
 import { startScriptedMessagesApi, type ScriptedMessagesApi } from '../fixtures/scripted-messages-api.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { waitUntil } from '../support/harness.js';

@@ -1,4 +1,4 @@
-import { agentConfigDir } from '../../shared/agents/command-line.js';
+import { agentConfigDir } from '../../workers/agents/claude-cli/command-line.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import type { NoxContext } from '../../shared/runtime/context.js';

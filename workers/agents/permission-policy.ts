@@ -1,5 +1,5 @@
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
-import type { PermissionDecision, PermissionRequest } from '../../shared/agents/protocol.js';
+import type { PermissionDecision, PermissionRequest } from './claude-cli/protocol.js';
 
 /**
  * Answers a `can_use_tool` question from the agent's own configuration, until the

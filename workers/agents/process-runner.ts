@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
-import type { AgentLaunch } from '../../shared/agents/command-line.js';
-import { createLineSplitter } from '../../shared/agents/line-parser.js';
+import type { AgentLaunch } from './claude-cli/command-line.js';
+import { createLineSplitter } from './claude-cli/line-parser.js';
 import type { Logger } from '../../shared/logger.js';
 
 /**

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { agentConfigDir } from '../../shared/agents/command-line.js';
+import { agentConfigDir } from '../agents/claude-cli/command-line.js';
 import { isNoxError } from '../../shared/errors/nox-error.js';
 import { enabledServices, type Catalog } from '../../shared/mcp/catalog.js';
 import type { McpCatalogStore } from '../../shared/mcp/catalog-store.js';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentConfigDir } from '../../shared/agents/command-line.js';
+import { agentConfigDir } from '../agents/claude-cli/command-line.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { Claim, Inbox } from '../../shared/messages/inbox.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 /**
  * The REST client of the Nox tools server. It calls the API as the agent itself: the token
  * is the agent's own (role `agent`), so the API lets it act only as that agent.
- * Environment (set by the agent's launch, shared/agents/command-line.ts and
+ * Environment (set by the agent's launch, workers/agents/claude-cli/command-line.ts and
  * workers/tools-server/mcp-entry.ts): NOX_API_URL, NOX_AGENT_ID, and NOX_AGENT_TOKEN or
  * NOX_AGENT_TOKEN_FILE (a 0600 file, so the token is not on any command line).
  */

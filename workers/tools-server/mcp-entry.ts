@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { agentConfigDir } from '../../shared/agents/command-line.js';
+import { agentConfigDir } from '../agents/claude-cli/command-line.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import { selfCommand } from '../../shared/runtime/self-command.js';
 import { projectRoot } from '../../shared/runtime/version.js';

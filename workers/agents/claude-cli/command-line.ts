@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { NoxConfig } from '../config/schema.js';
-import type { AgentConfig } from './agent-config.js';
+import type { NoxConfig } from '../../../shared/config/schema.js';
+import type { AgentConfig } from '../../../shared/agents/agent-config.js';
 
 /**
  * How an agent process is started: program, arguments, environment and working folder,
