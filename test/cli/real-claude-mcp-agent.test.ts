@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { listManagedContainers } from '../../shared/mcp/containers.js';
+import { listManagedContainers } from '../../workers/mcp/engine/containers.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { startToolCallingApi, type ToolCallingApi } from '../fixtures/mcp/tool-calling-api.js';

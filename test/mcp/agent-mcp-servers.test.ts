@@ -3,7 +3,7 @@ import { readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { parseCatalog } from '../../shared/mcp/catalog.js';
-import { listManagedContainers } from '../../shared/mcp/containers.js';
+import { listManagedContainers } from '../../workers/mcp/engine/containers.js';
 import { agentMcpServers } from '../../workers/mcp/agent-mcp-servers.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { testConfig, waitUntil } from '../support/harness.js';

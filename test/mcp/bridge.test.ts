@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { expect } from 'chai';
 import type { Engine } from '../../shared/mcp/engine.js';
-import { listManagedContainers } from '../../shared/mcp/containers.js';
+import { listManagedContainers } from '../../workers/mcp/engine/containers.js';
 import type { McpRunSpecInput } from '../../shared/mcp/run-spec.js';
 import { bridgeServerEntry } from '../../workers/mcp/bridge-command.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { McpServiceNotAllowedError } from '../../shared/errors/mcp-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
 import { parseCatalog, parseCatalogServices, resolveService, secretEnvName, stringifyCatalog } from '../../shared/mcp/catalog.js';
-import { listManagedContainers } from '../../shared/mcp/containers.js';
+import { listManagedContainers } from '../../workers/mcp/engine/containers.js';
 import { bridgeServerEntry } from '../../workers/mcp/bridge-command.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { waitUntil } from '../support/harness.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createFrameDemuxer, encodeFrame, type FrameStream } from '../../shared/mcp/frame-demux.js';
+import { createFrameDemuxer, encodeFrame, type FrameStream } from '../../workers/mcp/engine/frame-demux.js';
 
 describe('mcp attach: frame demultiplexing', () => {
   const collect = () => {

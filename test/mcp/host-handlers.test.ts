@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { QueueEvents } from 'bullmq';
 import { expect } from 'chai';
-import { buildContainerSpec } from '../../shared/mcp/container-spec.js';
-import { createContainer, listManagedContainers, startContainer } from '../../shared/mcp/containers.js';
-import { processIdentity } from '../../shared/mcp/process-identity.js';
+import { buildContainerSpec } from '../../workers/mcp/engine/container-spec.js';
+import { createContainer, listManagedContainers, startContainer } from '../../workers/mcp/engine/containers.js';
+import { processIdentity } from '../../workers/mcp/engine/process-identity.js';
 import { runSpecSchema } from '../../shared/mcp/run-spec.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
 import { startHostMcp, type HostMcp } from '../../workers/mcp/host-mcp.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { McpImageCheckError, McpRegistryUnreachableError } from '../../shared/errors/mcp-errors.js';
 import { hasImage, removeImage } from '../../shared/mcp/images.js';
-import { checkImage, installImage } from '../../shared/mcp/install.js';
+import { checkImage, installImage } from '../../workers/mcp/engine/install.js';
 import { testRootfsTar } from '../fixtures/mcp/build-image.js';
 import { testEngine } from './support/engine.js';
 

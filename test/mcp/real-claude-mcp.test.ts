@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { listManagedContainers } from '../../shared/mcp/containers.js';
+import { listManagedContainers } from '../../workers/mcp/engine/containers.js';
 import { createMcpCatalogStore } from '../../shared/mcp/catalog-store.js';
 import { createRegistryClient } from '../../shared/registry/registry-client.js';
 import { agentMcpConfig } from '../../workers/mcp/agent-mcp-config.js';

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { errorFields, type Logger } from '../../shared/logger.js';
-import { attachContainer, type AttachedStreams } from '../../shared/mcp/attach.js';
-import { buildContainerSpec, containerName } from '../../shared/mcp/container-spec.js';
-import { createContainer, startContainer, stopAndRemove } from '../../shared/mcp/containers.js';
+import { attachContainer, type AttachedStreams } from './engine/attach.js';
+import { buildContainerSpec, containerName } from './engine/container-spec.js';
+import { createContainer, startContainer, stopAndRemove } from './engine/containers.js';
 import type { Engine } from '../../shared/mcp/engine.js';
-import { watchExit, type ExitWatch } from '../../shared/mcp/exit-watch.js';
+import { watchExit, type ExitWatch } from './engine/exit-watch.js';
 import { inspectImage } from '../../shared/mcp/images.js';
-import { assertNetworkAllowed } from '../../shared/mcp/network-policy.js';
-import { processIdentity } from '../../shared/mcp/process-identity.js';
+import { assertNetworkAllowed } from './engine/network-policy.js';
+import { processIdentity } from './engine/process-identity.js';
 import type { McpRunSpec } from '../../shared/mcp/run-spec.js';
 
 /**

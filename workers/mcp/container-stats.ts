@@ -1,6 +1,6 @@
 import type { Engine } from '../../shared/mcp/engine.js';
 import { engineStatus } from '../../shared/mcp/engine.js';
-import type { ManagedContainer } from '../../shared/mcp/containers.js';
+import type { ManagedContainer } from './engine/containers.js';
 
 /**
  * One-shot stats of service containers, reported with their agent's metrics.

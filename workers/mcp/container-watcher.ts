@@ -1,8 +1,8 @@
 import type { EventBus } from '../../shared/events/event-bus.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
-import { listManagedContainers, stopAndRemove, type ManagedContainer } from '../../shared/mcp/containers.js';
+import { listManagedContainers, stopAndRemove, type ManagedContainer } from './engine/containers.js';
 import type { Engine } from '../../shared/mcp/engine.js';
-import { isProcessAlive } from '../../shared/mcp/process-identity.js';
+import { isProcessAlive } from './engine/process-identity.js';
 import { createStatsSampler, statsByAgent, type AgentContainerStats, type ContainerStats } from './container-stats.js';
 import { findOrphans, type OrphanReason } from './orphans.js';
 

@@ -1,5 +1,5 @@
-import type { ManagedContainer } from '../../shared/mcp/containers.js';
-import { isProcessAlive } from '../../shared/mcp/process-identity.js';
+import type { ManagedContainer } from './engine/containers.js';
+import { isProcessAlive } from './engine/process-identity.js';
 
 /**
  * Which of this host's service containers have lost their owner. A container is an

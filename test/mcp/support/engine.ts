@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine } from '../../../shared/mcp/engine.js';
-import { listManagedContainers, stopAndRemove } from '../../../shared/mcp/containers.js';
+import { listManagedContainers, stopAndRemove } from '../../../workers/mcp/engine/containers.js';
 import { ensureTestImage } from '../../fixtures/mcp/build-image.js';
 
 /**

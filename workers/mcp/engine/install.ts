@@ -1,7 +1,7 @@
-import { McpImageCheckError } from '../errors/mcp-errors.js';
-import { pullImage } from './discovery.js';
-import type { Engine } from './engine.js';
-import { hasImage, importImageArchive, removeImage, type ImageSummary } from './images.js';
+import { McpImageCheckError } from '../../../shared/errors/mcp-errors.js';
+import { pullImage } from '../../../shared/mcp/discovery.js';
+import type { Engine } from '../../../shared/mcp/engine.js';
+import { hasImage, importImageArchive, removeImage, type ImageSummary } from '../../../shared/mcp/images.js';
 
 /**
  * The engine half of installing an MCP service (what the `mcp` queue runs once the

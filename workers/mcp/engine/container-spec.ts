@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
-import { ValidationError } from '../errors/validation-error.js';
+import { ValidationError } from '../../../shared/errors/validation-error.js';
 import { ownerLabels } from './labels.js';
-import { WRITABLE_ROOT_LABEL, type EnvValue, type McpRunSpec } from './run-spec.js';
+import { WRITABLE_ROOT_LABEL, type EnvValue, type McpRunSpec } from '../../../shared/mcp/run-spec.js';
 
 /**
  * Turns a run spec into the engine's create-container request. The isolation every MCP

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
-import { McpContainerError } from '../errors/mcp-errors.js';
-import { engineStatus, type Engine } from './engine.js';
+import { McpContainerError } from '../../../shared/errors/mcp-errors.js';
+import { engineStatus, type Engine } from '../../../shared/mcp/engine.js';
 import { labelFilter, ownerFromLabels, type ContainerOwner, type LABEL } from './labels.js';
 
 /**

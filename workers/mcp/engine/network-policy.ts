@@ -1,6 +1,6 @@
-import { McpNetworkPolicyError } from '../errors/mcp-errors.js';
-import { engineStatus, type Engine } from './engine.js';
-import type { McpNetwork } from './run-spec.js';
+import { McpNetworkPolicyError } from '../../../shared/errors/mcp-errors.js';
+import { engineStatus, type Engine } from '../../../shared/mcp/engine.js';
+import type { McpNetwork } from '../../../shared/mcp/run-spec.js';
 
 /**
  * A service container gets network `none`, or one network the engine marks `Internal`

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { EngineEndpoint } from './engine-endpoint.js';
+import type { EngineEndpoint } from '../../../shared/mcp/engine-endpoint.js';
 
 /**
  * Watches for a container's next exit and its exit code, for as long as it takes (a

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
-import { McpContainerError } from '../errors/mcp-errors.js';
-import type { EngineEndpoint } from './engine-endpoint.js';
+import { McpContainerError } from '../../../shared/errors/mcp-errors.js';
+import type { EngineEndpoint } from '../../../shared/mcp/engine-endpoint.js';
 import { createFrameDemuxer } from './frame-demux.js';
 
 /**
