@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { createInbox, type Inbox } from '../../shared/messages/inbox.js';
+import { createInbox, type Inbox } from './inbox.js';
 import { MESSAGE_JOB, type DeliverJob } from '../../shared/messages/message-jobs.js';
 import { createMessageLog, type MessageLog } from '../../shared/messages/message-log.js';
 import { createTopics, type Topics } from '../../shared/messages/topics.js';

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import { ownerOf } from '../../shared/agents/runtime-state.js';
 import { errorFields } from '../../shared/logger.js';
-import type { Inbox } from '../../shared/messages/inbox.js';
+import type { Inbox } from './inbox.js';
 import { MESSAGE_EVENT, MESSAGE_JOB, type DeliverJob, type RouteBatchJob, type RouteMessageJob } from '../../shared/messages/message-jobs.js';
 import type { JobEnvelope } from '../../shared/queues/jobs.js';
 import type { MessageLog } from '../../shared/messages/message-log.js';

@@ -1,4 +1,4 @@
-import type { Message } from './message-model.js';
+import type { Message } from '../../shared/messages/message-model.js';
 
 /**
  * How messages read as a user turn. The first line of each message names its id, sender,

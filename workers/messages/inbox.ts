@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../keys.js';
-import { PRIORITY } from '../queues/priority.js';
-import type { PriorityName } from '../types.js';
+import type { Keys } from '../../shared/keys.js';
+import { PRIORITY } from '../../shared/queues/priority.js';
+import type { PriorityName } from '../../shared/types.js';
 
 /**
  * An agent's durable inbox in Redis and the marks that make delivery exactly-once.
