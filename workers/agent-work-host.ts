@@ -1,4 +1,4 @@
-import type { PermissionGate } from '../shared/approvals/permission-gate.js';
+import type { PermissionGate } from './approvals/permission-gate.js';
 import type { NoxContext } from '../shared/runtime/context.js';
 import { createAgentHost, type AgentHost } from './agents/agent-host.js';
 import { startWorkerHost, type WorkerHost, type WorkerHostOptions } from './host.js';

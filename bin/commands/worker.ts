@@ -1,5 +1,5 @@
 import { closeApprovals } from '../../shared/approvals/approvals.js';
-import { createPermissionGate } from '../../shared/approvals/permission-gate.js';
+import { createPermissionGate } from '../../workers/approvals/permission-gate.js';
 import { errorFields } from '../../shared/logger.js';
 import { startAgentWorkHost, type AgentWorkHost } from '../../workers/agent-work-host.js';
 import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';

@@ -1,6 +1,6 @@
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
-import { createPermissionGate, type PermissionGate } from '../../shared/approvals/permission-gate.js';
+import { createPermissionGate, type PermissionGate } from '../../workers/approvals/permission-gate.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { createAgentHost, type AgentHost } from '../../workers/agents/agent-host.js';
 import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';

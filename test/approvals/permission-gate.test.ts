@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { PermissionDecision } from '../../workers/agents/claude-cli/protocol.js';
 import { toolUseApprovalId, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
-import { createPermissionGate, type PermissionGate } from '../../shared/approvals/permission-gate.js';
+import { createPermissionGate, type PermissionGate } from '../../workers/approvals/permission-gate.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { testContext } from '../support/harness.js';
 import { until, startApprovalStack, type ApprovalStack } from './approval-stack.js';

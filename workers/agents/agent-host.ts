@@ -1,5 +1,5 @@
 import type { NoxContext } from '../../shared/runtime/context.js';
-import type { PermissionGate } from '../../shared/approvals/permission-gate.js';
+import type { PermissionGate } from '../approvals/permission-gate.js';
 import { errorFields } from '../../shared/logger.js';
 import type { WorkerHost, WorkerHostOptions } from '../host.js';
 import { defaultHostId } from '../host-identity.js';

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { PermissionGate } from '../../shared/approvals/permission-gate.js';
+import type { PermissionGate } from '../approvals/permission-gate.js';
 import type { Worker } from 'bullmq';
 import { AgentNotRunningError } from '../../shared/agents/agent-errors.js';
 import { agentStoreFor, requireAgent, type AgentStore } from '../../shared/agents/agent-store.js';

@@ -10,7 +10,7 @@ import { readRuntime, writeRuntime, type RuntimeFields } from '../../shared/agen
 import { signToken } from '../../shared/auth/tokens.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import type { PermissionGate } from '../../shared/approvals/permission-gate.js';
+import type { PermissionGate } from '../approvals/permission-gate.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
 import { decidePermission } from './permission-policy.js';
 import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
@@ -51,7 +51,7 @@ export interface SupervisorDeps {
    */
   onIdle?(agentId: string): void;
   /**
-   * The approvals workflow (issue 6, shared/approvals/permission-gate.ts). When given, every
+   * The approvals workflow (issue 6, workers/approvals/permission-gate.ts). When given, every
    * tool-permission question is decided by policy or a person (the CLI itself refuses the
    * agent's disallowed_tools before asking); when absent, the agent's own rules decide at
    * once (permission-policy.ts).

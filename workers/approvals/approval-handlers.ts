@@ -5,7 +5,7 @@ import { APPROVAL_JOB, enqueueTimeout, enqueueWebhook, type AgentRequestJob, typ
 import { approvalRequestSchema } from '../../shared/approvals/approval-request.js';
 import { approvalsFor } from '../../shared/approvals/approvals.js';
 import { evaluatePolicy } from '../../shared/approvals/policy.js';
-import { sendWebhook, webhookPayload } from '../../shared/approvals/webhook.js';
+import { sendWebhook, webhookPayload } from './webhook.js';
 import type { HandlerEnv, JobHandlers } from '../job-router.js';
 import { agentRequestDepsFor } from './agent-request-deps.js';
 

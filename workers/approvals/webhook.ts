@@ -1,4 +1,4 @@
-import type { ApprovalRequest } from './approval-request.js';
+import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 
 /**
  * The "needs you" notification: a POST of Slack-compatible JSON (`text` plus `blocks`,

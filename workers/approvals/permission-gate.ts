@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { PermissionDecision } from '../../workers/agents/claude-cli/protocol.js';
-import { errorFields } from '../logger.js';
-import type { NoxContext } from '../runtime/context.js';
-import { ApprovalAlreadyDecidedError } from './approval-errors.js';
-import { clipInput, newApprovalRequest, toolUseApprovalId, type ApprovalRequest } from './approval-request.js';
-import { approvalsFor } from './approvals.js';
+import type { PermissionDecision } from '../agents/claude-cli/protocol.js';
+import { errorFields } from '../../shared/logger.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import { ApprovalAlreadyDecidedError } from '../../shared/approvals/approval-errors.js';
+import { clipInput, newApprovalRequest, toolUseApprovalId, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
+import { approvalsFor } from '../../shared/approvals/approvals.js';
 import { createDecisionWaiter } from './decision-waiter.js';
-import { classifyToolUse } from './risk.js';
+import { classifyToolUse } from '../../shared/approvals/risk.js';
 
 /**
  * The decision API for the agents runtime: the supervisor hands over a `can_use_tool`

@@ -1,9 +1,9 @@
-import { eventFeedFor } from '../events/event-feed.js';
-import type { NoxContext } from '../runtime/context.js';
-import type { DomainEvent } from '../types.js';
-import type { ApprovalRequest } from './approval-request.js';
-import { APPROVAL_EVENT } from './approval-store.js';
-import type { Approvals } from './approvals.js';
+import { eventFeedFor } from '../../shared/events/event-feed.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import type { DomainEvent } from '../../shared/types.js';
+import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
+import { APPROVAL_EVENT } from '../../shared/approvals/approval-store.js';
+import type { Approvals } from '../../shared/approvals/approvals.js';
 
 /**
  * Waits for approvals to be decided, in one process: the process's shared event feed
