@@ -1,6 +1,6 @@
 import { heartbeatHost } from '../shared/hosts/host-directory.js';
 import type { NoxContext } from '../shared/runtime/context.js';
-import { startPeriodic, type PeriodicTask } from '../shared/runtime/periodic-task.js';
+import { startPeriodic, type PeriodicTask } from './runtime/periodic-task.js';
 
 /**
  * Refreshes this host's alive key every interval. A failed beat is logged and retried on

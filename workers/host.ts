@@ -6,7 +6,7 @@ import { JOB } from '../shared/queues/jobs.js';
 import { createWorker } from '../shared/queues/queue-factory.js';
 import type { NoxContext } from '../shared/runtime/context.js';
 import { noxVersion } from '../shared/runtime/version.js';
-import { handlePing } from './handlers/ping.js';
+import { handlePing } from './ping.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { assertHostIdFree, defaultHostId } from './host-identity.js';
 import { makeProcessor, type JobHandlers } from './job-router.js';

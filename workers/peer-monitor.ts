@@ -1,6 +1,6 @@
 import { listHosts } from '../shared/hosts/host-directory.js';
 import type { NoxContext } from '../shared/runtime/context.js';
-import { startPeriodic, type PeriodicTask } from '../shared/runtime/periodic-task.js';
+import { startPeriodic, type PeriodicTask } from './runtime/periodic-task.js';
 
 /**
  * Watches the other hosts. The first host to notice that one has stopped heartbeating

@@ -9,7 +9,7 @@ import { closeApprovals } from '../../shared/approvals/approvals.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import { waitForRedis } from '../../shared/redis.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import type { PeriodicTask } from '../../shared/runtime/periodic-task.js';
+import type { PeriodicTask } from '../../workers/runtime/periodic-task.js';
 import type { DomainEvent, Role } from '../../shared/types.js';
 import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
 import { startApprovalSweep } from '../../workers/approvals/approval-sweep.js';

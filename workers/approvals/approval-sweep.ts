@@ -1,7 +1,7 @@
 import { approvalsFor } from '../../shared/approvals/approvals.js';
 import { errorFields } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { startPeriodic, type PeriodicTask } from '../../shared/runtime/periodic-task.js';
+import { startPeriodic, type PeriodicTask } from '../runtime/periodic-task.js';
 
 /**
  * Each host's safety net for decisions: every `approvals.sweep_interval_ms` it records the

@@ -5,7 +5,7 @@ import { eventFeedFor } from '../../shared/events/event-feed.js';
 import type { StreamTailer } from '../../shared/events/stream-tailer.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { startPeriodic, type PeriodicTask } from '../../shared/runtime/periodic-task.js';
+import { startPeriodic, type PeriodicTask } from '../runtime/periodic-task.js';
 
 /**
  * Turns decisions of some approval types into jobs, for an area whose act waits on an

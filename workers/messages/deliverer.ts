@@ -8,7 +8,7 @@ import { MESSAGE_EVENT } from '../../shared/messages/message-jobs.js';
 import type { MessageLog } from '../../shared/messages/message-log.js';
 import type { Message } from '../../shared/messages/message-model.js';
 import { messageMarker, turnText } from './turn-text.js';
-import { startPeriodic, type PeriodicTask } from '../../shared/runtime/periodic-task.js';
+import { startPeriodic, type PeriodicTask } from '../runtime/periodic-task.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { AgentManager } from '../agents/agent-manager.js';
 

@@ -5,7 +5,7 @@ import { errorFields } from '../../shared/logger.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
 import { REGISTRY_EVENT } from '../../shared/registry/changes.js';
 import { registryClientFor, type RegistryClient } from '../../shared/registry/registry-client.js';
-import { startPeriodic, type PeriodicTask } from '../../shared/runtime/periodic-task.js';
+import { startPeriodic, type PeriodicTask } from '../runtime/periodic-task.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { isOpen } from '../../shared/tasks/task-model.js';
 import { TASK_EVENT, TASK_JOB, type EditedTaskJob } from '../../shared/tasks/task-jobs.js';

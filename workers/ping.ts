@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
-import type { PingJob, PongEventData } from '../../shared/queues/jobs.js';
-import { sleep, type HandlerEnv } from '../job-router.js';
+import type { PingJob, PongEventData } from '../shared/queues/jobs.js';
+import { sleep, type HandlerEnv } from './job-router.js';
 
 /**
  * Answers a ping with a `system.pong` event carrying the timings. Running it twice

@@ -1,4 +1,4 @@
-import { errorFields, type Logger } from '../logger.js';
+import { errorFields, type Logger } from '../../shared/logger.js';
 
 /**
  * A function run every `intervalMs`, whose failures are logged and kept for health checks
