@@ -10,7 +10,7 @@ import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js'
 import { readConversation } from '../../shared/agents/conversation-log.js';
 import { ownerOf, readRuntime, readRuntimes, writeRuntime, type AgentRuntime } from '../../shared/agents/runtime-state.js';
 import { checkSpawn, enqueueSpawn as queueSpawn } from '../../shared/agents/spawn-enqueue.js';
-import { askForAgentRequest, deleteApproval, deleteRequest, openRequestFor, spawnApproval, spawnRequest, type AskOutcome } from '../../shared/approvals/agent-request-ask.js';
+import { askForAgentRequest, deleteApproval, deleteRequest, openRequestFor, spawnApproval, spawnRequest, type AskOutcome } from '../agents/agent-request-ask.js';
 import type { AgentRequestDeps } from '../../shared/approvals/agent-request-settle.js';
 import { APPROVAL_ID_PATTERN } from '../../shared/approvals/approval-request.js';
 import { approvalsFor } from '../../shared/approvals/approvals.js';

@@ -5,7 +5,7 @@ import { ForbiddenError } from '../../shared/errors/auth-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { TASK_STATUSES } from '../../shared/registry/task-record.js';
-import { createTaskClient } from '../../shared/tasks/task-client.js';
+import { createTaskClient } from '../tasks/task-client.js';
 import { TASK_JOB, type CreateTaskJob, type DelegateTaskJob, type UpdateTaskJob } from '../../shared/tasks/task-jobs.js';
 import { createTaskSchema, delegateTaskSchema, newTask, statusInputSchema, taskIdSchema, updateTaskSchema, type Task } from '../../shared/tasks/task-model.js';
 import { createTaskStore } from '../../shared/tasks/task-store.js';

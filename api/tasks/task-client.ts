@@ -1,13 +1,13 @@
 import type { QueueEvents } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
-import { NotFoundError } from '../errors/not-found-error.js';
-import { TimeoutError } from '../errors/service-errors.js';
-import { ValidationError } from '../errors/validation-error.js';
-import { priorityOf } from '../queues/priority.js';
-import { createQueueEvents } from '../queues/queue-factory.js';
-import type { NoxContext } from '../runtime/context.js';
-import type { PriorityName } from '../types.js';
-import type { Task } from './task-model.js';
+import { NotFoundError } from '../../shared/errors/not-found-error.js';
+import { TimeoutError } from '../../shared/errors/service-errors.js';
+import { ValidationError } from '../../shared/errors/validation-error.js';
+import { priorityOf } from '../../shared/queues/priority.js';
+import { createQueueEvents } from '../../shared/queues/queue-factory.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import type { PriorityName } from '../../shared/types.js';
+import type { Task } from '../../shared/tasks/task-model.js';
 
 /**
  * Runs a job on the `tasks` queue and waits for its answer (API side). A job that failed

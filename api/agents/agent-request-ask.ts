@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { AgentConfig } from '../agents/agent-config.js';
-import type { AgentRequest, AgentRequestAsk, AgentRequestKind } from '../agents/agent-requests.js';
-import { ConflictError } from '../errors/service-errors.js';
-import type { NoxContext } from '../runtime/context.js';
-import { ApprovalAlreadyDecidedError, ApprovalDeniedError } from './approval-errors.js';
-import { clipInput, newApprovalRequest, type ApprovalRequest } from './approval-request.js';
-import type { DecisionInput } from './approval-store.js';
-import { settleAgentRequest, type AgentRequestDeps } from './agent-request-settle.js';
-import { evaluatePolicy } from './policy.js';
-import { classifyRequest } from './risk.js';
+import type { AgentConfig } from '../../shared/agents/agent-config.js';
+import type { AgentRequest, AgentRequestAsk, AgentRequestKind } from '../../shared/agents/agent-requests.js';
+import { ConflictError } from '../../shared/errors/service-errors.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import { ApprovalAlreadyDecidedError, ApprovalDeniedError } from '../../shared/approvals/approval-errors.js';
+import { clipInput, newApprovalRequest, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
+import type { DecisionInput } from '../../shared/approvals/approval-store.js';
+import { settleAgentRequest, type AgentRequestDeps } from '../../shared/approvals/agent-request-settle.js';
+import { evaluatePolicy } from '../../shared/approvals/policy.js';
+import { classifyRequest } from '../../shared/approvals/risk.js';
 
 /**
  * Two acts on agents wait for an approval (issue 6): a spawn by an agent principal
