@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { Queue, Worker } from 'bullmq';
 import { selfCommand } from '../../shared/runtime/self-command.js';
 import { closeRedis, createRedis } from '../../shared/redis.js';
-import { FAKE_CLAUDE } from '../../test/agents/agent-stack.js';
+import { FAKE_CLAUDE } from '../../test/support/fake-claude.js';
 import { deletePrefix, redisUrl, tokenFor, uniquePrefix, waitUntil } from '../../test/support/harness.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { startDeployment, type NoxDeployment } from '../support/nox-deployment.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { files, utcDate } from '../../shared/registry/layout.js';
-import { startRegistry } from '../../test/registry/support.js';
+import { startRegistry } from '../../test/support/registry-fixture.js';
 import { line, summarize, timeEach } from '../support/stats.js';
 
 const rate = (n: number, ms: number): string => `${((n * 1000) / ms).toFixed(1)}/s`;

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startApiServer, type ApiServer } from '../../api/server.js';
 import { readRuntime, type AgentRuntime } from '../../shared/agents/runtime-state.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
@@ -13,6 +11,9 @@ import { startRegistryWriter } from '../../workers/registry/registry-writer.js';
 import { createAgentHost, type AgentHost } from '../../workers/agents/agent-host.js';
 import { testConfig, testContext, uniquePrefix, waitUntil, dropPrefix } from '../support/harness.js';
 import { apiCaller } from '../support/api-caller.js';
+import { FAKE_CLAUDE } from '../support/fake-claude.js';
+
+export { FAKE_CLAUDE };
 
 /**
  * A real API node and worker hosts running the stand-in agent program
@@ -20,8 +21,6 @@ import { apiCaller } from '../support/api-caller.js';
  * prefix and registry folder. Hosts can be added, crashed (closed without stopping their
  * agents) and restarted to test adoption.
  */
-export const FAKE_CLAUDE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/fake-claude.mjs');
-
 export interface AgentTestHost {
   id: string;
   ctx: NoxContext;

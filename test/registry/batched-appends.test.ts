@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { utcDate } from '../../shared/registry/layout.js';
 import { waitUntil } from '../support/harness.js';
-import { startRegistry, type RegistryFixture } from './support.js';
+import { startRegistry, type RegistryFixture } from '../support/registry-fixture.js';
 
 const commitsOfKind = (reg: RegistryFixture, kind: string): number =>
   reg.git('log', '--format=%(trailers:key=Nox-Kind,valueonly)').split('\n').filter((l) => l.trim() === kind).length;

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { files } from '../../shared/registry/layout.js';
 import { RegistryFileInvalidError } from '../../shared/registry/registry-errors.js';
-import { startRegistry, type RegistryFixture } from './support.js';
+import { startRegistry, type RegistryFixture } from '../support/registry-fixture.js';
 
 describe('registry: a hand-edited broken file', () => {
   let reg: RegistryFixture;

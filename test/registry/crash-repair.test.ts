@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { files, utcDate } from '../../shared/registry/layout.js';
-import { startRegistry, type RegistryFixture } from './support.js';
+import { startRegistry, type RegistryFixture } from '../support/registry-fixture.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/crashing-writer.ts', import.meta.url));
 

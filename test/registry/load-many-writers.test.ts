@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { files } from '../../shared/registry/layout.js';
 import { waitUntil } from '../support/harness.js';
-import { startRegistry, type RegistryFixture } from './support.js';
+import { startRegistry, type RegistryFixture } from '../support/registry-fixture.js';
 
 const SENDER = fileURLToPath(new URL('./fixtures/change-sender.ts', import.meta.url));
 const SENDERS = 4;

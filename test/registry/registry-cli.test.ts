@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { files } from '../../shared/registry/layout.js';
 import { redisUrl } from '../support/harness.js';
 import { spawnNox } from '../support/processes.js';
-import { startRegistry, type RegistryFixture } from './support.js';
+import { startRegistry, type RegistryFixture } from '../support/registry-fixture.js';
 
 describe('nox registry log|show|rollback|branch|backup', function () {
   this.timeout(60_000);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { files } from '../../shared/registry/layout.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
 import { testContext } from '../support/harness.js';
-import { startRegistry, type RegistryFixture } from './support.js';
+import { startRegistry, type RegistryFixture } from '../support/registry-fixture.js';
 
 describe('registry writer: one commit per change', () => {
   let reg: RegistryFixture;

@@ -5,7 +5,7 @@ import { createStreamTailer, type StreamTailer } from '../../shared/events/strea
 import { files } from '../../shared/registry/layout.js';
 import type { DomainEvent } from '../../shared/types.js';
 import { waitUntil } from '../support/harness.js';
-import { startRegistry, type RegistryFixture } from './support.js';
+import { startRegistry, type RegistryFixture } from '../support/registry-fixture.js';
 
 describe('tasks markdown files are watched', () => {
   let reg: RegistryFixture;

@@ -5,7 +5,7 @@ import { createRegistryClient, type RegistryClient } from '../../shared/registry
 import { waitForRedis } from '../../shared/redis.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { startRegistryWriter, type RegistryWriter, type RegistryWriterOptions } from '../../workers/registry/registry-writer.js';
-import { testConfig, testContext, type TestConfigOptions, dropPrefix } from '../support/harness.js';
+import { testConfig, testContext, type TestConfigOptions, dropPrefix } from './harness.js';
 
 /**
  * A registry writer and a client on a fresh temp registry folder (a real git repository)
