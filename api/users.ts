@@ -4,8 +4,9 @@ import { CONFIG_FILE, loadConfig } from '../shared/config/load-config.js';
 import type { NoxConfig } from '../shared/config/schema.js';
 
 /**
- * People who can log in, from system-config.toml. Re-read when the file changes, so a
- * user added with `nox user add` can log in without restarting the API.
+ * People who can log in: names and roles from system-config.toml, password hashes from the
+ * secrets file. Re-read when either file changes, so a user added with `nox user add` can
+ * log in without restarting the API.
  */
 export type User = NoxConfig['auth']['users'][number];
 
@@ -14,16 +15,16 @@ export interface UserDirectory {
 }
 
 export function fileUserDirectory(config: NoxConfig): UserDirectory {
-  const file = path.join(config.registryDir, CONFIG_FILE);
+  const files = [path.join(config.registryDir, CONFIG_FILE), config.secretsFile];
   let users = config.auth.users;
-  let seenMtime = mtimeOf(file);
+  let seen = stamp(files);
   return {
     find(name) {
-      const mtime = mtimeOf(file);
-      if (mtime !== seenMtime) {
-        seenMtime = mtime;
+      const now = stamp(files);
+      if (now !== seen) {
+        seen = now;
         try {
-          users = loadConfig({ registryDir: config.registryDir }).auth.users;
+          users = loadConfig({ registryDir: config.registryDir, secretsFile: config.secretsFile }).auth.users;
         } catch {
           // a broken edit keeps the last good list; the API logs config errors at boot
         }
@@ -33,10 +34,14 @@ export function fileUserDirectory(config: NoxConfig): UserDirectory {
   };
 }
 
-function mtimeOf(file: string): number {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return 0;
-  }
+function stamp(files: string[]): string {
+  return files
+    .map((f) => {
+      try {
+        return String(statSync(f).mtimeMs);
+      } catch {
+        return '0';
+      }
+    })
+    .join(':');
 }

@@ -8,7 +8,7 @@ import { runDoctor } from './commands/doctor.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerTaskCommand } from './commands/task.js';
 import { mintToken } from './commands/token.js';
-import { runUp } from './commands/up.js';
+import { prepareRegistryFolder, runUp } from './commands/up.js';
 import { addUser, listUsers, setPassword } from './commands/user.js';
 import { runWorker } from './commands/worker.js';
 import { addRegistryCommands } from './commands/registry.js';
@@ -24,7 +24,11 @@ program
   .command('worker')
   .description('Run one worker host')
   .option('--registry-writer', 'also be the registry writer (sole consumer of the registry queue)')
-  .action((opts: { registryWriter?: boolean }) => runWorker(opts));
+  .action(async (opts: { registryWriter?: boolean }) => {
+    // the writer owns the registry folder: it moves secrets out of it before anyone reads the config
+    if (opts.registryWriter) await prepareRegistryFolder();
+    await runWorker(opts);
+  });
 
 program
   .command('token')

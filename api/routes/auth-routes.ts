@@ -49,7 +49,8 @@ export function authRoutes(deps: ApiDeps, users: UserDirectory, secret: string):
       responses: { 200: { description: 'Logged in', schema: loginAnswer } },
       handler: async ({ body, logger }, req, res) => {
         const user = users.find(body.username);
-        const ok = user ? await verifyPassword(body.password, user.password_hash) : (await verifyPassword(body.password, await decoy), false);
+        // a user without a hash (none in the secrets file) cannot log in; the decoy keeps the timing
+        const ok = user?.password_hash ? await verifyPassword(body.password, user.password_hash) : (await verifyPassword(body.password, await decoy), false);
         if (!user || !ok) {
           logger.info('login refused', { username: body.username });
           throw new UnauthenticatedError('Wrong user name or password', 'nox:invalid-credentials');

@@ -7,7 +7,7 @@ import { readCommit, readGit, readHistory, SHA_PATTERN } from '../../shared/regi
 import { safeRelativePath } from '../../shared/registry/layout.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
-import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { ADMINS, OPERATORS, PEOPLE } from '../http/auth.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 
 /**
@@ -63,6 +63,10 @@ const branchBody = z.discriminatedUnion('action', [
   z.object({ action: z.literal('merge'), name: branchNameSchema, into: branchNameSchema.optional() }).strict(),
   z.object({ action: z.literal('delete'), name: branchNameSchema }).strict(),
 ]);
+
+const purgeBody = z
+  .object({ confirm: z.literal(true, { message: 'rewriting history needs confirm: true (every commit sha from the first secret on changes)' }) })
+  .strict();
 
 /** The principal as a commit author; names outside the actor alphabet are folded. */
 export function actorOf(principal: Principal | undefined): Actor {
@@ -167,6 +171,15 @@ export function registryRoutes(deps: ApiDeps): RouteSpec[] {
       tag: 'registry',
       auth: OPERATORS,
       handler: async ({ principal, correlationId }) => registry().backup(actorOf(principal), { correlationId }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/registry/purge-secrets',
+      summary: 'Rewrite every branch of the registry history without the secret values old versions of system-config.toml held (admins; needs confirm: true)',
+      tag: 'registry',
+      auth: ADMINS,
+      body: purgeBody,
+      handler: async ({ principal, correlationId }) => registry().purgeSecrets(actorOf(principal), { correlationId, timeoutMs: 600_000 }),
     }),
     defineRoute({
       method: 'get',

@@ -40,9 +40,10 @@ function nest(dotted: Record<string, unknown>): Record<string, unknown> {
 export async function startDeployment(settings: Record<string, unknown>): Promise<NoxDeployment> {
   const prefix = uniquePrefix();
   const registryDir = mkdtempSync(path.join(tmpdir(), 'nox-bench-'));
-  writeFileSync(path.join(registryDir, 'system-config.toml'), stringify(nest({ 'auth.jwt_secret': TEST_SECRET, ...settings })));
+  writeFileSync(path.join(registryDir, 'system-config.toml'), stringify(nest(settings)));
   const port = await freePort();
-  const env = { NOX_REGISTRY_DIR: registryDir, REDIS_URL: redisUrl(), NOX_REDIS_PREFIX: prefix, NOX_PORT: String(port), NOX_LOG_LEVEL: 'warn', LOG_LEVEL: 'warn' };
+  // the signing key is a secret: never in system-config.toml (the environment is one of its two homes)
+  const env = { NOX_JWT_SECRET: TEST_SECRET, NOX_REGISTRY_DIR: registryDir, REDIS_URL: redisUrl(), NOX_REDIS_PREFIX: prefix, NOX_PORT: String(port), NOX_LOG_LEVEL: 'warn', LOG_LEVEL: 'warn' };
   const url = `http://127.0.0.1:${port}`;
   const redis = createRedis(redisUrl(), 'blocking');
   const keys = makeKeys(prefix);

@@ -111,4 +111,36 @@ export function addRegistryCommands(program: Command): void {
       const r = await withClient((c) => c.backup(actorFrom(o.as)));
       out(`pushed ${r.branches.join(', ')} to ${r.remote}`);
     });
+
+  registry
+    .command('purge-secrets')
+    .description('Rewrite the history of every branch without the secret values old versions of system-config.toml held')
+    .option('--yes', 'do not ask: I consent to rewriting history')
+    .option('--as <name>')
+    .action(async (o: { yes?: boolean; as?: string }) => {
+      if (!o.yes && !(await consent())) {
+        out('nothing changed');
+        return;
+      }
+      const r = await withClient((c) => c.purgeSecrets(actorFrom(o.as), { timeoutMs: 600_000 }));
+      out(`rewrote ${r.rewrittenBlobs} version(s) of system-config.toml on ${r.branches.join(', ')}; HEAD ${r.before.slice(0, 10)} -> ${r.after.slice(0, 10)}`);
+      out('old objects were pruned; clones and the backup remote still hold the old history: replace them');
+    });
+}
+
+/** Asks on the terminal; anything but "purge" (or no terminal) is a no. */
+async function consent(): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    process.stderr.write('purge-secrets rewrites the registry history: run it in a terminal, or pass --yes\n');
+    return false;
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    out('This rewrites the history of every registry branch: commits from the first secret on get new shas,');
+    out('old versions of system-config.toml lose their secret lines, and the old objects are deleted.');
+    return (await rl.question('Type "purge" to go on: ')).trim() === 'purge';
+  } finally {
+    rl.close();
+  }
 }

@@ -3,9 +3,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { signToken } from '../../shared/auth/tokens.js';
 import { resolveRegistryDir } from '../../shared/config/load-config.js';
+import { resolveSecretsFile } from '../../shared/config/secrets.js';
 import { selfCommand } from '../../shared/runtime/self-command.js';
 import { configOrExit } from '../boot.js';
-import { bootstrapRegistry } from '../bootstrap.js';
+import { bootstrapRegistry, type BootstrapResult } from '../bootstrap.js';
 import { ensureRedis, RedisBinaryMissingError, type LocalRedis } from '../local-redis.js';
 import { onShutdownSignal } from '../signals.js';
 
@@ -24,8 +25,8 @@ const out = (line: string): void => void process.stdout.write(`${line}\n`);
 export async function runUp(options: UpOptions = {}): Promise<void> {
   const started = Date.now();
   const registryDir = resolveRegistryDir();
-  const boot = await bootstrapRegistry(registryDir);
-  const config = configOrExit({ registryDir });
+  const { secretsFile, boot } = await prepareRegistryFolder(registryDir);
+  const config = configOrExit({ registryDir, secretsFile });
 
   let redis: LocalRedis;
   try {
@@ -37,7 +38,7 @@ export async function runUp(options: UpOptions = {}): Promise<void> {
   if (redis.child) out(`redis: started redis-server (pid ${redis.child.pid}) at ${redis.url}`);
   else out(`redis: using ${redis.url}`);
 
-  const env = { ...process.env, REDIS_URL: redis.url, NOX_REGISTRY_DIR: registryDir };
+  const env = { ...process.env, REDIS_URL: redis.url, NOX_REGISTRY_DIR: registryDir, NOX_SECRETS_FILE: secretsFile, NOX_REGISTRY_PREPARED: registryDir };
   const children = new Map<string, ChildProcess>();
   const runtimeFile = path.join(registryDir, '.runtime', 'up.json');
   let stopping = false;
@@ -85,11 +86,34 @@ export async function runUp(options: UpOptions = {}): Promise<void> {
   out(`  dashboard  ${url}/`);
   out(`  queues     ${url}/admin/queues`);
   out(`  api docs   ${url}/api/openapi.json`);
-  if (boot.adminPassword) {
+  if (boot?.adminPassword) {
     out('');
     out(`first run: created ${registryDir}`);
     out(`  user "admin", password: ${boot.adminPassword}`);
     out('  (shown once; change it with `nox user passwd admin`)');
+  }
+}
+
+/** The registry folder's preparation (bin/bootstrap.ts) for a process that owns it; returns its secrets file. */
+export async function prepareRegistryFolder(registryDir = resolveRegistryDir()): Promise<{ secretsFile: string; boot?: BootstrapResult }> {
+  const secretsFile = resolveSecretsFile(registryDir);
+  // `nox up` prepared it already for its children
+  if (process.env.NOX_REGISTRY_PREPARED === registryDir) return { secretsFile };
+  const boot = await bootstrapRegistry(registryDir, secretsFile);
+  reportSecrets(boot, secretsFile);
+  return { secretsFile, boot };
+}
+
+/** What the registry's preparation did about secrets, said once (bin/bootstrap.ts). */
+export function reportSecrets(boot: BootstrapResult, secretsFile: string): void {
+  if (boot.moved.length > 0) out(`secrets: moved ${boot.moved.join(', ')} from system-config.toml to ${secretsFile}`);
+  if (boot.rotated) {
+    out('secrets: the JWT signing key was in the registry\'s git history, so a new key was generated.');
+    out('         Every token issued before no longer works: log in again; agents get new tokens when they start.');
+  }
+  if (boot.historyHoldsSecrets) {
+    out('secrets: old commits of the registry still hold secret values (redacted in every view; backup is refused).');
+    out('         `nox registry purge-secrets` rewrites the history without them.');
   }
 }
 

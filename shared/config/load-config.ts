@@ -5,12 +5,15 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
 import { ENV_OVERRIDES, parseLabels } from './env-overrides.js';
 import { configSchema, type NoxConfig } from './schema.js';
+import { mergeSecrets, readSecretsFile, resolveSecretsFile, secretFieldsIn } from './secrets.js';
 
 export const CONFIG_FILE = 'system-config.toml';
 
 export interface LoadConfigOptions {
   /** registry folder; default `$NOX_REGISTRY_DIR` or `./.nox-registry` */
   registryDir?: string;
+  /** the secrets file; default `$NOX_SECRETS_FILE` or `.nox-secrets/secrets.toml` beside the registry folder */
+  secretsFile?: string;
   /** environment to read overrides from; default `process.env` */
   env?: NodeJS.ProcessEnv;
   /** values applied last (command-line flags, tests) */
@@ -21,12 +24,26 @@ export function resolveRegistryDir(env: NodeJS.ProcessEnv = process.env, explici
   return path.resolve(explicit ?? env.NOX_REGISTRY_DIR ?? '.nox-registry');
 }
 
-/** Reads system-config.toml (if present), applies env overrides, validates. Throws ConfigError. */
+/**
+ * Reads system-config.toml (if present) and the secrets file (if present), applies env
+ * overrides, validates. Throws ConfigError. A secret written into system-config.toml is an
+ * error that says where it belongs: that file is in git, and git history is served and pushed.
+ */
 export function loadConfig(options: LoadConfigOptions = {}): NoxConfig {
   const env = options.env ?? process.env;
   const registryDir = resolveRegistryDir(env, options.registryDir);
+  const secretsFile = resolveSecretsFile(registryDir, env, options.secretsFile);
   const file = path.join(registryDir, CONFIG_FILE);
   const raw = readConfigFile(file);
+  const misplaced = secretFieldsIn(raw);
+  if (misplaced.length > 0) {
+    throw new ConfigError(
+      `config: ${file} holds secret field(s): ${misplaced.join(', ')}.\n` +
+        `  Secrets live outside the registry's git tree, in ${secretsFile} (docs/CONFIGURATION.md, "Secrets").\n` +
+        '  Start the registry writer once (`nox up`, or `nox worker --registry-writer`): it moves them there and rotates the signing key.',
+    );
+  }
+  mergeSecrets(raw, readSecretsFile(secretsFile));
   const sources = new Map<string, string>();
 
   for (const o of ENV_OVERRIDES) {
@@ -42,7 +59,7 @@ export function loadConfig(options: LoadConfigOptions = {}): NoxConfig {
 
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(describeIssues(result.error, file, sources));
-  return { ...result.data, registryDir };
+  return { ...result.data, registryDir, secretsFile };
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

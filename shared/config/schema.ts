@@ -44,4 +44,6 @@ export type NoxConfigFile = z.input<typeof configSchema>;
 export type NoxConfig = z.output<typeof configSchema> & {
   /** absolute path of the registry folder this config was read from */
   registryDir: string;
+  /** absolute path of the secrets file (shared/config/secrets.ts); it may not exist */
+  secretsFile: string;
 };

@@ -14,6 +14,8 @@ export const redisSection = z
   .object({
     /** Redis to use. Default: unset — `nox up` probes 127.0.0.1:6379 and otherwise starts its own. */
     url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+    /** Redis password (AUTH). A secret: in the secrets file or NOX_REDIS_PASSWORD; `nox up` generates one for its own redis-server. Default: none. */
+    password: z.string().min(1).optional(),
     /**
      * Prefix of every key and queue. Default `{nox}`: the braces are a Redis Cluster hash
      * tag, so every key lands in one slot (BullMQ's Lua scripts need that).
@@ -44,14 +46,18 @@ const user = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'letters, digits and _.@- only'),
     role: z.enum(ROLES as [string, ...string[]]).refine((r) => r !== 'agent', 'a user cannot have the agent role'),
-    /** `scrypt$N$r$p$<salt b64>$<hash b64>`, made by `nox user passwd` / `hashPassword()`. */
-    password_hash: z.string().startsWith('scrypt$', 'must be a scrypt hash (scrypt$...)'),
+    /**
+     * `scrypt$N$r$p$<salt b64>$<hash b64>`, made by `nox user passwd` / `hashPassword()`. Kept in
+     * the secrets file (`[auth.password_hashes]`, by user name), never in system-config.toml;
+     * a user without one cannot log in.
+     */
+    password_hash: z.string().startsWith('scrypt$', 'must be a scrypt hash (scrypt$...)').optional(),
   })
   .strict();
 
 export const authSection = z
   .object({
-    /** HMAC secret for JWTs (HS256). Required: `nox up` generates one on first run. */
+    /** HMAC secret for JWTs (HS256). Required; a secret: in the secrets file or NOX_JWT_SECRET (`nox up` generates one on first run). */
     jwt_secret: z.string().min(32, 'must be at least 32 characters').optional(),
     /** Lifetime of a login token. Default `12h`. */
     token_ttl: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 12h or 7d').default('12h'),
@@ -224,6 +230,8 @@ export const mcpSection = z
     reap_interval_ms: positiveMs.default(30_000),
     /** How often the host samples its service containers' stats. Default 10000 ms. */
     stats_interval_ms: positiveMs.default(10_000),
+    /** Values of the secrets services name (`{ secret = "github-token" }`). Secrets: in the secrets file (`[mcp.secrets]`), or NOX_SECRET_<NAME> on the host. Default none. */
+    secrets: z.record(z.string(), z.string()).default({}),
   })
   .strict();
 
@@ -267,7 +275,7 @@ export const approvalsSection = z
     remembered: z.array(policyRuleSchema).max(10_000).default([]),
     /** A question nobody decides is denied after this long. Default 300000 ms (5 min). */
     timeout_ms: positiveMs.default(300_000),
-    /** Slack-compatible incoming-webhook URL that gets a "needs you" POST for every question that asks a person. Default: none. */
+    /** Slack-compatible incoming-webhook URL that gets a "needs you" POST for every question that asks a person. A secret (the URL is the credential): in the secrets file. Default: none. */
     webhook_url: z.string().url().optional(),
     /** How long the webhook POST may take. Default 5000 ms. */
     webhook_timeout_ms: positiveMs.default(5000),

@@ -100,6 +100,7 @@ export const REGISTRY_JOB = {
   rollback: 'registry.rollback',
   branch: 'registry.branch',
   backup: 'registry.backup',
+  purgeSecrets: 'registry.purge-secrets',
 } as const;
 
 export interface RegistryJobBase {
@@ -118,6 +119,10 @@ export interface RollbackJob extends RegistryJobBase {
 export type BranchAction = { action: 'create'; name: string; from?: string } | { action: 'switch'; name: string } | { action: 'merge'; name: string; into?: string } | { action: 'delete'; name: string };
 export type BranchJob = RegistryJobBase & BranchAction;
 export type BackupJob = RegistryJobBase;
+/** rewrite history without secrets (workers/registry/purge-secrets.ts); `confirm` is the person's consent */
+export interface PurgeSecretsJob extends RegistryJobBase {
+  confirm: true;
+}
 
 /** Branch names: simple, so they are never options or refspec tricks. */
 export const BRANCH_PATTERN = /^[a-z0-9][a-z0-9._/-]{0,62}$/;
@@ -145,6 +150,7 @@ export const REGISTRY_EVENT = {
   commit: 'registry.commit',
   branch: 'registry.branch',
   backup: 'registry.backup',
+  purgeSecrets: 'registry.secrets-purged',
   taskEdit: 'task.updated',
   taskEditError: 'task.edit-error',
 } as const;

@@ -18,6 +18,7 @@ import {
   type Actor,
   type AppendRequest,
   type BackupJob,
+  type PurgeSecretsJob,
   type BranchAction,
   type BranchJob,
   type ChangeJob,
@@ -108,6 +109,8 @@ export interface RegistryClient {
   rollback(to: RollbackJob['to'], actor: Actor, options?: ChangeOptions & { path?: string }): Promise<CommitResult>;
   branch(action: BranchAction, actor: Actor, options?: ChangeOptions): Promise<{ branch: string; current: string; sha: string | null }>;
   backup(actor: Actor, options?: ChangeOptions): Promise<{ remote: string; branches: string[] }>;
+  /** rewrites every branch's history without secret values (an admin's consent: `confirm`) */
+  purgeSecrets(actor: Actor, options?: ChangeOptions): Promise<{ rewrittenBlobs: number; branches: string[]; before: string; after: string }>;
   close(): Promise<void>;
 }
 
@@ -260,6 +263,10 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
     async backup(actor, opts = {}) {
       const data: Omit<BackupJob, 'correlationId'> = { actor: parseOrThrow(actorSchema, actor, 'actor') };
       return adminJob(REGISTRY_JOB.backup, data, opts);
+    },
+    async purgeSecrets(actor, opts = {}) {
+      const data: Omit<PurgeSecretsJob, 'correlationId'> = { actor: parseOrThrow(actorSchema, actor, 'actor'), confirm: true };
+      return adminJob(REGISTRY_JOB.purgeSecrets, data, opts);
     },
     async close() {
       closed = true;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { RegistryPathError, RegistryRefNotFoundError } from './registry-errors.js';
 import { safeRelativePath } from './layout.js';
+import { redactSecrets } from './secret-redaction.js';
 
 /**
  * Read-only views of the registry's history (any process may run them; they never take
@@ -133,7 +134,8 @@ export async function readCommit(dir: string, sha: string): Promise<CommitDetail
   if (!entry) throw new RegistryRefNotFoundError(`commit ${sha}`);
   const body = (await git.raw(['show', '-s', '--format=%B', full])).trim();
   const base = entry.parents[0] ?? (await git.raw(['hash-object', '-t', 'tree', '/dev/null'])).trim();
-  let diff = await git.raw(['diff', '--no-color', '--no-ext-diff', base, full]);
+  // old commits may hold secrets (registries from before the secrets file): never shown
+  let diff = redactSecrets(await git.raw(['diff', '--no-color', '--no-ext-diff', base, full]));
   const files = (await git.raw(['diff', '--name-only', base, full])).split('\n').filter(Boolean);
   const truncated = diff.length > MAX_DIFF;
   if (truncated) diff = diff.slice(0, MAX_DIFF);

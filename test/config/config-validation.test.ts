@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../shared/config/load-config.js';
@@ -68,10 +68,29 @@ describe('config validation', () => {
     expect(failure().message).to.match(/worker\.heartbeat_ttl_ms: .*greater than heartbeat_interval_ms/);
   });
 
-  it('refuses a short JWT secret and a user without a scrypt hash', () => {
-    write('[auth]\njwt_secret = "short"\n[[auth.users]]\nname = "bob"\nrole = "admin"\npassword_hash = "plain"\n');
-    const message = failure().message;
+  it('refuses a short JWT secret and a password hash that is not scrypt, in the secrets file', () => {
+    const secrets = path.join(dir, '.runtime', 'secrets.toml');
+    mkdirSync(path.dirname(secrets), { recursive: true });
+    writeFileSync(secrets, '[auth]\njwt_secret = "short"\n[auth.password_hashes]\nbob = "plain"\n');
+    write('[[auth.users]]\nname = "bob"\nrole = "admin"\n');
+    const message = (() => {
+      try {
+        loadConfig({ registryDir: dir, secretsFile: secrets, env: {} });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    })();
+    expect(message).to.include(secrets);
     expect(message).to.match(/auth\.jwt_secret: .*32/);
-    expect(message).to.match(/auth\.users\.0\.password_hash: .*scrypt/);
+    expect(message).to.match(/auth\.password_hashes\.bob: .*scrypt/);
+  });
+
+  it('refuses secrets written into system-config.toml and says where they belong', () => {
+    write('[auth]\njwt_secret = "a-long-enough-secret-a-long-enough-secret"\n[[auth.users]]\nname = "bob"\nrole = "admin"\npassword_hash = "scrypt$1$1$1$AA$AA"\n[approvals]\nwebhook_url = "https://hooks.example/T/B/x"\n');
+    const message = failure().message;
+    expect(message).to.match(/holds secret field\(s\): auth\.jwt_secret, auth\.users\[bob\]\.password_hash, approvals\.webhook_url/);
+    expect(message).to.match(/\.nox-secrets\/secrets\.toml/);
+    expect(message).to.match(/nox up/);
   });
 });

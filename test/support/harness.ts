@@ -34,10 +34,20 @@ export interface TestConfigOptions {
   overrides?: Record<string, unknown>;
 }
 
+/**
+ * Where a test's secrets file goes: inside its registry's git-ignored `.runtime/`, so it is
+ * removed with the registry and no two tests share one (the default, `.nox-secrets/` beside
+ * the registry, would be one folder for every registry made in the temp folder).
+ */
+export function testSecretsFile(registryDir: string): string {
+  return path.join(registryDir, '.runtime', 'secrets.toml');
+}
+
 export function testConfig(options: TestConfigOptions = {}): NoxConfig {
   const registryDir = options.registryDir ?? mkdtempSync(path.join(tmpdir(), 'nox-test-'));
   return loadConfig({
     registryDir,
+    secretsFile: testSecretsFile(registryDir),
     env: {},
     overrides: {
       'redis.url': redisUrl(),

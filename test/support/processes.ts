@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { selfCommand } from '../../shared/runtime/self-command.js';
+import { testSecretsFile } from './harness.js';
 
 /**
  * Runs the real `nox` CLI (from sources, through tsx) as a child process and keeps what
@@ -17,7 +18,9 @@ export interface NoxProcess {
 /** `nodeArgs`: flags for node itself, before the script (e.g. `--cpu-prof`). */
 export function spawnNox(args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): NoxProcess {
   const cmd = selfCommand('bin/cli', args);
-  const child = spawn(cmd.command, [...nodeArgs, ...cmd.args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // each registry its own secrets file (see testSecretsFile), unless the test names one
+  const secrets = env.NOX_REGISTRY_DIR && env.NOX_SECRETS_FILE === undefined ? { NOX_SECRETS_FILE: testSecretsFile(env.NOX_REGISTRY_DIR) } : {};
+  const child = spawn(cmd.command, [...nodeArgs, ...cmd.args], { env: { ...process.env, ...secrets, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const onData = (chunk: Buffer): void => {
     text += chunk.toString();

@@ -1,10 +1,13 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { UnrecoverableError } from 'bullmq';
-import { branchNameSchema, REGISTRY_EVENT, type BackupJob, type BranchJob, type CommitResult, type RollbackJob } from '../../shared/registry/changes.js';
+import { CONFIG_FILE } from '../../shared/config/load-config.js';
+import { branchNameSchema, REGISTRY_EVENT, type BackupJob, type BranchJob, type CommitResult, type PurgeSecretsJob, type RollbackJob } from '../../shared/registry/changes.js';
 import { encodeJobError } from '../../shared/registry/job-errors.js';
 import { insideOrThrow, safeRelativePath } from '../../shared/registry/layout.js';
 import { RegistryChangeError, RegistryConflictError, RegistryNoRemoteError, RegistryRefNotFoundError } from '../../shared/registry/registry-errors.js';
 import { resolveCommit, resolveTime } from '../../shared/registry/registry-history.js';
+import { historyHoldsSecrets } from '../../shared/registry/secret-redaction.js';
+import { purgeSecrets, scrubSecrets, type PurgeResult } from './purge-secrets.js';
 import { runRefusingBadInput } from './change-handler.js';
 import { authorOf, currentBranch } from './git-repo.js';
 import { commitChange, type WriterState } from './writer-state.js';
@@ -35,6 +38,8 @@ export async function handleRollback(state: WriterState, data: RollbackJob): Pro
       write: async () => {
         const restore = diff.filter((p) => inTarget.has(p));
         if (restore.length) await state.git.raw(['checkout', target, '--', ...restore]);
+        // a version from before secrets left the registry must not bring them back
+        if (restore.includes(CONFIG_FILE)) scrubFile(insideOrThrow(state.dir, CONFIG_FILE));
         for (const p of diff) if (!inTarget.has(p) && existsSync(insideOrThrow(state.dir, p))) rmSync(insideOrThrow(state.dir, p));
         return diff;
       },
@@ -116,6 +121,10 @@ export async function handleBranch(state: WriterState, data: BranchJob): Promise
 export async function handleBackup(state: WriterState, data: BackupJob): Promise<{ remote: string; branches: string[] }> {
   const remote = state.ctx.config.registry.backup_remote;
   if (!remote) throw new UnrecoverableError(encodeJobError(new RegistryNoRemoteError()));
+  // A push carries every old version: while any still holds a secret, nothing is pushed.
+  if (await historyHoldsSecrets(state.git)) {
+    throw new UnrecoverableError(encodeJobError(new RegistryConflictError('the registry history still holds secret values from before they moved to the secrets file: run `nox registry purge-secrets` first; nothing was pushed')));
+  }
   const branches = (await state.git.branchLocal()).all;
   let rejected: string | undefined;
   try {
@@ -128,6 +137,32 @@ export async function handleBackup(state: WriterState, data: BackupJob): Promise
   if (rejected) throw new UnrecoverableError(encodeJobError(new RegistryChangeError(`backup push to the remote failed: ${rejected.replace(remote, redactRemote(remote))}`)));
   await state.ctx.events.publish({ type: REGISTRY_EVENT.backup, correlationId: data.correlationId, data: { actor: data.actor, branches } });
   return { remote: redactRemote(remote), branches };
+}
+
+/**
+ * Rewrites the history of every branch without secret values (the person's consent is the
+ * job's `confirm`), then tells everyone: shas changed, so caches keyed by sha are stale.
+ */
+export async function handlePurgeSecrets(state: WriterState, data: PurgeSecretsJob): Promise<PurgeResult> {
+  return runRefusingBadInput(async () => {
+    if (data.confirm !== true) throw new RegistryChangeError('purging secrets rewrites history: it needs confirm = true');
+    let result: PurgeResult;
+    try {
+      result = await purgeSecrets(state);
+    } catch (err) {
+      throw new RegistryConflictError(`purging secrets failed: ${(err as Error).message}`);
+    }
+    state.logger.warn('registry history rewritten without secrets', { ...result, actor: data.actor });
+    await state.ctx.events.publish({ type: REGISTRY_EVENT.purgeSecrets, correlationId: data.correlationId, data: { actor: data.actor, ...result } });
+    return result;
+  });
+}
+
+function scrubFile(file: string): void {
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, 'utf8');
+  const clean = scrubSecrets(text);
+  if (clean !== text) writeFileSync(file, clean);
 }
 
 function checkedBranch(name: string): string {

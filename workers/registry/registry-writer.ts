@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError, type Job, type Worker, type WorkerOptions } from 'bullmq';
 import { errorFields, type Logger } from '../../shared/logger.js';
-import { REGISTRY_JOB, REGISTRY_PRIORITY, type BackupJob, type BranchJob, type ChangeJob, type RollbackJob } from '../../shared/registry/changes.js';
+import { REGISTRY_JOB, REGISTRY_PRIORITY, type BackupJob, type BranchJob, type ChangeJob, type PurgeSecretsJob, type RollbackJob } from '../../shared/registry/changes.js';
 import { utcDate } from '../../shared/registry/layout.js';
 import { priorityOf } from '../../shared/queues/priority.js';
 import { createWorker } from '../../shared/queues/queue-factory.js';
@@ -12,7 +12,7 @@ import { handleChange } from './change-handler.js';
 import { compactClosedDays } from './conversation-compactor.js';
 import { commitExternalEdits } from './external-edits.js';
 import { currentBranch, ensureRepo, gitFor, readAppliedMarks, removeStaleLocks } from './git-repo.js';
-import { handleBackup, handleBranch, handleRollback } from './history-handlers.js';
+import { handleBackup, handleBranch, handlePurgeSecrets, handleRollback } from './history-handlers.js';
 import { repairFromJournal } from './journal.js';
 import { startTaskWatcher, type TaskWatcher } from './task-watcher.js';
 import { createWriterLease } from './writer-lease.js';
@@ -99,6 +99,8 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
           return await handleBranch(state, job.data as BranchJob);
         case REGISTRY_JOB.backup:
           return await handleBackup(state, job.data as BackupJob);
+        case REGISTRY_JOB.purgeSecrets:
+          return await handlePurgeSecrets(state, job.data as PurgeSecretsJob);
         default:
           throw new UnrecoverableError(`no handler for registry job "${job.name}"`);
       }
