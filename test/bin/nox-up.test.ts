@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { answersPing, freePort } from '../../bin/local-redis.js';
@@ -47,6 +48,16 @@ describe('nox up', function () {
     const ping = await fetch(`${apiUrl}/api/system/ping`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     expect(ping.status).to.equal(200);
     expect(((await ping.json()) as { hostId: string }).hostId).to.equal('up-test');
+
+    // the signing key and the admin's hash are in the 0600 secrets file, never in the registry's git
+    const secrets = readFileSync(path.join(dir, '.runtime', 'secrets.toml'), 'utf8');
+    expect(statSync(path.join(dir, '.runtime', 'secrets.toml')).mode & 0o777).to.equal(0o600);
+    const key = /jwt_secret = "([^"]+)"/.exec(secrets)![1]!;
+    const hash = /admin = "(scrypt\$[^"]+)"/.exec(secrets)![1]!;
+    const history = execFileSync('git', ['log', '-p', '--all'], { cwd: dir, encoding: 'utf8' });
+    expect(history).to.include('system-config.toml').and.to.include('name = "admin"');
+    expect(history).not.to.include(key);
+    expect(history).not.to.include(hash);
 
     // `nox doctor` from another terminal finds this Nox through .runtime/up.json
     const doctor = spawnNox(['doctor'], { NOX_REGISTRY_DIR: dir, REDIS_URL: '', NOX_PORT: String(apiPort) });
