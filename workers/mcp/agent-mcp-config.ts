@@ -18,7 +18,7 @@ import { agentMcpServers, type AgentMcpServers } from './agent-mcp-servers.js';
  *
  * A change to the catalog applies at the agent's next start (the CLI reads --mcp-config
  * once). Secrets are looked up in the worker host's environment as `NOX_SECRET_<NAME>`
- * (secretEnvName); a service whose secret is not set is refused (`nox:mcp-secret-missing`),
+ * (secretEnvName), then in the secrets file's `[mcp.secrets]`; a service whose secret is not set is refused (`nox:mcp-secret-missing`),
  * never started with an empty value. Their values are written to 0600 files next to the
  * agent's CLAUDE_CONFIG_DIR (as its Nox token is), so --mcp-config carries paths only and
  * can stay on the command line.
@@ -46,7 +46,7 @@ export function agentMcpConfig(
     agentId,
     hostId,
     mcp: ctx.config.mcp,
-    secret: (name) => env[secretEnvName(name)],
+    secret: (name) => env[secretEnvName(name)] ?? ctx.config.mcp.secrets[name],
     logLevel: ctx.config.log.level === 'silent' ? 'warn' : ctx.config.log.level,
     secretsDir,
   });
