@@ -21,8 +21,8 @@ import { PRIORITY } from '../../shared/queues/priority.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { requester } from './system-routes.js';
 
 /**
  * /api/agents: configs (the agent store; agents.toml once the registry client is wired)

@@ -22,8 +22,8 @@ import { ID_PATTERN } from '../../shared/ids.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { ADMINS, OPERATORS, PEOPLE } from '../http/auth.js';
+import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { requester } from './system-routes.js';
 
 /**
  * /api/approvals (issue 6; docs/APPROVALS.md): the inbox and the decisions.

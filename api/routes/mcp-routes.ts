@@ -16,8 +16,8 @@ import { actorSchema, type Actor } from '../../shared/registry/changes.js';
 import { createRegistryClient } from '../../shared/registry/registry-client.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { requester } from './system-routes.js';
 
 /**
  * /api/mcp (issue 8; docs/MCP.md): the catalog of MCP services, installing (an approval of

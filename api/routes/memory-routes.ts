@@ -8,8 +8,8 @@ import { files } from '../../shared/registry/layout.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { requester } from './system-routes.js';
 
 /**
  * /api/agents/:id/memory: an agent's long-term notes, kept in agents/<id>/memory.toml as

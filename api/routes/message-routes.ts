@@ -9,8 +9,8 @@ import { enqueueBatch, enqueueMessage } from '../../shared/messages/message-send
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { requester } from './system-routes.js';
 
 /**
  * /api/messages: send (direct, `all`, `topic:<name>`) and read the log. Sending answers 202
