@@ -7,7 +7,7 @@ import { approvalsFor } from '../../shared/approvals/approvals.js';
 import { evaluatePolicy } from '../../shared/approvals/policy.js';
 import { sendWebhook, webhookPayload } from './webhook.js';
 import type { HandlerEnv, JobHandlers } from '../job-router.js';
-import { agentRequestDepsFor } from './agent-request-deps.js';
+import { agentRequestDepsFor } from '../../shared/approvals/agent-request-deps.js';
 
 /**
  * Handlers of the shared `approvals` queue. All are idempotent (BullMQ delivers at least
