@@ -3,7 +3,7 @@ import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import type { AgentRequest, AgentRequestAsk, AgentRequestKind } from '../../shared/agents/agent-requests.js';
 import { ConflictError } from '../../shared/errors/service-errors.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { ApprovalAlreadyDecidedError, ApprovalDeniedError } from '../../shared/approvals/approval-errors.js';
+import { ApprovalAlreadyDecidedError, ApprovalDeniedError } from '../../shared/errors/approval-errors.js';
 import { clipInput, newApprovalRequest, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import type { DecisionInput } from '../../shared/approvals/approval-store.js';
 import { settleAgentRequest, type AgentRequestDeps } from '../../shared/approvals/agent-request-settle.js';

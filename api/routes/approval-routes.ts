@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ApprovalForOtherAgentError, ApprovalNotFoundError, OwnApprovalError } from '../../shared/approvals/approval-errors.js';
+import { ApprovalForOtherAgentError, ApprovalNotFoundError, OwnApprovalError } from '../../shared/errors/approval-errors.js';
 import {
   APPROVAL_ID_PATTERN,
   approvalDetailsSchema,

@@ -1,4 +1,4 @@
-import { AgentNotFoundError } from './agent-errors.js';
+import { AgentNotFoundError } from '../errors/agent-errors.js';
 import type { AgentConfig } from './agent-config.js';
 
 /** The contract of an agent config store (agent-store.ts picks the implementation). */

@@ -1,4 +1,4 @@
-import { AgentExistsError, SpawnRefusedError } from '../agents/agent-errors.js';
+import { AgentExistsError, SpawnRefusedError } from '../errors/agent-errors.js';
 import { removeAgent } from '../agents/agent-removal.js';
 import type { AgentRequest, AgentRequestStore, SettledStatus } from '../agents/agent-requests.js';
 import { requireAgent, type AgentStore } from '../agents/agent-store-contract.js';

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ID_PATTERN } from '../ids.js';
-import { RegistryPathError } from './registry-errors.js';
+import { RegistryPathError } from '../errors/registry-errors.js';
 
 /**
  * The layout of `.nox-registry/` and the only way to turn a file reference into a path.

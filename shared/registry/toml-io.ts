@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { parse, stringify, TomlError } from 'smol-toml';
 import { FILE_SCHEMAS } from './file-schemas.js';
 import { compressedPathOf, insideOrThrow, type Family } from './layout.js';
-import { RegistryFileInvalidError } from './registry-errors.js';
+import { RegistryFileInvalidError } from '../errors/registry-errors.js';
 
 /**
  * Reading and writing registry files. Reads parse with smol-toml and validate against the

@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { AGENT_JOB, type AgentCommandJob, type SpawnJob, type StartJob, type TurnJob } from '../../shared/agents/agent-jobs.js';
-import { SpawnRefusedError } from '../../shared/agents/agent-errors.js';
+import { SpawnRefusedError } from '../../shared/errors/agent-errors.js';
 import { isLive } from '../../shared/agents/agent-status.js';
 import { requireAgent } from '../../shared/agents/agent-store.js';
 import { ownerOf, readRuntime } from '../../shared/agents/runtime-state.js';

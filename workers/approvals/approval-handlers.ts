@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { ApprovalAlreadyDecidedError } from '../../shared/approvals/approval-errors.js';
+import { ApprovalAlreadyDecidedError } from '../../shared/errors/approval-errors.js';
 import { settleAgentRequest } from '../../shared/approvals/agent-request-settle.js';
 import { APPROVAL_JOB, enqueueTimeout, enqueueWebhook, type AgentRequestJob, type EvaluateJob, type TimeoutJob, type WebhookJob } from '../../shared/approvals/approval-jobs.js';
 import { approvalRequestSchema } from '../../shared/approvals/approval-request.js';

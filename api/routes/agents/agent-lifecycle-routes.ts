@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { agentConfigInputSchema, agentConfigPatchSchema, newAgentConfig, patchAgentConfig, type AgentConfig } from '../../../shared/agents/agent-config.js';
-import { AgentExistsError } from '../../../shared/agents/agent-errors.js';
+import { AgentExistsError } from '../../../shared/errors/agent-errors.js';
 import { AGENT_JOB, type AgentCommandJob } from '../../../shared/agents/agent-jobs.js';
 import { assertNotRunning } from '../../../shared/agents/agent-removal.js';
 import { isLive } from '../../../shared/agents/agent-status.js';

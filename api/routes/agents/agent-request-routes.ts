@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentRequestNotFoundError } from '../../../shared/agents/agent-errors.js';
+import { AgentRequestNotFoundError } from '../../../shared/errors/agent-errors.js';
 import { agentRequestDepsFor } from '../../../shared/approvals/agent-request-deps.js';
 import { APPROVAL_ID_PATTERN } from '../../../shared/approvals/approval-request.js';
 import type { ApiDeps } from '../../deps.js';

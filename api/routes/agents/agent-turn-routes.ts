@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentOverBudgetError } from '../../../shared/agents/agent-errors.js';
+import { AgentOverBudgetError } from '../../../shared/errors/agent-errors.js';
 import { AGENT_JOB, type TurnJob } from '../../../shared/agents/agent-jobs.js';
 import { agentStoreFor, requireAgent } from '../../../shared/agents/agent-store.js';
 import { readRuntime } from '../../../shared/agents/runtime-state.js';

@@ -1,6 +1,6 @@
-import { ConflictError } from '../errors/service-errors.js';
-import { NoxError } from '../errors/nox-error.js';
-import { NotFoundError } from '../errors/not-found-error.js';
+import { ConflictError } from './service-errors.js';
+import { NoxError } from './nox-error.js';
+import { NotFoundError } from './not-found-error.js';
 
 /** Errors of the agents area, each with a stable code (mapped once to problem+json). */
 export class AgentNotFoundError extends NotFoundError {

@@ -1,4 +1,4 @@
-import { NoxError } from '../errors/nox-error.js';
+import { NoxError } from './nox-error.js';
 
 /** 404: no approval with this id (never existed, or trimmed from Redis; the registry keeps the history). */
 export class ApprovalNotFoundError extends NoxError {

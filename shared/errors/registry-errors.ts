@@ -1,4 +1,4 @@
-import { NoxError } from '../errors/nox-error.js';
+import { NoxError } from './nox-error.js';
 
 /**
  * Errors of the registry, each with a stable code. Client mistakes are 4xx: a path that
