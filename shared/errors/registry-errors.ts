@@ -58,3 +58,17 @@ export class RegistryNoRemoteError extends NoxError {
     super('nox:registry-no-remote', 'No backup remote is configured (registry.backup_remote)', { status: 409, title: 'Conflict' });
   }
 }
+
+/**
+ * A hand-edited tasks.md that does not parse, with the line that does not. A plain Error,
+ * not a NoxError: it never reaches the API — the task watcher refuses the edit and says so
+ * in a `task.edit-error` event naming the line.
+ */
+export class TaskMarkdownError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(`line ${line}: ${message}`);
+  }
+}

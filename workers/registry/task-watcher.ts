@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { TaskMarkdownError } from '../../shared/errors/registry-errors.js';
 import { isValidId } from '../../shared/ids.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import { REGISTRY_EVENT } from '../../shared/registry/changes.js';
 import { files, relativePathOf } from '../../shared/registry/layout.js';
 import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
-import { diffTasks, parseTasksMarkdown, TaskMarkdownError } from '../../shared/registry/task-markdown.js';
+import { diffTasks, parseTasksMarkdown } from '../../shared/registry/task-markdown.js';
 import { taskRecordSchema, type TaskRecord } from '../../shared/registry/task-record.js';
 import { parseRegistryToml, readText } from '../../shared/registry/toml-io.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
