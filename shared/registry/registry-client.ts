@@ -25,7 +25,7 @@ import {
   type CommitResult,
   type RollbackJob,
 } from './changes.js';
-import { decodeJobError } from './job-errors.js';
+import { decodeJobError } from '../errors/job-errors.js';
 import { files, listConversationDays, type FileRef } from './layout.js';
 import { createRegistryReader, type RegistryReader } from './registry-reader.js';
 import type { TomlTable } from './toml-io.js';

@@ -1,5 +1,5 @@
-import { NoxError } from '../errors/nox-error.js';
-import { RegistryChangeError } from '../errors/registry-errors.js';
+import { NoxError } from './nox-error.js';
+import { RegistryChangeError } from './registry-errors.js';
 
 /**
  * BullMQ keeps only a string (`failedReason`) of a failed job. The writer encodes its
