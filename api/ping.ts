@@ -1,3 +1,4 @@
+import { ERROR_CODE } from '../shared/errors/codes.js';
 import { NoLiveHostError } from '../shared/errors/service-errors.js';
 import { NotFoundError } from '../shared/errors/not-found-error.js';
 import { liveHosts } from '../shared/hosts/host-directory.js';
@@ -34,7 +35,7 @@ export async function pingHost(
   const hosts = await liveHosts(ctx.redis, ctx.keys);
   if (hosts.length === 0) throw new NoLiveHostError();
   const host = options.hostId ? hosts.find((h) => h.id === options.hostId) : hosts[Math.floor(Math.random() * hosts.length)];
-  if (!host) throw new NotFoundError(`No live host "${options.hostId}"`, 'nox:host-not-found');
+  if (!host) throw new NotFoundError(`No live host "${options.hostId}"`, ERROR_CODE.hostNotFound);
 
   const sentAt = Date.now();
   // Wait first, then enqueue: the pong cannot arrive before the waiter exists.

@@ -30,7 +30,7 @@ import { defineRoute, type RouteSpec } from '../http/route.js';
  *
  * - People read every approval; an agent reads only its own.
  * - Only operators and admins decide. An agent never decides: its own request answers
- *   403 `nox:approval-own-request`, anyone else's 403 `nox:forbidden`; a viewer gets 403
+ *   403 `ERROR_CODE.approvalOwnRequest`, anyone else's 403 `ERROR_CODE.forbidden`; a viewer gets 403
  *   from the role check.
  * - POST /api/approvals is an agent's `request_approval` (for itself only) or a person's
  *   request on behalf of an agent; it is evaluated on the `approvals` queue like every other.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { ForbiddenError } from '../../shared/errors/auth-errors.js';
 import { NotFoundError } from '../../shared/errors/not-found-error.js';
@@ -45,7 +46,7 @@ export function memoryRoutes(deps: ApiDeps): RouteSpec[] {
         await requireAgent(agents, params.id);
         const memory = memoryOf(params.id);
         if (!query.key) return { memory };
-        if (!(query.key in memory)) throw new NotFoundError(`agent ${params.id} has no memory under ${query.key}`, 'nox:memory-not-found');
+        if (!(query.key in memory)) throw new NotFoundError(`agent ${params.id} has no memory under ${query.key}`, ERROR_CODE.memoryNotFound);
         return { memory: { [query.key]: memory[query.key] } };
       },
     }),

@@ -1,3 +1,4 @@
+import { ERROR_CODE } from '../errors/codes.js';
 import { ConflictError } from '../errors/service-errors.js';
 import type { NoxContext } from '../runtime/context.js';
 import { isLive } from './agent-status.js';
@@ -7,13 +8,13 @@ import { deleteRuntime, ownerOf, readRuntime } from './runtime-state.js';
 /**
  * Deleting an agent: its config (agents.toml or the Redis store), its runtime state, and an
  * `agent.deleted` event. A running agent (live status on a live host) is refused, 409
- * `nox:agent-running`: the API checks before it asks for the approval, and the act checks
+ * `ERROR_CODE.agentRunning`: the API checks before it asks for the approval, and the act checks
  * again when it happens (the agent may have been started while the approval waited).
  */
 export async function assertNotRunning(ctx: NoxContext, agentId: string): Promise<void> {
   const [runtime, owner] = await Promise.all([readRuntime(ctx.redis, ctx.keys, agentId), ownerOf(ctx.redis, ctx.keys, agentId)]);
   if (owner && isLive(runtime?.status) && (await ctx.redis.exists(ctx.keys.hostAlive(owner))) === 1) {
-    throw new ConflictError(`Agent "${agentId}" is ${runtime?.status}; stop it first`, 'nox:agent-running');
+    throw new ConflictError(`Agent "${agentId}" is ${runtime?.status}; stop it first`, ERROR_CODE.agentRunning);
   }
 }
 

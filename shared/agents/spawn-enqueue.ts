@@ -20,7 +20,7 @@ export interface SpawnEnvelope {
   requestedBy: string;
   /** a fixed job id: adding it again while the job exists is a no-op */
   jobId?: string;
-  /** refuse (503 nox:no-live-host) when no worker host is alive. Default true. */
+  /** refuse (503 `ERROR_CODE.noLiveHost`) when no worker host is alive. Default true. */
   requireLiveHost?: boolean;
 }
 

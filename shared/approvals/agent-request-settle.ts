@@ -3,7 +3,8 @@ import { removeAgent } from '../agents/agent-removal.js';
 import type { AgentRequest, AgentRequestStore, SettledStatus } from '../agents/agent-requests.js';
 import { requireAgent, type AgentStore } from '../agents/agent-store-contract.js';
 import { enqueueSpawn } from '../agents/spawn-enqueue.js';
-import { isNoxError } from '../errors/nox-error.js';
+import { ERROR_CODE } from '../errors/codes.js';
+import { isNoxError, NoxError } from '../errors/nox-error.js';
 import { ConflictError } from '../errors/service-errors.js';
 import { errorFields, type Logger } from '../logger.js';
 import { newMessage } from '../messages/message-model.js';
@@ -80,7 +81,8 @@ export async function settleAgentRequest(
 
   try {
     // Trimmed from Redis before anyone acted: nothing says it was approved.
-    if (!approval) throw new ConflictError(`approval ${approvalId} is no longer known`, 'nox:approval-not-found');
+    // 409, not the catalogue's usual 404: the request names an approval that existed and was trimmed before anyone acted.
+    if (!approval) throw new NoxError(ERROR_CODE.approvalNotFound, `approval ${approvalId} is no longer known`, { status: 409, title: 'Conflict' });
     const result = request.kind === 'spawn' ? await spawnNow(ctx, deps, request, approval) : await deleteNow(ctx, deps, request, approval);
     await requests.settle(approvalId, claimer, 'done', { result });
     return { status: 'done', request: await requests.require(approvalId) };
@@ -99,7 +101,7 @@ export async function settleAgentRequest(
 
 async function spawnNow(ctx: NoxContext, deps: AgentRequestDeps, request: AgentRequest, approval: ApprovalRequest): Promise<Record<string, unknown>> {
   const config = request.config;
-  if (!config) throw new ConflictError(`spawn request ${request.approval_id} carries no config`, 'nox:agent-request-invalid');
+  if (!config) throw new ConflictError(`spawn request ${request.approval_id} carries no config`, ERROR_CODE.agentRequestInvalid);
   if (config.parent) await requireAgent(deps.agents, config.parent);
   const existing = await deps.agents.get(config.id);
   let created = false;
@@ -137,7 +139,7 @@ async function deleteNow(ctx: NoxContext, deps: AgentRequestDeps, request: Agent
   const current = await deps.agents.get(request.agent_id);
   if (!current) return { removed: false, note: 'the agent was already gone' };
   if (request.incarnation && current.created_at !== request.incarnation) {
-    throw new ConflictError(`Agent "${request.agent_id}" was deleted and created again since this request; the new one is kept`, 'nox:agent-replaced');
+    throw new ConflictError(`Agent "${request.agent_id}" was deleted and created again since this request; the new one is kept`, ERROR_CODE.agentReplaced);
   }
   const removed = await removeAgent(ctx, deps.agents, request.agent_id, {
     requestedBy: request.requested_by,

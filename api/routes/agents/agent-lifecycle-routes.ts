@@ -8,6 +8,7 @@ import { agentStoreFor, requireAgent } from '../../../shared/agents/agent-store.
 import { ownerOf, readRuntime, writeRuntime } from '../../../shared/agents/runtime-state.js';
 import { checkSpawn, enqueueSpawn as queueSpawn } from '../../../shared/agents/spawn-enqueue.js';
 import { agentRequestDepsFor } from '../../../shared/approvals/agent-request-deps.js';
+import { ERROR_CODE } from '../../../shared/errors/codes.js';
 import { ConflictError } from '../../../shared/errors/service-errors.js';
 import { PRIORITY } from '../../../shared/queues/priority.js';
 import type { Principal } from '../../../shared/types.js';
@@ -31,7 +32,7 @@ import { agentView, answer, CREATORS, idParams, view, waiting, waitingView } fro
  * an agent principal (`spawn_agent`, what the tools server's spawn_agent calls) and every
  * delete (`delete_agent`). Both are checked first as before (spawn guards, 409 while
  * running); then the policy decides: approved at once → done now (201 / 204, as before);
- * denied at once → 403 `nox:approval-denied`; a person must decide → 202 with the
+ * denied at once → 403 `ERROR_CODE.approvalDenied`; a person must decide → 202 with the
  * `approval_id`, and the act happens once it is approved (GET /api/agent-requests/:id,
  * agent-request-routes.ts, says how it ended).
  */
@@ -136,7 +137,7 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
       handler: async ({ params, principal, correlationId }) => {
         const agent = await requireAgent(store, params.id);
         const runtime = await readRuntime(ctx.redis, ctx.keys, params.id);
-        if (runtime?.circuitOpen) throw new ConflictError(`Agent "${params.id}" failed (circuit breaker open); reset it first`, 'nox:agent-failed');
+        if (runtime?.circuitOpen) throw new ConflictError(`Agent "${params.id}" failed (circuit breaker open); reset it first`, ERROR_CODE.agentFailed);
         const owner = await ownerOf(ctx.redis, ctx.keys, params.id);
         if (owner && isLive(runtime?.status) && (await ctx.redis.exists(ctx.keys.hostAlive(owner))) === 1) {
           return { id: params.id, status: runtime?.status, hostId: owner, already: true };
@@ -206,7 +207,7 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
       handler: async ({ params, principal, correlationId }) => {
         const agent = await requireAgent(store, params.id);
         const runtime = await readRuntime(ctx.redis, ctx.keys, params.id);
-        if (runtime && isLive(runtime.status)) throw new ConflictError(`Agent "${params.id}" is ${runtime.status}; only a stopped or failed agent can be reset`, 'nox:agent-running');
+        if (runtime && isLive(runtime.status)) throw new ConflictError(`Agent "${params.id}" is ${runtime.status}; only a stopped or failed agent can be reset`, ERROR_CODE.agentRunning);
         await writeRuntime(ctx.redis, ctx.keys, params.id, { circuitOpen: false, status: 'stopped', reason: `reset by ${requester(principal)}` });
         await ctx.events.publish({ type: 'agent.reset', agentId: params.id, correlationId, data: { by: requester(principal) } });
         return { id: params.id, queued: true, jobId: await enqueueSpawn(agent, correlationId, principal) };
