@@ -49,7 +49,7 @@ export const ERROR_CATALOGUE = {
   // agents
   agentNotFound: { code: 'nox:agent-not-found', status: 404, title: 'Not found', meaning: 'no agent with that id' },
   agentExists: { code: 'nox:agent-exists', status: 409, title: 'Conflict', meaning: 'an agent with that id exists already' },
-  agentNotRunning: { code: 'nox:agent-not-running', status: 409, title: 'Conflict', meaning: 'the act needs the agent running on a live host (restart, interrupt, a turn)' },
+  agentNotRunning: { code: 'nox:agent-not-running', status: 409, title: 'Conflict', meaning: 'the act needs the agent running on a live host (stop, restart, interrupt, a turn)' },
   agentRunning: { code: 'nox:agent-running', status: 409, title: 'Conflict', meaning: 'the act needs the agent stopped (delete, reset)' },
   agentFailed: { code: 'nox:agent-failed', status: 409, title: 'Conflict', meaning: 'the agent’s circuit breaker is open (it crashed too often): reset it first' },
   agentOverBudget: { code: 'nox:agent-over-budget', status: 409, title: 'Conflict', meaning: 'the agent has spent its `max_budget_usd`: no new turns' },
