@@ -1,3 +1,4 @@
+import { AGENT_EVENT } from './agent-events.js';
 import { ERROR_CODE } from '../errors/codes.js';
 import { ConflictError } from '../errors/service-errors.js';
 import type { NoxContext } from '../runtime/context.js';
@@ -30,7 +31,7 @@ export async function removeAgent(
   await deleteRuntime(ctx.redis, ctx.keys, agentId);
   if (!removed) return false;
   await ctx.events.publish({
-    type: 'agent.deleted',
+    type: AGENT_EVENT.deleted,
     agentId,
     ...(envelope.correlationId ? { correlationId: envelope.correlationId } : {}),
     data: { by: envelope.requestedBy, ...(envelope.approvalId ? { approvalId: envelope.approvalId, approvedBy: envelope.approvedBy ?? null } : {}) },

@@ -1,3 +1,4 @@
+import { AGENT_EVENT } from './agent-events.js';
 import { NoLiveHostError } from '../errors/service-errors.js';
 import { liveHosts } from '../hosts/host-directory.js';
 import { PRIORITY } from '../queues/priority.js';
@@ -30,7 +31,7 @@ export async function checkSpawn(ctx: NoxContext, store: AgentStore, agent: Agen
     await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, store, agent, { record: false });
   } catch (err) {
     if (err instanceof SpawnRefusedError) {
-      await ctx.events.publish({ type: 'agent.spawn-refused', agentId: agent.id, correlationId: envelope.correlationId, data: { code: err.code, reason: err.message, by: envelope.requestedBy } });
+      await ctx.events.publish({ type: AGENT_EVENT.spawnRefused, agentId: agent.id, correlationId: envelope.correlationId, data: { code: err.code, reason: err.message, by: envelope.requestedBy } });
     }
     throw err;
   }

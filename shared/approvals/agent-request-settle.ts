@@ -1,3 +1,4 @@
+import { AGENT_EVENT } from '../agents/agent-events.js';
 import { AgentExistsError, SpawnRefusedError } from '../errors/agent-errors.js';
 import { removeAgent } from '../agents/agent-removal.js';
 import type { AgentRequest, AgentRequestStore, SettledStatus } from '../agents/agent-requests.js';
@@ -42,13 +43,6 @@ export interface AgentRequestDeps {
 export type SettleResult =
   | { status: 'pending' | 'busy' | 'missing' }
   | { status: SettledStatus; request: AgentRequest; already?: boolean; error?: unknown };
-
-export const AGENT_REQUEST_EVENT = {
-  spawnDenied: 'agent.spawn-denied',
-  spawnRequestFailed: 'agent.spawn-request-failed',
-  deleteDenied: 'agent.delete-denied',
-  deleteFailed: 'agent.delete-failed',
-} as const;
 
 const SETTLED: readonly string[] = ['done', 'denied', 'failed'];
 
@@ -112,7 +106,7 @@ async function spawnNow(ctx: NoxContext, deps: AgentRequestDeps, request: AgentR
     await deps.agents.create(config, request.requested_by);
     created = true;
     await ctx.events.publish({
-      type: 'agent.created',
+      type: AGENT_EVENT.created,
       agentId: config.id,
       ...(request.correlation_id ? { correlationId: request.correlation_id } : {}),
       data: { by: request.requested_by, parent: config.parent ?? null, approvalId: request.approval_id, approvedBy: approval.decided_by ?? null },
@@ -156,12 +150,12 @@ async function tell(ctx: NoxContext, deps: AgentRequestDeps, request: AgentReque
   const correlation = request.correlation_id ? { correlationId: request.correlation_id } : {};
   try {
     if (request.kind === 'delete') {
-      await ctx.events.publish({ type: outcome === 'denied' ? AGENT_REQUEST_EVENT.deleteDenied : AGENT_REQUEST_EVENT.deleteFailed, agentId: request.agent_id, ...correlation, data: base });
+      await ctx.events.publish({ type: outcome === 'denied' ? AGENT_EVENT.deleteDenied : AGENT_EVENT.deleteFailed, agentId: request.agent_id, ...correlation, data: base });
       return;
     }
     const parent = request.config?.parent ?? request.requested_by.replace(/^agent:/, '');
     await ctx.events.publish({
-      type: outcome === 'denied' ? AGENT_REQUEST_EVENT.spawnDenied : AGENT_REQUEST_EVENT.spawnRequestFailed,
+      type: outcome === 'denied' ? AGENT_EVENT.spawnDenied : AGENT_EVENT.spawnRequestFailed,
       agentId: parent,
       ...correlation,
       data: { ...base, child: request.agent_id },

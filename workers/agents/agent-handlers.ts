@@ -1,4 +1,5 @@
 import { UnrecoverableError, type Job } from 'bullmq';
+import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 import { AGENT_JOB, type AgentCommandJob, type SpawnJob, type StartJob, type TurnJob } from '../../shared/agents/agent-jobs.js';
 import { SpawnRefusedError } from '../../shared/errors/agent-errors.js';
 import { isLive } from '../../shared/agents/agent-status.js';
@@ -37,14 +38,14 @@ export function spawnHandlers(manager: AgentManager): JobHandlers {
     // a failover of an agent that has been stopped since (a person, its dead host's stop): nothing to move
     if (job.data.failoverFrom && !isLive(runtime?.status)) return { skipped: `agent ${agentId} is ${runtime?.status ?? 'gone'}` };
     if (runtime?.circuitOpen) {
-      await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId, data: { code: ERROR_CODE.agentFailed, reason: 'circuit breaker open; reset the agent first' } });
+      await ctx.events.publish({ type: AGENT_EVENT.spawnRefused, agentId, correlationId, data: { code: ERROR_CODE.agentFailed, reason: 'circuit breaker open; reset the agent first' } });
       throw new UnrecoverableError(failureReason(ERROR_CODE.agentFailed, `agent ${agentId} has its circuit breaker open; POST /api/agents/${agentId}/reset`));
     }
     try {
       if (!job.data.failoverFrom) await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true, spawnId: String(job.id) });
     } catch (err) {
       if (err instanceof SpawnRefusedError) {
-        await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId, data: { code: err.code, reason: err.message } });
+        await ctx.events.publish({ type: AGENT_EVENT.spawnRefused, agentId, correlationId, data: { code: err.code, reason: err.message } });
       }
       failOnClientMistake(err);
     }
@@ -53,7 +54,7 @@ export function spawnHandlers(manager: AgentManager): JobHandlers {
       const reason = `no live host with free capacity and labels ${JSON.stringify(agent.labels)} for agent ${agentId}`;
       // retried with backoff; the last attempt tells the dashboard why the agent never came up
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        await ctx.events.publish({ type: 'agent.spawn-failed', agentId, correlationId, data: { reason, attempts: job.attemptsMade + 1 } });
+        await ctx.events.publish({ type: AGENT_EVENT.spawnFailed, agentId, correlationId, data: { reason, attempts: job.attemptsMade + 1 } });
       }
       throw new Error(reason);
     }

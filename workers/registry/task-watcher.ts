@@ -11,6 +11,7 @@ import { diffTasks, parseTasksMarkdown } from '../../shared/registry/task-markdo
 import { taskRecordSchema, type TaskRecord } from '../../shared/registry/task-record.js';
 import { parseRegistryToml, readText } from '../../shared/registry/toml-io.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
+import { TASK_EVENT } from '../../shared/tasks/task-jobs.js';
 import { contentHash, type WriterState } from './writer-state.js';
 
 /**
@@ -70,7 +71,7 @@ export async function startTaskWatcher(ctx: NoxContext, state: WriterState, pare
       counts.applied++;
       for (const e of edits) {
         await ctx.events.publish({
-          type: e.kind === 'created' ? 'task.created' : REGISTRY_EVENT.taskEdit,
+          type: e.kind === 'created' ? TASK_EVENT.created : REGISTRY_EVENT.taskEdit,
           agentId,
           taskId: e.task.id,
           correlationId: result.changeId,

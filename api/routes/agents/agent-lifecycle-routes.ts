@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { agentConfigInputSchema, agentConfigPatchSchema, newAgentConfig, patchAgentConfig, type AgentConfig } from '../../../shared/agents/agent-config.js';
+import { AGENT_EVENT } from '../../../shared/agents/agent-events.js';
 import { AgentExistsError } from '../../../shared/errors/agent-errors.js';
 import { AGENT_JOB, type AgentCommandJob } from '../../../shared/agents/agent-jobs.js';
 import { assertNotRunning } from '../../../shared/agents/agent-removal.js';
@@ -84,7 +85,7 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
           return answer(res, 201, { ...view(config, undefined), approval_id: approval.id, ...(typeof jobId === 'string' ? { spawnJobId: jobId } : {}) });
         }
         await store.create(config, requester(principal));
-        await ctx.events.publish({ type: 'agent.created', agentId: config.id, correlationId, data: { by: requester(principal), parent: config.parent ?? null } });
+        await ctx.events.publish({ type: AGENT_EVENT.created, agentId: config.id, correlationId, data: { by: requester(principal), parent: config.parent ?? null } });
         const jobId = start ? await enqueueSpawn(config, correlationId, principal) : undefined;
         return { ...view(config, undefined), ...(jobId ? { spawnJobId: jobId } : {}) };
       },
@@ -100,7 +101,7 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
       handler: async ({ params, body, principal, correlationId }) => {
         const next = patchAgentConfig(await requireAgent(store, params.id), body);
         await store.update(next, requester(principal));
-        await ctx.events.publish({ type: 'agent.updated', agentId: params.id, correlationId, data: { fields: Object.keys(body) } });
+        await ctx.events.publish({ type: AGENT_EVENT.updated, agentId: params.id, correlationId, data: { fields: Object.keys(body) } });
         return view(next, await readRuntime(ctx.redis, ctx.keys, params.id));
       },
     }),
@@ -163,7 +164,7 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
           const reason = `host ${owner ?? runtime?.hostId ?? '?'} is gone; marked stopped by ${requester(principal)}`;
           await writeRuntime(ctx.redis, ctx.keys, params.id, { status: 'stopped', reason, pid: undefined });
           if (owner) await ctx.redis.del(ctx.keys.agentOwner(params.id));
-          await ctx.events.publish({ type: 'agent.status', agentId: params.id, correlationId, data: { status: 'stopped', previous: runtime?.status ?? null, reason } });
+          await ctx.events.publish({ type: AGENT_EVENT.status, agentId: params.id, correlationId, data: { status: 'stopped', previous: runtime?.status ?? null, reason } });
           return { id: params.id, status: 'stopped', hostGone: true };
         }
         return { id: params.id, ...(await sendHostCommand(ctx, params.id, AGENT_JOB.stop, data, PRIORITY.critical)) };
@@ -209,7 +210,7 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
         const runtime = await readRuntime(ctx.redis, ctx.keys, params.id);
         if (runtime && isLive(runtime.status)) throw new ConflictError(`Agent "${params.id}" is ${runtime.status}; only a stopped or failed agent can be reset`, ERROR_CODE.agentRunning);
         await writeRuntime(ctx.redis, ctx.keys, params.id, { circuitOpen: false, status: 'stopped', reason: `reset by ${requester(principal)}` });
-        await ctx.events.publish({ type: 'agent.reset', agentId: params.id, correlationId, data: { by: requester(principal) } });
+        await ctx.events.publish({ type: AGENT_EVENT.reset, agentId: params.id, correlationId, data: { by: requester(principal) } });
         return { id: params.id, queued: true, jobId: await enqueueSpawn(agent, correlationId, principal) };
       },
     }),
