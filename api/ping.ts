@@ -1,6 +1,6 @@
 import { ERROR_CODE } from '../shared/errors/codes.js';
-import { NoLiveHostError } from '../shared/errors/service-errors.js';
 import { NotFoundError } from '../shared/errors/not-found-error.js';
+import { NoLiveHostError } from '../shared/errors/service-errors.js';
 import { liveHosts } from '../shared/hosts/host-directory.js';
 import { JOB, type PingJob, type PongEventData, SYSTEM_EVENT } from '../shared/queues/jobs.js';
 import { PRIORITY } from '../shared/queues/priority.js';

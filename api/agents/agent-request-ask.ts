@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import type { AgentRequest, AgentRequestAsk, AgentRequestKind } from '../../shared/agents/agent-requests.js';
+import { ApprovalAlreadyDecidedError, ApprovalDeniedError } from '../../shared/errors/approval-errors.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { ConflictError } from '../../shared/errors/service-errors.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { ApprovalAlreadyDecidedError, ApprovalDeniedError } from '../../shared/errors/approval-errors.js';
 import { clipInput, newApprovalRequest, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import type { DecisionInput } from '../../shared/approvals/approval-store.js';
 import { settleAgentRequest, type AgentRequestDeps } from '../../shared/approvals/agent-request-settle.js';

@@ -1,6 +1,6 @@
 import type { AgentCommandJob, TurnJob } from '../../shared/agents/agent-jobs.js';
-import { AgentNotRunningError } from '../../shared/errors/agent-errors.js';
 import { ownerOf, readRuntime } from '../../shared/agents/runtime-state.js';
+import { AgentNotRunningError } from '../../shared/errors/agent-errors.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 

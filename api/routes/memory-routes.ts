@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
-import { ERROR_CODE } from '../../shared/errors/codes.js';
-import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { ForbiddenError } from '../../shared/errors/auth-errors.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { NotFoundError } from '../../shared/errors/not-found-error.js';
+import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { files } from '../../shared/registry/layout.js';
 import type { Principal } from '../../shared/types.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { isRedisDownError } from '../../shared/errors/coerce-error.js';
 import { RedisUnavailableError } from '../../shared/errors/service-errors.js';
 import { listHosts } from '../../shared/hosts/host-directory.js';
-import { isRedisDownError } from '../../shared/errors/coerce-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { noxVersion } from '../../shared/runtime/version.js';
 import type { ApiDeps } from '../deps.js';

@@ -1,10 +1,10 @@
 import { AGENT_EVENT } from './agent-events.js';
+import { SpawnRefusedError } from '../errors/agent-errors.js';
 import { NoLiveHostError } from '../errors/service-errors.js';
 import { liveHosts } from '../hosts/host-directory.js';
 import { PRIORITY } from '../queues/priority.js';
 import type { NoxContext } from '../runtime/context.js';
 import type { AgentConfig } from './agent-config.js';
-import { SpawnRefusedError } from '../errors/agent-errors.js';
 import { AGENT_JOB, type SpawnJob } from './agent-jobs.js';
 import type { AgentStore } from './agent-store-contract.js';
 import { enforceSpawnGuards } from './spawn-guards.js';

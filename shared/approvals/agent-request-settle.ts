@@ -1,9 +1,9 @@
 import { AGENT_EVENT } from '../agents/agent-events.js';
-import { AgentExistsError, SpawnRefusedError } from '../errors/agent-errors.js';
 import { removeAgent } from '../agents/agent-removal.js';
 import type { AgentRequest, AgentRequestStore, SettledStatus } from '../agents/agent-requests.js';
 import { requireAgent, type AgentStore } from '../agents/agent-store-contract.js';
 import { enqueueSpawn } from '../agents/spawn-enqueue.js';
+import { AgentExistsError, SpawnRefusedError } from '../errors/agent-errors.js';
 import { ERROR_CODE } from '../errors/codes.js';
 import { isNoxError, NoxError } from '../errors/nox-error.js';
 import { ConflictError } from '../errors/service-errors.js';

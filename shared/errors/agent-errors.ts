@@ -1,6 +1,6 @@
 import { ERROR_CODE } from './codes.js';
-import { NoxError } from './nox-error.js';
 import { NotFoundError } from './not-found-error.js';
+import { NoxError } from './nox-error.js';
 import { ConflictError } from './service-errors.js';
 
 /** Errors of the agents area, each with a stable code (mapped once to problem+json). */

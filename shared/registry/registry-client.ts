@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Job, QueueEvents } from 'bullmq';
+import { isNoxError } from '../errors/nox-error.js';
 import { ValidationError, type FieldIssue } from '../errors/validation-error.js';
 import { eventFeedFor } from '../events/event-feed.js';
 import { priorityOf } from '../queues/priority.js';
 import { createQueueEvents } from '../queues/queue-factory.js';
 import { closeRedis, createRedis } from '../redis.js';
-import { isNoxError } from '../errors/nox-error.js';
 import type { NoxContext } from '../runtime/context.js';
 import type { PriorityName } from '../types.js';
 import {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ERROR_CODE } from '../errors/codes.js';
-import type { Keys } from '../keys.js';
 import { NotFoundError } from '../errors/not-found-error.js';
+import type { Keys } from '../keys.js';
 import { isOpen, type Task } from './task-model.js';
 
 /**

@@ -1,11 +1,11 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 import { AGENT_JOB, type AgentCommandJob, type SpawnJob, type StartJob, type TurnJob } from '../../shared/agents/agent-jobs.js';
-import { SpawnRefusedError } from '../../shared/errors/agent-errors.js';
 import { isLive } from '../../shared/agents/agent-status.js';
 import { requireAgent } from '../../shared/agents/agent-store.js';
 import { ownerOf, readRuntime } from '../../shared/agents/runtime-state.js';
 import { enforceSpawnGuards } from '../../shared/agents/spawn-guards.js';
+import { SpawnRefusedError } from '../../shared/errors/agent-errors.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { failOnClientMistake, failureReason } from '../../shared/errors/job-errors.js';
 import { liveHosts } from '../../shared/hosts/host-directory.js';

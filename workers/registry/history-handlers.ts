@@ -1,9 +1,9 @@
 import { existsSync, rmSync } from 'node:fs';
 import { UnrecoverableError } from 'bullmq';
-import { branchNameSchema, REGISTRY_EVENT, type BackupJob, type BranchJob, type CommitResult, type RollbackJob } from '../../shared/registry/changes.js';
 import { encodeJobError } from '../../shared/errors/job-errors.js';
-import { insideOrThrow, safeRelativePath } from '../../shared/registry/layout.js';
 import { RegistryChangeError, RegistryConflictError, RegistryNoRemoteError, RegistryRefNotFoundError } from '../../shared/errors/registry-errors.js';
+import { branchNameSchema, REGISTRY_EVENT, type BackupJob, type BranchJob, type CommitResult, type RollbackJob } from '../../shared/registry/changes.js';
+import { insideOrThrow, safeRelativePath } from '../../shared/registry/layout.js';
 import { resolveCommit, resolveTime } from '../../shared/registry/registry-history.js';
 import { runRefusingBadInput } from './change-handler.js';
 import { authorOf, currentBranch } from './git-repo.js';

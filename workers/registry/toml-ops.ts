@@ -1,5 +1,5 @@
-import type { ParsedChangeOp } from '../../shared/registry/changes.js';
 import { RegistryChangeError } from '../../shared/errors/registry-errors.js';
+import type { ParsedChangeOp } from '../../shared/registry/changes.js';
 import type { TomlTable } from '../../shared/registry/toml-io.js';
 
 /**

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { agentConfigInputSchema, agentConfigPatchSchema, newAgentConfig, patchAgentConfig, type AgentConfig } from '../../../shared/agents/agent-config.js';
 import { AGENT_EVENT } from '../../../shared/agents/agent-events.js';
-import { AgentExistsError } from '../../../shared/errors/agent-errors.js';
 import { AGENT_JOB, type AgentCommandJob } from '../../../shared/agents/agent-jobs.js';
 import { assertNotRunning } from '../../../shared/agents/agent-removal.js';
 import { isLive } from '../../../shared/agents/agent-status.js';
@@ -9,6 +8,7 @@ import { agentStoreFor, requireAgent } from '../../../shared/agents/agent-store.
 import { ownerOf, readRuntime, writeRuntime } from '../../../shared/agents/runtime-state.js';
 import { checkSpawn, enqueueSpawn as queueSpawn } from '../../../shared/agents/spawn-enqueue.js';
 import { agentRequestDepsFor } from '../../../shared/approvals/agent-request-deps.js';
+import { AgentExistsError } from '../../../shared/errors/agent-errors.js';
 import { ERROR_CODE } from '../../../shared/errors/codes.js';
 import { ConflictError } from '../../../shared/errors/service-errors.js';
 import { PRIORITY } from '../../../shared/queues/priority.js';

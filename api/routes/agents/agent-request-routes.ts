@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { AgentRequestNotFoundError } from '../../../shared/errors/agent-errors.js';
 import { agentRequestDepsFor } from '../../../shared/approvals/agent-request-deps.js';
 import { APPROVAL_ID_PATTERN } from '../../../shared/approvals/approval-request.js';
+import { AgentRequestNotFoundError } from '../../../shared/errors/agent-errors.js';
 import type { ApiDeps } from '../../deps.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { agentRequestView, READERS, requestView } from './agent-views.js';

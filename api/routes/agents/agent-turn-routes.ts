@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { AgentOverBudgetError } from '../../../shared/errors/agent-errors.js';
 import { AGENT_JOB, type TurnJob } from '../../../shared/agents/agent-jobs.js';
 import { agentStoreFor, requireAgent } from '../../../shared/agents/agent-store.js';
 import { readRuntime } from '../../../shared/agents/runtime-state.js';
+import { AgentOverBudgetError } from '../../../shared/errors/agent-errors.js';
 import { ForbiddenError } from '../../../shared/errors/auth-errors.js';
 import { PRIORITY } from '../../../shared/queues/priority.js';
 import { sendHostCommand } from '../../agents/host-command.js';
