@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODE } from '../shared/errors/codes.js';
 import { noxVersion } from '../shared/runtime/version.js';
 import type { RouteSpec } from './http/route.js';
 
@@ -14,7 +15,7 @@ const problemSchema = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    code: { type: 'string', description: 'stable error code, e.g. nox:validation-failed' },
+    code: { type: 'string', description: `stable error code, e.g. ${ERROR_CODE.validationFailed}` },
     instance: { type: 'string' },
     correlationId: { type: 'string' },
     errors: {

@@ -1,7 +1,8 @@
-import { NoLiveHostError } from '../shared/errors/service-errors.js';
+import { ERROR_CODE } from '../shared/errors/codes.js';
 import { NotFoundError } from '../shared/errors/not-found-error.js';
+import { NoLiveHostError } from '../shared/errors/service-errors.js';
 import { liveHosts } from '../shared/hosts/host-directory.js';
-import { JOB, type PingJob, type PongEventData } from '../shared/queues/jobs.js';
+import { JOB, type PingJob, type PongEventData, SYSTEM_EVENT } from '../shared/queues/jobs.js';
 import { PRIORITY } from '../shared/queues/priority.js';
 import type { ApiDeps } from './deps.js';
 
@@ -34,11 +35,11 @@ export async function pingHost(
   const hosts = await liveHosts(ctx.redis, ctx.keys);
   if (hosts.length === 0) throw new NoLiveHostError();
   const host = options.hostId ? hosts.find((h) => h.id === options.hostId) : hosts[Math.floor(Math.random() * hosts.length)];
-  if (!host) throw new NotFoundError(`No live host "${options.hostId}"`, 'nox:host-not-found');
+  if (!host) throw new NotFoundError(`No live host "${options.hostId}"`, ERROR_CODE.hostNotFound);
 
   const sentAt = Date.now();
   // Wait first, then enqueue: the pong cannot arrive before the waiter exists.
-  const pong = waiters.waitFor('system.pong', options.correlationId, ctx.config.api.ping_timeout_ms);
+  const pong = waiters.waitFor(SYSTEM_EVENT.pong, options.correlationId, ctx.config.api.ping_timeout_ms);
   pong.catch(() => undefined);
   const data: PingJob = { correlationId: options.correlationId, requestedBy: options.requestedBy, sentAt, workMs: options.workMs };
   const job = await ctx.queue(ctx.keys.hostQueue(host.id)).add(JOB.ping, data, {

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { RedisBinaryMissingError } from '../shared/errors/redis-binary-missing-error.js';
 import { DEFAULT_REDIS_URL } from '../shared/redis.js';
 
 /**
@@ -18,16 +19,6 @@ export interface LocalRedis {
   /** set when Nox started its own redis-server */
   child?: ChildProcess;
   stop(): Promise<void>;
-}
-
-export class RedisBinaryMissingError extends Error {
-  constructor() {
-    super(
-      'No Redis answers on 127.0.0.1:6379 and no `redis-server` binary was found on PATH.\n' +
-        'Install one (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis`),\n' +
-        'or point Nox at a running Redis with REDIS_URL=redis://host:port.',
-    );
-  }
 }
 
 export async function answersPing(url: string, timeoutMs = 800): Promise<boolean> {

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Redis } from 'ioredis';
+import { ERROR_CODE } from '../shared/errors/codes.js';
 import { ConflictError } from '../shared/errors/service-errors.js';
 import type { Keys } from '../shared/keys.js';
 
@@ -37,6 +38,6 @@ export async function assertHostIdFree(redis: Redis, keys: Keys, hostId: string)
   if (samePlace && holder !== process.pid && (holder === 0 || !processAlive(holder))) return;
   throw new ConflictError(
     `host id "${hostId}" is in use by a live host (${hostname ?? '?'} pid ${pid ?? '?'}); set NOX_HOST_ID to another id`,
-    'nox:host-id-in-use',
+    ERROR_CODE.hostIdInUse,
   );
 }

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Worker } from 'bullmq';
 import { deregisterHost, registerHost } from '../shared/hosts/host-directory.js';
+import { HOST_EVENT } from '../shared/hosts/host-events.js';
 import { errorFields, type Logger } from '../shared/logger.js';
 import { JOB } from '../shared/queues/jobs.js';
 import { createWorker } from '../shared/queues/queue-factory.js';
@@ -69,7 +70,7 @@ export async function startWorkerHost(ctx: NoxContext, options: WorkerHostOption
 
   const heartbeat = startHeartbeat(ctx, id, running);
   const peers = startPeerMonitor(ctx, id, options.onHostDown);
-  await ctx.events.publish({ type: 'host.up', hostId: id, data: { hostname: os.hostname(), pid: process.pid, capacity: cfg.capacity } });
+  await ctx.events.publish({ type: HOST_EVENT.up, hostId: id, data: { hostname: os.hostname(), pid: process.pid, capacity: cfg.capacity } });
   logger.info('worker host started', { queues: [...workers.keys()], capacity: cfg.capacity });
 
   let closing: Promise<void> | undefined;
@@ -96,7 +97,7 @@ export async function startWorkerHost(ctx: NoxContext, options: WorkerHostOption
     try {
       await options.beforeDeregister?.();
       await deregisterHost(ctx.redis, ctx.keys, id);
-      await ctx.events.publish({ type: 'host.stopped', hostId: id, data: { clean: finished } });
+      await ctx.events.publish({ type: HOST_EVENT.stopped, hostId: id, data: { clean: finished } });
     } catch (err) {
       logger.warn('could not deregister', errorFields(err));
     }

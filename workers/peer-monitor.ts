@@ -1,4 +1,5 @@
 import { listHosts } from '../shared/hosts/host-directory.js';
+import { HOST_EVENT } from '../shared/hosts/host-events.js';
 import type { NoxContext } from '../shared/runtime/context.js';
 import { startPeriodic, type PeriodicTask } from './runtime/periodic-task.js';
 
@@ -23,7 +24,7 @@ export function startPeerMonitor(
       if (first !== 'OK') continue;
       reported.push(host.id);
       logger.warn('host stopped heartbeating', { deadHost: host.id, lastHeartbeat: host.lastHeartbeat });
-      await ctx.events.publish({ type: 'host.down', hostId: host.id, data: { lastHeartbeat: host.lastHeartbeat, seenBy: selfId } });
+      await ctx.events.publish({ type: HOST_EVENT.down, hostId: host.id, data: { lastHeartbeat: host.lastHeartbeat, seenBy: selfId } });
       await onHostDown(host.id);
     }
     return reported;

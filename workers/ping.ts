@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { PingJob, PongEventData } from '../shared/queues/jobs.js';
+import { SYSTEM_EVENT } from '../shared/queues/jobs.js';
 import { sleep, type HandlerEnv } from './job-router.js';
 
 /**
@@ -18,7 +19,7 @@ export async function handlePing(job: Job<PingJob>, env: HandlerEnv): Promise<Po
     finishedAt: Date.now(),
   };
   await env.ctx.events.publish({
-    type: 'system.pong',
+    type: SYSTEM_EVENT.pong,
     hostId: env.hostId,
     correlationId: job.data.correlationId,
     data,

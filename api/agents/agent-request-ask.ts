@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import type { AgentRequest, AgentRequestAsk, AgentRequestKind } from '../../shared/agents/agent-requests.js';
+import { ApprovalAlreadyDecidedError, ApprovalDeniedError } from '../../shared/errors/approval-errors.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { ConflictError } from '../../shared/errors/service-errors.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { ApprovalAlreadyDecidedError, ApprovalDeniedError } from '../../shared/approvals/approval-errors.js';
 import { clipInput, newApprovalRequest, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import type { DecisionInput } from '../../shared/approvals/approval-store.js';
 import { settleAgentRequest, type AgentRequestDeps } from '../../shared/approvals/agent-request-settle.js';
@@ -15,7 +16,7 @@ import { classifyRequest } from '../../shared/approvals/risk.js';
  * (`spawn_agent`) and any deletion (`delete_agent`). The API builds the request and asks:
  *
  * - the policy denies at once → the approval is recorded as denied by policy, and the
- *   caller gets 403 `nox:approval-denied`;
+ *   caller gets 403 `ERROR_CODE.approvalDenied`;
  * - the policy approves at once → the API claims the request, records the approval as
  *   approved by policy and acts right away (the answer says it is done: 201 / 204);
  * - the policy asks a person → the request is stored and the approval submitted; the
@@ -128,7 +129,7 @@ export async function askForAgentRequest(ctx: NoxContext, deps: AgentRequestDeps
   }
   if (settled.status === 'done') return { status: 'done', approval: decided, request: settled.request };
   if (settled.status === 'denied') throw new ApprovalDeniedError(approval.id, settled.request.error ?? 'denied');
-  if (settled.status === 'failed') throw settled.error ?? new ConflictError(settled.request.error ?? 'the act failed', 'nox:agent-request-failed');
+  if (settled.status === 'failed') throw settled.error ?? new ConflictError(settled.request.error ?? 'the act failed', ERROR_CODE.agentRequestFailed);
   return { status: 'pending', approval: decided, request: await requests.require(approval.id) };
 }
 
@@ -141,7 +142,7 @@ export async function openRequestFor(deps: AgentRequestDeps, kind: AgentRequestK
   const open = await deps.requests.findOpen(kind, agentId);
   if (!open) return undefined;
   if (kind === 'spawn' && open.requested_by !== requestedBy) {
-    throw new ConflictError(`A spawn of agent "${agentId}" by ${open.requested_by} already waits for approval ${open.approval_id}`, 'nox:agent-request-open');
+    throw new ConflictError(`A spawn of agent "${agentId}" by ${open.requested_by} already waits for approval ${open.approval_id}`, ERROR_CODE.agentRequestOpen);
   }
   const approval = await deps.approvals.store.get(open.approval_id);
   if (!approval) return undefined;

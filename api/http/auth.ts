@@ -3,6 +3,7 @@ import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { hmacKey, principalFromClaims } from '../../shared/auth/tokens.js';
 import { ForbiddenError, TokenExpiredError, UnauthenticatedError } from '../../shared/errors/auth-errors.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
 import type { Principal, Role } from '../../shared/types.js';
 
 /**
@@ -47,12 +48,12 @@ export function createAuthenticator(secret: string): Authenticator {
   const authenticate: RequestHandler = (req, res, next) => {
     init(req, res, () => {
       passport.authenticate('jwt', { session: false }, (err: unknown, user: Principal | false, info: unknown) => {
-        if (err) return next(err instanceof UnauthenticatedError ? err : new UnauthenticatedError('The token is not valid', 'nox:invalid-token'));
+        if (err) return next(err instanceof UnauthenticatedError ? err : new UnauthenticatedError('The token is not valid', ERROR_CODE.invalidToken));
         if (!user) {
           const name = (info as { name?: string } | undefined)?.name;
           if (name === 'TokenExpiredError') return next(new TokenExpiredError());
           const missing = info instanceof Error && /No auth token/i.test(info.message);
-          return next(missing ? new UnauthenticatedError() : new UnauthenticatedError('The token is not valid', 'nox:invalid-token'));
+          return next(missing ? new UnauthenticatedError() : new UnauthenticatedError('The token is not valid', ERROR_CODE.invalidToken));
         }
         res.locals.principal = user;
         next();

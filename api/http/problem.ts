@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ERROR_CATALOGUE, ERROR_CODE } from '../../shared/errors/codes.js';
 import { coerceError, isNoxError, NotFoundError, NoxError, ValidationError } from '../../shared/errors/index.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 
@@ -24,13 +25,10 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** body-parser / raw-body error types that are the client's fault */
 const BODY_ERRORS: Record<string, () => NoxError> = {
   'entity.parse.failed': () => new ValidationError('The body is not valid JSON'),
-  'entity.too.large': () =>
-    new NoxError('nox:payload-too-large', 'The body is larger than the limit', { status: 413, title: 'Payload too large' }),
-  'encoding.unsupported': () =>
-    new NoxError('nox:unsupported-encoding', 'The body encoding is not supported', { status: 415, title: 'Unsupported media type' }),
-  'charset.unsupported': () =>
-    new NoxError('nox:unsupported-encoding', 'The body charset is not supported', { status: 415, title: 'Unsupported media type' }),
-  'request.aborted': () => new NoxError('nox:request-aborted', 'The request was aborted', { status: 400, title: 'Bad request' }),
+  'entity.too.large': () => new NoxError(ERROR_CODE.payloadTooLarge, 'The body is larger than the limit'),
+  'encoding.unsupported': () => new NoxError(ERROR_CODE.unsupportedEncoding, 'The body encoding is not supported'),
+  'charset.unsupported': () => new NoxError(ERROR_CODE.unsupportedEncoding, 'The body charset is not supported'),
+  'request.aborted': () => new NoxError(ERROR_CODE.requestAborted, 'The request was aborted'),
   'request.size.invalid': () => new ValidationError('The body length does not match Content-Length'),
   'entity.verify.failed': () => new ValidationError('The body failed verification'),
 };
@@ -41,10 +39,13 @@ export function toNoxError(thrown: unknown): NoxError | Error {
   return coerceError(thrown);
 }
 
+/** `urn:nox:problem:<code without its nox: prefix>` */
+const problemType = (code: string): string => `urn:nox:problem:${code.replace(/^nox:/, '')}`;
+
 export function problemFor(err: Error, instance?: string, correlationId?: string): ProblemDocument {
   if (isNoxError(err)) {
     return {
-      type: `urn:nox:problem:${err.code.replace(/^nox:/, '')}`,
+      type: problemType(err.code),
       title: err.title,
       status: err.status,
       detail: err.message,
@@ -54,12 +55,13 @@ export function problemFor(err: Error, instance?: string, correlationId?: string
       ...err.extensions,
     };
   }
+  const { code, title, status } = ERROR_CATALOGUE.internal;
   return {
-    type: 'urn:nox:problem:internal',
-    title: 'Internal error',
-    status: 500,
+    type: problemType(code),
+    title,
+    status,
     detail: 'Something went wrong on our side; the correlation id identifies it in the logs',
-    code: 'nox:internal',
+    code,
     instance,
     correlationId,
   };
@@ -85,5 +87,5 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new NotFoundError(`No route for ${req.method} ${req.path}`, 'nox:route-not-found'));
+  next(new NotFoundError(`No route for ${req.method} ${req.path}`, ERROR_CODE.routeNotFound));
 };

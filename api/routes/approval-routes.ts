@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ApprovalForOtherAgentError, ApprovalNotFoundError, OwnApprovalError } from '../../shared/approvals/approval-errors.js';
+import { ApprovalForOtherAgentError, ApprovalNotFoundError, OwnApprovalError } from '../../shared/errors/approval-errors.js';
 import {
   APPROVAL_ID_PATTERN,
   approvalDetailsSchema,
@@ -22,15 +22,15 @@ import { ID_PATTERN } from '../../shared/ids.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { ADMINS, OPERATORS, PEOPLE } from '../http/auth.js';
+import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { requester } from './system-routes.js';
 
 /**
  * /api/approvals (issue 6; docs/APPROVALS.md): the inbox and the decisions.
  *
  * - People read every approval; an agent reads only its own.
  * - Only operators and admins decide. An agent never decides: its own request answers
- *   403 `nox:approval-own-request`, anyone else's 403 `nox:forbidden`; a viewer gets 403
+ *   403 `ERROR_CODE.approvalOwnRequest`, anyone else's 403 `ERROR_CODE.forbidden`; a viewer gets 403
  *   from the role check.
  * - POST /api/approvals is an agent's `request_approval` (for itself only) or a person's
  *   request on behalf of an agent; it is evaluated on the `approvals` queue like every other.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../../shared/auth/passwords.js';
 import { signToken, tokenExpiry } from '../../shared/auth/tokens.js';
 import { UnauthenticatedError } from '../../shared/errors/auth-errors.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { ANY_ROLE, TOKEN_COOKIE } from '../http/auth.js';
@@ -53,7 +54,7 @@ export function authRoutes(deps: ApiDeps, users: UserDirectory, secret: string):
         const ok = user?.password_hash ? await verifyPassword(body.password, user.password_hash) : (await verifyPassword(body.password, await decoy), false);
         if (!user || !ok) {
           logger.info('login refused', { username: body.username });
-          throw new UnauthenticatedError('Wrong user name or password', 'nox:invalid-credentials');
+          throw new UnauthenticatedError('Wrong user name or password', ERROR_CODE.invalidCredentials);
         }
         const principal: Principal = { sub: user.name, role: user.role as Principal['role'] };
         const token = signToken(secret, principal, { expiresIn: config.auth.token_ttl });

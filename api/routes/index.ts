@@ -1,7 +1,10 @@
 import type { ApiDeps } from '../deps.js';
 import type { RouteSpec } from '../http/route.js';
 import type { UserDirectory } from '../users.js';
-import { agentRoutes } from './agent-routes.js';
+import { agentLifecycleRoutes } from './agents/agent-lifecycle-routes.js';
+import { agentReadRoutes } from './agents/agent-read-routes.js';
+import { agentRequestRoutes } from './agents/agent-request-routes.js';
+import { agentTurnRoutes } from './agents/agent-turn-routes.js';
 import { approvalRoutes } from './approval-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { registryRoutes } from './registry-routes.js';
@@ -17,5 +20,19 @@ import { topicRoutes } from './topic-routes.js';
  * adds its module here; the OpenAPI document is built from the same list.
  */
 export function allRoutes(deps: ApiDeps, users: UserDirectory, secret: string): RouteSpec[] {
-  return [...authRoutes(deps, users, secret), ...systemRoutes(deps), ...agentRoutes(deps), ...approvalRoutes(deps), ...registryRoutes(deps), ...taskRoutes(deps), ...messageRoutes(deps), ...topicRoutes(deps), ...memoryRoutes(deps), ...mcpRoutes(deps)];
+  return [
+    ...authRoutes(deps, users, secret),
+    ...systemRoutes(deps),
+    ...agentLifecycleRoutes(deps),
+    ...agentRequestRoutes(deps),
+    ...agentReadRoutes(deps),
+    ...agentTurnRoutes(deps),
+    ...approvalRoutes(deps),
+    ...registryRoutes(deps),
+    ...taskRoutes(deps),
+    ...messageRoutes(deps),
+    ...topicRoutes(deps),
+    ...memoryRoutes(deps),
+    ...mcpRoutes(deps),
+  ];
 }

@@ -16,15 +16,15 @@ import { actorSchema, type Actor } from '../../shared/registry/changes.js';
 import { createRegistryClient } from '../../shared/registry/registry-client.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { requester } from './system-routes.js';
 
 /**
  * /api/mcp (issue 8; docs/MCP.md): the catalog of MCP services, installing (an approval of
  * type install_mcp, carried out by the `mcp` queue once approved), removing (the `mcp`
  * queue: catalog entry, then containers), discovery through the engine, and turning a
  * service on or off for one agent (`[services.<name>.enabled]` in the catalog; the agent
- * must be in the service's `agents`, else 403 nox:mcp-service-not-allowed).
+ * must be in the service's `agents`, else 403 `ERROR_CODE.mcpServiceNotAllowed`).
  *
  * People read; operators and admins act. Agents have no access: an agent that wants a
  * service asks a person (request_approval).
@@ -124,7 +124,7 @@ export function mcpRoutes(deps: ApiDeps): RouteSpec[] {
       status: 202,
       responses: { 202: { description: 'queued', schema: z.object({ service: z.string(), job_id: z.string() }) } },
       handler: async ({ params, principal, correlationId }) => {
-        catalog.get(params.name); // 404 nox:mcp-service-not-found
+        catalog.get(params.name); // 404 `ERROR_CODE.mcpServiceNotFound`
         const jobId = await enqueueRemove(ctx, {
           service: params.name,
           requestId: randomUUID(),
@@ -155,7 +155,7 @@ export function mcpRoutes(deps: ApiDeps): RouteSpec[] {
       },
       handler: async ({ query }) => {
         const e = engineOf();
-        await e.ping(); // 503 nox:engine-unavailable when there is no engine
+        await e.ping(); // 503 `ERROR_CODE.engineUnavailable` when there is no engine
         return discoverImages(e, query.q);
       },
     }),

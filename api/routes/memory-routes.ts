@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
-import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { ForbiddenError } from '../../shared/errors/auth-errors.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { NotFoundError } from '../../shared/errors/not-found-error.js';
+import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { files } from '../../shared/registry/layout.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { requester } from './system-routes.js';
 
 /**
  * /api/agents/:id/memory: an agent's long-term notes, kept in agents/<id>/memory.toml as
@@ -45,7 +46,7 @@ export function memoryRoutes(deps: ApiDeps): RouteSpec[] {
         await requireAgent(agents, params.id);
         const memory = memoryOf(params.id);
         if (!query.key) return { memory };
-        if (!(query.key in memory)) throw new NotFoundError(`agent ${params.id} has no memory under ${query.key}`, 'nox:memory-not-found');
+        if (!(query.key in memory)) throw new NotFoundError(`agent ${params.id} has no memory under ${query.key}`, ERROR_CODE.memoryNotFound);
         return { memory: { [query.key]: memory[query.key] } };
       },
     }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
 import { ForbiddenError } from '../../shared/errors/auth-errors.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { NotFoundError } from '../../shared/errors/not-found-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { createMessageLog } from '../../shared/messages/message-log.js';
@@ -9,8 +10,8 @@ import { enqueueBatch, enqueueMessage } from '../../shared/messages/message-send
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { requester } from './system-routes.js';
 
 /**
  * /api/messages: send (direct, `all`, `topic:<name>`) and read the log. Sending answers 202
@@ -107,7 +108,7 @@ export function messageRoutes(deps: ApiDeps): RouteSpec[] {
       handler: async ({ params, principal }) => {
         const found = (await log.get(params.id)) as (ReturnType<typeof newMessage> & { recipients?: string[] }) | undefined;
         const me = ownAgent(principal);
-        if (!found || (me && senderAgent(found.from) !== me && !(found.recipients ?? []).includes(me))) throw new NotFoundError(`no message ${params.id}`, 'nox:message-not-found');
+        if (!found || (me && senderAgent(found.from) !== me && !(found.recipients ?? []).includes(me))) throw new NotFoundError(`no message ${params.id}`, ERROR_CODE.messageNotFound);
         return found;
       },
     }),

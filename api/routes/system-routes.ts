@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import { isRedisDownError } from '../../shared/errors/coerce-error.js';
 import { RedisUnavailableError } from '../../shared/errors/service-errors.js';
 import { listHosts } from '../../shared/hosts/host-directory.js';
-import { isRedisDownError } from '../../shared/errors/coerce-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { noxVersion } from '../../shared/runtime/version.js';
-import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 import { pingHost } from '../ping.js';
 import { allQueueNames, queueCounts } from '../queue-stats.js';
@@ -124,9 +124,4 @@ export function systemRoutes(deps: ApiDeps): RouteSpec[] {
         }),
     }),
   ];
-}
-
-export function requester(principal: Principal | undefined): string {
-  if (!principal) return 'anonymous';
-  return principal.role === 'agent' ? `agent:${principal.agentId}` : `user:${principal.sub}`;
 }

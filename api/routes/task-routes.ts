@@ -12,8 +12,8 @@ import { createTaskStore } from '../../shared/tasks/task-store.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { requester } from './system-routes.js';
 
 /**
  * /api/tasks: every change goes through the `tasks` queue (create, update, delegate) and

@@ -9,8 +9,8 @@ import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
+import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { requester } from './system-routes.js';
 
 /**
  * /api/topics: subscriptions (kept in agent-relationships.toml, one commit each) and

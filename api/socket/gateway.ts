@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { verifyToken } from '../../shared/auth/tokens.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { compareStreamIds, decodeEntry, STREAM_ID_PATTERN } from '../../shared/events/event-bus.js';
 import type { StreamTailer } from '../../shared/events/stream-tailer.js';
 import { errorFields } from '../../shared/logger.js';
@@ -39,13 +40,13 @@ export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: Strea
 
   io.use((socket, next) => {
     const token = tokenFrom(socket);
-    if (!token) return next(Object.assign(new Error('unauthenticated'), { data: { code: 'nox:unauthenticated' } }));
+    if (!token) return next(Object.assign(new Error('unauthenticated'), { data: { code: ERROR_CODE.unauthenticated } }));
     try {
       socket.data.principal = verifyToken(secret, token);
       next();
     } catch (err) {
-      const code = (err as { code?: string }).code ?? 'nox:invalid-token';
-      next(Object.assign(new Error(code === 'nox:token-expired' ? 'token expired' : 'invalid token'), { data: { code } }));
+      const code = (err as { code?: string }).code ?? ERROR_CODE.invalidToken;
+      next(Object.assign(new Error(code === ERROR_CODE.tokenExpired ? 'token expired' : 'invalid token'), { data: { code } }));
     }
   });
 

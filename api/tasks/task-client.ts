@@ -1,5 +1,7 @@
 import type { QueueEvents } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
+import { parseFailureReason } from '../../shared/errors/job-errors.js';
 import { NotFoundError } from '../../shared/errors/not-found-error.js';
 import { TimeoutError } from '../../shared/errors/service-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
@@ -11,9 +13,9 @@ import type { Task } from '../../shared/tasks/task-model.js';
 
 /**
  * Runs a job on the `tasks` queue and waits for its answer (API side). A job that failed
- * for a client's mistake (UnrecoverableError "nox:<code>: why") comes back as the matching
- * 4xx error, anything else as it was; no answer within `tasks.wait_ms` is a 504 (the job
- * still runs: the answer is only late).
+ * for a client's mistake (UnrecoverableError `<code>: why`, shared/errors/job-errors.ts)
+ * comes back as the matching 4xx error, anything else as it was; no answer within
+ * `tasks.wait_ms` is a 504 (the job still runs: the answer is only late).
  */
 export interface TaskClient {
   run(name: string, data: object, jobId: string, priority: PriorityName): Promise<Task>;
@@ -39,10 +41,10 @@ export function createTaskClient(ctx: NoxContext): TaskClient {
         return (await job.waitUntilFinished(qe, ctx.config.tasks.wait_ms)) as Task;
       } catch (err) {
         const message = (err as Error).message ?? String(err);
-        if (/timed out|timeout/i.test(message) && !message.startsWith('nox:')) throw new TimeoutError(`the tasks queue did not answer within ${ctx.config.tasks.wait_ms} ms`);
-        const m = /^(nox:[a-z-]+): (.*)$/s.exec(message);
-        if (m?.[1] === 'nox:task-not-found') throw new NotFoundError(m[2]!, m[1]);
-        if (m?.[1] === 'nox:validation-failed') throw new ValidationError(m[2]!, [{ path: 'body', message: m[2]!, code: 'invalid' }]);
+        const failure = parseFailureReason(message);
+        if (/timed out|timeout/i.test(message) && !failure) throw new TimeoutError(`the tasks queue did not answer within ${ctx.config.tasks.wait_ms} ms`);
+        if (failure?.code === ERROR_CODE.taskNotFound) throw new NotFoundError(failure.message, failure.code);
+        if (failure?.code === ERROR_CODE.validationFailed) throw new ValidationError(failure.message, [{ path: 'body', message: failure.message, code: 'invalid' }]);
         throw err instanceof UnrecoverableError ? new Error(message) : err;
       }
     },

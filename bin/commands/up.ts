@@ -4,10 +4,11 @@ import path from 'node:path';
 import { signToken } from '../../shared/auth/tokens.js';
 import { resolveRegistryDir } from '../../shared/config/load-config.js';
 import { resolveSecretsFile } from '../../shared/config/secrets.js';
+import { RedisBinaryMissingError } from '../../shared/errors/redis-binary-missing-error.js';
 import { selfCommand } from '../../shared/runtime/self-command.js';
 import { configOrExit } from '../boot.js';
 import { bootstrapRegistry, type BootstrapResult } from '../bootstrap.js';
-import { ensureRedis, RedisBinaryMissingError, type LocalRedis } from '../local-redis.js';
+import { ensureRedis, type LocalRedis } from '../local-redis.js';
 import { onShutdownSignal } from '../signals.js';
 
 /**

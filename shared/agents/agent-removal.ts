@@ -1,3 +1,5 @@
+import { AGENT_EVENT } from './agent-events.js';
+import { ERROR_CODE } from '../errors/codes.js';
 import { ConflictError } from '../errors/service-errors.js';
 import type { NoxContext } from '../runtime/context.js';
 import { isLive } from './agent-status.js';
@@ -7,13 +9,13 @@ import { deleteRuntime, ownerOf, readRuntime } from './runtime-state.js';
 /**
  * Deleting an agent: its config (agents.toml or the Redis store), its runtime state, and an
  * `agent.deleted` event. A running agent (live status on a live host) is refused, 409
- * `nox:agent-running`: the API checks before it asks for the approval, and the act checks
+ * `ERROR_CODE.agentRunning`: the API checks before it asks for the approval, and the act checks
  * again when it happens (the agent may have been started while the approval waited).
  */
 export async function assertNotRunning(ctx: NoxContext, agentId: string): Promise<void> {
   const [runtime, owner] = await Promise.all([readRuntime(ctx.redis, ctx.keys, agentId), ownerOf(ctx.redis, ctx.keys, agentId)]);
   if (owner && isLive(runtime?.status) && (await ctx.redis.exists(ctx.keys.hostAlive(owner))) === 1) {
-    throw new ConflictError(`Agent "${agentId}" is ${runtime?.status}; stop it first`, 'nox:agent-running');
+    throw new ConflictError(`Agent "${agentId}" is ${runtime?.status}; stop it first`, ERROR_CODE.agentRunning);
   }
 }
 
@@ -29,7 +31,7 @@ export async function removeAgent(
   await deleteRuntime(ctx.redis, ctx.keys, agentId);
   if (!removed) return false;
   await ctx.events.publish({
-    type: 'agent.deleted',
+    type: AGENT_EVENT.deleted,
     agentId,
     ...(envelope.correlationId ? { correlationId: envelope.correlationId } : {}),
     data: { by: envelope.requestedBy, ...(envelope.approvalId ? { approvalId: envelope.approvalId, approvedBy: envelope.approvedBy ?? null } : {}) },

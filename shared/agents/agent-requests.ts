@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Keys } from '../keys.js';
 import { agentConfigSchema } from './agent-config.js';
-import { AgentRequestNotFoundError } from './agent-errors.js';
+import { AgentRequestNotFoundError } from '../errors/agent-errors.js';
 
 /**
  * Agent requests: a spawn or a deletion of an agent that waits for an approval (issue 6;

@@ -1,5 +1,5 @@
-import { AgentNotFoundError } from './agent-errors.js';
 import type { AgentConfig } from './agent-config.js';
+import { AgentNotFoundError } from '../errors/agent-errors.js';
 
 /** The contract of an agent config store (agent-store.ts picks the implementation). */
 export interface AgentStore {

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
+import { AgentExistsError, AgentNotFoundError } from '../errors/agent-errors.js';
 import type { Keys } from '../keys.js';
 import { registryClientFor } from '../registry/registry-client.js';
 import type { NoxContext } from '../runtime/context.js';
-import { AgentExistsError, AgentNotFoundError } from './agent-errors.js';
 import type { AgentStore } from './agent-store-contract.js';
 import { agentConfigSchema, type AgentConfig } from './agent-config.js';
 import { createRegistryAgentStore } from './registry-agent-store.js';

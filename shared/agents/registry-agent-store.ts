@@ -1,8 +1,8 @@
+import { AgentExistsError, AgentNotFoundError } from '../errors/agent-errors.js';
 import type { Logger } from '../logger.js';
 import { files } from '../registry/layout.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 import type { Actor } from '../registry/changes.js';
-import { AgentExistsError, AgentNotFoundError } from './agent-errors.js';
 import { agentConfigSchema, type AgentConfig } from './agent-config.js';
 import type { AgentStore } from './agent-store-contract.js';
 

@@ -1,9 +1,10 @@
+import { AGENT_EVENT } from './agent-events.js';
+import { SpawnRefusedError } from '../errors/agent-errors.js';
 import { NoLiveHostError } from '../errors/service-errors.js';
 import { liveHosts } from '../hosts/host-directory.js';
 import { PRIORITY } from '../queues/priority.js';
 import type { NoxContext } from '../runtime/context.js';
 import type { AgentConfig } from './agent-config.js';
-import { SpawnRefusedError } from './agent-errors.js';
 import { AGENT_JOB, type SpawnJob } from './agent-jobs.js';
 import type { AgentStore } from './agent-store-contract.js';
 import { enforceSpawnGuards } from './spawn-guards.js';
@@ -20,7 +21,7 @@ export interface SpawnEnvelope {
   requestedBy: string;
   /** a fixed job id: adding it again while the job exists is a no-op */
   jobId?: string;
-  /** refuse (503 nox:no-live-host) when no worker host is alive. Default true. */
+  /** refuse (503 `ERROR_CODE.noLiveHost`) when no worker host is alive. Default true. */
   requireLiveHost?: boolean;
 }
 
@@ -30,7 +31,7 @@ export async function checkSpawn(ctx: NoxContext, store: AgentStore, agent: Agen
     await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, store, agent, { record: false });
   } catch (err) {
     if (err instanceof SpawnRefusedError) {
-      await ctx.events.publish({ type: 'agent.spawn-refused', agentId: agent.id, correlationId: envelope.correlationId, data: { code: err.code, reason: err.message, by: envelope.requestedBy } });
+      await ctx.events.publish({ type: AGENT_EVENT.spawnRefused, agentId: agent.id, correlationId: envelope.correlationId, data: { code: err.code, reason: err.message, by: envelope.requestedBy } });
     }
     throw err;
   }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { NoxConfig } from '../config/schema.js';
+import { SpawnRefusedError } from '../errors/agent-errors.js';
 import type { Keys } from '../keys.js';
 import type { AgentConfig } from './agent-config.js';
-import { SpawnRefusedError } from './agent-errors.js';
 import type { AgentStore } from './agent-store.js';
 
 /**

@@ -1,9 +1,11 @@
-import { AgentExistsError, SpawnRefusedError } from '../agents/agent-errors.js';
+import { AGENT_EVENT } from '../agents/agent-events.js';
 import { removeAgent } from '../agents/agent-removal.js';
 import type { AgentRequest, AgentRequestStore, SettledStatus } from '../agents/agent-requests.js';
 import { requireAgent, type AgentStore } from '../agents/agent-store-contract.js';
 import { enqueueSpawn } from '../agents/spawn-enqueue.js';
-import { isNoxError } from '../errors/nox-error.js';
+import { AgentExistsError, SpawnRefusedError } from '../errors/agent-errors.js';
+import { ERROR_CODE } from '../errors/codes.js';
+import { isNoxError, NoxError } from '../errors/nox-error.js';
 import { ConflictError } from '../errors/service-errors.js';
 import { errorFields, type Logger } from '../logger.js';
 import { newMessage } from '../messages/message-model.js';
@@ -42,13 +44,6 @@ export type SettleResult =
   | { status: 'pending' | 'busy' | 'missing' }
   | { status: SettledStatus; request: AgentRequest; already?: boolean; error?: unknown };
 
-export const AGENT_REQUEST_EVENT = {
-  spawnDenied: 'agent.spawn-denied',
-  spawnRequestFailed: 'agent.spawn-request-failed',
-  deleteDenied: 'agent.delete-denied',
-  deleteFailed: 'agent.delete-failed',
-} as const;
-
 const SETTLED: readonly string[] = ['done', 'denied', 'failed'];
 
 export async function settleAgentRequest(
@@ -80,7 +75,8 @@ export async function settleAgentRequest(
 
   try {
     // Trimmed from Redis before anyone acted: nothing says it was approved.
-    if (!approval) throw new ConflictError(`approval ${approvalId} is no longer known`, 'nox:approval-not-found');
+    // 409, not the catalogue's usual 404: the request names an approval that existed and was trimmed before anyone acted.
+    if (!approval) throw new NoxError(ERROR_CODE.approvalNotFound, `approval ${approvalId} is no longer known`, { status: 409, title: 'Conflict' });
     const result = request.kind === 'spawn' ? await spawnNow(ctx, deps, request, approval) : await deleteNow(ctx, deps, request, approval);
     await requests.settle(approvalId, claimer, 'done', { result });
     return { status: 'done', request: await requests.require(approvalId) };
@@ -99,7 +95,7 @@ export async function settleAgentRequest(
 
 async function spawnNow(ctx: NoxContext, deps: AgentRequestDeps, request: AgentRequest, approval: ApprovalRequest): Promise<Record<string, unknown>> {
   const config = request.config;
-  if (!config) throw new ConflictError(`spawn request ${request.approval_id} carries no config`, 'nox:agent-request-invalid');
+  if (!config) throw new ConflictError(`spawn request ${request.approval_id} carries no config`, ERROR_CODE.agentRequestInvalid);
   if (config.parent) await requireAgent(deps.agents, config.parent);
   const existing = await deps.agents.get(config.id);
   let created = false;
@@ -110,7 +106,7 @@ async function spawnNow(ctx: NoxContext, deps: AgentRequestDeps, request: AgentR
     await deps.agents.create(config, request.requested_by);
     created = true;
     await ctx.events.publish({
-      type: 'agent.created',
+      type: AGENT_EVENT.created,
       agentId: config.id,
       ...(request.correlation_id ? { correlationId: request.correlation_id } : {}),
       data: { by: request.requested_by, parent: config.parent ?? null, approvalId: request.approval_id, approvedBy: approval.decided_by ?? null },
@@ -137,7 +133,7 @@ async function deleteNow(ctx: NoxContext, deps: AgentRequestDeps, request: Agent
   const current = await deps.agents.get(request.agent_id);
   if (!current) return { removed: false, note: 'the agent was already gone' };
   if (request.incarnation && current.created_at !== request.incarnation) {
-    throw new ConflictError(`Agent "${request.agent_id}" was deleted and created again since this request; the new one is kept`, 'nox:agent-replaced');
+    throw new ConflictError(`Agent "${request.agent_id}" was deleted and created again since this request; the new one is kept`, ERROR_CODE.agentReplaced);
   }
   const removed = await removeAgent(ctx, deps.agents, request.agent_id, {
     requestedBy: request.requested_by,
@@ -154,12 +150,12 @@ async function tell(ctx: NoxContext, deps: AgentRequestDeps, request: AgentReque
   const correlation = request.correlation_id ? { correlationId: request.correlation_id } : {};
   try {
     if (request.kind === 'delete') {
-      await ctx.events.publish({ type: outcome === 'denied' ? AGENT_REQUEST_EVENT.deleteDenied : AGENT_REQUEST_EVENT.deleteFailed, agentId: request.agent_id, ...correlation, data: base });
+      await ctx.events.publish({ type: outcome === 'denied' ? AGENT_EVENT.deleteDenied : AGENT_EVENT.deleteFailed, agentId: request.agent_id, ...correlation, data: base });
       return;
     }
     const parent = request.config?.parent ?? request.requested_by.replace(/^agent:/, '');
     await ctx.events.publish({
-      type: outcome === 'denied' ? AGENT_REQUEST_EVENT.spawnDenied : AGENT_REQUEST_EVENT.spawnRequestFailed,
+      type: outcome === 'denied' ? AGENT_EVENT.spawnDenied : AGENT_EVENT.spawnRequestFailed,
       agentId: parent,
       ...correlation,
       data: { ...base, child: request.agent_id },

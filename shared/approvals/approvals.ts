@@ -1,7 +1,7 @@
+import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from '../errors/approval-errors.js';
 import type { Logger } from '../logger.js';
 import { createRegistryClient } from '../registry/registry-client.js';
 import type { NoxContext } from '../runtime/context.js';
-import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from './approval-errors.js';
 import { enqueueEvaluate } from './approval-jobs.js';
 import type { ApprovalRequest } from './approval-request.js';
 import { createApprovalStore, type ApprovalStore, type DecisionInput } from './approval-store.js';

@@ -2,6 +2,7 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { TokenExpiredError, UnauthenticatedError } from '../errors/auth-errors.js';
+import { ERROR_CODE } from '../errors/codes.js';
 import { ID_PATTERN } from '../ids.js';
 import { ROLES, type Principal, type Role } from '../types.js';
 
@@ -57,16 +58,16 @@ export function verifyToken(secret: string, token: string): Principal {
     decoded = jwt.verify(token, hmacKey(secret), { algorithms: ['HS256'], issuer: ISSUER });
   } catch (err) {
     if (err instanceof jwt.TokenExpiredError) throw new TokenExpiredError();
-    throw new UnauthenticatedError('The token is not valid', 'nox:invalid-token');
+    throw new UnauthenticatedError('The token is not valid', ERROR_CODE.invalidToken);
   }
   return principalFromClaims(decoded);
 }
 
 export function principalFromClaims(decoded: unknown): Principal {
   const parsed = claimsSchema.safeParse(decoded);
-  if (!parsed.success) throw new UnauthenticatedError('The token carries no valid role', 'nox:invalid-token');
+  if (!parsed.success) throw new UnauthenticatedError('The token carries no valid role', ERROR_CODE.invalidToken);
   const { sub, role, agentId } = parsed.data;
-  if (role === 'agent' && !agentId) throw new UnauthenticatedError('An agent token needs agentId', 'nox:invalid-token');
+  if (role === 'agent' && !agentId) throw new UnauthenticatedError('An agent token needs agentId', ERROR_CODE.invalidToken);
   return agentId ? { sub, role, agentId } : { sub, role };
 }
 

@@ -1,9 +1,13 @@
+import { errorEntry, type ErrorCode } from './codes.js';
+
 /**
  * The base of every error Nox raises on purpose. The `code` is stable (clients and tests
- * match on it); `status` is the HTTP status the API answers with. `api/problem.ts` maps
- * these to application/problem+json in one place.
+ * match on it) and comes from the catalogue (codes.ts), which gives the HTTP status and
+ * title the API answers with; `api/http/problem.ts` maps these to application/problem+json
+ * in one place.
  */
 export interface NoxErrorOptions {
+  /** only where one code answers with another status than the catalogue's (and the catalogue says when) */
   status?: number;
   title?: string;
   /** extra members of the problem document (e.g. `errors`, `retryAfter`) */
@@ -12,17 +16,18 @@ export interface NoxErrorOptions {
 }
 
 export class NoxError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly status: number;
   readonly title: string;
   readonly extensions: Record<string, unknown>;
 
-  constructor(code: string, message: string, options: NoxErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: NoxErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const entry = errorEntry(code);
     this.name = new.target.name;
     this.code = code;
-    this.status = options.status ?? 500;
-    this.title = options.title ?? 'Internal error';
+    this.status = options.status ?? entry?.status ?? 500;
+    this.title = options.title ?? entry?.title ?? 'Internal error';
     this.extensions = options.extensions ?? {};
   }
 }

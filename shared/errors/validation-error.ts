@@ -1,3 +1,4 @@
+import { ERROR_CODE } from './codes.js';
 import { NoxError } from './nox-error.js';
 
 export interface FieldIssue {
@@ -11,11 +12,7 @@ export interface FieldIssue {
 export class ValidationError extends NoxError {
   readonly issues: FieldIssue[];
   constructor(message: string, issues: FieldIssue[] = []) {
-    super('nox:validation-failed', message, {
-      status: 400,
-      title: 'Invalid request',
-      extensions: { errors: issues },
-    });
+    super(ERROR_CODE.validationFailed, message, { extensions: { errors: issues } });
     this.issues = issues;
   }
 }

@@ -34,7 +34,7 @@ export const installRequestInputSchema = z
     entry: catalogEntrySchema,
     /** a tar on the installing host (`docker save` archive or root filesystem), or pull from the image's registry */
     source: installSourceSchema,
-    /** replace a service the catalog already has (else 409 nox:mcp-service-exists) */
+    /** replace a service the catalog already has (else 409 `ERROR_CODE.mcpServiceExists`) */
     replace: z.boolean().default(false),
   })
   .strict();

@@ -25,6 +25,15 @@ export const MCP_JOB = {
   remove: 'mcp.remove',
 } as const;
 
+/** The MCP area's event types: catalog changes, install decisions, containers reaped. */
+export const MCP_EVENT = {
+  installed: 'mcp.service.installed',
+  installDenied: 'mcp.install.denied',
+  installFailed: 'mcp.install.failed',
+  removed: 'mcp.service.removed',
+  containerRemoved: 'mcp.container.removed',
+} as const;
+
 export const installJobSchema = z.object({ approvalId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/), correlationId: z.string().max(200).optional() }).strict();
 export type InstallJob = z.infer<typeof installJobSchema>;
 

@@ -16,6 +16,11 @@ export interface PingJob extends JobEnvelope {
   workMs?: number;
 }
 
+/** A host's answer to a ping, on the event stream (its data: PongEventData). */
+export const SYSTEM_EVENT = {
+  pong: 'system.pong',
+} as const;
+
 export interface PongEventData {
   jobId: string;
   hostId: string;

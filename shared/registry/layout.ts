@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { RegistryPathError } from '../errors/registry-errors.js';
 import { ID_PATTERN } from '../ids.js';
-import { RegistryPathError } from './registry-errors.js';
 
 /**
  * The layout of `.nox-registry/` and the only way to turn a file reference into a path.

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Job, QueueEvents } from 'bullmq';
+import { isNoxError } from '../errors/nox-error.js';
 import { ValidationError, type FieldIssue } from '../errors/validation-error.js';
 import { eventFeedFor } from '../events/event-feed.js';
 import { priorityOf } from '../queues/priority.js';
 import { createQueueEvents } from '../queues/queue-factory.js';
 import { closeRedis, createRedis } from '../redis.js';
-import { isNoxError } from '../errors/nox-error.js';
 import type { NoxContext } from '../runtime/context.js';
 import type { PriorityName } from '../types.js';
 import {
@@ -26,7 +26,7 @@ import {
   type CommitResult,
   type RollbackJob,
 } from './changes.js';
-import { decodeJobError } from './job-errors.js';
+import { decodeJobError } from '../errors/job-errors.js';
 import { files, listConversationDays, type FileRef } from './layout.js';
 import { createRegistryReader, type RegistryReader } from './registry-reader.js';
 import type { TomlTable } from './toml-io.js';

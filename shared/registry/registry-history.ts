@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { RegistryPathError, RegistryRefNotFoundError } from './registry-errors.js';
+import { RegistryPathError, RegistryRefNotFoundError } from '../errors/registry-errors.js';
 import { safeRelativePath } from './layout.js';
 import { redactSecrets } from './secret-redaction.js';
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { TaskMarkdownError } from '../errors/registry-errors.js';
 import { TASK_ID_PATTERN, TASK_PRIORITIES, type TaskRecord, type TaskStatus } from './task-record.js';
 
 /**
@@ -62,15 +63,6 @@ export interface ParsedTask {
   priority: (typeof TASK_PRIORITIES)[number];
   deadline: string | undefined;
   line: number;
-}
-
-export class TaskMarkdownError extends Error {
-  constructor(
-    readonly line: number,
-    message: string,
-  ) {
-    super(`line ${line}: ${message}`);
-  }
 }
 
 const TASK_LINE = /^\s*[-*] \[( |x|X)\]\s+(.*)$/;

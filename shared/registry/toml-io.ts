@@ -2,9 +2,9 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse, stringify, TomlError } from 'smol-toml';
+import { RegistryFileInvalidError } from '../errors/registry-errors.js';
 import { FILE_SCHEMAS } from './file-schemas.js';
 import { compressedPathOf, insideOrThrow, type Family } from './layout.js';
-import { RegistryFileInvalidError } from './registry-errors.js';
 
 /**
  * Reading and writing registry files. Reads parse with smol-toml and validate against the

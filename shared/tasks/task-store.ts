@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../keys.js';
+import { ERROR_CODE } from '../errors/codes.js';
 import { NotFoundError } from '../errors/not-found-error.js';
+import type { Keys } from '../keys.js';
 import { isOpen, type Task } from './task-model.js';
 
 /**
@@ -31,7 +32,7 @@ export interface TaskStore {
 }
 
 export function taskNotFound(taskId: string): NotFoundError {
-  return new NotFoundError(`no task ${taskId}`, 'nox:task-not-found');
+  return new NotFoundError(`no task ${taskId}`, ERROR_CODE.taskNotFound);
 }
 
 export function createTaskStore(redis: Redis, keys: Keys): TaskStore {

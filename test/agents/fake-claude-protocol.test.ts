@@ -9,7 +9,7 @@ import { interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } 
 import { waitUntil } from '../support/harness.js';
 import { FAKE_CLAUDE } from './agent-stack.js';
 
-/** The stand-in speaks the protocol of claude-cli.md; these pin the parts Nox relies on. */
+/** The stand-in speaks the protocol (docs/AGENTS.md); these pin the parts Nox relies on. */
 describe('stand-in claude (test fixture) protocol', () => {
   let dir: string;
   const children: ChildProcess[] = [];

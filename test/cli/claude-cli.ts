@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 /**
  * The real `claude` CLI for the conformance suites: where test/cli/install-claude.sh puts
  * the pinned version (or CLAUDE_CLI_BIN), and the environment that points it at a scripted
- * Messages API on loopback with no other traffic (../shared/claude-cli.md, "Install and run").
+ * Messages API on loopback with no other traffic (docs/AGENTS.md, "Tests").
  */
 export const CLAUDE_BIN =
   process.env.CLAUDE_CLI_BIN ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '.claude-cli', 'node_modules', '.bin', 'claude');

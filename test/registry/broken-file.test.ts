@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { RegistryFileInvalidError } from '../../shared/errors/registry-errors.js';
 import { files } from '../../shared/registry/layout.js';
-import { RegistryFileInvalidError } from '../../shared/registry/registry-errors.js';
 import { startRegistry, type RegistryFixture } from '../support/registry-fixture.js';
 
 describe('registry: a hand-edited broken file', () => {

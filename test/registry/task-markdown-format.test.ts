@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { diffTasks, parseTasksMarkdown, renderTasksMarkdown, TaskMarkdownError } from '../../shared/registry/task-markdown.js';
+import { TaskMarkdownError } from '../../shared/errors/registry-errors.js';
+import { diffTasks, parseTasksMarkdown, renderTasksMarkdown } from '../../shared/registry/task-markdown.js';
 import type { TaskRecord } from '../../shared/registry/task-record.js';
 
 describe('tasks markdown: render and parse', () => {

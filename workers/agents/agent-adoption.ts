@@ -1,3 +1,4 @@
+import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 import { errorFields } from '../../shared/logger.js';
 import { isLive } from '../../shared/agents/agent-status.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
@@ -75,7 +76,7 @@ export async function adoptLeftovers(ctx: NoxContext, manager: AgentManager, gra
     }
   }
   if (report.killed.length + report.resumed.length > 0) {
-    await ctx.events.publish({ type: 'agent.adopted', hostId: manager.hostId, data: report });
+    await ctx.events.publish({ type: AGENT_EVENT.adopted, hostId: manager.hostId, data: report });
   }
   return report;
 }

@@ -1,11 +1,13 @@
 import { UnrecoverableError, type Job } from 'bullmq';
+import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 import { AGENT_JOB, type AgentCommandJob, type SpawnJob, type StartJob, type TurnJob } from '../../shared/agents/agent-jobs.js';
-import { SpawnRefusedError } from '../../shared/agents/agent-errors.js';
 import { isLive } from '../../shared/agents/agent-status.js';
 import { requireAgent } from '../../shared/agents/agent-store.js';
 import { ownerOf, readRuntime } from '../../shared/agents/runtime-state.js';
 import { enforceSpawnGuards } from '../../shared/agents/spawn-guards.js';
-import { isNoxError } from '../../shared/errors/nox-error.js';
+import { SpawnRefusedError } from '../../shared/errors/agent-errors.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
+import { failOnClientMistake, failureReason } from '../../shared/errors/job-errors.js';
 import { liveHosts } from '../../shared/hosts/host-directory.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
 import type { HandlerEnv, JobHandlers } from '../job-router.js';
@@ -24,11 +26,6 @@ import { chooseHost, labelsMatch } from './placement.js';
  * A client mistake (unknown agent, not running, over budget) is an UnrecoverableError: no
  * retry would change the answer.
  */
-function unrecoverable(err: unknown): never {
-  if (isNoxError(err) && err.status < 500) throw new UnrecoverableError(`${err.code}: ${err.message}`);
-  throw err;
-}
-
 /** How long a placement holds its agent's spawn lock; the start (local or forwarded) releases it. */
 const SPAWN_LOCK_MS = 30_000;
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -41,23 +38,23 @@ export function spawnHandlers(manager: AgentManager): JobHandlers {
     // a failover of an agent that has been stopped since (a person, its dead host's stop): nothing to move
     if (job.data.failoverFrom && !isLive(runtime?.status)) return { skipped: `agent ${agentId} is ${runtime?.status ?? 'gone'}` };
     if (runtime?.circuitOpen) {
-      await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId, data: { code: 'nox:agent-failed', reason: 'circuit breaker open; reset the agent first' } });
-      throw new UnrecoverableError(`nox:agent-failed: agent ${agentId} has its circuit breaker open; POST /api/agents/${agentId}/reset`);
+      await ctx.events.publish({ type: AGENT_EVENT.spawnRefused, agentId, correlationId, data: { code: ERROR_CODE.agentFailed, reason: 'circuit breaker open; reset the agent first' } });
+      throw new UnrecoverableError(failureReason(ERROR_CODE.agentFailed, `agent ${agentId} has its circuit breaker open; POST /api/agents/${agentId}/reset`));
     }
     try {
       if (!job.data.failoverFrom) await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true, spawnId: String(job.id) });
     } catch (err) {
       if (err instanceof SpawnRefusedError) {
-        await ctx.events.publish({ type: 'agent.spawn-refused', agentId, correlationId, data: { code: err.code, reason: err.message } });
+        await ctx.events.publish({ type: AGENT_EVENT.spawnRefused, agentId, correlationId, data: { code: err.code, reason: err.message } });
       }
-      unrecoverable(err);
+      failOnClientMistake(err);
     }
     const target = chooseHost(hosts, agent.labels, { preferHost: job.data.preferHost, selfId: hostId, selfRunning: manager.running() });
     if (!target) {
       const reason = `no live host with free capacity and labels ${JSON.stringify(agent.labels)} for agent ${agentId}`;
       // retried with backoff; the last attempt tells the dashboard why the agent never came up
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        await ctx.events.publish({ type: 'agent.spawn-failed', agentId, correlationId, data: { reason, attempts: job.attemptsMade + 1 } });
+        await ctx.events.publish({ type: AGENT_EVENT.spawnFailed, agentId, correlationId, data: { reason, attempts: job.attemptsMade + 1 } });
       }
       throw new Error(reason);
     }
@@ -71,7 +68,7 @@ export function spawnHandlers(manager: AgentManager): JobHandlers {
     [AGENT_JOB.spawn]: async (job: Job<SpawnJob>, env: HandlerEnv) => {
       const { ctx } = env;
       const { agentId } = job.data;
-      const agent = await requireAgent(manager.store, agentId).catch(unrecoverable);
+      const agent = await requireAgent(manager.store, agentId).catch(failOnClientMistake);
       const [owner, hosts, runtime] = await Promise.all([ownerOf(ctx.redis, ctx.keys, agentId), liveHosts(ctx.redis, ctx.keys), readRuntime(ctx.redis, ctx.keys, agentId)]);
       if (owner && hosts.some((h) => h.id === owner) && isLive(runtime?.status)) return { already: owner };
       // one placement at a time per agent: racing spawn jobs (retries, double clicks) are no-ops
@@ -93,7 +90,7 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
   return {
     [AGENT_JOB.start]: async (job: Job<StartJob>, env: HandlerEnv) => {
       const { ctx } = env;
-      const agent = await requireAgent(manager.store, job.data.agentId).catch(unrecoverable);
+      const agent = await requireAgent(manager.store, job.data.agentId).catch(failOnClientMistake);
       const host = (await liveHosts(ctx.redis, ctx.keys)).find((h) => h.id === env.hostId);
       if (!manager.get(agent.id) && (!manager.hasRoom() || (host && !labelsMatch(host.labels, agent.labels)))) {
         // placement was made on a stale picture: hand it back to the spawn queue
@@ -101,13 +98,13 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
         await ctx.queue('spawn').add(AGENT_JOB.spawn, { agentId: agent.id, correlationId: job.data.correlationId, requestedBy: job.data.requestedBy }, { priority: PRIORITY.high, delay: 500 });
         return { requeued: true };
       }
-      return { result: await manager.start(agent.id).catch(unrecoverable) };
+      return { result: await manager.start(agent.id).catch(failOnClientMistake) };
     },
     [AGENT_JOB.turn]: async (job: Job<TurnJob>) => {
       try {
         manager.require(job.data.agentId).deliverTurn(job.data.text, job.data.correlationId);
       } catch (err) {
-        unrecoverable(err);
+        failOnClientMistake(err);
       }
       return { queued: true };
     },
@@ -115,7 +112,7 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
       try {
         return { interrupted: manager.require(job.data.agentId).interrupt() };
       } catch (err) {
-        return unrecoverable(err);
+        return failOnClientMistake(err);
       }
     },
     [AGENT_JOB.stop]: async (job: Job<AgentCommandJob>) => {
@@ -126,7 +123,7 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
       try {
         await manager.require(job.data.agentId).restart(job.data.reason ?? `restarted by ${job.data.requestedBy}`);
       } catch (err) {
-        unrecoverable(err);
+        failOnClientMistake(err);
       }
       return { restarted: true };
     },

@@ -1,9 +1,9 @@
 import os from 'node:os';
 import type { PermissionGate } from '../approvals/permission-gate.js';
 import type { Worker } from 'bullmq';
-import { AgentNotRunningError } from '../../shared/agents/agent-errors.js';
 import { agentStoreFor, requireAgent, type AgentStore } from '../../shared/agents/agent-store.js';
 import { claimAgent, releaseAgent } from '../../shared/agents/runtime-state.js';
+import { AgentNotRunningError } from '../../shared/errors/agent-errors.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { createConversationBuffer, type ConversationBuffer } from './conversation-buffer.js';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 import { AGENT_JOB, type SpawnJob } from '../../shared/agents/agent-jobs.js';
 import { isLive } from '../../shared/agents/agent-status.js';
 import { ownerOf, readRuntimes } from '../../shared/agents/runtime-state.js';
@@ -31,7 +32,7 @@ export async function failOverAgents(ctx: NoxContext, deadHostId: string, logger
     const job: SpawnJob = { agentId, correlationId, requestedBy: 'system', failoverFrom: deadHostId };
     // one job per agent and detection (a host id that comes back and dies again fails over again)
     await ctx.queue('spawn').add(AGENT_JOB.spawn, job, { jobId: `failover.${agentId}.${correlationId}`, priority: PRIORITY.high });
-    await ctx.events.publish({ type: 'agent.failover', agentId, correlationId, data: { from: deadHostId, status: runtime.status } });
+    await ctx.events.publish({ type: AGENT_EVENT.failover, agentId, correlationId, data: { from: deadHostId, status: runtime.status } });
     moved.push(agentId);
   }
   if (moved.length > 0) logger.warn('agents of a dead host sent back to the spawn queue', { deadHost: deadHostId, agents: moved });

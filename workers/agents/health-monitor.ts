@@ -1,4 +1,5 @@
 import pidusage from 'pidusage';
+import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { errorFields } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
@@ -87,7 +88,7 @@ export function startHealthMonitor(ctx: NoxContext, manager: AgentManager): Heal
         throttle.release(sample.agentId);
         const reason = `memory limit: ${sample.memoryMb} MB > max_memory_mb ${limits.max_memory_mb}`;
         logger.warn('agent over its memory limit; stopping it', { agentId: sample.agentId, memoryMb: sample.memoryMb });
-        await ctx.events.publish({ type: 'agent.limit', agentId: sample.agentId, hostId: manager.hostId, data: { limit: 'memory', memoryMb: sample.memoryMb, maxMemoryMb: limits.max_memory_mb } });
+        await ctx.events.publish({ type: AGENT_EVENT.limit, agentId: sample.agentId, hostId: manager.hostId, data: { limit: 'memory', memoryMb: sample.memoryMb, maxMemoryMb: limits.max_memory_mb } });
         void manager.stop(sample.agentId, reason).catch((err) => logger.warn('stopping an agent over its memory limit failed', errorFields(err)));
         continue;
       }
@@ -125,7 +126,7 @@ export function startHealthMonitor(ctx: NoxContext, manager: AgentManager): Heal
       pipeline.ltrim(ctx.keys.agentSamples(s.agentId), -SAMPLES_KEPT, -1);
     }
     await pipeline.exec();
-    await ctx.events.publish({ type: 'agent.metrics', hostId: manager.hostId, data: { at, agents: samples } });
+    await ctx.events.publish({ type: AGENT_EVENT.metrics, hostId: manager.hostId, data: { at, agents: samples } });
     if (ctx.config.agent.registry_appends && Date.now() - lastRegistrySample >= ctx.config.agent.registry_samples_interval_ms) {
       lastRegistrySample = Date.now();
       // resource-usage.toml: batched appends, committed by the registry writer

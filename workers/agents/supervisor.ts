@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
-import { AgentNotRunningError, AgentOverBudgetError, TurnQueueFullError } from '../../shared/agents/agent-errors.js';
+import { AgentNotRunningError, AgentOverBudgetError, TurnQueueFullError } from '../../shared/errors/agent-errors.js';
 import type { AgentStatus } from '../../shared/agents/agent-status.js';
 import { buildAgentLaunch, defaultApiUrl } from './claude-cli/command-line.js';
 import { parseAgentLine } from './claude-cli/line-parser.js';

@@ -1,7 +1,7 @@
 import { enqueueAgentRequest } from '../../shared/approvals/approval-jobs.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { startDecisionWatch, type DecisionWatch } from './decision-watch.js';
-import { agentRequestDepsFor } from './agent-request-deps.js';
+import { agentRequestDepsFor } from '../../shared/approvals/agent-request-deps.js';
 
 /**
  * Turns decisions of spawn_agent and delete_agent approvals into `approval.agent-request`

@@ -1,5 +1,4 @@
 import type { Job } from 'bullmq';
-import { ApprovalAlreadyDecidedError } from '../../shared/approvals/approval-errors.js';
 import { settleAgentRequest } from '../../shared/approvals/agent-request-settle.js';
 import { APPROVAL_JOB, enqueueTimeout, enqueueWebhook, type AgentRequestJob, type EvaluateJob, type TimeoutJob, type WebhookJob } from '../../shared/approvals/approval-jobs.js';
 import { approvalRequestSchema } from '../../shared/approvals/approval-request.js';
@@ -7,7 +6,8 @@ import { approvalsFor } from '../../shared/approvals/approvals.js';
 import { evaluatePolicy } from '../../shared/approvals/policy.js';
 import { sendWebhook, webhookPayload } from './webhook.js';
 import type { HandlerEnv, JobHandlers } from '../job-router.js';
-import { agentRequestDepsFor } from './agent-request-deps.js';
+import { agentRequestDepsFor } from '../../shared/approvals/agent-request-deps.js';
+import { ApprovalAlreadyDecidedError } from '../../shared/errors/approval-errors.js';
 
 /**
  * Handlers of the shared `approvals` queue. All are idempotent (BullMQ delivers at least

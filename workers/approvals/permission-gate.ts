@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { PermissionDecision } from '../agents/claude-cli/protocol.js';
+import { ApprovalAlreadyDecidedError } from '../../shared/errors/approval-errors.js';
 import { errorFields } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { ApprovalAlreadyDecidedError } from '../../shared/approvals/approval-errors.js';
 import { clipInput, newApprovalRequest, toolUseApprovalId, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { approvalsFor } from '../../shared/approvals/approvals.js';
 import { createDecisionWaiter } from './decision-waiter.js';

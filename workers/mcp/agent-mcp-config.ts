@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { agentConfigDir } from '../agents/claude-cli/command-line.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { isNoxError } from '../../shared/errors/nox-error.js';
 import { enabledServices, type Catalog } from '../../shared/mcp/catalog.js';
 import type { McpCatalogStore } from '../../shared/mcp/catalog-store.js';
@@ -18,7 +19,7 @@ import { agentMcpServers, type AgentMcpServers } from './agent-mcp-servers.js';
  *
  * A change to the catalog applies at the agent's next start (the CLI reads --mcp-config
  * once). Secrets are looked up in the worker host's environment as `NOX_SECRET_<NAME>`
- * (secretEnvName), then in the secrets file's `[mcp.secrets]`; a service whose secret is not set is refused (`nox:mcp-secret-missing`),
+ * (secretEnvName), then in the secrets file's `[mcp.secrets]`; a service whose secret is not set is refused (`ERROR_CODE.mcpSecretMissing`),
  * never started with an empty value. Their values are written to 0600 files next to the
  * agent's CLAUDE_CONFIG_DIR (as its Nox token is), so --mcp-config carries paths only and
  * can stay on the command line.
@@ -37,7 +38,7 @@ export function agentMcpConfig(
   } catch (err) {
     // A catalog file that does not parse must not keep the agent from starting: it starts
     // without MCP services, and the refusal says why.
-    const code = isNoxError(err) ? err.code : 'nox:mcp-catalog-unreadable';
+    const code = isNoxError(err) ? err.code : ERROR_CODE.mcpCatalogUnreadable;
     return { servers: {}, refused: [{ service: '*', code, reason: `mcp-services.toml cannot be read: ${(err as Error).message}` }], hasSecrets: false };
   }
   return agentMcpServers({

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NoxConfig } from '../../shared/config/schema.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { isNoxError } from '../../shared/errors/nox-error.js';
 import { resolveService, secretEnvName, type Catalog } from '../../shared/mcp/catalog.js';
 import { bridgeServerEntry, type BridgeServerEntry } from './bridge-command.js';
@@ -63,7 +64,7 @@ export function agentMcpServers(input: AgentMcpInput): AgentMcpServers {
   for (const service of [...new Set(input.enabled)].sort()) {
     const entry = input.catalog.services[service];
     if (!entry) {
-      refused.push({ service, code: 'nox:mcp-service-not-found', reason: `no MCP service ${service} in the catalog` });
+      refused.push({ service, code: ERROR_CODE.mcpServiceNotFound, reason: `no MCP service ${service} in the catalog` });
       continue;
     }
     let resolved: ReturnType<typeof resolveService>;
@@ -81,7 +82,7 @@ export function agentMcpServers(input: AgentMcpInput): AgentMcpServers {
       return value === undefined;
     });
     if (missing.length > 0) {
-      refused.push({ service, code: 'nox:mcp-secret-missing', reason: `secret(s) not set: ${missing.join(', ')}` });
+      refused.push({ service, code: ERROR_CODE.mcpSecretMissing, reason: `secret(s) not set: ${missing.join(', ')}` });
       continue;
     }
     let secretsFile: string | undefined;

@@ -96,7 +96,7 @@ export function startBridge(options: BridgeOptions): Bridge {
   };
 
   const started = (async () => {
-    await engine.ping(); // an engine that is not there is nox:engine-unavailable, not a socket error
+    await engine.ping(); // an engine that is not there is `ERROR_CODE.engineUnavailable`, not a socket error
     const image = await inspectImage(engine, spec.image);
     await assertNetworkAllowed(engine, spec.network);
     const create = buildContainerSpec({

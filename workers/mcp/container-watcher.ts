@@ -2,6 +2,7 @@ import type { EventBus } from '../../shared/events/event-bus.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import { listManagedContainers, stopAndRemove, type ManagedContainer } from './engine/containers.js';
 import type { Engine } from '../../shared/mcp/engine.js';
+import { MCP_EVENT } from '../../shared/mcp/mcp-jobs.js';
 import { isProcessAlive } from './engine/process-identity.js';
 import { createStatsSampler, statsByAgent, type AgentContainerStats, type ContainerStats } from './container-stats.js';
 import { findOrphans, type OrphanReason } from './orphans.js';
@@ -83,7 +84,7 @@ export async function startContainerWatcher(options: ContainerWatcherOptions): P
     }
     logger.info('service container removed', { containerId: c.id, agentId: c.owner.agentId, mcpService: c.owner.service, reason });
     await options.events
-      ?.publish({ type: 'mcp.container.removed', agentId: c.owner.agentId, hostId, data: { containerId: c.id, service: c.owner.service, reason } })
+      ?.publish({ type: MCP_EVENT.containerRemoved, agentId: c.owner.agentId, hostId, data: { containerId: c.id, service: c.owner.service, reason } })
       .catch((err: unknown) => logger.warn('could not publish mcp.container.removed', errorFields(err)));
     return true;
   };

@@ -7,7 +7,7 @@ import { listManagedContainers, stopAndRemove } from './engine/containers.js';
 import type { Engine } from '../../shared/mcp/engine.js';
 import { installImage } from './engine/install.js';
 import type { InstallStore } from '../../shared/mcp/install-requests.js';
-import { installJobSchema, MCP_JOB, removeJobSchema } from '../../shared/mcp/mcp-jobs.js';
+import { installJobSchema, MCP_EVENT, MCP_JOB, removeJobSchema } from '../../shared/mcp/mcp-jobs.js';
 import { actorSchema } from '../../shared/registry/changes.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { HandlerEnv, JobHandlers } from '../job-router.js';
@@ -16,13 +16,6 @@ import type { HandlerEnv, JobHandlers } from '../job-router.js';
  * Handlers of the shared `mcp` queue (jobs in shared/mcp/mcp-jobs.ts). Registered only on
  * hosts that have a container engine: the image must land on the engine the bridges use.
  */
-export const MCP_EVENT = {
-  installed: 'mcp.service.installed',
-  installDenied: 'mcp.install.denied',
-  installFailed: 'mcp.install.failed',
-  removed: 'mcp.service.removed',
-} as const;
-
 export interface McpHandlerDeps {
   ctx: NoxContext;
   engine: () => Engine | undefined;

@@ -1,3 +1,4 @@
+import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { errorFields } from '../../shared/logger.js';
 import type { AgentContainerStats } from './container-stats.js';
@@ -29,7 +30,7 @@ export function containerStatsReporter(ctx: NoxContext, hostId: string): (byAgen
     }
     pipeline
       .exec()
-      .then(() => ctx.events.publish({ type: 'agent.mcp-metrics', hostId, data: { at: new Date().toISOString(), agents } }))
+      .then(() => ctx.events.publish({ type: AGENT_EVENT.mcpMetrics, hostId, data: { at: new Date().toISOString(), agents } }))
       .catch((err: unknown) => logger.warn('could not report MCP container stats', errorFields(err)))
       .finally(() => {
         running = false;

@@ -1,10 +1,10 @@
 import { existsSync, rmSync } from 'node:fs';
+import { RegistryChangeError } from '../../shared/errors/registry-errors.js';
 import type { ParsedChangeOp } from '../../shared/registry/changes.js';
 import { FILE_SCHEMAS } from '../../shared/registry/file-schemas.js';
 import { compressedPathOf, files, insideOrThrow, isTomlFamily, relativePathOf, type FileRef } from '../../shared/registry/layout.js';
 import { renderTasksMarkdown } from '../../shared/registry/task-markdown.js';
 import { taskRecordSchema, type TaskRecord } from '../../shared/registry/task-record.js';
-import { RegistryChangeError } from '../../shared/registry/registry-errors.js';
 import { atomicWrite, parseRegistryToml, readText, stringifyToml, type TomlTable } from '../../shared/registry/toml-io.js';
 import { applyKeyOp, cloneDoc } from './toml-ops.js';
 

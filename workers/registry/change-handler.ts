@@ -1,9 +1,9 @@
 import { UnrecoverableError, type Job } from 'bullmq';
+import { encodeJobError } from '../../shared/errors/job-errors.js';
 import { isNoxError } from '../../shared/errors/nox-error.js';
+import { RegistryChangeError } from '../../shared/errors/registry-errors.js';
 import { changeRequestSchema, type ChangeJob, type CommitResult } from '../../shared/registry/changes.js';
-import { encodeJobError } from '../../shared/registry/job-errors.js';
 import { compressedPathOf } from '../../shared/registry/layout.js';
-import { RegistryChangeError } from '../../shared/registry/registry-errors.js';
 import { planChange, writePlanned } from './apply-change.js';
 import { commitChange, contentHash, type WriterState } from './writer-state.js';
 

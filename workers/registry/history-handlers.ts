@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { UnrecoverableError } from 'bullmq';
 import { CONFIG_FILE } from '../../shared/config/load-config.js';
+import { encodeJobError } from '../../shared/errors/job-errors.js';
+import { RegistryChangeError, RegistryConflictError, RegistryNoRemoteError, RegistryRefNotFoundError } from '../../shared/errors/registry-errors.js';
 import { branchNameSchema, REGISTRY_EVENT, type BackupJob, type BranchJob, type CommitResult, type PurgeSecretsJob, type RollbackJob } from '../../shared/registry/changes.js';
-import { encodeJobError } from '../../shared/registry/job-errors.js';
 import { insideOrThrow, safeRelativePath } from '../../shared/registry/layout.js';
-import { RegistryChangeError, RegistryConflictError, RegistryNoRemoteError, RegistryRefNotFoundError } from '../../shared/registry/registry-errors.js';
 import { resolveCommit, resolveTime } from '../../shared/registry/registry-history.js';
 import { historyHoldsSecrets } from '../../shared/registry/secret-redaction.js';
 import { purgeSecrets, scrubSecrets, type PurgeResult } from './purge-secrets.js';

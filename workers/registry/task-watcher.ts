@@ -1,15 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { TaskMarkdownError } from '../../shared/errors/registry-errors.js';
 import { isValidId } from '../../shared/ids.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import { REGISTRY_EVENT } from '../../shared/registry/changes.js';
 import { files, relativePathOf } from '../../shared/registry/layout.js';
 import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
-import { diffTasks, parseTasksMarkdown, TaskMarkdownError } from '../../shared/registry/task-markdown.js';
+import { diffTasks, parseTasksMarkdown } from '../../shared/registry/task-markdown.js';
 import { taskRecordSchema, type TaskRecord } from '../../shared/registry/task-record.js';
 import { parseRegistryToml, readText } from '../../shared/registry/toml-io.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
+import { TASK_EVENT } from '../../shared/tasks/task-jobs.js';
 import { contentHash, type WriterState } from './writer-state.js';
 
 /**
@@ -69,7 +71,7 @@ export async function startTaskWatcher(ctx: NoxContext, state: WriterState, pare
       counts.applied++;
       for (const e of edits) {
         await ctx.events.publish({
-          type: e.kind === 'created' ? 'task.created' : REGISTRY_EVENT.taskEdit,
+          type: e.kind === 'created' ? TASK_EVENT.created : REGISTRY_EVENT.taskEdit,
           agentId,
           taskId: e.task.id,
           correlationId: result.changeId,

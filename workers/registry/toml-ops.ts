@@ -1,5 +1,5 @@
+import { RegistryChangeError } from '../../shared/errors/registry-errors.js';
 import type { ParsedChangeOp } from '../../shared/registry/changes.js';
-import { RegistryChangeError } from '../../shared/registry/registry-errors.js';
 import type { TomlTable } from '../../shared/registry/toml-io.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
-import { isNoxError } from '../../shared/errors/nox-error.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
+import { failOnClientMistake, failureReason } from '../../shared/errors/job-errors.js';
 import { taskRecordSchema } from '../../shared/registry/task-record.js';
 import { deadlineFields, type Task } from '../../shared/tasks/task-model.js';
 import { TASK_EVENT, TASK_JOB, type CreateTaskJob, type DelegateTaskJob, type EditedTaskJob, type UpdateTaskJob } from '../../shared/tasks/task-jobs.js';
@@ -12,11 +13,6 @@ import { opKeyOf, type TaskWorkflow } from './task-workflow.js';
  * stored task; an update or delegation that finds the task already as asked changes
  * nothing; every registry change and notification is keyed by the job id.
  */
-function clientMistake(err: unknown): never {
-  if (isNoxError(err) && err.status < 500) throw new UnrecoverableError(`${err.code}: ${err.message}`);
-  throw err;
-}
-
 const describe = (t: Task): string =>
   [`Task ${t.id}: "${t.title}" (priority ${t.priority}${t.deadline_at ? `, deadline ${t.deadline_at}` : ''}, status ${t.status})`, t.description ? `\n${t.description}` : ''].join('');
 
@@ -40,7 +36,7 @@ export function taskHandlers(flow: TaskWorkflow): JobHandlers {
 
     [TASK_JOB.update]: async (job: Job<UpdateTaskJob>, env: HandlerEnv) => {
       const { patch, taskId, requestedBy, correlationId } = job.data;
-      if (patch.dependencies?.includes(taskId)) throw new UnrecoverableError('nox:validation-failed: a task cannot depend on itself');
+      if (patch.dependencies?.includes(taskId)) throw new UnrecoverableError(failureReason(ERROR_CODE.validationFailed, 'a task cannot depend on itself'));
       const depsDone = patch.dependencies ? await flow.dependenciesDone({ dependencies: patch.dependencies } as Task) : undefined;
       const { before, after } = await store
         .mutate(taskId, (t) => {
@@ -74,7 +70,7 @@ export function taskHandlers(flow: TaskWorkflow): JobHandlers {
           next.updatedAt = new Date().toISOString();
           return next;
         })
-        .catch(clientMistake);
+        .catch(failOnClientMistake);
       if (before === after) return after;
       const key = opKeyOf(job);
       const changed = Object.keys(patch).filter((k) => JSON.stringify((before as Record<string, unknown>)[k]) !== JSON.stringify((after as Record<string, unknown>)[k]));
@@ -97,7 +93,7 @@ export function taskHandlers(flow: TaskWorkflow): JobHandlers {
           from = t.agent_id;
           return { ...t, agent_id: to, delegated_from: t.agent_id, updatedAt: new Date().toISOString() };
         })
-        .catch(clientMistake);
+        .catch(failOnClientMistake);
       if (before === after) return after;
       const key = opKeyOf(job);
       await flow.persist(after, key, `task ${taskId} delegated from ${from} to ${to} by ${requestedBy}`, requestedBy, from);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ApiCallError } from '../../shared/errors/api-call-error.js';
 
 /**
  * The REST client of the Nox tools server. It calls the API as the agent itself: the token
@@ -10,24 +11,6 @@ import { readFileSync } from 'node:fs';
 export interface ApiClient {
   readonly agentId: string;
   call(method: string, path: string, body?: unknown): Promise<unknown>;
-}
-
-export class ApiCallError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: string,
-  ) {
-    super(`Nox API answered ${status}: ${describeProblem(body)}`);
-  }
-}
-
-function describeProblem(body: string): string {
-  try {
-    const p = JSON.parse(body) as { detail?: string; title?: string; code?: string };
-    return [p.code, p.detail ?? p.title].filter(Boolean).join(' — ') || body.slice(0, 500);
-  } catch {
-    return body.slice(0, 500);
-  }
 }
 
 export function apiClientFromEnv(env: NodeJS.ProcessEnv = process.env): ApiClient {

@@ -1,4 +1,4 @@
-import { ApiError, errorFromResponse } from './problem';
+import { ApiError, CLIENT_CODE, errorFromResponse } from './problem';
 
 /**
  * The one way the dashboard calls the API. The login cookie (httpOnly, set by POST
@@ -37,7 +37,7 @@ export async function apiCall<T>(method: string, path: string, options: CallOpti
     res = await fetch(path, { method, headers, body, credentials: 'same-origin', signal: options.signal });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
-    throw new ApiError(0, 'nox:network', 'Cannot reach the Nox API — is it running?');
+    throw new ApiError(0, CLIENT_CODE.network, 'Cannot reach the Nox API — is it running?');
   }
   if (!res.ok) {
     const error = await errorFromResponse(res);

@@ -1,3 +1,5 @@
+import { ERROR_CODE } from '../../../shared/errors/codes.js';
+
 /**
  * Errors from the API as the dashboard sees them. The API answers every error as RFC 9457
  * problem+json with a stable `code`; this turns that (or a network failure) into one
@@ -14,6 +16,15 @@ export interface ProblemDocument {
   [extension: string]: unknown;
 }
 
+/**
+ * The codes of errors that never came from the API (so they are not in its catalogue,
+ * shared/errors/codes.ts): the API could not be reached, or the dashboard itself failed.
+ */
+export const CLIENT_CODE = {
+  network: 'nox:network',
+  client: 'nox:client',
+} as const;
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
@@ -27,7 +38,7 @@ export class ApiError extends Error {
 
   /** The route does not exist in this version of the API (a feature not landed yet). */
   get unavailable(): boolean {
-    return this.status === 404 && this.code === 'nox:route-not-found';
+    return this.status === 404 && this.code === ERROR_CODE.routeNotFound;
   }
 }
 

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useEventListener } from '../live/live-context';
 import type { LiveEvent } from '../live/types';
 import { api } from './client';
-import { ApiError } from './problem';
+import { ApiError, CLIENT_CODE } from './problem';
 
 /**
  * One GET endpoint as React state. It refetches when an event of `refreshOn` arrives
@@ -53,7 +53,7 @@ export function useResource<T>(path: string | null, options: ResourceOptions = {
       })
       .catch((err: unknown) => {
         if ((err as Error).name === 'AbortError') return;
-        setError(err instanceof ApiError ? err : new ApiError(0, 'nox:client', String(err)));
+        setError(err instanceof ApiError ? err : new ApiError(0, CLIENT_CODE.client, String(err)));
       })
       .finally(() => {
         if (!abort.signal.aborted) setLoading(false);

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, onAuthLost } from '../api/client';
+import { ERROR_CODE } from '../../../shared/errors/codes.js';
 import { ApiError } from '../api/problem';
 import { navigate } from '../app/router';
 
@@ -53,7 +54,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const expiresAt = Number(localStorage.getItem(EXPIRY_KEY) ?? 0);
     // the browser drops the cookie at its maxAge, so an expired session may show up as a
     // missing token rather than an expired one: the remembered expiry tells them apart
-    const expired = code === 'nox:token-expired' || (expiresAt > 0 && expiresAt <= Date.now());
+    const expired = code === ERROR_CODE.tokenExpired || (expiresAt > 0 && expiresAt <= Date.now());
     localStorage.removeItem(EXPIRY_KEY);
     setUser(undefined);
     setStatus('anonymous');
@@ -62,7 +63,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   useEffect(() => {
-    onAuthLost((err) => lost(err.code, err.code === 'nox:unauthenticated' ? undefined : err.message));
+    onAuthLost((err) => lost(err.code, err.code === ERROR_CODE.unauthenticated ? undefined : err.message));
     return () => onAuthLost(undefined);
   }, [lost]);
 
@@ -76,7 +77,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .catch((err: unknown) => {
         setStatus('anonymous');
         const hadSession = localStorage.getItem(EXPIRY_KEY) !== null;
-        if (err instanceof ApiError && err.status === 401 && (hadSession || err.code === 'nox:token-expired')) lost(err.code);
+        if (err instanceof ApiError && err.status === 401 && (hadSession || err.code === ERROR_CODE.tokenExpired)) lost(err.code);
         else if (err instanceof ApiError && err.status !== 401) setNotice(err.message);
       });
   }, [lost]);
@@ -86,7 +87,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (status !== 'signed-in') return;
     const expiresAt = Number(localStorage.getItem(EXPIRY_KEY) ?? 0);
     if (!expiresAt) return;
-    const timer = setTimeout(() => lost('nox:token-expired'), Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1)));
+    const timer = setTimeout(() => lost(ERROR_CODE.tokenExpired), Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1)));
     return () => clearTimeout(timer);
   }, [status, lost]);
 

@@ -1,6 +1,7 @@
 import { Message } from 'primereact/message';
 import { ProgressSpinner } from 'primereact/progressspinner';
 import type { ReactNode } from 'react';
+import { ERROR_CODE } from '../../../shared/errors/codes.js';
 import type { Resource } from '../api/use-resource';
 
 /**
@@ -14,7 +15,7 @@ export function Unavailable({ feature, endpoint }: { feature: string; endpoint: 
       <div>
         <strong>{feature}: not available in this version.</strong>
         <div className="nox-muted">
-          The API has no <code>{endpoint}</code> yet (404 <code>nox:route-not-found</code>).
+          The API has no <code>{endpoint}</code> yet (404 <code>{ERROR_CODE.routeNotFound}</code>).
         </div>
       </div>
     </div>

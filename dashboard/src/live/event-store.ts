@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { ERROR_CODE } from '../../../shared/errors/codes.js';
 import type { ConnectionStatus, LiveEvent, LiveState } from './types';
 
 /**
@@ -32,7 +33,7 @@ export interface EventStoreOptions {
   url?: string;
 }
 
-const AUTH_CODES = new Set(['nox:token-expired', 'nox:unauthenticated', 'nox:invalid-token']);
+const AUTH_CODES = new Set<string>([ERROR_CODE.tokenExpired, ERROR_CODE.unauthenticated, ERROR_CODE.invalidToken]);
 
 function compareIds(a: string, b: string): number {
   const [am = 0, as = 0] = a.split('-').map(Number);

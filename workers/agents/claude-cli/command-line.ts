@@ -5,7 +5,7 @@ import type { AgentConfig } from '../../../shared/agents/agent-config.js';
 /**
  * How an agent process is started: program, arguments, environment and working folder,
  * from the host's `agent` config section and the agent's own config. The flags and their
- * rules come from ../../../shared/claude-cli.md:
+ * rules (docs/AGENTS.md, "The process"):
  * - `--output-format stream-json` with `-p` requires `--verbose`; `--input-format
  *   stream-json` requires `--output-format stream-json`;
  * - `--session-id <uuid>` on the first start only (a used id is refused as "already in

@@ -3,7 +3,7 @@ import type { AgentEvent, PermissionRequest, Usage } from './protocol.js';
 /**
  * Turns one stdout line of the CLI into typed events. Never throws: a line that is not
  * JSON, or JSON that is not an object, comes back as `{ ok: false }` with the reason, and the
- * caller logs it. An `assistant` line holds one content block (claude-cli.md), but an array
+ * caller logs it. An `assistant` line holds one content block (docs/AGENTS.md, "Reading it"), but an array
  * of several is handled too, so one line may give several events.
  */
 export type ParsedLine = { ok: true; events: AgentEvent[] } | { ok: false; reason: string; line: string };

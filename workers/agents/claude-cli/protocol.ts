@@ -1,8 +1,8 @@
 /**
  * The stream-json protocol of `claude -p --input-format stream-json --output-format
  * stream-json --verbose`, as far as Nox reads and writes it. Source of the facts:
- * ../../../shared/claude-cli.md (checked against 2.1.197 and 2.1.330 and the agent SDK's
- * `sdk.d.ts`). Only the fields Nox uses are typed; every line keeps its raw object so
+ * docs/AGENTS.md ("The process", "Reading it"; checked against 2.1.197 and 2.1.330 and the
+ * agent SDK's `sdk.d.ts`). Only the fields Nox uses are typed; every line keeps its raw object so
  * nothing the CLI adds later is lost on the way to the conversation log.
  */
 

@@ -1,18 +1,17 @@
-import { NoxError } from '../errors/nox-error.js';
+import { ERROR_CODE } from './codes.js';
+import { NoxError } from './nox-error.js';
 
 /** 404: no approval with this id (never existed, or trimmed from Redis; the registry keeps the history). */
 export class ApprovalNotFoundError extends NoxError {
   constructor(id: string) {
-    super('nox:approval-not-found', `Approval "${id}" does not exist`, { status: 404, title: 'Not found' });
+    super(ERROR_CODE.approvalNotFound, `Approval "${id}" does not exist`);
   }
 }
 
 /** 409: the approval was decided already (by a person, policy, or the timeout). */
 export class ApprovalAlreadyDecidedError extends NoxError {
   constructor(id: string, status: string, decidedBy: string | undefined) {
-    super('nox:approval-already-decided', `Approval "${id}" is already ${status}${decidedBy ? ` by ${decidedBy}` : ''}`, {
-      status: 409,
-      title: 'Conflict',
+    super(ERROR_CODE.approvalAlreadyDecided, `Approval "${id}" is already ${status}${decidedBy ? ` by ${decidedBy}` : ''}`, {
       extensions: { approvalStatus: status, decidedBy: decidedBy ?? null },
     });
   }
@@ -21,20 +20,20 @@ export class ApprovalAlreadyDecidedError extends NoxError {
 /** 403: an agent may never decide its own request (nor anyone's: deciding is for operators and admins). */
 export class OwnApprovalError extends NoxError {
   constructor(id: string) {
-    super('nox:approval-own-request', `Approval "${id}" was asked by you; an agent never decides its own request`, { status: 403, title: 'Forbidden' });
+    super(ERROR_CODE.approvalOwnRequest, `Approval "${id}" was asked by you; an agent never decides its own request`);
   }
 }
 
 /** 403: an agent may ask for approvals only for itself. */
 export class ApprovalForOtherAgentError extends NoxError {
   constructor(agentId: string) {
-    super('nox:approval-other-agent', `An agent may ask for approvals only for itself, not for "${agentId}"`, { status: 403, title: 'Forbidden' });
+    super(ERROR_CODE.approvalOtherAgent, `An agent may ask for approvals only for itself, not for "${agentId}"`);
   }
 }
 
 /** 403: the policy denied the act at once (its approval is recorded like any other). */
 export class ApprovalDeniedError extends NoxError {
   constructor(id: string, reason: string) {
-    super('nox:approval-denied', `Denied (approval ${id}): ${reason}`, { status: 403, title: 'Forbidden', extensions: { approval_id: id, reason } });
+    super(ERROR_CODE.approvalDenied, `Denied (approval ${id}): ${reason}`, { extensions: { approval_id: id, reason } });
   }
 }

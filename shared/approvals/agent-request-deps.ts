@@ -1,8 +1,8 @@
-import { createAgentRequestStore } from '../../shared/agents/agent-requests.js';
-import { agentStoreFor } from '../../shared/agents/agent-store.js';
-import type { AgentRequestDeps } from '../../shared/approvals/agent-request-settle.js';
-import { approvalsFor } from '../../shared/approvals/approvals.js';
-import type { NoxContext } from '../../shared/runtime/context.js';
+import { createAgentRequestStore } from '../agents/agent-requests.js';
+import { agentStoreFor } from '../agents/agent-store.js';
+import type { AgentRequestDeps } from './agent-request-settle.js';
+import { approvalsFor } from './approvals.js';
+import type { NoxContext } from '../runtime/context.js';
 
 /** What acting on agent requests needs in a process context (one set per context). */
 const cache = new WeakMap<NoxContext, AgentRequestDeps>();

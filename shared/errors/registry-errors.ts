@@ -1,4 +1,5 @@
-import { NoxError } from '../errors/nox-error.js';
+import { ERROR_CODE } from './codes.js';
+import { NoxError } from './nox-error.js';
 
 /**
  * Errors of the registry, each with a stable code. Client mistakes are 4xx: a path that
@@ -8,7 +9,7 @@ import { NoxError } from '../errors/nox-error.js';
 /** 400: a path or file reference that is not allowed (traversal, bad id, bad date). */
 export class RegistryPathError extends NoxError {
   constructor(message: string) {
-    super('nox:registry-path-invalid', message, { status: 400, title: 'Invalid registry path' });
+    super(ERROR_CODE.registryPathInvalid, message);
   }
 }
 
@@ -21,11 +22,7 @@ export class RegistryFileInvalidError extends NoxError {
   readonly file: string;
   readonly line: number | undefined;
   constructor(file: string, line: number | undefined, detail: string) {
-    super('nox:registry-file-invalid', `${file}${line ? `:${line}` : ''}: ${detail}`, {
-      status: 422,
-      title: 'Invalid registry file',
-      extensions: { file, line: line ?? null },
-    });
+    super(ERROR_CODE.registryFileInvalid, `${file}${line ? `:${line}` : ''}: ${detail}`, { extensions: { file, line: line ?? null } });
     this.file = file;
     this.line = line;
   }
@@ -34,27 +31,41 @@ export class RegistryFileInvalidError extends NoxError {
 /** 422: the writer refused a change (e.g. it does not apply to the file as it is). */
 export class RegistryChangeError extends NoxError {
   constructor(message: string, cause?: unknown) {
-    super('nox:registry-change-failed', message, { status: 422, title: 'Registry change failed', cause });
+    super(ERROR_CODE.registryChangeFailed, message, { cause });
   }
 }
 
 /** 404: no such commit, branch or point in history. */
 export class RegistryRefNotFoundError extends NoxError {
   constructor(what: string) {
-    super('nox:registry-ref-not-found', `${what} not found in the registry history`, { status: 404, title: 'Not found' });
+    super(ERROR_CODE.registryRefNotFound, `${what} not found in the registry history`);
   }
 }
 
 /** 409: a merge or branch operation that conflicts with the current state. */
 export class RegistryConflictError extends NoxError {
   constructor(message: string) {
-    super('nox:registry-conflict', message, { status: 409, title: 'Conflict' });
+    super(ERROR_CODE.registryConflict, message);
   }
 }
 
 /** 409: backup asked for but no remote is configured (`registry.backup_remote`). */
 export class RegistryNoRemoteError extends NoxError {
   constructor() {
-    super('nox:registry-no-remote', 'No backup remote is configured (registry.backup_remote)', { status: 409, title: 'Conflict' });
+    super(ERROR_CODE.registryNoRemote, 'No backup remote is configured (registry.backup_remote)');
+  }
+}
+
+/**
+ * A hand-edited tasks.md that does not parse, with the line that does not. A plain Error,
+ * not a NoxError: it never reaches the API — the task watcher refuses the edit and says so
+ * in a `task.edit-error` event naming the line.
+ */
+export class TaskMarkdownError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(`line ${line}: ${message}`);
   }
 }

@@ -1,35 +1,36 @@
-import { ConflictError } from '../errors/service-errors.js';
-import { NoxError } from '../errors/nox-error.js';
-import { NotFoundError } from '../errors/not-found-error.js';
+import { ERROR_CODE } from './codes.js';
+import { NotFoundError } from './not-found-error.js';
+import { NoxError } from './nox-error.js';
+import { ConflictError } from './service-errors.js';
 
 /** Errors of the agents area, each with a stable code (mapped once to problem+json). */
 export class AgentNotFoundError extends NotFoundError {
   constructor(agentId: string) {
-    super(`No agent "${agentId}"`, 'nox:agent-not-found');
+    super(`No agent "${agentId}"`, ERROR_CODE.agentNotFound);
   }
 }
 
 export class AgentExistsError extends ConflictError {
   constructor(agentId: string) {
-    super(`An agent "${agentId}" already exists`, 'nox:agent-exists');
+    super(`An agent "${agentId}" already exists`, ERROR_CODE.agentExists);
   }
 }
 
 export class AgentNotRunningError extends ConflictError {
   constructor(agentId: string, status: string) {
-    super(`Agent "${agentId}" is not running (status ${status})`, 'nox:agent-not-running');
+    super(`Agent "${agentId}" is not running (status ${status})`, ERROR_CODE.agentNotRunning);
   }
 }
 
 export class AgentOverBudgetError extends ConflictError {
   constructor(agentId: string, spent: number, budget: number) {
-    super(`Agent "${agentId}" has spent $${spent.toFixed(4)} of its $${budget} budget; no new turns`, 'nox:agent-over-budget');
+    super(`Agent "${agentId}" has spent $${spent.toFixed(4)} of its $${budget} budget; no new turns`, ERROR_CODE.agentOverBudget);
   }
 }
 
 export class TurnQueueFullError extends NoxError {
   constructor(agentId: string, max: number) {
-    super('nox:turn-queue-full', `Agent "${agentId}" already has ${max} turns queued`, { status: 429, title: 'Too many requests' });
+    super(ERROR_CODE.turnQueueFull, `Agent "${agentId}" already has ${max} turns queued`);
   }
 }
 
@@ -39,11 +40,7 @@ export type SpawnRefusal = 'rate' | 'parent-rate' | 'depth';
 export class SpawnRefusedError extends NoxError {
   readonly refusal: SpawnRefusal;
   constructor(refusal: SpawnRefusal, message: string, limit: number) {
-    super(refusal === 'depth' ? 'nox:spawn-depth-exceeded' : 'nox:spawn-rate-exceeded', message, {
-      status: refusal === 'depth' ? 422 : 429,
-      title: 'Spawn refused',
-      extensions: { refusal, limit },
-    });
+    super(refusal === 'depth' ? ERROR_CODE.spawnDepthExceeded : ERROR_CODE.spawnRateExceeded, message, { extensions: { refusal, limit } });
     this.refusal = refusal;
   }
 }
@@ -51,6 +48,6 @@ export class SpawnRefusedError extends NoxError {
 /** 404: no agent request (spawn or deletion waiting for an approval) under this approval id, or it expired. */
 export class AgentRequestNotFoundError extends NotFoundError {
   constructor(approvalId: string) {
-    super(`No agent request for approval "${approvalId}"`, 'nox:agent-request-not-found');
+    super(`No agent request for approval "${approvalId}"`, ERROR_CODE.agentRequestNotFound);
   }
 }

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { AGENT_JOB, type TurnJob } from '../../../shared/agents/agent-jobs.js';
+import { agentStoreFor, requireAgent } from '../../../shared/agents/agent-store.js';
+import { readRuntime } from '../../../shared/agents/runtime-state.js';
+import { AgentOverBudgetError } from '../../../shared/errors/agent-errors.js';
+import { ForbiddenError } from '../../../shared/errors/auth-errors.js';
+import { PRIORITY } from '../../../shared/queues/priority.js';
+import { sendHostCommand } from '../../agents/host-command.js';
+import type { ApiDeps } from '../../deps.js';
+import { requester } from '../../http/requester.js';
+import { defineRoute, type RouteSpec } from '../../http/route.js';
+import { CREATORS, idParams } from './agent-views.js';
+
+/**
+ * Talking to an agent: a user turn, queued on the owning host until the agent's current
+ * turn ends. Operators may talk to any agent; an agent to itself and its own children.
+ * An agent over its budget takes no new turns (409).
+ */
+const turnBody = z.object({ text: z.string().min(1).max(200_000) }).strict();
+
+export function agentTurnRoutes(deps: ApiDeps): RouteSpec[] {
+  const { ctx } = deps;
+  const store = agentStoreFor(ctx);
+
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/agents/:id/turn',
+      summary: 'Send the agent a user turn (queued until its current turn ends)',
+      tag: 'agents',
+      auth: CREATORS,
+      params: idParams,
+      body: turnBody,
+      status: 202,
+      handler: async ({ params, body, principal, correlationId }) => {
+        const agent = await requireAgent(store, params.id);
+        if (principal?.role === 'agent' && agent.parent !== principal.agentId && agent.id !== principal.agentId) {
+          throw new ForbiddenError('An agent may only send turns to its own children');
+        }
+        const runtime = await readRuntime(ctx.redis, ctx.keys, params.id);
+        if (runtime?.status === 'over-budget') throw new AgentOverBudgetError(params.id, runtime.costUsd, agent.max_budget_usd ?? 0);
+        const data: TurnJob = { agentId: params.id, text: body.text, correlationId, requestedBy: requester(principal) };
+        return { id: params.id, ...(await sendHostCommand(ctx, params.id, AGENT_JOB.turn, data, PRIORITY.normal)) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,34 @@
+/**
+ * The agents area's event types on the event stream (docs/AGENTS.md, "Events"): what the
+ * API, the worker hosts and the dashboard publish and listen for. `agentId` is set on each
+ * event about one agent; the per-host ones (metrics, adoption) carry `hostId`.
+ */
+export const AGENT_EVENT = {
+  // config
+  created: 'agent.created',
+  updated: 'agent.updated',
+  deleted: 'agent.deleted',
+  // the process (the supervisor)
+  status: 'agent.status',
+  output: 'agent.output',
+  permission: 'agent.permission',
+  interrupt: 'agent.interrupt',
+  throttled: 'agent.throttled',
+  budgetExceeded: 'agent.budget-exceeded',
+  circuitOpen: 'agent.circuit-open',
+  reset: 'agent.reset',
+  limit: 'agent.limit',
+  // placement and hosts
+  spawnRefused: 'agent.spawn-refused',
+  spawnFailed: 'agent.spawn-failed',
+  failover: 'agent.failover',
+  adopted: 'agent.adopted',
+  // per host, every sampling interval
+  metrics: 'agent.metrics',
+  mcpMetrics: 'agent.mcp-metrics',
+  // spawns and deletions that waited for an approval (on the parent for a spawn)
+  spawnDenied: 'agent.spawn-denied',
+  spawnRequestFailed: 'agent.spawn-request-failed',
+  deleteDenied: 'agent.delete-denied',
+  deleteFailed: 'agent.delete-failed',
+} as const;

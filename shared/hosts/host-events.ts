@@ -1,0 +1,9 @@
+/**
+ * Worker hosts' event types on the event stream (docs/ARCHITECTURE.md): a host came up,
+ * stopped cleanly, or was found dead by a peer (published once, by the first peer to see it).
+ */
+export const HOST_EVENT = {
+  up: 'host.up',
+  stopped: 'host.stopped',
+  down: 'host.down',
+} as const;
