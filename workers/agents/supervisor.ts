@@ -14,6 +14,7 @@ import type { PermissionGate } from '../approvals/permission-gate.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
 import { decidePermission } from './permission-policy.js';
 import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
+import { crashPolicyOf, judgeCrash } from './crash-policy.js';
 import { sessionExists } from './session-files.js';
 import { noxToolsServer } from '../tools-server/mcp-entry.js';
 import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
@@ -82,6 +83,7 @@ const MAX_EVENT_RAW = 32 * 1024;
 export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervisor {
   const { ctx, hostId } = deps;
   const cfg = ctx.config.agent;
+  const crashPolicy = crashPolicyOf(cfg);
   const logger = deps.logger.child({ agentId });
 
   let status: AgentStatus = 'stopped';
@@ -298,20 +300,20 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       logger.warn('agent exited during a turn; that turn is not re-sent');
     }
     if (desired === 'stopped') return; // stop() finishes the transition
-    const now = Date.now();
-    crashTimes = [...crashTimes.filter((t) => now - t < cfg.circuit_window_ms), now];
+    const verdict = judgeCrash(crashPolicy, crashTimes, Date.now());
+    crashTimes = verdict.times;
     const why = `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`;
-    logger.warn('agent crashed', { ...exit, crashesInWindow: crashTimes.length });
-    if (crashTimes.length >= cfg.circuit_max_crashes) {
+    logger.warn('agent crashed', { ...exit, crashesInWindow: verdict.crashes });
+    if (verdict.breakerOpen) {
       desired = 'stopped';
-      setStatus('failed', `circuit breaker open: ${crashTimes.length} crashes within ${cfg.circuit_window_ms} ms (last ${why})`, { circuitOpen: true });
-      publish('agent.circuit-open', { crashes: crashTimes.length, windowMs: cfg.circuit_window_ms });
+      setStatus('failed', `circuit breaker open: ${verdict.crashes} crashes within ${verdict.windowMs} ms (last ${why})`, { circuitOpen: true });
+      publish('agent.circuit-open', { crashes: verdict.crashes, windowMs: verdict.windowMs });
       deps.onSettled(agentId);
       return;
     }
     setStatus('crashed', why);
-    const delay = Math.min(cfg.restart_backoff_ms * 2 ** (crashTimes.length - 1), cfg.restart_backoff_max_ms);
-    setStatus('restarting', `in ${delay} ms (crash ${crashTimes.length} of ${cfg.circuit_max_crashes} allowed in the window)`);
+    const delay = verdict.delayMs;
+    setStatus('restarting', `in ${delay} ms (crash ${verdict.crashes} of ${verdict.maxCrashes} allowed in the window)`);
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
       if (desired !== 'running') return;
