@@ -15,6 +15,7 @@ import type { ConversationBuffer } from './conversation-buffer.js';
 import { decidePermission } from './permission-policy.js';
 import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
 import { crashPolicyOf, judgeCrash } from './crash-policy.js';
+import { createCostLedger, recordUsage } from './cost-ledger.js';
 import { sessionExists } from './session-files.js';
 import { noxToolsServer } from '../tools-server/mcp-entry.js';
 import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
@@ -97,8 +98,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   let workdir: string | undefined;
   let crashTimes: number[] = [];
   let restartTimer: NodeJS.Timeout | undefined;
-  let costBase = 0;
-  let processCost = 0;
+  const ledger = createCostLedger();
   let restarts = 0;
   let writes: Promise<void> = Promise.resolve();
 
@@ -121,14 +121,11 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     logger.debug('agent status', { status: next, previous, reason });
   };
 
-  const budget = (): number | undefined => config?.max_budget_usd;
-  const spent = (): number => costBase + processCost;
-  const overBudget = (): boolean => budget() !== undefined && spent() >= (budget() as number);
-  const restState = (): AgentStatus => (overBudget() ? 'over-budget' : 'idle');
+  const restState = (): AgentStatus => (ledger.overBudget ? 'over-budget' : 'idle');
 
   const pump = (): void => {
     if (!proc || turnOpen || status === 'stopping') return;
-    if (overBudget()) return;
+    if (ledger.overBudget) return;
     if (queue.length === 0) {
       deps.onIdle?.(agentId);
       return;
@@ -156,25 +153,13 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
 
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
     turnOpen = false;
-    // total_cost_usd is cumulative for the process: take it as the process's figure
-    processCost = Math.max(processCost, event.totalCostUsd);
-    const u = event.usage;
-    const hash = ctx.keys.agent(agentId);
-    track(
-      Promise.all([
-        ctx.redis.hincrby(hash, 'inputTokens', u.input_tokens),
-        ctx.redis.hincrby(hash, 'outputTokens', u.output_tokens),
-        ctx.redis.hincrby(hash, 'cacheReadTokens', u.cache_read_input_tokens ?? 0),
-        ctx.redis.hincrby(hash, 'cacheCreationTokens', u.cache_creation_input_tokens ?? 0),
-        ctx.redis.hincrby(hash, 'turns', 1),
-      ]),
-      'token count write',
-    );
-    persist({ processCostUsd: processCost, costBaseUsd: costBase, costUsd: spent() });
-    if (overBudget() && status !== 'over-budget') {
-      publish('agent.budget-exceeded', { spentUsd: spent(), budgetUsd: budget() ?? null });
+    ledger.processReported(event.totalCostUsd);
+    track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
+    persist(ledger.fields());
+    if (ledger.overBudget && status !== 'over-budget') {
+      publish('agent.budget-exceeded', { spentUsd: ledger.spentUsd, budgetUsd: ledger.budgetUsd ?? null });
     }
-    if (status === 'working' || status === 'waiting-approval' || status === 'idle' || status === 'over-budget') setStatus(restState(), overBudget() ? 'budget reached' : undefined);
+    if (status === 'working' || status === 'waiting-approval' || status === 'idle' || status === 'over-budget') setStatus(restState(), ledger.overBudget ? 'budget reached' : undefined);
     pump();
   };
 
@@ -255,12 +240,13 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
 
   const spawnProcess = async (): Promise<void> => {
     config = await deps.loadConfig();
+    ledger.setBudget(config.max_budget_usd);
     const secret = ctx.config.auth.jwt_secret;
     if (!secret) throw new Error('auth.jwt_secret is not configured; agents need their own scoped token');
     const token = signToken(secret, { sub: agentId, role: 'agent', agentId }, { expiresIn: cfg.token_ttl });
     const probe = buildAgentLaunch(ctx.config, config, { sessionId, resume: false, token, apiUrl: defaultApiUrl(ctx.config) });
     const resume = sessionExists(probe.configDir, sessionId);
-    const remaining = config.max_budget_usd === undefined ? undefined : config.max_budget_usd - spent();
+    const remaining = ledger.remainingUsd;
     // every agent gets the Nox tools server (its own token) in its --mcp-config, plus a
     // bridge per MCP service enabled for it in the catalog (refusals are logged, never fatal)
     const mcp = agentMcpConfig(ctx, mcpCatalogFor(ctx), agentId, hostId);
@@ -271,7 +257,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     workdir = launch.cwd;
     mkdirSync(launch.configDir, { recursive: true });
     turnOpen = false;
-    processCost = 0;
+    ledger.processStarted();
     const started = startAgentProcess(launch, { onLine, onStderr: (l) => l.trim() && logger.info('agent stderr', { line: l.slice(0, 2000) }) }, logger);
     proc = started;
     deps.onProcess(agentId, started);
@@ -291,9 +277,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       deps.permissions?.withdraw(agentId, requestId).catch((err) => logger.warn('withdrawing an approval failed', errorFields(err)));
     }
     openQuestions.clear();
-    costBase += processCost;
-    processCost = 0;
-    persist({ costBaseUsd: costBase, processCostUsd: 0, costUsd: costBase, pid: undefined });
+    ledger.processEnded();
+    persist({ ...ledger.fields(), pid: undefined });
     if (turnOpen) {
       // the turn in flight is not sent again: it may have had side effects
       turnOpen = false;
@@ -353,9 +338,9 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       desired = 'running';
       const previous = await readRuntime(ctx.redis, ctx.keys, agentId);
       sessionId = previous?.sessionId || randomUUID();
-      costBase = previous?.costUsd ?? 0;
+      ledger.begin(previous?.costUsd ?? 0);
       restarts = previous?.restarts ?? 0;
-      setStatus('starting', undefined, { sessionId, costBaseUsd: costBase, processCostUsd: 0, costUsd: costBase });
+      setStatus('starting', undefined, { sessionId, ...ledger.fields() });
       try {
         await spawnProcess();
       } catch (err) {
@@ -367,7 +352,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     },
     deliverTurn(text) {
       if (desired !== 'running') throw new AgentNotRunningError(agentId, status);
-      if (overBudget()) throw new AgentOverBudgetError(agentId, spent(), budget() as number);
+      if (ledger.overBudget) throw new AgentOverBudgetError(agentId, ledger.spentUsd, ledger.budgetUsd as number);
       if (queue.length >= cfg.max_queued_turns) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
       queue.push(text);
       persist({ queuedTurns: queue.length });
