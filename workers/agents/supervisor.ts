@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
-import { AgentNotRunningError, AgentOverBudgetError, TurnQueueFullError } from '../../shared/agents/agent-errors.js';
 import type { AgentStatus } from '../../shared/agents/agent-status.js';
+import { AgentNotRunningError, AgentOverBudgetError, TurnQueueFullError } from '../../shared/agents/agent-errors.js';
 import { buildAgentLaunch, defaultApiUrl } from './claude-cli/command-line.js';
 import { parseAgentLine } from './claude-cli/line-parser.js';
 import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from './claude-cli/protocol.js';
-import { readRuntime, writeRuntime, type RuntimeFields } from '../../shared/agents/runtime-state.js';
+import { readRuntime, type RuntimeFields } from '../../shared/agents/runtime-state.js';
 import { signToken } from '../../shared/auth/tokens.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
@@ -16,6 +16,8 @@ import { decidePermission } from './permission-policy.js';
 import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
 import { crashPolicyOf, judgeCrash } from './crash-policy.js';
 import { createCostLedger, recordUsage } from './cost-ledger.js';
+import { acceptsStart, INITIAL_STATE, isSettled, transition, type StatusChange, type StatusEvent } from './agent-status-machine.js';
+import { createRuntimeWriter } from './runtime-writer.js';
 import { sessionExists } from './session-files.js';
 import { noxToolsServer } from '../tools-server/mcp-entry.js';
 import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
@@ -86,11 +88,13 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const cfg = ctx.config.agent;
   const crashPolicy = crashPolicyOf(cfg);
   const logger = deps.logger.child({ agentId });
+  const writer = createRuntimeWriter(ctx, agentId, hostId, logger);
+  const { persist, publish } = writer;
+  const ledger = createCostLedger();
 
-  let status: AgentStatus = 'stopped';
+  let machine = INITIAL_STATE;
   let config: AgentConfig | undefined;
   let proc: AgentProcess | undefined;
-  let desired: 'running' | 'stopped' = 'stopped';
   let sessionId = '';
   let turnOpen = false;
   const queue: string[] = [];
@@ -98,33 +102,44 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   let workdir: string | undefined;
   let crashTimes: number[] = [];
   let restartTimer: NodeJS.Timeout | undefined;
-  const ledger = createCostLedger();
   let restarts = 0;
-  let writes: Promise<void> = Promise.resolve();
 
-  // Issued at once, in order, on the context's auto-pipelined connection: a turn's state
-  // writes and events go out together. `writes` settles when all issued so far have landed.
-  const track = (write: Promise<unknown>, what: string): void => {
-    const landed = write.then(
-      () => undefined,
-      (err: unknown) => void logger.warn(`${what} failed`, errorFields(err)),
-    );
-    writes = Promise.all([writes, landed]).then(() => undefined);
-  };
-  const persist = (fields: RuntimeFields): void => track(writeRuntime(ctx.redis, ctx.keys, agentId, fields), 'runtime write');
-  const publish = (type: string, data: Record<string, unknown>): void => track(ctx.events.publish({ type, agentId, hostId, data }), `event ${type} publish`);
-  const setStatus = (next: AgentStatus, reason?: string, extra: RuntimeFields = {}): void => {
-    const previous = status;
-    status = next;
-    persist({ status: next, reason: reason ?? '', hostId, queuedTurns: queue.length, ...extra });
-    if (previous !== next || reason) publish('agent.status', { status: next, previous, reason: reason ?? null });
-    logger.debug('agent status', { status: next, previous, reason });
+  const setStatus = (change: StatusChange, fields: RuntimeFields): void => {
+    const { status, previous, reason } = change;
+    persist({ status, reason: reason ?? '', hostId, queuedTurns: queue.length, ...(change.circuitOpen ? { circuitOpen: true } : {}), ...fields });
+    if (change.announce) publish('agent.status', { status, previous, reason: reason ?? null }, change.correlationId);
+    logger.debug('agent status', { status, previous, reason });
   };
 
-  const restState = (): AgentStatus => (ledger.overBudget ? 'over-budget' : 'idle');
+  /** Runs the machine; `fields` are written together with the event's first status change. */
+  const dispatch = (event: StatusEvent, fields: RuntimeFields = {}): void => {
+    const { state, effects } = transition(machine, event);
+    machine = state;
+    let extra = fields;
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'status':
+          setStatus(effect, extra);
+          extra = {};
+          break;
+        case 'budget-exceeded':
+          publish('agent.budget-exceeded', { spentUsd: ledger.spentUsd, budgetUsd: ledger.budgetUsd ?? null }, effect.correlationId);
+          break;
+        case 'circuit-open':
+          publish('agent.circuit-open', { crashes: effect.crashes, windowMs: effect.windowMs });
+          break;
+        case 'schedule-restart':
+          scheduleRestart(effect.delayMs);
+          break;
+        case 'settled':
+          deps.onSettled(agentId);
+          break;
+      }
+    }
+  };
 
   const pump = (): void => {
-    if (!proc || turnOpen || status === 'stopping') return;
+    if (!proc || turnOpen || machine.status === 'stopping') return;
     if (ledger.overBudget) return;
     if (queue.length === 0) {
       deps.onIdle?.(agentId);
@@ -137,7 +152,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     }
     turnOpen = true;
     deps.conversation.add(agentId, { at: new Date().toISOString(), kind: 'turn', text });
-    setStatus('working');
+    dispatch({ type: 'turn-sent' });
   };
 
   const record = (event: AgentEvent): void => {
@@ -154,19 +169,16 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
     turnOpen = false;
     ledger.processReported(event.totalCostUsd);
-    track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
+    writer.track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
     persist(ledger.fields());
-    if (ledger.overBudget && status !== 'over-budget') {
-      publish('agent.budget-exceeded', { spentUsd: ledger.spentUsd, budgetUsd: ledger.budgetUsd ?? null });
-    }
-    if (status === 'working' || status === 'waiting-approval' || status === 'idle' || status === 'over-budget') setStatus(restState(), ledger.overBudget ? 'budget reached' : undefined);
+    dispatch({ type: 'turn-ended', overBudget: ledger.overBudget });
     pump();
   };
 
   const onPermission = (event: Extract<AgentEvent, { kind: 'permission-request' }>): void => {
     if (!config || !proc) return;
     const requestId = event.requestId;
-    setStatus('waiting-approval', `${event.request.tool_name} asks for permission`);
+    dispatch({ type: 'permission-asked', tool: event.request.tool_name });
     // Nox owns the timeout: the CLI would wait forever. With approvals, their timeout decides
     // (and is recorded); this timer is only a backstop in case the workflow is unreachable.
     const limit = deps.permissions ? ctx.config.approvals.timeout_ms + cfg.permission_timeout_ms : cfg.permission_timeout_ms;
@@ -180,7 +192,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       openQuestions.delete(requestId);
       proc?.write(permissionResponseLine(requestId, decision));
       publish('agent.permission', { requestId, tool: event.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null });
-      if (status === 'waiting-approval' && openQuestions.size === 0) setStatus('working');
+      if (openQuestions.size === 0) dispatch({ type: 'questions-settled' });
     };
     if (deps.permissions) {
       const { tool_name: toolName, input, tool_use_id: toolUseId, description } = event.request;
@@ -212,7 +224,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
         if (t) clearTimeout(t);
         openQuestions.delete(event.requestId);
         deps.permissions?.withdraw(agentId, event.requestId).catch((err) => logger.warn('withdrawing an approval failed', errorFields(err)));
-        if (status === 'waiting-approval' && openQuestions.size === 0) setStatus('working');
+        if (openQuestions.size === 0) dispatch({ type: 'questions-settled' });
         break;
       }
       case 'control-request':
@@ -262,12 +274,12 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     proc = started;
     deps.onProcess(agentId, started);
     logger.info('agent process started', { pid: started.pid, resume, sessionId });
-    setStatus(restState(), resume ? 'resumed' : undefined, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
+    dispatch({ type: 'launched', resumed: resume, overBudget: ledger.overBudget }, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
     void started.exited.then((exit) => onExit(started, exit));
     pump();
   };
 
-  const onExit = (which: AgentProcess, exit: ExitInfo): void => {
+  const onExit = (which: AgentProcess | undefined, exit: ExitInfo): void => {
     if (which !== proc) return;
     proc = undefined;
     deps.onProcess(agentId, undefined);
@@ -284,31 +296,25 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       turnOpen = false;
       logger.warn('agent exited during a turn; that turn is not re-sent');
     }
-    if (desired === 'stopped') return; // stop() finishes the transition
+    if (machine.wanted === 'stopped') return; // stop() finishes the transition
     const verdict = judgeCrash(crashPolicy, crashTimes, Date.now());
     crashTimes = verdict.times;
-    const why = `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`;
     logger.warn('agent crashed', { ...exit, crashesInWindow: verdict.crashes });
-    if (verdict.breakerOpen) {
-      desired = 'stopped';
-      setStatus('failed', `circuit breaker open: ${verdict.crashes} crashes within ${verdict.windowMs} ms (last ${why})`, { circuitOpen: true });
-      publish('agent.circuit-open', { crashes: verdict.crashes, windowMs: verdict.windowMs });
-      deps.onSettled(agentId);
-      return;
-    }
-    setStatus('crashed', why);
-    const delay = verdict.delayMs;
-    setStatus('restarting', `in ${delay} ms (crash ${verdict.crashes} of ${verdict.maxCrashes} allowed in the window)`);
+    dispatch({ type: 'crashed', why: `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`, verdict });
+  };
+
+  const scheduleRestart = (delayMs: number): void => {
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
-      if (desired !== 'running') return;
+      if (machine.wanted !== 'running') return;
       restarts++;
-      setStatus('starting');
+      dispatch({ type: 'starting' });
       spawnProcess().catch((err) => {
         logger.error('restart failed', errorFields(err));
-        onExit(proc as AgentProcess, { code: null, signal: null });
+        // counted as one more crash (the process that failed to start is `proc`, or none)
+        onExit(proc, { code: null, signal: null });
       });
-    }, delay);
+    }, delayMs);
     restartTimer.unref();
   };
 
@@ -322,7 +328,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const supervisor: Supervisor = {
     agentId,
     get status() {
-      return status;
+      return machine.status;
     },
     get pid() {
       return proc?.pid;
@@ -334,24 +340,22 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       return queue.length;
     },
     async start() {
-      if (desired === 'running' && status !== 'stopped' && status !== 'failed') return;
-      desired = 'running';
+      if (!acceptsStart(machine)) return;
+      dispatch({ type: 'start' });
       const previous = await readRuntime(ctx.redis, ctx.keys, agentId);
       sessionId = previous?.sessionId || randomUUID();
       ledger.begin(previous?.costUsd ?? 0);
       restarts = previous?.restarts ?? 0;
-      setStatus('starting', undefined, { sessionId, ...ledger.fields() });
+      dispatch({ type: 'starting' }, { sessionId, ...ledger.fields() });
       try {
         await spawnProcess();
       } catch (err) {
-        desired = 'stopped';
-        setStatus('failed', `could not start: ${(err as Error).message}`);
-        deps.onSettled(agentId);
+        dispatch({ type: 'launch-failed', message: (err as Error).message });
         throw err;
       }
     },
     deliverTurn(text) {
-      if (desired !== 'running') throw new AgentNotRunningError(agentId, status);
+      if (machine.wanted !== 'running') throw new AgentNotRunningError(agentId, machine.status);
       if (ledger.overBudget) throw new AgentOverBudgetError(agentId, ledger.spentUsd, ledger.budgetUsd as number);
       if (queue.length >= cfg.max_queued_turns) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
       queue.push(text);
@@ -365,30 +369,25 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       return true;
     },
     async stop(reason) {
-      desired = 'stopped';
-      if (status === 'stopped' || status === 'failed') return;
-      setStatus('stopping', reason);
+      const already = isSettled(machine.status);
+      dispatch({ type: 'stop', reason });
+      if (already) return;
       await stopProcess();
-      setStatus('stopped', reason, { pid: undefined, throttled: false });
-      deps.onSettled(agentId);
-      await writes;
+      dispatch({ type: 'stopped', reason }, { pid: undefined, throttled: false });
+      await writer.settled();
     },
     async restart(reason) {
-      desired = 'stopped';
-      setStatus('stopping', reason ?? 'restart');
+      dispatch({ type: 'restart', reason });
       await stopProcess();
-      desired = 'running';
       restarts++;
-      setStatus('starting', reason ?? 'restart', { restarts });
+      dispatch({ type: 'starting', reason: reason ?? 'restart' }, { restarts });
       await spawnProcess();
     },
     setThrottled(on) {
       persist({ throttled: on });
       publish('agent.throttled', { throttled: on });
     },
-    settled: async () => {
-      await writes;
-    },
+    settled: () => writer.settled(),
   };
   return supervisor;
 }
