@@ -18,6 +18,7 @@ import { crashPolicyOf, judgeCrash } from './crash-policy.js';
 import { createCostLedger, recordUsage } from './cost-ledger.js';
 import { acceptsStart, INITIAL_STATE, isSettled, transition, type StatusChange, type StatusEvent } from './agent-status-machine.js';
 import { createRuntimeWriter } from './runtime-writer.js';
+import { createTurnQueue } from './turn-queue.js';
 import { sessionExists } from './session-files.js';
 import { noxToolsServer } from '../tools-server/mcp-entry.js';
 import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
@@ -96,8 +97,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   let config: AgentConfig | undefined;
   let proc: AgentProcess | undefined;
   let sessionId = '';
-  let turnOpen = false;
-  const queue: string[] = [];
+  const turns = createTurnQueue(cfg.max_queued_turns);
   const openQuestions = new Map<string, NodeJS.Timeout>();
   let workdir: string | undefined;
   let crashTimes: number[] = [];
@@ -106,7 +106,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
 
   const setStatus = (change: StatusChange, fields: RuntimeFields): void => {
     const { status, previous, reason } = change;
-    persist({ status, reason: reason ?? '', hostId, queuedTurns: queue.length, ...(change.circuitOpen ? { circuitOpen: true } : {}), ...fields });
+    persist({ status, reason: reason ?? '', hostId, queuedTurns: turns.length, ...(change.circuitOpen ? { circuitOpen: true } : {}), ...fields });
     if (change.announce) publish('agent.status', { status, previous, reason: reason ?? null }, change.correlationId);
     logger.debug('agent status', { status, previous, reason });
   };
@@ -139,19 +139,16 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   };
 
   const pump = (): void => {
-    if (!proc || turnOpen || machine.status === 'stopping') return;
+    const p = proc;
+    if (!p || turns.current || machine.status === 'stopping') return;
     if (ledger.overBudget) return;
-    if (queue.length === 0) {
+    if (turns.length === 0) {
       deps.onIdle?.(agentId);
       return;
     }
-    const text = queue.shift() as string;
-    if (!proc.write(userTurnLine(text))) {
-      queue.unshift(text);
-      return;
-    }
-    turnOpen = true;
-    deps.conversation.add(agentId, { at: new Date().toISOString(), kind: 'turn', text });
+    const turn = turns.sendNext((t) => p.write(userTurnLine(t.text)));
+    if (!turn) return;
+    deps.conversation.add(agentId, { at: new Date().toISOString(), kind: 'turn', text: turn.text });
     dispatch({ type: 'turn-sent' });
   };
 
@@ -167,7 +164,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   };
 
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
-    turnOpen = false;
+    turns.end();
     ledger.processReported(event.totalCostUsd);
     writer.track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
     persist(ledger.fields());
@@ -268,7 +265,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     mkdirSync(launch.cwd, { recursive: true });
     workdir = launch.cwd;
     mkdirSync(launch.configDir, { recursive: true });
-    turnOpen = false;
+    turns.end(); // a new process has no turn in flight
     ledger.processStarted();
     const started = startAgentProcess(launch, { onLine, onStderr: (l) => l.trim() && logger.info('agent stderr', { line: l.slice(0, 2000) }) }, logger);
     proc = started;
@@ -291,9 +288,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     openQuestions.clear();
     ledger.processEnded();
     persist({ ...ledger.fields(), pid: undefined });
-    if (turnOpen) {
+    if (turns.end()) {
       // the turn in flight is not sent again: it may have had side effects
-      turnOpen = false;
       logger.warn('agent exited during a turn; that turn is not re-sent');
     }
     if (machine.wanted === 'stopped') return; // stop() finishes the transition
@@ -337,7 +333,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       return config;
     },
     get queuedTurns() {
-      return queue.length;
+      return turns.length;
     },
     async start() {
       if (!acceptsStart(machine)) return;
@@ -357,13 +353,13 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     deliverTurn(text) {
       if (machine.wanted !== 'running') throw new AgentNotRunningError(agentId, machine.status);
       if (ledger.overBudget) throw new AgentOverBudgetError(agentId, ledger.spentUsd, ledger.budgetUsd as number);
-      if (queue.length >= cfg.max_queued_turns) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
-      queue.push(text);
-      persist({ queuedTurns: queue.length });
+      if (turns.full) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
+      turns.add({ text });
+      persist({ queuedTurns: turns.length });
       pump();
     },
     interrupt() {
-      if (!proc || !turnOpen) return false;
+      if (!proc || !turns.current) return false;
       proc.write(interruptLine(randomUUID()));
       publish('agent.interrupt', {});
       return true;
