@@ -4,7 +4,6 @@ import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import type { AgentStatus } from '../../shared/agents/agent-status.js';
 import { AgentNotRunningError, AgentOverBudgetError, TurnQueueFullError } from '../../shared/agents/agent-errors.js';
 import { buildAgentLaunch, defaultApiUrl } from './claude-cli/command-line.js';
-import { parseAgentLine } from './claude-cli/line-parser.js';
 import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from './claude-cli/protocol.js';
 import { readRuntime, type RuntimeFields } from '../../shared/agents/runtime-state.js';
 import { signToken } from '../../shared/auth/tokens.js';
@@ -19,6 +18,7 @@ import { createCostLedger, recordUsage } from './cost-ledger.js';
 import { acceptsStart, INITIAL_STATE, isSettled, transition, type StatusChange, type StatusEvent } from './agent-status-machine.js';
 import { createRuntimeWriter } from './runtime-writer.js';
 import { createTurnQueue } from './turn-queue.js';
+import { agentLineReader, createAgentOutput } from './agent-output.js';
 import { sessionExists } from './session-files.js';
 import { noxToolsServer } from '../tools-server/mcp-entry.js';
 import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
@@ -81,9 +81,6 @@ export interface Supervisor {
   settled(): Promise<void>;
 }
 
-/** Largest raw line (JSON characters) carried inside an `agent.output` event. */
-const MAX_EVENT_RAW = 32 * 1024;
-
 export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervisor {
   const { ctx, hostId } = deps;
   const cfg = ctx.config.agent;
@@ -98,6 +95,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   let proc: AgentProcess | undefined;
   let sessionId = '';
   const turns = createTurnQueue(cfg.max_queued_turns);
+  const output = createAgentOutput({ agentId, conversation: deps.conversation, publish });
   const openQuestions = new Map<string, NodeJS.Timeout>();
   let workdir: string | undefined;
   let crashTimes: number[] = [];
@@ -148,19 +146,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     }
     const turn = turns.sendNext((t) => p.write(userTurnLine(t.text)));
     if (!turn) return;
-    deps.conversation.add(agentId, { at: new Date().toISOString(), kind: 'turn', text: turn.text });
+    output.turn(turn);
     dispatch({ type: 'turn-sent' });
-  };
-
-  const record = (event: AgentEvent): void => {
-    const text =
-      event.kind === 'assistant-text' ? event.text : event.kind === 'tool-use' ? `${event.name} ${JSON.stringify(event.input)}` : event.kind === 'result' ? event.result : undefined;
-    deps.conversation.add(agentId, { at: new Date().toISOString(), kind: event.kind, ...(text === undefined ? {} : { text }), raw: event.raw });
-    // the event stream is bounded and fanned out to browsers: a huge line (a file read by a
-    // tool) goes out without its raw body; the conversation keeps it whole
-    const rawSize = JSON.stringify(event.raw).length;
-    const raw = rawSize <= MAX_EVENT_RAW ? { raw: event.raw } : { truncated: rawSize };
-    publish('agent.output', { kind: event.kind, ...(text === undefined ? {} : { text: text.slice(0, MAX_EVENT_RAW) }), ...raw });
   };
 
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
@@ -202,7 +189,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   };
 
   const onEvent = (event: AgentEvent): void => {
-    record(event);
+    output.event(event);
     switch (event.kind) {
       case 'init':
         if (event.sessionId && event.sessionId !== sessionId) {
@@ -232,20 +219,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     }
   };
 
-  const onLine = (line: string): void => {
-    const parsed = parseAgentLine(line);
-    if (!parsed.ok) {
-      logger.warn('agent wrote a line that does not parse', { reason: parsed.reason, line: parsed.line });
-      return;
-    }
-    for (const event of parsed.events) {
-      try {
-        onEvent(event);
-      } catch (err) {
-        logger.error('handling an agent event failed', { kind: event.kind, ...errorFields(err) });
-      }
-    }
-  };
+  const onLine = agentLineReader(logger, onEvent);
 
   const spawnProcess = async (): Promise<void> => {
     config = await deps.loadConfig();
