@@ -11,7 +11,6 @@ import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { PermissionGate } from '../approvals/permission-gate.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
-import { decidePermission } from './permission-policy.js';
 import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
 import { crashPolicyOf, judgeCrash } from './crash-policy.js';
 import { createCostLedger, recordUsage } from './cost-ledger.js';
@@ -19,6 +18,7 @@ import { acceptsStart, INITIAL_STATE, isSettled, transition, type StatusChange, 
 import { createRuntimeWriter } from './runtime-writer.js';
 import { createTurnQueue } from './turn-queue.js';
 import { agentLineReader, createAgentOutput } from './agent-output.js';
+import { createPermissionQuestions, questionTimeoutMs } from './permission-questions.js';
 import { sessionExists } from './session-files.js';
 import { noxToolsServer } from '../tools-server/mcp-entry.js';
 import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
@@ -96,7 +96,17 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   let sessionId = '';
   const turns = createTurnQueue(cfg.max_queued_turns);
   const output = createAgentOutput({ agentId, conversation: deps.conversation, publish });
-  const openQuestions = new Map<string, NodeJS.Timeout>();
+  const questions = createPermissionQuestions({
+    agentId,
+    timeoutMs: questionTimeoutMs(ctx.config, deps.permissions !== undefined),
+    gate: deps.permissions,
+    logger,
+    onAnswer: (q, decision) => {
+      proc?.write(permissionResponseLine(q.requestId, decision));
+      publish('agent.permission', { requestId: q.requestId, tool: q.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null });
+      if (questions.open === 0) dispatch({ type: 'questions-settled' });
+    },
+  });
   let workdir: string | undefined;
   let crashTimes: number[] = [];
   let restartTimer: NodeJS.Timeout | undefined;
@@ -161,31 +171,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
 
   const onPermission = (event: Extract<AgentEvent, { kind: 'permission-request' }>): void => {
     if (!config || !proc) return;
-    const requestId = event.requestId;
     dispatch({ type: 'permission-asked', tool: event.request.tool_name });
-    // Nox owns the timeout: the CLI would wait forever. With approvals, their timeout decides
-    // (and is recorded); this timer is only a backstop in case the workflow is unreachable.
-    const limit = deps.permissions ? ctx.config.approvals.timeout_ms + cfg.permission_timeout_ms : cfg.permission_timeout_ms;
-    const timer = setTimeout(() => answer({ behavior: 'deny', message: `Nox: no decision within ${limit} ms` }), limit);
-    timer.unref();
-    openQuestions.set(requestId, timer);
-    const answer = (decision: ReturnType<typeof decidePermission>): void => {
-      const t = openQuestions.get(requestId);
-      if (!t) return; // already answered, or withdrawn by the CLI
-      clearTimeout(t);
-      openQuestions.delete(requestId);
-      proc?.write(permissionResponseLine(requestId, decision));
-      publish('agent.permission', { requestId, tool: event.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null });
-      if (openQuestions.size === 0) dispatch({ type: 'questions-settled' });
-    };
-    if (deps.permissions) {
-      const { tool_name: toolName, input, tool_use_id: toolUseId, description } = event.request;
-      deps.permissions
-        .ask({ agentId, requestId, toolName, input, toolUseId, description, workdir, addDirs: config.add_dirs })
-        .then(answer, (err: unknown) => answer({ behavior: 'deny', message: `Nox: the approval failed: ${(err as Error).message}` }));
-      return;
-    }
-    answer(decidePermission(config, event.request));
+    questions.ask({ requestId: event.requestId, request: event.request }, config, workdir);
   };
 
   const onEvent = (event: AgentEvent): void => {
@@ -203,14 +190,10 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       case 'permission-request':
         onPermission(event);
         break;
-      case 'control-cancel': {
-        const t = openQuestions.get(event.requestId);
-        if (t) clearTimeout(t);
-        openQuestions.delete(event.requestId);
-        deps.permissions?.withdraw(agentId, event.requestId).catch((err) => logger.warn('withdrawing an approval failed', errorFields(err)));
-        if (openQuestions.size === 0) dispatch({ type: 'questions-settled' });
+      case 'control-cancel':
+        questions.withdraw(event.requestId);
+        if (questions.open === 0) dispatch({ type: 'questions-settled' });
         break;
-      }
       case 'control-request':
         proc?.write(controlErrorLine(event.requestId, `Nox does not handle ${event.subtype}`));
         break;
@@ -254,12 +237,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     if (which !== proc) return;
     proc = undefined;
     deps.onProcess(agentId, undefined);
-    for (const [requestId, t] of openQuestions) {
-      clearTimeout(t);
-      // the process that asked is gone: its questions are moot
-      deps.permissions?.withdraw(agentId, requestId).catch((err) => logger.warn('withdrawing an approval failed', errorFields(err)));
-    }
-    openQuestions.clear();
+    questions.dropAll();
     ledger.processEnded();
     persist({ ...ledger.fields(), pid: undefined });
     if (turns.end()) {
