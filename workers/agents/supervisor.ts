@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import type { AgentStatus } from '../../shared/agents/agent-status.js';
 import { AgentNotRunningError, AgentOverBudgetError, TurnQueueFullError } from '../../shared/agents/agent-errors.js';
-import { buildAgentLaunch, defaultApiUrl } from './claude-cli/command-line.js';
 import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from './claude-cli/protocol.js';
 import { readRuntime, type RuntimeFields } from '../../shared/agents/runtime-state.js';
-import { signToken } from '../../shared/auth/tokens.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { PermissionGate } from '../approvals/permission-gate.js';
@@ -19,10 +16,7 @@ import { createRuntimeWriter } from './runtime-writer.js';
 import { createTurnQueue } from './turn-queue.js';
 import { agentLineReader, createAgentOutput } from './agent-output.js';
 import { createPermissionQuestions, questionTimeoutMs } from './permission-questions.js';
-import { sessionExists } from './session-files.js';
-import { noxToolsServer } from '../tools-server/mcp-entry.js';
-import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
-import { mcpCatalogFor } from '../../shared/mcp/catalog-store.js';
+import { prepareAgentLaunch } from './agent-launch.js';
 
 /**
  * Runs and watches ONE agent on this host: the state machine of agent-status.ts.
@@ -207,24 +201,11 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const spawnProcess = async (): Promise<void> => {
     config = await deps.loadConfig();
     ledger.setBudget(config.max_budget_usd);
-    const secret = ctx.config.auth.jwt_secret;
-    if (!secret) throw new Error('auth.jwt_secret is not configured; agents need their own scoped token');
-    const token = signToken(secret, { sub: agentId, role: 'agent', agentId }, { expiresIn: cfg.token_ttl });
-    const probe = buildAgentLaunch(ctx.config, config, { sessionId, resume: false, token, apiUrl: defaultApiUrl(ctx.config) });
-    const resume = sessionExists(probe.configDir, sessionId);
-    const remaining = ledger.remainingUsd;
-    // every agent gets the Nox tools server (its own token) in its --mcp-config, plus a
-    // bridge per MCP service enabled for it in the catalog (refusals are logged, never fatal)
-    const mcp = agentMcpConfig(ctx, mcpCatalogFor(ctx), agentId, hostId);
-    for (const refused of mcp.refused) logger.warn('MCP service not given to the agent', { ...refused });
-    const extraMcpServers = { ...mcp.servers, ...noxToolsServer(ctx.config, agentId, token, defaultApiUrl(ctx.config)) };
-    const launch = buildAgentLaunch(ctx.config, config, { sessionId, resume, token, apiUrl: defaultApiUrl(ctx.config), remainingBudgetUsd: remaining, extraMcpServers });
-    mkdirSync(launch.cwd, { recursive: true });
-    workdir = launch.cwd;
-    mkdirSync(launch.configDir, { recursive: true });
+    const { spec, resume } = prepareAgentLaunch(ctx, config, { hostId, sessionId, remainingBudgetUsd: ledger.remainingUsd, logger });
+    workdir = spec.cwd;
     turns.end(); // a new process has no turn in flight
     ledger.processStarted();
-    const started = startAgentProcess(launch, { onLine, onStderr: (l) => l.trim() && logger.info('agent stderr', { line: l.slice(0, 2000) }) }, logger);
+    const started = startAgentProcess(spec, { onLine, onStderr: (l) => l.trim() && logger.info('agent stderr', { line: l.slice(0, 2000) }) }, logger);
     proc = started;
     deps.onProcess(agentId, started);
     logger.info('agent process started', { pid: started.pid, resume, sessionId });
