@@ -1,37 +1,40 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
-import type { AgentStatus } from '../../shared/agents/agent-status.js';
 import { AgentNotRunningError, AgentOverBudgetError, TurnQueueFullError } from '../../shared/agents/agent-errors.js';
-import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from './claude-cli/protocol.js';
-import { readRuntime, type RuntimeFields } from '../../shared/agents/runtime-state.js';
+import type { AgentStatus } from '../../shared/agents/agent-status.js';
+import { readRuntime } from '../../shared/agents/runtime-state.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { PermissionGate } from '../approvals/permission-gate.js';
-import type { ConversationBuffer } from './conversation-buffer.js';
-import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
-import { crashPolicyOf, judgeCrash } from './crash-policy.js';
-import { createCostLedger, recordUsage } from './cost-ledger.js';
-import { acceptsStart, INITIAL_STATE, isSettled, transition, type StatusChange, type StatusEvent } from './agent-status-machine.js';
-import { createRuntimeWriter } from './runtime-writer.js';
-import { createTurnQueue } from './turn-queue.js';
-import { agentLineReader, createAgentOutput } from './agent-output.js';
-import { createPermissionQuestions, questionTimeoutMs } from './permission-questions.js';
 import { prepareAgentLaunch } from './agent-launch.js';
+import { agentLineReader, createAgentOutput } from './agent-output.js';
+import { acceptsStart, isSettled } from './agent-status-machine.js';
+import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from './claude-cli/protocol.js';
+import type { ConversationBuffer } from './conversation-buffer.js';
+import { createCostLedger, recordUsage } from './cost-ledger.js';
+import { crashPolicyOf, judgeCrash } from './crash-policy.js';
+import { createPermissionQuestions, questionTimeoutMs } from './permission-questions.js';
+import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
+import { createRuntimeWriter } from './runtime-writer.js';
+import { createStatusDriver } from './status-driver.js';
+import { createTurnQueue } from './turn-queue.js';
 
 /**
- * Runs and watches ONE agent on this host: the state machine of agent-status.ts.
+ * Runs and watches ONE agent on this host, by wiring small parts together:
  *
- * - Turns are written on stdin only between turns: the next one waits in `queue` until
- *   the current turn's `result` line.
- * - Every stdout line is parsed; each event goes to the conversation (batched) and out as
- *   an `agent.output` event. A line that does not parse is logged, never thrown.
- * - Permission questions are answered (permission-policy.ts) while the status shows
- *   `waiting-approval`; Nox owns the timeout (the CLI waits forever).
- * - A process that exits without being asked to is a crash: restart with exponential
- *   backoff and `--resume`, unless the circuit breaker opens (status failed).
- * - Every status change is written to the agent's Redis hash and published as
- *   `agent.status`; writes are issued in order on the auto-pipelined connection, so they
- *   land in order (and a turn's go out together).
+ * - agent-status-machine.ts (pure) says which status follows which; status-driver.ts
+ *   writes and announces each change (runtime-writer.ts: in order, on the auto-pipelined
+ *   connection, so a turn's writes and events go out together);
+ * - turn-queue.ts: a turn is written on stdin only when the previous one's `result` came
+ *   back;
+ * - agent-output.ts: every stdout line is parsed and goes to the conversation and out as
+ *   `agent.output`; a line that does not parse is logged, never thrown;
+ * - permission-questions.ts: tool-permission questions, answered once, with Nox's timeout;
+ * - cost-ledger.ts: cost per process vs the agent's total, tokens, the budget;
+ * - crash-policy.ts (pure): an unasked exit is a crash: restart with backoff and
+ *   `--resume`, until the circuit breaker opens (status failed);
+ * - agent-launch.ts: token, MCP servers, resume, command line → the launch spec that
+ *   process-runner.ts runs.
  */
 export interface SupervisorDeps {
   ctx: NoxContext;
@@ -78,18 +81,14 @@ export interface Supervisor {
 export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervisor {
   const { ctx, hostId } = deps;
   const cfg = ctx.config.agent;
-  const crashPolicy = crashPolicyOf(cfg);
   const logger = deps.logger.child({ agentId });
   const writer = createRuntimeWriter(ctx, agentId, hostId, logger);
   const { persist, publish } = writer;
   const ledger = createCostLedger();
-
-  let machine = INITIAL_STATE;
-  let config: AgentConfig | undefined;
-  let proc: AgentProcess | undefined;
-  let sessionId = '';
   const turns = createTurnQueue(cfg.max_queued_turns);
   const output = createAgentOutput({ agentId, conversation: deps.conversation, publish });
+  const machine = createStatusDriver({ hostId, logger, writer, ledger, queuedTurns: () => turns.length, scheduleRestart: (ms) => scheduleRestart(ms), onSettled: () => deps.onSettled(agentId) });
+  const dispatch = machine.dispatch;
   const questions = createPermissionQuestions({
     agentId,
     timeoutMs: questionTimeoutMs(ctx.config, deps.permissions !== undefined),
@@ -101,48 +100,20 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       if (questions.open === 0) dispatch({ type: 'questions-settled' });
     },
   });
+  const crashPolicy = crashPolicyOf(cfg);
+
+  let config: AgentConfig | undefined;
+  let proc: AgentProcess | undefined;
+  let sessionId = '';
+  /** the launched process's working folder (permission risk is judged against it) */
   let workdir: string | undefined;
   let crashTimes: number[] = [];
   let restartTimer: NodeJS.Timeout | undefined;
   let restarts = 0;
 
-  const setStatus = (change: StatusChange, fields: RuntimeFields): void => {
-    const { status, previous, reason } = change;
-    persist({ status, reason: reason ?? '', hostId, queuedTurns: turns.length, ...(change.circuitOpen ? { circuitOpen: true } : {}), ...fields });
-    if (change.announce) publish('agent.status', { status, previous, reason: reason ?? null }, change.correlationId);
-    logger.debug('agent status', { status, previous, reason });
-  };
-
-  /** Runs the machine; `fields` are written together with the event's first status change. */
-  const dispatch = (event: StatusEvent, fields: RuntimeFields = {}): void => {
-    const { state, effects } = transition(machine, event);
-    machine = state;
-    let extra = fields;
-    for (const effect of effects) {
-      switch (effect.type) {
-        case 'status':
-          setStatus(effect, extra);
-          extra = {};
-          break;
-        case 'budget-exceeded':
-          publish('agent.budget-exceeded', { spentUsd: ledger.spentUsd, budgetUsd: ledger.budgetUsd ?? null }, effect.correlationId);
-          break;
-        case 'circuit-open':
-          publish('agent.circuit-open', { crashes: effect.crashes, windowMs: effect.windowMs });
-          break;
-        case 'schedule-restart':
-          scheduleRestart(effect.delayMs);
-          break;
-        case 'settled':
-          deps.onSettled(agentId);
-          break;
-      }
-    }
-  };
-
   const pump = (): void => {
     const p = proc;
-    if (!p || turns.current || machine.status === 'stopping') return;
+    if (!p || turns.current || machine.state.status === 'stopping') return;
     if (ledger.overBudget) return;
     if (turns.length === 0) {
       deps.onIdle?.(agentId);
@@ -225,7 +196,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       // the turn in flight is not sent again: it may have had side effects
       logger.warn('agent exited during a turn; that turn is not re-sent');
     }
-    if (machine.wanted === 'stopped') return; // stop() finishes the transition
+    if (machine.state.wanted === 'stopped') return; // stop() finishes the transition
     const verdict = judgeCrash(crashPolicy, crashTimes, Date.now());
     crashTimes = verdict.times;
     logger.warn('agent crashed', { ...exit, crashesInWindow: verdict.crashes });
@@ -235,7 +206,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const scheduleRestart = (delayMs: number): void => {
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
-      if (machine.wanted !== 'running') return;
+      if (machine.state.wanted !== 'running') return;
       restarts++;
       dispatch({ type: 'starting' });
       spawnProcess().catch((err) => {
@@ -257,7 +228,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const supervisor: Supervisor = {
     agentId,
     get status() {
-      return machine.status;
+      return machine.state.status;
     },
     get pid() {
       return proc?.pid;
@@ -269,7 +240,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       return turns.length;
     },
     async start() {
-      if (!acceptsStart(machine)) return;
+      if (!acceptsStart(machine.state)) return;
       dispatch({ type: 'start' });
       const previous = await readRuntime(ctx.redis, ctx.keys, agentId);
       sessionId = previous?.sessionId || randomUUID();
@@ -284,7 +255,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       }
     },
     deliverTurn(text) {
-      if (machine.wanted !== 'running') throw new AgentNotRunningError(agentId, machine.status);
+      if (machine.state.wanted !== 'running') throw new AgentNotRunningError(agentId, machine.state.status);
       if (ledger.overBudget) throw new AgentOverBudgetError(agentId, ledger.spentUsd, ledger.budgetUsd as number);
       if (turns.full) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
       turns.add({ text });
@@ -298,7 +269,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       return true;
     },
     async stop(reason) {
-      const already = isSettled(machine.status);
+      const already = isSettled(machine.state.status);
       dispatch({ type: 'stop', reason });
       if (already) return;
       await stopProcess();
