@@ -21,10 +21,10 @@ describe('agent output: conversation entries and agent.output events', () => {
     const text: AgentEvent = { kind: 'assistant-text', text: 'hi there', raw: { type: 'assistant' } };
     output.event(text, 'c-1');
     output.event({ kind: 'tool-use', toolUseId: 't1', name: 'Bash', input: { command: 'ls' }, raw: { type: 'assistant' } }, 'c-1');
-    expect(conversation.entries.map((e) => [e.kind, e.text])).to.deep.equal([
-      ['turn', 'hello'],
-      ['assistant-text', 'hi there'],
-      ['tool-use', 'Bash {"command":"ls"}'],
+    expect(conversation.entries.map((e) => [e.kind, e.text, e.correlationId])).to.deep.equal([
+      ['turn', 'hello', 'c-1'],
+      ['assistant-text', 'hi there', undefined],
+      ['tool-use', 'Bash {"command":"ls"}', undefined],
     ]);
     expect(published).to.deep.equal([
       { type: 'agent.output', data: { kind: 'assistant-text', text: 'hi there', raw: { type: 'assistant' } }, correlationId: 'c-1' },

@@ -51,7 +51,7 @@ export function createAgentOutput(deps: AgentOutputDeps): AgentOutput {
   const now = (): string => new Date().toISOString();
   return {
     turn(turn) {
-      conversation.add(agentId, { at: now(), kind: 'turn', text: turn.text });
+      conversation.add(agentId, { at: now(), kind: 'turn', text: turn.text, ...(turn.correlationId ? { correlationId: turn.correlationId } : {}) });
     },
     event(event, correlationId) {
       const text = eventText(event);

@@ -26,7 +26,8 @@ import { createTurnQueue } from './turn-queue.js';
  *   writes and announces each change (runtime-writer.ts: in order, on the auto-pipelined
  *   connection, so a turn's writes and events go out together);
  * - turn-queue.ts: a turn is written on stdin only when the previous one's `result` came
- *   back;
+ *   back; a turn carries the correlation id of the request or message it came from, and
+ *   the events it causes (agent.status, agent.output, agent.permission, ...) carry it too;
  * - agent-output.ts: every stdout line is parsed and goes to the conversation and out as
  *   `agent.output`; a line that does not parse is logged, never thrown;
  * - permission-questions.ts: tool-permission questions, answered once, with Nox's timeout;
@@ -96,8 +97,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     logger,
     onAnswer: (q, decision) => {
       proc?.write(permissionResponseLine(q.requestId, decision));
-      publish('agent.permission', { requestId: q.requestId, tool: q.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null });
-      if (questions.open === 0) dispatch({ type: 'questions-settled' });
+      publish('agent.permission', { requestId: q.requestId, tool: q.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null }, q.correlationId);
+      if (questions.open === 0) dispatch({ type: 'questions-settled', correlationId: q.correlationId });
     },
   });
   const crashPolicy = crashPolicyOf(cfg);
@@ -122,26 +123,27 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     const turn = turns.sendNext((t) => p.write(userTurnLine(t.text)));
     if (!turn) return;
     output.turn(turn);
-    dispatch({ type: 'turn-sent' });
+    dispatch({ type: 'turn-sent', correlationId: turn.correlationId });
   };
 
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
-    turns.end();
+    const turn = turns.end();
     ledger.processReported(event.totalCostUsd);
     writer.track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
     persist(ledger.fields());
-    dispatch({ type: 'turn-ended', overBudget: ledger.overBudget });
+    dispatch({ type: 'turn-ended', overBudget: ledger.overBudget, correlationId: turn?.correlationId });
     pump();
   };
 
   const onPermission = (event: Extract<AgentEvent, { kind: 'permission-request' }>): void => {
     if (!config || !proc) return;
-    dispatch({ type: 'permission-asked', tool: event.request.tool_name });
-    questions.ask({ requestId: event.requestId, request: event.request }, config, workdir);
+    const correlationId = turns.current?.correlationId;
+    dispatch({ type: 'permission-asked', tool: event.request.tool_name, correlationId });
+    questions.ask({ requestId: event.requestId, request: event.request, ...(correlationId ? { correlationId } : {}) }, config, workdir);
   };
 
   const onEvent = (event: AgentEvent): void => {
-    output.event(event);
+    output.event(event, turns.current?.correlationId);
     switch (event.kind) {
       case 'init':
         if (event.sessionId && event.sessionId !== sessionId) {
@@ -157,7 +159,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
         break;
       case 'control-cancel':
         questions.withdraw(event.requestId);
-        if (questions.open === 0) dispatch({ type: 'questions-settled' });
+        if (questions.open === 0) dispatch({ type: 'questions-settled', correlationId: turns.current?.correlationId });
         break;
       case 'control-request':
         proc?.write(controlErrorLine(event.requestId, `Nox does not handle ${event.subtype}`));
@@ -192,10 +194,9 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     questions.dropAll();
     ledger.processEnded();
     persist({ ...ledger.fields(), pid: undefined });
-    if (turns.end()) {
-      // the turn in flight is not sent again: it may have had side effects
-      logger.warn('agent exited during a turn; that turn is not re-sent');
-    }
+    const lost = turns.end();
+    // the turn in flight is not sent again: it may have had side effects
+    if (lost) logger.warn('agent exited during a turn; that turn is not re-sent', { correlationId: lost.correlationId });
     if (machine.state.wanted === 'stopped') return; // stop() finishes the transition
     const verdict = judgeCrash(crashPolicy, crashTimes, Date.now());
     crashTimes = verdict.times;
@@ -254,18 +255,19 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
         throw err;
       }
     },
-    deliverTurn(text) {
+    deliverTurn(text, correlationId) {
       if (machine.state.wanted !== 'running') throw new AgentNotRunningError(agentId, machine.state.status);
       if (ledger.overBudget) throw new AgentOverBudgetError(agentId, ledger.spentUsd, ledger.budgetUsd as number);
       if (turns.full) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
-      turns.add({ text });
+      turns.add({ text, ...(correlationId ? { correlationId } : {}) });
       persist({ queuedTurns: turns.length });
       pump();
     },
     interrupt() {
-      if (!proc || !turns.current) return false;
+      const turn = turns.current;
+      if (!proc || !turn) return false;
       proc.write(interruptLine(randomUUID()));
-      publish('agent.interrupt', {});
+      publish('agent.interrupt', {}, turn.correlationId);
       return true;
     },
     async stop(reason) {
