@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { backoffDelay, crashPolicyOf, judgeCrash, type CrashPolicy } from '../../workers/agents/crash-policy.js';
 import { testConfig } from '../support/harness.js';
@@ -26,6 +27,7 @@ describe('agent crash policy (pure): backoff and circuit breaker', () => {
 
   it('reads its limits from the agent config section', () => {
     const config = testConfig({ overrides: { 'agent.circuit_max_crashes': 4, 'agent.circuit_window_ms': 5000, 'agent.restart_backoff_ms': 10, 'agent.restart_backoff_max_ms': 80 } });
+    rmSync(config.registryDir, { recursive: true, force: true });
     expect(crashPolicyOf(config.agent)).to.deep.equal({ maxCrashes: 4, windowMs: 5000, backoffMs: 10, backoffMaxMs: 80 });
   });
 });

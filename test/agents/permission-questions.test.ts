@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { newAgentConfig } from '../../shared/agents/agent-config.js';
 import { createLogger } from '../../shared/logger.js';
@@ -115,6 +116,7 @@ describe('permission questions: decided once, by the gate or the agent’s rules
 
   it('the backstop timeout is the approvals timeout plus the agent’s when a gate decides', () => {
     const config = testConfig({ overrides: { 'agent.permission_timeout_ms': 1000, 'approvals.timeout_ms': 5000 } });
+    rmSync(config.registryDir, { recursive: true, force: true });
     expect(questionTimeoutMs(config, false)).to.equal(1000);
     expect(questionTimeoutMs(config, true)).to.equal(6000);
   });
