@@ -69,6 +69,11 @@ export interface Supervisor {
   readonly config: AgentConfig | undefined;
   readonly queuedTurns: number;
   start(): Promise<void>;
+  /**
+   * Queues a turn (written once the agent is between turns). `correlationId` — the request's
+   * or the message's — is carried by the turn's conversation entry and the events it causes.
+   * Throws when the agent is not running, over budget, or its queue is full.
+   */
   deliverTurn(text: string, correlationId?: string): void;
   interrupt(): boolean;
   stop(reason?: string): Promise<void>;
