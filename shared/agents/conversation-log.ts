@@ -20,6 +20,8 @@ export interface ConversationEntry {
   text?: string;
   /** the raw line as the CLI wrote it */
   raw?: unknown;
+  /** on a `turn`: the request or message it came from (the turn's events carry the same id) */
+  correlationId?: string;
 }
 
 export interface ConversationPage {

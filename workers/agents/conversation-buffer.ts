@@ -44,7 +44,13 @@ export function createConversationBuffer(ctx: NoxContext): ConversationBuffer {
             registry.append({
               target: 'conversation',
               agentId,
-              entry: { at: e.at, kind: e.kind, ...(e.text === undefined ? {} : { text: e.text }), ...(e.raw === undefined ? {} : { raw_json: JSON.stringify(e.raw) }) },
+              entry: {
+                at: e.at,
+                kind: e.kind,
+                ...(e.text === undefined ? {} : { text: e.text }),
+                ...(e.raw === undefined ? {} : { raw_json: JSON.stringify(e.raw) }),
+                ...(e.correlationId === undefined ? {} : { correlation_id: e.correlationId }),
+              },
             }),
           ),
         );

@@ -1,38 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import { AgentNotRunningError, AgentOverBudgetError, TurnQueueFullError } from '../../shared/errors/agent-errors.js';
 import type { AgentStatus } from '../../shared/agents/agent-status.js';
-import { buildAgentLaunch, defaultApiUrl } from './claude-cli/command-line.js';
-import { parseAgentLine } from './claude-cli/line-parser.js';
-import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from './claude-cli/protocol.js';
-import { readRuntime, writeRuntime, type RuntimeFields } from '../../shared/agents/runtime-state.js';
-import { signToken } from '../../shared/auth/tokens.js';
+import { readRuntime } from '../../shared/agents/runtime-state.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { PermissionGate } from '../approvals/permission-gate.js';
+import { prepareAgentLaunch } from './agent-launch.js';
+import { agentLineReader, createAgentOutput } from './agent-output.js';
+import { acceptsStart, isSettled } from './agent-status-machine.js';
+import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from './claude-cli/protocol.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
-import { decidePermission } from './permission-policy.js';
+import { createCostLedger, recordUsage } from './cost-ledger.js';
+import { crashPolicyOf, judgeCrash } from './crash-policy.js';
+import { createPermissionQuestions, questionTimeoutMs } from './permission-questions.js';
 import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
-import { sessionExists } from './session-files.js';
-import { noxToolsServer } from '../tools-server/mcp-entry.js';
-import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
-import { mcpCatalogFor } from '../../shared/mcp/catalog-store.js';
+import { createRuntimeWriter } from './runtime-writer.js';
+import { createStatusDriver } from './status-driver.js';
+import { createTurnQueue } from './turn-queue.js';
 
 /**
- * Runs and watches ONE agent on this host: the state machine of agent-status.ts.
+ * Runs and watches ONE agent on this host, by wiring small parts together:
  *
- * - Turns are written on stdin only between turns: the next one waits in `queue` until
- *   the current turn's `result` line.
- * - Every stdout line is parsed; each event goes to the conversation (batched) and out as
- *   an `agent.output` event. A line that does not parse is logged, never thrown.
- * - Permission questions are answered (permission-policy.ts) while the status shows
- *   `waiting-approval`; Nox owns the timeout (the CLI waits forever).
- * - A process that exits without being asked to is a crash: restart with exponential
- *   backoff and `--resume`, unless the circuit breaker opens (status failed).
- * - Every status change is written to the agent's Redis hash and published as
- *   `agent.status`; writes are issued in order on the auto-pipelined connection, so they
- *   land in order (and a turn's go out together).
+ * - agent-status-machine.ts (pure) says which status follows which; status-driver.ts
+ *   writes and announces each change (runtime-writer.ts: in order, on the auto-pipelined
+ *   connection, so a turn's writes and events go out together);
+ * - turn-queue.ts: a turn is written on stdin only when the previous one's `result` came
+ *   back; a turn carries the correlation id of the request or message it came from, and
+ *   the events it causes (agent.status, agent.output, agent.permission, ...) carry it too;
+ * - agent-output.ts: every stdout line is parsed and goes to the conversation and out as
+ *   `agent.output`; a line that does not parse is logged, never thrown;
+ * - permission-questions.ts: tool-permission questions, answered once, with Nox's timeout;
+ * - cost-ledger.ts: cost per process vs the agent's total, tokens, the budget;
+ * - crash-policy.ts (pure): an unasked exit is a crash: restart with backoff and
+ *   `--resume`, until the circuit breaker opens (status failed);
+ * - agent-launch.ts: token, MCP servers, resume, command line → the launch spec that
+ *   process-runner.ts runs.
  */
 export interface SupervisorDeps {
   ctx: NoxContext;
@@ -66,6 +69,11 @@ export interface Supervisor {
   readonly config: AgentConfig | undefined;
   readonly queuedTurns: number;
   start(): Promise<void>;
+  /**
+   * Queues a turn (written once the agent is between turns). `correlationId` — the request's
+   * or the message's — is carried by the turn's conversation entry and the events it causes.
+   * Throws when the agent is not running, over budget, or its queue is full.
+   */
   deliverTurn(text: string, correlationId?: string): void;
   interrupt(): boolean;
   stop(reason?: string): Promise<void>;
@@ -76,137 +84,71 @@ export interface Supervisor {
   settled(): Promise<void>;
 }
 
-/** Largest raw line (JSON characters) carried inside an `agent.output` event. */
-const MAX_EVENT_RAW = 32 * 1024;
-
 export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervisor {
   const { ctx, hostId } = deps;
   const cfg = ctx.config.agent;
   const logger = deps.logger.child({ agentId });
+  const writer = createRuntimeWriter(ctx, agentId, hostId, logger);
+  const { persist, publish } = writer;
+  const ledger = createCostLedger();
+  const turns = createTurnQueue(cfg.max_queued_turns);
+  const output = createAgentOutput({ agentId, conversation: deps.conversation, publish });
+  const machine = createStatusDriver({ hostId, logger, writer, ledger, queuedTurns: () => turns.length, scheduleRestart: (ms) => scheduleRestart(ms), onSettled: () => deps.onSettled(agentId) });
+  const dispatch = machine.dispatch;
+  const questions = createPermissionQuestions({
+    agentId,
+    timeoutMs: questionTimeoutMs(ctx.config, deps.permissions !== undefined),
+    gate: deps.permissions,
+    logger,
+    onAnswer: (q, decision) => {
+      proc?.write(permissionResponseLine(q.requestId, decision));
+      publish('agent.permission', { requestId: q.requestId, tool: q.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null }, q.correlationId);
+      if (questions.open === 0) dispatch({ type: 'questions-settled', correlationId: q.correlationId });
+    },
+  });
+  const crashPolicy = crashPolicyOf(cfg);
 
-  let status: AgentStatus = 'stopped';
   let config: AgentConfig | undefined;
   let proc: AgentProcess | undefined;
-  let desired: 'running' | 'stopped' = 'stopped';
   let sessionId = '';
-  let turnOpen = false;
-  const queue: string[] = [];
-  const openQuestions = new Map<string, NodeJS.Timeout>();
+  /** the launched process's working folder (permission risk is judged against it) */
   let workdir: string | undefined;
   let crashTimes: number[] = [];
   let restartTimer: NodeJS.Timeout | undefined;
-  let costBase = 0;
-  let processCost = 0;
   let restarts = 0;
-  let writes: Promise<void> = Promise.resolve();
-
-  // Issued at once, in order, on the context's auto-pipelined connection: a turn's state
-  // writes and events go out together. `writes` settles when all issued so far have landed.
-  const track = (write: Promise<unknown>, what: string): void => {
-    const landed = write.then(
-      () => undefined,
-      (err: unknown) => void logger.warn(`${what} failed`, errorFields(err)),
-    );
-    writes = Promise.all([writes, landed]).then(() => undefined);
-  };
-  const persist = (fields: RuntimeFields): void => track(writeRuntime(ctx.redis, ctx.keys, agentId, fields), 'runtime write');
-  const publish = (type: string, data: Record<string, unknown>): void => track(ctx.events.publish({ type, agentId, hostId, data }), `event ${type} publish`);
-  const setStatus = (next: AgentStatus, reason?: string, extra: RuntimeFields = {}): void => {
-    const previous = status;
-    status = next;
-    persist({ status: next, reason: reason ?? '', hostId, queuedTurns: queue.length, ...extra });
-    if (previous !== next || reason) publish('agent.status', { status: next, previous, reason: reason ?? null });
-    logger.debug('agent status', { status: next, previous, reason });
-  };
-
-  const budget = (): number | undefined => config?.max_budget_usd;
-  const spent = (): number => costBase + processCost;
-  const overBudget = (): boolean => budget() !== undefined && spent() >= (budget() as number);
-  const restState = (): AgentStatus => (overBudget() ? 'over-budget' : 'idle');
 
   const pump = (): void => {
-    if (!proc || turnOpen || status === 'stopping') return;
-    if (overBudget()) return;
-    if (queue.length === 0) {
+    const p = proc;
+    if (!p || turns.current || machine.state.status === 'stopping') return;
+    if (ledger.overBudget) return;
+    if (turns.length === 0) {
       deps.onIdle?.(agentId);
       return;
     }
-    const text = queue.shift() as string;
-    if (!proc.write(userTurnLine(text))) {
-      queue.unshift(text);
-      return;
-    }
-    turnOpen = true;
-    deps.conversation.add(agentId, { at: new Date().toISOString(), kind: 'turn', text });
-    setStatus('working');
-  };
-
-  const record = (event: AgentEvent): void => {
-    const text =
-      event.kind === 'assistant-text' ? event.text : event.kind === 'tool-use' ? `${event.name} ${JSON.stringify(event.input)}` : event.kind === 'result' ? event.result : undefined;
-    deps.conversation.add(agentId, { at: new Date().toISOString(), kind: event.kind, ...(text === undefined ? {} : { text }), raw: event.raw });
-    // the event stream is bounded and fanned out to browsers: a huge line (a file read by a
-    // tool) goes out without its raw body; the conversation keeps it whole
-    const rawSize = JSON.stringify(event.raw).length;
-    const raw = rawSize <= MAX_EVENT_RAW ? { raw: event.raw } : { truncated: rawSize };
-    publish('agent.output', { kind: event.kind, ...(text === undefined ? {} : { text: text.slice(0, MAX_EVENT_RAW) }), ...raw });
+    const turn = turns.sendNext((t) => p.write(userTurnLine(t.text)));
+    if (!turn) return;
+    output.turn(turn);
+    dispatch({ type: 'turn-sent', correlationId: turn.correlationId });
   };
 
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
-    turnOpen = false;
-    // total_cost_usd is cumulative for the process: take it as the process's figure
-    processCost = Math.max(processCost, event.totalCostUsd);
-    const u = event.usage;
-    const hash = ctx.keys.agent(agentId);
-    track(
-      Promise.all([
-        ctx.redis.hincrby(hash, 'inputTokens', u.input_tokens),
-        ctx.redis.hincrby(hash, 'outputTokens', u.output_tokens),
-        ctx.redis.hincrby(hash, 'cacheReadTokens', u.cache_read_input_tokens ?? 0),
-        ctx.redis.hincrby(hash, 'cacheCreationTokens', u.cache_creation_input_tokens ?? 0),
-        ctx.redis.hincrby(hash, 'turns', 1),
-      ]),
-      'token count write',
-    );
-    persist({ processCostUsd: processCost, costBaseUsd: costBase, costUsd: spent() });
-    if (overBudget() && status !== 'over-budget') {
-      publish('agent.budget-exceeded', { spentUsd: spent(), budgetUsd: budget() ?? null });
-    }
-    if (status === 'working' || status === 'waiting-approval' || status === 'idle' || status === 'over-budget') setStatus(restState(), overBudget() ? 'budget reached' : undefined);
+    const turn = turns.end();
+    ledger.processReported(event.totalCostUsd);
+    writer.track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
+    persist(ledger.fields());
+    dispatch({ type: 'turn-ended', overBudget: ledger.overBudget, correlationId: turn?.correlationId });
     pump();
   };
 
   const onPermission = (event: Extract<AgentEvent, { kind: 'permission-request' }>): void => {
     if (!config || !proc) return;
-    const requestId = event.requestId;
-    setStatus('waiting-approval', `${event.request.tool_name} asks for permission`);
-    // Nox owns the timeout: the CLI would wait forever. With approvals, their timeout decides
-    // (and is recorded); this timer is only a backstop in case the workflow is unreachable.
-    const limit = deps.permissions ? ctx.config.approvals.timeout_ms + cfg.permission_timeout_ms : cfg.permission_timeout_ms;
-    const timer = setTimeout(() => answer({ behavior: 'deny', message: `Nox: no decision within ${limit} ms` }), limit);
-    timer.unref();
-    openQuestions.set(requestId, timer);
-    const answer = (decision: ReturnType<typeof decidePermission>): void => {
-      const t = openQuestions.get(requestId);
-      if (!t) return; // already answered, or withdrawn by the CLI
-      clearTimeout(t);
-      openQuestions.delete(requestId);
-      proc?.write(permissionResponseLine(requestId, decision));
-      publish('agent.permission', { requestId, tool: event.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null });
-      if (status === 'waiting-approval' && openQuestions.size === 0) setStatus('working');
-    };
-    if (deps.permissions) {
-      const { tool_name: toolName, input, tool_use_id: toolUseId, description } = event.request;
-      deps.permissions
-        .ask({ agentId, requestId, toolName, input, toolUseId, description, workdir, addDirs: config.add_dirs })
-        .then(answer, (err: unknown) => answer({ behavior: 'deny', message: `Nox: the approval failed: ${(err as Error).message}` }));
-      return;
-    }
-    answer(decidePermission(config, event.request));
+    const correlationId = turns.current?.correlationId;
+    dispatch({ type: 'permission-asked', tool: event.request.tool_name, correlationId });
+    questions.ask({ requestId: event.requestId, request: event.request, ...(correlationId ? { correlationId } : {}) }, config, workdir);
   };
 
   const onEvent = (event: AgentEvent): void => {
-    record(event);
+    output.event(event, turns.current?.correlationId);
     switch (event.kind) {
       case 'init':
         if (event.sessionId && event.sessionId !== sessionId) {
@@ -220,14 +162,10 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       case 'permission-request':
         onPermission(event);
         break;
-      case 'control-cancel': {
-        const t = openQuestions.get(event.requestId);
-        if (t) clearTimeout(t);
-        openQuestions.delete(event.requestId);
-        deps.permissions?.withdraw(agentId, event.requestId).catch((err) => logger.warn('withdrawing an approval failed', errorFields(err)));
-        if (status === 'waiting-approval' && openQuestions.size === 0) setStatus('working');
+      case 'control-cancel':
+        questions.withdraw(event.requestId);
+        if (questions.open === 0) dispatch({ type: 'questions-settled', correlationId: turns.current?.correlationId });
         break;
-      }
       case 'control-request':
         proc?.write(controlErrorLine(event.requestId, `Nox does not handle ${event.subtype}`));
         break;
@@ -236,92 +174,53 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     }
   };
 
-  const onLine = (line: string): void => {
-    const parsed = parseAgentLine(line);
-    if (!parsed.ok) {
-      logger.warn('agent wrote a line that does not parse', { reason: parsed.reason, line: parsed.line });
-      return;
-    }
-    for (const event of parsed.events) {
-      try {
-        onEvent(event);
-      } catch (err) {
-        logger.error('handling an agent event failed', { kind: event.kind, ...errorFields(err) });
-      }
-    }
-  };
+  const onLine = agentLineReader(logger, onEvent);
 
   const spawnProcess = async (): Promise<void> => {
     config = await deps.loadConfig();
-    const secret = ctx.config.auth.jwt_secret;
-    if (!secret) throw new Error('auth.jwt_secret is not configured; agents need their own scoped token');
-    const token = signToken(secret, { sub: agentId, role: 'agent', agentId }, { expiresIn: cfg.token_ttl });
-    const probe = buildAgentLaunch(ctx.config, config, { sessionId, resume: false, token, apiUrl: defaultApiUrl(ctx.config) });
-    const resume = sessionExists(probe.configDir, sessionId);
-    const remaining = config.max_budget_usd === undefined ? undefined : config.max_budget_usd - spent();
-    // every agent gets the Nox tools server (its own token) in its --mcp-config, plus a
-    // bridge per MCP service enabled for it in the catalog (refusals are logged, never fatal)
-    const mcp = agentMcpConfig(ctx, mcpCatalogFor(ctx), agentId, hostId);
-    for (const refused of mcp.refused) logger.warn('MCP service not given to the agent', { ...refused });
-    const extraMcpServers = { ...mcp.servers, ...noxToolsServer(ctx.config, agentId, token, defaultApiUrl(ctx.config)) };
-    const launch = buildAgentLaunch(ctx.config, config, { sessionId, resume, token, apiUrl: defaultApiUrl(ctx.config), remainingBudgetUsd: remaining, extraMcpServers });
-    mkdirSync(launch.cwd, { recursive: true });
-    workdir = launch.cwd;
-    mkdirSync(launch.configDir, { recursive: true });
-    turnOpen = false;
-    processCost = 0;
-    const started = startAgentProcess(launch, { onLine, onStderr: (l) => l.trim() && logger.info('agent stderr', { line: l.slice(0, 2000) }) }, logger);
+    ledger.setBudget(config.max_budget_usd);
+    const { spec, resume } = prepareAgentLaunch(ctx, config, { hostId, sessionId, remainingBudgetUsd: ledger.remainingUsd, logger });
+    workdir = spec.cwd;
+    turns.end(); // a new process has no turn in flight
+    ledger.processStarted();
+    const started = startAgentProcess(spec, { onLine, onStderr: (l) => l.trim() && logger.info('agent stderr', { line: l.slice(0, 2000) }) }, logger);
     proc = started;
     deps.onProcess(agentId, started);
     logger.info('agent process started', { pid: started.pid, resume, sessionId });
-    setStatus(restState(), resume ? 'resumed' : undefined, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
+    dispatch({ type: 'launched', resumed: resume, overBudget: ledger.overBudget }, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
     void started.exited.then((exit) => onExit(started, exit));
     pump();
   };
 
-  const onExit = (which: AgentProcess, exit: ExitInfo): void => {
+  const onExit = (which: AgentProcess | undefined, exit: ExitInfo): void => {
     if (which !== proc) return;
     proc = undefined;
     deps.onProcess(agentId, undefined);
-    for (const [requestId, t] of openQuestions) {
-      clearTimeout(t);
-      // the process that asked is gone: its questions are moot
-      deps.permissions?.withdraw(agentId, requestId).catch((err) => logger.warn('withdrawing an approval failed', errorFields(err)));
-    }
-    openQuestions.clear();
-    costBase += processCost;
-    processCost = 0;
-    persist({ costBaseUsd: costBase, processCostUsd: 0, costUsd: costBase, pid: undefined });
-    if (turnOpen) {
-      // the turn in flight is not sent again: it may have had side effects
-      turnOpen = false;
-      logger.warn('agent exited during a turn; that turn is not re-sent');
-    }
-    if (desired === 'stopped') return; // stop() finishes the transition
-    const now = Date.now();
-    crashTimes = [...crashTimes.filter((t) => now - t < cfg.circuit_window_ms), now];
-    const why = `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`;
-    logger.warn('agent crashed', { ...exit, crashesInWindow: crashTimes.length });
-    if (crashTimes.length >= cfg.circuit_max_crashes) {
-      desired = 'stopped';
-      setStatus('failed', `circuit breaker open: ${crashTimes.length} crashes within ${cfg.circuit_window_ms} ms (last ${why})`, { circuitOpen: true });
-      publish('agent.circuit-open', { crashes: crashTimes.length, windowMs: cfg.circuit_window_ms });
-      deps.onSettled(agentId);
-      return;
-    }
-    setStatus('crashed', why);
-    const delay = Math.min(cfg.restart_backoff_ms * 2 ** (crashTimes.length - 1), cfg.restart_backoff_max_ms);
-    setStatus('restarting', `in ${delay} ms (crash ${crashTimes.length} of ${cfg.circuit_max_crashes} allowed in the window)`);
+    questions.dropAll();
+    ledger.processEnded();
+    persist({ ...ledger.fields(), pid: undefined });
+    const lost = turns.end();
+    // the turn in flight is not sent again: it may have had side effects
+    if (lost) logger.warn('agent exited during a turn; that turn is not re-sent', { correlationId: lost.correlationId });
+    if (machine.state.wanted === 'stopped') return; // stop() finishes the transition
+    const verdict = judgeCrash(crashPolicy, crashTimes, Date.now());
+    crashTimes = verdict.times;
+    logger.warn('agent crashed', { ...exit, crashesInWindow: verdict.crashes });
+    dispatch({ type: 'crashed', why: `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`, verdict });
+  };
+
+  const scheduleRestart = (delayMs: number): void => {
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
-      if (desired !== 'running') return;
+      if (machine.state.wanted !== 'running') return;
       restarts++;
-      setStatus('starting');
+      dispatch({ type: 'starting' });
       spawnProcess().catch((err) => {
         logger.error('restart failed', errorFields(err));
-        onExit(proc as AgentProcess, { code: null, signal: null });
+        // counted as one more crash (the process that failed to start is `proc`, or none)
+        onExit(proc, { code: null, signal: null });
       });
-    }, delay);
+    }, delayMs);
     restartTimer.unref();
   };
 
@@ -335,7 +234,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const supervisor: Supervisor = {
     agentId,
     get status() {
-      return status;
+      return machine.state.status;
     },
     get pid() {
       return proc?.pid;
@@ -344,64 +243,58 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       return config;
     },
     get queuedTurns() {
-      return queue.length;
+      return turns.length;
     },
     async start() {
-      if (desired === 'running' && status !== 'stopped' && status !== 'failed') return;
-      desired = 'running';
+      if (!acceptsStart(machine.state)) return;
+      dispatch({ type: 'start' });
       const previous = await readRuntime(ctx.redis, ctx.keys, agentId);
       sessionId = previous?.sessionId || randomUUID();
-      costBase = previous?.costUsd ?? 0;
+      ledger.begin(previous?.costUsd ?? 0);
       restarts = previous?.restarts ?? 0;
-      setStatus('starting', undefined, { sessionId, costBaseUsd: costBase, processCostUsd: 0, costUsd: costBase });
+      dispatch({ type: 'starting' }, { sessionId, ...ledger.fields() });
       try {
         await spawnProcess();
       } catch (err) {
-        desired = 'stopped';
-        setStatus('failed', `could not start: ${(err as Error).message}`);
-        deps.onSettled(agentId);
+        dispatch({ type: 'launch-failed', message: (err as Error).message });
         throw err;
       }
     },
-    deliverTurn(text) {
-      if (desired !== 'running') throw new AgentNotRunningError(agentId, status);
-      if (overBudget()) throw new AgentOverBudgetError(agentId, spent(), budget() as number);
-      if (queue.length >= cfg.max_queued_turns) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
-      queue.push(text);
-      persist({ queuedTurns: queue.length });
+    deliverTurn(text, correlationId) {
+      if (machine.state.wanted !== 'running') throw new AgentNotRunningError(agentId, machine.state.status);
+      if (ledger.overBudget) throw new AgentOverBudgetError(agentId, ledger.spentUsd, ledger.budgetUsd as number);
+      if (turns.full) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
+      turns.add({ text, ...(correlationId ? { correlationId } : {}) });
+      persist({ queuedTurns: turns.length });
       pump();
     },
     interrupt() {
-      if (!proc || !turnOpen) return false;
+      const turn = turns.current;
+      if (!proc || !turn) return false;
       proc.write(interruptLine(randomUUID()));
-      publish('agent.interrupt', {});
+      publish('agent.interrupt', {}, turn.correlationId);
       return true;
     },
     async stop(reason) {
-      desired = 'stopped';
-      if (status === 'stopped' || status === 'failed') return;
-      setStatus('stopping', reason);
+      const already = isSettled(machine.state.status);
+      dispatch({ type: 'stop', reason });
+      if (already) return;
       await stopProcess();
-      setStatus('stopped', reason, { pid: undefined, throttled: false });
-      deps.onSettled(agentId);
-      await writes;
+      dispatch({ type: 'stopped', reason }, { pid: undefined, throttled: false });
+      await writer.settled();
     },
     async restart(reason) {
-      desired = 'stopped';
-      setStatus('stopping', reason ?? 'restart');
+      dispatch({ type: 'restart', reason });
       await stopProcess();
-      desired = 'running';
       restarts++;
-      setStatus('starting', reason ?? 'restart', { restarts });
+      dispatch({ type: 'starting', reason: reason ?? 'restart' }, { restarts });
       await spawnProcess();
     },
     setThrottled(on) {
       persist({ throttled: on });
       publish('agent.throttled', { throttled: on });
     },
-    settled: async () => {
-      await writes;
-    },
+    settled: () => writer.settled(),
   };
   return supervisor;
 }

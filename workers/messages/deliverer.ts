@@ -27,7 +27,8 @@ import type { AgentManager } from '../agents/agent-manager.js';
  *   2. claim (Lua): a critical message alone, or up to `messages.batch_max` waiting ones in
  *      priority order as one turn (up to `messages.batch_max_chars` of content; the rest go
  *      back); marked delivered and in flight for this pid;
- *   3. write the turn (the supervisor's deliverTurn; the turn says who sent what kind).
+ *   3. write the turn (the supervisor's deliverTurn; the turn says who sent what kind, and
+ *      its events carry the first message's id as their correlation id).
  * A worker killed between 2 and 3 leaves a claim the next process resolves in step 1; a
  * retried job finds the message marked and adds nothing. So no message is lost or doubled.
  */
@@ -110,15 +111,18 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       await requeueAll(agentId, messages.map((m) => m.id));
       return false;
     }
+    // the turn's events (agent.status, agent.output) carry a message id as their correlation
+    // id: the message's own, or in a batch the first one's (each message.delivered says which)
+    const turnCorrelationId = messages[0]!.id;
     try {
-      s.deliverTurn(turnText(messages));
+      s.deliverTurn(turnText(messages), turnCorrelationId);
     } catch (err) {
       // not running, over budget, queue full: the messages wait in the inbox
       await requeueAll(agentId, messages.map((m) => m.id));
       logger.info('messages kept in the inbox', { agentId, reason: (err as Error).message });
       return false;
     }
-    await Promise.all(messages.map((m) => ctx.events.publish({ type: MESSAGE_EVENT.delivered, agentId, correlationId: m.id, data: { messageId: m.id, from: m.from, type: m.message_type, priority: m.priority, batch: messages.length } })));
+    await Promise.all(messages.map((m) => ctx.events.publish({ type: MESSAGE_EVENT.delivered, agentId, correlationId: m.id, data: { messageId: m.id, from: m.from, type: m.message_type, priority: m.priority, batch: messages.length, turnCorrelationId } })));
     return true;
   };
 

@@ -1,0 +1,59 @@
+/**
+ * An agent's turns: the ones waiting, and the one written on stdin whose `result` has not
+ * come back yet. A CLI process runs one turn at a time, so the next is written only once
+ * the current one has ended (docs/AGENTS.md, "Status"). A turn in flight when its process
+ * dies is dropped, not sent again: it may have had side effects. Waiting turns survive a
+ * restart.
+ */
+export interface Turn {
+  text: string;
+  /** the request or message the turn came from; the turn's events carry it */
+  correlationId?: string;
+}
+
+export interface TurnQueue {
+  /** turns waiting */
+  readonly length: number;
+  readonly full: boolean;
+  /** the turn written and not yet ended */
+  readonly current: Turn | undefined;
+  add(turn: Turn): void;
+  /**
+   * Writes the first waiting turn with `write`; it becomes current. When `write` fails (the
+   * process's stdin is gone) the turn stays first in line. Call only with no current turn.
+   */
+  sendNext(write: (turn: Turn) => boolean): Turn | undefined;
+  /** the current turn has ended (its result, or its process is gone): returns it */
+  end(): Turn | undefined;
+}
+
+export function createTurnQueue(maxWaiting: number): TurnQueue {
+  const waiting: Turn[] = [];
+  let current: Turn | undefined;
+  return {
+    get length() {
+      return waiting.length;
+    },
+    get full() {
+      return waiting.length >= maxWaiting;
+    },
+    get current() {
+      return current;
+    },
+    add(turn) {
+      waiting.push(turn);
+    },
+    sendNext(write) {
+      const next = waiting[0];
+      if (current || !next || !write(next)) return undefined;
+      waiting.shift();
+      current = next;
+      return next;
+    },
+    end() {
+      const ended = current;
+      current = undefined;
+      return ended;
+    },
+  };
+}
