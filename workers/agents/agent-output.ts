@@ -3,6 +3,7 @@ import { parseAgentLine } from './claude-cli/line-parser.js';
 import type { AgentEvent } from './claude-cli/protocol.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
 import type { Turn } from './turn-queue.js';
+import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 
 /**
  * What an agent says and is told, recorded: every stdout event and every turn Nox writes
@@ -56,7 +57,7 @@ export function createAgentOutput(deps: AgentOutputDeps): AgentOutput {
     event(event, correlationId) {
       const text = eventText(event);
       conversation.add(agentId, { at: now(), kind: event.kind, ...(text === undefined ? {} : { text }), raw: event.raw });
-      deps.publish('agent.output', outputEventData(event), correlationId);
+      deps.publish(AGENT_EVENT.output, outputEventData(event), correlationId);
     },
   };
 }

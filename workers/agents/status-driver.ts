@@ -3,6 +3,7 @@ import type { Logger } from '../../shared/logger.js';
 import { INITIAL_STATE, transition, type MachineState, type StatusChange, type StatusEvent } from './agent-status-machine.js';
 import type { CostLedger } from './cost-ledger.js';
 import type { RuntimeWriter } from './runtime-writer.js';
+import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 
 /**
  * Holds an agent's status machine state and carries out its effects, in order: every
@@ -33,7 +34,7 @@ export function createStatusDriver(deps: StatusDriverDeps): StatusDriver {
   const write = (change: StatusChange, fields: RuntimeFields): void => {
     const { status, previous, reason } = change;
     writer.persist({ status, reason: reason ?? '', hostId, queuedTurns: deps.queuedTurns(), ...(change.circuitOpen ? { circuitOpen: true } : {}), ...fields });
-    if (change.announce) writer.publish('agent.status', { status, previous, reason: reason ?? null }, change.correlationId);
+    if (change.announce) writer.publish(AGENT_EVENT.status, { status, previous, reason: reason ?? null }, change.correlationId);
     logger.debug('agent status', { status, previous, reason });
   };
 
@@ -52,10 +53,10 @@ export function createStatusDriver(deps: StatusDriverDeps): StatusDriver {
             extra = {};
             break;
           case 'budget-exceeded':
-            writer.publish('agent.budget-exceeded', { spentUsd: ledger.spentUsd, budgetUsd: ledger.budgetUsd ?? null }, effect.correlationId);
+            writer.publish(AGENT_EVENT.budgetExceeded, { spentUsd: ledger.spentUsd, budgetUsd: ledger.budgetUsd ?? null }, effect.correlationId);
             break;
           case 'circuit-open':
-            writer.publish('agent.circuit-open', { crashes: effect.crashes, windowMs: effect.windowMs });
+            writer.publish(AGENT_EVENT.circuitOpen, { crashes: effect.crashes, windowMs: effect.windowMs });
             break;
           case 'schedule-restart':
             deps.scheduleRestart(effect.delayMs);

@@ -18,6 +18,7 @@ import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-r
 import { createRuntimeWriter } from './runtime-writer.js';
 import { createStatusDriver } from './status-driver.js';
 import { createTurnQueue } from './turn-queue.js';
+import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 
 /**
  * Runs and watches ONE agent on this host, by wiring small parts together:
@@ -102,7 +103,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     logger,
     onAnswer: (q, decision) => {
       proc?.write(permissionResponseLine(q.requestId, decision));
-      publish('agent.permission', { requestId: q.requestId, tool: q.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null }, q.correlationId);
+      publish(AGENT_EVENT.permission, { requestId: q.requestId, tool: q.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null }, q.correlationId);
       if (questions.open === 0) dispatch({ type: 'questions-settled', correlationId: q.correlationId });
     },
   });
@@ -272,7 +273,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       const turn = turns.current;
       if (!proc || !turn) return false;
       proc.write(interruptLine(randomUUID()));
-      publish('agent.interrupt', {}, turn.correlationId);
+      publish(AGENT_EVENT.interrupt, {}, turn.correlationId);
       return true;
     },
     async stop(reason) {
@@ -292,7 +293,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     },
     setThrottled(on) {
       persist({ throttled: on });
-      publish('agent.throttled', { throttled: on });
+      publish(AGENT_EVENT.throttled, { throttled: on });
     },
     settled: () => writer.settled(),
   };
