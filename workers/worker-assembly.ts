@@ -12,7 +12,6 @@ import { containerStatsReporter } from './mcp/stats-reporter.js';
 import { wireMcpHost, type WiredMcpHost, type WireMcpOptions } from './mcp/wire-host.js';
 import { createMessagingHost, type MessagingHost } from './messages/messaging-host.js';
 import { startRegistryWriter, type RegistryWriter, type RegistryWriterOptions } from './registry/registry-writer.js';
-import type { PeriodicTask } from './runtime/periodic-task.js';
 import { createTaskHost, type TaskHost } from './tasks/task-host.js';
 
 /**
@@ -62,6 +61,8 @@ export interface NoxWorkerOptions {
   permissionGate?: boolean;
 }
 
+type ApprovalSweep = ReturnType<typeof startApprovalSweep>;
+
 export interface NoxWorker {
   readonly id: string;
   readonly host: WorkerHost;
@@ -71,7 +72,7 @@ export interface NoxWorker {
   readonly gate: PermissionGate | undefined;
   readonly mcp: WiredMcpHost | undefined;
   readonly agentRequests: AgentRequestWatch | undefined;
-  readonly approvalSweep: PeriodicTask<unknown> | undefined;
+  readonly approvalSweep: ApprovalSweep | undefined;
   readonly registryWriter: RegistryWriter | undefined;
   /**
    * Stops it all, in this order: the approval sweep, the agent-request watch, the registry
@@ -92,7 +93,7 @@ interface Parts {
   host?: WorkerHost;
   agentRequests?: AgentRequestWatch;
   registryWriter?: RegistryWriter;
-  approvalSweep?: PeriodicTask<unknown>;
+  approvalSweep?: ApprovalSweep;
 }
 
 export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions = {}): Promise<NoxWorker> {
