@@ -1,7 +1,8 @@
 /**
  * Many agents on one host: N stand-in agents (default 500) placed through the real
  * `spawn` queue on one worker host running in THIS process, so this process's CPU and
- * memory are Nox's own (the agents are child processes and are not counted).
+ * memory are Nox's own (the agents are child processes and are not counted). The host is
+ * built as `nox worker` builds it (workers/worker-assembly.ts), without MCP services.
  *
  * Prints:
  *   - time until all N are ready (spawn jobs enqueued → every agent `idle` in Redis),
@@ -28,9 +29,8 @@ import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import { readRuntimes } from '../../shared/agents/runtime-state.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
 import { waitForRedis } from '../../shared/redis.js';
-import { createAgentHost } from '../../workers/agents/agent-host.js';
-import { startWorkerHost } from '../../workers/host.js';
 import { dropPrefix, redisUrl, testConfig, testContext, uniquePrefix } from '../../test/support/harness.js';
+import { startTestWorker } from '../../test/support/test-worker.js';
 
 const TINY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/tiny-claude.sh');
 
@@ -93,9 +93,8 @@ export async function run(args: string[]): Promise<void> {
 
   global.gc?.();
   const memBefore = process.memoryUsage();
-  const agents = createAgentHost(ctx);
-  const host = await startWorkerHost(ctx, agents.hostOptions);
-  await agents.attach(host);
+  const worker = await startTestWorker(ctx);
+  const { agents } = worker;
 
   const allStatus = async (status: string): Promise<number> => {
     const runtimes = await readRuntimes(ctx.redis, ctx.keys, ids);
@@ -144,8 +143,7 @@ export async function run(args: string[]): Promise<void> {
 
   // stop all
   const t3 = performance.now();
-  monitorStop(agents);
-  await host.close();
+  await worker.stop();
   const stopMs = performance.now() - t3;
 
   const cores = os.cpus().length;
@@ -168,8 +166,4 @@ export async function run(args: string[]): Promise<void> {
   await dropPrefix(config.redis.prefix);
   await ctx.close();
   rmSync(config.registryDir, { recursive: true, force: true });
-}
-
-function monitorStop(agents: ReturnType<typeof createAgentHost>): void {
-  agents.monitor?.stop();
 }

@@ -6,12 +6,14 @@ import type { NoxConfig } from '../../shared/config/schema.js';
 import { waitForRedis } from '../../shared/redis.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { DomainEvent, Role } from '../../shared/types.js';
-import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
+import type { AgentHost } from '../../workers/agents/agent-host.js';
+import type { WorkerHost } from '../../workers/host.js';
 import { startRegistryWriter } from '../../workers/registry/registry-writer.js';
-import { createAgentHost, type AgentHost } from '../../workers/agents/agent-host.js';
+import type { NoxWorker, NoxWorkerOptions } from '../../workers/worker-assembly.js';
 import { testConfig, testContext, uniquePrefix, waitUntil, dropPrefix } from '../support/harness.js';
 import { apiCaller } from '../support/api-caller.js';
 import { FAKE_CLAUDE } from '../support/fake-claude.js';
+import { startTestWorker } from '../support/test-worker.js';
 
 export { FAKE_CLAUDE };
 
@@ -26,7 +28,17 @@ export interface AgentTestHost {
   ctx: NoxContext;
   agents: AgentHost;
   host: WorkerHost;
+  worker: NoxWorker;
 }
+
+/**
+ * The hosts of this stack leave the approvals workflow out: the agents suites test the
+ * agents runtime, whose requests (a spawn or deletion by an agent, a tool question) must
+ * stay as stored unless a test adds a host that runs approvals
+ * (test/approvals/gated-agent-host.ts, agent-request-host.ts), and whose stand-in tool
+ * questions are answered by the agents' own permission rules.
+ */
+const WITHOUT_APPROVALS: NoxWorkerOptions = { approvals: false, approvalSweep: false, agentRequests: false, permissionGate: false };
 
 export interface AgentStack {
   config: NoxConfig;
@@ -79,10 +91,8 @@ export async function startAgentStack(options: { overrides?: Record<string, unkn
       overrides: { ...baseOverrides, 'worker.host_id': `h${hosts.length}-${randomBytes(2).toString('hex')}`, ...options.hostOverrides, ...overrides },
     });
     const ctx = testContext(hostConfig, 'worker');
-    const agents = createAgentHost(ctx);
-    const host = await startWorkerHost(ctx, agents.hostOptions);
-    await agents.attach(host);
-    const h = { id: host.id, ctx, agents, host };
+    const worker = await startTestWorker(ctx, WITHOUT_APPROVALS);
+    const h = { id: worker.id, ctx, agents: worker.agents, host: worker.host, worker };
     hosts.push(h);
     return h;
   };
@@ -122,7 +132,10 @@ export async function startAgentStack(options: { overrides?: Record<string, unkn
     addHost,
     async crashHost(h) {
       closed.add(h);
+      // a killed host runs nothing more: no health checks, no delivery, no task loops
       h.agents.monitor?.stop();
+      h.worker.messaging.deliverer?.stop();
+      await h.worker.tasks.stop();
       // no beforeDeregister: the agents keep running, as after a kill -9 of the host
       await Promise.allSettled([...h.host.workers.values()].map((w) => w.close(true)));
       h.host.heartbeat.stop();
@@ -159,8 +172,7 @@ export async function startAgentStack(options: { overrides?: Record<string, unkn
     async cleanup() {
       for (const h of hosts) {
         if (!closed.has(h)) {
-          h.agents.monitor?.stop();
-          await h.host.close();
+          await h.worker.stop();
         } else {
           // a crashed host's agents are still running: stop them the hard way
           for (const s of h.agents.manager.all()) await s.stop('test cleanup');

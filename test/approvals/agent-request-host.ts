@@ -2,28 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { startAgentWorkHost, type AgentWorkHost } from '../../workers/agent-work-host.js';
-import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
-import { startAgentRequestWatch, type AgentRequestWatch } from '../../workers/approvals/agent-request-watch.js';
+import type { AgentRequestWatch } from '../../workers/approvals/agent-request-watch.js';
+import type { NoxWorker } from '../../workers/worker-assembly.js';
 import { FAKE_CLAUDE, type AgentStack } from '../agents/agent-stack.js';
 import { testConfig, testContext, waitUntil } from '../support/harness.js';
+import { startTestWorker } from '../support/test-worker.js';
 import { userTurnsOf } from '../support/transcripts.js';
 
 /**
- * A worker host built the way `nox worker` builds it for these tests — the stand-in agents
- * (test/fixtures/fake-claude.mjs), messaging and tasks (workers/agent-work-host.ts), the `approvals`
- * queue and the watcher that acts on spawn_agent / delete_agent decisions — added to an
- * agent stack started with `hosts: 0` (test/agents/agent-stack.ts). `close()` is a clean
- * stop of the worker side (what a restart does first); the stack cleans up the rest.
+ * A worker host built the way `nox worker` builds it (test/support/test-worker.ts), running
+ * the stand-in agents (test/fixtures/fake-claude.mjs) — among its roles the `approvals`
+ * queue and the watch that acts on spawn_agent / delete_agent decisions — added to an
+ * agent stack started with `hosts: 0` (test/agents/agent-stack.ts), whose own hosts leave
+ * approvals out. `close()` is a clean stop of the worker side (what a restart does first);
+ * the stack cleans up the rest.
  */
 export interface AgentRequestHost {
   ctx: NoxContext;
-  agents: AgentWorkHost['agents'];
-  messaging: AgentWorkHost['messaging'];
-  host: AgentWorkHost['host'];
+  agents: NoxWorker['agents'];
+  messaging: NoxWorker['messaging'];
+  host: NoxWorker['host'];
   watch: AgentRequestWatch;
   close(): Promise<void>;
 }
@@ -46,18 +46,15 @@ export async function addAgentRequestHost(stack: AgentStack, overrides: Record<s
     },
   });
   const ctx = testContext(config, 'worker');
-  const work = await startAgentWorkHost(ctx, { sharedQueues: { approvals: approvalHandlers() } });
-  const watch = await startAgentRequestWatch(ctx);
+  const worker = await startTestWorker(ctx);
   return {
     ctx,
-    agents: work.agents,
-    messaging: work.messaging,
-    host: work.host,
-    watch,
+    agents: worker.agents,
+    messaging: worker.messaging,
+    host: worker.host,
+    watch: worker.agentRequests!,
     async close() {
-      await watch.stop();
-      await work.stop();
-      await closeApprovals(ctx);
+      await worker.stop(); // closes this context's approvals too
       await registryClientFor(ctx).close();
       await ctx.close();
     },

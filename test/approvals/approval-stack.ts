@@ -11,12 +11,12 @@ import { waitForRedis } from '../../shared/redis.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { PeriodicTask } from '../../workers/runtime/periodic-task.js';
 import type { DomainEvent, Role } from '../../shared/types.js';
-import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
-import { startApprovalSweep } from '../../workers/approvals/approval-sweep.js';
-import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
+import type { WorkerHost } from '../../workers/host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
+import type { NoxWorker } from '../../workers/worker-assembly.js';
 import { testConfig, testContext, waitUntil, dropPrefix } from '../support/harness.js';
 import { apiCaller } from '../support/api-caller.js';
+import { startTestWorker } from '../support/test-worker.js';
 
 /** waits for a condition; generous by default because helpers share a busy machine (a limit, not a measurement) */
 export const WAIT_MS = 30_000;
@@ -36,15 +36,17 @@ export function until(check: () => Promise<boolean> | boolean, timeoutMs = WAIT_
 }
 
 /**
- * A real API node, the registry writer and a worker host that consumes the `approvals`
- * queue (plus its sweep), on a fresh key prefix and registry folder. No agents: the tests
- * that need the agents runtime build on test/agents/agent-stack.ts.
+ * A real API node, the registry writer and a worker host built as `nox worker` builds it
+ * (test/support/test-worker.ts: the `approvals` queue, the sweep, ...), on a fresh key
+ * prefix and registry folder. No agent runs: the tests that need agents build on
+ * test/agents/agent-stack.ts.
  */
 export interface ApprovalStack {
   config: NoxConfig;
   apiCtx: NoxContext;
   hostCtx: NoxContext;
   api: ApiServer;
+  worker: NoxWorker;
   host: WorkerHost;
   writer: RegistryWriter;
   sweep: PeriodicTask<unknown>;
@@ -68,8 +70,8 @@ export async function startApprovalStack(options: { overrides?: Record<string, u
   const hostCtx = testContext(config, 'worker');
   const writer = await startRegistryWriter(writerCtx, { watchTasks: false });
   const api = await startApiServer(apiCtx);
-  const host = await startWorkerHost(hostCtx, { sharedQueues: { approvals: approvalHandlers() } });
-  const sweep = startApprovalSweep(hostCtx);
+  const worker = await startTestWorker(hostCtx);
+  const sweep = worker.approvalSweep!;
 
   const { call, json } = apiCaller(api.url);
   const readToml = (file: string): Record<string, unknown> => {
@@ -82,7 +84,8 @@ export async function startApprovalStack(options: { overrides?: Record<string, u
     apiCtx,
     hostCtx,
     api,
-    host,
+    worker,
+    host: worker.host,
     writer,
     sweep,
     call,
@@ -115,11 +118,9 @@ export async function startApprovalStack(options: { overrides?: Record<string, u
     },
     systemConfig: () => readToml('system-config.toml'),
     async cleanup() {
-      sweep.stop();
-      await host.close();
+      await worker.stop(); // closes hostCtx's approvals too
       await api.close();
       await writer.close();
-      await closeApprovals(hostCtx);
       await closeApprovals(apiCtx);
       await dropPrefix(config.redis.prefix);
       await hostCtx.close();

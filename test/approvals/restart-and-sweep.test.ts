@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { approvalsFor, closeApprovals } from '../../shared/approvals/approvals.js';
-import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
-import { startWorkerHost } from '../../workers/host.js';
+import { approvalsFor } from '../../shared/approvals/approvals.js';
 import { testConfig, testContext } from '../support/harness.js';
+import { startTestWorker } from '../support/test-worker.js';
 import { riskyToolUse as risky, until, startApprovalStack, type ApprovalStack } from './approval-stack.js';
 
 
@@ -26,13 +25,12 @@ describe('approvals survive restarts; the sweep records what a decider left unre
     expect((await approvalsFor(stack.apiCtx).get(request.id)).status, 'nobody consumed the timeout job').to.equal('pending');
     // ...and a new host (a restart, or another machine) takes the delayed job from Redis
     const ctx = testContext(testConfig({ prefix: stack.config.redis.prefix, registryDir: stack.config.registryDir, overrides: { 'approvals.timeout_ms': 1500 } }), 'worker');
-    const host = await startWorkerHost(ctx, { sharedQueues: { approvals: approvalHandlers() } });
+    const worker = await startTestWorker(ctx);
     try {
       const denied = await stack.waitStatus(request.id, 'denied');
       expect(denied).to.include({ decided_by: 'system', policy_rule: 'timeout' });
     } finally {
-      await host.close();
-      await closeApprovals(ctx);
+      await worker.stop();
       await ctx.close();
     }
   });

@@ -1,28 +1,25 @@
 import { expect } from 'chai';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
-import { createPermissionGate, type PermissionGate } from '../../workers/approvals/permission-gate.js';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { createAgentHost, type AgentHost } from '../../workers/agents/agent-host.js';
-import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
-import { startWorkerHost, type WorkerHost } from '../../workers/host.js';
+import type { NoxWorker } from '../../workers/worker-assembly.js';
 import { FAKE_CLAUDE, startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { testConfig, testContext } from '../support/harness.js';
+import { startTestWorker } from '../support/test-worker.js';
 import { logIn, screenshot, useBrowser } from './support/browser.js';
 
 /**
  * The whole loop a person closes from the dashboard: an agent (the stand-in CLI) asks to run
  * a risky Bash command, waits in `waiting-approval` (shown live on its page), the person
  * approves it in the inbox, and the agent's status moves on — the tool runs, the turn ends.
- * The host is built the way `nox worker` builds it: agents with the approvals gate.
+ * The host is built the way `nox worker` builds it (test/support/test-worker.ts): agents
+ * with the approvals gate.
  */
 describe('dashboard: approving in the page unblocks the agent', function () {
   this.timeout(90_000);
   let stack: AgentStack;
   let hostCtx: NoxContext;
-  let gate: PermissionGate;
-  let agents: AgentHost;
-  let host: WorkerHost;
+  let worker: NoxWorker | undefined;
   const browser = useBrowser('unblock');
   const agent = 'builder';
 
@@ -43,10 +40,7 @@ describe('dashboard: approving in the page unblocks the agent', function () {
       }),
       'worker',
     );
-    gate = createPermissionGate(hostCtx);
-    agents = createAgentHost(hostCtx, { sharedQueues: { approvals: approvalHandlers() } }, { permissions: gate });
-    host = await startWorkerHost(hostCtx, agents.hostOptions);
-    await agents.attach(host);
+    worker = await startTestWorker(hostCtx);
     await stack.createAgent({ id: agent });
     await stack.startAgent(agent);
   });
@@ -54,10 +48,7 @@ describe('dashboard: approving in the page unblocks the agent', function () {
     if (!stack) return;
     await stack.call('POST', `/api/agents/${agent}/stop`);
     await stack.waitStatus(agent, 'stopped').catch(() => undefined);
-    agents?.monitor?.stop();
-    await host?.close();
-    await gate?.close();
-    if (hostCtx) await closeApprovals(hostCtx);
+    await worker?.stop(); // closes the gate and hostCtx's approvals too
     await closeApprovals(stack.apiCtx);
     await hostCtx?.close();
     await stack.cleanup();

@@ -6,26 +6,27 @@ import { createContainer, listManagedContainers, startContainer } from '../../wo
 import { processIdentity } from '../../workers/mcp/engine/process-identity.js';
 import { runSpecSchema } from '../../shared/mcp/run-spec.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
-import { startHostMcp, type HostMcp } from '../../workers/mcp/host-mcp.js';
-import { MCP_HOST_JOB, mcpHostHandlers } from '../../workers/mcp/host-handlers.js';
+import { MCP_HOST_JOB } from '../../workers/mcp/host-handlers.js';
+import type { NoxWorker } from '../../workers/worker-assembly.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { startStack, type Stack } from '../support/harness.js';
+import { startTestWorker } from '../support/test-worker.js';
 import { removeAgentContainers, testEngine } from './support/engine.js';
 
 /**
- * Through a real worker host and its own queue: a `mcp.kill-agent-containers` job removes
- * that agent's containers on that host.
+ * Through a real worker host (built as `nox worker` builds it, MCP included) and its own
+ * queue: a `mcp.kill-agent-containers` job removes that agent's containers on that host.
  */
 describe('mcp host jobs: kill an agent’s containers through the host queue', function () {
   this.timeout(120_000);
   let stack: Stack | undefined;
-  let mcp: HostMcp | undefined;
+  let worker: NoxWorker | undefined;
   let events: QueueEvents | undefined;
   const hostId = `t-host-${randomBytes(4).toString('hex')}`;
 
   afterEach(async () => {
     await events?.close();
-    await mcp?.stop();
+    await worker?.stop();
     await stack?.cleanup();
     const { engine } = await testEngine();
     await removeAgentContainers(engine, hostId);
@@ -33,12 +34,10 @@ describe('mcp host jobs: kill an agent’s containers through the host queue', f
 
   it('removes the named agent’s containers and leaves the others', async () => {
     const { engine, dockerHost, image } = await testEngine();
-    stack = await startStack({
-      overrides: { 'worker.host_id': hostId, 'mcp.docker_host': dockerHost, 'mcp.stop_timeout_s': 1 },
-      hostOptions: { hostHandlers: mcpHostHandlers(() => mcp) },
-    });
-    mcp = await startHostMcp(stack.workerCtx, { hostId, isAgentRunning: () => true });
-    expect(mcp.available).to.equal(true);
+    stack = await startStack({ withHost: false, overrides: { 'worker.host_id': hostId, 'mcp.docker_host': dockerHost, 'mcp.stop_timeout_s': 1 } });
+    // every agent counts as running, so the container watcher reaps none of the test's containers
+    worker = await startTestWorker(stack.workerCtx, { mcp: { isAgentRunning: () => true } });
+    expect(worker.mcp?.health().available).to.equal(true);
 
     const make = async (agentId: string): Promise<string> => {
       const spec = runSpecSchema.parse({

@@ -7,12 +7,10 @@ import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { hasImage, removeImage } from '../../shared/mcp/images.js';
 import type { InstallRecord } from '../../shared/mcp/install-requests.js';
 import { waitForRedis } from '../../shared/redis.js';
-import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
-import { startWorkerHost } from '../../workers/host.js';
-import { wireMcpHost } from '../../workers/mcp/wire-host.js';
 import { startRegistryWriter } from '../../workers/registry/registry-writer.js';
 import { testRootfsTar } from '../fixtures/mcp/build-image.js';
 import { testConfig, testContext, tokenFor, waitUntil, dropPrefix } from '../support/harness.js';
+import { startTestWorker } from '../support/test-worker.js';
 import { removeAgentContainers, testEngine } from './support/engine.js';
 
 /**
@@ -53,11 +51,9 @@ describe('mcp install watch: a decision made while no MCP host ran is installed 
       await api.close();
       await closeApprovals(apiCtx);
     });
-    const approvalsHost = await startWorkerHost(approvalsCtx, { sharedQueues: { approvals: approvalHandlers() } });
-    cleanups.push(async () => {
-      await approvalsHost.close();
-      await closeApprovals(approvalsCtx);
-    });
+    // a host without MCP services (as one whose engine does not answer): it decides, nobody installs
+    const approvalsHost = await startTestWorker(approvalsCtx, { mcp: false });
+    cleanups.push(() => approvalsHost.stop());
     const call = async <T>(method: string, urlPath: string, status: number, body?: unknown): Promise<T> => {
       const res = await fetch(`${api.url}${urlPath}`, {
         method,
@@ -78,12 +74,9 @@ describe('mcp install watch: a decision made while no MCP host ran is installed 
     await call('POST', `/api/approvals/${record.approval_id}/approve`, 200, { reason: 'ok' });
     expect((await call<InstallRecord>('GET', `/api/mcp/installs/${record.approval_id}`, 200)).status, 'no MCP host yet').to.equal('pending');
 
-    const mcp = await wireMcpHost(mcpCtx, { hostId: mcpHostId, installSweepIntervalMs: 300 });
-    const mcpHost = await startWorkerHost(mcpCtx, { sharedQueues: mcp.sharedQueues, hostHandlers: mcp.hostHandlers });
+    const mcpHost = await startTestWorker(mcpCtx, { mcp: { installSweepIntervalMs: 300 } });
     cleanups.push(async () => {
-      await mcpHost.close();
-      await mcp.stop();
-      await closeApprovals(mcpCtx);
+      await mcpHost.stop();
       await removeAgentContainers(engine, mcpHostId);
     });
     await waitUntil(async () => (await call<InstallRecord>('GET', `/api/mcp/installs/${record.approval_id}`, 200)).status === 'installed', 60_000, 200);

@@ -104,7 +104,13 @@ export interface Stack {
   cleanup(): Promise<void>;
 }
 
-/** An API node and (unless `withHost: false`) a worker host, in this process. */
+/**
+ * An API node and (unless `withHost: false`) a worker host, in this process. The host is
+ * deliberately bare — the spine of workers/host.ts with only the built-in ping, plus
+ * `hostOptions` — because the suites on this stack test the API, the events and the spine
+ * (API → queue → host → stream), not the areas; a host with the areas and roles of `nox
+ * worker` is test/support/test-worker.ts.
+ */
 export async function startStack(
   options: TestConfigOptions & { withHost?: boolean; hostOptions?: WorkerHostOptions } = {},
 ): Promise<Stack> {

@@ -8,10 +8,10 @@ import { selfCommand } from '../../shared/runtime/self-command.js';
 import { dropPrefix, redisUrl, testConfig, testContext, uniquePrefix, waitUntil } from './harness.js';
 
 /**
- * A worker host (agents, messaging, tasks: test/messages/support/worker-child.ts) in a child
- * process a test can SIGKILL, on the stack's Redis prefix and registry. Heartbeats every
- * 200 ms with a 1 s TTL, so a killed one is seen dead within about a second.
- * Resolves once it takes jobs.
+ * A worker host (what `nox worker` runs but the registry writer and MCP:
+ * test/messages/support/worker-child.ts) in a child process a test can SIGKILL, on the
+ * stack's Redis prefix and registry. Heartbeats every 200 ms with a 1 s TTL, so a killed
+ * one is seen dead within about a second. Resolves once it takes jobs.
  */
 export async function startWorkerProcess(config: NoxConfig, overrides: Record<string, unknown>): Promise<ChildProcess> {
   const cmd = selfCommand('test/messages/support/worker-child');

@@ -7,11 +7,7 @@ import { expect } from 'chai';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
 import type { Task } from '../../shared/tasks/task-model.js';
 import { noxToolsServer } from '../../workers/tools-server/mcp-entry.js';
-import { closeApprovals } from '../../shared/approvals/approvals.js';
-import { approvalHandlers } from '../../workers/approvals/approval-handlers.js';
-import { startAgentRequestWatch } from '../../workers/approvals/agent-request-watch.js';
-import { startWorkerHost } from '../../workers/host.js';
-import { testConfig, testContext, tokenFor, waitUntil } from '../support/harness.js';
+import { tokenFor, waitUntil } from '../support/harness.js';
 import { startCollabStack, type CollabStack } from '../messages/support/collab-stack.js';
 
 describe('the Nox tools server (stdio MCP, SDK client, real stack)', function () {
@@ -102,11 +98,8 @@ describe('the Nox tools server (stdio MCP, SDK client, real stack)', function ()
   });
 
   it('spawn_agent asks for a spawn_agent approval, waits for a person, and says what happened: spawned (then it runs) or denied', async () => {
-    // what `nox worker` adds for approvals: the approvals queue and the watcher that acts on
-    // spawn decisions (no capacity: agents are placed on the stack's own host)
-    const ctx = testContext(testConfig({ prefix: stack.config.redis.prefix, registryDir: stack.config.registryDir, overrides: { 'approvals.sweep_interval_ms': 300, 'worker.capacity': 0, 'worker.host_id': 'approvals-only' } }), 'worker');
-    const host = await startWorkerHost(ctx, { sharedQueues: { approvals: approvalHandlers() } });
-    const watch = await startAgentRequestWatch(ctx);
+    // the stack's host runs what `nox worker` runs for approvals: the approvals queue and
+    // the watch that acts on spawn decisions
     type Spawned = { summary: string; outcome: string; agent: string; parent?: string; started?: boolean; approval_id: string; decided_by?: string };
     const pendingSpawn = async (child: string): Promise<{ id: string; agent_id: string; requested_by: string; details: { agent: string } }> => {
       let found: { id: string; agent_id: string; requested_by: string; status: string; details: { agent: string } } | undefined;
@@ -117,31 +110,24 @@ describe('the Nox tools server (stdio MCP, SDK client, real stack)', function ()
       }, 15_000);
       return found!;
     };
-    try {
-      const asked = client.callTool({ name: 'spawn_agent', arguments: { id: 'tool-child', name: 'Child' } }) as Promise<ToolResult>;
-      const approval = await pendingSpawn('tool-child');
-      expect(approval).to.include({ agent_id: 'tool-a', requested_by: 'agent:tool-a' });
-      expect(await readRuntime(stack.apiCtx.redis, stack.apiCtx.keys, 'tool-child'), 'nothing runs before the approval').to.equal(undefined);
-      await stack.json('POST', `/api/approvals/${approval.id}/approve`, 200, { role: 'operator', body: { reason: 'ok' } });
-      const result = await asked;
-      expect(result.isError ?? false).to.equal(false);
-      const spawned = JSON.parse(result.content[0]!.text) as Spawned;
-      expect(spawned).to.include({ summary: 'spawned tool-child', outcome: 'spawned', agent: 'tool-child', parent: 'tool-a', started: true, approval_id: approval.id });
-      await waitUntil(async () => (await readRuntime(stack.apiCtx.redis, stack.apiCtx.keys, 'tool-child'))?.status === 'idle', 15_000);
+    const asked = client.callTool({ name: 'spawn_agent', arguments: { id: 'tool-child', name: 'Child' } }) as Promise<ToolResult>;
+    const approval = await pendingSpawn('tool-child');
+    expect(approval).to.include({ agent_id: 'tool-a', requested_by: 'agent:tool-a' });
+    expect(await readRuntime(stack.apiCtx.redis, stack.apiCtx.keys, 'tool-child'), 'nothing runs before the approval').to.equal(undefined);
+    await stack.json('POST', `/api/approvals/${approval.id}/approve`, 200, { role: 'operator', body: { reason: 'ok' } });
+    const result = await asked;
+    expect(result.isError ?? false).to.equal(false);
+    const spawned = JSON.parse(result.content[0]!.text) as Spawned;
+    expect(spawned).to.include({ summary: 'spawned tool-child', outcome: 'spawned', agent: 'tool-child', parent: 'tool-a', started: true, approval_id: approval.id });
+    await waitUntil(async () => (await readRuntime(stack.apiCtx.redis, stack.apiCtx.keys, 'tool-child'))?.status === 'idle', 15_000);
 
-      const refused = client.callTool({ name: 'spawn_agent', arguments: { id: 'tool-child-2' } }) as Promise<ToolResult>;
-      const second = await pendingSpawn('tool-child-2');
-      await stack.json('POST', `/api/approvals/${second.id}/deny`, 200, { role: 'operator', body: { reason: 'one child is enough' } });
-      const denied = await refused;
-      expect(denied.isError).to.equal(true);
-      expect(JSON.parse(denied.content[0]!.text)).to.include({ summary: 'denied: one child is enough', outcome: 'denied', agent: 'tool-child-2' });
-      expect((await stack.call('GET', '/api/agents/tool-child-2')).status).to.equal(404);
-    } finally {
-      await watch.stop();
-      await host.close();
-      await closeApprovals(ctx);
-      await ctx.close();
-    }
+    const refused = client.callTool({ name: 'spawn_agent', arguments: { id: 'tool-child-2' } }) as Promise<ToolResult>;
+    const second = await pendingSpawn('tool-child-2');
+    await stack.json('POST', `/api/approvals/${second.id}/deny`, 200, { role: 'operator', body: { reason: 'one child is enough' } });
+    const denied = await refused;
+    expect(denied.isError).to.equal(true);
+    expect(JSON.parse(denied.content[0]!.text)).to.include({ summary: 'denied: one child is enough', outcome: 'denied', agent: 'tool-child-2' });
+    expect((await stack.call('GET', '/api/agents/tool-child-2')).status).to.equal(404);
   });
 
   it('request_approval waits for a person: pending in the inbox, approved through the API, the decision comes back to the agent', async () => {
@@ -152,7 +138,7 @@ describe('the Nox tools server (stdio MCP, SDK client, real stack)', function ()
     });
     let pending: { id: string; agent_id: string; risk_level: string; description: string } | undefined;
     await waitUntil(async () => {
-      // (this stack runs no approvals queue consumer, so the request stays as stored: pending)
+      // (high risk: the default policy escalates it to a person, so it stays pending)
       const res = await stack.call('GET', '/api/approvals', { role: 'operator' });
       const body = (await res.json()) as { approvals: { id: string; agent_id: string; risk_level: string; description: string; status: string }[] };
       pending = body.approvals.find((x) => x.description === 'drop the staging database' && x.status === 'pending');

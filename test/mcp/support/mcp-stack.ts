@@ -9,19 +9,20 @@ import type { NoxConfig } from '../../../shared/config/schema.js';
 import { waitForRedis } from '../../../shared/redis.js';
 import type { NoxContext } from '../../../shared/runtime/context.js';
 import type { Role } from '../../../shared/types.js';
-import { approvalHandlers } from '../../../workers/approvals/approval-handlers.js';
-import { startWorkerHost, type WorkerHost } from '../../../workers/host.js';
-import { wireMcpHost, type WiredMcpHost } from '../../../workers/mcp/wire-host.js';
+import type { WorkerHost } from '../../../workers/host.js';
+import type { WiredMcpHost } from '../../../workers/mcp/wire-host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../../workers/registry/registry-writer.js';
 import { testConfig, testContext, waitUntil, dropPrefix } from '../../support/harness.js';
+import { startTestWorker } from '../../support/test-worker.js';
 import { removeAgentContainers, testEngine } from './engine.js';
 import { apiCaller } from '../../support/api-caller.js';
 
 /**
- * A real API node, the registry writer and a worker host wired for MCP the way `nox
- * worker` wires it (wireMcpHost: the `mcp` queue, the install watcher, the container
- * watcher, the host job) next to the `approvals` queue — on a fresh key prefix, registry
- * folder and host id, against the real engine.
+ * A real API node, the registry writer and a worker host built as `nox worker` builds it,
+ * MCP services included (wireMcpHost: the `mcp` queue, the install watcher, the container
+ * watcher, the host job), next to the `approvals` queue — on a fresh key prefix, registry
+ * folder and host id, against the real engine. The container watcher takes every agent
+ * for running, so it never reaps a test's containers.
  */
 export interface McpStack {
   config: NoxConfig;
@@ -50,9 +51,10 @@ export async function startMcpStack(): Promise<McpStack> {
   const hostCtx = testContext(config, 'worker');
   const writer: RegistryWriter = await startRegistryWriter(writerCtx, { watchTasks: false });
   const api = await startApiServer(apiCtx);
-  const mcp = await wireMcpHost(hostCtx, { hostId, isAgentRunning: () => true, installSweepIntervalMs: 500 });
+  const worker = await startTestWorker(hostCtx, { mcp: { isAgentRunning: () => true, installSweepIntervalMs: 500 } });
+  const { host } = worker;
+  const mcp = worker.mcp!;
   expect(mcp.health().available, JSON.stringify(mcp.health())).to.equal(true);
-  const host = await startWorkerHost(hostCtx, { sharedQueues: { approvals: approvalHandlers(), ...mcp.sharedQueues }, hostHandlers: mcp.hostHandlers });
 
   const { call, json } = apiCaller(api.url);
   return {
@@ -70,11 +72,9 @@ export async function startMcpStack(): Promise<McpStack> {
       return existsSync(file) ? (((parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>).services ?? {}) as Record<string, Record<string, unknown>>) : {};
     },
     async cleanup() {
-      await host.close();
-      await mcp.stop();
+      await worker.stop();
       await api.close();
       await writer.close();
-      await closeApprovals(hostCtx);
       await closeApprovals(apiCtx);
       const { engine } = await testEngine();
       await removeAgentContainers(engine, hostId);

@@ -6,19 +6,21 @@ import type { NoxConfig } from '../../../shared/config/schema.js';
 import { waitForRedis } from '../../../shared/redis.js';
 import type { NoxContext } from '../../../shared/runtime/context.js';
 import type { DomainEvent, Role } from '../../../shared/types.js';
-import { startAgentWorkHost, type AgentWorkHost } from '../../../workers/agent-work-host.js';
+import type { NoxWorker } from '../../../workers/worker-assembly.js';
 import { startRegistryWriter, type RegistryWriter } from '../../../workers/registry/registry-writer.js';
 import { FAKE_CLAUDE } from '../../agents/agent-stack.js';
 import { testConfig, testContext, uniquePrefix, waitUntil, dropPrefix } from '../../support/harness.js';
 import { apiCaller } from '../../support/api-caller.js';
+import { startTestWorker } from '../../support/test-worker.js';
 import { userTurnsOf } from '../../support/transcripts.js';
 
 /**
- * A real API node, the registry writer (watching tasks/*.md) and worker hosts that run the
- * stand-in agents (test/fixtures/fake-claude.mjs) together with the messaging and tasks
- * areas — everything in this process, each stack under its own Redis prefix and registry.
+ * A real API node, the registry writer (watching tasks/*.md) and worker hosts built as
+ * `nox worker` builds them (test/support/test-worker.ts) that run the stand-in agents
+ * (test/fixtures/fake-claude.mjs) — everything in this process, each stack under its own
+ * Redis prefix and registry.
  */
-export interface CollabHost extends AgentWorkHost {
+export interface CollabHost extends NoxWorker {
   id: string;
   ctx: NoxContext;
 }
@@ -66,8 +68,8 @@ export async function startCollabStack(options: { overrides?: Record<string, unk
   for (let i = 0; i < (options.hosts ?? 1); i++) {
     const hostConfig = testConfig({ prefix, registryDir: config.registryDir, overrides: { 'agent.api_url': api.url, ...overrides, 'worker.host_id': `h${i}-${randomBytes(2).toString('hex')}` } });
     const ctx = testContext(hostConfig, 'worker');
-    const work = await startAgentWorkHost(ctx);
-    hosts.push({ id: work.host.id, ctx, ...work });
+    const worker = await startTestWorker(ctx);
+    hosts.push({ ...worker, ctx });
   }
 
   const { call, json } = apiCaller(api.url);

@@ -1,0 +1,166 @@
+import { closeApprovals } from '../shared/approvals/approvals.js';
+import { errorFields } from '../shared/logger.js';
+import type { NoxContext } from '../shared/runtime/context.js';
+import { createAgentHost, type AgentHost } from './agents/agent-host.js';
+import { startAgentRequestWatch, type AgentRequestWatch } from './approvals/agent-request-watch.js';
+import { approvalHandlers } from './approvals/approval-handlers.js';
+import { startApprovalSweep } from './approvals/approval-sweep.js';
+import { createPermissionGate, type PermissionGate } from './approvals/permission-gate.js';
+import { startWorkerHost, type WorkerHost } from './host.js';
+import { defaultHostId } from './host-identity.js';
+import { containerStatsReporter } from './mcp/stats-reporter.js';
+import { wireMcpHost, type WiredMcpHost, type WireMcpOptions } from './mcp/wire-host.js';
+import { createMessagingHost, type MessagingHost } from './messages/messaging-host.js';
+import { startRegistryWriter, type RegistryWriter, type RegistryWriterOptions } from './registry/registry-writer.js';
+import { createTaskHost, type TaskHost } from './tasks/task-host.js';
+
+/**
+ * A whole worker host, built in one place for `nox worker` and for the tests and benches
+ * that run a real host, so they run what production runs:
+ *
+ *   const worker = await startNoxWorker(ctx, { registryWriter: true });
+ *   ...on SIGTERM: await worker.stop(); await ctx.close();
+ *
+ * Every host runs agents' work: agents (the `spawn` queue, agent commands on its own queue,
+ * the health monitor, adoption of what a previous run left), messaging (routing, delivery
+ * to its agents) and tasks (the `tasks` queue, deadlines, markdown edits). The roles below
+ * default to what `nox worker` runs; a test turns a role off only to leave it out of what
+ * it tests, and says why.
+ *
+ * Start order: permission gate, MCP, the host with its queues (then agents, messaging,
+ * tasks attach), the agent-request watch, the registry writer (it may wait for the
+ * writer lease of another process), the approval sweep. If a step fails, `stop()` runs over
+ * what started and the error is rethrown.
+ */
+export interface NoxWorkerOptions {
+  /**
+   * This process is the registry writer (`nox worker --registry-writer`, as `nox up` runs
+   * it): the one consumer of the `registry` queue, at concurrency 1. `true`, or the writer's
+   * own options (tests turn off its tasks/*.md watcher). Default off: one writer per
+   * deployment.
+   */
+  registryWriter?: boolean | RegistryWriterOptions;
+  /**
+   * MCP services (issue 8), wired by wireMcpHost: the container-kill job on the host queue
+   * and the container watcher, and — only when the configured engine answers — the `mcp`
+   * queue and the install watch. A host without an engine runs without MCP services
+   * instead of failing. An object is `true` with overrides of the wiring (tests). Default
+   * true.
+   */
+  mcp?: boolean | Pick<WireMcpOptions, 'isAgentRunning' | 'installSweepIntervalMs'>;
+  /** Consume the shared `approvals` queue: evaluate, decide or escalate, time out (issue 6). Default true. */
+  approvals?: boolean;
+  /** Record decisions whose recording was lost and trim decided ones, every `approvals.sweep_interval_ms`. Default true. */
+  approvalSweep?: boolean;
+  /** Act on decided spawn_agent / delete_agent approvals (agents asking for agents). Default true. */
+  agentRequests?: boolean;
+  /**
+   * This host's agents ask their tool-permission questions through approvals (the
+   * permission gate); without it their own permission rules answer. Default true.
+   */
+  permissionGate?: boolean;
+}
+
+type ApprovalSweep = ReturnType<typeof startApprovalSweep>;
+
+export interface NoxWorker {
+  readonly id: string;
+  readonly host: WorkerHost;
+  readonly agents: AgentHost;
+  readonly messaging: MessagingHost;
+  readonly tasks: TaskHost;
+  readonly gate: PermissionGate | undefined;
+  readonly mcp: WiredMcpHost | undefined;
+  readonly agentRequests: AgentRequestWatch | undefined;
+  readonly approvalSweep: ApprovalSweep | undefined;
+  readonly registryWriter: RegistryWriter | undefined;
+  /**
+   * Stops it all, in this order: the approval sweep, the agent-request watch, the registry
+   * writer, message delivery, the tasks loops, the host (its workers within the shutdown
+   * deadline, then its agents, then it deregisters), MCP, the permission gate, the
+   * approvals this context opened. The context itself is the caller's. Runs once.
+   */
+  stop(): Promise<void>;
+}
+
+/** What has started so far: start-up fills it in order, stop() and the failure path read it. */
+interface Parts {
+  gate?: PermissionGate;
+  mcp?: WiredMcpHost;
+  agents?: AgentHost;
+  messaging?: MessagingHost;
+  tasks?: TaskHost;
+  host?: WorkerHost;
+  agentRequests?: AgentRequestWatch;
+  registryWriter?: RegistryWriter;
+  approvalSweep?: ApprovalSweep;
+}
+
+export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions = {}): Promise<NoxWorker> {
+  const hostId = ctx.config.worker.host_id ?? defaultHostId();
+  const parts: Parts = {};
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= stopParts(ctx, parts));
+
+  try {
+    if (options.permissionGate !== false) parts.gate = createPermissionGate(ctx);
+    if (options.mcp !== false) {
+      const wiring = typeof options.mcp === 'object' ? options.mcp : {};
+      parts.mcp = await wireMcpHost(ctx, { hostId, onStats: containerStatsReporter(ctx, hostId), ...wiring });
+    }
+    const messaging = (parts.messaging = createMessagingHost(ctx));
+    const tasks = (parts.tasks = createTaskHost(ctx));
+    const agents = (parts.agents = createAgentHost(
+      ctx,
+      {
+        sharedQueues: {
+          ...(options.approvals === false ? {} : { approvals: approvalHandlers() }),
+          ...parts.mcp?.sharedQueues,
+          ...messaging.hostOptions.sharedQueues,
+          tasks: tasks.handlers,
+        },
+        hostHandlers: { ...parts.mcp?.hostHandlers, ...messaging.hostOptions.hostHandlers },
+      },
+      { permissions: parts.gate },
+    ));
+    const host = (parts.host = await startWorkerHost(ctx, agents.hostOptions));
+    await agents.attach(host);
+    await messaging.attach(agents.manager);
+    await tasks.start();
+    if (options.agentRequests !== false) parts.agentRequests = await startAgentRequestWatch(ctx);
+    if (options.registryWriter) parts.registryWriter = await startRegistryWriter(ctx, options.registryWriter === true ? {} : options.registryWriter);
+    if (options.approvalSweep !== false) parts.approvalSweep = startApprovalSweep(ctx);
+    return {
+      id: host.id,
+      host,
+      agents,
+      messaging,
+      tasks,
+      gate: parts.gate,
+      mcp: parts.mcp,
+      agentRequests: parts.agentRequests,
+      approvalSweep: parts.approvalSweep,
+      registryWriter: parts.registryWriter,
+      stop,
+    };
+  } catch (err) {
+    await stop().catch((stopErr: unknown) => ctx.logger.warn('stopping a worker host that failed to start failed too', errorFields(stopErr)));
+    throw err;
+  }
+}
+
+async function stopParts(ctx: NoxContext, p: Parts): Promise<void> {
+  p.approvalSweep?.stop();
+  await p.agentRequests?.stop();
+  await p.registryWriter?.close();
+  p.messaging?.deliverer?.stop();
+  await p.tasks?.stop();
+  // the host stops the health monitor and the agents before it deregisters; a host that
+  // never started leaves only the agents' conversation flush timer to stop
+  if (p.host) await p.host.close();
+  else await p.agents?.manager.conversation.stop();
+  await p.messaging?.stop();
+  await p.mcp?.stop();
+  await p.gate?.close();
+  await closeApprovals(ctx);
+}
