@@ -46,7 +46,20 @@ export function agentWorkdir(config: NoxConfig, agent: Pick<AgentConfig, 'id' | 
  * sits under the registry's `.runtime/` (not committed) rather than next to agents.toml.
  */
 export function agentConfigDir(config: NoxConfig, agentId: string): string {
-  return path.join(config.registryDir, '.runtime', 'agents', agentId, 'claude');
+  return path.join(agentRuntimeDir(config, agentId), 'claude');
+}
+
+/** The agent's private runtime folder on this host (never committed): `claude/` (its CLAUDE_CONFIG_DIR), `run/`. */
+export function agentRuntimeDir(config: NoxConfig, agentId: string): string {
+  return path.join(config.registryDir, '.runtime', 'agents', agentId);
+}
+
+/**
+ * What the agent's process reaches the host through: its token file and the unix sockets of
+ * its endpoints (the API, the model, each MCP service). Visible inside the agent's sandbox.
+ */
+export function agentRunDir(config: NoxConfig, agentId: string): string {
+  return path.join(agentRuntimeDir(config, agentId), 'run');
 }
 
 export function buildAgentArgs(agent: AgentConfig, options: LaunchOptions): string[] {
