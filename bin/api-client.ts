@@ -16,7 +16,10 @@ export interface ApiClient {
 
 export interface RuntimeInfo {
   apiUrl?: string;
+  /** without its password */
   redisUrl?: string;
+  /** `nox up` runs its own redis-server (its password: the secrets file's `[redis] local_password`) */
+  localRedis?: boolean;
 }
 
 /** What the running `nox up` wrote about itself, if it runs. */

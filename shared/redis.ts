@@ -15,6 +15,35 @@ export type RedisKind = 'command' | 'blocking';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
+/**
+ * The URL to connect with: `redis.url` (or the default), with `redis.password` (a secret:
+ * the secrets file or NOX_REDIS_PASSWORD) put in when the URL carries no password itself.
+ */
+export function redisUrlOf(redis: { url?: string; password?: string }): string {
+  return withPassword(redis.url ?? DEFAULT_REDIS_URL, redis.password);
+}
+
+/** `url` with `password` as its userinfo password, unless it has one already. */
+export function withPassword(url: string, password: string | undefined): string {
+  if (!password) return url;
+  const parsed = new URL(url);
+  if (parsed.password) return url;
+  parsed.password = password;
+  return parsed.toString();
+}
+
+/** A Redis URL fit to print: the password replaced by ***. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//***@');
+  }
+}
+
 export function redisOptions(kind: RedisKind): RedisOptions {
   const common: RedisOptions = {
     connectTimeout: 3000,

@@ -1,7 +1,8 @@
 import { signToken } from '../../shared/auth/tokens.js';
 import { listHosts } from '../../shared/hosts/host-directory.js';
 import { makeKeys } from '../../shared/keys.js';
-import { closeRedis, createRedis, DEFAULT_REDIS_URL, waitForRedis } from '../../shared/redis.js';
+import { readSecretsFile } from '../../shared/config/secrets.js';
+import { closeRedis, createRedis, DEFAULT_REDIS_URL, redactRedisUrl, redisUrlOf, waitForRedis, withPassword } from '../../shared/redis.js';
 import { readRuntime } from '../api-client.js';
 import { configOrExit } from '../boot.js';
 
@@ -22,7 +23,9 @@ interface Check {
 export async function runDoctor(options: DoctorOptions): Promise<number> {
   const config = configOrExit();
   const runtime = readRuntime(config.registryDir);
-  const redisUrl = config.redis.url ?? runtime.redisUrl ?? DEFAULT_REDIS_URL;
+  const redisUrl = config.redis.url
+    ? redisUrlOf(config.redis)
+    : withPassword(runtime.redisUrl ?? DEFAULT_REDIS_URL, runtime.localRedis ? readSecretsFile(config.secretsFile).redis.local_password : undefined);
   const apiUrl = options.url ?? runtime.apiUrl ?? `http://127.0.0.1:${config.api.port}`;
   const checks: Check[] = [];
 
@@ -32,7 +35,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
     await waitForRedis(redis, 3000);
     const t0 = performance.now();
     await redis.ping();
-    checks.push({ name: 'redis', ok: true, detail: `${redisUrl} answers (${(performance.now() - t0).toFixed(1)} ms)` });
+    checks.push({ name: 'redis', ok: true, detail: `${redactRedisUrl(redisUrl)} answers (${(performance.now() - t0).toFixed(1)} ms)` });
     const hosts = await listHosts(redis, makeKeys(config.redis.prefix));
     const alive = hosts.filter((h) => h.alive);
     checks.push({
@@ -41,7 +44,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
       detail: alive.length > 0 ? `${alive.length} alive: ${alive.map((h) => `${h.id} (${h.running}/${h.capacity})`).join(', ')}` : 'no worker host is alive',
     });
   } catch (err) {
-    checks.push({ name: 'redis', ok: false, detail: `${redisUrl}: ${(err as Error).message}` });
+    checks.push({ name: 'redis', ok: false, detail: `${redactRedisUrl(redisUrl)}: ${(err as Error).message}` });
   } finally {
     await closeRedis(redis);
   }

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { signToken } from '../../shared/auth/tokens.js';
 import { resolveRegistryDir } from '../../shared/config/load-config.js';
-import { resolveSecretsFile } from '../../shared/config/secrets.js';
+import { readSecretsFile, resolveSecretsFile, updateSecretsFile } from '../../shared/config/secrets.js';
+import { redactRedisUrl, redisUrlOf } from '../../shared/redis.js';
 import { RedisBinaryMissingError } from '../../shared/errors/redis-binary-missing-error.js';
 import { selfCommand } from '../../shared/runtime/self-command.js';
 import { configOrExit } from '../boot.js';
@@ -31,13 +33,13 @@ export async function runUp(options: UpOptions = {}): Promise<void> {
 
   let redis: LocalRedis;
   try {
-    redis = await ensureRedis(config.redis.url, registryDir);
+    redis = await ensureRedis(config.redis.url ? redisUrlOf(config.redis) : undefined, registryDir, process.env, () => localRedisPassword(secretsFile));
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(err instanceof RedisBinaryMissingError ? 3 : 1);
   }
-  if (redis.child) out(`redis: started redis-server (pid ${redis.child.pid}) at ${redis.url}`);
-  else out(`redis: using ${redis.url}`);
+  if (redis.child) out(`redis: started redis-server (pid ${redis.child.pid}) at ${redactRedisUrl(redis.url)} (password in ${secretsFile})`);
+  else out(`redis: using ${redactRedisUrl(redis.url)}`);
 
   const env = { ...process.env, REDIS_URL: redis.url, NOX_REGISTRY_DIR: registryDir, NOX_SECRETS_FILE: secretsFile, NOX_REGISTRY_PREPARED: registryDir };
   const children = new Map<string, ChildProcess>();
@@ -82,7 +84,8 @@ export async function runUp(options: UpOptions = {}): Promise<void> {
   const host = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
   const url = `http://${host}:${config.api.port}`;
   await waitReady(url, config.auth.jwt_secret as string, options.readyTimeoutMs ?? 60_000);
-  writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, apiUrl: url, redisUrl: redis.url }, null, 2));
+  // no password here: `nox doctor` takes the local one from the secrets file
+  writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, apiUrl: url, redisUrl: redactRedisUrl(redis.url).replace(/\/\/[^@/]*@/, '//'), localRedis: redis.child !== undefined }, null, 2));
   out(`nox is up at ${url} (ready in ${Date.now() - started} ms)`);
   out(`  dashboard  ${url}/`);
   out(`  queues     ${url}/admin/queues`);
@@ -93,6 +96,15 @@ export async function runUp(options: UpOptions = {}): Promise<void> {
     out(`  user "admin", password: ${boot.adminPassword}`);
     out('  (shown once; change it with `nox user passwd admin`)');
   }
+}
+
+/** The password of `nox up`'s own redis-server: from the secrets file, made (and kept there) on first need. */
+function localRedisPassword(secretsFile: string): string {
+  const known = readSecretsFile(secretsFile).redis.local_password;
+  if (known) return known;
+  const made = randomBytes(24).toString('base64url');
+  updateSecretsFile(secretsFile, (s) => void (s.redis.local_password = made));
+  return made;
 }
 
 /** The registry folder's preparation (bin/bootstrap.ts) for a process that owns it; returns its secrets file. */

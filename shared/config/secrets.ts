@@ -41,8 +41,10 @@ export const secretsFileSchema = z
       .default({}),
     redis: z
       .object({
-        /** the password of Nox's Redis (`nox up` generates one for its own redis-server) */
+        /** the password of the Redis Nox is pointed at (redis.url / REDIS_URL), when the URL carries none */
         password: z.string().min(1).optional(),
+        /** the password of the redis-server `nox up` starts for itself (generated on its first start) */
+        local_password: z.string().min(16).optional(),
       })
       .strict()
       .default({}),

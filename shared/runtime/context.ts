@@ -4,7 +4,7 @@ import { createEventBus, type EventBus } from '../events/event-bus.js';
 import { makeKeys, type Keys } from '../keys.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createQueue } from '../queues/queue-factory.js';
-import { closeRedis, createRedis, DEFAULT_REDIS_URL, type RedisKind } from '../redis.js';
+import { closeRedis, createRedis, redisUrlOf, type RedisKind } from '../redis.js';
 import type { Queue } from 'bullmq';
 
 /**
@@ -44,7 +44,7 @@ export function createContext(options: ContextOptions): NoxContext {
   const { config, role } = options;
   const logger = options.logger ?? createLogger({ level: config.log.level, base: { role } });
   const keys = makeKeys(config.redis.prefix);
-  const redisUrl = config.redis.url ?? DEFAULT_REDIS_URL;
+  const redisUrl = redisUrlOf(config.redis);
   const kind: RedisKind = role === 'worker' ? 'blocking' : 'command';
   const extra: Redis[] = [];
   const connect = (k: RedisKind, name: string): Redis => {

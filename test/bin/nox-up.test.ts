@@ -32,7 +32,13 @@ describe('nox up', function () {
     const [, redisUrl] = (await up.waitFor(/redis: started redis-server \(pid \d+\) at (redis:\/\/\S+)/)) as RegExpMatchArray;
     const [, apiUrl] = (await up.waitFor(/nox is up at (http:\/\/\S+)/, 45_000)) as RegExpMatchArray;
     const [, password] = (await up.waitFor(/password: (\S+)/)) as RegExpMatchArray;
-    expect(redisUrl).not.to.equal(`redis://127.0.0.1:${closed}`);
+    expect(redisUrl).not.to.include(`:${closed}`);
+    // its own redis-server requires the password kept in the secrets file; without it, nothing
+    const port = /:(\d+)$/.exec(redisUrl!)![1];
+    const localPassword = /local_password = "([^"]+)"/.exec(readFileSync(path.join(dir, '.runtime', 'secrets.toml'), 'utf8'))![1]!;
+    expect(redisUrl).not.to.include(localPassword);
+    expect(await answersPing(`redis://127.0.0.1:${port}`, 500)).to.equal(false);
+    expect(await answersPing(`redis://:${encodeURIComponent(localPassword)}@127.0.0.1:${port}`, 500)).to.equal(true);
     expect(apiUrl).to.equal(`http://127.0.0.1:${apiPort}`);
     expect(existsSync(path.join(dir, 'system-config.toml'))).to.equal(true);
     expect(existsSync(path.join(dir, '.runtime', 'up.json'))).to.equal(true);
@@ -67,7 +73,7 @@ describe('nox up', function () {
     up.child.kill('SIGINT');
     const { code } = await up.exited();
     expect(code).to.equal(0);
-    expect(await answersPing(redisUrl as string, 300)).to.equal(false);
+    expect(await answersPing(`redis://:${encodeURIComponent(localPassword)}@127.0.0.1:${port}`, 300)).to.equal(false);
     expect(existsSync(path.join(dir, '.runtime', 'up.json'))).to.equal(false);
     // AOF is on and its data lives inside the registry folder
     expect(readdirSync(path.join(dir, '.runtime', 'redis')).join(' ')).to.match(/appendonly/);

@@ -42,7 +42,10 @@ describe('docker-compose.yml and Dockerfile', () => {
     for (const name of ['api', 'worker']) {
       expect(compose.services[name]!.depends_on!.redis!.condition).to.equal('service_healthy');
       expect(compose.services[name]!.environment!.REDIS_URL).to.equal('redis://redis:6379');
+      // the password comes from the operator's environment, never written in the file
+      expect(compose.services[name]!.environment!.NOX_REDIS_PASSWORD).to.match(/^\$\{NOX_REDIS_PASSWORD:\?/);
     }
+    expect(cmd).to.match(/--requirepass \$\{NOX_REDIS_PASSWORD:\?/);
   });
 
   it('starts the real nox sub-commands', () => {
