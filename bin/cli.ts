@@ -12,6 +12,9 @@ import { prepareRegistryFolder, runUp } from './commands/up.js';
 import { addUser, listUsers, setPassword } from './commands/user.js';
 import { runWorker } from './commands/worker.js';
 import { addRegistryCommands } from './commands/registry.js';
+import { installCrashHandlers } from './crash-handlers.js';
+
+installCrashHandlers();
 
 /** The `nox` command. Every sub-command reads the same config (system-config.toml + env). */
 const program = new Command('nox')

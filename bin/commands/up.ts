@@ -10,13 +10,15 @@ import { RedisBinaryMissingError } from '../../shared/errors/redis-binary-missin
 import { selfCommand } from '../../shared/runtime/self-command.js';
 import { configOrExit } from '../boot.js';
 import { bootstrapRegistry, type BootstrapResult } from '../bootstrap.js';
+import { decideRestart } from '../child-restarts.js';
 import { ensureRedis, type LocalRedis } from '../local-redis.js';
 import { onShutdownSignal } from '../signals.js';
 
 /**
  * `nox up`: Redis (if needed) + the API + one worker host, for one machine. The API and
  * the worker run as child processes so that a busy worker never slows the API; if either
- * dies, everything stops (with its exit code) rather than limping on half-up.
+ * dies it is started again with a backoff (bin/child-restarts.ts), except for a configuration
+ * error, which stops everything with the child's message.
  */
 export interface UpOptions {
   /** stop after this many ms waiting for health */
@@ -46,8 +48,10 @@ export async function runUp(options: UpOptions = {}): Promise<void> {
   const runtimeFile = path.join(registryDir, '.runtime', 'up.json');
   let stopping = false;
 
+  const restartTimers = new Set<NodeJS.Timeout>();
   const stopAll = async (code: number): Promise<never> => {
     stopping = true;
+    for (const t of restartTimers) clearTimeout(t);
     await Promise.all(
       [...children.values()].map(
         (c) =>
@@ -64,28 +68,49 @@ export async function runUp(options: UpOptions = {}): Promise<void> {
     process.exit(code);
   };
 
-  for (const role of ['api', 'worker'] as const) {
+  const writeRuntime = (): void => {
+    // no password here: `nox doctor` takes the local one from the secrets file
+    const pids = Object.fromEntries([...children].map(([role, c]) => [role, c.pid]));
+    writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, apiUrl: url, redisUrl: redactRedisUrl(redis.url).replace(/\/\/[^@/]*@/, '//'), localRedis: redis.child !== undefined, children: pids }, null, 2));
+  };
+  // A child that dies is started again (bin/child-restarts.ts): one crash is not an outage.
+  const deaths: Record<string, number[]> = { api: [], worker: [] };
+  const startChild = (role: 'api' | 'worker'): void => {
     const cmd = selfCommand('bin/cli', role === 'worker' ? [role, '--registry-writer'] : [role]); // the one registry writer (issue 3)
     // Own process group: a terminal's Ctrl-C reaches only `nox up`, which stops the
     // children in order. The IPC channel lets them notice if `nox up` itself is killed.
     const child = spawn(cmd.command, cmd.args, { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
     children.set(role, child);
+    if (ready) writeRuntime();
     child.on('exit', (code, signal) => {
       if (stopping) return;
-      process.stderr.write(`nox ${role} exited (${signal ?? code}); stopping everything\n`);
-      void stopAll(code || 1);
+      const decision = decideRestart(deaths[role]!, Date.now(), code);
+      if (!decision.restart) {
+        process.stderr.write(`nox ${role} exited: ${decision.why}; stopping everything\n`);
+        void stopAll(code || 1);
+        return;
+      }
+      process.stderr.write(`nox ${role} exited (${signal ?? code}); starting it again${decision.delayMs ? ` in ${decision.delayMs} ms` : ''} (${decision.deathsInWindow} exit(s) in 10 min)\n`);
+      const timer = setTimeout(() => {
+        restartTimers.delete(timer);
+        if (!stopping) startChild(role);
+      }, decision.delayMs);
+      restartTimers.add(timer);
     });
-  }
+  };
+  let ready = false;
+  const host = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
+  const url = `http://${host}:${config.api.port}`;
+  startChild('api');
+  startChild('worker');
   onShutdownSignal(async () => {
     out('stopping...');
     await stopAll(0);
   });
 
-  const host = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
-  const url = `http://${host}:${config.api.port}`;
   await waitReady(url, config.auth.jwt_secret as string, options.readyTimeoutMs ?? 60_000);
-  // no password here: `nox doctor` takes the local one from the secrets file
-  writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, apiUrl: url, redisUrl: redactRedisUrl(redis.url).replace(/\/\/[^@/]*@/, '//'), localRedis: redis.child !== undefined }, null, 2));
+  ready = true;
+  writeRuntime();
   out(`nox is up at ${url} (ready in ${Date.now() - started} ms)`);
   out(`  dashboard  ${url}/`);
   out(`  queues     ${url}/admin/queues`);

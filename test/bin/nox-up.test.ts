@@ -79,6 +79,44 @@ describe('nox up', function () {
     expect(readdirSync(path.join(dir, '.runtime', 'redis')).join(' ')).to.match(/appendonly/);
   });
 
+  it('starts a child that dies again instead of stopping everything', async () => {
+    const closed = await freePort();
+    const apiPort = await freePort();
+    up = spawnNox(['up'], {
+      NOX_REGISTRY_DIR: dir,
+      REDIS_URL: '',
+      NOX_LOCAL_REDIS_PROBE: `redis://127.0.0.1:${closed}`,
+      NOX_PORT: String(apiPort),
+      NOX_HOST_ID: 'up-restart',
+      // a dead host's id is free again soon (the new worker takes the same id)
+      NOX_HEARTBEAT_INTERVAL_MS: '300',
+      NOX_HEARTBEAT_TTL_MS: '1500',
+      LOG_LEVEL: 'warn',
+    });
+    const [, apiUrl] = (await up.waitFor(/nox is up at (http:\/\/\S+)/, 45_000)) as RegExpMatchArray;
+    const [, password] = (await up.waitFor(/password: (\S+)/)) as RegExpMatchArray;
+    const runtime = JSON.parse(readFileSync(path.join(dir, '.runtime', 'up.json'), 'utf8')) as { children: { api: number; worker: number } };
+    process.kill(runtime.children.worker, 'SIGKILL');
+    await up.waitFor(/nox worker exited \(SIGKILL\); starting it again/);
+    const login = await fetch(`${apiUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+    const { token } = (await login.json()) as { token: string };
+    // the API stayed up the whole time, and a ping goes through the new worker host
+    const deadline = Date.now() + 40_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      const ping = await fetch(`${apiUrl}/api/system/ping`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      status = ping.status;
+      if (status === 200) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(status, up.output()).to.equal(200);
+    const after = JSON.parse(readFileSync(path.join(dir, '.runtime', 'up.json'), 'utf8')) as { children: { api: number; worker: number } };
+    expect(after.children.api).to.equal(runtime.children.api);
+    expect(after.children.worker).not.to.equal(runtime.children.worker);
+    up.child.kill('SIGINT');
+    expect((await up.exited()).code).to.equal(0);
+  });
+
   it('says how to get Redis when there is none and no redis-server binary', async () => {
     const closed = await freePort();
     up = spawnNox(['up'], {
