@@ -55,8 +55,8 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     }
   });
 
-  /** A running service container as a bridge would have made it, owned by `bridge`. */
-  async function serviceContainer(agentId: string, bridge: string, host = hostId): Promise<string> {
+  /** A running service container as a session would have made it, run by the process `owner` in session `session`. */
+  async function serviceContainer(agentId: string, owner: string, host = hostId, session = 's-test'): Promise<string> {
     const spec = runSpecSchema.parse({
       agentId,
       service: 'echo',
@@ -67,14 +67,14 @@ describe('mcp container watcher: orphans, killing, stats', function () {
       limits: { memoryMb: 64, cpus: 0.5, pids: 32 },
       mounts: [NODE_MOUNT],
     });
-    const create = buildContainerSpec({ spec, bridge, sourceEnv: {} });
+    const create = buildContainerSpec({ spec, owner: { process: owner, session }, sourceEnv: {} });
     create.name = containerName(spec, randomBytes(3).toString('hex'));
     const id = await createContainer(engine, create);
     await startContainer(engine, id);
     return id;
   }
 
-  /** The identity of a process that has exited: what a crashed bridge leaves on its container. */
+  /** The identity of a process that has exited: what a crashed worker host leaves on its containers. */
   async function deadIdentity(): Promise<string> {
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
     await new Promise((r) => child.once('spawn', r));
@@ -93,10 +93,10 @@ describe('mcp container watcher: orphans, killing, stats', function () {
 
   const ids = async (host: string) => (await listManagedContainers(engine, { host })).map((c) => c.id).sort();
 
-  it('removes orphans at boot — dead bridge or agent not running — and keeps live ones and other hosts', async () => {
+  it('removes orphans at boot — dead owner process or agent not running — and keeps live ones and other hosts', async () => {
     const alive = processIdentity();
     const keep = await serviceContainer('a-live', alive);
-    const deadBridge = await serviceContainer('a-live', await deadIdentity());
+    const deadOwner = await serviceContainer('a-live', await deadIdentity());
     const stoppedAgent = await serviceContainer('a-stopped', alive);
     const foreign = await serviceContainer('a-stopped', await deadIdentity(), otherHost);
 
@@ -115,9 +115,19 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     const entries = await ctx.redis.xrange(ctx.keys.events(), '-', '+');
     const removed = entries.map(([id, fields]) => decodeEntry(id, fields)).filter((e) => e?.type === 'mcp.container.removed');
     const byContainer = new Map(removed.map((e) => [(e!.data as { containerId: string }).containerId, e!]));
-    expect((byContainer.get(deadBridge)!.data as { reason: string }).reason).to.equal('bridge-gone');
+    expect((byContainer.get(deadOwner)!.data as { reason: string }).reason).to.equal('process-gone');
     expect((byContainer.get(stoppedAgent)!.data as { reason: string }).reason).to.equal('agent-not-running');
     expect(byContainer.get(stoppedAgent)!.hostId).to.equal(hostId);
+  });
+
+  it('reaps a container of this process whose session has ended, and keeps the open sessions’ ones', async () => {
+    const self = processIdentity();
+    const open = await serviceContainer('a-live', self, hostId, 's-open');
+    const ended = await serviceContainer('a-live', self, hostId, 's-ended');
+    const watcher = await watch({ isAgentRunning: () => true, sessionLive: (s) => s === 's-open' });
+    expect(watcher.reaper.removedTotal, 'reaped at boot').to.equal(1);
+    expect(await ids(hostId)).to.deep.equal([open]);
+    expect(ended).to.not.equal(open);
   });
 
   /** Waits until a process is gone (after SIGKILL). */

@@ -184,7 +184,7 @@ describe('mcp API: install with approval, enable per agent, remove', function ()
       agentId: 'mcp-a1', service: 'echo', hostId: stack.hostId, image, entrypoint: [], command: ['/bin/sleep', '300'],
       limits: { memoryMb: 64, cpus: 0.5, pids: 32 }, mounts: [NODE_MOUNT],
     });
-    const id = await createContainer(engine, buildContainerSpec({ spec, bridge: processIdentity(), sourceEnv: {} }));
+    const id = await createContainer(engine, buildContainerSpec({ spec, owner: { process: processIdentity(), session: 'test' }, sourceEnv: {} }));
     await startContainer(engine, id);
     expect((await listManagedContainers(engine, { service: 'echo', host: stack.hostId })).map((c) => c.id)).to.include(id);
 

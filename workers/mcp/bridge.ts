@@ -101,7 +101,7 @@ export function startBridge(options: BridgeOptions): Bridge {
     await assertNetworkAllowed(engine, spec.network);
     const create = buildContainerSpec({
       spec,
-      bridge: processIdentity(),
+      owner: { process: processIdentity(), session: randomBytes(8).toString('hex') },
       imageLabels: image.labels,
       sourceEnv: options.sourceEnv,
       tmpfsMb: options.tmpfsMb,
