@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createLogger, errorFields, type LogLevel } from '../../shared/logger.js';
 import { createEngine } from '../../shared/mcp/engine.js';
-import { startBridge } from './bridge.js';
+import { randomBytes } from 'node:crypto';
+import { startContainerSession } from './container-session.js';
+import { processIdentity } from './engine/process-identity.js';
 import { bridgeArgs, type BridgeArgs } from './bridge-args.js';
 
 /**
@@ -54,9 +56,10 @@ if (args.secretsFile) {
   }
 }
 
-const bridge = startBridge({
+const bridge = startContainerSession({
   engine: createEngine({ dockerHost: args.dockerHost }),
   spec: args.spec,
+  owner: { process: processIdentity(), session: randomBytes(8).toString('hex') },
   logger,
   input: process.stdin,
   output: process.stdout,
@@ -70,9 +73,9 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
 }
 
 bridge.done.then(
-  (code) => {
+  ({ failed }) => {
     // Let stdout drain: the server's last reply may still be in the pipe buffer.
-    process.stdout.write('', () => process.exit(code));
+    process.stdout.write('', () => process.exit(failed ? 1 : 0));
   },
   (err: unknown) => {
     logger.error('bridge failed', errorFields(err));
