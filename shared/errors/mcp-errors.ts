@@ -88,3 +88,17 @@ export class McpInstallNotFoundError extends NoxError {
     super(ERROR_CODE.mcpInstallNotFound, `No MCP install request for approval ${approvalId}`);
   }
 }
+
+/** An agent's MCP endpoint socket could not be opened (reported in the agent's `refused[]` services). */
+export class McpEndpointError extends NoxError {
+  constructor(socketPath: string, why: string, cause?: unknown) {
+    super(ERROR_CODE.mcpEndpointFailed, `Cannot open the MCP endpoint ${socketPath}: ${why}`, { cause });
+  }
+}
+
+/** A connection to an agent's MCP endpoint beyond `mcp.max_sessions_per_service` open sessions. */
+export class McpEndpointBusyError extends NoxError {
+  constructor(service: string, limit: number) {
+    super(ERROR_CODE.mcpEndpointBusy, `Already ${limit} sessions of MCP service ${service} open (mcp.max_sessions_per_service)`);
+  }
+}
