@@ -10,15 +10,16 @@ import { runSpecSchema } from '../../shared/mcp/run-spec.js';
 import { createLogger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { decodeEntry } from '../../shared/events/event-bus.js';
-import { bridgeServerEntry } from '../../workers/mcp/bridge-command.js';
+import type { McpRunSpecInput } from '../../shared/mcp/run-spec.js';
+import { selfCommand } from '../../shared/runtime/self-command.js';
 import { startContainerWatcher, type ContainerWatcher, type ContainerWatcherOptions } from '../../workers/mcp/container-watcher.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { deletePrefix, testConfig, testContext, waitUntil } from '../support/harness.js';
-import { connectBridge } from './support/bridge-client.js';
+import { connectClient } from './support/endpoint-client.js';
 import { removeAgentContainers, testEngine } from './support/engine.js';
 
 /**
- * The host's watcher against real containers: orphans (dead bridge, agent not running)
+ * The host's watcher against real containers: orphans (dead host process, ended session, agent not running)
  * are removed at boot and on demand, a stopped agent's containers are killed, other hosts'
  * containers are never touched, and stats come back per agent.
  */
@@ -141,17 +142,20 @@ describe('mcp container watcher: orphans, killing, stats', function () {
       }
     }, 10_000);
 
-  it('leaves nothing behind when a real bridge is SIGKILLed mid-session: the server gets EOF and the engine removes it', async () => {
+  /** A process running one container session over its stdio, as a worker host runs one per agent connection. */
+  function sessionProcess(spec: McpRunSpecInput) {
+    const cmd = selfCommand('test/fixtures/mcp/session-process', [dockerHost, JSON.stringify(spec)]);
+    return { type: 'stdio' as const, command: cmd.command, args: cmd.args, env: {} };
+  }
+
+  it('leaves nothing behind when the host process is SIGKILLed mid-session: the server gets EOF and the engine removes it', async () => {
     const watcher = await watch({ isAgentRunning: () => true });
-    const entry = bridgeServerEntry({
-      spec: { agentId: 'a-crash', service: 'echo', hostId, image, limits: { memoryMb: 128, cpus: 0.5, pids: 64 }, mounts: [NODE_MOUNT] },
-      dockerHost,
-    });
-    const { client, transport } = await connectBridge(entry);
+    const entry = sessionProcess({ agentId: 'a-crash', service: 'echo', hostId, image, limits: { memoryMb: 128, cpus: 0.5, pids: 64 }, mounts: [NODE_MOUNT] });
+    const { client, transport } = await connectClient(entry);
     try {
       expect((await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })).content).to.deep.equal([{ type: 'text', text: '3' }]);
       expect(await ids(hostId), 'the session container').to.have.length(1);
-      expect(await watcher.reap(), 'nothing to reap while the bridge lives').to.deep.equal([]);
+      expect(await watcher.reap(), 'nothing to reap while its process lives').to.deep.equal([]);
       process.kill(transport.pid!, 'SIGKILL');
       await gone(transport.pid!);
       // No cleanup code ran, yet: the attach connection dropped, StdinOnce closed the
@@ -162,26 +166,23 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     }
   });
 
-  it('reaps the container of a SIGKILLed bridge whose server ignores EOF', async () => {
+  it('reaps the container of a SIGKILLed host process whose server ignores EOF', async () => {
     const watcher = await watch({ isAgentRunning: () => true });
-    const entry = bridgeServerEntry({
-      spec: {
-        agentId: 'a-stubborn', service: 'echo', hostId, image, entrypoint: [], command: ['/bin/sleep', '300'],
-        limits: { memoryMb: 64, cpus: 0.5, pids: 32 }, mounts: [NODE_MOUNT],
-      },
-      dockerHost,
+    const entry = sessionProcess({
+      agentId: 'a-stubborn', service: 'echo', hostId, image, entrypoint: [], command: ['/bin/sleep', '300'],
+      limits: { memoryMb: 64, cpus: 0.5, pids: 32 }, mounts: [NODE_MOUNT],
     });
-    const bridge = spawn(entry.command, entry.args, { env: { PATH: process.env.PATH ?? '', ...entry.env }, stdio: ['pipe', 'ignore', 'ignore'] });
-    children.push(bridge);
+    const host = spawn(entry.command, entry.args, { env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'ignore', 'ignore'] });
+    children.push(host);
     await waitUntil(async () => (await listManagedContainers(engine, { host: hostId })).some((c) => c.state === 'running'), 30_000, 200);
     const [container] = await listManagedContainers(engine, { host: hostId });
-    expect(await watcher.reap(), 'nothing to reap while the bridge lives').to.deep.equal([]);
+    expect(await watcher.reap(), 'nothing to reap while its process lives').to.deep.equal([]);
 
-    bridge.kill('SIGKILL');
-    await gone(bridge.pid!);
+    host.kill('SIGKILL');
+    await gone(host.pid!);
     // `sleep` does not read stdin, so EOF does not end it: still running...
     expect(await ids(hostId)).to.deep.equal([container!.id]);
-    // ...until the reaper sees its bridge is gone.
+    // ...until the reaper sees the process that ran its session is gone.
     expect(await watcher.reap()).to.deep.equal([container!.id]);
     expect(await ids(hostId)).to.deep.equal([]);
   });

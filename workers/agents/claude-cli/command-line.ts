@@ -34,8 +34,13 @@ export interface AgentLaunch {
   configDir: string;
 }
 
-/** Environment variables a host must not hand down to agents. */
-const WITHHELD_ENV = ['NOX_JWT_SECRET', 'NOX_TOKEN'];
+/**
+ * Environment variables a host must not hand down to agents: Nox's own keys, the container
+ * engine's address (MCP services reach agents as endpoints, never as the engine) and the
+ * secrets it holds for MCP services (NOX_SECRET_<NAME>).
+ */
+const WITHHELD_ENV = ['NOX_JWT_SECRET', 'NOX_TOKEN', 'DOCKER_HOST'];
+const WITHHELD_PATTERN = /^NOX_.*SECRET/;
 
 export function agentWorkdir(config: NoxConfig, agent: Pick<AgentConfig, 'id' | 'workdir'>): string {
   return path.resolve(config.registryDir, agent.workdir ?? path.join('agents', agent.id, 'workspace'));

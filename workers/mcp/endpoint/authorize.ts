@@ -5,8 +5,8 @@ import { verifyToken } from '../../../shared/auth/tokens.js';
 /**
  * Who may use an agent's MCP endpoint: the holder of a token that verifies (signature,
  * issuer, expiry; `auth.jwt_secret`) with role `agent` for that very agent. Throws the
- * NoxError to report otherwise: `nox:unauthenticated` (no token), `nox:invalid-token`,
- * `nox:token-expired`, `nox:forbidden` (a person's token, another agent's token).
+ * NoxError to report otherwise: ERROR_CODE.unauthenticated (no token), .invalidToken,
+ * .tokenExpired, .forbidden (a person's token, another agent's token).
  */
 export function authorizeAgentToken(jwtSecret: string | undefined, token: string | undefined, agentId: string): void {
   if (!token) throw new UnauthenticatedError('No token: the first line on an MCP endpoint must be the agent’s token');

@@ -49,6 +49,8 @@ const MAX_SOCKET_PATH_BYTES = 107;
 const MAX_TOKEN_LINE_BYTES = 16 * 1024;
 /** the client sends its token as soon as it connects */
 const TOKEN_TIMEOUT_MS = 10_000;
+/** connections still to show a token, at once */
+const MAX_HANDSHAKES = 16;
 
 export function openEndpoint(options: EndpointOptions): Endpoint {
   const { socketPath, agentId, service } = options;
@@ -63,8 +65,12 @@ export function openEndpoint(options: EndpointOptions): Endpoint {
     if (!conn.destroyed) conn.end(jsonRpcErrorLine(err));
   };
 
+  const count = (inSession: boolean): number => [...connections.values()].filter((s) => (s !== undefined) === inSession).length;
+
   const handle = async (conn: Socket): Promise<void> => {
-    if (connections.size >= options.maxSessions) return refuse(conn, new McpEndpointBusyError(service, options.maxSessions));
+    // Connections that have not shown a token are bounded apart, so they cannot take the
+    // agent's own session slots.
+    if (count(false) >= MAX_HANDSHAKES) return refuse(conn, new McpEndpointBusyError(service, options.maxSessions));
     connections.set(conn, undefined);
     try {
       const token = await readFirstLine(conn, { maxBytes: MAX_TOKEN_LINE_BYTES, timeoutMs: TOKEN_TIMEOUT_MS });
@@ -72,6 +78,7 @@ export function openEndpoint(options: EndpointOptions): Endpoint {
       let session: ContainerSession;
       try {
         authorizeAgentToken(options.jwtSecret, token, agentId);
+        if (count(true) >= options.maxSessions) throw new McpEndpointBusyError(service, options.maxSessions);
         session = options.serve(conn);
       } catch (err) {
         return refuse(conn, err);

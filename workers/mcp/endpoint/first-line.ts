@@ -30,10 +30,8 @@ export function readFirstLine(socket: Socket, options: FirstLineOptions): Promis
     const onData = (chunk: Buffer): void => {
       buffered = Buffer.concat([buffered, chunk]);
       const newline = buffered.indexOf(0x0a);
-      if (newline === -1) {
-        if (buffered.length > options.maxBytes) finish(undefined);
-        return;
-      }
+      if (newline > options.maxBytes || (newline === -1 && buffered.length > options.maxBytes)) return finish(undefined);
+      if (newline === -1) return;
       finish(buffered.subarray(0, newline).toString('utf8').replace(/\r$/, ''), buffered.subarray(newline + 1));
     };
     const onGone = (): void => finish(undefined);
