@@ -96,9 +96,9 @@ export class McpEndpointError extends NoxError {
   }
 }
 
-/** A connection to an agent's MCP endpoint beyond `mcp.max_sessions_per_service` open sessions. */
+/** A connection to an agent's MCP endpoint beyond its limits: open sessions (`mcp.max_sessions_per_service`), or connections yet to show a token. */
 export class McpEndpointBusyError extends NoxError {
-  constructor(service: string, limit: number) {
-    super(ERROR_CODE.mcpEndpointBusy, `Already ${limit} sessions of MCP service ${service} open (mcp.max_sessions_per_service)`);
+  constructor(service: string, limit: number, what = 'sessions open (mcp.max_sessions_per_service)') {
+    super(ERROR_CODE.mcpEndpointBusy, `Already ${limit} ${what} on the endpoint of MCP service ${service}`);
   }
 }

@@ -98,6 +98,21 @@ describe('mcp endpoint: the agent’s token or nothing', function () {
     expect(await listManagedContainers(engine, { agent: other })).to.have.length(0);
   });
 
+  it('bounds connections that never show a token, and they hold no session slot', async () => {
+    const idle = await Promise.all(Array.from({ length: 16 }, () => rawConnect(socketPath, undefined, { keepOpen: true })));
+    const extra = await rawConnect(socketPath, undefined, { keepOpen: true });
+    expect(JSON.parse(await extra.closed).error.message).to.match(/16 connections waiting for a token/);
+    for (const c of idle) c.socket.destroy();
+    await Promise.all(idle.map((c) => c.closed));
+    const { client } = await connectClient(clientEntry());
+    try {
+      expect((await client.callTool({ name: 'add', arguments: { a: 2, b: 2 } })).content).to.deep.equal([{ type: 'text', text: '4' }]);
+    } finally {
+      await client.close();
+    }
+    await waitUntil(async () => (await containers()) === 0, 30_000, 200);
+  });
+
   it('replaces a stale socket file at the next open, and removes its socket and sessions when closed', async () => {
     const stale = `a-${randomBytes(3).toString('hex')}`;
     const dir = agentRunDir(t.config, stale);

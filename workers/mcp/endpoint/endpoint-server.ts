@@ -70,7 +70,7 @@ export function openEndpoint(options: EndpointOptions): Endpoint {
   const handle = async (conn: Socket): Promise<void> => {
     // Connections that have not shown a token are bounded apart, so they cannot take the
     // agent's own session slots.
-    if (count(false) >= MAX_HANDSHAKES) return refuse(conn, new McpEndpointBusyError(service, options.maxSessions));
+    if (count(false) >= MAX_HANDSHAKES) return refuse(conn, new McpEndpointBusyError(service, MAX_HANDSHAKES, 'connections waiting for a token'));
     connections.set(conn, undefined);
     try {
       const token = await readFirstLine(conn, { maxBytes: MAX_TOKEN_LINE_BYTES, timeoutMs: TOKEN_TIMEOUT_MS });
