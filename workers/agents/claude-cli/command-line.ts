@@ -88,7 +88,7 @@ export function buildAgentArgs(agent: AgentConfig, options: LaunchOptions): stri
 export function buildAgentLaunch(config: NoxConfig, agent: AgentConfig, options: LaunchOptions): AgentLaunch {
   const configDir = agentConfigDir(config, agent.id);
   const inherited: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !WITHHELD_ENV.includes(k)) inherited[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !WITHHELD_ENV.includes(k) && !WITHHELD_PATTERN.test(k)) inherited[k] = v;
   return {
     command: config.agent.command,
     args: [...config.agent.args, ...buildAgentArgs(agent, options)],
