@@ -37,8 +37,6 @@ export interface EndpointOptions {
 
 export interface Endpoint {
   readonly socketPath: string;
-  /** connections open now (in the handshake or in a session) */
-  readonly connections: number;
   /** stops listening, removes the socket file, ends every session; resolves once their containers are gone */
   close(): Promise<void>;
 }
@@ -110,9 +108,6 @@ export function openEndpoint(options: EndpointOptions): Endpoint {
 
   return {
     socketPath,
-    get connections() {
-      return connections.size;
-    },
     async close() {
       if (closed) return;
       closed = true;
