@@ -230,6 +230,12 @@ export const mcpSection = z
     reap_interval_ms: positiveMs.default(30_000),
     /** How often the host samples its service containers' stats. Default 10000 ms. */
     stats_interval_ms: positiveMs.default(10_000),
+    /**
+     * Most sessions (containers) of one MCP service one agent may have open at once through
+     * its endpoint; a connection beyond it is refused (ERROR_CODE.mcpEndpointBusy). The CLI opens
+     * one per service. Default 4.
+     */
+    max_sessions_per_service: z.number().int().min(1).max(64).default(4),
     /** Values of the secrets services name (`{ secret = "github-token" }`). Secrets: in the secrets file (`[mcp.secrets]`), or NOX_SECRET_<NAME> on the host. Default none. */
     secrets: z.record(z.string(), z.string()).default({}),
   })

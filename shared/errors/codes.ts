@@ -96,6 +96,8 @@ export const ERROR_CATALOGUE = {
   mcpServiceExists: { code: 'nox:mcp-service-exists', status: 409, title: 'Conflict', meaning: 'an install for a name the catalog already has, without `replace: true`' },
   mcpInstallNotFound: { code: 'nox:mcp-install-not-found', status: 404, title: 'Not found', meaning: 'no MCP install request with that approval id (or it expired)' },
   mcpSecretMissing: { code: 'nox:mcp-secret-missing', status: null, title: 'MCP service refused', meaning: 'in an agent’s `refused[]` MCP services: a secret the service needs is not set on the host' },
+  mcpEndpointFailed: { code: 'nox:mcp-endpoint-failed', status: null, title: 'MCP service refused', meaning: 'in an agent’s `refused[]` MCP services: the host could not open the agent’s endpoint socket for it (path too long, folder not writable)' },
+  mcpEndpointBusy: { code: 'nox:mcp-endpoint-busy', status: null, title: 'MCP session refused', meaning: 'a connection to an agent’s MCP endpoint refused: it already has `mcp.max_sessions_per_service` sessions of that service open' },
   mcpCatalogUnreadable: { code: 'nox:mcp-catalog-unreadable', status: null, title: 'MCP service refused', meaning: 'in an agent’s `refused[]` MCP services: `mcp-services.toml` cannot be read, so the agent starts without them' },
 } as const satisfies Record<string, ErrorEntry>;
 

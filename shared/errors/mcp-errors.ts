@@ -88,3 +88,17 @@ export class McpInstallNotFoundError extends NoxError {
     super(ERROR_CODE.mcpInstallNotFound, `No MCP install request for approval ${approvalId}`);
   }
 }
+
+/** An agent's MCP endpoint socket could not be opened (reported in the agent's `refused[]` services). */
+export class McpEndpointError extends NoxError {
+  constructor(socketPath: string, why: string, cause?: unknown) {
+    super(ERROR_CODE.mcpEndpointFailed, `Cannot open the MCP endpoint ${socketPath}: ${why}`, { cause });
+  }
+}
+
+/** A connection to an agent's MCP endpoint beyond its limits: open sessions (`mcp.max_sessions_per_service`), or connections yet to show a token. */
+export class McpEndpointBusyError extends NoxError {
+  constructor(service: string, limit: number, what = 'sessions open (mcp.max_sessions_per_service)') {
+    super(ERROR_CODE.mcpEndpointBusy, `Already ${limit} ${what} on the endpoint of MCP service ${service}`);
+  }
+}

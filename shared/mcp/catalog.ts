@@ -26,8 +26,9 @@ import { ENV_NAME_PATTERN, ID_PATTERN, SERVICE_NAME_PATTERN, type EnvValue, type
  *
  * Secrets are referenced by name, never written here: an env literal whose name looks like
  * a credential (TOKEN, SECRET, PASSWORD, API_KEY...) is refused with a pointer to
- * `{ secret = "..." }`. At run time the secret's value reaches the bridge's environment as
- * `NOX_SECRET_<NAME>` (secretEnvName), and the container's env references that variable.
+ * `{ secret = "..." }`. At run time the worker host looks the value up (its environment's
+ * `NOX_SECRET_<NAME>`, secretEnvName, or the secrets file) for each session, and the
+ * container's env references that name.
  *
  * This module validates and resolves entries; catalog-store.ts reads and writes the file
  * through the registry client (a registry commit per change).
@@ -144,7 +145,7 @@ export function enabledServices(catalog: Catalog, agentId: string): string[] {
     .sort();
 }
 
-/** The bridge environment variable that carries a secret's value. */
+/** The name a secret's value goes by: the host's environment variable, and the `{ fromEnv }` a container's env refers to. */
 export function secretEnvName(secret: string): string {
   return `NOX_SECRET_${secret.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
@@ -158,12 +159,12 @@ export interface ResolveOptions {
 
 export interface ResolvedService {
   spec: McpRunSpecInput;
-  /** secrets the caller must put in the bridge's env, as `secretEnvName(name)` */
+  /** secrets the session's env must carry, as `secretEnvName(name)` */
   secrets: string[];
 }
 
 /**
- * A catalog entry for one agent on one host → the bridge's run spec. Refuses an agent the
+ * A catalog entry for one agent on one host → a session's run spec. Refuses an agent the
  * entry does not allow (McpServiceNotAllowedError, 403).
  */
 export function resolveService(name: string, entry: CatalogEntry, options: ResolveOptions): ResolvedService {

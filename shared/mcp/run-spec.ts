@@ -2,11 +2,11 @@ import { z } from 'zod';
 
 /**
  * What it takes to run one MCP service container for one agent: the resolved form of a
- * catalog entry (catalog.ts) plus its owner. The per-agent `--mcp-config` passes it to the
- * bridge as JSON; the container spec builder (container-spec.ts) turns it into an engine
+ * catalog entry (catalog.ts) plus its owner. The worker host resolves it at each agent
+ * connection; the container spec builder (container-spec.ts) turns it into an engine
  * request. Secrets are never in here: an env value is either a literal that is safe to
- * show, or `{ fromEnv }` — the name of a variable in the bridge's own environment (set by
- * the CLI from the mcp-config `env` map), read only at container creation.
+ * show, or `{ fromEnv }` — the name of a secret's value (`NOX_SECRET_<NAME>`) that the host
+ * supplies for that session alone, read only at container creation.
  */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** service names: lower-case, digits and - _ . (they appear in labels and container names) */

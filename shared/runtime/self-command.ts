@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { projectRoot } from './version.js';
 
 /**
- * How to start another Nox entry point (the CLI, the agents' tools server, the MCP bridge)
+ * How to start another Nox entry point (the CLI, the agents' tools server, the MCP endpoint client)
  * as a child process. Built code runs with plain node from dist/; sources (tests, `tsx`)
  * run through tsx's loader. `entry` is relative to the project root, without extension:
  * `bin/cli`, `workers/tools-server/main`.

@@ -63,7 +63,15 @@ export interface AgentStack {
   cleanup(): Promise<void>;
 }
 
-export async function startAgentStack(options: { overrides?: Record<string, unknown>; hosts?: number; hostOverrides?: Record<string, unknown> } = {}): Promise<AgentStack> {
+export interface AgentStackOptions {
+  overrides?: Record<string, unknown>;
+  hosts?: number;
+  hostOverrides?: Record<string, unknown>;
+  /** roles the hosts run on top of the agents runtime, e.g. `{ mcp: true }` for MCP services (off by default, see startTestWorker) */
+  worker?: NoxWorkerOptions;
+}
+
+export async function startAgentStack(options: AgentStackOptions = {}): Promise<AgentStack> {
   const prefix = uniquePrefix();
   const baseOverrides = {
     'agent.command': process.execPath,
@@ -91,7 +99,7 @@ export async function startAgentStack(options: { overrides?: Record<string, unkn
       overrides: { ...baseOverrides, 'worker.host_id': `h${hosts.length}-${randomBytes(2).toString('hex')}`, ...options.hostOverrides, ...overrides },
     });
     const ctx = testContext(hostConfig, 'worker');
-    const worker = await startTestWorker(ctx, WITHOUT_APPROVALS);
+    const worker = await startTestWorker(ctx, { ...WITHOUT_APPROVALS, ...options.worker });
     const h = { id: worker.id, ctx, agents: worker.agents, host: worker.host, worker };
     hosts.push(h);
     return h;

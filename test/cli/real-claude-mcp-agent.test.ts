@@ -11,9 +11,10 @@ import { assertClaudeInstalled, CLAUDE_BIN, offlineClaudeEnv } from './claude-cl
 
 /**
  * End to end: an agent run by Nox (a worker host, the REAL `claude` CLI) gets the MCP
- * service enabled for it in mcp-services.toml as a bridge in its --mcp-config; the scripted
- * model calls the containerised tool and gets the answer; the container carries the agent's
- * labels and limits while the agent runs, and is gone once the agent is stopped.
+ * service enabled for it in mcp-services.toml as an endpoint the host serves (its
+ * --mcp-config holds the endpoint client, never the engine); the scripted model calls the
+ * containerised tool and gets the answer; the container carries the agent's labels and
+ * limits while the agent runs, and is gone once the agent is stopped.
  * FAILS (never skips) when the CLI or the engine is missing.
  */
 
@@ -37,6 +38,7 @@ describe('an agent run by Nox uses its containerised MCP service (real claude CL
         'mcp.docker_host': dockerHost,
         'mcp.stop_timeout_s': 2,
       },
+      worker: { mcp: true },
     });
     hostId = stack.hosts[0]!.id;
   });
@@ -47,7 +49,7 @@ describe('an agent run by Nox uses its containerised MCP service (real claude CL
     if (hostId) await removeAgentContainers(engine, hostId);
   });
 
-  it('lists and calls the tool through the bridge, with labels and limits, and stopping the agent removes the container', async () => {
+  it('lists and calls the tool through the agent’s endpoint, with labels and limits, and stopping the agent removes the container', async () => {
     const { engine, image } = await testEngine();
     writeFileSync(
       path.join(stack.config.registryDir, 'mcp-services.toml'),

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { McpServiceNotFoundError } from '../../shared/errors/mcp-errors.js';
 import { createMcpCatalogStore } from '../../shared/mcp/catalog-store.js';
 import { createRegistryClient } from '../../shared/registry/registry-client.js';
-import { agentMcpConfig } from '../../workers/mcp/agent-mcp-config.js';
+import { agentMcpServicesNow } from '../../workers/mcp/agent-mcp-config.js';
 import { testConfig, testContext } from '../support/harness.js';
 
 /**
@@ -48,16 +48,16 @@ API_TOKEN = "plain-text"
       expect(store.read(), 'parsed once per file version').to.equal(view);
       expect(() => store.get('broken')).to.throw(McpServiceNotFoundError);
 
-      const forA1 = agentMcpConfig(ctx, store, 'a1', 'h1', {});
-      expect(Object.keys(forA1.servers)).to.deep.equal(['good']);
-      const forA2 = agentMcpConfig(ctx, store, 'a2', 'h1', {});
-      expect(forA2.servers).to.deep.equal({});
+      const forA1 = agentMcpServicesNow(ctx, store, 'a1', 'h1', {});
+      expect(forA1.services.map((s) => s.server)).to.deep.equal(['good']);
+      const forA2 = agentMcpServicesNow(ctx, store, 'a2', 'h1', {});
+      expect(forA2.services).to.deep.equal([]);
       expect(forA2.refused).to.deep.equal([{ service: 'good', code: 'nox:mcp-service-not-allowed', reason: 'Agent a2 may not use MCP service good' }]);
 
       // a file that is not TOML at all: the agent still starts, without MCP services, and is told why
       writeFileSync(path.join(config.registryDir, 'mcp-services.toml'), '[services.good\nimage = ');
-      const unreadable = agentMcpConfig(ctx, store, 'a1', 'h1', {});
-      expect(unreadable.servers).to.deep.equal({});
+      const unreadable = agentMcpServicesNow(ctx, store, 'a1', 'h1', {});
+      expect(unreadable.services).to.deep.equal([]);
       expect(unreadable.refused[0]).to.include({ service: '*', code: 'nox:registry-file-invalid' });
       expect(unreadable.refused[0]!.reason).to.match(/mcp-services\.toml/);
     } finally {

@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { McpServiceNotAllowedError } from '../../shared/errors/mcp-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
 import { parseCatalog, parseCatalogServices, resolveService, secretEnvName, stringifyCatalog } from '../../shared/mcp/catalog.js';
 import { listManagedContainers } from '../../workers/mcp/engine/containers.js';
-import { bridgeServerEntry } from '../../workers/mcp/bridge-command.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { waitUntil } from '../support/harness.js';
-import { connectBridge, type BridgeSession } from './support/bridge-client.js';
-import { removeAgentContainers, testEngine } from './support/engine.js';
+import { connectClient, type ClientSession } from './support/endpoint-client.js';
+import { startTestEndpoints } from './support/endpoint-host.js';
+import { testEngine } from './support/engine.js';
 
 const EXAMPLE = `
 [services.github]
@@ -102,9 +101,9 @@ describe('mcp catalog: mcp-services.toml', function () {
     expect(parseCatalogServices(catalog.services as Record<string, unknown>)).to.deep.equal(catalog);
   });
 
-  it('runs a resolved catalog entry through the bridge, its secret arriving only through the environment', async () => {
-    const { engine, dockerHost, image } = await testEngine();
-    const hostId = `t-host-${randomBytes(4).toString('hex')}`;
+  it('runs a resolved catalog entry through an agent’s endpoint, its secret arriving only from the host', async () => {
+    const { engine, image } = await testEngine();
+    const t = await startTestEndpoints();
     const catalog = parseCatalog(`
 [services.echo]
 image = "${image}"
@@ -115,26 +114,26 @@ API_TOKEN = { secret = "echo-token" }
 [services.echo.limits]
 pids = 48
 `);
-    const { spec, secrets } = resolveService('echo', catalog.services.echo!, { agentId: 'a-cat', hostId, defaults });
-    const entry = bridgeServerEntry({ spec, dockerHost, env: { [secretEnvName(secrets[0]!)]: 'tok-from-vault' } });
-    expect(entry.args.join(' ')).to.not.include('tok-from-vault');
-    let session: BridgeSession | undefined;
+    const { spec, secrets } = resolveService('echo', catalog.services.echo!, { agentId: 'a-cat', hostId: t.hostId, defaults });
+    const { servers } = t.open('a-cat', { echo: { spec, sourceEnv: { [secretEnvName(secrets[0]!)]: 'tok-from-vault' } } });
+    expect(JSON.stringify(servers.echo)).to.not.include('tok-from-vault');
+    let session: ClientSession | undefined;
     try {
-      session = await connectBridge(entry);
+      session = await connectClient(servers.echo!);
       const { client } = session;
       const token = await client.callTool({ name: 'env', arguments: { name: 'API_TOKEN' } });
       expect(token.content).to.deep.equal([{ type: 'text', text: 'tok-from-vault' }]);
-      const [container] = await listManagedContainers(engine, { host: hostId, agent: 'a-cat' });
+      const [container] = await listManagedContainers(engine, { host: t.hostId, agent: 'a-cat' });
       const info = await engine.docker.getContainer(container!.id).inspect();
       expect(info.HostConfig.PidsLimit).to.equal(48);
       expect(info.HostConfig.Memory).to.equal(256 * 1024 * 1024);
 
       await session.client.close();
-      // The bridge removed its container when the session ended.
-      await waitUntil(async () => (await listManagedContainers(engine, { host: hostId })).length === 0, 30_000, 200);
+      // The session removed its container when the connection ended.
+      await waitUntil(async () => (await listManagedContainers(engine, { host: t.hostId })).length === 0, 30_000, 200);
     } finally {
       await session?.client.close().catch(() => undefined);
-      await removeAgentContainers(engine, hostId);
+      await t.cleanup();
     }
   });
 });

@@ -46,7 +46,7 @@ describe('mcp containers: labels, limits and isolation', function () {
 
   /** Runs a command in a service container to its end; returns what it printed on each stream. */
   async function runOnce(s: ReturnType<typeof spec>, command: string[]): Promise<{ stdout: string; stderr: string; code: number | undefined }> {
-    const create = buildContainerSpec({ spec: { ...s, entrypoint: [], command }, bridge: `${process.pid}`, sourceEnv: {} });
+    const create = buildContainerSpec({ spec: { ...s, entrypoint: [], command }, owner: { process: `${process.pid}`, session: 's1' }, sourceEnv: {} });
     create.name = containerName(s, randomBytes(3).toString('hex'));
     const id = await createContainer(engine, create);
     const streams = await attachContainer(engine.endpoint, id);
@@ -66,14 +66,15 @@ describe('mcp containers: labels, limits and isolation', function () {
 
   it('creates the container with the owner labels and the memory, CPU and pids limits', async () => {
     const s = spec();
-    const id = await createContainer(engine, buildContainerSpec({ spec: s, bridge: '123:456', sourceEnv: {} }));
+    const id = await createContainer(engine, buildContainerSpec({ spec: s, owner: { process: '123:456', session: 's-456' }, sourceEnv: {} }));
     const info = await engine.docker.getContainer(id).inspect();
     expect(info.Config.Labels).to.include({
       [LABEL.managed]: 'true',
       [LABEL.agent]: s.agentId,
       [LABEL.service]: 'echo',
       [LABEL.host]: hostId,
-      [LABEL.bridge]: '123:456',
+      [LABEL.process]: '123:456',
+      [LABEL.session]: 's-456',
     });
     expect(info.HostConfig.Memory).to.equal(96 * 1024 * 1024);
     expect(info.HostConfig.NanoCpus).to.equal(250_000_000);
@@ -90,7 +91,7 @@ describe('mcp containers: labels, limits and isolation', function () {
 
     const listed = await listManagedContainers(engine, { agent: s.agentId });
     expect(listed.map((c) => c.id)).to.deep.equal([id]);
-    expect(listed[0]!.owner).to.deep.equal({ agentId: s.agentId, service: 'echo', hostId, bridge: '123:456' });
+    expect(listed[0]!.owner).to.deep.equal({ agentId: s.agentId, service: 'echo', hostId, process: '123:456', session: 's-456' });
   });
 
   it('gives the process inside no capabilities, no privilege gain, no network and a read-only root', async () => {
@@ -132,14 +133,14 @@ describe('mcp containers: labels, limits and isolation', function () {
 
   it('writes the root only when the image asks for it (nox.writable-root) or the spec forces it', () => {
     const s = spec();
-    expect(buildContainerSpec({ spec: s, bridge: '1', sourceEnv: {}, imageLabels: {} }).HostConfig!.ReadonlyRootfs).to.equal(true);
-    expect(buildContainerSpec({ spec: s, bridge: '1', sourceEnv: {}, imageLabels: { 'nox.writable-root': 'true' } }).HostConfig!.ReadonlyRootfs).to.equal(false);
-    expect(buildContainerSpec({ spec: { ...s, readOnlyRoot: true }, bridge: '1', sourceEnv: {}, imageLabels: { 'nox.writable-root': 'true' } }).HostConfig!.ReadonlyRootfs).to.equal(true);
+    expect(buildContainerSpec({ spec: s, owner: { process: '1', session: 's1' }, sourceEnv: {}, imageLabels: {} }).HostConfig!.ReadonlyRootfs).to.equal(true);
+    expect(buildContainerSpec({ spec: s, owner: { process: '1', session: 's1' }, sourceEnv: {}, imageLabels: { 'nox.writable-root': 'true' } }).HostConfig!.ReadonlyRootfs).to.equal(false);
+    expect(buildContainerSpec({ spec: { ...s, readOnlyRoot: true }, owner: { process: '1', session: 's1' }, sourceEnv: {}, imageLabels: { 'nox.writable-root': 'true' } }).HostConfig!.ReadonlyRootfs).to.equal(true);
   });
 
   it('refuses an env secret reference whose variable is not set, instead of passing an empty secret', () => {
     const s = spec({ env: { TOKEN: { fromEnv: 'NOX_TEST_UNSET_VAR' } } });
-    expect(() => buildContainerSpec({ spec: s, bridge: '1', sourceEnv: {} })).to.throw(ValidationError, /NOX_TEST_UNSET_VAR/);
+    expect(() => buildContainerSpec({ spec: s, owner: { process: '1', session: 's1' }, sourceEnv: {} })).to.throw(ValidationError, /NOX_TEST_UNSET_VAR/);
   });
 
   it('allows an internal network and refuses one that is not internal or does not exist', async () => {
@@ -157,7 +158,7 @@ describe('mcp containers: labels, limits and isolation', function () {
     expect(missing).to.be.instanceOf(McpNetworkPolicyError);
 
     const s = spec({ network: { internal } });
-    const id = await createContainer(engine, buildContainerSpec({ spec: s, bridge: '1', sourceEnv: {} }));
+    const id = await createContainer(engine, buildContainerSpec({ spec: s, owner: { process: '1', session: 's1' }, sourceEnv: {} }));
     const info = await engine.docker.getContainer(id).inspect();
     // Docker says NetworkMode = the network's name; Podman says `bridge` and lists it here.
     expect(Object.keys(info.NetworkSettings.Networks ?? {})).to.deep.equal([internal]);

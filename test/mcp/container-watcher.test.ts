@@ -10,15 +10,16 @@ import { runSpecSchema } from '../../shared/mcp/run-spec.js';
 import { createLogger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { decodeEntry } from '../../shared/events/event-bus.js';
-import { bridgeServerEntry } from '../../workers/mcp/bridge-command.js';
+import type { McpRunSpecInput } from '../../shared/mcp/run-spec.js';
+import { selfCommand } from '../../shared/runtime/self-command.js';
 import { startContainerWatcher, type ContainerWatcher, type ContainerWatcherOptions } from '../../workers/mcp/container-watcher.js';
 import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { deletePrefix, testConfig, testContext, waitUntil } from '../support/harness.js';
-import { connectBridge } from './support/bridge-client.js';
+import { connectClient } from './support/endpoint-client.js';
 import { removeAgentContainers, testEngine } from './support/engine.js';
 
 /**
- * The host's watcher against real containers: orphans (dead bridge, agent not running)
+ * The host's watcher against real containers: orphans (dead host process, ended session, agent not running)
  * are removed at boot and on demand, a stopped agent's containers are killed, other hosts'
  * containers are never touched, and stats come back per agent.
  */
@@ -55,8 +56,8 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     }
   });
 
-  /** A running service container as a bridge would have made it, owned by `bridge`. */
-  async function serviceContainer(agentId: string, bridge: string, host = hostId): Promise<string> {
+  /** A running service container as a session would have made it, run by the process `owner` in session `session`. */
+  async function serviceContainer(agentId: string, owner: string, host = hostId, session = 's-test'): Promise<string> {
     const spec = runSpecSchema.parse({
       agentId,
       service: 'echo',
@@ -67,14 +68,14 @@ describe('mcp container watcher: orphans, killing, stats', function () {
       limits: { memoryMb: 64, cpus: 0.5, pids: 32 },
       mounts: [NODE_MOUNT],
     });
-    const create = buildContainerSpec({ spec, bridge, sourceEnv: {} });
+    const create = buildContainerSpec({ spec, owner: { process: owner, session }, sourceEnv: {} });
     create.name = containerName(spec, randomBytes(3).toString('hex'));
     const id = await createContainer(engine, create);
     await startContainer(engine, id);
     return id;
   }
 
-  /** The identity of a process that has exited: what a crashed bridge leaves on its container. */
+  /** The identity of a process that has exited: what a crashed worker host leaves on its containers. */
   async function deadIdentity(): Promise<string> {
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
     await new Promise((r) => child.once('spawn', r));
@@ -93,10 +94,10 @@ describe('mcp container watcher: orphans, killing, stats', function () {
 
   const ids = async (host: string) => (await listManagedContainers(engine, { host })).map((c) => c.id).sort();
 
-  it('removes orphans at boot — dead bridge or agent not running — and keeps live ones and other hosts', async () => {
+  it('removes orphans at boot — dead owner process or agent not running — and keeps live ones and other hosts', async () => {
     const alive = processIdentity();
     const keep = await serviceContainer('a-live', alive);
-    const deadBridge = await serviceContainer('a-live', await deadIdentity());
+    const deadOwner = await serviceContainer('a-live', await deadIdentity());
     const stoppedAgent = await serviceContainer('a-stopped', alive);
     const foreign = await serviceContainer('a-stopped', await deadIdentity(), otherHost);
 
@@ -115,9 +116,19 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     const entries = await ctx.redis.xrange(ctx.keys.events(), '-', '+');
     const removed = entries.map(([id, fields]) => decodeEntry(id, fields)).filter((e) => e?.type === 'mcp.container.removed');
     const byContainer = new Map(removed.map((e) => [(e!.data as { containerId: string }).containerId, e!]));
-    expect((byContainer.get(deadBridge)!.data as { reason: string }).reason).to.equal('bridge-gone');
+    expect((byContainer.get(deadOwner)!.data as { reason: string }).reason).to.equal('process-gone');
     expect((byContainer.get(stoppedAgent)!.data as { reason: string }).reason).to.equal('agent-not-running');
     expect(byContainer.get(stoppedAgent)!.hostId).to.equal(hostId);
+  });
+
+  it('reaps a container of this process whose session has ended, and keeps the open sessions’ ones', async () => {
+    const self = processIdentity();
+    const open = await serviceContainer('a-live', self, hostId, 's-open');
+    const ended = await serviceContainer('a-live', self, hostId, 's-ended');
+    const watcher = await watch({ isAgentRunning: () => true, sessionLive: (s) => s === 's-open' });
+    expect(watcher.reaper.removedTotal, 'reaped at boot').to.equal(1);
+    expect(await ids(hostId)).to.deep.equal([open]);
+    expect(ended).to.not.equal(open);
   });
 
   /** Waits until a process is gone (after SIGKILL). */
@@ -131,17 +142,20 @@ describe('mcp container watcher: orphans, killing, stats', function () {
       }
     }, 10_000);
 
-  it('leaves nothing behind when a real bridge is SIGKILLed mid-session: the server gets EOF and the engine removes it', async () => {
+  /** A process running one container session over its stdio, as a worker host runs one per agent connection. */
+  function sessionProcess(spec: McpRunSpecInput) {
+    const cmd = selfCommand('test/fixtures/mcp/session-process', [dockerHost, JSON.stringify(spec)]);
+    return { type: 'stdio' as const, command: cmd.command, args: cmd.args, env: {} };
+  }
+
+  it('leaves nothing behind when the host process is SIGKILLed mid-session: the server gets EOF and the engine removes it', async () => {
     const watcher = await watch({ isAgentRunning: () => true });
-    const entry = bridgeServerEntry({
-      spec: { agentId: 'a-crash', service: 'echo', hostId, image, limits: { memoryMb: 128, cpus: 0.5, pids: 64 }, mounts: [NODE_MOUNT] },
-      dockerHost,
-    });
-    const { client, transport } = await connectBridge(entry);
+    const entry = sessionProcess({ agentId: 'a-crash', service: 'echo', hostId, image, limits: { memoryMb: 128, cpus: 0.5, pids: 64 }, mounts: [NODE_MOUNT] });
+    const { client, transport } = await connectClient(entry);
     try {
       expect((await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })).content).to.deep.equal([{ type: 'text', text: '3' }]);
       expect(await ids(hostId), 'the session container').to.have.length(1);
-      expect(await watcher.reap(), 'nothing to reap while the bridge lives').to.deep.equal([]);
+      expect(await watcher.reap(), 'nothing to reap while its process lives').to.deep.equal([]);
       process.kill(transport.pid!, 'SIGKILL');
       await gone(transport.pid!);
       // No cleanup code ran, yet: the attach connection dropped, StdinOnce closed the
@@ -152,26 +166,23 @@ describe('mcp container watcher: orphans, killing, stats', function () {
     }
   });
 
-  it('reaps the container of a SIGKILLed bridge whose server ignores EOF', async () => {
+  it('reaps the container of a SIGKILLed host process whose server ignores EOF', async () => {
     const watcher = await watch({ isAgentRunning: () => true });
-    const entry = bridgeServerEntry({
-      spec: {
-        agentId: 'a-stubborn', service: 'echo', hostId, image, entrypoint: [], command: ['/bin/sleep', '300'],
-        limits: { memoryMb: 64, cpus: 0.5, pids: 32 }, mounts: [NODE_MOUNT],
-      },
-      dockerHost,
+    const entry = sessionProcess({
+      agentId: 'a-stubborn', service: 'echo', hostId, image, entrypoint: [], command: ['/bin/sleep', '300'],
+      limits: { memoryMb: 64, cpus: 0.5, pids: 32 }, mounts: [NODE_MOUNT],
     });
-    const bridge = spawn(entry.command, entry.args, { env: { PATH: process.env.PATH ?? '', ...entry.env }, stdio: ['pipe', 'ignore', 'ignore'] });
-    children.push(bridge);
+    const host = spawn(entry.command, entry.args, { env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'ignore', 'ignore'] });
+    children.push(host);
     await waitUntil(async () => (await listManagedContainers(engine, { host: hostId })).some((c) => c.state === 'running'), 30_000, 200);
     const [container] = await listManagedContainers(engine, { host: hostId });
-    expect(await watcher.reap(), 'nothing to reap while the bridge lives').to.deep.equal([]);
+    expect(await watcher.reap(), 'nothing to reap while its process lives').to.deep.equal([]);
 
-    bridge.kill('SIGKILL');
-    await gone(bridge.pid!);
+    host.kill('SIGKILL');
+    await gone(host.pid!);
     // `sleep` does not read stdin, so EOF does not end it: still running...
     expect(await ids(hostId)).to.deep.equal([container!.id]);
-    // ...until the reaper sees its bridge is gone.
+    // ...until the reaper sees the process that ran its session is gone.
     expect(await watcher.reap()).to.deep.equal([container!.id]);
     expect(await ids(hostId)).to.deep.equal([]);
   });

@@ -44,7 +44,7 @@ describe('mcp host jobs: kill an agent’s containers through the host queue', f
         agentId, service: 'echo', hostId, image, entrypoint: [], command: ['/bin/sleep', '300'],
         limits: { memoryMb: 64, cpus: 0.5, pids: 32 }, mounts: [NODE_MOUNT],
       });
-      const id = await createContainer(engine, buildContainerSpec({ spec, bridge: processIdentity(), sourceEnv: {} }));
+      const id = await createContainer(engine, buildContainerSpec({ spec, owner: { process: processIdentity(), session: 'test' }, sourceEnv: {} }));
       await startContainer(engine, id);
       return id;
     };

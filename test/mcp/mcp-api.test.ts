@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
@@ -9,11 +9,12 @@ import { hasImage, removeImage } from '../../shared/mcp/images.js';
 import type { InstallRecord } from '../../shared/mcp/install-requests.js';
 import { processIdentity } from '../../workers/mcp/engine/process-identity.js';
 import { runSpecSchema } from '../../shared/mcp/run-spec.js';
-import { createMcpCatalogStore } from '../../shared/mcp/catalog-store.js';
-import { createRegistryClient } from '../../shared/registry/registry-client.js';
+import { mintAgentToken } from '../../workers/agents/agent-launch.js';
 import { agentMcpConfig } from '../../workers/mcp/agent-mcp-config.js';
+import { CLIENT_ENV } from '../../workers/mcp/endpoint/client-env.js';
+import { agentTokenFile } from '../../workers/tools-server/mcp-entry.js';
 import { NODE_MOUNT, testRootfsTar } from '../fixtures/mcp/build-image.js';
-import { connectBridge } from './support/bridge-client.js';
+import { connectClient } from './support/endpoint-client.js';
 import { testEngine } from './support/engine.js';
 import { startMcpStack, waitUntil, type McpStack } from './support/mcp-stack.js';
 
@@ -152,17 +153,22 @@ describe('mcp API: install with approval, enable per agent, remove', function ()
     await stack.json('POST', '/api/agents/mcp-a1/mcp/echo', 200, { role: 'operator' });
   });
 
-  it('an agent’s --mcp-config entries come from the catalog: its enabled, allowed services, as bridges that work', async () => {
+  it('an agent’s --mcp-config entries come from the catalog: its enabled, allowed services, as endpoints the host serves', async () => {
     const { engine } = await testEngine();
-    const registry = createRegistryClient(stack.hostCtx, { sharedQueueEvents: false });
-    const catalog = createMcpCatalogStore(registry);
+    const forA1 = agentMcpConfig(stack.hostCtx, 'mcp-a1', stack.hostId);
     try {
-      const forA1 = agentMcpConfig(stack.hostCtx, catalog, 'mcp-a1', stack.hostId, {});
       expect(Object.keys(forA1.servers)).to.deep.equal(['echo']);
       expect(forA1.refused).to.deep.equal([]);
-      expect(agentMcpConfig(stack.hostCtx, catalog, 'mcp-a2', stack.hostId, {}).servers, 'not enabled for a2').to.deep.equal({});
+      expect(Object.keys(forA1.servers.echo!.env).sort(), 'a socket and a token file, nothing else').to.deep.equal([CLIENT_ENV.tokenFile, CLIENT_ENV.socket].sort());
+      const forA2 = agentMcpConfig(stack.hostCtx, 'mcp-a2', stack.hostId);
+      expect(forA2.servers, 'not enabled for a2').to.deep.equal({});
+      await forA2.close();
 
-      const session = await connectBridge(forA1.servers.echo!);
+      // what an agent start writes: its token, in its run folder
+      const tokenFile = agentTokenFile(stack.config, 'mcp-a1');
+      mkdirSync(path.dirname(tokenFile), { recursive: true });
+      writeFileSync(tokenFile, `${mintAgentToken(stack.config, 'mcp-a1')}\n`, { mode: 0o600 });
+      const session = await connectClient(forA1.servers.echo!);
       try {
         const sum = await session.client.callTool({ name: 'add', arguments: { a: 40, b: 2 } });
         expect(sum.content).to.deep.equal([{ type: 'text', text: '42' }]);
@@ -173,7 +179,7 @@ describe('mcp API: install with approval, enable per agent, remove', function ()
       }
       await waitUntil(async () => (await listManagedContainers(engine, { host: stack.hostId, agent: 'mcp-a1' })).length === 0, 30_000, 200);
     } finally {
-      await registry.close();
+      await forA1.close();
     }
   });
 
@@ -184,7 +190,7 @@ describe('mcp API: install with approval, enable per agent, remove', function ()
       agentId: 'mcp-a1', service: 'echo', hostId: stack.hostId, image, entrypoint: [], command: ['/bin/sleep', '300'],
       limits: { memoryMb: 64, cpus: 0.5, pids: 32 }, mounts: [NODE_MOUNT],
     });
-    const id = await createContainer(engine, buildContainerSpec({ spec, bridge: processIdentity(), sourceEnv: {} }));
+    const id = await createContainer(engine, buildContainerSpec({ spec, owner: { process: processIdentity(), session: 'test' }, sourceEnv: {} }));
     await startContainer(engine, id);
     expect((await listManagedContainers(engine, { service: 'echo', host: stack.hostId })).map((c) => c.id)).to.include(id);
 

@@ -3,7 +3,6 @@ import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import { signToken } from '../../shared/auth/tokens.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import type { Logger } from '../../shared/logger.js';
-import { mcpCatalogFor } from '../../shared/mcp/catalog-store.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
 import { noxToolsServer } from '../tools-server/mcp-entry.js';
@@ -17,13 +16,17 @@ import { sessionExists } from './session-files.js';
  * the private CLAUDE_CONFIG_DIR — that process-runner.ts runs as it is, and that a wrapper
  * (an OS sandbox, say) can take and return changed without knowing how it was assembled.
  *
- * Side effects, all under the registry's `.runtime/agents/<id>/`: the token file the tools
- * server reads, the MCP services' secret files, and the working and config folders.
+ * Side effects: under the registry's `.runtime/agents/<id>/`, the token file the tools
+ * server and the MCP endpoint clients read, and the working and config folders; and the
+ * agent's MCP endpoints, which this host serves until `mcp.close()` (call it once the
+ * process has exited).
  */
 export interface PreparedLaunch {
   spec: AgentLaunch;
   /** `--resume`: the CLI has written this session before (else `--session-id`) */
   resume: boolean;
+  /** the agent's MCP endpoints (unix sockets this host serves): close them when the process stops */
+  mcp: { close(): Promise<void> };
 }
 
 export interface LaunchRequest {
@@ -48,13 +51,18 @@ export function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, request:
   // Decided from the CLI's own session file, not from whether Nox started it before: a
   // crash before the first turn leaves no session, and --resume of it would fail.
   const resume = sessionExists(agentConfigDir(config, agent.id), request.sessionId);
-  // every agent gets the Nox tools server (its own token) in its --mcp-config, plus a
-  // bridge per MCP service enabled for it in the catalog (refusals are logged, never fatal)
-  const mcp = agentMcpConfig(ctx, mcpCatalogFor(ctx), agent.id, request.hostId);
+  // every agent gets the Nox tools server (its own token) in its --mcp-config, plus an
+  // endpoint per MCP service enabled for it in the catalog (refusals are logged, never fatal)
+  const mcp = agentMcpConfig(ctx, agent.id, request.hostId);
   for (const refused of mcp.refused) request.logger.warn('MCP service not given to the agent', { ...refused });
-  const extraMcpServers = { ...mcp.servers, ...noxToolsServer(config, agent.id, token, apiUrl) };
-  const spec = buildAgentLaunch(config, agent, { sessionId: request.sessionId, resume, token, apiUrl, remainingBudgetUsd: request.remainingBudgetUsd, extraMcpServers });
-  mkdirSync(spec.cwd, { recursive: true });
-  mkdirSync(spec.configDir, { recursive: true });
-  return { spec, resume };
+  try {
+    const extraMcpServers = { ...mcp.servers, ...noxToolsServer(config, agent.id, token, apiUrl) };
+    const spec = buildAgentLaunch(config, agent, { sessionId: request.sessionId, resume, token, apiUrl, remainingBudgetUsd: request.remainingBudgetUsd, extraMcpServers });
+    mkdirSync(spec.cwd, { recursive: true });
+    mkdirSync(spec.configDir, { recursive: true });
+    return { spec, resume, mcp };
+  } catch (err) {
+    void mcp.close(); // no process will use them
+    throw err;
+  }
 }

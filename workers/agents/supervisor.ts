@@ -180,7 +180,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const spawnProcess = async (): Promise<void> => {
     config = await deps.loadConfig();
     ledger.setBudget(config.max_budget_usd);
-    const { spec, resume } = prepareAgentLaunch(ctx, config, { hostId, sessionId, remainingBudgetUsd: ledger.remainingUsd, logger });
+    const { spec, resume, mcp } = prepareAgentLaunch(ctx, config, { hostId, sessionId, remainingBudgetUsd: ledger.remainingUsd, logger });
     workdir = spec.cwd;
     turns.end(); // a new process has no turn in flight
     ledger.processStarted();
@@ -189,7 +189,10 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     deps.onProcess(agentId, started);
     logger.info('agent process started', { pid: started.pid, resume, sessionId });
     dispatch({ type: 'launched', resumed: resume, overBudget: ledger.overBudget }, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
-    void started.exited.then((exit) => onExit(started, exit));
+    void started.exited.then((exit) => {
+      void mcp.close(); // its MCP endpoints and their containers end with the process
+      onExit(started, exit);
+    });
     pump();
   };
 

@@ -3,7 +3,7 @@ import { errorFields, type Logger } from '../../shared/logger.js';
 import { listManagedContainers, stopAndRemove, type ManagedContainer } from './engine/containers.js';
 import type { Engine } from '../../shared/mcp/engine.js';
 import { MCP_EVENT } from '../../shared/mcp/mcp-jobs.js';
-import { isProcessAlive } from './engine/process-identity.js';
+import { processIdentity } from './engine/process-identity.js';
 import { createStatsSampler, statsByAgent, type AgentContainerStats, type ContainerStats } from './container-stats.js';
 import { findOrphans, type OrphanReason } from './orphans.js';
 
@@ -22,7 +22,7 @@ export interface ContainerWatcherOptions {
   logger: Logger;
   /**
    * whether an agent is running on this host now (the supervisor's view). Count an agent
-   * that is starting or restarting as running: its CLI may already have started bridges.
+   * that is starting or restarting as running: its CLI may already have opened sessions.
    */
   isAgentRunning: (agentId: string) => boolean | Promise<boolean>;
   /** `mcp.reap_interval_ms` */
@@ -35,8 +35,13 @@ export interface ContainerWatcherOptions {
   events?: EventBus;
   /** called after every stats sample, with the per-agent sums */
   onStats?: (byAgent: Map<string, AgentContainerStats>, samples: ContainerStats[]) => void;
-  /** liveness of a bridge identity; default: the process is alive with the same start time */
-  bridgeAlive?: (identity: string) => boolean;
+  /** liveness of a process identity (label `nox.process`); default: alive with the same start time */
+  processAlive?: (identity: string) => boolean;
+  /**
+   * whether a session of THIS process (label `nox.session`) is still open (the host's MCP
+   * endpoints know); without it, containers of this process are never reaped as `session-gone`
+   */
+  sessionLive?: (session: string) => boolean;
 }
 
 export interface LoopState {
@@ -63,7 +68,7 @@ export interface ContainerWatcher {
 export async function startContainerWatcher(options: ContainerWatcherOptions): Promise<ContainerWatcher> {
   const { engine, hostId } = options;
   const logger = options.logger.child({ component: 'mcp-watcher', hostId });
-  const bridgeAlive = options.bridgeAlive ?? isProcessAlive;
+  const self = options.sessionLive ? { process: processIdentity(), sessionLive: options.sessionLive } : undefined;
   const sampler = createStatsSampler(engine);
   const reaper = { lastRunAt: undefined as number | undefined, lastError: undefined as string | undefined, removedTotal: 0 };
   const stats = { lastRunAt: undefined as number | undefined, lastError: undefined as string | undefined };
@@ -90,7 +95,7 @@ export async function startContainerWatcher(options: ContainerWatcherOptions): P
   };
 
   const reapOnce = async (): Promise<string[]> => {
-    const orphans = await findOrphans(await list(), options.isAgentRunning, bridgeAlive);
+    const orphans = await findOrphans(await list(), { isAgentRunning: options.isAgentRunning, processAlive: options.processAlive, self });
     const results = await Promise.allSettled(orphans.map((o) => remove(o.container, o.reason).then(() => o.container.id)));
     const removed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failures = results.filter((r) => r.status === 'rejected');

@@ -5,7 +5,7 @@ import type { HostMcp } from './host-mcp.js';
 
 /**
  * Jobs on a host's own queue (`host.<id>`) for its MCP containers. Only the host that runs
- * the agent can reach the containers its bridges made (they are labelled with its id), so
+ * the agent runs the containers of its sessions (they are labelled with its id), so
  * these go to that host's queue, not the shared `mcp` queue.
  *
  * `mcp.kill-agent-containers {agentId, reason?}`: stop and remove the agent's containers

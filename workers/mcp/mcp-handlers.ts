@@ -14,7 +14,7 @@ import type { HandlerEnv, JobHandlers } from '../job-router.js';
 
 /**
  * Handlers of the shared `mcp` queue (jobs in shared/mcp/mcp-jobs.ts). Registered only on
- * hosts that have a container engine: the image must land on the engine the bridges use.
+ * hosts that have a container engine: the image must land on the engine the sessions use.
  */
 export interface McpHandlerDeps {
   ctx: NoxContext;

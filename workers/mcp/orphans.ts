@@ -2,28 +2,37 @@ import type { ManagedContainer } from './engine/containers.js';
 import { isProcessAlive } from './engine/process-identity.js';
 
 /**
- * Which of this host's service containers have lost their owner. A container is an
- * orphan when its agent is not running on this host, or when the bridge process that
- * created it (label `nox.bridge`, pid + start time) is gone — e.g. the CLI was SIGKILLed
- * and the bridge with it, or the whole host restarted. Either way nothing will ever talk
- * to it again.
+ * Which of this host's service containers have lost their owner. Nothing will ever talk to
+ * such a container again:
+ * - `agent-not-running`: its agent is not running on this host;
+ * - `process-gone`: the worker host process that ran its session (label `nox.process`, pid +
+ *   start time) is gone — the host crashed or restarted;
+ * - `session-gone`: that process is this one, but the session (label `nox.session`) has
+ *   ended — its own removal failed, or it was cut short.
  */
-export type OrphanReason = 'agent-not-running' | 'bridge-gone';
+export type OrphanReason = 'agent-not-running' | 'process-gone' | 'session-gone';
 
 export interface OrphanVerdict {
   container: ManagedContainer;
   reason: OrphanReason;
 }
 
-export async function findOrphans(
-  containers: ManagedContainer[],
-  isAgentRunning: (agentId: string) => boolean | Promise<boolean>,
-  bridgeAlive: (identity: string) => boolean = isProcessAlive,
-): Promise<OrphanVerdict[]> {
+export interface OrphanChecks {
+  isAgentRunning: (agentId: string) => boolean | Promise<boolean>;
+  /** liveness of a process identity; default: alive with the same start time */
+  processAlive?: (identity: string) => boolean;
+  /** this process's identity, and whether one of its sessions is still open (both or neither) */
+  self?: { process: string; sessionLive: (session: string) => boolean };
+}
+
+export async function findOrphans(containers: ManagedContainer[], checks: OrphanChecks): Promise<OrphanVerdict[]> {
+  const processAlive = checks.processAlive ?? isProcessAlive;
   const out: OrphanVerdict[] = [];
   for (const container of containers) {
-    if (!(await isAgentRunning(container.owner.agentId))) out.push({ container, reason: 'agent-not-running' });
-    else if (!container.owner.bridge || !bridgeAlive(container.owner.bridge)) out.push({ container, reason: 'bridge-gone' });
+    const { owner } = container;
+    if (!(await checks.isAgentRunning(owner.agentId))) out.push({ container, reason: 'agent-not-running' });
+    else if (!owner.process || !processAlive(owner.process)) out.push({ container, reason: 'process-gone' });
+    else if (checks.self && owner.process === checks.self.process && !checks.self.sessionLive(owner.session)) out.push({ container, reason: 'session-gone' });
   }
   return out;
 }

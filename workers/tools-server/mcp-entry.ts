@@ -1,48 +1,34 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { agentConfigDir } from '../agents/claude-cli/command-line.js';
+import { agentRunDir } from '../agents/claude-cli/command-line.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import { selfCommand } from '../../shared/runtime/self-command.js';
-import { projectRoot } from '../../shared/runtime/version.js';
 
 /** The server name agents see: their tools are `mcp__nox__<tool>`. */
 export const NOX_TOOLS_SERVER = 'nox';
 
 /**
+ * The agent's token file, in its run folder (what its sandbox sees of the host): read by
+ * the Nox tools server and by the MCP endpoint clients, which send it to the host.
+ */
+export function agentTokenFile(config: NoxConfig, agentId: string): string {
+  return path.join(agentRunDir(config, agentId), 'nox-token');
+}
+
+/**
  * The `--mcp-config` entry of the Nox tools server for one agent. The CLI starts stdio
  * servers with an environment of their own, so what the server needs is in `env`; the token
- * goes through a 0600 file next to the agent's CLAUDE_CONFIG_DIR rather than into the
- * command line, where `ps` would show it.
+ * goes through a 0600 file in the agent's run folder rather than into the command line,
+ * where `ps` would show it. (selfCommand gives tsx's loader as an absolute URL: the CLI
+ * starts MCP servers in the agent's workdir, where there is no node_modules.)
  */
 export function noxToolsServer(config: NoxConfig, agentId: string, token: string, apiUrl: string): Record<string, Record<string, unknown>> {
-  const dir = path.dirname(agentConfigDir(config, agentId));
-  mkdirSync(dir, { recursive: true });
-  const tokenFile = path.join(dir, 'nox-token');
+  const tokenFile = agentTokenFile(config, agentId);
+  mkdirSync(path.dirname(tokenFile), { recursive: true, mode: 0o700 });
   writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
   chmodSync(tokenFile, 0o600);
   const cmd = selfCommand('workers/tools-server/main');
   return {
-    [NOX_TOOLS_SERVER]: { type: 'stdio', command: cmd.command, args: absoluteTsx(cmd.args), env: { NOX_API_URL: apiUrl, NOX_AGENT_ID: agentId, NOX_AGENT_TOKEN_FILE: tokenFile } },
+    [NOX_TOOLS_SERVER]: { type: 'stdio', command: cmd.command, args: cmd.args, env: { NOX_API_URL: apiUrl, NOX_AGENT_ID: agentId, NOX_AGENT_TOKEN_FILE: tokenFile } },
   };
-}
-
-/**
- * From source, selfCommand gives `--import tsx`, which node resolves from the current
- * folder; the CLI starts MCP servers in the agent's working folder, where there is no
- * node_modules. Same fix as workers/mcp/bridge-command.ts (to be shared from
- * shared/runtime/self-command.ts): the loader's absolute URL.
- */
-function absoluteTsx(args: string[]): string[] {
-  const at = args.indexOf('--import');
-  if (at === -1 || args[at + 1] !== 'tsx') return args;
-  const require = createRequire(path.join(projectRoot(), 'package.json'));
-  const manifestPath = require.resolve('tsx/package.json');
-  const entry = (JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports?: Record<string, unknown> }).exports?.['.'];
-  const rel = typeof entry === 'string' ? entry : ((entry as { import?: string; default?: string } | undefined)?.import ?? (entry as { default?: string } | undefined)?.default);
-  if (!rel) return args;
-  const out = [...args];
-  out[at + 1] = pathToFileURL(path.join(path.dirname(manifestPath), rel)).href;
-  return out;
 }

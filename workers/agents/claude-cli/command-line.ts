@@ -34,8 +34,13 @@ export interface AgentLaunch {
   configDir: string;
 }
 
-/** Environment variables a host must not hand down to agents. */
-const WITHHELD_ENV = ['NOX_JWT_SECRET', 'NOX_TOKEN'];
+/**
+ * Environment variables a host must not hand down to agents: Nox's own keys, the container
+ * engine's address (MCP services reach agents as endpoints, never as the engine) and the
+ * secrets it holds for MCP services (NOX_SECRET_<NAME>).
+ */
+const WITHHELD_ENV = ['NOX_JWT_SECRET', 'NOX_TOKEN', 'DOCKER_HOST'];
+const WITHHELD_PATTERN = /^NOX_.*SECRET/;
 
 export function agentWorkdir(config: NoxConfig, agent: Pick<AgentConfig, 'id' | 'workdir'>): string {
   return path.resolve(config.registryDir, agent.workdir ?? path.join('agents', agent.id, 'workspace'));
@@ -83,7 +88,7 @@ export function buildAgentArgs(agent: AgentConfig, options: LaunchOptions): stri
 export function buildAgentLaunch(config: NoxConfig, agent: AgentConfig, options: LaunchOptions): AgentLaunch {
   const configDir = agentConfigDir(config, agent.id);
   const inherited: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !WITHHELD_ENV.includes(k)) inherited[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !WITHHELD_ENV.includes(k) && !WITHHELD_PATTERN.test(k)) inherited[k] = v;
   return {
     command: config.agent.command,
     args: [...config.agent.args, ...buildAgentArgs(agent, options)],

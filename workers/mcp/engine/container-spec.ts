@@ -1,12 +1,13 @@
 import type Docker from 'dockerode';
 import { ValidationError } from '../../../shared/errors/validation-error.js';
-import { ownerLabels } from './labels.js';
+import { ownerLabels, type SessionOwner } from './labels.js';
 import { WRITABLE_ROOT_LABEL, type EnvValue, type McpRunSpec } from '../../../shared/mcp/run-spec.js';
 
 /**
  * Turns a run spec into the engine's create-container request. The isolation every MCP
  * container gets, whatever its catalog entry says:
- * - labels `nox.managed`, `nox.agent`, `nox.service`, `nox.host`, `nox.bridge` (labels.ts);
+ * - labels `nox.managed`, `nox.agent`, `nox.service`, `nox.host`, `nox.process`,
+ *   `nox.session` (labels.ts);
  * - memory (no extra swap), CPU and pids limits;
  * - every capability dropped, `no-new-privileges`;
  * - read-only root where the image allows (a writable tmpfs /tmp either way);
@@ -17,8 +18,8 @@ import { WRITABLE_ROOT_LABEL, type EnvValue, type McpRunSpec } from '../../../sh
  */
 export interface BuildSpecInput {
   spec: McpRunSpec;
-  /** `<pid>:<start time>` of the bridge that will own the container */
-  bridge: string;
+  /** the worker host process and the session that will own the container */
+  owner: SessionOwner;
   /** labels of the image (from inspectImage), to honour `nox.writable-root` */
   imageLabels?: Record<string, string>;
   /** env values resolved from `{ fromEnv }` references */
@@ -39,7 +40,7 @@ export function buildContainerSpec(input: BuildSpecInput): Docker.ContainerCreat
   const options: Docker.ContainerCreateOptions = {
     name: input.name,
     Image: spec.image,
-    Labels: ownerLabels({ agentId: spec.agentId, service: spec.service, hostId: spec.hostId, bridge: input.bridge }),
+    Labels: ownerLabels({ agentId: spec.agentId, service: spec.service, hostId: spec.hostId, ...input.owner }),
     Env: resolveEnv(spec.env, input.sourceEnv),
     AttachStdin: true,
     AttachStdout: true,
@@ -62,10 +63,10 @@ export function buildContainerSpec(input: BuildSpecInput): Docker.ContainerCreat
       // A tiny init as PID 1 (docker-init / catatonit): signals reach the server and its
       // children are reaped — many MCP servers are npx/uvx wrappers around a child.
       Init: true,
-      // The engine removes it once it has exited — also when the bridge is SIGKILLed (the
-      // CLI does that ~0.5 s after SIGINT): the attach connection drops, StdinOnce closes
-      // the server's stdin, the server exits, the engine removes it. The bridge still
-      // stop-wait-removes on its own path (idempotent; Podman refuses a remove mid-exit).
+      // The engine removes it once it has exited — also when the host process that runs
+      // the session dies: the attach connection drops, StdinOnce closes the server's
+      // stdin, the server exits, the engine removes it. The session still stop-wait-removes
+      // on its own path (idempotent; Podman refuses a remove mid-exit).
       AutoRemove: true,
       RestartPolicy: { Name: 'no' },
     },

@@ -4,7 +4,7 @@ import { engineStatus, type Engine } from '../../../shared/mcp/engine.js';
 import { labelFilter, ownerFromLabels, type ContainerOwner, type LABEL } from './labels.js';
 
 /**
- * Container lifecycle on the engine, as the bridge and the watcher need it. Removal is
+ * Container lifecycle on the engine, as the sessions and the watcher need it. Removal is
  * always "stop, wait until it has exited, then remove": Podman's API service refuses (or
  * half-does) a remove while the container is still exiting, and Docker is fine either way.
  * Every step tolerates the container being already gone, so callers can race the reaper.

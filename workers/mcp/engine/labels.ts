@@ -7,18 +7,25 @@ export const LABEL = {
   managed: 'nox.managed',
   agent: 'nox.agent',
   service: 'nox.service',
-  /** worker host whose agent started the container */
+  /** worker host whose agent uses the container */
   host: 'nox.host',
-  /** `<pid>:<start time>` of the bridge process that owns it (liveness survives pid reuse) */
-  bridge: 'nox.bridge',
+  /** `<pid>:<start time>` of the worker host process that runs the session (liveness survives pid reuse) */
+  process: 'nox.process',
+  /** the session's id within that process: one agent connection = one session = one container */
+  session: 'nox.session',
 } as const;
 
-export interface ContainerOwner {
+/** Who runs a container's session: the worker host process, and the session within it. */
+export interface SessionOwner {
+  /** `<pid>:<start time>` (process-identity.ts) */
+  process: string;
+  session: string;
+}
+
+export interface ContainerOwner extends SessionOwner {
   agentId: string;
   service: string;
   hostId: string;
-  /** `<pid>:<start time>` of the owning bridge (bridge-identity.ts) */
-  bridge: string;
 }
 
 export function ownerLabels(owner: ContainerOwner): Record<string, string> {
@@ -27,7 +34,8 @@ export function ownerLabels(owner: ContainerOwner): Record<string, string> {
     [LABEL.agent]: owner.agentId,
     [LABEL.service]: owner.service,
     [LABEL.host]: owner.hostId,
-    [LABEL.bridge]: owner.bridge,
+    [LABEL.process]: owner.process,
+    [LABEL.session]: owner.session,
   };
 }
 
@@ -38,7 +46,8 @@ export function ownerFromLabels(labels: Record<string, string> | undefined): Con
     agentId: labels[LABEL.agent] ?? '',
     service: labels[LABEL.service] ?? '',
     hostId: labels[LABEL.host] ?? '',
-    bridge: labels[LABEL.bridge] ?? '',
+    process: labels[LABEL.process] ?? '',
+    session: labels[LABEL.session] ?? '',
   };
 }
 

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Names a live process in a way that survives pid reuse: `<pid>:<start time>`, the start
- * time being field 22 of /proc/<pid>/stat (clock ticks since boot). The bridge labels its
- * container with its own identity; the reaper removes a container whose bridge is gone.
+ * time being field 22 of /proc/<pid>/stat (clock ticks since boot). The worker host labels
+ * each service container with its own identity; the reaper removes a container whose
+ * process is gone (a host that crashed or restarted).
  * Where /proc is missing, the identity is the pid alone and liveness is `kill(pid, 0)`.
  */
 export function processIdentity(pid: number = process.pid): string {

@@ -1,19 +1,20 @@
 import type { PassThrough } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { BridgeServerEntry } from '../../../workers/mcp/bridge-command.js';
+import type { EndpointClientEntry } from '../../../workers/mcp/endpoint/client-entry.js';
 
 /**
- * Starts a bridge the way an agent's CLI does — a stdio MCP server from an --mcp-config
- * entry — with the SDK's own client, and connects. `stderr()` is what the bridge logged.
+ * Starts an agent's MCP entry the way its CLI does — a stdio MCP server from an
+ * --mcp-config entry (the endpoint client) — with the SDK's own client, and connects.
+ * `stderr()` is what the endpoint client wrote.
  */
-export interface BridgeSession {
+export interface ClientSession {
   client: Client;
   transport: StdioClientTransport;
   stderr(): string;
 }
 
-export async function connectBridge(entry: BridgeServerEntry): Promise<BridgeSession> {
+export async function connectClient(entry: EndpointClientEntry): Promise<ClientSession> {
   const transport = new StdioClientTransport({
     command: entry.command,
     args: entry.args,
@@ -28,7 +29,7 @@ export async function connectBridge(entry: BridgeServerEntry): Promise<BridgeSes
     await client.connect(transport);
   } catch (err) {
     await client.close().catch(() => undefined);
-    throw Object.assign(err as Error, { bridgeStderr: stderr });
+    throw Object.assign(err as Error, { clientStderr: stderr });
   }
   return { client, transport, stderr: () => stderr };
 }

@@ -8,30 +8,35 @@ import type { Engine } from '../../shared/mcp/engine.js';
 import { watchExit, type ExitWatch } from './engine/exit-watch.js';
 import { inspectImage } from '../../shared/mcp/images.js';
 import { assertNetworkAllowed } from './engine/network-policy.js';
-import { processIdentity } from './engine/process-identity.js';
+import type { SessionOwner } from './engine/labels.js';
 import type { McpRunSpec } from '../../shared/mcp/run-spec.js';
 
 /**
- * The MCP bridge: to the agent's CLI an ordinary stdio MCP server; behind it, one
- * container per session. It creates the container (container-spec.ts gives the isolation),
- * attaches before starting it so no byte is lost, then pipes bytes both ways without
- * looking at them (JSON-RPC passes through untouched). The container's stderr goes to our
- * logs, line by line.
+ * One MCP service session: one container, created for one agent connection and piped to
+ * it, like `docker run -i --rm`. The worker host runs it (the agent's endpoint hands it the
+ * connection), so the engine's address and the service's secrets never reach the agent.
+ * It creates the container (container-spec.ts gives the isolation), attaches before
+ * starting it so no byte is lost, then pipes bytes both ways without looking at them
+ * (JSON-RPC passes through untouched). The container's stderr goes to our logs, line by
+ * line; `output` carries JSON-RPC only.
  *
- * The session ends when our stdin ends (the CLI closed us), when we get SIGTERM/SIGINT/
- * SIGHUP, when stdout breaks, or when the server exits by itself. In every case: the
- * container's stdin is closed, the server gets the grace period to exit, is then stopped,
- * and is removed after it has exited; `done` resolves with the exit code for the process.
+ * The session ends when `input` ends (the agent closed its side), when `stop()` is called
+ * (the agent stopped, the host shuts down), when `output` breaks, or when the server exits
+ * by itself. In every case: the container's stdin is closed, the server gets the grace
+ * period to exit, is then stopped, and is removed after it has exited; `done` resolves
+ * once it is gone. Ending `output` is the caller's (it may have more to say).
  */
-export interface BridgeOptions {
+export interface SessionOptions {
   engine: Engine;
   spec: McpRunSpec;
+  /** the worker host process and this session's id: the container's `nox.process` / `nox.session` labels */
+  owner: SessionOwner;
   logger: Logger;
-  /** what the CLI writes (our process.stdin) */
+  /** what the agent's MCP client writes (JSON-RPC requests) */
   input: Readable;
-  /** where the server's JSON-RPC goes (our process.stdout) */
+  /** where the server's JSON-RPC goes */
   output: Writable;
-  /** env that `{ fromEnv }` references resolve against (our process.env) */
+  /** env that `{ fromEnv }` references resolve against: the service's secret values, nothing more */
   sourceEnv: NodeJS.ProcessEnv;
   /** seconds between SIGTERM and SIGKILL for the container. Default 5. */
   stopTimeoutS?: number;
@@ -39,34 +44,34 @@ export interface BridgeOptions {
   tmpfsMb?: number;
 }
 
-export interface Bridge {
-  /** resolves once the container is created, attached and started; rejects when it could not be */
+export interface ContainerSession {
+  /** resolves with the container id once it is created, attached and started; rejects when it could not be */
   readonly started: Promise<string>;
-  /** resolves with the process exit code once the container is gone */
-  readonly done: Promise<number>;
-  /** ends the session (signal path): stop the container, remove it */
-  stop(reason: string): Promise<number>;
+  /** resolves once the container is gone: `failed` when it could not be run or removed, or the server died with an error */
+  readonly done: Promise<{ failed: boolean }>;
+  /** ends the session: close the server's stdin, stop the container, remove it */
+  stop(reason: string): Promise<{ failed: boolean }>;
 }
 
-export function startBridge(options: BridgeOptions): Bridge {
+export function startContainerSession(options: SessionOptions): ContainerSession {
   const { engine, spec, input, output } = options;
   const grace = options.stopTimeoutS ?? 5;
-  const log = options.logger.child({ component: 'mcp-bridge', agentId: spec.agentId, mcpService: spec.service });
+  const log = options.logger.child({ component: 'mcp-session', agentId: spec.agentId, mcpService: spec.service, session: options.owner.session });
   let containerId: string | undefined;
   let streams: AttachedStreams | undefined;
   let exit: ExitWatch | undefined;
-  let ending: Promise<number> | undefined;
+  let ending: Promise<{ failed: boolean }> | undefined;
   let failed = false;
-  let resolveDone!: (code: number) => void;
-  const done = new Promise<number>((r) => (resolveDone = r));
+  let resolveDone!: (end: { failed: boolean }) => void;
+  const done = new Promise<{ failed: boolean }>((r) => (resolveDone = r));
 
   // Set below; finish() waits for the start sequence to settle so that a container created
   // while we were already ending is still found and removed.
   let startSettled: Promise<unknown> = Promise.resolve();
 
-  const finish = (reason: string): Promise<number> => {
+  const finish = (reason: string): Promise<{ failed: boolean }> => {
     ending ??= (async () => {
-      log.info('bridge ending', { reason });
+      log.info('session ending', { reason });
       await startSettled;
       input.unpipe();
       if (containerId) {
@@ -77,7 +82,7 @@ export function startBridge(options: BridgeOptions): Bridge {
           streams?.stdin.end();
           const exitCode = await withTimeout(exit?.exited ?? Promise.resolve(undefined), grace * 1000);
           if (exitCode !== undefined) log.info('server exited', { containerId, exitCode });
-          // A server that died on its own with an error is a failed session, for whoever reads our exit code.
+          // A server that died on its own with an error is a failed session.
           if (reason === 'server output ended' && exitCode !== undefined && exitCode !== 0) failed = true;
           await stopAndRemove(engine, containerId, { graceSeconds: 1 });
           log.info('container removed', { containerId });
@@ -88,9 +93,9 @@ export function startBridge(options: BridgeOptions): Bridge {
       }
       streams?.destroy();
       exit?.cancel();
-      const code = failed ? 1 : 0;
-      resolveDone(code);
-      return code;
+      const end = { failed };
+      resolveDone(end);
+      return end;
     })();
     return ending;
   };
@@ -101,7 +106,7 @@ export function startBridge(options: BridgeOptions): Bridge {
     await assertNetworkAllowed(engine, spec.network);
     const create = buildContainerSpec({
       spec,
-      bridge: processIdentity(),
+      owner: options.owner,
       imageLabels: image.labels,
       sourceEnv: options.sourceEnv,
       tmpfsMb: options.tmpfsMb,
@@ -123,7 +128,7 @@ export function startBridge(options: BridgeOptions): Bridge {
     exit = watchExit(engine.endpoint, containerId); // before start: see exit-watch.ts
     await exit.registered;
     await startContainer(engine, containerId);
-    // Only now: an early stdin EOF must not close the container's stdin before it runs.
+    // Only now: an early EOF of the input must not close the container's stdin before it runs.
     if (input.readableEnded) streams.stdin.end();
     else input.pipe(streams.stdin);
     log.info('container started', { containerId });
@@ -137,15 +142,15 @@ export function startBridge(options: BridgeOptions): Bridge {
     void finish('start failed');
   });
 
-  input.on('end', () => void finish('stdin ended'));
+  input.on('end', () => void finish('input ended'));
   input.on('error', (err) => {
-    log.warn('stdin error', errorFields(err));
-    void finish('stdin error');
+    log.warn('input error', errorFields(err));
+    void finish('input error');
   });
   output.on('error', (err) => {
-    // EPIPE: the CLI went away without closing our stdin first.
-    log.warn('stdout error', errorFields(err));
-    void finish('stdout closed');
+    // EPIPE / ECONNRESET: the agent's client went away without closing its side first.
+    log.warn('output error', errorFields(err));
+    void finish('output closed');
   });
 
   return { started, done, stop: (reason) => finish(reason) };
