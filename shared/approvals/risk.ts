@@ -8,6 +8,7 @@ import { MAX_OPEN, readShell, type ShellWord, type SimpleCommand } from './shell
  *
  * Tool uses:
  * - read-only tools (Read, Glob, Grep, LS, NotebookRead, TodoWrite, BashOutput...) → low;
+ *   but a read of a path outside the agent's workdir (and its extra dirs) → high;
  * - Nox's own tools server (`mcp__nox__*`) → low (each of its acts is checked by the API);
  * - file edits (Edit, MultiEdit, Write, NotebookEdit) inside the agent's workdir (or one of
  *   its extra dirs) → medium; outside → critical; with no workdir known → high;
@@ -49,6 +50,8 @@ export const READ_ONLY_TOOLS: ReadonlySet<string> = new Set([
   'ReadMcpResourceTool',
 ]);
 export const EDIT_TOOLS: ReadonlySet<string> = new Set(['Edit', 'MultiEdit', 'Write', 'NotebookEdit']);
+/** Read-only tools that take a path, and the input field that holds it (none given: the workdir). */
+const READ_PATH_FIELDS: Readonly<Record<string, string>> = { Read: 'file_path', NotebookRead: 'notebook_path', LS: 'path', Glob: 'path', Grep: 'path' };
 
 const MAX_REASONS = 10;
 /** One empty list for all the commands that have nothing of a kind: fewer objects to collect. */
@@ -124,9 +127,43 @@ export function pathRisk(target: string, workdir: string | undefined, addDirs: r
   return assess('critical', `writes ${clip(target)} outside the agent's workdir`);
 }
 
+/** A read-only tool: low inside the workdir (or with no path: the workdir), high outside it. */
+function readRisk(tool: string, input: Record<string, unknown>, workdir: string | undefined, addDirs: readonly string[]): RiskAssessment {
+  const field = READ_PATH_FIELDS[tool];
+  const given = field ? input[field] : undefined;
+  const where = typeof given === 'string' && given.length > 0 ? given : undefined;
+  const target = tool === 'Glob' ? globReach(where, input.pattern) : where;
+  const reads = assess('low', `${tool} only reads`);
+  if (target === undefined) return reads;
+  if (!workdir) {
+    // relative paths stay in the agent's (unknown) workdir; absolute ones and `..` may not
+    return insideRoots(target, '/nonexistent-workdir', []) ? reads : assess('high', `${tool} reads ${clip(target)} and the agent's workdir is unknown`);
+  }
+  return insideRoots(target, workdir, addDirs) ? reads : assess('high', `${tool} reads ${clip(target)} outside the agent's workdir`);
+}
+
+const GLOB_SEGMENT = /[*?[{]/;
+
+/**
+ * The folder a Glob reaches: its `path` joined with the pattern's segments before the first
+ * wildcard, climbed once more for every `..` after it (`**` may match nothing, so
+ * `**\/../../etc/*` reaches `../..`). An absolute (or `~`) pattern stands alone.
+ */
+function globReach(where: string | undefined, pattern: unknown): string | undefined {
+  if (typeof pattern !== 'string' || pattern.length === 0) return where;
+  const segments = pattern.split('/');
+  let wild = segments.findIndex((segment) => GLOB_SEGMENT.test(segment));
+  if (wild < 0) wild = segments.length;
+  const climbs = segments.slice(wild).filter((segment) => segment === '..');
+  const literal = [...segments.slice(0, wild), ...climbs].join('/');
+  if (literal.startsWith('/') || literal.startsWith('~')) return literal;
+  if (literal === '') return where;
+  return where === undefined ? literal : `${where}/${literal}`;
+}
+
 export function classifyToolUse(q: ToolQuestion): RiskAssessment {
   const { tool, input } = q;
-  if (READ_ONLY_TOOLS.has(tool)) return assess('low', `${tool} only reads`);
+  if (READ_ONLY_TOOLS.has(tool)) return readRisk(tool, input, q.workdir, q.addDirs ?? []);
   if (tool.startsWith('mcp__nox__')) return assess('low', `${tool} is a Nox tool (checked again by the API)`);
   if (EDIT_TOOLS.has(tool)) {
     const target = input.file_path ?? input.notebook_path ?? input.path;
