@@ -601,29 +601,24 @@ function commandText(cmd: SimpleCommand): string {
 function classifyLine(line: string, scope: Scope, tally: Tally): void {
   const { meter } = scope;
   if (scope.depth === 0 && downloadPipedIntoShell(line, meter)) tally.note('critical', `pipes a download into a shell: ${clip(line)}`);
-  const reading = readShell(line);
-  meter.steps += reading.steps;
-  if (reading.tooDeep) tally.note('high', `nests quotes or substitutions too deeply to classify (over ${MAX_OPEN} open)`);
   const nested = (text: string): void => {
     if (scope.depth >= MAX_NESTING) tally.note('high', `nests commands too deeply to classify: ${clip(text)}`);
     else classifyLine(text, { ...scope, depth: scope.depth + 1 }, tally);
   };
-  for (const text of reading.unclear) nested(text);
+  // Each command is classified as the reader ends it, and then dropped. Within a group the
+  // stages of a pipeline come one after the other, so what a pipeline did so far is kept per
+  // group id. Functions are defined before they are called (a fork bomb defines, then pipes).
   const functions = new Set<string>();
-  for (const cmd of reading.commands) {
-    if (cmd.defines !== undefined) functions.add(cmd.defines);
-    else if (cmd.words[0]?.text === 'function' && cmd.words[1]) functions.add(cmd.words[1].text);
-  }
-
-  // Within a group, the stages of a pipeline come one after the other: what a pipeline did so
-  // far is kept per group, by group id, rather than in a map of every pipeline.
-  const groups = reading.groups.length;
-  const pipelineOf = new Array<number>(groups).fill(-1);
-  const downloaded = new Array<boolean>(groups).fill(false); // an earlier stage of that pipeline downloads
-  const previousName = new Array<string | undefined>(groups).fill(undefined);
+  const pipelineOf: number[] = [];
+  const downloaded: boolean[] = []; // an earlier stage of that group's current pipeline downloads
+  const previousName: Array<string | undefined> = [];
   const groupsWithDownload = new Set<number>();
-  for (const cmd of reading.commands) {
-    if (cmd.defines !== undefined) continue;
+  const reading = readShell(line, (cmd) => {
+    if (cmd.defines !== undefined) {
+      functions.add(cmd.defines);
+      return;
+    }
+    if (cmd.words[0]?.text === 'function' && cmd.words[1]) functions.add(cmd.words[1].text);
     const c = viewCommand(cmd.words, 0, cmd.words.length, meter, nested);
     classifySimple(cmd, c, scope, tally, nested);
     const g = cmd.group;
@@ -632,17 +627,23 @@ function classifyLine(line: string, scope: Scope, tally: Tally): void {
       downloaded[g] = false;
       previousName[g] = undefined;
     }
-    if (!c) continue;
+    if (!c) return;
     if (downloaded[g] && (SHELLS.has(c.name) || (INTERPRETERS.has(c.name) && (c.operands.length === 0 || c.operands[0] === '-')))) {
       tally.note('critical', `pipes a download into a shell: ${commandText(cmd)}`);
     }
     if (DOWNLOADERS.has(c.name)) {
       downloaded[g] = true;
-      // the groups that hold this one also produce downloaded text
-      for (let h: number | undefined = g; h !== undefined && !groupsWithDownload.has(h); h = reading.groups[h]?.parent?.command.group) groupsWithDownload.add(h);
+      groupsWithDownload.add(g);
     }
     if (cmd.stage > 0 && previousName[g] === c.name && functions.has(c.name)) tally.note('critical', `fork bomb: ${commandText(cmd)}`);
     previousName[g] = c.name;
+  });
+  meter.steps += reading.steps;
+  if (reading.tooDeep) tally.note('high', `nests quotes or substitutions too deeply to classify (over ${MAX_OPEN} open)`);
+  for (const text of reading.unclear) nested(text);
+  // the groups that hold a downloading group also produce downloaded text
+  for (const g of [...groupsWithDownload]) {
+    for (let h = reading.groups[g]?.parent?.command.group; h !== undefined && !groupsWithDownload.has(h); h = reading.groups[h]?.parent?.command.group) groupsWithDownload.add(h);
   }
 
   // a substitution that downloads, read by a shell or interpreter or run as the command itself

@@ -71,6 +71,7 @@ export interface CommandGroup {
 }
 
 export interface ShellReading {
+  /** every simple command, in the order they end; empty when they were handed to `onCommand` */
   commands: SimpleCommand[];
   groups: CommandGroup[];
   /**
@@ -164,9 +165,13 @@ function addHereDoc(cmd: SimpleCommand, doc: HereDoc): void {
   else (cmd.heredocs as HereDoc[]).push(doc);
 }
 
-/** Reads `source` as bash would split it into simple commands. Linear in its length. */
-export function readShell(source: string): ShellReading {
-  return new Reader(source).read();
+/**
+ * Reads `source` as bash would split it into simple commands. Linear in its length.
+ * With `onCommand`, each command is handed over as it ends instead of kept: a caller that is
+ * done with it lets it be collected young, which keeps long lines cheap in practice too.
+ */
+export function readShell(source: string, onCommand?: (command: SimpleCommand) => void): ShellReading {
+  return new Reader(source, onCommand).read();
 }
 
 class Reader {
@@ -180,8 +185,13 @@ class Reader {
   /** the innermost open arithmetic */
   private arith: ArithContext | undefined;
   private pending: PendingHereDoc[] = [];
+  /** commands that ended while here-documents were pending or being read: handed over once they are read */
+  private held: SimpleCommand[] | undefined;
 
-  constructor(private readonly s: string) {}
+  constructor(
+    private readonly s: string,
+    private readonly onCommand: ((command: SimpleCommand) => void) | undefined,
+  ) {}
 
   read(): ShellReading {
     this.stack.push(this.list(0, ''));
@@ -207,6 +217,8 @@ class Reader {
       if (top.kind === 'heredoc') addHereDoc(top.doc.owner, { body: this.s.slice(top.bodyStart), expands: top.doc.expands });
       if (top.kind === 'arith') this.closeArith(top, this.s.length, true);
     }
+    this.pending = [];
+    this.release();
     return { commands: this.commands, groups: this.groups, unclear: this.unclear, tooDeep, steps: this.steps };
   }
 
@@ -361,7 +373,7 @@ class Reader {
       if (cmd.end < 0) cmd.end = this.i;
       cmd.pipeline = ctx.pipeline;
       cmd.stage = ctx.stage;
-      this.commands.push(cmd);
+      this.emit(cmd);
     }
     ctx.command = this.newCommand(ctx.group);
     if (piped) ctx.stage++;
@@ -369,6 +381,24 @@ class Reader {
       ctx.pipeline = this.nextPipeline++;
       ctx.stage = 0;
     }
+  }
+
+  /**
+   * A here-document's body comes after the end of its command's line: a command is only handed
+   * over with its body, and those after it wait too, so they still come in order.
+   */
+  private emit(cmd: SimpleCommand): void {
+    if (!this.onCommand) this.commands.push(cmd);
+    else if (this.held) this.held.push(cmd);
+    else if (this.pending.length > 0) this.held = [cmd];
+    else this.onCommand(cmd);
+  }
+
+  private release(): void {
+    const held = this.held;
+    if (!held || this.pending.length > 0 || this.stack.some((c) => c.kind === 'heredoc')) return;
+    this.held = undefined;
+    for (const cmd of held) this.onCommand?.(cmd);
   }
 
   private touch(ctx: ListContext, at: number): void {
@@ -564,6 +594,7 @@ class Reader {
         this.i = Math.min(end + 1, s.length);
         const [next, ...queue] = ctx.queue;
         if (next) this.stack.push({ kind: 'heredoc', doc: next, queue, bodyStart: this.i, atLineStart: true });
+        else this.release();
         return;
       }
       if (!doc.expands) {

@@ -57,6 +57,8 @@ describe('approval risk of Bash commands, read as a shell reads them', () => {
       'sh -ec "rm -rf ~"': 'critical',
       'eval "rm -rf /"': 'critical',
       "bash <<'EOF'\nsudo reboot\nEOF": 'critical',
+      "bash <<'EOF' && echo done\nsudo reboot\nEOF\nls": 'critical',
+      'cat <<A | bash\n$(echo hi)\nA': 'medium',
       "bash <<< 'rm -rf /'": 'critical',
       "cat <<'EOF' > notes.txt\nsudo reboot\nEOF": 'medium',
       // the shell is an ordinary command itself: what it is given can raise that, never lower it
