@@ -27,6 +27,9 @@ function fill(size: number, unit: string, head = '', tail = ''): string {
 
 const SHAPES: Record<string, (size: number) => string> = {
   'rm -r -r … /': (n) => fill(n, '-r ', 'rm ', '/'),
+  // the shape that took the old patterns 4.6 s at 120 KB: almost a match, then backtracking
+  'rm -r -r … x': (n) => fill(n, '-r ', 'rm ', 'x'),
+  'curl curl …': (n) => fill(n, 'curl '),
   'curl a | … | sh': (n) => fill(n, 'curl a | ', '', 'sh'),
   'long quoted string': (n) => fill(n, 'a', 'echo "', '"'),
   'many ;': (n) => fill(n, ';'),

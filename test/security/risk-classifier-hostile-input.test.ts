@@ -22,6 +22,7 @@ describe('risk classifier against hostile input', () => {
   /** Hostile shapes, and their level when read to the end (no length cap). */
   const SHAPES: Array<{ name: string; make: (size: number) => string; full: RiskLevel }> = [
     { name: 'rm -r -r -r … /', make: (n) => fill(n, '-r ', 'rm ', '/'), full: 'critical' },
+    { name: 'rm -r -r -r … x (the old patterns backtracked on it)', make: (n) => fill(n, '-r ', 'rm ', 'x'), full: 'high' },
     { name: 'curl a | curl a | … | sh', make: (n) => fill(n, 'curl a | ', '', 'sh'), full: 'critical' },
     { name: 'curl curl curl … (no pipe)', make: (n) => fill(n, 'curl '), full: 'high' },
     { name: 'one long quoted string', make: (n) => fill(n, 'a', 'echo "', '"'), full: 'low' },
