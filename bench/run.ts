@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   messages: () => import('./messages/end-to-end.js'),
   ping: () => import('./ping/round-trip.js'),
   registry: () => import('./registry/commit-rate.js'),
+  risk: () => import('./approvals/risk-classifier.js'),
   startup: () => import('./startup/nox-up.js'),
 };
 

@@ -6,7 +6,10 @@ describe('approval risk classification (pure)', () => {
   const tool = (name: string, input: Record<string, unknown>) => classifyToolUse({ tool: name, input, workdir });
 
   it('read-only tools are low, Nox tools are low', () => {
-    for (const name of ['Read', 'Glob', 'Grep', 'LS', 'TodoWrite']) expect(tool(name, { file_path: '/etc/passwd' }).level, name).to.equal('low');
+    for (const name of ['Glob', 'Grep', 'LS', 'TodoWrite']) expect(tool(name, {}).level, name).to.equal('low');
+    expect(tool('Read', { file_path: 'README.md' }).level).to.equal('low');
+    // reading outside the workdir is high since "Secrets and principals" item 8 (risk-file-tools-outside-workdir.test.ts)
+    expect(tool('Read', { file_path: '/etc/passwd' }).level).to.equal('high');
     expect(tool('mcp__nox__send_message', {}).level).to.equal('low');
   });
 
