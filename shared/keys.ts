@@ -28,6 +28,10 @@ export interface Keys {
   events(): string;
   /** rate-limit counters (express-rate-limit's store prefix) */
   rateLimit(scope: string): string;
+  /** string with a TTL until the token's expiry: the token with this `jti` is revoked (logout) */
+  revokedToken(jti: string): string;
+  /** hash: agent id → token epoch; an agent token minted with a lower epoch is revoked (shared/auth/revocation.ts) */
+  agentTokenEpochs(): string;
   /** list: buffered registry appends (conversation lines, resource samples) awaiting a flush */
   registryAppends(): string;
   /** counter: sequence number of registry appends (the writer's applied-once watermark) */
@@ -116,6 +120,8 @@ export function makeKeys(prefix = '{nox}'): Keys {
     hostDownReported: (hostId) => k('host', assertValidId(hostId, 'hostId'), 'down-reported'),
     events: () => k('events'),
     rateLimit: (scope) => `${k('ratelimit', scope)}:`,
+    revokedToken: (jti) => k('auth', 'revoked', jti),
+    agentTokenEpochs: () => k('auth', 'agent-token-epochs'),
     registryAppends: () => k('registry', 'appends'),
     registryAppendSeq: () => k('registry', 'append-seq'),
     registryWriter: () => k('registry', 'writer'),

@@ -42,7 +42,7 @@ export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: Strea
     const token = tokenFrom(socket);
     if (!token) return next(Object.assign(new Error('unauthenticated'), { data: { code: ERROR_CODE.unauthenticated } }));
     try {
-      socket.data.principal = verifyToken(secret, token);
+      socket.data.principal = verifyToken(secret, token).principal;
       next();
     } catch (err) {
       const code = (err as { code?: string }).code ?? ERROR_CODE.invalidToken;
