@@ -10,6 +10,7 @@ import { createAuthenticator, PEOPLE, requireRole } from './http/auth.js';
 import { correlation } from './http/correlation.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
 import { redisRateLimit } from './http/rate-limit.js';
+import type { RequestGuard } from './http/request-guard.js';
 import { toHandlers, type RouteSpec } from './http/route.js';
 import { buildOpenApi } from './openapi.js';
 import { allRoutes } from './routes/index.js';
@@ -31,6 +32,8 @@ export interface AppOptions {
 export interface BuiltApp {
   app: Express;
   routes: RouteSpec[];
+  /** the token checks of this app's requests, for the Socket.IO handshake (one bad-token memory for both) */
+  guard: RequestGuard;
 }
 
 export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
@@ -40,8 +43,9 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
   app.disable('x-powered-by');
   app.set('trust proxy', config.api.trust_proxy);
 
-  const { authenticate } = createAuthenticator(options.secret);
-  const limit = redisRateLimit({ redis, prefix: keys.rateLimit('api'), windowMs: config.rate_limit.window_ms, limit: config.rate_limit.max });
+  const { authenticate, guard } = createAuthenticator(deps.ctx, options.secret);
+  // anonymous requests (public routes), per IP; an authenticated one is counted per principal by `authenticate`
+  const limit = redisRateLimit({ redis, prefix: keys.rateLimit('api'), windowMs: config.rate_limit.window_ms, limit: config.rate_limit.max, key: 'ip' });
   const routes = [
     ...allRoutes(deps, options.users ?? fileUserDirectory(config), options.secret),
     ...(options.extraRoutes?.(deps) ?? []),
@@ -86,12 +90,12 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
     }
     next();
   };
-  app.use(BULL_BOARD_PATH, browserToLogin, authenticate, requireRole(PEOPLE), limit, boardCsp, boards.handler);
+  app.use(BULL_BOARD_PATH, browserToLogin, authenticate, requireRole(PEOPLE), boardCsp, boards.handler);
 
   mountDashboard(app, options.dashboardDir ?? path.join(projectRoot(), 'dashboard', 'dist'));
   app.use(notFoundHandler);
   app.use(errorHandler(log));
-  return { app, routes };
+  return { app, routes, guard };
 }
 
 /** Serves the built dashboard with a single-page-app fallback for its client-side routes. */

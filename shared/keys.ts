@@ -26,7 +26,7 @@ export interface Keys {
   hostDownReported(hostId: string): string;
   /** the bounded stream of domain events */
   events(): string;
-  /** rate-limit counters (express-rate-limit's store prefix) */
+  /** rate-limit counters (express-rate-limit's store prefix; api/http/request-guard.ts's counters) */
   rateLimit(scope: string): string;
   /** string with a TTL until the token's expiry: the token with this `jti` is revoked (logout) */
   revokedToken(jti: string): string;

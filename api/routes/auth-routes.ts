@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../../shared/auth/passwords.js';
-import { signToken, tokenExpiry } from '../../shared/auth/tokens.js';
+import { revokeToken } from '../../shared/auth/revocation.js';
+import { signToken, verifyToken, type VerifiedToken } from '../../shared/auth/tokens.js';
 import { UnauthenticatedError } from '../../shared/errors/auth-errors.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
-import { ANY_ROLE, TOKEN_COOKIE } from '../http/auth.js';
+import { ANY_ROLE, presentedToken, TOKEN_COOKIE } from '../http/auth.js';
 import { redisRateLimit } from '../http/rate-limit.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 import type { UserDirectory } from '../users.js';
@@ -29,7 +30,8 @@ const principalAnswer = z.object({ sub: z.string(), role: z.string(), agentId: z
 const decoy = hashPassword('decoy-password-for-unknown-users');
 
 export function authRoutes(deps: ApiDeps, users: UserDirectory, secret: string): RouteSpec[] {
-  const { config, redis, keys } = deps.ctx;
+  const { ctx } = deps;
+  const { config, redis, keys } = ctx;
   const loginLimit = redisRateLimit({
     redis,
     prefix: keys.rateLimit('login'),
@@ -58,7 +60,7 @@ export function authRoutes(deps: ApiDeps, users: UserDirectory, secret: string):
         }
         const principal: Principal = { sub: user.name, role: user.role as Principal['role'] };
         const token = signToken(secret, principal, { expiresIn: config.auth.token_ttl });
-        const exp = tokenExpiry(token) ?? 0;
+        const { exp } = verifyToken(secret, token);
         res.cookie(TOKEN_COOKIE, token, {
           httpOnly: true,
           sameSite: 'strict',
@@ -73,11 +75,15 @@ export function authRoutes(deps: ApiDeps, users: UserDirectory, secret: string):
     defineRoute({
       method: 'post',
       path: '/api/auth/logout',
-      summary: 'Clear the login cookie',
+      summary: 'Revoke the token presented (bearer or cookie) and clear the login cookie',
       tag: 'auth',
       auth: 'public',
       status: 204,
-      handler: async (_input, _req, res) => {
+      handler: async (_input, req, res) => {
+        // public, so that a session already expired still gets its cookie cleared
+        const presented = presentedToken(req);
+        const verified = presented ? verifiedOrNothing(secret, presented.token) : undefined;
+        if (verified) await revokeToken(ctx, verified);
         res.clearCookie(TOKEN_COOKIE, { path: '/' });
         return undefined;
       },
@@ -92,4 +98,14 @@ export function authRoutes(deps: ApiDeps, users: UserDirectory, secret: string):
       handler: async ({ principal }) => principal,
     }),
   ];
+}
+
+/** an expired, forged or malformed token has nothing to revoke */
+function verifiedOrNothing(secret: string, token: string): VerifiedToken | undefined {
+  try {
+    return verifyToken(secret, token);
+  } catch (err) {
+    if (err instanceof UnauthenticatedError) return undefined;
+    throw err;
+  }
 }

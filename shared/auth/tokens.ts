@@ -52,7 +52,7 @@ export interface VerifiedToken {
  * exception on every sign and verify (it was the largest single cost of an API request).
  */
 const keyCache = new Map<string, KeyObject>();
-export function hmacKey(secret: string): KeyObject {
+function hmacKey(secret: string): KeyObject {
   let key = keyCache.get(secret);
   if (!key) {
     key = createSecretKey(Buffer.from(secret, 'utf8'));
@@ -93,15 +93,4 @@ function fromClaims(decoded: unknown): VerifiedToken {
   const { sub, role, agentId, jti, exp, ep } = parsed.data;
   if (role === 'agent' && !agentId) throw new UnauthenticatedError('An agent token needs agentId', ERROR_CODE.invalidToken);
   return { principal: agentId ? { sub, role, agentId } : { sub, role }, jti, exp, epoch: ep ?? 0 };
-}
-
-/** The principal of verified claims (throws UnauthenticatedError when they are not Nox's). */
-export function principalFromClaims(decoded: unknown): Principal {
-  return fromClaims(decoded).principal;
-}
-
-/** seconds until expiry encoded in a signed token */
-export function tokenExpiry(token: string): number | undefined {
-  const decoded = jwt.decode(token) as { exp?: number } | null;
-  return decoded?.exp;
 }

@@ -74,6 +74,8 @@ export const rateLimitSection = z
     max: z.number().int().positive().default(1200),
     /** Login attempts per window per IP. Default 10. */
     login_max: z.number().int().positive().default(10),
+    /** Requests with a bad token (forged, expired, revoked) per window per client address; more get 429 without being verified. Default 30. */
+    bad_token_max: z.number().int().positive().default(30),
   })
   .strict();
 
