@@ -37,6 +37,8 @@ export const apiSection = z
     body_limit: z.string().regex(/^\d+(b|kb|mb)$/, 'must look like 256kb or 1mb').default('256kb'),
     /** Express `trust proxy` hops (for rate limiting behind a load balancer). Default 0. */
     trust_proxy: z.number().int().min(0).max(10).default(0),
+    /** Rooms one Socket.IO connection may be in at once; a handshake or `subscribe` asking for more is refused (ERROR_CODE.tooManyRooms). Default 50. */
+    socket_max_rooms: z.number().int().min(1).max(10_000).default(50),
     /** How long POST /api/system/ping waits for its event. Default 5000 ms. */
     ping_timeout_ms: positiveMs.default(5000),
   })
