@@ -8,6 +8,7 @@ import { BULL_BOARD_PATH, createBoards } from './bull-board.js';
 import type { ApiDeps } from './deps.js';
 import { createAuthenticator, PEOPLE, requireRole } from './http/auth.js';
 import { correlation } from './http/correlation.js';
+import { warnForwardedWithoutTrust } from './http/proxy-warning.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
 import { redisRateLimit } from './http/rate-limit.js';
 import type { RequestGuard } from './http/request-guard.js';
@@ -53,6 +54,8 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
   const openapi = buildOpenApi(routes);
 
   app.use(correlation(log));
+  const proxyWarning = warnForwardedWithoutTrust(config.api.trust_proxy, log);
+  if (proxyWarning) app.use(proxyWarning);
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -32,6 +32,10 @@ export interface Keys {
   revokedToken(jti: string): string;
   /** hash: agent id → token epoch; an agent token minted with a lower epoch is revoked (shared/auth/revocation.ts) */
   agentTokenEpochs(): string;
+  /** counter with a TTL: recent failed logins of one user name (shared/auth/login-lockout.ts) */
+  loginFailures(username: string): string;
+  /** string with a TTL: present while a user name is locked out of login */
+  loginLock(username: string): string;
   /** list: buffered registry appends (conversation lines, resource samples) awaiting a flush */
   registryAppends(): string;
   /** counter: sequence number of registry appends (the writer's applied-once watermark) */
@@ -122,6 +126,9 @@ export function makeKeys(prefix = '{nox}'): Keys {
     rateLimit: (scope) => `${k('ratelimit', scope)}:`,
     revokedToken: (jti) => k('auth', 'revoked', jti),
     agentTokenEpochs: () => k('auth', 'agent-token-epochs'),
+    // any string may be typed as a user name: encoded so it stays one key segment
+    loginFailures: (username) => k('auth', 'login-failures', encodeURIComponent(username)),
+    loginLock: (username) => k('auth', 'login-lock', encodeURIComponent(username)),
     registryAppends: () => k('registry', 'appends'),
     registryAppendSeq: () => k('registry', 'append-seq'),
     registryWriter: () => k('registry', 'writer'),
