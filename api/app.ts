@@ -93,6 +93,7 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
     }
     next();
   };
+  // `authenticate` also refuses bull-board's changes (retry, clean, pause...) sent cross-site with the cookie
   app.use(BULL_BOARD_PATH, browserToLogin, authenticate, requireRole(PEOPLE), boardCsp, boards.handler);
 
   mountDashboard(app, options.dashboardDir ?? path.join(projectRoot(), 'dashboard', 'dist'));

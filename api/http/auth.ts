@@ -1,17 +1,18 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { VerifiedToken } from '../../shared/auth/tokens.js';
-import { ForbiddenError, UnauthenticatedError } from '../../shared/errors/auth-errors.js';
+import { CrossSiteRequestError, ForbiddenError, UnauthenticatedError } from '../../shared/errors/auth-errors.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { Principal, Role } from '../../shared/types.js';
 import { clientKey } from './client-address.js';
+import { isChange, provesSameOrigin } from './csrf.js';
 import { createRequestGuard, type Admitted, type RequestGuard } from './request-guard.js';
 
 /**
  * Bearer tokens (API clients, agents, the CLI) and an httpOnly cookie (browsers: the
  * dashboard and bull-board, which cannot add a header to a page load) are both accepted.
- * Every authenticated request: the token is verified (HS256 only), and one Redis call
- * counts the request against its principal's rate limit and refuses a revoked token
- * (request-guard.ts).
+ * Every authenticated request: the token is verified (HS256 only), a change sent with the
+ * cookie must come from this origin (csrf.ts), and one Redis call counts the request
+ * against its principal's rate limit and refuses a revoked token (request-guard.ts).
  */
 export const TOKEN_COOKIE = 'nox_token';
 
@@ -57,6 +58,7 @@ export function createAuthenticator(ctx: NoxContext, secret: string): Authentica
   const authenticate: RequestHandler = (req, res, next) => {
     const presented = presentedToken(req);
     if (!presented) return next(new UnauthenticatedError());
+    if (presented.via === 'cookie' && isChange(req.method) && !provesSameOrigin(req)) return next(new CrossSiteRequestError());
     guard.admit(presented.token, clientKey(req)).then(
       (admitted) => {
         rateHeaders(res, admitted);

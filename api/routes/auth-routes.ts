@@ -3,12 +3,14 @@ import { loginLockout } from '../../shared/auth/login-lockout.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../shared/auth/passwords.js';
 import { revokeToken } from '../../shared/auth/revocation.js';
 import { signToken, verifyToken, type VerifiedToken } from '../../shared/auth/tokens.js';
-import { AccountLockedError, UnauthenticatedError } from '../../shared/errors/auth-errors.js';
+import { AccountLockedError, CrossSiteRequestError, UnauthenticatedError } from '../../shared/errors/auth-errors.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
-import { ANY_ROLE, presentedToken, TOKEN_COOKIE } from '../http/auth.js';
+import { ANY_ROLE, presentedToken } from '../http/auth.js';
+import { provesSameOrigin } from '../http/csrf.js';
+import { clearLoginCookie, setLoginCookie } from '../http/login-cookie.js';
 import { redisRateLimit } from '../http/rate-limit.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 import type { User, UserDirectory } from '../users.js';
@@ -82,13 +84,7 @@ export function authRoutes(deps: ApiDeps, users: UserDirectory, secret: string):
         const principal: Principal = { sub: user.name, role: user.role as Principal['role'] };
         const token = signToken(secret, principal, { expiresIn: config.auth.token_ttl });
         const { exp } = verifyToken(secret, token);
-        res.cookie(TOKEN_COOKIE, token, {
-          httpOnly: true,
-          sameSite: 'strict',
-          secure: req.secure,
-          path: '/',
-          maxAge: exp * 1000 - Date.now(),
-        });
+        setLoginCookie(req, res, token, exp);
         logger.info('login', { username: user.name, role: user.role });
         return { token, expiresAt: new Date(exp * 1000).toISOString(), user: { name: user.name, role: user.role } };
       },
@@ -101,11 +97,13 @@ export function authRoutes(deps: ApiDeps, users: UserDirectory, secret: string):
       auth: 'public',
       status: 204,
       handler: async (_input, req, res) => {
-        // public, so that a session already expired still gets its cookie cleared
         const presented = presentedToken(req);
+        // public, so that a session already expired still gets its cookie cleared; a cookie
+        // logout is a change like any other (csrf.ts)
+        if (presented?.via === 'cookie' && !provesSameOrigin(req)) throw new CrossSiteRequestError();
         const verified = presented ? verifiedOrNothing(secret, presented.token) : undefined;
         if (verified) await revokeToken(ctx, verified);
-        res.clearCookie(TOKEN_COOKIE, { path: '/' });
+        clearLoginCookie(req, res);
         return undefined;
       },
     }),

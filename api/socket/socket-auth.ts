@@ -4,12 +4,18 @@ import { isNoxError } from '../../shared/errors/nox-error.js';
 import { coerceError } from '../../shared/errors/coerce-error.js';
 import { TOKEN_COOKIE, type PresentedToken } from '../http/auth.js';
 import { handshakeClientKey } from '../http/client-address.js';
+import { originOf } from '../http/csrf.js';
 import type { RequestGuard } from '../http/request-guard.js';
 
 /**
  * The Socket.IO handshake gets the checks of an HTTP request (api/http/auth.ts): a token in
  * `auth.token` or the login cookie; verified, counted against the principal's rate limit
  * and checked for revocation in one Redis call; bad tokens counted per client address.
+ *
+ * A handshake that rides on the cookie must not come from another origin (cross-site
+ * WebSocket hijacking: a page elsewhere opening the feed with the person's cookie). Browsers
+ * always send `Origin` on a WebSocket handshake and on a cross-origin poll, so a present
+ * `Origin` must be this server's; none means a same-origin poll or not a browser.
  *
  * A refusal reaches the client as `connect_error` with `data: {code}` (and `retryAfter` on 429).
  */
@@ -36,10 +42,23 @@ export function refusal(code: string, message: string, extra: Record<string, unk
   return Object.assign(new Error(message), { data: { code, ...extra } });
 }
 
+/** the origin the client connected to, as csrf.ts ownOrigin sees it for HTTP */
+function ownOrigin(socket: Socket, trustProxy: number): string | undefined {
+  const headers = socket.handshake.headers;
+  const first = (v: string | string[] | undefined): string | undefined => (typeof v === 'string' ? v.split(',')[0]?.trim() : undefined);
+  const proto = (trustProxy > 0 && first(headers['x-forwarded-proto'])) || (socket.handshake.secure ? 'https' : 'http');
+  const host = (trustProxy > 0 && first(headers['x-forwarded-host'])) || headers.host;
+  return host ? originOf(`${proto}://${host}`) : undefined;
+}
+
 export function socketAuthenticator(guard: RequestGuard, trustProxy: number): (socket: Socket, next: Next) => void {
   return (socket, next) => {
     const presented = handshakeToken(socket);
     if (!presented) return next(refusal(ERROR_CODE.unauthenticated, 'unauthenticated'));
+    const origin = socket.handshake.headers.origin;
+    if (presented.via === 'cookie' && origin !== undefined && originOf(origin) !== ownOrigin(socket, trustProxy)) {
+      return next(refusal(ERROR_CODE.crossSiteRequest, 'cross-site handshake'));
+    }
     const address = handshakeClientKey(socket.request.socket.remoteAddress, socket.handshake.headers, trustProxy);
     guard.admit(presented.token, address).then(
       (admitted) => {

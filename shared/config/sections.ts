@@ -37,8 +37,8 @@ export const apiSection = z
     body_limit: z.string().regex(/^\d+(b|kb|mb)$/, 'must look like 256kb or 1mb').default('256kb'),
     /**
      * Express `trust proxy` hops: how many proxies in front of the API may set
-     * X-Forwarded-For/-Proto/-Host. Client addresses (per-IP limits) and `Secure` cookies
-     * read them. Behind a proxy with 0, every client shares the proxy's
+     * X-Forwarded-For/-Proto/-Host. Client addresses (per-IP limits), `Secure` cookies and the
+     * same-origin check read them. Behind a proxy with 0, every client shares the proxy's
      * address (one per-IP bucket; the API warns once). Default 0.
      */
     trust_proxy: z.number().int().min(0).max(10).default(0),
