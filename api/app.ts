@@ -8,8 +8,10 @@ import { BULL_BOARD_PATH, createBoards } from './bull-board.js';
 import type { ApiDeps } from './deps.js';
 import { createAuthenticator, PEOPLE, requireRole } from './http/auth.js';
 import { correlation } from './http/correlation.js';
+import { warnForwardedWithoutTrust } from './http/proxy-warning.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
 import { redisRateLimit } from './http/rate-limit.js';
+import type { RequestGuard } from './http/request-guard.js';
 import { toHandlers, type RouteSpec } from './http/route.js';
 import { buildOpenApi } from './openapi.js';
 import { allRoutes } from './routes/index.js';
@@ -31,6 +33,8 @@ export interface AppOptions {
 export interface BuiltApp {
   app: Express;
   routes: RouteSpec[];
+  /** the token checks of this app's requests, for the Socket.IO handshake (one bad-token memory for both) */
+  guard: RequestGuard;
 }
 
 export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
@@ -40,8 +44,9 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
   app.disable('x-powered-by');
   app.set('trust proxy', config.api.trust_proxy);
 
-  const { authenticate } = createAuthenticator(options.secret);
-  const limit = redisRateLimit({ redis, prefix: keys.rateLimit('api'), windowMs: config.rate_limit.window_ms, limit: config.rate_limit.max });
+  const { authenticate, guard } = createAuthenticator(deps.ctx, options.secret);
+  // anonymous requests (public routes), per IP; an authenticated one is counted per principal by `authenticate`
+  const limit = redisRateLimit({ redis, prefix: keys.rateLimit('api'), windowMs: config.rate_limit.window_ms, limit: config.rate_limit.max, key: 'ip' });
   const routes = [
     ...allRoutes(deps, options.users ?? fileUserDirectory(config), options.secret),
     ...(options.extraRoutes?.(deps) ?? []),
@@ -49,6 +54,8 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
   const openapi = buildOpenApi(routes);
 
   app.use(correlation(log));
+  const proxyWarning = warnForwardedWithoutTrust(config.api.trust_proxy, log);
+  if (proxyWarning) app.use(proxyWarning);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -86,12 +93,13 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
     }
     next();
   };
-  app.use(BULL_BOARD_PATH, browserToLogin, authenticate, requireRole(PEOPLE), limit, boardCsp, boards.handler);
+  // `authenticate` also refuses bull-board's changes (retry, clean, pause...) sent cross-site with the cookie
+  app.use(BULL_BOARD_PATH, browserToLogin, authenticate, requireRole(PEOPLE), boardCsp, boards.handler);
 
   mountDashboard(app, options.dashboardDir ?? path.join(projectRoot(), 'dashboard', 'dist'));
   app.use(notFoundHandler);
   app.use(errorHandler(log));
-  return { app, routes };
+  return { app, routes, guard };
 }
 
 /** Serves the built dashboard with a single-page-app fallback for its client-side routes. */

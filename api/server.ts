@@ -42,9 +42,9 @@ export async function startApiServer(ctx: NoxContext, options: Partial<AppOption
   void startWhenPossible(feed, logger, stopped);
 
   const deps: ApiDeps = { ctx, tailer, waiters, startedAt: Date.now() };
-  const { app } = createApp(deps, { ...options, secret });
+  const { app, guard } = createApp(deps, { ...options, secret });
   const http = createServer(app);
-  const gateway = attachGateway(http, ctx, tailer, secret);
+  const gateway = attachGateway(http, ctx, tailer, guard);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

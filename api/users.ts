@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE, loadConfig } from '../shared/config/load-config.js';
 import type { NoxConfig } from '../shared/config/schema.js';
+import { readSecretsFile, updateSecretsFile } from '../shared/config/secrets.js';
 
 /**
  * People who can log in: names and roles from system-config.toml, password hashes from the
@@ -12,6 +13,11 @@ export type User = NoxConfig['auth']['users'][number];
 
 export interface UserDirectory {
   find(name: string): User | undefined;
+  /**
+   * Replaces a user's password hash `from` with `to` where it is stored (a rehash at a
+   * higher cost); false when the stored hash is no longer `from` or lives elsewhere.
+   */
+  replaceHash?(name: string, from: string, to: string): boolean;
 }
 
 export function fileUserDirectory(config: NoxConfig): UserDirectory {
@@ -30,6 +36,19 @@ export function fileUserDirectory(config: NoxConfig): UserDirectory {
         }
       }
       return users.find((u) => u.name === name);
+    },
+    replaceHash(name, from, to) {
+      // only a hash the secrets file holds (not one from the environment or a test's overrides),
+      // and only if nobody changed it since it was read (`nox user passwd`); read first so a
+      // miss writes nothing
+      if (readSecretsFile(config.secretsFile).auth.password_hashes[name] !== from) return false;
+      let replaced = false;
+      updateSecretsFile(config.secretsFile, (secrets) => {
+        if (secrets.auth.password_hashes[name] !== from) return;
+        secrets.auth.password_hashes[name] = to;
+        replaced = true;
+      });
+      return replaced;
     },
   };
 }

@@ -26,8 +26,16 @@ export interface Keys {
   hostDownReported(hostId: string): string;
   /** the bounded stream of domain events */
   events(): string;
-  /** rate-limit counters (express-rate-limit's store prefix) */
+  /** rate-limit counters (express-rate-limit's store prefix; api/http/request-guard.ts's counters) */
   rateLimit(scope: string): string;
+  /** string with a TTL until the token's expiry: the token with this `jti` is revoked (logout) */
+  revokedToken(jti: string): string;
+  /** hash: agent id → token epoch; an agent token minted with a lower epoch is revoked (shared/auth/revocation.ts) */
+  agentTokenEpochs(): string;
+  /** counter with a TTL: recent failed logins of one user name (shared/auth/login-lockout.ts) */
+  loginFailures(username: string): string;
+  /** string with a TTL: present while a user name is locked out of login */
+  loginLock(username: string): string;
   /** list: buffered registry appends (conversation lines, resource samples) awaiting a flush */
   registryAppends(): string;
   /** counter: sequence number of registry appends (the writer's applied-once watermark) */
@@ -116,6 +124,11 @@ export function makeKeys(prefix = '{nox}'): Keys {
     hostDownReported: (hostId) => k('host', assertValidId(hostId, 'hostId'), 'down-reported'),
     events: () => k('events'),
     rateLimit: (scope) => `${k('ratelimit', scope)}:`,
+    revokedToken: (jti) => k('auth', 'revoked', jti),
+    agentTokenEpochs: () => k('auth', 'agent-token-epochs'),
+    // any string may be typed as a user name: encoded so it stays one key segment
+    loginFailures: (username) => k('auth', 'login-failures', encodeURIComponent(username)),
+    loginLock: (username) => k('auth', 'login-lock', encodeURIComponent(username)),
     registryAppends: () => k('registry', 'appends'),
     registryAppendSeq: () => k('registry', 'append-seq'),
     registryWriter: () => k('registry', 'writer'),

@@ -1,66 +1,111 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { Passport } from 'passport';
-import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
-import { hmacKey, principalFromClaims } from '../../shared/auth/tokens.js';
-import { ForbiddenError, TokenExpiredError, UnauthenticatedError } from '../../shared/errors/auth-errors.js';
+import { Strategy as JwtStrategy } from 'passport-jwt';
+import { fromClaims, hmacKey, TOKEN_ISSUER, type VerifiedToken } from '../../shared/auth/tokens.js';
+import { CrossSiteRequestError, ForbiddenError, TokenExpiredError, UnauthenticatedError } from '../../shared/errors/auth-errors.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
 import type { Principal, Role } from '../../shared/types.js';
+import { clientKey } from './client-address.js';
+import { isChange, provesSameOrigin } from './csrf.js';
+import { createRequestGuard, type Admitted, type RequestGuard } from './request-guard.js';
 
 /**
  * Bearer tokens (API clients, agents, the CLI) and an httpOnly cookie (browsers: the
- * dashboard and bull-board, which cannot add a header to a page load) are both accepted,
- * verified by passport-jwt with HS256 only. Each app gets its own Passport instance so
- * several apps in one process (tests) do not share strategies.
+ * dashboard and bull-board, which cannot add a header to a page load) are both accepted.
+ * Every authenticated request: passport-jwt verifies the token (HS256 only, issuer `nox`),
+ * a change sent with the cookie must come from this origin (csrf.ts), and one Redis call
+ * counts the request against its principal's rate limit and refuses a revoked token
+ * (request-guard.ts). Each app has its own Passport instance, so several apps in one
+ * process (tests) do not share strategies.
  */
 export const TOKEN_COOKIE = 'nox_token';
 
-const fromCookie = (req: Request): string | null => {
-  const cookies = (req as Request & { cookies?: Record<string, string> }).cookies;
-  return cookies?.[TOKEN_COOKIE] ?? null;
-};
-
-export interface Authenticator {
-  /** 401 unless a valid token is present; sets `res.locals.principal` */
-  authenticate: RequestHandler;
+export interface PresentedToken {
+  token: string;
+  /** a cookie rides along on its own; a bearer header never does (CSRF) */
+  via: 'bearer' | 'cookie';
 }
 
-export function createAuthenticator(secret: string): Authenticator {
+/** The token of a request: `Authorization: Bearer` first, else the login cookie. */
+export function presentedToken(req: Request): PresentedToken | undefined {
+  const header = req.headers.authorization;
+  if (header && /^bearer /i.test(header)) {
+    const token = header.slice(7).trim();
+    if (token) return { token, via: 'bearer' };
+  }
+  const cookie = (req as Request & { cookies?: Record<string, string> }).cookies?.[TOKEN_COOKIE];
+  return cookie ? { token: cookie, via: 'cookie' } : undefined;
+}
+
+/** What authentication leaves for the handlers besides `res.locals.principal`. */
+export function verifiedTokenOf(res: Response): VerifiedToken | undefined {
+  return res.locals.token as VerifiedToken | undefined;
+}
+
+export interface Authenticator {
+  /** 401 unless a valid, unrevoked token is present; 429 over the rate limit; sets `res.locals.principal` */
+  authenticate: RequestHandler;
+  /** the same checks, for the Socket.IO handshake */
+  guard: RequestGuard;
+}
+
+export function createAuthenticator(ctx: NoxContext, secret: string): Authenticator {
+  const guard = createRequestGuard(ctx, secret);
+  const policy = `"api"; q=${ctx.config.rate_limit.max}; w=${guard.windowSeconds}`;
+
+  const rateHeaders = (res: Response, admitted: Admitted): void => {
+    // the IETF draft-8 RateLimit fields, as express-rate-limit gave them before
+    res.setHeader('RateLimit-Policy', policy);
+    res.setHeader('RateLimit', `"api"; r=${admitted.remaining}; t=${admitted.resetSeconds}`);
+  };
+
   const passport = new Passport();
   passport.use(
     new JwtStrategy(
       {
-        jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), fromCookie]),
+        jwtFromRequest: (req: Request) => presentedToken(req)?.token ?? null,
         secretOrKey: hmacKey(secret) as unknown as string, // a KeyObject (see hmacKey); passport-jwt hands it to jsonwebtoken as is
         algorithms: ['HS256'],
-        issuer: 'nox',
+        issuer: TOKEN_ISSUER,
       },
-      (payload: unknown, done: (err: unknown, user?: Principal | false) => void) => {
+      (payload: unknown, done: (err: unknown, user?: VerifiedToken | false) => void) => {
         try {
-          done(null, principalFromClaims(payload));
+          done(null, fromClaims(payload));
         } catch (err) {
           done(err, false);
         }
       },
     ),
   );
-  const init = passport.initialize();
+  /** passport-jwt's verdict as a NoxError: expired, or not valid */
+  const failure = (err: unknown, info: unknown): Error => {
+    if (err instanceof UnauthenticatedError) return err;
+    if ((info as { name?: string } | undefined)?.name === 'TokenExpiredError') return new TokenExpiredError();
+    return new UnauthenticatedError('The token is not valid', ERROR_CODE.invalidToken);
+  };
 
   const authenticate: RequestHandler = (req, res, next) => {
-    init(req, res, () => {
-      passport.authenticate('jwt', { session: false }, (err: unknown, user: Principal | false, info: unknown) => {
-        if (err) return next(err instanceof UnauthenticatedError ? err : new UnauthenticatedError('The token is not valid', ERROR_CODE.invalidToken));
-        if (!user) {
-          const name = (info as { name?: string } | undefined)?.name;
-          if (name === 'TokenExpiredError') return next(new TokenExpiredError());
-          const missing = info instanceof Error && /No auth token/i.test(info.message);
-          return next(missing ? new UnauthenticatedError() : new UnauthenticatedError('The token is not valid', ERROR_CODE.invalidToken));
-        }
-        res.locals.principal = user;
+    const presented = presentedToken(req);
+    if (!presented) return next(new UnauthenticatedError());
+    if (presented.via === 'cookie' && isChange(req.method) && !provesSameOrigin(req)) return next(new CrossSiteRequestError());
+    const address = clientKey(req);
+    try {
+      guard.assertNotBlocked(address);
+    } catch (err) {
+      return next(err);
+    }
+    (passport.authenticate('jwt', { session: false }, (err: unknown, verified: VerifiedToken | false, info: unknown) => {
+      const admitted = verified ? guard.admitVerified(verified, address) : guard.refuse(address, failure(err, info)).then((e) => Promise.reject(e));
+      admitted.then((a) => {
+        rateHeaders(res, a);
+        res.locals.principal = a.verified.principal;
+        res.locals.token = a.verified;
         next();
-      })(req, res, next);
-    });
+      }, next);
+    }) as RequestHandler)(req, res, next);
   };
-  return { authenticate };
+  return { authenticate, guard };
 }
 
 /** 403 unless the authenticated principal has one of `roles`. */

@@ -67,7 +67,11 @@ function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: st
   return undefined as T;
 }
 
-/** The Express handlers of one route: auth and role check, rate limit, extra middleware, validation, handler. */
+/**
+ * The Express handlers of one route: auth (which also counts the principal's rate limit, in
+ * the same Redis call: request-guard.ts) and role check — or, on a public route, the
+ * per-IP `limit` — then extra middleware, validation, handler.
+ */
 export function toHandlers(spec: RouteSpec, authenticate: RequestHandler, limit: RequestHandler): RequestHandler[] {
   const run: RequestHandler = async (req, res) => {
     const issues: FieldIssue[] = [];
@@ -92,7 +96,6 @@ export function toHandlers(spec: RouteSpec, authenticate: RequestHandler, limit:
     if (result === undefined || status === 204) res.status(status).end();
     else res.status(status).json(result);
   };
-  // Authenticate before the general limit so that it counts per principal, not per IP.
-  const guard = spec.auth === 'public' ? [limit] : [authenticate, requireRole(spec.auth), limit];
+  const guard = spec.auth === 'public' ? [limit] : [authenticate, requireRole(spec.auth)];
   return [...guard, ...(spec.before ?? []), run];
 }

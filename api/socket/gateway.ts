@@ -1,14 +1,17 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import { verifyToken } from '../../shared/auth/tokens.js';
-import { ERROR_CODE } from '../../shared/errors/codes.js';
+import { AUTH_EVENT, type AgentTokensRevokedData, type TokenRevokedData } from '../../shared/auth/revocation.js';
+import type { VerifiedToken } from '../../shared/auth/tokens.js';
 import { compareStreamIds, decodeEntry, STREAM_ID_PATTERN } from '../../shared/events/event-bus.js';
 import type { StreamTailer } from '../../shared/events/stream-tailer.js';
 import { errorFields } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import type { Principal } from '../../shared/types.js';
-import { TOKEN_COOKIE } from '../http/auth.js';
+import type { DomainEvent, Principal } from '../../shared/types.js';
+import type { RequestGuard } from '../http/request-guard.js';
+import { createRoomCap } from './room-cap.js';
 import { mayJoin, roomsOf } from './rooms.js';
+import { socketAuthenticator } from './socket-auth.js';
+import { createSocketSessions } from './socket-sessions.js';
 
 /**
  * Fans the event stream out to Socket.IO clients by room.
@@ -26,29 +29,23 @@ export interface Gateway {
 
 const REPLAY_BATCH = 1000;
 
-function tokenFrom(socket: Socket): string | undefined {
-  const auth = socket.handshake.auth as { token?: unknown };
-  if (typeof auth.token === 'string' && auth.token) return auth.token;
-  const cookie = socket.handshake.headers.cookie ?? '';
-  const match = cookie.split(/;\s*/).find((c) => c.startsWith(`${TOKEN_COOKIE}=`));
-  return match ? decodeURIComponent(match.slice(TOKEN_COOKIE.length + 1)) : undefined;
-}
-
-export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: StreamTailer, secret: string): Gateway {
+export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: StreamTailer, guard: RequestGuard): Gateway {
   const logger = ctx.logger.child({ component: 'socket-gateway' });
   const io = new Server(server, { path: '/socket.io', serveClient: false, cors: { origin: false } });
+  const sessions = createSocketSessions();
+  const roomCap = createRoomCap(ctx.config.api.socket_max_rooms);
 
-  io.use((socket, next) => {
-    const token = tokenFrom(socket);
-    if (!token) return next(Object.assign(new Error('unauthenticated'), { data: { code: ERROR_CODE.unauthenticated } }));
-    try {
-      socket.data.principal = verifyToken(secret, token);
-      next();
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? ERROR_CODE.invalidToken;
-      next(Object.assign(new Error(code === ERROR_CODE.tokenExpired ? 'token expired' : 'invalid token'), { data: { code } }));
-    }
-  });
+  io.use(socketAuthenticator(guard, ctx.config.api.trust_proxy));
+  io.use(roomCap.handshake);
+
+  // revocations reach every API node through the stream: end the sockets of revoked tokens
+  const offRevocations = tailer.onEvent(
+    (event) => {
+      if (event.type === AUTH_EVENT.tokenRevoked) sessions.tokenRevoked((event as DomainEvent<TokenRevokedData>).data.jti);
+      else if (event.agentId) sessions.agentTokensRevoked(event.agentId, (event as DomainEvent<AgentTokensRevokedData>).data.epoch);
+    },
+    (type) => (type === AUTH_EVENT.tokenRevoked || type === AUTH_EVENT.agentTokensRevoked) && sessions.size > 0,
+  );
 
   // with no client connected the tailer need not even parse events for the gateway
   const unsubscribe = tailer.onEvent(
@@ -94,10 +91,9 @@ export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: Strea
 
   io.on('connection', (socket) => {
     const principal = socket.data.principal as Principal;
-    const auth = socket.handshake.auth as { lastEventId?: unknown; rooms?: unknown };
-    const asked = Array.isArray(auth.rooms) ? auth.rooms.filter((r): r is string => typeof r === 'string') : [];
-    const wanted = asked.length > 0 ? asked : principal.role === 'agent' ? [`agent:${principal.agentId}`] : ['all'];
-    const rooms = wanted.filter((r) => mayJoin(principal, r));
+    if (socket.connected) sessions.track(socket, socket.data.token as VerifiedToken);
+    const auth = socket.handshake.auth as { lastEventId?: unknown };
+    const rooms = socket.data.rooms as string[]; // room-cap.ts: granted and within the cap
     const from = typeof auth.lastEventId === 'string' && STREAM_ID_PATTERN.test(auth.lastEventId) ? auth.lastEventId : tailer.lastId;
 
     replayThenJoin(socket, rooms, from).catch((err) => {
@@ -109,11 +105,18 @@ export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: Strea
     socket.on('subscribe', (list: unknown, ack?: (r: unknown) => void) => {
       const names = (Array.isArray(list) ? list : [list]).filter((r): r is string => typeof r === 'string');
       const granted = names.filter((r) => mayJoin(principal, r));
+      const refused = names.filter((r) => !granted.includes(r));
+      const error = roomCap.add(socket, granted);
+      if (error) {
+        roomCap.reply(socket, ack, { joined: [], refused: names, error });
+        return;
+      }
       void socket.join(granted);
-      if (typeof ack === 'function') ack({ joined: granted, refused: names.filter((r) => !granted.includes(r)) });
+      if (typeof ack === 'function') ack({ joined: granted, refused });
     });
     socket.on('unsubscribe', (list: unknown, ack?: (r: unknown) => void) => {
       const names = (Array.isArray(list) ? list : [list]).filter((r): r is string => typeof r === 'string');
+      roomCap.remove(socket, names);
       for (const r of names) void socket.leave(r);
       if (typeof ack === 'function') ack({ left: names });
     });
@@ -125,6 +128,8 @@ export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: Strea
     io,
     async close() {
       unsubscribe();
+      offRevocations();
+      sessions.close();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },

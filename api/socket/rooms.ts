@@ -17,8 +17,12 @@ export function mayJoin(principal: Principal, room: string): boolean {
   return true;
 }
 
-/** The rooms an event goes to. */
+/** Event types that stay between Nox processes (revocations: shared/auth/revocation.ts). */
+const INTERNAL_TYPE = /^auth\./;
+
+/** The rooms an event goes to; none for an internal event, which no client sees (live or replayed). */
 export function roomsOf(event: DomainEvent): string[] {
+  if (INTERNAL_TYPE.test(event.type)) return [];
   const rooms = ['all'];
   if (event.agentId) rooms.push(`agent:${event.agentId}`);
   if (event.taskId) rooms.push(`task:${event.taskId}`);

@@ -1,4 +1,5 @@
 import { AGENT_EVENT } from './agent-events.js';
+import { revokeAgentTokens } from '../auth/revocation.js';
 import { ERROR_CODE } from '../errors/codes.js';
 import { ConflictError } from '../errors/service-errors.js';
 import type { NoxContext } from '../runtime/context.js';
@@ -29,6 +30,7 @@ export async function removeAgent(
   await assertNotRunning(ctx, agentId);
   const removed = await store.remove(agentId, envelope.requestedBy);
   await deleteRuntime(ctx.redis, ctx.keys, agentId);
+  await revokeAgentTokens(ctx, agentId, 'deleted'); // a deleted agent's tokens die with it (a retry revokes again: harmless)
   if (!removed) return false;
   await ctx.events.publish({
     type: AGENT_EVENT.deleted,

@@ -1,4 +1,4 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { TokenExpiredError, UnauthenticatedError } from '../errors/auth-errors.js';
@@ -7,21 +7,44 @@ import { ID_PATTERN } from '../ids.js';
 import { ROLES, type Principal, type Role } from '../types.js';
 
 /**
- * JWTs are HS256 with the secret from system-config.toml (or NOX_JWT_SECRET). Claims:
- * `sub` (user name or agent id), `role`, and for agents `agentId`. Verification checks
- * the algorithm explicitly so a token signed with `none` or RS256 is refused.
+ * JWTs are HS256 with the secret from the secrets file (or NOX_JWT_SECRET). Claims: `sub`
+ * (user name or agent id), `role`, for agents `agentId`, and for revocation
+ * (shared/auth/revocation.ts) `jti` (every token: logout revokes that one) and, on an
+ * agent's tokens, `ep` — the agent's token epoch when it was minted (stopping or deleting the
+ * agent raises the epoch, which revokes every token minted before). Verification checks the
+ * algorithm explicitly so a token signed with `none` or RS256 is refused; a token without
+ * `jti` or `exp` is refused too (it could not be revoked, or would never end).
  */
-const ISSUER = 'nox';
+export const TOKEN_ISSUER = 'nox';
+const ISSUER = TOKEN_ISSUER;
+
+/** 128 random bits, base64url: the form `jti` must have (it becomes part of a Redis key) */
+const JTI_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 const claimsSchema = z.object({
   sub: z.string().min(1).max(128),
   role: z.enum(ROLES as [Role, ...Role[]]),
   agentId: z.string().regex(ID_PATTERN).optional(),
+  jti: z.string().regex(JTI_PATTERN),
+  exp: z.number().int(),
+  ep: z.number().int().min(0).optional(),
 });
 
 export interface SignOptions {
   /** e.g. `12h`, `30m`, or seconds */
   expiresIn: string | number;
+  /** an agent token's epoch (shared/auth/revocation.ts agentTokenEpoch); default 0 */
+  epoch?: number;
+}
+
+/** A token that verified: who it speaks for, and what revocation needs to know about it. */
+export interface VerifiedToken {
+  principal: Principal;
+  jti: string;
+  /** expiry, epoch seconds */
+  exp: number;
+  /** an agent token's epoch (0 when it carries none) */
+  epoch: number;
 }
 
 /**
@@ -44,15 +67,17 @@ export function signToken(secret: string, principal: Principal, options: SignOpt
   if (principal.role === 'agent' && !principal.agentId) throw new Error('an agent token needs agentId');
   const payload: Record<string, unknown> = { role: principal.role };
   if (principal.agentId) payload.agentId = principal.agentId;
+  if (principal.role === 'agent') payload.ep = options.epoch ?? 0;
   return jwt.sign(payload, hmacKey(secret), {
     algorithm: 'HS256',
     subject: principal.sub,
     issuer: ISSUER,
+    jwtid: randomBytes(16).toString('base64url'),
     expiresIn: options.expiresIn as jwt.SignOptions['expiresIn'],
   });
 }
 
-export function verifyToken(secret: string, token: string): Principal {
+export function verifyToken(secret: string, token: string): VerifiedToken {
   let decoded: unknown;
   try {
     decoded = jwt.verify(token, hmacKey(secret), { algorithms: ['HS256'], issuer: ISSUER });
@@ -60,19 +85,14 @@ export function verifyToken(secret: string, token: string): Principal {
     if (err instanceof jwt.TokenExpiredError) throw new TokenExpiredError();
     throw new UnauthenticatedError('The token is not valid', ERROR_CODE.invalidToken);
   }
-  return principalFromClaims(decoded);
+  return fromClaims(decoded);
 }
 
-export function principalFromClaims(decoded: unknown): Principal {
+/** The claims of a token whose signature verified → who it speaks for; throws 401 on bad claims. */
+export function fromClaims(decoded: unknown): VerifiedToken {
   const parsed = claimsSchema.safeParse(decoded);
-  if (!parsed.success) throw new UnauthenticatedError('The token carries no valid role', ERROR_CODE.invalidToken);
-  const { sub, role, agentId } = parsed.data;
+  if (!parsed.success) throw new UnauthenticatedError('The token carries no valid role, id or expiry', ERROR_CODE.invalidToken);
+  const { sub, role, agentId, jti, exp, ep } = parsed.data;
   if (role === 'agent' && !agentId) throw new UnauthenticatedError('An agent token needs agentId', ERROR_CODE.invalidToken);
-  return agentId ? { sub, role, agentId } : { sub, role };
-}
-
-/** seconds until expiry encoded in a signed token */
-export function tokenExpiry(token: string): number | undefined {
-  const decoded = jwt.decode(token) as { exp?: number } | null;
-  return decoded?.exp;
+  return { principal: agentId ? { sub, role, agentId } : { sub, role }, jti, exp, epoch: ep ?? 0 };
 }

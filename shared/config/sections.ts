@@ -35,8 +35,15 @@ export const apiSection = z
     port: port.default(3000),
     /** Largest JSON body accepted; larger gets 413. Default `256kb`. */
     body_limit: z.string().regex(/^\d+(b|kb|mb)$/, 'must look like 256kb or 1mb').default('256kb'),
-    /** Express `trust proxy` hops (for rate limiting behind a load balancer). Default 0. */
+    /**
+     * Express `trust proxy` hops: how many proxies in front of the API may set
+     * X-Forwarded-For/-Proto/-Host. Client addresses (per-IP limits), `Secure` cookies and the
+     * same-origin check read them. Behind a proxy with 0, every client shares the proxy's
+     * address (one per-IP bucket; the API warns once). Default 0.
+     */
     trust_proxy: z.number().int().min(0).max(10).default(0),
+    /** Rooms one Socket.IO connection may be in at once; a handshake or `subscribe` asking for more is refused (ERROR_CODE.tooManyRooms). Default 50. */
+    socket_max_rooms: z.number().int().min(1).max(10_000).default(50),
     /** How long POST /api/system/ping waits for its event. Default 5000 ms. */
     ping_timeout_ms: positiveMs.default(5000),
   })
@@ -63,8 +70,18 @@ export const authSection = z
     token_ttl: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 12h or 7d').default('12h'),
     /** People who can log in. Default: none (mint tokens with `nox token`). */
     users: z.array(user).default([]),
+    /** Failed logins in a row, per user name (across API nodes), before it is locked out. Default 5. */
+    login_lockout_after: z.number().int().min(1).max(1000).default(5),
+    /** The first lockout; each further failure doubles it (up to `login_lockout_max_ms`). Default 30000 ms. */
+    login_lockout_ms: positiveMs.default(30_000),
+    /** The longest lockout. Default 900000 ms (15 minutes). */
+    login_lockout_max_ms: positiveMs.default(900_000),
   })
-  .strict();
+  .strict()
+  .refine((a) => a.login_lockout_max_ms >= a.login_lockout_ms, {
+    message: 'login_lockout_max_ms must be at least login_lockout_ms',
+    path: ['login_lockout_max_ms'],
+  });
 
 export const rateLimitSection = z
   .object({
@@ -74,6 +91,8 @@ export const rateLimitSection = z
     max: z.number().int().positive().default(1200),
     /** Login attempts per window per IP. Default 10. */
     login_max: z.number().int().positive().default(10),
+    /** Requests with a bad token (forged, expired, revoked) per window per client address; more get 429 without being verified. Default 30. */
+    bad_token_max: z.number().int().positive().default(30),
   })
   .strict();
 

@@ -21,3 +21,24 @@ export class ForbiddenError extends NoxError {
     super(ERROR_CODE.forbidden, message);
   }
 }
+
+/** 401: the token verifies but was revoked (logout; its agent stopped or deleted). */
+export class TokenRevokedError extends UnauthenticatedError {
+  constructor() {
+    super('The token was revoked; log in again', ERROR_CODE.tokenRevoked);
+  }
+}
+
+/** 403: a change authenticated by the login cookie that did not come from this site (CSRF). */
+export class CrossSiteRequestError extends NoxError {
+  constructor() {
+    super(ERROR_CODE.crossSiteRequest, 'A change authenticated by the login cookie must come from this site (its Origin) or carry X-Nox-Request: 1');
+  }
+}
+
+/** 429: too many failed logins for this user name; even the right password waits. */
+export class AccountLockedError extends NoxError {
+  constructor(retryAfterSeconds: number) {
+    super(ERROR_CODE.accountLocked, 'Too many failed logins for this user name; try again later', { extensions: { retryAfter: retryAfterSeconds } });
+  }
+}

@@ -34,7 +34,11 @@ export const ERROR_CATALOGUE = {
   invalidToken: { code: 'nox:invalid-token', status: 401, title: 'Unauthenticated', meaning: 'a token that does not verify, or carries no valid role (an agent token without its agent id)' },
   tokenExpired: { code: 'nox:token-expired', status: 401, title: 'Unauthenticated', meaning: 'the token has expired: log in again' },
   invalidCredentials: { code: 'nox:invalid-credentials', status: 401, title: 'Unauthenticated', meaning: 'wrong user name or password (the same answer for both)' },
+  tokenRevoked: { code: 'nox:token-revoked', status: 401, title: 'Unauthenticated', meaning: 'the token was revoked: its owner logged out, or its agent was stopped or deleted (an agent gets a new token at its next start)' },
+  accountLocked: { code: 'nox:account-locked', status: 429, title: 'Too many requests', meaning: 'too many failed logins for this user name: it is locked, even for the right password, until `Retry-After`; each further failure doubles the lock' },
   forbidden: { code: 'nox:forbidden', status: 403, title: 'Forbidden', meaning: 'the role may not do this' },
+  crossSiteRequest: { code: 'nox:cross-site-request', status: 403, title: 'Forbidden', meaning: 'a change (POST, PUT, PATCH, DELETE) authenticated by the cookie whose `Origin` (or `Referer`) is not this server, without `X-Nox-Request: 1`' },
+  tooManyRooms: { code: 'nox:too-many-rooms', status: null, title: 'Too many rooms', meaning: 'a Socket.IO handshake or `subscribe` that would put one socket in more than `api.socket_max_rooms` rooms (the answer says `limit`)' },
 
   // the services behind the API
   redisUnavailable: { code: 'nox:redis-unavailable', status: 503, title: 'Service unavailable', meaning: 'Redis does not answer (`Retry-After: 1`)' },

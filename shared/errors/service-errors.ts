@@ -31,8 +31,8 @@ export class ConflictError extends NoxError {
 
 /** 429: too many requests in the window. */
 export class RateLimitedError extends NoxError {
-  constructor(retryAfterSeconds?: number) {
-    super(ERROR_CODE.rateLimited, 'Too many requests; slow down', {
+  constructor(retryAfterSeconds?: number, detail = 'Too many requests; slow down') {
+    super(ERROR_CODE.rateLimited, detail, {
       extensions: retryAfterSeconds === undefined ? {} : { retryAfter: retryAfterSeconds },
     });
   }

@@ -32,7 +32,7 @@ describe('agent launch: one call from config to launch spec (token, MCP servers,
     expect(spec.command).to.equal('claude-x');
     expect(flag(spec.args, '--session-id')).to.equal(sessionId);
     expect(spec.args).to.not.include('--resume');
-    expect(verifyToken(TEST_SECRET, spec.env.NOX_AGENT_TOKEN!)).to.deep.include({ sub: 'launch-1', role: 'agent', agentId: 'launch-1' });
+    expect(verifyToken(TEST_SECRET, spec.env.NOX_AGENT_TOKEN!).principal).to.deep.include({ sub: 'launch-1', role: 'agent', agentId: 'launch-1' });
     expect(spec.env.CLAUDE_CONFIG_DIR).to.equal(spec.configDir);
     const servers = (JSON.parse(flag(spec.args, '--mcp-config')!) as { mcpServers: Record<string, { env: Record<string, string> }> }).mcpServers;
     const tokenFile = servers.nox!.env.NOX_AGENT_TOKEN_FILE!;

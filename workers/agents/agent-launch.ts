@@ -34,19 +34,25 @@ export interface LaunchRequest {
   sessionId: string;
   /** what is left of the agent's budget (its --max-budget-usd); undefined without one */
   remainingBudgetUsd?: number;
+  /** the agent's token epoch now (shared/auth/revocation.ts agentTokenEpoch); default 0 */
+  tokenEpoch?: number;
   logger: Logger;
 }
 
-/** The agent's own token (role agent), for the API and the Nox tools server; a new one at every start. */
-export function mintAgentToken(config: NoxConfig, agentId: string): string {
+/**
+ * The agent's own token (role agent), for the API and the Nox tools server; a new one at every
+ * start. It carries the agent's current token epoch: stopping or deleting the agent raises
+ * the epoch, and every token minted before dies (shared/auth/revocation.ts).
+ */
+export function mintAgentToken(config: NoxConfig, agentId: string, epoch = 0): string {
   const secret = config.auth.jwt_secret;
   if (!secret) throw new Error('auth.jwt_secret is not configured; agents need their own scoped token');
-  return signToken(secret, { sub: agentId, role: 'agent', agentId }, { expiresIn: config.agent.token_ttl });
+  return signToken(secret, { sub: agentId, role: 'agent', agentId }, { expiresIn: config.agent.token_ttl, epoch });
 }
 
 export function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, request: LaunchRequest): PreparedLaunch {
   const { config } = ctx;
-  const token = mintAgentToken(config, agent.id);
+  const token = mintAgentToken(config, agent.id, request.tokenEpoch);
   const apiUrl = defaultApiUrl(config);
   // Decided from the CLI's own session file, not from whether Nox started it before: a
   // crash before the first turn leaves no session, and --resume of it would fail.

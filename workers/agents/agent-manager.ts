@@ -3,6 +3,7 @@ import type { PermissionGate } from '../approvals/permission-gate.js';
 import type { Worker } from 'bullmq';
 import { agentStoreFor, requireAgent, type AgentStore } from '../../shared/agents/agent-store.js';
 import { claimAgent, releaseAgent } from '../../shared/agents/runtime-state.js';
+import { revokeAgentTokens } from '../../shared/auth/revocation.js';
 import { AgentNotRunningError } from '../../shared/errors/agent-errors.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
@@ -94,6 +95,8 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
   const onSettled = (agentId: string): void => {
     supervisors.delete(agentId);
     updateSpawnWorker();
+    // its process is gone: so are its tokens (the next start mints one that works)
+    revokeAgentTokens(ctx, agentId, 'stopped').catch((err) => log.warn('could not revoke the agent tokens', { agentId, ...errorFields(err) }));
     // stopped for good (failed, a limit, an operator): nothing to resume after a host restart
     if (!shuttingDown) forget(agentId).catch((err) => log.warn('could not release agent', { agentId, ...errorFields(err) }));
   };

@@ -3,6 +3,7 @@ import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import { AgentNotRunningError, AgentOverBudgetError, TurnQueueFullError } from '../../shared/errors/agent-errors.js';
 import type { AgentStatus } from '../../shared/agents/agent-status.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
+import { agentTokenEpoch } from '../../shared/auth/revocation.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { PermissionGate } from '../approvals/permission-gate.js';
@@ -180,7 +181,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const spawnProcess = async (): Promise<void> => {
     config = await deps.loadConfig();
     ledger.setBudget(config.max_budget_usd);
-    const { spec, resume, mcp } = prepareAgentLaunch(ctx, config, { hostId, sessionId, remainingBudgetUsd: ledger.remainingUsd, logger });
+    const tokenEpoch = await agentTokenEpoch(ctx.redis, ctx.keys, agentId); // a stop before this start revoked the older tokens
+    const { spec, resume, mcp } = prepareAgentLaunch(ctx, config, { hostId, sessionId, remainingBudgetUsd: ledger.remainingUsd, tokenEpoch, logger });
     workdir = spec.cwd;
     turns.end(); // a new process has no turn in flight
     ledger.processStarted();

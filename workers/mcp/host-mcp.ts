@@ -1,4 +1,5 @@
 import { errorFields } from '../../shared/logger.js';
+import { agentTokenEpoch } from '../../shared/auth/revocation.js';
 import { mcpCatalogFor } from '../../shared/mcp/catalog-store.js';
 import { createEngine, type Engine } from '../../shared/mcp/engine.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
@@ -48,6 +49,7 @@ export async function startHostMcp(ctx: NoxContext, options: HostMcpOptions): Pr
     logger,
     runDir: (agentId) => agentRunDir(ctx.config, agentId),
     tokenFile: (agentId) => agentTokenFile(ctx.config, agentId),
+    tokenEpoch: (agentId) => agentTokenEpoch(ctx.redis, ctx.keys, agentId),
     resolve: (agentId, service) => resolveAgentSession(ctx, catalog, agentId, options.hostId, service),
   });
   const watcher = await startContainerWatcher({

@@ -7,6 +7,7 @@ import { isLive } from '../../../shared/agents/agent-status.js';
 import { agentStoreFor, requireAgent } from '../../../shared/agents/agent-store.js';
 import { ownerOf, readRuntime, writeRuntime } from '../../../shared/agents/runtime-state.js';
 import { checkSpawn, enqueueSpawn as queueSpawn } from '../../../shared/agents/spawn-enqueue.js';
+import { revokeAgentTokens } from '../../../shared/auth/revocation.js';
 import { agentRequestDepsFor } from '../../../shared/approvals/agent-request-deps.js';
 import { AgentExistsError } from '../../../shared/errors/agent-errors.js';
 import { ERROR_CODE } from '../../../shared/errors/codes.js';
@@ -157,6 +158,8 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
       status: 202,
       handler: async ({ params, body, principal, correlationId }) => {
         const data = await commandFor(params.id, principal, correlationId, body.reason);
+        // here, not only on its host: the stop revokes the agent's tokens even when that host is gone
+        await revokeAgentTokens(ctx, params.id, 'stopped');
         const [owner, runtime] = await Promise.all([ownerOf(ctx.redis, ctx.keys, params.id), readRuntime(ctx.redis, ctx.keys, params.id)]);
         const ownerAlive = owner !== undefined && (await ctx.redis.exists(ctx.keys.hostAlive(owner))) === 1;
         if (!ownerAlive && isLive(runtime?.status)) {

@@ -25,8 +25,14 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Sent with every call: a change authenticated by the cookie must prove it comes from this
+ * page (api/http/csrf.ts), and a page of another origin cannot add a custom header.
+ */
+const SAME_ORIGIN_HEADER = { 'x-nox-request': '1' };
+
 export async function apiCall<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...SAME_ORIGIN_HEADER };
   let body: string | undefined;
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json';

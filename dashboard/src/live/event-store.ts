@@ -9,9 +9,10 @@ import type { ConnectionStatus, LiveEvent, LiveState } from './types';
  *   seen and the gateway replays what was missed before going live: no gap, no duplicate.
  * - The first connect asks for the last few minutes (stream ids are `<ms>-<seq>`, so a
  *   time is a valid id): rates such as messages per minute are right from the first paint.
- * - The login cookie authenticates the handshake; a refusal for an expired or missing
- *   token is reported to `onAuthLost` and the store stops (socket.io does not retry a
- *   refusal by middleware).
+ * - The login cookie authenticates the handshake; a refusal for an expired, revoked or
+ *   missing token is reported to `onAuthLost` and the store stops (socket.io does not retry
+ *   a refusal by middleware); so is `auth-lost`, sent when the gateway ends a live socket
+ *   whose token expires or is revoked.
  * - Listeners are notified in batches (at most every BATCH_MS) so a burst of agent
  *   output does not re-render the page once per line.
  */
@@ -33,7 +34,7 @@ export interface EventStoreOptions {
   url?: string;
 }
 
-const AUTH_CODES = new Set<string>([ERROR_CODE.tokenExpired, ERROR_CODE.unauthenticated, ERROR_CODE.invalidToken]);
+const AUTH_CODES = new Set<string>([ERROR_CODE.tokenExpired, ERROR_CODE.unauthenticated, ERROR_CODE.invalidToken, ERROR_CODE.tokenRevoked]);
 
 function compareIds(a: string, b: string): number {
   const [am = 0, as = 0] = a.split('-').map(Number);
@@ -103,6 +104,11 @@ export function createEventStore(options: EventStoreOptions): EventStore {
   socket.on('replay-failed', () => notify({ notice: 'Could not replay the events missed while disconnected; the views are live again from now.' }));
   socket.on('disconnect', () => setStatus(socket.active ? 'reconnecting' : 'offline'));
   socket.io.on('reconnect_attempt', () => setStatus('reconnecting'));
+  // the gateway ends a live socket whose token expires or is revoked (api/socket/socket-sessions.ts)
+  socket.on('auth-lost', (info: { code?: string; message?: string }) => {
+    setStatus('offline');
+    options.onAuthLost(info.code ?? ERROR_CODE.unauthenticated, info.message ?? 'signed out');
+  });
   socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
     const code = err.data?.code;
     if (code && AUTH_CODES.has(code)) {

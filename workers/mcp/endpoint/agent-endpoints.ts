@@ -46,6 +46,8 @@ export interface EndpointHostOptions {
   /** the agent's run folder (its sockets go there) and its token file, on this host */
   runDir(agentId: string): string;
   tokenFile(agentId: string): string;
+  /** the agent's token epoch (shared/auth/revocation.ts): tokens minted before its last stop are refused */
+  tokenEpoch?(agentId: string): Promise<number>;
   /** checked at every connection: throws a NoxError when the service is no longer enabled, allowed or complete */
   resolve(agentId: string, service: string): ResolvedSession;
 }
@@ -109,6 +111,7 @@ export function createEndpointHost(options: EndpointHostOptions): McpEndpointHos
           agentId,
           service,
           jwtSecret: config.auth.jwt_secret,
+          currentEpoch: options.tokenEpoch ? () => options.tokenEpoch!(agentId) : undefined,
           maxSessions: config.mcp.max_sessions_per_service,
           logger,
           serve: serve(agentId, service),

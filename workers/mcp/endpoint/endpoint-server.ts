@@ -25,6 +25,8 @@ export interface EndpointOptions {
   service: string;
   /** `auth.jwt_secret`: agent tokens are verified with it */
   jwtSecret: string | undefined;
+  /** the agent's token epoch now: tokens below it are revoked (none given: not checked) */
+  currentEpoch?: () => Promise<number>;
   /** `mcp.max_sessions_per_service` */
   maxSessions: number;
   logger: Logger;
@@ -75,7 +77,7 @@ export function openEndpoint(options: EndpointOptions): Endpoint {
       if (closed) return void conn.destroy();
       let session: ContainerSession;
       try {
-        authorizeAgentToken(options.jwtSecret, token, agentId);
+        await authorizeAgentToken(options.jwtSecret, token, agentId, options.currentEpoch);
         if (count(true) >= options.maxSessions) throw new McpEndpointBusyError(service, options.maxSessions);
         session = options.serve(conn);
       } catch (err) {
