@@ -21,6 +21,7 @@ import { ValidationError } from '../../shared/errors/validation-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
+import { ownAgent } from '../http/agent-scope.js';
 import { ADMINS, OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
@@ -28,9 +29,11 @@ import { defineRoute, type RouteSpec } from '../http/route.js';
 /**
  * /api/approvals (issue 6; docs/APPROVALS.md): the inbox and the decisions.
  *
- * - People read every approval; an agent reads only its own.
+ * - People read every approval; an agent reads only those it asked for itself
+ *   (`requested_by` = `agent:<its id>`) — another's answers 404, as if it did not exist.
  * - Only operators and admins decide. An agent never decides: its own request answers
- *   403 `ERROR_CODE.approvalOwnRequest`, anyone else's 403 `ERROR_CODE.forbidden`; a viewer gets 403
+ *   403 `ERROR_CODE.approvalOwnRequest`, anything else (another's, or none) 403
+ *   `ERROR_CODE.forbidden`, so deciding tells it no more than reading; a viewer gets 403
  *   from the role check.
  * - POST /api/approvals is an agent's `request_approval` (for itself only) or a person's
  *   request on behalf of an agent; it is evaluated on the `approvals` queue like every other.
@@ -95,8 +98,10 @@ const decisionResponse = approvalRequestSchema.extend({
   remembered: z.object({ rule: z.record(z.string(), z.unknown()), change_id: z.string() }).optional(),
 });
 
+/** People read every approval; an agent those it asked for (not those a person asked about it, nor installs naming it). */
 function canRead(principal: Principal | undefined, a: ApprovalRequest): boolean {
-  return principal?.role !== 'agent' || principal.agentId === a.agent_id;
+  const me = ownAgent(principal);
+  return me === undefined || a.requested_by === `agent:${me}`;
 }
 
 export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
@@ -105,10 +110,12 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
 
   /** the approval, if this principal may decide it */
   const forDecision = async (id: string, principal: Principal | undefined): Promise<ApprovalRequest> => {
-    const current = await approvals.get(id);
-    if (principal?.agentId && principal.agentId === current.agent_id) throw new OwnApprovalError(id);
+    if (ownAgent(principal) !== undefined) {
+      const found = await approvals.store.get(id);
+      if (found && canRead(principal, found)) throw new OwnApprovalError(id);
+    }
     if (!principal || !OPERATORS.includes(principal.role)) throw new ForbiddenError('Only operators and admins decide approvals');
-    return current;
+    return approvals.get(id);
   };
 
   return [
@@ -121,10 +128,11 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
       query: listQuery,
       responses: { 200: { description: 'a page of approvals', schema: listResponse } },
       handler: async ({ query, principal }) => {
-        const agent = principal?.role === 'agent' ? principal.agentId : query.agent;
+        const me = ownAgent(principal);
         const { approvals: page, total } = await approvals.store.list({
           status: query.status,
-          agent_id: agent,
+          agent_id: me ?? query.agent,
+          ...(me === undefined ? {} : { requested_by: `agent:${me}` }),
           risk_level: query.risk,
           request_type: query.type,
           offset: query.offset,

@@ -35,6 +35,7 @@ export const ERROR_CATALOGUE = {
   tokenExpired: { code: 'nox:token-expired', status: 401, title: 'Unauthenticated', meaning: 'the token has expired: log in again' },
   invalidCredentials: { code: 'nox:invalid-credentials', status: 401, title: 'Unauthenticated', meaning: 'wrong user name or password (the same answer for both)' },
   forbidden: { code: 'nox:forbidden', status: 403, title: 'Forbidden', meaning: 'the role may not do this' },
+  notOwnAgent: { code: 'nox:not-own-agent', status: 403, title: 'Forbidden', meaning: 'an agent token reaches only its own agent: another agent’s conversation, metrics, memory, messages or subscriptions are not its to read or change' },
 
   // the services behind the API
   redisUnavailable: { code: 'nox:redis-unavailable', status: 503, title: 'Service unavailable', meaning: 'Redis does not answer (`Retry-After: 1`)' },
