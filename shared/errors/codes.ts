@@ -72,7 +72,8 @@ export const ERROR_CATALOGUE = {
 
   // messages, tasks, memory
   messageNotFound: { code: 'nox:message-not-found', status: 404, title: 'Not found', meaning: 'no message with that id that you may read' },
-  taskNotFound: { code: 'nox:task-not-found', status: 404, title: 'Not found', meaning: 'no task with that id' },
+  taskNotFound: { code: 'nox:task-not-found', status: 404, title: 'Not found', meaning: 'no task with that id (for an agent token: none it owns or asked for)' },
+  taskExists: { code: 'nox:task-exists', status: 409, title: 'Conflict', meaning: 'an agent created a task under an id another’s task already has' },
   memoryNotFound: { code: 'nox:memory-not-found', status: 404, title: 'Not found', meaning: 'the agent has no memory under that key' },
 
   // the registry
