@@ -82,6 +82,7 @@ export const ERROR_CATALOGUE = {
   registryChangeFailed: { code: 'nox:registry-change-failed', status: 422, title: 'Registry change failed', meaning: 'the registry writer refused a change (e.g. it does not apply to the file as it is)' },
   registryRefNotFound: { code: 'nox:registry-ref-not-found', status: 404, title: 'Not found', meaning: 'no such commit, branch or point in the registry history' },
   registryConflict: { code: 'nox:registry-conflict', status: 409, title: 'Conflict', meaning: 'a merge or branch operation that conflicts with the current state (nothing was changed)' },
+  adminOnlyChange: { code: 'nox:admin-only-change', status: 403, title: 'Forbidden', meaning: 'an operator’s rollback, branch switch or merge whose diff touches an admin-only file (`system-config.toml`: settings, users, policy); an admin may; `files` names them' },
   registryNoRemote: { code: 'nox:registry-no-remote', status: 409, title: 'Conflict', meaning: 'a backup asked for, but `registry.backup_remote` is not set' },
 
   // MCP services and the container engine
