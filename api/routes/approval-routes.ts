@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ApprovalForOtherAgentError, ApprovalNotFoundError, OwnApprovalError } from '../../shared/errors/approval-errors.js';
+import { ApprovalForOtherAgentError, ApprovalNotFoundError, OwnApprovalError, SamePersonApprovalError } from '../../shared/errors/approval-errors.js';
 import {
   APPROVAL_ID_PATTERN,
   approvalDetailsSchema,
@@ -34,7 +34,8 @@ import { defineRoute, type RouteSpec } from '../http/route.js';
  * - Only operators and admins decide. An agent never decides: its own request answers
  *   403 `ERROR_CODE.approvalOwnRequest`, anything else (another's, or none) 403
  *   `ERROR_CODE.forbidden`, so deciding tells it no more than reading; a viewer gets 403
- *   from the role check.
+ *   from the role check. With `approvals.require_second_person` a person may not approve
+ *   what they asked for themselves (403 `ERROR_CODE.approvalSamePerson`).
  * - POST /api/approvals is an agent's `request_approval` (for itself only) or a person's
  *   request on behalf of an agent; it is evaluated on the `approvals` queue like every other.
  */
@@ -248,6 +249,8 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
           }
         }
         const who = requester(principal);
+        // Four eyes: who asked is recorded on every request (`requested_by`); denying one's own stays allowed.
+        if (current.requested_by === who && approvals.policy.requireSecondPerson()) throw new SamePersonApprovalError(params.id, who);
         const decided = await approvals.decide(params.id, { decision: 'approve', decided_by: who, reason: body.reason ?? '' });
         if (!body.remember) return decided;
         const rule = rememberRule(decided, who, body.pattern);

@@ -289,5 +289,11 @@ export const approvalsSection = z
     keep_decided: z.number().int().min(10).default(10_000),
     /** How often each host re-sends decisions whose history line or conversation entry was not written. Default 5000 ms. */
     sweep_interval_ms: positiveMs.default(5000),
+    /**
+     * Four eyes: a person may not approve an approval they asked for themselves (a deletion,
+     * an MCP install, a request on behalf of an agent); another person must. Denying stays
+     * allowed. Read live like the rules. Default false.
+     */
+    require_second_person: z.boolean().default(false),
   })
   .strict();

@@ -67,6 +67,7 @@ export const ERROR_CATALOGUE = {
   approvalNotFound: { code: 'nox:approval-not-found', status: 404, title: 'Not found', meaning: 'no approval with that id (never existed, or trimmed from Redis); 409 when an approved agent request lost its approval before anyone acted' },
   approvalAlreadyDecided: { code: 'nox:approval-already-decided', status: 409, title: 'Conflict', meaning: 'the approval was decided already (by a person, the policy or the timeout)' },
   approvalOwnRequest: { code: 'nox:approval-own-request', status: 403, title: 'Forbidden', meaning: 'an agent never decides an approval it asked for' },
+  approvalSamePerson: { code: 'nox:approval-same-person', status: 403, title: 'Forbidden', meaning: 'with `approvals.require_second_person`, a person never approves an approval they asked for: another person must' },
   approvalOtherAgent: { code: 'nox:approval-other-agent', status: 403, title: 'Forbidden', meaning: 'an agent may ask for approvals only for itself' },
   approvalDenied: { code: 'nox:approval-denied', status: 403, title: 'Forbidden', meaning: 'an act that needs an approval was denied by the policy at once; `approval_id` and `reason` say which and why' },
 
