@@ -13,7 +13,7 @@ import {
 } from '../../shared/approvals/approval-request.js';
 import { APPROVAL_EVENT } from '../../shared/approvals/approval-store.js';
 import { approvalsFor } from '../../shared/approvals/approvals.js';
-import { policyRuleSchema, rememberRule, toolPatternMatches } from '../../shared/approvals/policy.js';
+import { cannotRemember, policyRuleSchema, rememberRule, toolPatternMatches } from '../../shared/approvals/policy.js';
 import { actorOf } from '../../shared/approvals/recorder.js';
 import { classifyRequest, classifyToolUse } from '../../shared/approvals/risk.js';
 import { ForbiddenError } from '../../shared/errors/auth-errors.js';
@@ -57,7 +57,7 @@ const listQuery = z
 const approveBody = z
   .object({
     reason: z.string().max(2000).optional(),
-    /** also add a policy rule: always allow this (tool, or pattern) for this agent, up to this risk */
+    /** also add a policy rule: always allow this (tool or pattern; for a spawn, this exact child config) for this agent, up to this risk */
     remember: z.boolean().default(false),
     /** the tool pattern to remember instead of the default (the tool; for Bash the exact command), e.g. `Bash(make:*)` */
     pattern: z.string().min(1).max(500).optional(),
@@ -233,7 +233,7 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
     defineRoute({
       method: 'post',
       path: '/api/approvals/:id/approve',
-      summary: 'Approve (operators and admins); `remember` adds a policy rule for this agent',
+      summary: 'Approve (operators and admins); `remember` adds a policy rule for this agent: this tool use, or this exact spawn config (its fingerprint)',
       tag: 'approvals',
       auth: DECIDERS,
       params: idParams,
@@ -241,6 +241,9 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
       responses: { 200: { description: 'the decided approval', schema: decisionResponse } },
       handler: async ({ params, body, principal }) => {
         const current = await forDecision(params.id, principal);
+        // Refused before deciding, so a person who asked for a rule does not get a bare approval instead.
+        const notRemembered = body.remember ? cannotRemember(current) : undefined;
+        if (notRemembered) throw new ValidationError(`cannot remember: ${notRemembered}`, [{ path: 'body.remember', message: notRemembered, code: 'custom' }]);
         if (body.pattern !== undefined) {
           if (!body.remember) throw new ValidationError('pattern needs remember: true', [{ path: 'body.pattern', message: 'only with remember', code: 'custom' }]);
           const tool = current.details.tool;

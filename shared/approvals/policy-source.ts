@@ -55,7 +55,7 @@ export function createPolicySource(config: NoxConfig, registry: RegistryClient, 
       return registry.submit(
         {
           id: `remember-${approvalId}`,
-          message: `approvals: remember ${rule.tools?.join(', ') ?? rule.types?.join(', ') ?? 'rule'} for ${rule.agents?.join(', ') ?? 'agent'}`,
+          message: `approvals: remember ${rule.tools?.join(', ') ?? `${rule.types?.join(', ') ?? 'rule'}${rule.fingerprints ? ` ${rule.fingerprints.map((f) => f.slice(0, 19)).join(', ')}` : ''}`} for ${rule.agents?.join(', ') ?? 'agent'}`,
           changes: [{ op: 'push', file: files.systemConfig(), key: ['approvals', 'remembered'], items: [rule] }],
         },
         actor,
