@@ -230,6 +230,15 @@ export const mcpSection = z
     reap_interval_ms: positiveMs.default(30_000),
     /** How often the host samples its service containers' stats. Default 10000 ms. */
     stats_interval_ms: positiveMs.default(10_000),
+    /**
+     * Host path prefixes MCP service containers may bind-mount from (shared/mcp/mount-policy.ts).
+     * Never, even when listed: engine sockets, /run, /var/run, /proc, /sys, /dev, the registry,
+     * the secrets folder, or a folder holding one of them. Default none: no bind mounts.
+     */
+    mount_allow: z
+      .array(z.string().startsWith('/', 'must be an absolute path').refine((p) => !p.split('/').includes('..') && !p.includes('\0'), 'must not contain ".."'))
+      .max(100)
+      .default([]),
     /** Values of the secrets services name (`{ secret = "github-token" }`). Secrets: in the secrets file (`[mcp.secrets]`), or NOX_SECRET_<NAME> on the host. Default none. */
     secrets: z.record(z.string(), z.string()).default({}),
   })

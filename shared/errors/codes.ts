@@ -96,6 +96,7 @@ export const ERROR_CATALOGUE = {
   mcpContainerFailed: { code: 'nox:mcp-container-failed', status: 500, title: 'Container operation failed', meaning: 'the engine refused or failed a container operation (create, start, attach, stop, remove)' },
   mcpNetworkNotInternal: { code: 'nox:mcp-network-not-internal', status: 422, title: 'Network policy refused', meaning: 'a service’s policy names a missing or non-internal network' },
   mcpServiceNotAllowed: { code: 'nox:mcp-service-not-allowed', status: 403, title: 'Forbidden', meaning: 'the catalog does not list the agent among those allowed to use the service' },
+  mcpMountNotAllowed: { code: 'nox:mcp-mount-not-allowed', status: 403, title: 'Forbidden', meaning: 'an MCP service bind-mounts a host path outside `mcp.mount_allow`, or one never mounted (an engine socket, /run, /proc, /sys, /dev, the registry, the secrets); `mounts[]` says which and why' },
   mcpServiceNotFound: { code: 'nox:mcp-service-not-found', status: 404, title: 'Not found', meaning: 'no MCP service by that name in the catalog' },
   mcpServiceExists: { code: 'nox:mcp-service-exists', status: 409, title: 'Conflict', meaning: 'an install for a name the catalog already has, without `replace: true`' },
   mcpInstallNotFound: { code: 'nox:mcp-install-not-found', status: 404, title: 'Not found', meaning: 'no MCP install request with that approval id (or it expired)' },

@@ -88,3 +88,10 @@ export class McpInstallNotFoundError extends NoxError {
     super(ERROR_CODE.mcpInstallNotFound, `No MCP install request for approval ${approvalId}`);
   }
 }
+
+/** 403: a bind mount the mount policy refuses (shared/mcp/mount-policy.ts); `mounts[]` says which and why. */
+export class McpMountNotAllowedError extends NoxError {
+  constructor(mounts: readonly { source: string; reason: string }[]) {
+    super(ERROR_CODE.mcpMountNotAllowed, `MCP service mounts refused: ${mounts.map((m) => `${m.source} ${m.reason}`).join('; ')}`, { extensions: { mounts } });
+  }
+}
