@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
+import type { RegistryClient } from '../../shared/registry/registry-client.js';
 import { files } from '../../shared/registry/layout.js';
-import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
-import { startStack, type Stack } from '../support/harness.js';
+import { startRegistryStack, type RegistryStack } from '../registry/registry-stack.js';
+import type { Stack } from '../support/harness.js';
 import { refusal } from './principals-fixture.js';
 
 /**
@@ -16,8 +16,8 @@ import { refusal } from './principals-fixture.js';
  */
 describe('security: an operator cannot roll back, switch or merge over admin-only files', function () {
   this.timeout(60_000);
+  let registry: RegistryStack;
   let stack: Stack;
-  let writer: RegistryWriter;
   let client: RegistryClient;
   const operator = { role: 'operator' as const };
   const admin = { role: 'admin' as const };
@@ -31,15 +31,10 @@ describe('security: an operator cannot roll back, switch or merge over admin-onl
   const post = (url: string, body: unknown, who: { role: 'operator' | 'admin' }) => stack.call('POST', url, { ...who, body });
 
   beforeEach(async () => {
-    stack = await startStack({ withHost: false });
-    writer = await startRegistryWriter(stack.workerCtx, { watchTasks: false });
-    client = createRegistryClient(stack.apiCtx);
+    registry = await startRegistryStack();
+    ({ stack, client } = registry);
   });
-  afterEach(async () => {
-    await client.close();
-    await writer.close();
-    await stack.cleanup();
-  });
+  afterEach(() => registry.close());
 
   it('rollback: an operator’s over system-config.toml is 403 and changes nothing; limited to other paths it is done; an admin’s is done', async () => {
     const before = await setModel('sonnet');
