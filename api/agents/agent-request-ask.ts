@@ -5,11 +5,12 @@ import { ApprovalAlreadyDecidedError, ApprovalDeniedError } from '../../shared/e
 import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { ConflictError } from '../../shared/errors/service-errors.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { clipInput, newApprovalRequest, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
+import { newApprovalRequest, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import type { DecisionInput } from '../../shared/approvals/approval-store.js';
 import { settleAgentRequest, type AgentRequestDeps } from '../../shared/approvals/agent-request-settle.js';
 import { evaluatePolicy } from '../../shared/approvals/policy.js';
 import { classifyRequest } from '../../shared/approvals/risk.js';
+import { mcpServersLine, spawnDetails, spawnFingerprint } from '../../shared/approvals/spawn-grant.js';
 
 /**
  * Two acts on agents wait for an approval (issue 6): a spawn by an agent principal
@@ -29,40 +30,29 @@ import { classifyRequest } from '../../shared/approvals/risk.js';
  */
 export type AskOutcome = { status: 'done' | 'pending' | 'acting'; approval: ApprovalRequest; request: AgentRequest };
 
+/**
+ * The spawn_agent approval: its details show the child's whole config (spawn-grant.ts) and
+ * carry its fingerprint, which is what "approve + remember" remembers.
+ */
 export function spawnApproval(config: AgentConfig, parent: string, start: boolean, correlationId: string): ApprovalRequest {
   const risk = classifyRequest('spawn_agent');
   const named = config.name !== config.id ? ` ("${config.name}")` : '';
   const tools = config.allowed_tools.length > 0 ? `allowed tools ${config.allowed_tools.join(', ')}` : 'no pre-allowed tools';
   const denied = config.disallowed_tools.length > 0 ? `, disallowed ${config.disallowed_tools.join(', ')}` : '';
-  const mcp = Object.keys(config.mcp_servers).length > 0 ? `, MCP servers ${Object.keys(config.mcp_servers).join(', ')}` : '';
-  const description = `Agent ${parent} wants to spawn agent ${config.id}${named}: model ${config.model ?? 'default'}, permission mode ${config.permission_mode}, ${tools}${denied}${mcp}${config.max_budget_usd ? `, budget $${config.max_budget_usd}` : ''}; ${start ? 'started at once' : 'not started'}`;
+  const mcp = Object.keys(config.mcp_servers).length > 0 ? `, MCP servers ${mcpServersLine(config)}` : '';
+  const folders = `, workdir ${config.workdir ?? 'default'}${config.add_dirs.length > 0 ? `, add_dirs ${config.add_dirs.join(', ')}` : ''}`;
+  const description = `Agent ${parent} wants to spawn agent ${config.id}${named}: model ${config.model ?? 'default'}, permission mode ${config.permission_mode}, ${tools}${denied}${mcp}${folders}${config.max_budget_usd ? `, budget $${config.max_budget_usd}` : ''}; ${start ? 'started at once' : 'not started'}`;
   return newApprovalRequest({
     agent_id: parent,
     request_type: 'spawn_agent',
-    description: description.slice(0, 2000),
+    description: description.length > 2000 ? `${description.slice(0, 1990)}… (details)` : description,
     risk_level: risk.level,
     requested_by: `agent:${parent}`,
     correlation_id: correlationId,
     details: {
       agent: config.id,
-      input: clipInput(
-        {
-          id: config.id,
-          name: config.name,
-          model: config.model ?? null,
-          permission_mode: config.permission_mode,
-          allowed_tools: config.allowed_tools,
-          disallowed_tools: config.disallowed_tools,
-          add_dirs: config.add_dirs,
-          workdir: config.workdir ?? null,
-          labels: config.labels,
-          mcp_servers: Object.keys(config.mcp_servers),
-          max_budget_usd: config.max_budget_usd ?? null,
-          system_prompt: config.system_prompt,
-          start,
-        },
-        2000,
-      ),
+      input: spawnDetails(config, start),
+      fingerprint: spawnFingerprint(config, start),
       risk_reasons: risk.reasons,
     },
   });

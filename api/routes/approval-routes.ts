@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ApprovalForOtherAgentError, ApprovalNotFoundError, OwnApprovalError } from '../../shared/errors/approval-errors.js';
+import { ApprovalForOtherAgentError, ApprovalNotFoundError, OwnApprovalError, SamePersonApprovalError } from '../../shared/errors/approval-errors.js';
 import {
   APPROVAL_ID_PATTERN,
   approvalDetailsSchema,
@@ -13,7 +13,7 @@ import {
 } from '../../shared/approvals/approval-request.js';
 import { APPROVAL_EVENT } from '../../shared/approvals/approval-store.js';
 import { approvalsFor } from '../../shared/approvals/approvals.js';
-import { policyRuleSchema, rememberRule, toolPatternMatches } from '../../shared/approvals/policy.js';
+import { cannotRemember, policyRuleSchema, rememberRule, toolPatternMatches } from '../../shared/approvals/policy.js';
 import { actorOf } from '../../shared/approvals/recorder.js';
 import { classifyRequest, classifyToolUse } from '../../shared/approvals/risk.js';
 import { ForbiddenError } from '../../shared/errors/auth-errors.js';
@@ -21,6 +21,7 @@ import { ValidationError } from '../../shared/errors/validation-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
+import { ownAgent } from '../http/agent-scope.js';
 import { ADMINS, OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
@@ -28,10 +29,13 @@ import { defineRoute, type RouteSpec } from '../http/route.js';
 /**
  * /api/approvals (issue 6; docs/APPROVALS.md): the inbox and the decisions.
  *
- * - People read every approval; an agent reads only its own.
+ * - People read every approval; an agent reads only those it asked for itself
+ *   (`requested_by` = `agent:<its id>`) — another's answers 404, as if it did not exist.
  * - Only operators and admins decide. An agent never decides: its own request answers
- *   403 `ERROR_CODE.approvalOwnRequest`, anyone else's 403 `ERROR_CODE.forbidden`; a viewer gets 403
- *   from the role check.
+ *   403 `ERROR_CODE.approvalOwnRequest`, anything else (another's, or none) 403
+ *   `ERROR_CODE.forbidden`, so deciding tells it no more than reading; a viewer gets 403
+ *   from the role check. With `approvals.require_second_person` a person may not approve
+ *   what they asked for themselves (403 `ERROR_CODE.approvalSamePerson`).
  * - POST /api/approvals is an agent's `request_approval` (for itself only) or a person's
  *   request on behalf of an agent; it is evaluated on the `approvals` queue like every other.
  */
@@ -53,7 +57,7 @@ const listQuery = z
 const approveBody = z
   .object({
     reason: z.string().max(2000).optional(),
-    /** also add a policy rule: always allow this (tool, or pattern) for this agent, up to this risk */
+    /** also add a policy rule: always allow this (tool or pattern; for a spawn, this exact child config) for this agent, up to this risk */
     remember: z.boolean().default(false),
     /** the tool pattern to remember instead of the default (the tool; for Bash the exact command), e.g. `Bash(make:*)` */
     pattern: z.string().min(1).max(500).optional(),
@@ -95,8 +99,10 @@ const decisionResponse = approvalRequestSchema.extend({
   remembered: z.object({ rule: z.record(z.string(), z.unknown()), change_id: z.string() }).optional(),
 });
 
+/** People read every approval; an agent those it asked for (not those a person asked about it, nor installs naming it). */
 function canRead(principal: Principal | undefined, a: ApprovalRequest): boolean {
-  return principal?.role !== 'agent' || principal.agentId === a.agent_id;
+  const me = ownAgent(principal);
+  return me === undefined || a.requested_by === `agent:${me}`;
 }
 
 export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
@@ -105,10 +111,12 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
 
   /** the approval, if this principal may decide it */
   const forDecision = async (id: string, principal: Principal | undefined): Promise<ApprovalRequest> => {
-    const current = await approvals.get(id);
-    if (principal?.agentId && principal.agentId === current.agent_id) throw new OwnApprovalError(id);
+    if (ownAgent(principal) !== undefined) {
+      const found = await approvals.store.get(id);
+      if (found && canRead(principal, found)) throw new OwnApprovalError(id);
+    }
     if (!principal || !OPERATORS.includes(principal.role)) throw new ForbiddenError('Only operators and admins decide approvals');
-    return current;
+    return approvals.get(id);
   };
 
   return [
@@ -121,10 +129,11 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
       query: listQuery,
       responses: { 200: { description: 'a page of approvals', schema: listResponse } },
       handler: async ({ query, principal }) => {
-        const agent = principal?.role === 'agent' ? principal.agentId : query.agent;
+        const me = ownAgent(principal);
         const { approvals: page, total } = await approvals.store.list({
           status: query.status,
-          agent_id: agent,
+          agent_id: me ?? query.agent,
+          ...(me === undefined ? {} : { requested_by: `agent:${me}` }),
           risk_level: query.risk,
           request_type: query.type,
           offset: query.offset,
@@ -224,7 +233,7 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
     defineRoute({
       method: 'post',
       path: '/api/approvals/:id/approve',
-      summary: 'Approve (operators and admins); `remember` adds a policy rule for this agent',
+      summary: 'Approve (operators and admins); `remember` adds a policy rule for this agent: this tool use, or this exact spawn config (its fingerprint)',
       tag: 'approvals',
       auth: DECIDERS,
       params: idParams,
@@ -232,6 +241,9 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
       responses: { 200: { description: 'the decided approval', schema: decisionResponse } },
       handler: async ({ params, body, principal }) => {
         const current = await forDecision(params.id, principal);
+        // Refused before deciding, so a person who asked for a rule does not get a bare approval instead.
+        const notRemembered = body.remember ? cannotRemember(current) : undefined;
+        if (notRemembered) throw new ValidationError(`cannot remember: ${notRemembered}`, [{ path: 'body.remember', message: notRemembered, code: 'custom' }]);
         if (body.pattern !== undefined) {
           if (!body.remember) throw new ValidationError('pattern needs remember: true', [{ path: 'body.pattern', message: 'only with remember', code: 'custom' }]);
           const tool = current.details.tool;
@@ -240,6 +252,8 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
           }
         }
         const who = requester(principal);
+        // Four eyes: who asked is recorded on every request (`requested_by`); denying one's own stays allowed.
+        if (current.requested_by === who && approvals.policy.requireSecondPerson()) throw new SamePersonApprovalError(params.id, who);
         const decided = await approvals.decide(params.id, { decision: 'approve', decided_by: who, reason: body.reason ?? '' });
         if (!body.remember) return decided;
         const rule = rememberRule(decided, who, body.pattern);

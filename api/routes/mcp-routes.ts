@@ -10,6 +10,7 @@ import { createMcpCatalogStore } from '../../shared/mcp/catalog-store.js';
 import { discoverImages } from '../../shared/mcp/discovery.js';
 import { createEngine, type Engine } from '../../shared/mcp/engine.js';
 import { createInstallStore, installRecordSchema, installRequestInputSchema, requestInstall } from '../../shared/mcp/install-requests.js';
+import { mountPolicyFor } from '../../shared/mcp/mount-policy.js';
 import { enqueueRemove } from '../../shared/mcp/mcp-jobs.js';
 import { SERVICE_NAME_PATTERN } from '../../shared/mcp/run-spec.js';
 import { actorSchema, type Actor } from '../../shared/registry/changes.js';
@@ -59,7 +60,8 @@ export function mcpRoutes(deps: ApiDeps): RouteSpec[] {
   const { ctx } = deps;
   // Writes are rare here: one queue-events connection per wait, none kept open.
   const registry = createRegistryClient(ctx, { sharedQueueEvents: false });
-  const catalog = createMcpCatalogStore(registry);
+  // Entries whose mounts the policy refuses are listed as invalid, never as services.
+  const catalog = createMcpCatalogStore(registry, { mounts: mountPolicyFor(ctx.config) });
   const installs = createInstallStore(ctx);
   let engine: Engine | undefined;
   const engineOf = (): Engine => (engine ??= createEngine({ dockerHost: ctx.config.mcp.docker_host }));

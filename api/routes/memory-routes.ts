@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
-import { ForbiddenError } from '../../shared/errors/auth-errors.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { NotFoundError } from '../../shared/errors/not-found-error.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { files } from '../../shared/registry/layout.js';
-import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
+import { onlySelf } from '../http/agent-scope.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
@@ -27,9 +26,6 @@ export function memoryRoutes(deps: ApiDeps): RouteSpec[] {
   const agents = agentStoreFor(ctx);
   const registry = registryClientFor(ctx);
 
-  const onlySelf = (principal: Principal | undefined, id: string): void => {
-    if (principal?.role === 'agent' && principal.agentId !== id) throw new ForbiddenError('an agent reads and writes only its own memory');
-  };
   const memoryOf = (id: string): Record<string, unknown> => ({ ...((registry.read.agentMemory(id).memory ?? {}) as Record<string, unknown>) });
 
   return [
@@ -42,7 +38,7 @@ export function memoryRoutes(deps: ApiDeps): RouteSpec[] {
       params: idParams,
       query: z.object({ key: z.string().regex(KEY).optional() }).strict(),
       handler: async ({ params, query, principal }) => {
-        onlySelf(principal, params.id);
+        onlySelf(principal, params.id, 'the memory');
         await requireAgent(agents, params.id);
         const memory = memoryOf(params.id);
         if (!query.key) return { memory };
@@ -59,7 +55,7 @@ export function memoryRoutes(deps: ApiDeps): RouteSpec[] {
       params: keyParams,
       body: z.object({ value: z.string().max(20_000) }).strict(),
       handler: async ({ params, body, principal, correlationId }) => {
-        onlySelf(principal, params.id);
+        onlySelf(principal, params.id, 'the memory');
         await requireAgent(agents, params.id);
         const entry = { value: body.value, updated_at: new Date().toISOString(), by: requester(principal) };
         const result = await registry.change(
@@ -79,7 +75,7 @@ export function memoryRoutes(deps: ApiDeps): RouteSpec[] {
       params: keyParams,
       status: 204,
       handler: async ({ params, principal, correlationId }) => {
-        onlySelf(principal, params.id);
+        onlySelf(principal, params.id, 'the memory');
         await registry.change({ message: `memory of ${params.id}: forget ${params.key}`, changes: [{ op: 'unset', file: files.agentMemory(params.id), key: ['memory', params.key] }] }, requester(principal) as never, { correlationId });
         return undefined;
       },

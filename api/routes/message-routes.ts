@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
-import { ForbiddenError } from '../../shared/errors/auth-errors.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { NotFoundError } from '../../shared/errors/not-found-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { createMessageLog } from '../../shared/messages/message-log.js';
 import { addressingOf, messageIdSchema, messageInputSchema, newMessage, senderAgent, topicSchema } from '../../shared/messages/message-model.js';
 import { enqueueBatch, enqueueMessage } from '../../shared/messages/message-sender.js';
-import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
+import { onlySelf, ownAgent } from '../http/agent-scope.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
@@ -17,7 +16,8 @@ import { defineRoute, type RouteSpec } from '../http/route.js';
  * /api/messages: send (direct, `all`, `topic:<name>`) and read the log. Sending answers 202
  * once the message is on the `messages` queue; routing and delivery happen there. The
  * sender is the caller: an agent sends as itself, a person as `user:<name>`. An agent reads
- * only messages it sent or received.
+ * only messages it sent or received: another agent's log is 403 `ERROR_CODE.notOwnAgent`, a
+ * message it may not read is 404 (as if it did not exist).
  */
 const SENDERS = [...OPERATORS, 'agent'] as const;
 export const BATCH_MAX = 500;
@@ -47,8 +47,6 @@ export function messageRoutes(deps: ApiDeps): RouteSpec[] {
       if (address.kind === 'direct') await requireAgent(agents, address.agentId);
     }
   };
-
-  const ownAgent = (principal: Principal | undefined): string | undefined => (principal?.role === 'agent' ? principal.agentId : undefined);
 
   return [
     defineRoute({
@@ -90,8 +88,8 @@ export function messageRoutes(deps: ApiDeps): RouteSpec[] {
       auth: READERS,
       query: listQuery,
       handler: async ({ query, principal }) => {
+        if (query.agent) onlySelf(principal, query.agent, 'the messages');
         const me = ownAgent(principal);
-        if (me && query.agent && query.agent !== me) throw new ForbiddenError('an agent reads only its own messages');
         const agent = me ?? query.agent;
         const page = await log.query({ ...query, ...(agent ? { agent } : {}) });
         const next = query.offset + page.messages.length < page.total && page.messages.length > 0 ? query.offset + query.limit : null;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../../shared/ids.js';
-import { actorSchema, branchNameSchema, userActor, type Actor } from '../../shared/registry/changes.js';
+import { changedPaths, refuseAdminOnly, type GuardedOperation } from '../../shared/registry/admin-only-files.js';
+import { actorSchema, branchNameSchema, userActor, type Actor, type BranchAction } from '../../shared/registry/changes.js';
 import { DATE_PATTERN } from '../../shared/registry/layout.js';
 import { registryClientFor, type RegistryClient } from '../../shared/registry/registry-client.js';
-import { readCommit, readGit, readHistory, SHA_PATTERN } from '../../shared/registry/registry-history.js';
+import { readCommit, readGit, readHistory, resolveCommit, resolveTime, SHA_PATTERN } from '../../shared/registry/registry-history.js';
 import { safeRelativePath } from '../../shared/registry/layout.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
@@ -14,7 +15,10 @@ import { defineRoute, type RouteSpec } from '../http/route.js';
  * /api/registry: history, one commit's diff, rollback (to a commit or a time, as a new
  * commit), branches, backup, and reads of conversations and tasks. Reads come from the
  * folder and git directly; every write is a job for the registry writer.
- * Roles: people read; operators and admins write.
+ * Roles: people read; operators and admins write — but only an admin rolls back, switches
+ * or merges over an admin-only file (system-config.toml: settings, users, policy): for
+ * anyone else such a diff is 403 `ERROR_CODE.adminOnlyChange`, checked here before the job
+ * is queued and again by the writer as it runs (shared/registry/admin-only-files.ts).
  */
 const relPath = z.string().min(1).max(512).refine((p) => {
   try {
@@ -75,10 +79,37 @@ export function actorOf(principal: Principal | undefined): Actor {
   return userActor(principal.sub);
 }
 
+/** Who must not change admin-only files: everyone but an admin. */
+const guarded = (principal: Principal | undefined): boolean => principal?.role !== 'admin';
+
 export function registryRoutes(deps: ApiDeps): RouteSpec[] {
   const dir = deps.ctx.config.registryDir;
   // the context's shared client (made on first use, closed with the context)
   const registry = (): RegistryClient => registryClientFor(deps.ctx);
+
+  /**
+   * The fast refusal, from the folder as it is now (the writer checks again when it runs).
+   * A ref that does not resolve is left to the writer, which answers it with its own 404.
+   */
+  const refuseEarly = async (what: string, op: (git: NonNullable<ReturnType<typeof readGit>>) => Promise<GuardedOperation | undefined>): Promise<void> => {
+    const git = readGit(dir);
+    if (!git) return;
+    let paths: string[];
+    try {
+      const resolved = await op(git);
+      if (!resolved) return;
+      paths = await changedPaths(git, resolved);
+    } catch {
+      return;
+    }
+    refuseAdminOnly(paths, what);
+  };
+  const branchOperation = async (git: NonNullable<ReturnType<typeof readGit>>, body: BranchAction): Promise<GuardedOperation | undefined> => {
+    if (body.action === 'switch') return { kind: 'switch', name: body.name };
+    if (body.action !== 'merge') return undefined; // create and delete change no file
+    const current = (await git.branchLocal()).current;
+    return { kind: 'merge', name: body.name, into: body.into ?? current, current };
+  };
 
   return [
     defineRoute({
@@ -117,8 +148,17 @@ export function registryRoutes(deps: ApiDeps): RouteSpec[] {
       auth: OPERATORS,
       body: rollbackBody,
       responses: { 200: { description: 'The new commit (sha null when nothing differed)', schema: commitResult } },
-      handler: async ({ body, principal, correlationId }) =>
-        registry().rollback(body.sha ? { sha: body.sha } : { time: body.time! }, actorOf(principal), { correlationId, ...(body.path ? { path: body.path } : {}) }),
+      handler: async ({ body, principal, correlationId }) => {
+        const guard = guarded(principal);
+        if (guard) {
+          await refuseEarly(`rolling back ${body.path ?? 'the registry'} to ${body.sha ?? body.time}`, async (git) => ({
+            kind: 'rollback',
+            target: body.sha ? await resolveCommit(git, body.sha) : await resolveTime(git, body.time!),
+            ...(body.path ? { scope: safeRelativePath(body.path) } : {}),
+          }));
+        }
+        return registry().rollback(body.sha ? { sha: body.sha } : { time: body.time! }, actorOf(principal), { correlationId, guardAdminOnly: guard, ...(body.path ? { path: body.path } : {}) });
+      },
     }),
     defineRoute({
       method: 'get',
@@ -162,7 +202,11 @@ export function registryRoutes(deps: ApiDeps): RouteSpec[] {
       tag: 'registry',
       auth: OPERATORS,
       body: branchBody,
-      handler: async ({ body, principal, correlationId }) => registry().branch(body, actorOf(principal), { correlationId }),
+      handler: async ({ body, principal, correlationId }) => {
+        const guard = guarded(principal);
+        if (guard) await refuseEarly(`${body.action === 'merge' ? 'merging' : 'switching to'} branch ${body.name}`, (git) => branchOperation(git, body));
+        return registry().branch(body, actorOf(principal), { correlationId, guardAdminOnly: guard });
+      },
     }),
     defineRoute({
       method: 'post',

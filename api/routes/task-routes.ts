@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
-import { ForbiddenError } from '../../shared/errors/auth-errors.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
+import { ConflictError } from '../../shared/errors/service-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { TASK_STATUSES } from '../../shared/registry/task-record.js';
 import { createTaskClient } from '../tasks/task-client.js';
 import { TASK_JOB, type CreateTaskJob, type DelegateTaskJob, type UpdateTaskJob } from '../../shared/tasks/task-jobs.js';
 import { createTaskSchema, delegateTaskSchema, newTask, statusInputSchema, taskIdSchema, updateTaskSchema, type Task } from '../../shared/tasks/task-model.js';
-import { createTaskStore } from '../../shared/tasks/task-store.js';
+import { createTaskStore, sortTasks, taskNotFound } from '../../shared/tasks/task-store.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
+import { ownAgent } from '../http/agent-scope.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
@@ -18,8 +20,11 @@ import { defineRoute, type RouteSpec } from '../http/route.js';
 /**
  * /api/tasks: every change goes through the `tasks` queue (create, update, delegate) and
  * the answer is the task as the job left it. Reads come from the live index in Redis.
- * An agent acts as itself: it creates tasks as their requester, and changes or delegates
- * only tasks assigned to it or requested by it.
+ * An agent acts as itself: it creates tasks as their requester, and reads, changes or
+ * delegates only tasks assigned to it or requested by it. Any other task answers 404
+ * `ERROR_CODE.taskNotFound`, as if it did not exist (a task is addressed by its own id, so
+ * "not yours" would say it exists); lists leave them out, and a dependency on one is an
+ * unknown dependency.
  */
 const ACTORS = [...OPERATORS, 'agent'] as const;
 const READERS = [...PEOPLE, 'agent'] as const;
@@ -39,15 +44,27 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
   const store = createTaskStore(ctx.redis, ctx.keys);
   const client = createTaskClient(ctx);
 
-  const mayChange = (principal: Principal | undefined, task: Task): void => {
-    if (principal?.role !== 'agent') return;
-    const me = principal.agentId as string;
-    if (task.agent_id !== me && task.requested_by !== `agent:${me}`) throw new ForbiddenError(`agent ${me} may only change its own tasks or tasks it asked for`);
+  const mayRead = (principal: Principal | undefined, task: Task): boolean => {
+    const me = ownAgent(principal);
+    return me === undefined || task.agent_id === me || task.requested_by === `agent:${me}`;
   };
-  const checkDependencies = async (ids: readonly string[], self?: string): Promise<void> => {
+  /** the task, if this principal may read it (and so change it); 404 otherwise */
+  const readable = async (principal: Principal | undefined, id: string): Promise<Task> => {
+    const task = await store.get(id);
+    if (!task || !mayRead(principal, task)) throw taskNotFound(id);
+    return task;
+  };
+  /** an agent's tasks: assigned to it, or asked for by it (among the newest 5000) */
+  const tasksOf = async (me: string): Promise<Task[]> => {
+    const own = await store.byAgent(me);
+    const ids = new Set(own.map((t) => t.id));
+    const asked = (await store.all()).filter((t) => t.requested_by === `agent:${me}` && !ids.has(t.id));
+    return sortTasks([...own, ...asked]);
+  };
+  const checkDependencies = async (principal: Principal | undefined, ids: readonly string[], self?: string): Promise<void> => {
     if (self && ids.includes(self)) throw new ValidationError('a task cannot depend on itself', [{ path: 'body.dependencies', message: 'contains the task itself', code: 'self_dependency' }]);
     const found = await store.many(ids);
-    const missing = ids.filter((id) => !found.has(id));
+    const missing = ids.filter((id) => !found.has(id) || !mayRead(principal, found.get(id)!));
     if (missing.length > 0) throw new ValidationError(`unknown dependencies: ${missing.join(', ')}`, [{ path: 'body.dependencies', message: `unknown task ids ${missing.join(', ')}`, code: 'unknown_task' }]);
   };
 
@@ -63,7 +80,10 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
       responses: { 201: { description: 'the task as created', schema: taskSchema } },
       handler: async ({ body, principal, correlationId }) => {
         await requireAgent(agents, body.agent_id);
-        await checkDependencies(body.dependencies, body.id);
+        await checkDependencies(principal, body.dependencies, body.id);
+        // The create job answers with the task already stored under a taken id: another's, for an agent, it must not read.
+        const taken = body.id ? await store.get(body.id) : undefined;
+        if (taken && !mayRead(principal, taken)) throw new ConflictError(`a task with id ${body.id} exists already`, ERROR_CODE.taskExists);
         const task = newTask(body, requester(principal));
         const data: CreateTaskJob = { task, correlationId, requestedBy: requester(principal) };
         return client.run(TASK_JOB.create, data, `create.${task.id}`, task.priority);
@@ -76,9 +96,10 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
       tag: 'tasks',
       auth: READERS,
       query: listQuery,
-      handler: async ({ query }) => {
-        const all = query.agent ? await store.byAgent(query.agent) : await store.all(query.limit);
-        return { tasks: all.filter((t) => !query.status || t.status === query.status).slice(0, query.limit) };
+      handler: async ({ query, principal }) => {
+        const me = ownAgent(principal);
+        const all = query.agent ? await store.byAgent(query.agent) : me !== undefined ? await tasksOf(me) : await store.all(query.limit);
+        return { tasks: all.filter((t) => mayRead(principal, t) && (!query.status || t.status === query.status)).slice(0, query.limit) };
       },
     }),
     defineRoute({
@@ -88,7 +109,7 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
       tag: 'tasks',
       auth: READERS,
       params: idParams,
-      handler: async ({ params }) => store.require(params.id),
+      handler: async ({ params, principal }) => readable(principal, params.id),
     }),
     defineRoute({
       method: 'patch',
@@ -99,9 +120,8 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
       params: idParams,
       body: updateTaskSchema,
       handler: async ({ params, body, principal, correlationId }) => {
-        const task = await store.require(params.id);
-        mayChange(principal, task);
-        if (body.dependencies) await checkDependencies(body.dependencies, params.id);
+        const task = await readable(principal, params.id);
+        if (body.dependencies) await checkDependencies(principal, body.dependencies, params.id);
         const data: UpdateTaskJob = { taskId: params.id, patch: body, correlationId, requestedBy: requester(principal) };
         return client.run(TASK_JOB.update, data, `update.${params.id}.${randomUUID()}`, body.priority ?? task.priority);
       },
@@ -115,8 +135,7 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
       params: idParams,
       body: delegateTaskSchema,
       handler: async ({ params, body, principal, correlationId }) => {
-        const task = await store.require(params.id);
-        mayChange(principal, task);
+        const task = await readable(principal, params.id);
         await requireAgent(agents, body.to);
         const data: DelegateTaskJob = { taskId: params.id, to: body.to, ...(body.note ? { note: body.note } : {}), correlationId, requestedBy: requester(principal) };
         return client.run(TASK_JOB.delegate, data, `delegate.${params.id}.${randomUUID()}`, task.priority);

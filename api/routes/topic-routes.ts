@@ -8,13 +8,17 @@ import { createTopics } from '../../shared/messages/topics.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
+import { onlySelf, ownAgent } from '../http/agent-scope.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 
 /**
  * /api/topics: subscriptions (kept in agent-relationships.toml, one commit each) and
- * publishing. An agent subscribes and unsubscribes only itself; operators manage anyone.
+ * publishing. An agent subscribes and unsubscribes only itself (another agent's
+ * subscriptions: 403 `ERROR_CODE.notOwnAgent`); operators manage anyone. Topics and their
+ * subscribers are readable by every principal, as the list of agents is: an agent needs
+ * them to know who hears what it publishes.
  */
 const ACTORS = [...OPERATORS, 'agent'] as const;
 const READERS = [...PEOPLE, 'agent'] as const;
@@ -29,9 +33,10 @@ export function topicRoutes(deps: ApiDeps): RouteSpec[] {
   const topics = createTopics(ctx.redis, ctx.keys, registryClientFor(ctx));
 
   const subject = (principal: Principal | undefined, agentId: string | undefined): string => {
-    if (principal?.role === 'agent') {
-      if (agentId && agentId !== principal.agentId) throw new ForbiddenError('an agent subscribes only itself');
-      return principal.agentId as string;
+    const me = ownAgent(principal);
+    if (me !== undefined) {
+      if (agentId) onlySelf(principal, agentId, 'the subscriptions');
+      return me;
     }
     if (!agentId) throw new ForbiddenError('say which agent: agent_id');
     return agentId;

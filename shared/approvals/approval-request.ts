@@ -60,6 +60,11 @@ export const approvalDetailsSchema = z
     workdir: z.string().max(4096).optional(),
     /** why risk.ts gave its level */
     risk_reasons: z.array(z.string().max(300)).max(20).optional(),
+    /**
+     * what the approval grants, as a stable hash (spawn_agent: the child's normalized config,
+     * shared/approvals/spawn-grant.ts); a remembered rule with `fingerprints` matches only these
+     */
+    fingerprint: z.string().max(100).optional(),
   })
   .strict();
 export type ApprovalDetails = z.infer<typeof approvalDetailsSchema>;

@@ -31,6 +31,8 @@ export interface DecisionInput {
 export interface ListFilter {
   status?: ApprovalStatus | 'all';
   agent_id?: string;
+  /** `agent:<id>`, `user:<name>`: who asked (an agent token lists only its own asks) */
+  requested_by?: string;
   risk_level?: RiskLevel;
   request_type?: RequestType;
   offset: number;
@@ -121,7 +123,7 @@ export function createApprovalStore(redis: Redis, keys: Keys, streamMaxLen: numb
     get,
     async list(filter) {
       const set = filter.status === 'pending' ? keys.approvalsPending() : keys.approvalIndex();
-      const narrowed = filter.agent_id !== undefined || filter.risk_level !== undefined || filter.request_type !== undefined || (filter.status !== undefined && filter.status !== 'all' && filter.status !== 'pending');
+      const narrowed = filter.agent_id !== undefined || filter.requested_by !== undefined || filter.risk_level !== undefined || filter.request_type !== undefined || (filter.status !== undefined && filter.status !== 'all' && filter.status !== 'pending');
       if (!narrowed) {
         const [ids, total] = await Promise.all([redis.zrevrange(set, filter.offset, filter.offset + filter.limit - 1), redis.zcard(set)]);
         return { approvals: await getMany(ids), total };
@@ -132,6 +134,7 @@ export function createApprovalStore(redis: Redis, keys: Keys, streamMaxLen: numb
         (a) =>
           (filter.status === undefined || filter.status === 'all' || a.status === filter.status) &&
           (filter.agent_id === undefined || a.agent_id === filter.agent_id) &&
+          (filter.requested_by === undefined || a.requested_by === filter.requested_by) &&
           (filter.risk_level === undefined || a.risk_level === filter.risk_level) &&
           (filter.request_type === undefined || a.request_type === filter.request_type),
       );

@@ -15,6 +15,8 @@ import type { PolicyRule, PolicySet } from './policy.js';
  */
 export interface PolicySource {
   current(): PolicySet;
+  /** `approvals.require_second_person` as the registry holds it now (else the boot config) */
+  requireSecondPerson(): boolean;
   /** adds a remembered rule: one registry commit (idempotent by approval id); returns the change id */
   remember(rule: PolicyRule, actor: Actor, approvalId: string): Promise<string>;
   /** replaces the rules and/or the remembered rules: one registry commit, waited for */
@@ -23,31 +25,37 @@ export interface PolicySource {
 
 export function createPolicySource(config: NoxConfig, registry: RegistryClient, logger: Logger): PolicySource {
   const boot = config.approvals;
+  /** the `[approvals]` keys the file sets, validated; {} when it sets none or is unreadable or invalid */
+  const live = (): Partial<typeof boot> => {
+    let table: unknown;
+    try {
+      table = registry.toml(files.systemConfig()).approvals;
+    } catch (err) {
+      logger.warn('system-config.toml unreadable; using the boot policy', errorFields(err));
+    }
+    if (table === undefined || table === null || typeof table !== 'object') return {};
+    const parsed = approvalsSection.partial().safeParse(table);
+    if (!parsed.success) {
+      logger.warn('[approvals] in system-config.toml is invalid; using the boot policy', { issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
+      return {};
+    }
+    // Zod fills defaults even in partial(): keep only the keys the file really has.
+    const own = table as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(parsed.data).filter(([k]) => own[k] !== undefined)) as Partial<typeof boot>;
+  };
   return {
     current() {
-      let table: unknown;
-      try {
-        table = registry.toml(files.systemConfig()).approvals;
-      } catch (err) {
-        logger.warn('system-config.toml unreadable; using the boot policy', errorFields(err));
-      }
-      if (table === undefined || table === null || typeof table !== 'object') return { rules: boot.rules, remembered: boot.remembered };
-      const parsed = approvalsSection.partial().safeParse(table);
-      if (!parsed.success) {
-        logger.warn('[approvals] in system-config.toml is invalid; using the boot policy', { issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
-        return { rules: boot.rules, remembered: boot.remembered };
-      }
-      const own = table as Record<string, unknown>;
-      return {
-        rules: own.rules !== undefined ? (parsed.data.rules ?? boot.rules) : boot.rules,
-        remembered: own.remembered !== undefined ? (parsed.data.remembered ?? boot.remembered) : boot.remembered,
-      };
+      const own = live();
+      return { rules: own.rules ?? boot.rules, remembered: own.remembered ?? boot.remembered };
+    },
+    requireSecondPerson() {
+      return live().require_second_person ?? boot.require_second_person;
     },
     async remember(rule, actor, approvalId) {
       return registry.submit(
         {
           id: `remember-${approvalId}`,
-          message: `approvals: remember ${rule.tools?.join(', ') ?? rule.types?.join(', ') ?? 'rule'} for ${rule.agents?.join(', ') ?? 'agent'}`,
+          message: `approvals: remember ${rule.tools?.join(', ') ?? `${rule.types?.join(', ') ?? 'rule'}${rule.fingerprints ? ` ${rule.fingerprints.map((f) => f.slice(0, 19)).join(', ')}` : ''}`} for ${rule.agents?.join(', ') ?? 'agent'}`,
           changes: [{ op: 'push', file: files.systemConfig(), key: ['approvals', 'remembered'], items: [rule] }],
         },
         actor,

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { ID_PATTERN } from '../ids.js';
 import { REQUEST_TYPES, RISK_LEVELS, riskRank, type ApprovalRequest } from './approval-request.js';
 
+/** A grant's fingerprint (spawn-grant.ts `spawnFingerprint`). */
+export const FINGERPRINT_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
 /**
  * The approval policy: ordered rules, first match wins (docs/APPROVALS.md, "Policy").
  *
@@ -10,7 +13,9 @@ import { REQUEST_TYPES, RISK_LEVELS, riskRank, type ApprovalRequest } from './ap
  * - `risks`: the risk level is one of them; `max_risk`: the level is at most this;
  * - `agents`: the asking agent is one of them (`*` = any);
  * - `tools`: the tool matches one of the patterns (tool_use only; a rule with `tools`
- *   never matches other request types).
+ *   never matches other request types);
+ * - `fingerprints`: the request's `details.fingerprint` is one of them (a spawn's is the
+ *   hash of the child's config, spawn-grant.ts; a request without one never matches).
  * Tool patterns follow the CLI's own: `Read` (a tool), `mcp__server` (every tool of an MCP
  * server), `mcp__server__tool`, `Bash(git status)` (exactly this command), `Bash(git:*)`
  * (commands starting with `git`), and `*` (any tool); `Edit(src/*)`-style path specs use
@@ -18,7 +23,8 @@ import { REQUEST_TYPES, RISK_LEVELS, riskRank, type ApprovalRequest } from './ap
  *
  * Remembered rules (added by approving with `remember`) are checked before the configured
  * rules; each is tied to one agent and carries the risk it was approved at as `max_risk`,
- * so "always allow Bash(make test)" never covers a later, riskier question.
+ * so "always allow Bash(make test)" never covers a later, riskier question; a remembered
+ * spawn carries the config's fingerprint, so it never covers a child configured otherwise.
  * No match → `ask`. An `approve` for a request with `auto_approve: false` → `ask`.
  */
 export const POLICY_ACTIONS = ['approve', 'deny', 'ask'] as const;
@@ -32,6 +38,8 @@ export const policyRuleSchema = z
     max_risk: z.enum(RISK_LEVELS).optional(),
     agents: z.array(z.union([z.literal('*'), z.string().regex(ID_PATTERN)])).min(1).optional(),
     tools: z.array(z.string().min(1).max(500)).min(1).optional(),
+    /** `sha256:<hex>` of what was approved (a spawn's normalized child config): only requests granting exactly that match */
+    fingerprints: z.array(z.string().regex(FINGERPRINT_PATTERN, 'must be sha256:<64 hex>')).min(1).max(1000).optional(),
     /** why the rule exists (shown in the decision's reason) */
     note: z.string().max(300).optional(),
     /** remembered rules: who added it and when */
@@ -91,6 +99,10 @@ export function ruleMatches(rule: PolicyRule, request: ApprovalRequest): boolean
     if (request.request_type !== 'tool_use' || !tool) return false;
     if (!rule.tools.some((p) => toolPatternMatches(p, tool, request.details.input ?? {}))) return false;
   }
+  if (rule.fingerprints) {
+    const fingerprint = request.details.fingerprint;
+    if (!fingerprint || !rule.fingerprints.includes(fingerprint)) return false;
+  }
   return true;
 }
 
@@ -120,19 +132,34 @@ function find(
 }
 
 /**
- * The rule "approve with remember" adds: this agent, this tool (for Bash, this exact
- * command unless a pattern is given), up to the risk it was approved at.
+ * Why "remember" cannot turn this request into a rule (undefined: it can). A rule must not
+ * grant more than the approval showed: a tool use names its tool (and command), a spawn its
+ * config's fingerprint. Other requests are one-off acts (a deletion, an install, a custom
+ * question): a rule of their type and agent would approve every later one, unseen.
+ */
+export function cannotRemember(request: ApprovalRequest): string | undefined {
+  if (request.request_type === 'tool_use') return request.details.tool ? undefined : 'this tool use names no tool';
+  if (request.request_type === 'spawn_agent') return request.details.fingerprint ? undefined : 'this spawn approval carries no fingerprint of the child’s config (asked before they existed)';
+  return `a ${request.request_type} approval is a one-off act: a remembered rule would approve every later one of the agent unseen`;
+}
+
+/**
+ * The rule "approve with remember" adds: this agent, up to the risk it was approved at, and
+ * what was approved — this tool (for Bash, this exact command unless a pattern is given),
+ * or for a spawn this exact child config (its fingerprint). Callers check cannotRemember first.
  */
 export function rememberRule(request: ApprovalRequest, addedBy: string, pattern?: string, now = new Date()): PolicyRule {
   const tool = request.details.tool;
   const command = request.details.input?.command;
   const tools = request.request_type === 'tool_use' && tool ? [pattern ?? (tool === 'Bash' && typeof command === 'string' ? `Bash(${command})` : tool)] : undefined;
+  const fingerprint = request.request_type === 'spawn_agent' ? request.details.fingerprint : undefined;
   return policyRuleSchema.parse({
     action: 'approve',
     types: [request.request_type],
     max_risk: request.risk_level,
     agents: [request.agent_id],
     ...(tools ? { tools } : {}),
+    ...(fingerprint ? { fingerprints: [fingerprint] } : {}),
     note: `remembered from approval ${request.id}`,
     added_by: addedBy,
     added_at: now.toISOString(),

@@ -42,6 +42,7 @@ export function historyLine(a: ApprovalRequest): Record<string, unknown> {
   if (a.details.input) line.input_json = JSON.stringify(a.details.input).slice(0, 10_000);
   if (a.details.agent) line.agent = a.details.agent;
   if (a.details.task) line.task = a.details.task;
+  if (a.details.fingerprint) line.fingerprint = a.details.fingerprint;
   return line;
 }
 

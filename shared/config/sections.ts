@@ -255,6 +255,15 @@ export const mcpSection = z
      * one per service. Default 4.
      */
     max_sessions_per_service: z.number().int().min(1).max(64).default(4),
+    /**
+     * Host path prefixes MCP service containers may bind-mount from (shared/mcp/mount-policy.ts).
+     * Never, even when listed: engine sockets, /run, /var/run, /proc, /sys, /dev, the registry,
+     * the secrets folder, or a folder holding one of them. Default none: no bind mounts.
+     */
+    mount_allow: z
+      .array(z.string().startsWith('/', 'must be an absolute path').refine((p) => !p.split('/').includes('..') && !p.includes('\0'), 'must not contain ".."'))
+      .max(100)
+      .default([]),
     /** Values of the secrets services name (`{ secret = "github-token" }`). Secrets: in the secrets file (`[mcp.secrets]`), or NOX_SECRET_<NAME> on the host. Default none. */
     secrets: z.record(z.string(), z.string()).default({}),
   })
@@ -314,5 +323,11 @@ export const approvalsSection = z
     keep_decided: z.number().int().min(10).default(10_000),
     /** How often each host re-sends decisions whose history line or conversation entry was not written. Default 5000 ms. */
     sweep_interval_ms: positiveMs.default(5000),
+    /**
+     * Four eyes: a person may not approve an approval they asked for themselves (a deletion,
+     * an MCP install, a request on behalf of an agent); another person must. Denying stays
+     * allowed. Read live like the rules. Default false.
+     */
+    require_second_person: z.boolean().default(false),
   })
   .strict();

@@ -24,6 +24,13 @@ export class OwnApprovalError extends NoxError {
   }
 }
 
+/** 403: with `approvals.require_second_person`, the person who asked may not approve: another person must. */
+export class SamePersonApprovalError extends NoxError {
+  constructor(id: string, person: string) {
+    super(ERROR_CODE.approvalSamePerson, `Approval "${id}" was asked by ${person}; approvals.require_second_person wants another person to approve it (you may still deny it)`);
+  }
+}
+
 /** 403: an agent may ask for approvals only for itself. */
 export class ApprovalForOtherAgentError extends NoxError {
   constructor(agentId: string) {

@@ -42,3 +42,15 @@ export class AccountLockedError extends NoxError {
     super(ERROR_CODE.accountLocked, 'Too many failed logins for this user name; try again later', { extensions: { retryAfter: retryAfterSeconds } });
   }
 }
+
+/**
+ * 403: an agent token asked for what belongs to another agent (its conversation, metrics,
+ * memory, messages, subscriptions). Agent ids are public (GET /api/agents lists them), so
+ * saying "not yours" leaks nothing; things addressed by their own id (tasks, messages,
+ * approvals) answer 404 instead, as if they did not exist.
+ */
+export class NotOwnAgentError extends NoxError {
+  constructor(self: string, other: string, what: string) {
+    super(ERROR_CODE.notOwnAgent, `agent ${self} may not reach ${what} of agent ${other}: an agent token reaches only its own`);
+  }
+}

@@ -39,6 +39,7 @@ export const ERROR_CATALOGUE = {
   forbidden: { code: 'nox:forbidden', status: 403, title: 'Forbidden', meaning: 'the role may not do this' },
   crossSiteRequest: { code: 'nox:cross-site-request', status: 403, title: 'Forbidden', meaning: 'a change (POST, PUT, PATCH, DELETE) authenticated by the cookie whose `Origin` (or `Referer`) is not this server, without `X-Nox-Request: 1`' },
   tooManyRooms: { code: 'nox:too-many-rooms', status: null, title: 'Too many rooms', meaning: 'a Socket.IO handshake or `subscribe` that would put one socket in more than `api.socket_max_rooms` rooms (the answer says `limit`)' },
+  notOwnAgent: { code: 'nox:not-own-agent', status: 403, title: 'Forbidden', meaning: 'an agent token reaches only its own agent: another agent’s conversation, metrics, memory, messages or subscriptions are not its to read or change' },
 
   // the services behind the API
   redisUnavailable: { code: 'nox:redis-unavailable', status: 503, title: 'Service unavailable', meaning: 'Redis does not answer (`Retry-After: 1`)' },
@@ -70,12 +71,14 @@ export const ERROR_CATALOGUE = {
   approvalNotFound: { code: 'nox:approval-not-found', status: 404, title: 'Not found', meaning: 'no approval with that id (never existed, or trimmed from Redis); 409 when an approved agent request lost its approval before anyone acted' },
   approvalAlreadyDecided: { code: 'nox:approval-already-decided', status: 409, title: 'Conflict', meaning: 'the approval was decided already (by a person, the policy or the timeout)' },
   approvalOwnRequest: { code: 'nox:approval-own-request', status: 403, title: 'Forbidden', meaning: 'an agent never decides an approval it asked for' },
+  approvalSamePerson: { code: 'nox:approval-same-person', status: 403, title: 'Forbidden', meaning: 'with `approvals.require_second_person`, a person never approves an approval they asked for: another person must' },
   approvalOtherAgent: { code: 'nox:approval-other-agent', status: 403, title: 'Forbidden', meaning: 'an agent may ask for approvals only for itself' },
   approvalDenied: { code: 'nox:approval-denied', status: 403, title: 'Forbidden', meaning: 'an act that needs an approval was denied by the policy at once; `approval_id` and `reason` say which and why' },
 
   // messages, tasks, memory
   messageNotFound: { code: 'nox:message-not-found', status: 404, title: 'Not found', meaning: 'no message with that id that you may read' },
-  taskNotFound: { code: 'nox:task-not-found', status: 404, title: 'Not found', meaning: 'no task with that id' },
+  taskNotFound: { code: 'nox:task-not-found', status: 404, title: 'Not found', meaning: 'no task with that id (for an agent token: none it owns or asked for)' },
+  taskExists: { code: 'nox:task-exists', status: 409, title: 'Conflict', meaning: 'an agent created a task under an id another’s task already has' },
   memoryNotFound: { code: 'nox:memory-not-found', status: 404, title: 'Not found', meaning: 'the agent has no memory under that key' },
 
   // the registry
@@ -84,6 +87,7 @@ export const ERROR_CATALOGUE = {
   registryChangeFailed: { code: 'nox:registry-change-failed', status: 422, title: 'Registry change failed', meaning: 'the registry writer refused a change (e.g. it does not apply to the file as it is)' },
   registryRefNotFound: { code: 'nox:registry-ref-not-found', status: 404, title: 'Not found', meaning: 'no such commit, branch or point in the registry history' },
   registryConflict: { code: 'nox:registry-conflict', status: 409, title: 'Conflict', meaning: 'a merge or branch operation that conflicts with the current state (nothing was changed)' },
+  adminOnlyChange: { code: 'nox:admin-only-change', status: 403, title: 'Forbidden', meaning: 'an operator’s rollback, branch switch or merge whose diff touches an admin-only file (`system-config.toml`: settings, users, policy); an admin may; `files` names them' },
   registryNoRemote: { code: 'nox:registry-no-remote', status: 409, title: 'Conflict', meaning: 'a backup asked for, but `registry.backup_remote` is not set' },
 
   // MCP services and the container engine
@@ -96,6 +100,7 @@ export const ERROR_CATALOGUE = {
   mcpContainerFailed: { code: 'nox:mcp-container-failed', status: 500, title: 'Container operation failed', meaning: 'the engine refused or failed a container operation (create, start, attach, stop, remove)' },
   mcpNetworkNotInternal: { code: 'nox:mcp-network-not-internal', status: 422, title: 'Network policy refused', meaning: 'a service’s policy names a missing or non-internal network' },
   mcpServiceNotAllowed: { code: 'nox:mcp-service-not-allowed', status: 403, title: 'Forbidden', meaning: 'the catalog does not list the agent among those allowed to use the service' },
+  mcpMountNotAllowed: { code: 'nox:mcp-mount-not-allowed', status: 403, title: 'Forbidden', meaning: 'an MCP service bind-mounts a host path outside `mcp.mount_allow`, or one never mounted (an engine socket, /run, /proc, /sys, /dev, the registry, the secrets); `mounts[]` says which and why' },
   mcpServiceNotFound: { code: 'nox:mcp-service-not-found', status: 404, title: 'Not found', meaning: 'no MCP service by that name in the catalog' },
   mcpServiceExists: { code: 'nox:mcp-service-exists', status: 409, title: 'Conflict', meaning: 'an install for a name the catalog already has, without `replace: true`' },
   mcpInstallNotFound: { code: 'nox:mcp-install-not-found', status: 404, title: 'Not found', meaning: 'no MCP install request with that approval id (or it expired)' },

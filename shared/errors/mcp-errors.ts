@@ -102,3 +102,10 @@ export class McpEndpointBusyError extends NoxError {
     super(ERROR_CODE.mcpEndpointBusy, `Already ${limit} ${what} on the endpoint of MCP service ${service}`);
   }
 }
+
+/** 403: a bind mount the mount policy refuses (shared/mcp/mount-policy.ts); `mounts[]` says which and why. */
+export class McpMountNotAllowedError extends NoxError {
+  constructor(mounts: readonly { source: string; reason: string }[]) {
+    super(ERROR_CODE.mcpMountNotAllowed, `MCP service mounts refused: ${mounts.map((m) => `${m.source} ${m.reason}`).join('; ')}`, { extensions: { mounts } });
+  }
+}

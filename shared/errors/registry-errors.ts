@@ -69,3 +69,15 @@ export class TaskMarkdownError extends Error {
     super(`line ${line}: ${message}`);
   }
 }
+
+/**
+ * 403: a history operation (rollback, branch switch, merge) by someone other than an admin
+ * whose diff touches an admin-only file (shared/registry/admin-only-files.ts). Nothing was changed.
+ */
+export class AdminOnlyChangeError extends NoxError {
+  constructor(what: string, files: readonly string[]) {
+    super(ERROR_CODE.adminOnlyChange, `${what} would change ${files.join(', ')}, which only an admin may change (system settings, users, policy); nothing was changed — an admin may do it, or limit a rollback to other paths with \`path\``, {
+      extensions: { files },
+    });
+  }
+}

@@ -5,6 +5,7 @@ import type { Actor, CommitResult } from '../registry/changes.js';
 import { createRegistryClient, type RegistryClient } from '../registry/registry-client.js';
 import type { NoxContext } from '../runtime/context.js';
 import { catalogEntrySchema, isAgentAllowed, type Catalog, type CatalogEntry, type CatalogEntryInput } from './catalog.js';
+import { assertMountsAllowed, mountPolicyFor, mountRefusals, type MountPolicy } from './mount-policy.js';
 import { SERVICE_NAME_PATTERN } from './run-spec.js';
 
 /**
@@ -14,6 +15,8 @@ import { SERVICE_NAME_PATTERN } from './run-spec.js';
  *
  * Reading is per entry: an entry someone broke by hand is left out and reported in
  * `invalid` (for the API and the logs) instead of taking every other service down with it.
+ * With a mount policy (mount-policy.ts), so is an entry whose bind mounts it refuses — a
+ * hand-edited docker.sock mount never reaches an agent — and `put` refuses one (403).
  */
 export interface CatalogView {
   catalog: Catalog;
@@ -32,7 +35,7 @@ export interface McpCatalogStore {
   setEnabled(name: string, agentId: string, on: boolean, actor: Actor): Promise<CommitResult | null>;
 }
 
-export function createMcpCatalogStore(registry: RegistryClient): McpCatalogStore {
+export function createMcpCatalogStore(registry: RegistryClient, options: { mounts?: MountPolicy } = {}): McpCatalogStore {
   // The reader hands out the same frozen object until the file changes: parse once per version.
   let last: { raw: unknown; view: CatalogView } | undefined;
 
@@ -46,7 +49,9 @@ export function createMcpCatalogStore(registry: RegistryClient): McpCatalogStore
         continue;
       }
       const parsed = catalogEntrySchema.safeParse(value);
-      if (parsed.success) view.catalog.services[service] = parsed.data;
+      const refused = parsed.success && options.mounts ? mountRefusals(parsed.data.mounts, options.mounts) : [];
+      if (refused.length > 0) view.invalid.push({ service, message: refused.map((r) => `mounts: ${r.source} ${r.reason}`).join('; ') });
+      else if (parsed.success) view.catalog.services[service] = parsed.data;
       else view.invalid.push({ service, message: parsed.error.issues.map((i) => `${i.path.join('.') || '(entry)'}: ${i.message}`).join('; ') });
     }
     last = { raw, view };
@@ -65,6 +70,7 @@ export function createMcpCatalogStore(registry: RegistryClient): McpCatalogStore
     async put(name, input, actor, changeId) {
       if (!SERVICE_NAME_PATTERN.test(name)) throw new ValidationError(`bad service name ${name}`, [{ path: 'name', message: `must match ${SERVICE_NAME_PATTERN.source}`, code: 'invalid_string' }]);
       const entry = catalogEntrySchema.parse(input);
+      if (options.mounts) assertMountsAllowed(entry.mounts, options.mounts);
       const current = read().catalog.services[name];
       const value = tomlValue({ ...entry, enabled: { ...current?.enabled, ...entry.enabled } });
       return registry.change({ id: changeId, message: `${current ? 'update' : 'add'} MCP service ${name}`, changes: [{ op: 'set', file: files.mcpServices(), key: ['services', name], value }] }, actor);
@@ -97,13 +103,13 @@ const perContext = new WeakMap<NoxContext, McpCatalogStore>();
 
 /**
  * The catalog store of a process context, made once (the agents runtime calls this at
- * every agent start). Its registry client opens a queue-events connection only for the
+ * every agent start), under this host's mount policy. Its registry client opens a queue-events connection only for the
  * length of a write, so nothing needs closing.
  */
 export function mcpCatalogFor(ctx: NoxContext): McpCatalogStore {
   let store = perContext.get(ctx);
   if (!store) {
-    store = createMcpCatalogStore(createRegistryClient(ctx, { sharedQueueEvents: false }));
+    store = createMcpCatalogStore(createRegistryClient(ctx, { sharedQueueEvents: false }), { mounts: mountPolicyFor(ctx.config) });
     perContext.set(ctx, store);
   }
   return store;

@@ -36,6 +36,11 @@ import { ENV_NAME_PATTERN, ID_PATTERN, SERVICE_NAME_PATTERN, type EnvValue, type
 export const SECRET_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const CREDENTIAL_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH)/i;
 
+/** Does an environment variable (or header) name look like it carries a credential? */
+export function looksLikeCredential(name: string): boolean {
+  return CREDENTIAL_NAME.test(name);
+}
+
 const envEntry = z.union([
   z.string().max(32_768),
   z.object({ secret: z.string().regex(SECRET_NAME_PATTERN, 'must be a secret name (a-z, 0-9, _.-)') }).strict(),
@@ -53,7 +58,7 @@ export const catalogEntrySchema = z
       .default({})
       .superRefine((env, ctx) => {
         for (const [name, value] of Object.entries(env)) {
-          if (typeof value === 'string' && CREDENTIAL_NAME.test(name)) {
+          if (typeof value === 'string' && looksLikeCredential(name)) {
             ctx.addIssue({
               code: 'custom',
               path: [name],

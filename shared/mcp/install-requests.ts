@@ -5,8 +5,9 @@ import { classifyRequest } from '../approvals/risk.js';
 import { McpInstallNotFoundError, McpServiceExistsError } from '../errors/mcp-errors.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { NoxContext } from '../runtime/context.js';
-import { catalogEntrySchema, isAgentAllowed } from './catalog.js';
+import { catalogEntrySchema, isAgentAllowed, type CatalogEntry } from './catalog.js';
 import type { McpCatalogStore } from './catalog-store.js';
+import { assertMountsAllowed, mountPolicyFor } from './mount-policy.js';
 import { SERVICE_NAME_PATTERN } from './run-spec.js';
 
 /**
@@ -105,6 +106,26 @@ export function createInstallStore(ctx: NoxContext): InstallStore {
   };
 }
 
+/** An install's catalog entry as its approval shows it (JSON-safe: no undefined). */
+function installShown(entry: CatalogEntry): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify({
+      image: entry.image,
+      entrypoint: entry.entrypoint ?? null,
+      command: entry.command ?? null,
+      user: entry.user ?? null,
+      workdir: entry.workdir ?? null,
+      mounts: entry.mounts,
+      read_only_root: entry.read_only_root,
+      network: entry.network,
+      env: entry.env,
+      limits: entry.limits,
+      agents: entry.agents,
+      enabled: Object.keys(entry.enabled),
+    }),
+  ) as Record<string, unknown>;
+}
+
 /**
  * A person's install request: validated, stored, and sent to the approvals workflow as an
  * `install_mcp` approval (high risk by the rules, so a person decides unless a policy rule
@@ -129,20 +150,26 @@ export async function requestInstall(
     throw new ValidationError(`enabled names agents the service does not allow: ${notAllowed.join(', ')}`, notAllowed.map((a) => ({ path: `body.entry.enabled.${a}`, message: 'not in entry.agents', code: 'custom' })));
   }
 
+  // Refused before anyone is asked: a person must never be shown a docker.sock mount to approve.
+  assertMountsAllowed(entry.mounts, mountPolicyFor(ctx.config));
+
   const risk = classifyRequest('install_mcp');
   const from = 'tar' in source ? `from ${source.tar}` : 'pulled from its registry';
   const who = entry.agents.includes('*') ? 'every agent' : `agents ${entry.agents.join(', ')}`;
   const network = entry.network === 'none' ? 'no network' : `internal network ${entry.network.internal}`;
+  const runs = [...(entry.entrypoint ?? []), ...(entry.command ?? [])].join(' ') || 'the image’s own command';
+  const mounts = entry.mounts.length === 0 ? 'no mounts' : `mounts ${entry.mounts.map((m) => `${m.source} → ${m.target} (${m.read_only ? 'read-only' : 'read-write'})`).join(', ')}`;
   const approval = newApprovalRequest({
     // The approval is about the agents that may use it; with "*" there is no one agent, so
     // the system stands in (an id no agent can take: agent ids are created by people).
     agent_id: entry.agents.find((a) => a !== '*') ?? 'system',
     request_type: 'install_mcp',
-    description: `Install MCP service ${name}: image ${entry.image} (${from}) for ${who}, ${network}`,
+    description: `Install MCP service ${name}: image ${entry.image} (${from}) for ${who}, runs ${runs} as user ${entry.user ?? 'of the image'}, ${mounts}, ${network}`.slice(0, 2000),
     risk_level: risk.level,
     requested_by: requestedBy,
     correlation_id: correlationId,
-    details: { input: { service: name, image: entry.image, source, agents: entry.agents, network: entry.network, limits: entry.limits, replace }, risk_reasons: risk.reasons },
+    // All the entry grants: what runs, as whom, with which host folders, env (secrets by name only) and network.
+    details: { input: { service: name, ...installShown(entry), source, replace }, risk_reasons: risk.reasons },
   });
   const now = new Date().toISOString();
   const record: InstallRecord = {

@@ -115,9 +115,12 @@ export interface RollbackJob extends RegistryJobBase {
   to: { sha: string } | { time: string };
   /** limit the rollback to one file or folder (relative path) */
   path?: string;
+  /** asked by someone other than an admin: refuse when the diff touches an admin-only file (admin-only-files.ts) */
+  guardAdminOnly?: boolean;
 }
 export type BranchAction = { action: 'create'; name: string; from?: string } | { action: 'switch'; name: string } | { action: 'merge'; name: string; into?: string } | { action: 'delete'; name: string };
-export type BranchJob = RegistryJobBase & BranchAction;
+/** `guardAdminOnly`: as for a rollback, a switch or merge that would change an admin-only file is refused */
+export type BranchJob = RegistryJobBase & BranchAction & { guardAdminOnly?: boolean };
 export type BackupJob = RegistryJobBase;
 /** rewrite history without secrets (workers/registry/purge-secrets.ts); `confirm` is the person's consent */
 export interface PurgeSecretsJob extends RegistryJobBase {

@@ -106,8 +106,9 @@ export interface RegistryClient {
   append(request: AppendRequest): Promise<void>;
   /** commit every buffered append now; null when there was nothing to commit */
   flush(options?: ChangeOptions): Promise<CommitResult | null>;
-  rollback(to: RollbackJob['to'], actor: Actor, options?: ChangeOptions & { path?: string }): Promise<CommitResult>;
-  branch(action: BranchAction, actor: Actor, options?: ChangeOptions): Promise<{ branch: string; current: string; sha: string | null }>;
+  /** `guardAdminOnly`: the requester is not an admin, so the writer refuses a diff that touches an admin-only file */
+  rollback(to: RollbackJob['to'], actor: Actor, options?: ChangeOptions & { path?: string; guardAdminOnly?: boolean }): Promise<CommitResult>;
+  branch(action: BranchAction, actor: Actor, options?: ChangeOptions & { guardAdminOnly?: boolean }): Promise<{ branch: string; current: string; sha: string | null }>;
   backup(actor: Actor, options?: ChangeOptions): Promise<{ remote: string; branches: string[] }>;
   /** rewrites every branch's history without secret values (an admin's consent: `confirm`) */
   purgeSecrets(actor: Actor, options?: ChangeOptions): Promise<{ rewrittenBlobs: number; branches: string[]; before: string; after: string }>;
@@ -253,11 +254,16 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
       return adminJob<CommitResult | null>(REGISTRY_JOB.flush, { actor: 'system' }, opts);
     },
     async rollback(to, actor, opts = {}) {
-      const data: Omit<RollbackJob, 'correlationId'> = { actor: parseOrThrow(actorSchema, actor, 'actor'), to, ...(opts.path ? { path: opts.path } : {}) };
+      const data: Omit<RollbackJob, 'correlationId'> = {
+        actor: parseOrThrow(actorSchema, actor, 'actor'),
+        to,
+        ...(opts.path ? { path: opts.path } : {}),
+        ...(opts.guardAdminOnly ? { guardAdminOnly: true } : {}),
+      };
       return adminJob<CommitResult>(REGISTRY_JOB.rollback, data, opts);
     },
     async branch(action, actor, opts = {}) {
-      const data: Omit<BranchJob, 'correlationId'> = { ...action, actor: parseOrThrow(actorSchema, actor, 'actor') };
+      const data: Omit<BranchJob, 'correlationId'> = { ...action, actor: parseOrThrow(actorSchema, actor, 'actor'), ...(opts.guardAdminOnly ? { guardAdminOnly: true } : {}) };
       return adminJob(REGISTRY_JOB.branch, data, opts);
     },
     async backup(actor, opts = {}) {

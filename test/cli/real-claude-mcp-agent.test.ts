@@ -37,6 +37,7 @@ describe('an agent run by Nox uses its containerised MCP service (real claude CL
         },
         'mcp.docker_host': dockerHost,
         'mcp.stop_timeout_s': 2,
+        'mcp.mount_allow': [NODE_MOUNT.source], // the test image runs the host's node binary
       },
       worker: { mcp: true },
     });

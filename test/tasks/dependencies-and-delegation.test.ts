@@ -46,9 +46,9 @@ describe('tasks: create, dependencies, delegation (tasks queue, registry, stand-
     const md = readFileSync(path.join(stack.config.registryDir, 'tasks/tb.md'), 'utf8');
     expect(md).to.include(`Collect the figures !high {${first.id}}`);
 
-    // the old assignee may no longer change it; the new one marks it done
+    // the old assignee may no longer change it (nor learn it exists: 404); the new one marks it done
     const denied = await stack.call('PATCH', `/api/tasks/${first.id}`, { token: tokenFor('agent', 'ta', 'ta'), body: { status: 'done' } });
-    expect(denied.status).to.equal(403);
+    expect(denied.status).to.equal(404);
     const done = await stack.json<Task>('PATCH', `/api/tasks/${first.id}`, 200, { token: tokenFor('agent', 'tb', 'tb'), body: { status: 'done' } });
     expect(done.status).to.equal('done');
 

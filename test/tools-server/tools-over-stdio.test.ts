@@ -71,11 +71,11 @@ describe('the Nox tools server (stdio MCP, SDK client, real stack)', function ()
     const mine = await tool<Task[]>('list_tasks', { agent_id: 'tool-b' });
     expect(mine.map((x) => x.id)).to.include(t.id);
     await stack.json('PATCH', `/api/tasks/${t.id}`, 200, { token: tokenFor('agent', 'tool-b', 'tool-b'), body: { status: 'done' } });
-    // acting as another agent is refused: tool-a may not change what is not its own...
+    // acting as another agent is refused: tool-a may not change what is not its own (to it, no such task)...
     const other = await stack.json<Task>('POST', '/api/tasks', 201, { body: { agent_id: 'tool-b', title: 'not for a' } });
     const r = (await client.callTool({ name: 'update_task', arguments: { task_id: other.id, status: 'done' } })) as ToolResult;
     expect(r.isError).to.equal(true);
-    expect(r.content[0]!.text).to.include('403');
+    expect(r.content[0]!.text).to.include('404');
   });
 
   it('subscribe and publish; remember and recall (memory.toml)', async () => {

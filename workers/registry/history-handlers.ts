@@ -4,6 +4,7 @@ import { CONFIG_FILE } from '../../shared/config/load-config.js';
 import { encodeJobError } from '../../shared/errors/job-errors.js';
 import { RegistryChangeError, RegistryConflictError, RegistryNoRemoteError, RegistryRefNotFoundError } from '../../shared/errors/registry-errors.js';
 import { branchNameSchema, REGISTRY_EVENT, type BackupJob, type BranchJob, type CommitResult, type PurgeSecretsJob, type RollbackJob } from '../../shared/registry/changes.js';
+import { changedPaths, refuseAdminOnly } from '../../shared/registry/admin-only-files.js';
 import { insideOrThrow, safeRelativePath } from '../../shared/registry/layout.js';
 import { resolveCommit, resolveTime } from '../../shared/registry/registry-history.js';
 import { historyHoldsSecrets } from '../../shared/registry/secret-redaction.js';
@@ -21,9 +22,9 @@ export async function handleRollback(state: WriterState, data: RollbackJob): Pro
   return runRefusingBadInput(async () => {
     const target = 'sha' in data.to ? await resolveCommit(state.git, data.to.sha) : await resolveTime(state.git, data.to.time);
     const scope = data.path ? safeRelativePath(data.path) : undefined;
-    const diff = (await state.git.raw(['diff', '--name-only', '--no-renames', target, 'HEAD', '--', ...(scope ? [scope] : ['.'])]))
-      .split('\n')
-      .filter(Boolean);
+    const diff = await changedPaths(state.git, { kind: 'rollback', target, ...(scope ? { scope } : {}) });
+    // Checked again here, on the diff as it is now: an admin's change may have landed since the API checked.
+    if (data.guardAdminOnly) refuseAdminOnly(diff, `rolling back ${scope ?? 'the registry'} to ${target.slice(0, 10)}`);
     const inTarget = new Set(
       diff.length ? (await state.git.raw(['ls-tree', '-r', '--name-only', target, '--', ...diff])).split('\n').filter(Boolean) : [],
     );
@@ -68,6 +69,7 @@ export async function handleBranch(state: WriterState, data: BranchJob): Promise
       }
       case 'switch': {
         if (!exists) throw new RegistryRefNotFoundError(`branch ${name}`);
+        if (data.guardAdminOnly) refuseAdminOnly(await changedPaths(state.git, { kind: 'switch', name }), `switching to branch ${name}`);
         await git(() => state.git.raw(['checkout', '-q', name]), `cannot switch to ${name}`);
         state.branch = name;
         break;
@@ -76,6 +78,7 @@ export async function handleBranch(state: WriterState, data: BranchJob): Promise
         if (!exists) throw new RegistryRefNotFoundError(`branch ${name}`);
         const into = data.into ? checkedBranch(data.into) : state.branch;
         if (into === name) throw new RegistryConflictError('cannot merge a branch into itself');
+        if (data.guardAdminOnly) refuseAdminOnly(await changedPaths(state.git, { kind: 'merge', name, into, current: state.branch }), `merging ${name} into ${into}`);
         if (into !== state.branch) {
           await git(() => state.git.raw(['checkout', '-q', into]), `cannot switch to ${into}`);
           state.branch = into;

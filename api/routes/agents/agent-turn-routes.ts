@@ -3,10 +3,11 @@ import { AGENT_JOB, type TurnJob } from '../../../shared/agents/agent-jobs.js';
 import { agentStoreFor, requireAgent } from '../../../shared/agents/agent-store.js';
 import { readRuntime } from '../../../shared/agents/runtime-state.js';
 import { AgentOverBudgetError } from '../../../shared/errors/agent-errors.js';
-import { ForbiddenError } from '../../../shared/errors/auth-errors.js';
+import { NotOwnAgentError } from '../../../shared/errors/auth-errors.js';
 import { PRIORITY } from '../../../shared/queues/priority.js';
 import { sendHostCommand } from '../../agents/host-command.js';
 import type { ApiDeps } from '../../deps.js';
+import { ownAgent } from '../../http/agent-scope.js';
 import { requester } from '../../http/requester.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { CREATORS, idParams } from './agent-views.js';
@@ -34,9 +35,8 @@ export function agentTurnRoutes(deps: ApiDeps): RouteSpec[] {
       status: 202,
       handler: async ({ params, body, principal, correlationId }) => {
         const agent = await requireAgent(store, params.id);
-        if (principal?.role === 'agent' && agent.parent !== principal.agentId && agent.id !== principal.agentId) {
-          throw new ForbiddenError('An agent may only send turns to its own children');
-        }
+        const me = ownAgent(principal);
+        if (me !== undefined && agent.parent !== me && agent.id !== me) throw new NotOwnAgentError(me, agent.id, 'the turns (only itself and its own children)');
         const runtime = await readRuntime(ctx.redis, ctx.keys, params.id);
         if (runtime?.status === 'over-budget') throw new AgentOverBudgetError(params.id, runtime.costUsd, agent.max_budget_usd ?? 0);
         const data: TurnJob = { agentId: params.id, text: body.text, correlationId, requestedBy: requester(principal) };

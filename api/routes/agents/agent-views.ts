@@ -4,7 +4,9 @@ import { agentConfigSchema, type AgentConfig } from '../../../shared/agents/agen
 import { AGENT_REQUEST_KINDS, AGENT_REQUEST_STATUSES, type AgentRequest } from '../../../shared/agents/agent-requests.js';
 import type { AgentRuntime } from '../../../shared/agents/runtime-state.js';
 import { ID_PATTERN } from '../../../shared/ids.js';
+import type { Principal } from '../../../shared/types.js';
 import type { AskOutcome } from '../../agents/agent-request-ask.js';
+import { ownAgent } from '../../http/agent-scope.js';
 import { OPERATORS, PEOPLE } from '../../http/auth.js';
 
 /**
@@ -23,6 +25,45 @@ export type AgentView = AgentConfig & { runtime: AgentRuntime | null };
 export const agentView = agentConfigSchema.extend({ runtime: z.record(z.string(), z.unknown()).nullable() });
 
 export const view = (config: AgentConfig, runtime: AgentRuntime | undefined): AgentView => ({ ...config, runtime: runtime ?? null });
+
+/**
+ * What an agent token sees of another agent: who it is, what it is for and whether it runs.
+ * Never what it was given — system prompt, tools, MCP servers (commands, env), workdir,
+ * add_dirs, model, budget, limits — nor where and how it runs (host, pid, session, cost).
+ */
+export const publicAgentView = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: agentConfigSchema.shape.status,
+  capabilities: z.array(z.string()),
+  relationships: agentConfigSchema.shape.relationships,
+  parent: z.string().optional(),
+  created_at: z.string(),
+  runtime: z.object({ status: z.string() }).nullable(),
+  /** marks the reduced view, so a client never mistakes it for the whole config */
+  view: z.literal('public'),
+});
+export type PublicAgentView = z.infer<typeof publicAgentView>;
+
+export function publicView(config: AgentConfig, runtime: AgentRuntime | undefined): PublicAgentView {
+  return {
+    id: config.id,
+    name: config.name,
+    status: config.status,
+    capabilities: config.capabilities,
+    relationships: config.relationships,
+    ...(config.parent ? { parent: config.parent } : {}),
+    created_at: config.created_at,
+    runtime: runtime?.status ? { status: runtime.status } : null,
+    view: 'public',
+  };
+}
+
+/** The whole view for people and for an agent's own config; the public view of another agent for an agent token. */
+export function viewFor(principal: Principal | undefined, config: AgentConfig, runtime: AgentRuntime | undefined): AgentView | PublicAgentView {
+  const me = ownAgent(principal);
+  return me === undefined || me === config.id ? view(config, runtime) : publicView(config, runtime);
+}
 
 export const agentRequestView = z.object({
   approval_id: z.string(),

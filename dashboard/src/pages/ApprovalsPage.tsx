@@ -10,6 +10,7 @@ import { useResource } from '../api/use-resource';
 import { Link } from '../app/router';
 import { useSession } from '../auth/session';
 import { PageHeader } from '../components/PageHeader';
+import { GrantDetails, REMEMBERABLE } from '../components/GrantDetails';
 import { ErrorNote, ResourceGate } from '../components/ResourceGate';
 import { RiskBadge, StatusTag } from '../components/StatusTag';
 import { useNotify } from '../components/toast';
@@ -71,19 +72,22 @@ function ApprovalCard({ approval: a, onDecide }: { approval: Row; onDecide(verdi
   const status = str(a, 'status', 'decision') ?? 'pending';
   const details = (a.details ?? a.input) as unknown;
   const expiresAt = num(a, 'expires_at');
-  // what the tool would do, up front: the command for Bash, the input otherwise
+  // what the tool would do, up front: the command for Bash, the input otherwise; a spawn or an install lays out all it grants
+  const type = str(a, 'request_type', 'type');
   const input = (a.details as Row | undefined)?.input as Row | undefined;
-  const toolInput = input === undefined ? undefined : (str(input, 'command') ?? JSON.stringify(input));
+  const grants = type === 'spawn_agent' || type === 'install_mcp';
+  const toolInput = input === undefined || grants ? undefined : (str(input, 'command') ?? JSON.stringify(input));
   return (
     <article className="nox-card" data-testid="approval" aria-label={`Approval ${str(a, 'id')}`}>
       <h2>
         <span>
-          <RiskBadge risk={str(a, 'risk_level', 'riskLevel')} /> {str(a, 'request_type', 'type') ?? 'request'}
+          <RiskBadge risk={str(a, 'risk_level', 'riskLevel')} /> {type ?? 'request'}
         </span>
         <StatusTag status={status} />
       </h2>
       <p>{str(a, 'description') ?? '—'}</p>
       {toolInput !== undefined && <pre className="nox-json nox-tool-input">{toolInput}</pre>}
+      {grants && <GrantDetails type={type} input={input} />}
       <div className="nox-kv">
         {agentId && (
           <span>
@@ -119,6 +123,7 @@ function DecisionDialog({ decision, onHide, onDone }: { decision: Decision | und
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const approve = decision?.verdict === 'approve';
+  const type = str(decision?.approval, 'request_type', 'type');
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!decision) return;
@@ -148,11 +153,11 @@ function DecisionDialog({ decision, onHide, onDone }: { decision: Decision | und
           <label htmlFor="decision-reason">Reason {approve ? '(optional)' : '(required)'}</label>
           <InputTextarea id="decision-reason" value={reason} onChange={(e) => setReason(e.target.value)} rows={3} autoResize autoFocus />
         </div>
-        {approve && (
+        {approve && REMEMBERABLE.has(type ?? '') && (
           <div className="nox-actions">
             <Checkbox inputId="decision-remember" checked={remember} onChange={(e) => setRemember(e.checked ?? false)} />
             <label htmlFor="decision-remember" style={{ fontWeight: 400, margin: 0 }}>
-              Remember: always allow this for this agent
+              {type === 'spawn_agent' ? 'Remember: always allow this agent to spawn a child with exactly this config' : 'Remember: always allow this for this agent'}
             </label>
           </div>
         )}

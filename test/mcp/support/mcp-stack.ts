@@ -14,6 +14,7 @@ import type { WiredMcpHost } from '../../../workers/mcp/wire-host.js';
 import { startRegistryWriter, type RegistryWriter } from '../../../workers/registry/registry-writer.js';
 import { testConfig, testContext, waitUntil, dropPrefix } from '../../support/harness.js';
 import { startTestWorker } from '../../support/test-worker.js';
+import { NODE_MOUNT } from '../../fixtures/mcp/build-image.js';
 import { removeAgentContainers, testEngine } from './engine.js';
 import { apiCaller } from '../../support/api-caller.js';
 
@@ -43,7 +44,8 @@ export async function startMcpStack(): Promise<McpStack> {
   const { dockerHost } = await testEngine();
   const hostId = `t-mcp-${randomBytes(4).toString('hex')}`;
   const config = testConfig({
-    overrides: { 'worker.host_id': hostId, 'mcp.docker_host': dockerHost, 'mcp.stop_timeout_s': 1, 'registry.flush_interval_ms': 200, 'agent.store': 'registry' },
+    // the test image runs the host's node binary, bind-mounted: the one mount the policy allows here
+    overrides: { 'worker.host_id': hostId, 'mcp.docker_host': dockerHost, 'mcp.stop_timeout_s': 1, 'registry.flush_interval_ms': 200, 'agent.store': 'registry', 'mcp.mount_allow': [NODE_MOUNT.source] },
   });
   const apiCtx = testContext(config, 'api');
   await waitForRedis(apiCtx.redis);

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { ValidationError } from '../../../shared/errors/validation-error.js';
+import { assertMountsAllowed } from '../../../shared/mcp/mount-policy.js';
 import { ownerLabels, type SessionOwner } from './labels.js';
 import { WRITABLE_ROOT_LABEL, type EnvValue, type McpRunSpec } from '../../../shared/mcp/run-spec.js';
 
@@ -34,6 +35,8 @@ const MIB = 1024 * 1024;
 
 export function buildContainerSpec(input: BuildSpecInput): Docker.ContainerCreateOptions {
   const { spec } = input;
+  // Never an engine socket, system folder or link to one, whatever the spec says (the allowlist was checked where the spec was resolved).
+  assertMountsAllowed(spec.mounts, {});
   const readOnly = spec.readOnlyRoot === 'auto' ? input.imageLabels?.[WRITABLE_ROOT_LABEL] !== 'true' : spec.readOnlyRoot;
   const tmpfsMb = input.tmpfsMb ?? 64;
   const memory = spec.limits.memoryMb * MIB;
