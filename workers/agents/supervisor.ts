@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
-import { AgentNotRunningError, AgentOverBudgetError, TurnQueueFullError } from '../../shared/errors/agent-errors.js';
+import { AgentNotRunningError, AgentOverBudgetError, isSandboxError, TurnQueueFullError } from '../../shared/errors/agent-errors.js';
 import type { AgentStatus } from '../../shared/agents/agent-status.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
@@ -180,7 +180,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const spawnProcess = async (): Promise<void> => {
     config = await deps.loadConfig();
     ledger.setBudget(config.max_budget_usd);
-    const { spec, resume } = prepareAgentLaunch(ctx, config, { hostId, sessionId, remainingBudgetUsd: ledger.remainingUsd, logger });
+    const { spec, resume, release } = await prepareAgentLaunch(ctx, config, { hostId, sessionId, remainingBudgetUsd: ledger.remainingUsd, logger });
     workdir = spec.cwd;
     turns.end(); // a new process has no turn in flight
     ledger.processStarted();
@@ -189,7 +189,11 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     deps.onProcess(agentId, started);
     logger.info('agent process started', { pid: started.pid, resume, sessionId });
     dispatch({ type: 'launched', resumed: resume, overBudget: ledger.overBudget }, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
-    void started.exited.then((exit) => onExit(started, exit));
+    void started.exited.then((exit) => {
+      // the sandbox's endpoints serve this process only; a restart opens its own
+      release().catch((err) => logger.warn('could not close the agent sandbox', errorFields(err)));
+      onExit(started, exit);
+    });
     pump();
   };
 
@@ -218,6 +222,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       dispatch({ type: 'starting' });
       spawnProcess().catch((err) => {
         logger.error('restart failed', errorFields(err));
+        // no sandbox, or a config it refuses: no restart would change that (issue 14, item 6)
+        if (isSandboxError(err)) return dispatch({ type: 'launch-failed', message: (err as Error).message });
         // counted as one more crash (the process that failed to start is `proc`, or none)
         onExit(proc, { code: null, signal: null });
       });
@@ -289,7 +295,12 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       await stopProcess();
       restarts++;
       dispatch({ type: 'starting', reason: reason ?? 'restart' }, { restarts });
-      await spawnProcess();
+      try {
+        await spawnProcess();
+      } catch (err) {
+        if (isSandboxError(err)) dispatch({ type: 'launch-failed', message: (err as Error).message });
+        throw err;
+      }
     },
     setThrottled(on) {
       persist({ throttled: on });

@@ -1,9 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { agentConfigDir } from '../agents/claude-cli/command-line.js';
-import type { NoxConfig } from '../../shared/config/schema.js';
 import { selfCommand } from '../../shared/runtime/self-command.js';
 import { projectRoot } from '../../shared/runtime/version.js';
 
@@ -13,15 +11,11 @@ export const NOX_TOOLS_SERVER = 'nox';
 /**
  * The `--mcp-config` entry of the Nox tools server for one agent. The CLI starts stdio
  * servers with an environment of their own, so what the server needs is in `env`; the token
- * goes through a 0600 file next to the agent's CLAUDE_CONFIG_DIR rather than into the
- * command line, where `ps` would show it.
+ * is read from the agent's 0600 token file (agent-launch.ts writes it in the agent's run
+ * folder, which its sandbox shows) rather than put on the command line, where `ps` would
+ * show it. `apiUrl` is NOX_API_URL as the agent sees it (inside its sandbox: the forward).
  */
-export function noxToolsServer(config: NoxConfig, agentId: string, token: string, apiUrl: string): Record<string, Record<string, unknown>> {
-  const dir = path.dirname(agentConfigDir(config, agentId));
-  mkdirSync(dir, { recursive: true });
-  const tokenFile = path.join(dir, 'nox-token');
-  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-  chmodSync(tokenFile, 0o600);
+export function noxToolsServer(agentId: string, tokenFile: string, apiUrl: string): Record<string, Record<string, unknown>> {
   const cmd = selfCommand('workers/tools-server/main');
   return {
     [NOX_TOOLS_SERVER]: { type: 'stdio', command: cmd.command, args: absoluteTsx(cmd.args), env: { NOX_API_URL: apiUrl, NOX_AGENT_ID: agentId, NOX_AGENT_TOKEN_FILE: tokenFile } },
