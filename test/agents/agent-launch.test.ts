@@ -37,6 +37,7 @@ describe('agent launch: one call from config to launch spec (token, MCP servers,
     const agent = newAgentConfig({ id: 'launch-1' });
     const { spec, resume } = await prepare(ctx, agent, { hostId: 'h1', sessionId, logger });
     expect(resume).to.equal(false);
+    expect(spec.sandbox).to.equal('bubblewrap');
     expect(flag(spec.args, '--session-id')).to.equal(sessionId);
     expect(spec.args).to.not.include('--resume');
     expect(spec.env.NOX_AGENT_TOKEN, 'no token in the environment').to.equal(undefined);

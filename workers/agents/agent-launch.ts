@@ -9,7 +9,9 @@ import type { NoxContext } from '../../shared/runtime/context.js';
 import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
 import { noxToolsServer } from '../tools-server/mcp-entry.js';
 import { agentConfigDir, agentRunDir, agentWorkdir, buildAgentLaunch, defaultApiUrl, workspaceRoot, type AgentLaunch } from './claude-cli/command-line.js';
+import { openAgentSandbox, type AgentSandbox } from './sandbox/agent-sandbox.js';
 import { findProgram } from './sandbox/program-path.js';
+import type { AgentFolders } from './sandbox/sandbox-policy.js';
 import { sessionExists } from './session-files.js';
 
 /**
@@ -60,7 +62,8 @@ export async function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, re
   // looked up on the worker's PATH once: the agent's own PATH is a fixed one
   const program = findProgram(config.agent.command);
   if (!program) throw new Error(`agent.command "${config.agent.command}" is not an executable file on this host's PATH`);
-  const sandbox = undefined as { apiUrl: string; env: Record<string, string>; wrap(spec: AgentLaunch): AgentLaunch; close(): Promise<void> } | undefined;
+  const sandbox: AgentSandbox | undefined =
+    config.agent.sandbox === 'off' ? undefined : await openAgentSandbox({ config, agent, folders, program: program.real, apiUrl: defaultApiUrl(config), logger: request.logger });
   try {
     const apiUrl = sandbox?.apiUrl ?? defaultApiUrl(config);
     // every agent gets the Nox tools server (its own token) in its --mcp-config, plus a
@@ -75,12 +78,6 @@ export async function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, re
     await sandbox?.close();
     throw err;
   }
-}
-
-interface AgentFolders {
-  workdir: string;
-  configDir: string;
-  runDir: string;
 }
 
 function makeFolders(config: NoxConfig, agent: AgentConfig): AgentFolders {
