@@ -2,7 +2,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { AgentLaunch } from './claude-cli/command-line.js';
 import { createLineSplitter } from './claude-cli/line-parser.js';
 import type { Logger } from '../../shared/logger.js';
-import { processGroups } from './proc-info.js';
+import { descendants, processGroups } from './proc-info.js';
 
 /**
  * One agent process. It is started `detached`, i.e. as the leader of its own process
@@ -95,9 +95,9 @@ export function startAgentProcess(launch: AgentLaunch, callbacks: ProcessCallbac
   const terminate = (): void => {
     if (pid === undefined) return;
     if (!launch.sandbox) return signalGroup('SIGTERM');
-    const members = processGroups(new Set([pid])).get(pid) ?? [];
+    // the sandbox's processes are all below bwrap; a kernel without the children files: the group
+    const members = descendants(pid) ?? (processGroups(new Set([pid])).get(pid) ?? []).filter((m) => m !== pid);
     for (const member of members) {
-      if (member === pid) continue;
       try {
         process.kill(member, 'SIGTERM');
       } catch {
