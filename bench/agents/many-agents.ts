@@ -16,6 +16,9 @@
  * 500 of which would not fit next to other work). Configs live in the Redis store and
  * registry appends are off: the registry writer is not part of a host's cost.
  *
+ * Agents run sandboxed (the default, docs/SANDBOX.md); what the sandbox costs is its own
+ * mode: `npm run bench -- agents sandbox [count]` (sandbox-overhead.ts).
+ *
  * Usage: npm run bench -- agents [count] [idleSeconds]
  */
 import { spawn } from 'node:child_process';
@@ -62,6 +65,7 @@ async function baseline(n: number): Promise<number> {
 }
 
 export async function run(args: string[]): Promise<void> {
+  if (args[0] === 'sandbox') return (await import('./sandbox-overhead.js')).run(args.slice(1));
   const n = Number(args[0] ?? 500);
   const idleSeconds = Number(args[1] ?? 20);
   const samplingMs = 2000;
