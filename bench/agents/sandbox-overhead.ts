@@ -17,16 +17,12 @@
  *
  * Usage: npm run bench -- agents sandbox [count] [--node]
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { newAgentConfig } from '../../shared/agents/agent-config.js';
-import { AGENT_JOB } from '../../shared/agents/agent-jobs.js';
-import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import { readRuntimes } from '../../shared/agents/runtime-state.js';
-import { PRIORITY } from '../../shared/queues/priority.js';
-import { waitForRedis } from '../../shared/redis.js';
-import { dropPrefix, FIXTURES_DIR, testConfig, testContext, uniquePrefix } from '../../test/support/harness.js';
+import { FIXTURES_DIR } from '../../test/support/harness.js';
+import { agentFleet, until } from '../support/agent-fleet.js';
 import { startTestWorker } from '../../test/support/test-worker.js';
 import { processGroups } from '../../workers/agents/proc-info.js';
 
@@ -41,14 +37,6 @@ interface ModeResult {
   hostRssMb: number;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function pssKb(pid: number): number {
   try {
     return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
@@ -58,29 +46,14 @@ function pssKb(pid: number): number {
 }
 
 async function runMode(mode: ModeResult['mode'], n: number, program: { command: string; args: string[] }): Promise<ModeResult> {
-  const config = testConfig({
-    prefix: uniquePrefix(),
-    overrides: {
-      'log.level': 'error',
-      'agent.command': program.command,
-      'agent.args': program.args,
-      'agent.sandbox': mode,
-      'agent.store': 'redis',
-      'agent.registry_appends': false,
-      'agent.sampling_interval_ms': 600_000,
-      'agent.max_spawn_rate': 100_000,
-      'worker.capacity': n,
-      'worker.concurrency': 32,
-      'worker.host_id': `bench-sandbox-${mode}`,
-      'worker.heartbeat_interval_ms': 1000,
-      'worker.heartbeat_ttl_ms': 5000,
-    },
+  const fleet = await agentFleet(n, 'sbx', {
+    'agent.command': program.command,
+    'agent.args': program.args,
+    'agent.sandbox': mode,
+    'agent.sampling_interval_ms': 600_000,
+    'worker.host_id': `bench-sandbox-${mode}`,
   });
-  const ctx = testContext(config, 'worker');
-  await waitForRedis(ctx.redis);
-  const store = agentStoreFor(ctx);
-  const ids = Array.from({ length: n }, (_, i) => `sbx-${i}`);
-  for (const id of ids) await store.create(newAgentConfig({ id }), 'system');
+  const { ctx, ids } = fleet;
   const worker = await startTestWorker(ctx);
   // the host's sandbox check runs once at attach: let it finish, it is not an agent's cost
   await worker.agents.sandboxReport;
@@ -90,8 +63,8 @@ async function runMode(mode: ModeResult['mode'], n: number, program: { command: 
   };
 
   const t0 = performance.now();
-  await ctx.queue('spawn').addBulk(ids.map((agentId) => ({ name: AGENT_JOB.spawn, data: { agentId, correlationId: `bench-${agentId}`, requestedBy: 'system' }, opts: { priority: PRIORITY.high } })));
-  await until(async () => (await count((id, r) => r.get(id)?.status === 'idle')) === n, 300_000);
+  await fleet.spawnAll();
+  await until(async () => (await count((id, r) => r.get(id)?.status === 'idle')) === n, 300_000, 50);
   const startMs = performance.now() - t0;
 
   await new Promise((r) => setTimeout(r, 1000)); // let the trees settle (socats listening, shells exec'd)
@@ -104,13 +77,11 @@ async function runMode(mode: ModeResult['mode'], n: number, program: { command: 
 
   const t1 = performance.now();
   for (const id of ids) worker.agents.manager.get(id)!.deliverTurn('hello');
-  await until(async () => (await count((id, r) => (r.get(id)?.turns ?? 0) >= 1 && r.get(id)?.status === 'idle')) === n, 300_000);
+  await until(async () => (await count((id, r) => (r.get(id)?.turns ?? 0) >= 1 && r.get(id)?.status === 'idle')) === n, 300_000, 50);
   const turnMs = performance.now() - t1;
 
   await worker.stop();
-  await dropPrefix(config.redis.prefix);
-  await ctx.close();
-  rmSync(config.registryDir, { recursive: true, force: true });
+  await fleet.cleanup();
   return { mode, startMs, treeRssMb, treePssMb, pidsPerAgent, turnMs, hostRssMb };
 }
 
