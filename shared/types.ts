@@ -45,6 +45,25 @@ export interface HostInfo {
   lastHeartbeat: string;
   /** false once the heartbeat key has expired */
   alive: boolean;
+  /** how this host runs its agents, published once it has checked (docs/SANDBOX.md) */
+  sandbox?: HostSandbox;
+}
+
+/**
+ * A host's agent sandbox as `nox doctor` and the dashboard show it: `off` on purpose, or
+ * `bubblewrap` and whether it works here (if not, agents fail with `problem` and `fix`).
+ */
+export interface HostSandbox {
+  mode: 'bubblewrap' | 'off';
+  ready: boolean;
+  problem?: string;
+  fix?: string;
+  /** `bubblewrap 0.8.0` */
+  version?: string;
+  /** `agent.command` and what its `--version` printed (or why it could not run) */
+  agentCommand: string;
+  agentCommandVersion: string;
+  checkedAt: string;
 }
 
 /** A domain event as stored on the event stream. */

@@ -22,6 +22,19 @@ const hostSchema = z.object({
   startedAt: z.string(),
   lastHeartbeat: z.string(),
   alive: z.boolean(),
+  /** how the host runs its agents (docs/SANDBOX.md); absent until it has checked */
+  sandbox: z
+    .object({
+      mode: z.enum(['bubblewrap', 'off']),
+      ready: z.boolean(),
+      problem: z.string().optional(),
+      fix: z.string().optional(),
+      version: z.string().optional(),
+      agentCommand: z.string(),
+      agentCommandVersion: z.string(),
+      checkedAt: z.string(),
+    })
+    .optional(),
 });
 
 const pingBody = z

@@ -16,34 +16,24 @@
  * 500 of which would not fit next to other work). Configs live in the Redis store and
  * registry appends are off: the registry writer is not part of a host's cost.
  *
+ * Agents run sandboxed (the default, docs/SANDBOX.md); what the sandbox costs is its own
+ * mode: `npm run bench -- agents sandbox [count]` (sandbox-overhead.ts).
+ *
  * Usage: npm run bench -- agents [count] [idleSeconds]
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { newAgentConfig } from '../../shared/agents/agent-config.js';
-import { AGENT_JOB } from '../../shared/agents/agent-jobs.js';
-import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import { readRuntimes } from '../../shared/agents/runtime-state.js';
-import { PRIORITY } from '../../shared/queues/priority.js';
-import { waitForRedis } from '../../shared/redis.js';
-import { dropPrefix, redisUrl, testConfig, testContext, uniquePrefix } from '../../test/support/harness.js';
+import { redisUrl } from '../../test/support/harness.js';
+import { agentFleet, until } from '../support/agent-fleet.js';
 import { startTestWorker } from '../../test/support/test-worker.js';
 
 const TINY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/tiny-claude.sh');
 
 const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MB`;
 const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function baseline(n: number): Promise<number> {
   const t0 = performance.now();
@@ -62,34 +52,20 @@ async function baseline(n: number): Promise<number> {
 }
 
 export async function run(args: string[]): Promise<void> {
+  if (args[0] === 'sandbox') return (await import('./sandbox-overhead.js')).run(args.slice(1));
   const n = Number(args[0] ?? 500);
   const idleSeconds = Number(args[1] ?? 20);
   const samplingMs = 2000;
 
   const baselineMs = await baseline(n);
 
-  const config = testConfig({
-    prefix: uniquePrefix(),
-    overrides: {
-      'log.level': 'error',
-      'agent.command': '/bin/sh',
-      'agent.args': [TINY],
-      'agent.store': 'redis',
-      'agent.registry_appends': false,
-      'agent.sampling_interval_ms': samplingMs,
-      'agent.max_spawn_rate': 100_000,
-      'worker.capacity': n,
-      'worker.concurrency': 32,
-      'worker.host_id': 'bench-host',
-      'worker.heartbeat_interval_ms': 1000,
-      'worker.heartbeat_ttl_ms': 5000,
-    },
+  const fleet = await agentFleet(n, 'bench', {
+    'agent.command': '/bin/sh',
+    'agent.args': [TINY],
+    'agent.sampling_interval_ms': samplingMs,
+    'worker.host_id': 'bench-host',
   });
-  const ctx = testContext(config, 'worker');
-  await waitForRedis(ctx.redis);
-  const store = agentStoreFor(ctx);
-  const ids = Array.from({ length: n }, (_, i) => `bench-${i}`);
-  for (const id of ids) await store.create(newAgentConfig({ id }), 'system');
+  const { ctx, ids } = fleet;
 
   global.gc?.();
   const memBefore = process.memoryUsage();
@@ -104,7 +80,7 @@ export async function run(args: string[]): Promise<void> {
   // spawn all through the queue
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await ctx.queue('spawn').addBulk(ids.map((agentId) => ({ name: AGENT_JOB.spawn, data: { agentId, correlationId: `bench-${agentId}`, requestedBy: 'system' }, opts: { priority: PRIORITY.high } })));
+  await fleet.spawnAll();
   await until(async () => (await allStatus('idle')) === n, 300_000);
   const readyMs = performance.now() - t0;
   const spawnCpu = process.cpuUsage(cpu0);
@@ -163,7 +139,5 @@ export async function run(args: string[]): Promise<void> {
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 
-  await dropPrefix(config.redis.prefix);
-  await ctx.close();
-  rmSync(config.registryDir, { recursive: true, force: true });
+  await fleet.cleanup();
 }

@@ -1,5 +1,6 @@
 import { signToken } from '../../shared/auth/tokens.js';
 import { listHosts } from '../../shared/hosts/host-directory.js';
+import type { HostInfo } from '../../shared/types.js';
 import { makeKeys } from '../../shared/keys.js';
 import { readSecretsFile } from '../../shared/config/secrets.js';
 import { closeRedis, createRedis, DEFAULT_REDIS_URL, redactRedisUrl, redisUrlOf, waitForRedis, withPassword } from '../../shared/redis.js';
@@ -7,8 +8,9 @@ import { readRuntime } from '../api-client.js';
 import { configOrExit } from '../boot.js';
 
 /**
- * `nox doctor`: is Redis there, which hosts are alive, does the API answer, and does a
- * ping make the whole round trip. Exit code 0 only when all of it works.
+ * `nox doctor`: is Redis there, which hosts are alive and how they sandbox their agents,
+ * does the API answer, and does a ping make the whole round trip. Exit code 0 only when
+ * all of it works (agents unsandboxed on purpose is a WARN, not a failure).
  */
 export interface DoctorOptions {
   url?: string;
@@ -17,6 +19,8 @@ export interface DoctorOptions {
 interface Check {
   name: string;
   ok: boolean;
+  /** works, but someone chose to run it unsafely: said loudly, not a failure */
+  warn?: boolean;
   detail: string;
 }
 
@@ -43,6 +47,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
       ok: alive.length > 0,
       detail: alive.length > 0 ? `${alive.length} alive: ${alive.map((h) => `${h.id} (${h.running}/${h.capacity})`).join(', ')}` : 'no worker host is alive',
     });
+    for (const host of alive) checks.push(sandboxCheck(host));
   } catch (err) {
     checks.push({ name: 'redis', ok: false, detail: `${redactRedisUrl(redisUrl)}: ${(err as Error).message}` });
   } finally {
@@ -66,6 +71,23 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
     checks.push({ name: 'api', ok: false, detail: `${apiUrl}: ${(err as Error).message}` });
   }
 
-  for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(6)} ${c.detail}\n`);
+  for (const c of checks) process.stdout.write(`${c.ok ? (c.warn ? 'WARN' : 'ok  ') : 'FAIL'} ${c.name.padEnd(7)} ${c.detail}\n`);
   return checks.every((c) => c.ok) ? 0 : 1;
+}
+
+/**
+ * How a live host runs its agents (docs/SANDBOX.md), from what it published at start: in a
+ * working sandbox (ok), unsandboxed on purpose (WARN: loud, but the operator chose it), or
+ * unable to start them (FAIL, with the reason and the fix). With the agent program's
+ * version; a program that does not run is a WARN (agents would crash, nothing is exposed).
+ */
+function sandboxCheck(host: HostInfo): Check {
+  const s = host.sandbox;
+  const name = 'sandbox';
+  if (!s) return { name, ok: true, warn: true, detail: `${host.id}: has not reported its agents' sandbox yet (still checking, or an older Nox)` };
+  const runs = !/^(not found|did not run)/.test(s.agentCommandVersion);
+  const program = `agent command ${s.agentCommand}: ${s.agentCommandVersion}`;
+  if (s.mode === 'off') return { name, ok: true, warn: true, detail: `${host.id}: AGENTS RUN UNSANDBOXED (agent.sandbox = "off"); ${program}` };
+  if (!s.ready) return { name, ok: false, detail: `${host.id}: agents cannot start: ${s.problem}. Fix: ${s.fix}; ${program}` };
+  return { name, ok: true, warn: !runs, detail: `${host.id}: ${s.version ?? 'bubblewrap'}; ${program}` };
 }

@@ -1,5 +1,5 @@
 import { errorFields } from '../../shared/logger.js';
-import { startNoxWorker, type NoxWorker } from '../../workers/worker-assembly.js';
+import { startNoxWorker } from '../../workers/worker-assembly.js';
 import { contextFor } from '../boot.js';
 import { onShutdownSignal } from '../signals.js';
 
@@ -10,17 +10,21 @@ import { onShutdownSignal } from '../signals.js';
  */
 export async function runWorker(options: { registryWriter?: boolean } = {}): Promise<void> {
   const ctx = contextFor('worker');
-  let worker: NoxWorker;
+  const starting = startNoxWorker(ctx, { registryWriter: options.registryWriter === true });
+  // listened for from the start: the host takes jobs (and logs "worker host started")
+  // before its last roles are up, and a SIGTERM in that window must still stop it
+  // cleanly, once the start has finished, rather than kill it mid-job
+  onShutdownSignal(async () => {
+    const worker = await starting.catch(() => undefined);
+    await worker?.stop();
+    await ctx.close();
+  });
   try {
-    worker = await startNoxWorker(ctx, { registryWriter: options.registryWriter === true });
+    await starting;
   } catch (err) {
     ctx.logger.error('worker host failed to start', errorFields(err));
     process.stderr.write(`${(err as Error).message}\n`);
     await ctx.close();
     process.exit(1);
   }
-  onShutdownSignal(async () => {
-    await worker.stop();
-    await ctx.close();
-  });
 }

@@ -46,9 +46,9 @@ export const agentConfigInputSchema = z
     capabilities: z.array(z.string().min(1).max(100)).max(100).default([]),
     relationships: z.array(relationshipSchema).max(1000).default([]),
     model: z.string().min(1).max(100).optional(),
-    /** working directory; default `<registry>/agents/<id>/workspace` */
+    /** working directory; default `<agent.workspace_root>/<id>` (relative: from the workspace root); the agent's sandbox makes it writable */
     workdir: z.string().min(1).max(4096).optional(),
-    /** extra folders the agent may use (`--add-dir`) */
+    /** extra folders the agent may use (`--add-dir`; writable in its sandbox) */
     add_dirs: z.array(z.string().min(1).max(4096)).max(50).default([]),
     permission_mode: z.enum(PERMISSION_MODES).default('default'),
     allowed_tools: z.array(toolName).max(500).default([]),

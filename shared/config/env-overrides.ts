@@ -23,6 +23,10 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { env: 'NOX_HEARTBEAT_INTERVAL_MS', path: 'worker.heartbeat_interval_ms', kind: 'int' },
   { env: 'NOX_HEARTBEAT_TTL_MS', path: 'worker.heartbeat_ttl_ms', kind: 'int' },
   { env: 'NOX_SHUTDOWN_TIMEOUT_MS', path: 'worker.shutdown_timeout_ms', kind: 'int' },
+  { env: 'NOX_AGENT_SANDBOX', path: 'agent.sandbox', kind: 'string' },
+  { env: 'NOX_AGENT_WORKSPACE_ROOT', path: 'agent.workspace_root', kind: 'string' },
+  { env: 'NOX_BWRAP', path: 'agent.bwrap_path', kind: 'string' },
+  { env: 'NOX_SOCAT', path: 'agent.socat_path', kind: 'string' },
   { env: 'LOG_LEVEL', path: 'log.level', kind: 'string' },
   { env: 'NOX_LOG_LEVEL', path: 'log.level', kind: 'string' },
 ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../types.js';
 import { DEFAULT_RULES, policyRuleSchema } from '../approvals/policy.js';
+import { isWithheldFromAgents } from '../agents/withheld-env.js';
 
 /**
  * The sections of system-config.toml that the foundation owns. Every field documents its
@@ -176,10 +177,46 @@ export const agentSection = z
     command: z.string().min(1).default('claude'),
     /** Arguments put before Nox's own (e.g. the stand-in script's path when command is `node`). Default none. */
     args: z.array(z.string()).default([]),
-    /** Extra environment for every agent process (e.g. ANTHROPIC_BASE_URL). Default none. */
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
-    /** API URL agents use (NOX_API_URL). Default `http://127.0.0.1:<api.port>`. */
+    /**
+     * Extra environment for every agent process (e.g. ANTHROPIC_BASE_URL), on top of the
+     * allowlist (docs/SANDBOX.md, "Environment"). REDIS_URL, DOCKER_HOST, NOX_TOKEN and any
+     * NOX_*SECRET* / NOX_*PASSWORD* are refused. Default none.
+     */
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
+      .refine((env) => !Object.keys(env).some(isWithheldFromAgents), { message: 'names a variable agents must never get (REDIS_URL, DOCKER_HOST, NOX_TOKEN, NOX_*SECRET*, NOX_*PASSWORD*)' })
+      .default({}),
+    /** API URL agents use (NOX_API_URL). Default `http://127.0.0.1:<api.port>`. Inside the sandbox it is reached through a forward (docs/SANDBOX.md). */
     api_url: z.string().url().optional(),
+    /**
+     * How every agent's process tree is contained (docs/SANDBOX.md). `bubblewrap` (default): a
+     * fresh root with the system read-only, only the agent's own folders writable, no network
+     * but the API, the model and `network_allow`; a host that cannot run it fails its agents
+     * with the reason instead of starting them bare. `off`: agents run as the worker's user
+     * with the worker's view of the machine — said loudly in the log, `nox doctor` and the
+     * dashboard. Env `NOX_AGENT_SANDBOX`.
+     */
+    sandbox: z.enum(['bubblewrap', 'off']).default('bubblewrap'),
+    /**
+     * Folder of the agents' working folders, one per agent (`<workspace_root>/<agent id>`, the
+     * default workdir). Relative paths are taken from the registry folder's parent. Default
+     * `.nox-work` beside the registry folder — never inside the registry's git. Env
+     * `NOX_AGENT_WORKSPACE_ROOT`.
+     */
+    workspace_root: z.string().min(1).optional(),
+    /**
+     * More `host:port` pairs agents may reach through their sandbox's HTTPS proxy (HTTP
+     * CONNECT), beyond the model endpoint and Nox's API. Link-local and metadata addresses,
+     * Redis, the container engine and loopback ports other than the forwarded ones are
+     * refused even when named here. Default none.
+     */
+    network_allow: z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/, 'must be host:port')).max(200).default([]),
+    /** More paths the sandbox shows read-only (e.g. a toolchain outside /usr). Default none. */
+    sandbox_read: z.array(z.string().startsWith('/', 'must be an absolute path')).max(200).default([]),
+    /** The bubblewrap program. Default `bwrap` (from PATH). Env `NOX_BWRAP`. */
+    bwrap_path: z.string().min(1).default('bwrap'),
+    /** The socat program the sandbox starts its endpoints with. Default `socat` (from PATH). Env `NOX_SOCAT`. */
+    socat_path: z.string().min(1).default('socat'),
     /** Lifetime of each agent's own scoped token. Default `7d` (a new one is minted on every start). */
     token_ttl: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 12h or 7d').default('7d'),
     /** TERM, then KILL after this long, when stopping an agent. Default 5000 ms. */

@@ -51,3 +51,26 @@ export class AgentRequestNotFoundError extends NotFoundError {
     super(`No agent request for approval "${approvalId}"`, ERROR_CODE.agentRequestNotFound);
   }
 }
+
+/**
+ * 503: this worker host cannot sandbox agents (docs/SANDBOX.md) and `agent.sandbox` is not
+ * "off". Never a silent downgrade: the agent goes `failed` with `reason` and `fix`; no retry
+ * on this host would change the answer.
+ */
+export class SandboxUnavailableError extends NoxError {
+  constructor(reason: string, fix: string) {
+    super(ERROR_CODE.sandboxUnavailable, `agents cannot run sandboxed on this host: ${reason}. Fix: ${fix}`, { extensions: { reason, fix } });
+  }
+}
+
+/** 422: the agent's config would open its sandbox too wide, or names what it cannot forward (the message says which). */
+export class SandboxRefusedError extends NoxError {
+  constructor(message: string) {
+    super(ERROR_CODE.sandboxRefused, message);
+  }
+}
+
+/** The host cannot sandbox, or the config opens the sandbox too wide: starting again would fail the same way. */
+export function isSandboxError(err: unknown): err is SandboxUnavailableError | SandboxRefusedError {
+  return err instanceof SandboxUnavailableError || err instanceof SandboxRefusedError;
+}

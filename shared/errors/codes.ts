@@ -66,6 +66,8 @@ export const ERROR_CATALOGUE = {
   agentRequestInvalid: { code: 'nox:agent-request-invalid', status: 409, title: 'Conflict', meaning: 'an approved spawn request that carries no config' },
   agentRequestFailed: { code: 'nox:agent-request-failed', status: 409, title: 'Conflict', meaning: 'an approved spawn or deletion failed; the request’s `error` says why' },
   agentReplaced: { code: 'nox:agent-replaced', status: 409, title: 'Conflict', meaning: 'an approved deletion of an agent deleted and created again since it was asked: the new one is kept' },
+  sandboxUnavailable: { code: 'nox:sandbox-unavailable', status: 503, title: 'Service unavailable', meaning: 'the worker host cannot sandbox agents (bubblewrap or socat missing or not working) and `agent.sandbox` is not `"off"`: the agent is `failed` with the reason and the fix, never started bare' },
+  sandboxRefused: { code: 'nox:sandbox-refused', status: 422, title: 'Sandbox refused', meaning: 'the agent’s config would open its sandbox too wide (a writable folder holding the registry, the secrets, other agents or the system) or names an endpoint it cannot forward: the agent is `failed` with the reason' },
 
   // approvals
   approvalNotFound: { code: 'nox:approval-not-found', status: 404, title: 'Not found', meaning: 'no approval with that id (never existed, or trimmed from Redis); 409 when an approved agent request lost its approval before anyone acted' },

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
-import type { HostInfo } from '../types.js';
+import type { HostInfo, HostSandbox } from '../types.js';
 
 /**
  * Host records in Redis: a hash per host (its registration), a key with a TTL that exists
@@ -61,6 +61,11 @@ export async function heartbeatHost(
     .exec();
 }
 
+/** How the host runs its agents (HostSandbox), kept in its registration until it deregisters. */
+export async function publishHostSandbox(redis: Redis, keys: Keys, hostId: string, sandbox: HostSandbox): Promise<void> {
+  await redis.hset(keys.host(hostId), 'sandbox', JSON.stringify(sandbox));
+}
+
 export async function deregisterHost(redis: Redis, keys: Keys, hostId: string): Promise<void> {
   await redis.multi().del(keys.hostAlive(hostId), keys.host(hostId), keys.hostDownReported(hostId)).srem(keys.hosts(), hostId).exec();
 }
@@ -101,7 +106,14 @@ function decodeHost(hash: Record<string, string>, alive: boolean): HostInfo {
   } catch {
     labels = {};
   }
+  let sandbox: HostSandbox | undefined;
+  try {
+    sandbox = hash.sandbox ? (JSON.parse(hash.sandbox) as HostSandbox) : undefined;
+  } catch {
+    sandbox = undefined;
+  }
   return {
+    ...(sandbox ? { sandbox } : {}),
     id: hash.id ?? '',
     hostname: hash.hostname ?? '',
     pid: Number(hash.pid ?? 0),

@@ -26,6 +26,21 @@ export function selfCommand(entry: string, args: string[] = []): Command {
   return { command: process.execPath, args: ['--import', tsxLoaderUrl(), path.join(root, `${entry}.ts`), ...args] };
 }
 
+/**
+ * The files of the Nox install that a child started by selfCommand reads — and no more: an
+ * agent's sandbox shows these read-only, never the whole project folder, which may hold the
+ * registry, the secrets file or CI scratch (docs/SANDBOX.md). Built: package.json,
+ * node_modules and dist/; from source: the rooms those entry points import (shared/,
+ * workers/; test/architecture/rooms.test.ts keeps them from importing api/ or bin/) and
+ * tsconfig.json.
+ */
+export function selfCommandFiles(): string[] {
+  const root = projectRoot();
+  const fromDist = !runningFromSource && existsSync(path.join(root, 'dist'));
+  const parts = fromDist ? ['dist'] : ['shared', 'workers', 'tsconfig.json'];
+  return ['package.json', 'node_modules', ...parts].map((p) => path.join(root, p));
+}
+
 let loaderUrl: string | undefined;
 
 /**

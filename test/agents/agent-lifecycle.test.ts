@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
-import { isSameProcess } from '../../workers/agents/proc-info.js';
+import { readFileSync } from 'node:fs';
+import { isSameProcess, processGroups, processStartTime } from '../../workers/agents/proc-info.js';
 import { waitUntil } from '../support/harness.js';
 import { startAgentStack, type AgentStack } from './agent-stack.js';
 
@@ -56,15 +56,18 @@ describe('agent lifecycle (stand-in CLI through the API and a worker host)', () 
 
   it('stopping an agent takes its children (own process group)', async () => {
     await stack.createAgent({ id: 'life-kids' });
-    await stack.startAgent('life-kids');
+    const started = await stack.startAgent('life-kids');
     await stack.turn('life-kids', 'child');
     const result = await stack.waitResult('life-kids', 1);
-    const childPid = Number(/child (\d+)/.exec(result.text ?? '')?.[1]);
-    expect(childPid).to.be.above(0);
-    expect(isSameProcess(childPid, 0)).to.equal(true);
+    expect(Number(/child (\d+)/.exec(result.text ?? '')?.[1])).to.be.above(0);
+    // the pid the stand-in reports is its sandbox's (its own pid namespace): find the child
+    // from here, as a member of the agent's process group that runs `sleep`
+    const pid = started.pid as number;
+    const members = (processGroups(new Set([pid])).get(pid) ?? []).map((p) => ({ pid: p, startTime: processStartTime(p), cmd: readFileSync(`/proc/${p}/cmdline`, 'utf8') }));
+    expect(members.some((m) => m.cmd.startsWith('sleep')), JSON.stringify(members)).to.equal(true);
     await stack.json('POST', '/api/agents/life-kids/stop', 202);
     await stack.waitStatus('life-kids', 'stopped');
-    await waitUntil(() => !existsSync(`/proc/${childPid}`) || !isSameProcess(childPid, 0), 3000);
+    await waitUntil(() => members.every((m) => !isSameProcess(m.pid, m.startTime)), 3000);
   });
 
   it('a line that does not parse is logged and skipped; the agent carries on', async () => {

@@ -96,7 +96,8 @@ export async function startAgentStack(options: AgentStackOptions = {}): Promise<
     const hostConfig = testConfig({
       prefix,
       registryDir: config.registryDir,
-      overrides: { ...baseOverrides, 'worker.host_id': `h${hosts.length}-${randomBytes(2).toString('hex')}`, ...options.hostOverrides, ...overrides },
+      // agents reach this stack's API (their tools server, and the probes of test/security)
+      overrides: { ...baseOverrides, 'agent.api_url': api.url, 'worker.host_id': `h${hosts.length}-${randomBytes(2).toString('hex')}`, ...options.hostOverrides, ...overrides },
     });
     const ctx = testContext(hostConfig, 'worker');
     const worker = await startTestWorker(ctx, { ...WITHOUT_APPROVALS, ...options.worker });

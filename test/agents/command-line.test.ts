@@ -7,7 +7,7 @@ import { testConfig } from '../support/harness.js';
 
 describe('agent command line and permission policy', () => {
   const config = testConfig({ overrides: { 'agent.command': 'claude-x', 'agent.args': ['--pre'], 'agent.env': { EXTRA: '1' } } });
-  const opts = { sessionId: '11111111-2222-3333-4444-555555555555', token: 'tok', apiUrl: 'http://api' };
+  const opts = { sessionId: '11111111-2222-3333-4444-555555555555', tokenFile: '/run/tok', apiUrl: 'http://api' };
 
   it('builds the stream-json command line: --session-id first, --resume after, every option', () => {
     const agent = newAgentConfig({
@@ -43,20 +43,28 @@ describe('agent command line and permission policy', () => {
     expect(again.args).to.not.include('--session-id');
   });
 
-  it('gives each agent its own config dir, workdir, id, API URL and token, and withholds Nox secrets', () => {
-    process.env.NOX_JWT_SECRET = 'must-not-leak';
+  it('gives each agent its own config dir, HOME, workdir, id, API URL and token file; an allowlisted environment', () => {
+    const host = { NOX_JWT_SECRET: 'must-not-leak', REDIS_URL: 'redis://x', DOCKER_HOST: 'unix:///x', NOX_SECRET_GH: 'x', SOMETHING_ELSE: 'x', ANTHROPIC_API_KEY: 'sk-1', LANG: 'C.UTF-8' };
+    Object.assign(process.env, host);
     try {
       const launch = buildAgentLaunch(config, newAgentConfig({ id: 'cl-2' }), { ...opts, resume: false });
-      expect(launch.cwd).to.equal(path.join(config.registryDir, 'agents', 'cl-2', 'workspace'));
-      expect(launch.env.CLAUDE_CONFIG_DIR).to.equal(path.join(config.registryDir, '.runtime', 'agents', 'cl-2', 'claude'));
-      expect(launch.env).to.include({ NOX_AGENT_ID: 'cl-2', NOX_API_URL: 'http://api', NOX_AGENT_TOKEN: 'tok', EXTRA: '1' });
-      expect(launch.env.NOX_JWT_SECRET).to.equal(undefined);
+      expect(launch.cwd).to.equal(path.join(config.agent.workspace_root!, 'cl-2'));
+      const configDir = path.join(config.registryDir, '.runtime', 'agents', 'cl-2', 'claude');
+      expect(launch.env).to.include({ CLAUDE_CONFIG_DIR: configDir, HOME: configDir, NOX_AGENT_ID: 'cl-2', NOX_API_URL: 'http://api', NOX_AGENT_TOKEN_FILE: '/run/tok', EXTRA: '1', ANTHROPIC_API_KEY: 'sk-1', LANG: 'C.UTF-8' });
+      for (const name of ['NOX_JWT_SECRET', 'REDIS_URL', 'DOCKER_HOST', 'NOX_SECRET_GH', 'SOMETHING_ELSE', 'NOX_AGENT_TOKEN']) expect(launch.env[name], name).to.equal(undefined);
+      expect(launch.env.PATH!.split(':')).to.include('/usr/bin').and.not.include(`${process.env.HOME}/bin`);
       expect(launch.args).to.not.include('--system-prompt');
       const custom = buildAgentLaunch(config, newAgentConfig({ id: 'cl-3', workdir: '/srv/work', system_prompt: 'more', replace_system_prompt: false }), { ...opts, resume: false });
       expect(custom.cwd).to.equal('/srv/work');
       expect(custom.args[custom.args.indexOf('--append-system-prompt') + 1]).to.equal('more');
     } finally {
-      delete process.env.NOX_JWT_SECRET;
+      for (const name of Object.keys(host)) delete process.env[name];
+    }
+  });
+
+  it('refuses an agent.env that names what agents must never get', () => {
+    for (const name of ['REDIS_URL', 'DOCKER_HOST', 'NOX_JWT_SECRET', 'NOX_SECRET_X', 'NOX_REDIS_PASSWORD', 'NOX_TOKEN']) {
+      expect(() => testConfig({ registryDir: config.registryDir, overrides: { 'agent.env': { [name]: 'x' } } }), name).to.throw(/agent\.env: names a variable agents must never get/);
     }
   });
 

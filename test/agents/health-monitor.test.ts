@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { processGroups } from '../../workers/agents/proc-info.js';
 import { waitUntil } from '../support/harness.js';
 import { startAgentStack, type AgentStack } from './agent-stack.js';
 
@@ -13,7 +15,7 @@ describe('health monitor: one pidusage call per interval, limits enforced', () =
 
   it('samples the whole process tree (children included) into Redis and agent.metrics events', async () => {
     await stack.createAgent({ id: 'tree' });
-    await stack.startAgent('tree');
+    const started = await stack.startAgent('tree');
     await stack.turn('tree', 'child');
     await stack.waitResult('tree', 1);
     // a periodic sample already running when the turn started its child does not see it:
@@ -21,7 +23,12 @@ describe('health monitor: one pidusage call per interval, limits enforced', () =
     const monitor = stack.hosts[0]!.agents.monitor!;
     await monitor.sampleNow();
     const mine = (await monitor.sampleNow()).find((s) => s.agentId === 'tree')!;
-    expect(mine.pids).to.equal(2);
+    // the tree: bubblewrap (outside, and its init inside), a socat per endpoint, the
+    // stand-in and the `sleep` it started — every one counted
+    const pid = started.pid as number;
+    const members = (processGroups(new Set([pid])).get(pid) ?? []).map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0]);
+    expect(members.filter((c) => c === 'sleep' || c === process.execPath), members.join(' ')).to.have.length(2);
+    expect(mine.pids).to.equal(members.length);
     expect(mine.memoryMb).to.be.above(10);
     await waitUntil(async () => ((await stack.runtime('tree'))?.memoryMb ?? 0) > 0);
     const metrics = await stack.json<{ memoryMb: number; samples: unknown[] }>('GET', '/api/agents/tree/metrics', 200);

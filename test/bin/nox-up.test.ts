@@ -69,6 +69,8 @@ describe('nox up', function () {
     const doctor = spawnNox(['doctor'], { NOX_REGISTRY_DIR: dir, REDIS_URL: '', NOX_PORT: String(apiPort) });
     expect((await doctor.exited()).code, doctor.output()).to.equal(0);
     expect(doctor.output()).to.match(/ok\s+redis/).and.to.match(/ok\s+hosts\s+1 alive: up-test/).and.to.match(/ok\s+ping\s+round trip via up-test/);
+    // how the host sandboxes its agents, and the agent program's version (`claude` may not be on this machine's PATH: a WARN)
+    expect(doctor.output()).to.match(/(ok|WARN)\s+sandbox\s+up-test: bubblewrap \d+\.\d+\.\d+; agent command claude: /);
 
     up.child.kill('SIGINT');
     const { code } = await up.exited();

@@ -137,7 +137,7 @@ describe('mcp for a running agent: an endpoint, never the engine or the secret',
 
   it('builds a launch spec whose arguments, --mcp-config and environment hold no engine address and no secret', async () => {
     const host = stack.hosts[0]!;
-    const { spec, mcp } = prepareAgentLaunch(host.ctx, newAgentConfig({ id: 'mcp-spec' }), { hostId, sessionId: randomUUID(), logger: createLogger({ level: 'silent' }) });
+    const { spec, release } = await prepareAgentLaunch(host.ctx, newAgentConfig({ id: 'mcp-spec' }), { hostId, sessionId: randomUUID(), logger: createLogger({ level: 'silent' }) });
     try {
       expectClean('the launch args', JSON.stringify(spec.args));
       expectClean('the launch env', JSON.stringify(spec.env));
@@ -147,7 +147,7 @@ describe('mcp for a running agent: an endpoint, never the engine or the secret',
       expect(echo.env[CLIENT_ENV.socket]).to.equal(path.join(agentRunDir(stack.config, 'mcp-spec'), 'mcp-echo.sock'));
       expect(statSync(echo.env[CLIENT_ENV.socket]!).isSocket(), 'served from the start').to.equal(true);
     } finally {
-      await mcp.close();
+      await release();
     }
   });
 });

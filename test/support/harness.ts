@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { startApiServer, type ApiServer } from '../../api/server.js';
 import { signToken } from '../../shared/auth/tokens.js';
@@ -43,6 +44,18 @@ export function testSecretsFile(registryDir: string): string {
   return path.join(registryDir, '.runtime', 'secrets.toml');
 }
 
+/**
+ * Where a test's agents work: inside its registry's git-ignored `.runtime/` too, for the
+ * same reason (the default, `.nox-work/` beside the registry, would be one folder for every
+ * test in the temp folder).
+ */
+export function testWorkspaceRoot(registryDir: string): string {
+  return path.join(registryDir, '.runtime', 'work');
+}
+
+/** The stand-in agent programs (test/fixtures): outside what an agent's sandbox shows unless named in agent.sandbox_read. */
+export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
+
 export function testConfig(options: TestConfigOptions = {}): NoxConfig {
   const registryDir = options.registryDir ?? mkdtempSync(path.join(tmpdir(), 'nox-test-'));
   return loadConfig({
@@ -59,6 +72,8 @@ export function testConfig(options: TestConfigOptions = {}): NoxConfig {
       'worker.heartbeat_interval_ms': 200,
       'worker.heartbeat_ttl_ms': 1000,
       'worker.shutdown_timeout_ms': 3000,
+      'agent.workspace_root': testWorkspaceRoot(registryDir),
+      'agent.sandbox_read': [FIXTURES_DIR],
       ...options.overrides,
     },
   });

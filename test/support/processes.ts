@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { selfCommand } from '../../shared/runtime/self-command.js';
-import { testSecretsFile } from './harness.js';
+import { testSecretsFile, testWorkspaceRoot } from './harness.js';
 
 /**
  * Runs the real `nox` CLI (from sources, through tsx) as a child process and keeps what
@@ -20,7 +20,9 @@ export function spawnNox(args: string[], env: NodeJS.ProcessEnv, nodeArgs: strin
   const cmd = selfCommand('bin/cli', args);
   // each registry its own secrets file (see testSecretsFile), unless the test names one
   const secrets = env.NOX_REGISTRY_DIR && env.NOX_SECRETS_FILE === undefined ? { NOX_SECRETS_FILE: testSecretsFile(env.NOX_REGISTRY_DIR) } : {};
-  const child = spawn(cmd.command, [...nodeArgs, ...cmd.args], { env: { ...process.env, ...secrets, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // and its own agents' workspace root (see testWorkspaceRoot)
+  const work = env.NOX_REGISTRY_DIR && env.NOX_AGENT_WORKSPACE_ROOT === undefined ? { NOX_AGENT_WORKSPACE_ROOT: testWorkspaceRoot(env.NOX_REGISTRY_DIR) } : {};
+  const child = spawn(cmd.command, [...nodeArgs, ...cmd.args], { env: { ...process.env, ...secrets, ...work, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const onData = (chunk: Buffer): void => {
     text += chunk.toString();

@@ -15,7 +15,7 @@ import { dropPrefix, redisUrl, testConfig, testContext, uniquePrefix, waitUntil 
  */
 export async function startWorkerProcess(config: NoxConfig, overrides: Record<string, unknown>): Promise<ChildProcess> {
   const cmd = selfCommand('test/messages/support/worker-child');
-  const settings = { ...overrides, 'redis.url': redisUrl(), 'redis.prefix': config.redis.prefix, 'auth.jwt_secret': config.auth.jwt_secret, 'log.level': 'warn', 'worker.heartbeat_interval_ms': 200, 'worker.heartbeat_ttl_ms': 1000, 'api.port': 0 };
+  const settings = { 'agent.workspace_root': config.agent.workspace_root, 'agent.sandbox_read': config.agent.sandbox_read, ...overrides, 'redis.url': redisUrl(), 'redis.prefix': config.redis.prefix, 'auth.jwt_secret': config.auth.jwt_secret, 'log.level': 'warn', 'worker.heartbeat_interval_ms': 200, 'worker.heartbeat_ttl_ms': 1000, 'api.port': 0 };
   const child = spawn(cmd.command, cmd.args, { env: { ...process.env, NOX_REGISTRY_DIR: config.registryDir, NOX_SECRETS_FILE: config.secretsFile, NOX_TEST_OVERRIDES: JSON.stringify(settings) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -29,8 +29,10 @@ describe('the Nox tools server (stdio MCP, SDK client, real stack)', function ()
     await stack.createAgent('tool-b');
     // the entry every agent gets in its --mcp-config, started the way the CLI starts it:
     // its own environment, in the agent's working folder (no node_modules there)
-    const entry = noxToolsServer(stack.config, 'tool-a', tokenFor('agent', 'tool-a', 'tool-a'), stack.api.url).nox as { command: string; args: string[]; env: Record<string, string> };
     cwd = mkdtempSync(path.join(tmpdir(), 'nox-tools-cwd-'));
+    const tokenFile = path.join(cwd, 'nox-token');
+    writeFileSync(tokenFile, tokenFor('agent', 'tool-a', 'tool-a'), { mode: 0o600 });
+    const entry = noxToolsServer('tool-a', tokenFile, stack.api.url).nox as { command: string; args: string[]; env: Record<string, string> };
     client = new Client({ name: 'nox-test', version: '1.0.0' });
     await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: process.env.PATH ?? '', ...entry.env }, cwd, stderr: 'pipe' }));
   });

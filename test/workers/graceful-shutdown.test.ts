@@ -38,8 +38,8 @@ describe('worker host graceful shutdown', () => {
       const job = await addPing('shut-a', 800);
       await waitUntil(async () => (await job.getState()) === 'active');
       worker.child.kill('SIGTERM');
-      const { code } = await worker.exited();
-      expect(code).to.equal(0);
+      const { code, signal } = await worker.exited();
+      expect(code, `${signal} ${worker.output()}`).to.equal(0);
       expect(await job.getState()).to.equal('completed');
       expect((await queue.getJobCounts('active')).active).to.equal(0);
       const hosts = await listHosts(stack.apiCtx.redis, stack.apiCtx.keys);

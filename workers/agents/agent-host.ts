@@ -8,6 +8,8 @@ import { hostHandlers, spawnHandlers } from './agent-handlers.js';
 import { failOverAgents } from './failover.js';
 import { createAgentManager, type AgentManager } from './agent-manager.js';
 import { startHealthMonitor, type HealthMonitor } from './health-monitor.js';
+import { announceHostSandbox } from './sandbox/host-report.js';
+import type { HostSandbox } from '../../shared/types.js';
 
 /**
  * Everything a worker host needs to run agents, in the shape startWorkerHost takes:
@@ -21,6 +23,8 @@ export interface AgentHost {
   readonly hostOptions: WorkerHostOptions;
   attach(host: WorkerHost): Promise<AdoptionReport>;
   readonly monitor: HealthMonitor | undefined;
+  /** what the host found and published about its agents' sandbox (once attached) */
+  readonly sandboxReport: Promise<HostSandbox | undefined> | undefined;
 }
 
 /** `permissions`: the approvals gate that decides tool-permission questions (issue 6); without it the agents' own rules do. */
@@ -28,10 +32,14 @@ export function createAgentHost(ctx: NoxContext, extra: WorkerHostOptions = {}, 
   const hostId = ctx.config.worker.host_id ?? defaultHostId();
   const manager = createAgentManager(ctx, hostId, ctx.logger, options);
   let monitor: HealthMonitor | undefined;
+  let sandboxReport: Promise<HostSandbox | undefined> | undefined;
   return {
     manager,
     get monitor() {
       return monitor;
+    },
+    get sandboxReport() {
+      return sandboxReport;
     },
     hostOptions: {
       ...extra,
@@ -52,6 +60,9 @@ export function createAgentHost(ctx: NoxContext, extra: WorkerHostOptions = {}, 
       if (host.id !== hostId) throw new Error(`agent host built for ${hostId} but the worker host is ${host.id}`);
       manager.attachSpawnWorker(host.workers.get('spawn'));
       monitor = startHealthMonitor(ctx, manager);
+      // checked in the background: a host that cannot sandbox still serves everything else,
+      // and says so in its log and registration (its agents fail with the reason)
+      sandboxReport = announceHostSandbox(ctx, hostId, ctx.logger.child({ component: 'agent-sandbox', hostId }));
       return adoptLeftovers(ctx, manager, ctx.config.agent.stop_grace_ms);
     },
   };

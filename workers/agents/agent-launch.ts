@@ -1,32 +1,38 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import { signToken } from '../../shared/auth/tokens.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import type { Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
-import { noxToolsServer } from '../tools-server/mcp-entry.js';
-import { agentConfigDir, buildAgentLaunch, defaultApiUrl, type AgentLaunch } from './claude-cli/command-line.js';
+import { agentTokenFile, noxToolsServer } from '../tools-server/mcp-entry.js';
+import { agentConfigDir, agentRunDir, agentWorkdir, buildAgentLaunch, defaultApiUrl, workspaceRoot, type AgentLaunch } from './claude-cli/command-line.js';
+import { openAgentSandbox, type AgentSandbox } from './sandbox/agent-sandbox.js';
+import { findProgram } from './sandbox/program-path.js';
+import type { AgentFolders } from './sandbox/sandbox-policy.js';
 import { sessionExists } from './session-files.js';
 
 /**
- * Everything that goes into starting an agent's process, in one call: its token, its MCP
- * servers (the Nox tools server and the catalog's services), whether to resume its CLI
- * session, and the command line. The output is a launch spec — command, args, env, cwd and
- * the private CLAUDE_CONFIG_DIR — that process-runner.ts runs as it is, and that a wrapper
- * (an OS sandbox, say) can take and return changed without knowing how it was assembled.
+ * Everything that goes into starting an agent's process, in one call: its folders, its
+ * token, its sandbox (docs/SANDBOX.md; unless `agent.sandbox = "off"`), its MCP servers
+ * (the Nox tools server and the catalog's services), whether to resume its CLI session,
+ * and the command line. The output is a launch spec — command, args, env, cwd and the
+ * private CLAUDE_CONFIG_DIR — that process-runner.ts runs as it is, and `release()`, to
+ * call once that process has exited (it closes the sandbox's endpoints).
  *
- * Side effects: under the registry's `.runtime/agents/<id>/`, the token file the tools
- * server and the MCP endpoint clients read, and the working and config folders; and the
- * agent's MCP endpoints, which this host serves until `mcp.close()` (call it once the
- * process has exited).
+ * Side effects: the working folder (under the workspace root, which gets a `.gitignore`
+ * of `*`), and under the registry's `.runtime/agents/<id>/`: the config folder, and the
+ * run folder with the token file the tools server and the MCP endpoint clients read, and
+ * the sockets of the sandbox's and the MCP services' endpoints, which this host serves
+ * until `release()`.
  */
 export interface PreparedLaunch {
   spec: AgentLaunch;
   /** `--resume`: the CLI has written this session before (else `--session-id`) */
   resume: boolean;
-  /** the agent's MCP endpoints (unix sockets this host serves): close them when the process stops */
-  mcp: { close(): Promise<void> };
+  /** the process has exited: close what its launch opened (sandbox endpoints, MCP endpoints and their containers) */
+  release(): Promise<void>;
 }
 
 export interface LaunchRequest {
@@ -50,25 +56,52 @@ export function mintAgentToken(config: NoxConfig, agentId: string, epoch = 0): s
   return signToken(secret, { sub: agentId, role: 'agent', agentId }, { expiresIn: config.agent.token_ttl, epoch });
 }
 
-export function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, request: LaunchRequest): PreparedLaunch {
+export async function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, request: LaunchRequest): Promise<PreparedLaunch> {
   const { config } = ctx;
-  const token = mintAgentToken(config, agent.id, request.tokenEpoch);
-  const apiUrl = defaultApiUrl(config);
+  const folders = makeFolders(config, agent);
+  // the token goes to a 0600 file, never into the environment or onto a command line
+  const tokenFile = agentTokenFile(config, agent.id);
+  writeFileSync(tokenFile, `${mintAgentToken(config, agent.id, request.tokenEpoch)}\n`, { mode: 0o600 });
+  chmodSync(tokenFile, 0o600);
   // Decided from the CLI's own session file, not from whether Nox started it before: a
   // crash before the first turn leaves no session, and --resume of it would fail.
-  const resume = sessionExists(agentConfigDir(config, agent.id), request.sessionId);
-  // every agent gets the Nox tools server (its own token) in its --mcp-config, plus an
-  // endpoint per MCP service enabled for it in the catalog (refusals are logged, never fatal)
-  const mcp = agentMcpConfig(ctx, agent.id, request.hostId);
-  for (const refused of mcp.refused) request.logger.warn('MCP service not given to the agent', { ...refused });
+  const resume = sessionExists(folders.configDir, request.sessionId);
+  // looked up on the worker's PATH once: the agent's own PATH is a fixed one
+  const program = findProgram(config.agent.command);
+  if (!program) throw new Error(`agent.command "${config.agent.command}" is not an executable file on this host's PATH`);
+  const sandbox: AgentSandbox | undefined =
+    config.agent.sandbox === 'off' ? undefined : await openAgentSandbox({ config, agent, folders, program: program.real, apiUrl: defaultApiUrl(config), logger: request.logger });
+  let mcp: ReturnType<typeof agentMcpConfig> | undefined;
+  const release = async (): Promise<void> => {
+    await Promise.all([sandbox?.close(), mcp?.close()]);
+  };
   try {
-    const extraMcpServers = { ...mcp.servers, ...noxToolsServer(config, agent.id, token, apiUrl) };
-    const spec = buildAgentLaunch(config, agent, { sessionId: request.sessionId, resume, token, apiUrl, remainingBudgetUsd: request.remainingBudgetUsd, extraMcpServers });
-    mkdirSync(spec.cwd, { recursive: true });
-    mkdirSync(spec.configDir, { recursive: true });
-    return { spec, resume, mcp };
+    const apiUrl = sandbox?.apiUrl ?? defaultApiUrl(config);
+    // every agent gets the Nox tools server (its own token) in its --mcp-config, plus an
+    // endpoint per MCP service enabled for it in the catalog (refusals are logged, never fatal)
+    mcp = agentMcpConfig(ctx, agent.id, request.hostId);
+    for (const refused of mcp.refused) request.logger.warn('MCP service not given to the agent', { ...refused });
+    const extraMcpServers = { ...mcp.servers, ...noxToolsServer(agent.id, tokenFile, apiUrl) };
+    const spec = buildAgentLaunch(config, agent, { sessionId: request.sessionId, resume, tokenFile, apiUrl, remainingBudgetUsd: request.remainingBudgetUsd, extraMcpServers, sandboxEnv: sandbox?.env });
+    const direct = { ...spec, command: program.path };
+    return { spec: sandbox ? sandbox.wrap(direct) : direct, resume, release };
   } catch (err) {
-    void mcp.close(); // no process will use them
+    await release(); // no process will use them
     throw err;
   }
+}
+
+function makeFolders(config: NoxConfig, agent: AgentConfig): AgentFolders {
+  const folders = { workdir: agentWorkdir(config, agent), configDir: agentConfigDir(config, agent.id), runDir: agentRunDir(config, agent.id) };
+  const root = workspaceRoot(config);
+  if (!existsSync(root)) {
+    mkdirSync(root, { recursive: true });
+    // an enclosing git repository (a project that keeps its registry beside its code) must
+    // never pick up what agents write
+    writeFileSync(path.join(root, '.gitignore'), '*\n');
+  }
+  mkdirSync(folders.workdir, { recursive: true });
+  mkdirSync(folders.configDir, { recursive: true, mode: 0o700 });
+  mkdirSync(folders.runDir, { recursive: true, mode: 0o700 });
+  return folders;
 }

@@ -1,10 +1,11 @@
 import os from 'node:os';
 import type { PermissionGate } from '../approvals/permission-gate.js';
-import type { Worker } from 'bullmq';
+import { UnrecoverableError, type Worker } from 'bullmq';
 import { agentStoreFor, requireAgent, type AgentStore } from '../../shared/agents/agent-store.js';
 import { claimAgent, releaseAgent } from '../../shared/agents/runtime-state.js';
 import { revokeAgentTokens } from '../../shared/auth/revocation.js';
-import { AgentNotRunningError } from '../../shared/errors/agent-errors.js';
+import { AgentNotRunningError, isSandboxError } from '../../shared/errors/agent-errors.js';
+import { failureReason } from '../../shared/errors/job-errors.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { createConversationBuffer, type ConversationBuffer } from './conversation-buffer.js';
@@ -123,6 +124,8 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
       await supervisor.start();
     } catch (err) {
       await forget(agentId);
+      // the agent is `failed` with the reason; retrying the job would only repeat it
+      if (isSandboxError(err)) throw new UnrecoverableError(failureReason(err.code, err.message));
       throw err;
     }
     return 'started';

@@ -2,6 +2,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { AgentLaunch } from './claude-cli/command-line.js';
 import { createLineSplitter } from './claude-cli/line-parser.js';
 import type { Logger } from '../../shared/logger.js';
+import { descendants, processGroups } from './proc-info.js';
 
 /**
  * One agent process. It is started `detached`, i.e. as the leader of its own process
@@ -10,6 +11,14 @@ import type { Logger } from '../../shared/logger.js';
  * grace; SIGCONT follows every TERM because a throttled (SIGSTOPped) process would
  * otherwise never see it. Detached also means the agents outlive a crashed host, which is
  * what lets a restarted host find and kill the leftovers (agent-adoption.ts).
+ *
+ * In a sandbox (launch.sandbox), the group's leader is bubblewrap, outside, and the program
+ * runs inside as its grandchild, in the same group. bubblewrap dies at once on TERM (it has
+ * no handler) and takes the sandbox with it (`--die-with-parent`), which would cut the
+ * program's own shutdown short; so the graceful TERM goes to every member of the group but
+ * the leader, and the program's exit ends the sandbox, then bubblewrap. STOP, CONT and KILL
+ * still go to the whole group (SIGSTOP and SIGKILL reach a pid namespace's init from
+ * outside; the others reach the processes themselves).
  */
 export interface ExitInfo {
   code: number | null;
@@ -82,6 +91,21 @@ export function startAgentProcess(launch: AgentLaunch, callbacks: ProcessCallbac
     },
   );
 
+  /** TERM for a graceful stop: the group, or in a sandbox the group without its leader */
+  const terminate = (): void => {
+    if (pid === undefined) return;
+    if (!launch.sandbox) return signalGroup('SIGTERM');
+    // the sandbox's processes are all below bwrap; a kernel without the children files: the group
+    const members = descendants(pid) ?? (processGroups(new Set([pid])).get(pid) ?? []).filter((m) => m !== pid);
+    for (const member of members) {
+      try {
+        process.kill(member, 'SIGTERM');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+
   const signalGroup = (signal: NodeJS.Signals): void => {
     if (pid === undefined) return;
     try {
@@ -106,7 +130,7 @@ export function startAgentProcess(launch: AgentLaunch, callbacks: ProcessCallbac
     signalGroup,
     async stop(graceMs) {
       if (!hasExited) {
-        signalGroup('SIGTERM');
+        terminate();
         signalGroup('SIGCONT');
         const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
         timer.unref();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
-import { AgentNotRunningError, AgentOverBudgetError, TurnQueueFullError } from '../../shared/errors/agent-errors.js';
+import { AgentNotRunningError, AgentOverBudgetError, isSandboxError, TurnQueueFullError } from '../../shared/errors/agent-errors.js';
 import type { AgentStatus } from '../../shared/agents/agent-status.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
 import { agentTokenEpoch } from '../../shared/auth/revocation.js';
@@ -182,7 +182,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     config = await deps.loadConfig();
     ledger.setBudget(config.max_budget_usd);
     const tokenEpoch = await agentTokenEpoch(ctx.redis, ctx.keys, agentId); // a stop before this start revoked the older tokens
-    const { spec, resume, mcp } = prepareAgentLaunch(ctx, config, { hostId, sessionId, remainingBudgetUsd: ledger.remainingUsd, tokenEpoch, logger });
+    const { spec, resume, release } = await prepareAgentLaunch(ctx, config, { hostId, sessionId, remainingBudgetUsd: ledger.remainingUsd, tokenEpoch, logger });
     workdir = spec.cwd;
     turns.end(); // a new process has no turn in flight
     ledger.processStarted();
@@ -192,7 +192,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     logger.info('agent process started', { pid: started.pid, resume, sessionId });
     dispatch({ type: 'launched', resumed: resume, overBudget: ledger.overBudget }, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
     void started.exited.then((exit) => {
-      void mcp.close(); // its MCP endpoints and their containers end with the process
+      // the sandbox's and the MCP services' endpoints serve this process only; a restart opens its own
+      release().catch((err) => logger.warn('could not close the agent sandbox', errorFields(err)));
       onExit(started, exit);
     });
     pump();
@@ -223,6 +224,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       dispatch({ type: 'starting' });
       spawnProcess().catch((err) => {
         logger.error('restart failed', errorFields(err));
+        // no sandbox, or a config it refuses: no restart would change that (issue 14, item 6)
+        if (isSandboxError(err)) return dispatch({ type: 'launch-failed', message: (err as Error).message });
         // counted as one more crash (the process that failed to start is `proc`, or none)
         onExit(proc, { code: null, signal: null });
       });
@@ -294,7 +297,12 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       await stopProcess();
       restarts++;
       dispatch({ type: 'starting', reason: reason ?? 'restart' }, { restarts });
-      await spawnProcess();
+      try {
+        await spawnProcess();
+      } catch (err) {
+        if (isSandboxError(err)) dispatch({ type: 'launch-failed', message: (err as Error).message });
+        throw err;
+      }
     },
     setThrottled(on) {
       persist({ throttled: on });

@@ -1,4 +1,3 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { agentRunDir } from '../agents/claude-cli/command-line.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
@@ -18,15 +17,13 @@ export function agentTokenFile(config: NoxConfig, agentId: string): string {
 /**
  * The `--mcp-config` entry of the Nox tools server for one agent. The CLI starts stdio
  * servers with an environment of their own, so what the server needs is in `env`; the token
- * goes through a 0600 file in the agent's run folder rather than into the command line,
- * where `ps` would show it. (selfCommand gives tsx's loader as an absolute URL: the CLI
- * starts MCP servers in the agent's workdir, where there is no node_modules.)
+ * is read from the agent's 0600 token file (agent-launch.ts writes it in the agent's run
+ * folder, which its sandbox shows) rather than put on the command line, where `ps` would
+ * show it. `apiUrl` is NOX_API_URL as the agent sees it (inside its sandbox: the forward).
+ * (selfCommand gives tsx's loader as an absolute URL: the CLI starts MCP servers in the
+ * agent's workdir, where there is no node_modules.)
  */
-export function noxToolsServer(config: NoxConfig, agentId: string, token: string, apiUrl: string): Record<string, Record<string, unknown>> {
-  const tokenFile = agentTokenFile(config, agentId);
-  mkdirSync(path.dirname(tokenFile), { recursive: true, mode: 0o700 });
-  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-  chmodSync(tokenFile, 0o600);
+export function noxToolsServer(agentId: string, tokenFile: string, apiUrl: string): Record<string, Record<string, unknown>> {
   const cmd = selfCommand('workers/tools-server/main');
   return {
     [NOX_TOOLS_SERVER]: { type: 'stdio', command: cmd.command, args: cmd.args, env: { NOX_API_URL: apiUrl, NOX_AGENT_ID: agentId, NOX_AGENT_TOKEN_FILE: tokenFile } },

@@ -5,13 +5,14 @@ import { useSession } from '../auth/session';
 import { useLive } from '../live/live-context';
 import { listFrom, num } from '../lib/fields';
 import { useResource } from '../api/use-resource';
+import { SandboxWarning } from '../components/SandboxWarning';
 import { Link, useLocation } from './router';
 import { ROUTES } from './routes';
 import { setTheme, useTheme } from './theme';
 
 /**
  * The frame of every signed-in page: a header (who, the "needs you" count, the stream's
- * state, light/dark, log out), the menu, and the page. A skip link and a focus move to
+ * state, a warning while agents run unsandboxed, light/dark, log out), the menu, and the page. A skip link and a focus move to
  * the page's main region on navigation keep it usable from the keyboard.
  */
 export function Layout({ children }: { children: ReactNode }) {
@@ -96,6 +97,7 @@ function Header({ onMenu, menuOpen, needsYou }: { onMenu(): void; menuOpen: bool
       <span className={`nox-conn nox-conn-${live.status}`} role="status" data-testid="connection" title="Event stream">
         <span className="dot" aria-hidden="true" /> {statusText}
       </span>
+      <SandboxWarning />
       <span className="nox-spacer" />
       {needsYou !== undefined && (
         <Link

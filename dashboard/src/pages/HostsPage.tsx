@@ -107,6 +107,7 @@ export function HostsPage() {
                   </div>
                 )}
               />
+              <Column header="Agents sandbox" body={(h: HostInfo) => <SandboxTag host={h} />} />
               <Column header="Labels" body={(h: HostInfo) => Object.entries(h.labels).map(([k, v]) => <Tag key={k} value={`${k}=${v}`} severity="secondary" className="mr-1" />)} />
               <Column header="Started" body={(h: HostInfo) => <span title={dateTimeText(h.startedAt)}>{ageText(now - Date.parse(h.startedAt))} ago · v{h.version}</span>} />
               <Column
@@ -151,4 +152,14 @@ export function HostsPage() {
       </div>
     </section>
   );
+}
+
+/** How the host runs its agents (docs/SANDBOX.md), with the agent program's version in the tooltip. */
+function SandboxTag({ host }: { host: HostInfo }) {
+  const s = host.sandbox;
+  if (!s) return <span className="nox-muted">not reported</span>;
+  const title = `${s.problem ? `${s.problem}. Fix: ${s.fix}\n` : ''}${s.agentCommand}: ${s.agentCommandVersion}`;
+  if (s.mode === 'off') return <Tag value="off (unsandboxed)" severity="danger" title={title} />;
+  if (!s.ready) return <Tag value="not working" severity="danger" title={title} />;
+  return <Tag value={s.version ?? 'bubblewrap'} severity="success" title={title} />;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { NoxConfig } from '../../../shared/config/schema.js';
 import type { AgentConfig } from '../../../shared/agents/agent-config.js';
+import { agentEnvironment } from '../sandbox/agent-env.js';
 
 /**
  * How an agent process is started: program, arguments, environment and working folder,
@@ -16,13 +17,16 @@ export interface LaunchOptions {
   sessionId: string;
   /** true once the session exists (any start after the first) */
   resume: boolean;
-  /** the agent's own scoped token (role agent), for the API and the Nox tools server */
-  token: string;
+  /** the 0600 file holding the agent's own scoped token (role agent), for the Nox tools server */
+  tokenFile: string;
+  /** NOX_API_URL as the agent sees it (inside the sandbox: its forward) */
   apiUrl: string;
   /** budget left across restarts, passed as --max-budget-usd (the CLI counts per process) */
   remainingBudgetUsd?: number;
   /** MCP servers Nox adds (e.g. its tools server), merged over the agent's own */
   extraMcpServers?: Record<string, Record<string, unknown>>;
+  /** variables the sandbox sets (the model URL it forwards, its proxy) */
+  sandboxEnv?: Record<string, string>;
 }
 
 export interface AgentLaunch {
@@ -32,18 +36,25 @@ export interface AgentLaunch {
   cwd: string;
   /** the agent's private CLAUDE_CONFIG_DIR (sessions live under it) */
   configDir: string;
+  /**
+   * Set when `command` is a sandbox that runs the agent's program as its child: its leader
+   * stays outside while the program runs inside (process-runner.ts signals accordingly).
+   */
+  sandbox?: 'bubblewrap';
 }
 
 /**
- * Environment variables a host must not hand down to agents: Nox's own keys, the container
- * engine's address (MCP services reach agents as endpoints, never as the engine) and the
- * secrets it holds for MCP services (NOX_SECRET_<NAME>).
+ * The folder of the agents' working folders: `agent.workspace_root`, default `.nox-work`
+ * beside the registry folder — outside the registry's git, where a commit could pick up
+ * what an agent writes. Relative paths are from the registry folder's parent.
  */
-const WITHHELD_ENV = ['NOX_JWT_SECRET', 'NOX_TOKEN', 'DOCKER_HOST'];
-const WITHHELD_PATTERN = /^NOX_.*SECRET/;
+export function workspaceRoot(config: NoxConfig): string {
+  return path.resolve(path.dirname(config.registryDir), config.agent.workspace_root ?? '.nox-work');
+}
 
+/** The agent's working folder: its own `workdir` (relative: from the workspace root), default `<workspace root>/<id>`. */
 export function agentWorkdir(config: NoxConfig, agent: Pick<AgentConfig, 'id' | 'workdir'>): string {
-  return path.resolve(config.registryDir, agent.workdir ?? path.join('agents', agent.id, 'workspace'));
+  return path.resolve(workspaceRoot(config), agent.workdir ?? agent.id);
 }
 
 /**
@@ -87,19 +98,18 @@ export function buildAgentArgs(agent: AgentConfig, options: LaunchOptions): stri
 
 export function buildAgentLaunch(config: NoxConfig, agent: AgentConfig, options: LaunchOptions): AgentLaunch {
   const configDir = agentConfigDir(config, agent.id);
-  const inherited: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !WITHHELD_ENV.includes(k) && !WITHHELD_PATTERN.test(k)) inherited[k] = v;
   return {
     command: config.agent.command,
     args: [...config.agent.args, ...buildAgentArgs(agent, options)],
-    env: {
-      ...inherited,
-      ...config.agent.env,
-      CLAUDE_CONFIG_DIR: configDir,
-      NOX_AGENT_ID: agent.id,
-      NOX_API_URL: options.apiUrl,
-      NOX_AGENT_TOKEN: options.token,
-    },
+    env: agentEnvironment({
+      hostEnv: process.env,
+      configEnv: config.agent.env,
+      sandboxEnv: options.sandboxEnv,
+      agentId: agent.id,
+      configDir,
+      apiUrl: options.apiUrl,
+      tokenFile: options.tokenFile,
+    }),
     cwd: agentWorkdir(config, agent),
     configDir,
   };
