@@ -36,7 +36,7 @@ describe('mcp for a running agent: an endpoint, never the engine or the secret',
     ({ dockerHost, image } = await testEngine());
     process.env.DOCKER_HOST = dockerHost;
     process.env.NOX_SECRET_ECHO_TOKEN = secret;
-    stack = await startAgentStack({ overrides: { 'mcp.docker_host': dockerHost, 'mcp.stop_timeout_s': 1 }, worker: { mcp: true } });
+    stack = await startAgentStack({ overrides: { 'mcp.docker_host': dockerHost, 'mcp.stop_timeout_s': 1, 'mcp.mount_allow': [NODE_MOUNT.source] }, worker: { mcp: true } });
     hostId = stack.hosts[0]!.id;
     writeFileSync(
       path.join(stack.config.registryDir, 'mcp-services.toml'),
