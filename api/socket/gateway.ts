@@ -9,7 +9,7 @@ import type { NoxContext } from '../../shared/runtime/context.js';
 import type { DomainEvent, Principal } from '../../shared/types.js';
 import type { RequestGuard } from '../http/request-guard.js';
 import { createRoomCap } from './room-cap.js';
-import { mayJoin, roomsOf } from './rooms.js';
+import { joinedRoom, mayJoin, roomsOf } from './rooms.js';
 import { socketAuthenticator } from './socket-auth.js';
 import { createSocketSessions } from './socket-sessions.js';
 
@@ -73,7 +73,7 @@ export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: Strea
       if (compareStreamIds(cursor, upto) >= 0) {
         // Same tick as the check: nothing the tailer broadcasts can fall between.
         void socket.join(rooms);
-        socket.emit('ready', { lastEventId: cursor, rooms });
+        socket.emit('ready', { lastEventId: cursor, rooms: socket.data.rooms as string[] });
         return;
       }
       const entries = (await ctx.redis.xrange(stream, `(${cursor}`, upto, 'COUNT', REPLAY_BATCH)) as [string, string[]][];
@@ -93,7 +93,7 @@ export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: Strea
     const principal = socket.data.principal as Principal;
     if (socket.connected) sessions.track(socket, socket.data.token as VerifiedToken);
     const auth = socket.handshake.auth as { lastEventId?: unknown };
-    const rooms = socket.data.rooms as string[]; // room-cap.ts: granted and within the cap
+    const rooms = (socket.data.rooms as string[]).map((r) => joinedRoom(principal, r)); // room-cap.ts: granted and within the cap
     const from = typeof auth.lastEventId === 'string' && STREAM_ID_PATTERN.test(auth.lastEventId) ? auth.lastEventId : tailer.lastId;
 
     replayThenJoin(socket, rooms, from).catch((err) => {
@@ -111,13 +111,13 @@ export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: Strea
         roomCap.reply(socket, ack, { joined: [], refused: names, error });
         return;
       }
-      void socket.join(granted);
+      void socket.join(granted.map((r) => joinedRoom(principal, r)));
       if (typeof ack === 'function') ack({ joined: granted, refused });
     });
     socket.on('unsubscribe', (list: unknown, ack?: (r: unknown) => void) => {
       const names = (Array.isArray(list) ? list : [list]).filter((r): r is string => typeof r === 'string');
       roomCap.remove(socket, names);
-      for (const r of names) void socket.leave(r);
+      for (const r of names) void socket.leave(joinedRoom(principal, r));
       if (typeof ack === 'function') ack({ left: names });
     });
   });
