@@ -11,7 +11,8 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ARG CLAUDE_CODE_VERSION=2.1.330
-RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates tini \
+# bubblewrap + socat: every agent runs in a sandbox (docs/SANDBOX.md)
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap socat \
   && rm -rf /var/lib/apt/lists/* \
   && npm install -g @anthropic-ai/claude-code@${CLAUDE_CODE_VERSION} \
   && mkdir -p /data/registry && chown node:node /data/registry

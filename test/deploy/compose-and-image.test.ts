@@ -39,7 +39,7 @@ describe('docker-compose.yml and Dockerfile', () => {
     const cmd = compose.services.redis!.command!.join(' ');
     expect(cmd).to.match(/--appendonly yes/).and.to.match(/--maxmemory-policy noeviction/);
     expect(compose.services.redis!.healthcheck!.test).to.include('ping');
-    for (const name of ['api', 'worker']) {
+    for (const name of ['api', 'worker', 'registry-writer']) {
       expect(compose.services[name]!.depends_on!.redis!.condition).to.equal('service_healthy');
       expect(compose.services[name]!.environment!.REDIS_URL).to.equal('redis://redis:6379');
       // the password comes from the operator's environment, never written in the file
@@ -57,6 +57,9 @@ describe('docker-compose.yml and Dockerfile', () => {
     }
     expect(compose.services.api!.command).to.deep.equal(['node', 'bin/nox.js', 'api']);
     expect(compose.services.worker!.command).to.deep.equal(['node', 'bin/nox.js', 'worker']);
+    // exactly one registry writer, and the scalable workers are not it
+    const writers = Object.values(compose.services).filter((s) => (s.command ?? []).includes('--registry-writer'));
+    expect(writers).to.have.length(1);
   });
 
   it('keeps the worker scalable: no fixed name, no published port, no fixed host id', () => {
