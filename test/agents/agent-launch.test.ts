@@ -46,7 +46,7 @@ describe('agent launch: one call from config to launch spec (token, MCP servers,
     const tokenFile = servers.nox!.env.NOX_AGENT_TOKEN_FILE!;
     expect(tokenFile).to.equal(spec.env.NOX_AGENT_TOKEN_FILE);
     expect(statSync(tokenFile).mode & 0o777).to.equal(0o600);
-    expect(verifyToken(TEST_SECRET, readFileSync(tokenFile, 'utf8').trim())).to.deep.include({ sub: 'launch-1', role: 'agent', agentId: 'launch-1' });
+    expect(verifyToken(TEST_SECRET, readFileSync(tokenFile, 'utf8').trim()).principal).to.deep.include({ sub: 'launch-1', role: 'agent', agentId: 'launch-1' });
     expect(existsSync(spec.cwd) && existsSync(spec.configDir)).to.equal(true);
     expect(readFileSync(path.join(config.agent.workspace_root!, '.gitignore'), 'utf8').trim(), 'the workspace root is ignored by an enclosing repo').to.equal('*');
     expect(spec.args, 'no budget, no flag').to.not.include('--max-budget-usd');

@@ -71,7 +71,8 @@ describe('agent sandbox policy (pure parts)', () => {
       const refused: [string, Record<string, unknown>, RegExp][] = [
         ['r1', { workdir: '/' }, /whole filesystem/],
         ['r2', { workdir: config.registryDir }, /registry folder/],
-        ['r3', { workdir: path.dirname(config.registryDir) }, /holds the registry folder/],
+        // (when Nox itself is installed under the same parent — CI clones into /tmp — that rule may speak first)
+        ['r3', { workdir: path.dirname(config.registryDir) }, /holds the registry folder|overlaps the Nox install/],
         // (the test harness keeps the workspace root in the registry's .runtime/: either reason)
         ['r4', { workdir: workspaceRoot(config) }, /holds every agent's folder|inside the registry folder/],
         ['r5', { workdir: path.join(workspaceRoot(config), 'someone-else') }, /another agent's folder|inside the registry folder/],

@@ -90,7 +90,7 @@ describe('mcp through the real claude CLI: list and call a containerised tool', 
       `[services.echo]\nimage = "${image}"\nagents = ["a-real"]\nmounts = [{ source = "${NODE_MOUNT.source}", target = "/usr/bin/node" }]\n` +
         `limits = { memory_mb = 128, pids = 64 }\n[services.echo.env]\nAPI_TOKEN = { secret = "echo-token" }\n[services.echo.enabled]\na-real = true\n`,
     );
-    const config = testConfig({ registryDir, overrides: { 'mcp.docker_host': dockerHost, 'mcp.stop_timeout_s': 2, 'mcp.secrets': { 'echo-token': 'tok-real' } } });
+    const config = testConfig({ registryDir, overrides: { 'mcp.docker_host': dockerHost, 'mcp.stop_timeout_s': 2, 'mcp.secrets': { 'echo-token': 'tok-real' }, 'mcp.mount_allow': [NODE_MOUNT.source] } });
     const ctx = testContext(config, 'worker');
     const host = await startHostMcp(ctx, { hostId, isAgentRunning: () => true });
     const mcp = agentMcpConfig(ctx, 'a-real', hostId);
