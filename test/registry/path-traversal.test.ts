@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { files, resolveFile, safeRelativePath } from '../../shared/registry/layout.js';
 import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
@@ -11,8 +12,13 @@ describe('registry: no input leaves the registry', () => {
   let stack: Stack;
   let writer: RegistryWriter;
   let client: RegistryClient;
+  let parent: string;
   before(async () => {
-    stack = await startStack({ withHost: false });
+    // the registry's parent is this test's own folder: what a traversal could write there is
+    // checked below, and no other test can leave anything in it
+    parent = mkdtempSync(path.join(tmpdir(), 'nox-traversal-'));
+    mkdirSync(path.join(parent, 'registry'));
+    stack = await startStack({ withHost: false, registryDir: path.join(parent, 'registry') });
     writer = await startRegistryWriter(stack.workerCtx, { watchTasks: false });
     client = createRegistryClient(stack.apiCtx);
     // A file right outside the registry that a traversal would reach.
@@ -22,6 +28,7 @@ describe('registry: no input leaves the registry', () => {
     await client.close();
     await writer.close();
     await stack.cleanup();
+    rmSync(parent, { recursive: true, force: true });
   });
 
   // (a lone "." is left out: fetch normalises it away before it reaches the server)
