@@ -2,23 +2,17 @@ import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:f
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { Actor } from '../../shared/registry/changes.js';
+import { authorOf, TRAILER } from '../../shared/registry/commit-format.js';
 import { RUNTIME_DIR } from '../../shared/registry/layout.js';
 import { TEMP_SUFFIX } from '../../shared/registry/toml-io.js';
 
 /**
  * The registry's git repository, as the single writer uses it. Commits name the actor as
- * author (the writer is the committer) and carry trailers the writer reads back on start:
- * `Nox-Change` (applied-once by change id) and `Nox-Append-Seq` (the batch watermark).
+ * author (the writer is the committer) and carry trailers the writer reads back on start
+ * (shared/registry/commit-format.ts): `Nox-Change` (applied-once by change id) and
+ * `Nox-Append-Seq` (the batch watermark).
  */
-export const TRAILER = { change: 'Nox-Change', actor: 'Nox-Actor', kind: 'Nox-Kind', appendSeq: 'Nox-Append-Seq' } as const;
 export const COMMITTER = { name: 'Nox registry writer', email: 'registry@nox.local' };
-
-/** git author of an actor: `user:alice` → `alice <alice@users.nox.local>`. */
-export function authorOf(actor: Actor): string {
-  if (actor === 'system') return 'Nox <system@nox.local>';
-  const [kind, name] = actor.split(':') as [string, string];
-  return `${name} <${name}@${kind === 'agent' ? 'agents' : 'users'}.nox.local>`;
-}
 
 export function gitFor(dir: string): SimpleGit {
   return simpleGit({
@@ -30,9 +24,9 @@ export function gitFor(dir: string): SimpleGit {
 
 export interface CommitSpec {
   paths: string[];
+  /** the whole message: subject, body, trailers (commitMessage) */
   message: string;
-  actor: Actor;
-  trailers: Partial<Record<keyof typeof TRAILER, string>>;
+  author: Actor;
 }
 
 /**
@@ -44,13 +38,9 @@ export async function commitPaths(git: SimpleGit, spec: CommitSpec): Promise<str
   // Why -v and no -q below: simple-git waits an extra 50 ms for a git process that printed
   // nothing (its completion-detection plugin), which tripled the cost of a commit.
   await git.raw(['add', '-A', '-v', '--', ...spec.paths]);
-  const trailers = Object.entries(spec.trailers)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${TRAILER[k as keyof typeof TRAILER]}: ${v}`);
-  const body = `${spec.message}\n\n${[`${TRAILER.actor}: ${spec.actor}`, ...trailers].join('\n')}\n`;
   let out: string;
   try {
-    out = await git.raw(['commit', '--no-verify', '--no-status', '--author', authorOf(spec.actor), '-m', body, '--', ...spec.paths]);
+    out = await git.raw(['commit', '--no-verify', '--no-status', '--author', authorOf(spec.author), '-m', spec.message, '--', ...spec.paths]);
   } catch (err) {
     if (/nothing (added )?to commit|no changes added to commit/i.test((err as Error).message)) return null;
     throw err;
@@ -122,23 +112,31 @@ export function removeStaleLocks(dir: string): string[] {
   return removed;
 }
 
-/** Change ids of recent commits on every branch, and the highest batch watermark. */
-export async function readAppliedMarks(git: SimpleGit, depth = 50_000): Promise<{ changeIds: Set<string>; appendSeq: number }> {
+/** Change ids of recent commits on every branch (each with the sha of its commit), and the highest batch watermark. */
+export async function readAppliedMarks(git: SimpleGit, depth = 50_000): Promise<{ changeIds: Map<string, string>; appendSeq: number }> {
   const out = await git.raw([
     'log',
     '--all',
     `-n${depth}`,
-    `--format=%(trailers:key=${TRAILER.change},valueonly,separator=%x00)%x1f%(trailers:key=${TRAILER.appendSeq},valueonly,separator=%x00)%x1e`,
+    `--format=%H%x1f%(trailers:key=${TRAILER.change},valueonly,separator=%x00)%x1f%(trailers:key=${TRAILER.appendSeq},valueonly,separator=%x00)%x1e`,
   ]);
-  const changeIds = new Set<string>();
+  const changeIds = new Map<string, string>();
   let appendSeq = 0;
+  // newest first: an id seen again in an older commit (a branch's copy) keeps the newest sha
   for (const record of out.split('\x1e')) {
-    const [ids = '', seq = ''] = record.trim().split('\x1f');
-    for (const id of ids.split('\0')) if (id.trim()) changeIds.add(id.trim());
+    const [sha = '', ids = '', seq = ''] = record.trim().split('\x1f');
+    for (const id of ids.split('\0')) if (id.trim() && !changeIds.has(id.trim())) changeIds.set(id.trim(), sha);
     const n = Number.parseInt(seq.trim(), 10);
     if (Number.isFinite(n) && n > appendSeq) appendSeq = n;
   }
   return { changeIds, appendSeq };
+}
+
+/** HEAD's sha when that commit carries this change id (a commit that landed before its writer failed), else undefined. */
+export async function headHolds(git: SimpleGit, changeId: string): Promise<string | undefined> {
+  const out = await git.raw(['log', '-1', `--format=%H%x1f%(trailers:key=${TRAILER.change},valueonly,separator=%x00)`]).catch(() => '');
+  const [sha = '', ids = ''] = out.trim().split('\x1f');
+  return ids.split('\0').some((id) => id.trim() === changeId) ? sha : undefined;
 }
 
 export async function currentBranch(git: SimpleGit): Promise<string> {

@@ -2,27 +2,31 @@ import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError, type Job, type Worker, type WorkerOptions } from 'bullmq';
 import { errorFields, type Logger } from '../../shared/logger.js';
-import { REGISTRY_JOB, REGISTRY_PRIORITY, type BackupJob, type BranchJob, type ChangeJob, type PurgeSecretsJob, type RollbackJob } from '../../shared/registry/changes.js';
+import { REGISTRY_JOB, REGISTRY_PRIORITY, type BackupJob, type BranchJob, type ChangeJob, type CommitResult, type PurgeSecretsJob, type RollbackJob } from '../../shared/registry/changes.js';
 import { utcDate } from '../../shared/registry/layout.js';
 import { priorityOf } from '../../shared/queues/priority.js';
 import { createWorker } from '../../shared/queues/queue-factory.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { flushAppends } from './append-flush.js';
-import { handleChange } from './change-handler.js';
+import { finishTaken, holdLocks, takeWaitingChanges } from './change-group.js';
+import { handleChangeGroup } from './change-handler.js';
 import { compactClosedDays } from './conversation-compactor.js';
+import { createDocCache } from './doc-cache.js';
 import { commitExternalEdits } from './external-edits.js';
 import { currentBranch, ensureRepo, gitFor, readAppliedMarks, removeStaleLocks } from './git-repo.js';
 import { handleBackup, handleBranch, handlePurgeSecrets, handleRollback } from './history-handlers.js';
 import { repairFromJournal } from './journal.js';
 import { startTaskWatcher, type TaskWatcher } from './task-watcher.js';
 import { createWriterLease } from './writer-lease.js';
-import type { FaultPoint, WriterState } from './writer-state.js';
+import type { WriterState } from './writer-state.js';
 
 /**
  * The registry writer: the only process that writes `.nox-registry/`. It consumes the
  * `registry` queue at concurrency 1 (so git never sees two writers, and changes apply in
  * queue order), holds a lease in Redis (so a second writer process waits), and on start
- * repairs what a killed writer left: stale git locks, temp files, a half-applied change.
+ * repairs what a killed writer left: stale git locks, temp files, a half-applied commit.
+ * Changes waiting together in the queue are committed together (change-group.ts,
+ * change-handler.ts), at most `registry.group_max` changes / `group_max_bytes` per commit.
  *
  * Started by `nox worker --registry-writer` (and so by `nox up`).
  */
@@ -32,7 +36,7 @@ export interface RegistryWriterOptions {
   /** watch tasks/*.md for people's edits. Default true. */
   watchTasks?: boolean;
   /** TEST ONLY: called at named points of a commit, so a test can kill the process there */
-  fault?: (point: FaultPoint) => void;
+  fault?: WriterState['fault'];
 }
 
 export interface RegistryWriter {
@@ -42,7 +46,7 @@ export interface RegistryWriter {
   readonly lastError: Error | undefined;
   readonly lastRunAt: number;
   /** what the start-up repair did, for logs and tests */
-  readonly repaired: { locks: string[]; journal?: { changeId: string; restored: string[] }; external?: string[] };
+  readonly repaired: { locks: string[]; journal?: { changeIds: string[]; restored: string[] }; external?: string[] };
   close(): Promise<void>;
 }
 
@@ -67,6 +71,7 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
     appendSeq: marks.appendSeq,
     branch: await currentBranch(git),
     ownTaskWrites: new Map(),
+    docs: createDocCache(dir),
     fault: options.fault,
   };
   const journal = await repairFromJournal(dir, git, (id) => state.applied.has(id));
@@ -78,32 +83,61 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
   let lastRunAt = 0;
   let compactedOn = '';
 
+  /** every job but a change; a change goes through runChangeGroup */
+  const runJob = async (job: Job): Promise<unknown> => {
+    switch (job.name) {
+      case REGISTRY_JOB.flush: {
+        const result = await flushAppends(state, job.data.correlationId, { fullBatchesOnly: job.data.fullBatchesOnly === true });
+        // Every flush also closes finished days (cheap: a folder listing per agent), so a
+        // late line that reopened a closed day is compressed again at the next flush.
+        const today = utcDate();
+        await compactClosedDays(state, job.data.correlationId, today);
+        compactedOn = today;
+        return result;
+      }
+      case REGISTRY_JOB.rollback:
+        return await handleRollback(state, job.data as RollbackJob);
+      case REGISTRY_JOB.branch:
+        return await handleBranch(state, job.data as BranchJob);
+      case REGISTRY_JOB.backup:
+        return await handleBackup(state, job.data as BackupJob);
+      case REGISTRY_JOB.purgeSecrets:
+        return await handlePurgeSecrets(state, job.data as PurgeSecretsJob);
+      default:
+        throw new UnrecoverableError(`no handler for registry job "${job.name}"`);
+    }
+  };
+
+  const bounds = { maxChanges: cfg.group_max, maxBytes: cfg.group_max_bytes };
+  /** the change and those waiting behind it: one commit; each taken job finished with its own outcome */
+  const runChangeGroup = async (first: Job): Promise<CommitResult> => {
+    const taken = await takeWaitingChanges(worker, first, bounds);
+    const release = holdLocks(worker, [...taken.changes, ...(taken.next ? [taken.next] : [])], logger);
+    try {
+      const outcomes = await handleChangeGroup(state, [first, ...taken.changes.map((t) => t.job)].map((j) => j.data as ChangeJob));
+      for (const o of outcomes) if (!o.ok && !(o.error instanceof UnrecoverableError)) lastError = o.error;
+      await Promise.all(taken.changes.map((t, i) => finishTaken(t, outcomes[i + 1]!, logger)));
+      if (taken.next) {
+        const next = taken.next;
+        const outcome = await runJob(next.job).then(
+          (result) => ({ ok: true as const, result }),
+          (error: unknown) => ({ ok: false as const, error: error as Error }),
+        );
+        if (!outcome.ok && !(outcome.error instanceof UnrecoverableError)) lastError = outcome.error;
+        await finishTaken(next, outcome, logger);
+      }
+      const own = outcomes[0]!;
+      if (!own.ok) throw own.error;
+      return own.result;
+    } finally {
+      release();
+    }
+  };
+
   const processor = async (job: Job): Promise<unknown> => {
     lastRunAt = Date.now();
     try {
-      switch (job.name) {
-        case REGISTRY_JOB.change:
-          return await handleChange(state, job as Job<ChangeJob>);
-        case REGISTRY_JOB.flush: {
-          const result = await flushAppends(state, job.data.correlationId, { fullBatchesOnly: job.data.fullBatchesOnly === true });
-          // Every flush also closes finished days (cheap: a folder listing per agent), so a
-          // late line that reopened a closed day is compressed again at the next flush.
-          const today = utcDate();
-          await compactClosedDays(state, job.data.correlationId, today);
-          compactedOn = today;
-          return result;
-        }
-        case REGISTRY_JOB.rollback:
-          return await handleRollback(state, job.data as RollbackJob);
-        case REGISTRY_JOB.branch:
-          return await handleBranch(state, job.data as BranchJob);
-        case REGISTRY_JOB.backup:
-          return await handleBackup(state, job.data as BackupJob);
-        case REGISTRY_JOB.purgeSecrets:
-          return await handlePurgeSecrets(state, job.data as PurgeSecretsJob);
-        default:
-          throw new UnrecoverableError(`no handler for registry job "${job.name}"`);
-      }
+      return job.name === REGISTRY_JOB.change ? await runChangeGroup(job) : await runJob(job);
     } catch (err) {
       if (!(err instanceof UnrecoverableError)) lastError = err as Error;
       throw err;

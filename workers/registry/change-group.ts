@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Job, Worker } from 'bullmq';
+import { errorFields, type Logger } from '../../shared/logger.js';
+import { REGISTRY_JOB } from '../../shared/registry/changes.js';
+
+/**
+ * Taking a group: BullMQ gives the writer's processor one job at a time (concurrency 1).
+ * When that job is a change, the processor also takes the change jobs waiting behind it —
+ * `Worker.getNextJob(token, { block: false })`, BullMQ's manual fetching
+ * (https://docs.bullmq.io/patterns/manually-fetching-jobs) — so they are applied in queue
+ * order and committed together. No waiting is added: a change that arrives alone is
+ * committed alone; under load, what queued up during one commit is the next group.
+ *
+ * The taken jobs are the processor's to finish: their locks are renewed while the group
+ * runs (BullMQ renews only the job it handed over) and each is moved to completed or
+ * failed with its own outcome, which is what its waiting client receives. A writer killed
+ * before that leaves them active; BullMQ's stalled check puts them back and the next writer
+ * answers each as a duplicate (its id is in the commit's trailers). At-least-once delivery
+ * plus applied-once by change id, as for a single change.
+ *
+ * A job of another kind (a flush, a rollback) ends the group: it is taken too and run
+ * after the group, so the queue's order is kept.
+ */
+export interface TakenJob {
+  job: Job;
+  token: string;
+}
+
+export interface GroupBounds {
+  /** most changes in one commit (the first included) */
+  maxChanges: number;
+  /** most bytes of change requests in one commit; the first change is always taken */
+  maxBytes: number;
+}
+
+export interface TakenGroup {
+  /** change jobs after the first, in queue order */
+  changes: TakenJob[];
+  /** a job of another kind that was next in the queue */
+  next?: TakenJob;
+}
+
+const sizeOf = (job: Job): number => Buffer.byteLength(JSON.stringify(job.data));
+
+export async function takeWaitingChanges(worker: Worker, first: Job, bounds: GroupBounds): Promise<TakenGroup> {
+  const group: TakenGroup = { changes: [] };
+  let bytes = sizeOf(first);
+  while (group.changes.length + 1 < bounds.maxChanges && bytes < bounds.maxBytes) {
+    const token = `${worker.id}:group-${randomUUID()}`;
+    const job = await worker.getNextJob(token, { block: false });
+    if (!job) break;
+    if (job.name !== REGISTRY_JOB.change) {
+      group.next = { job, token };
+      break;
+    }
+    group.changes.push({ job, token });
+    bytes += sizeOf(job);
+  }
+  return group;
+}
+
+/** Renews the taken jobs' locks every half lock duration until the returned stop is called. */
+export function holdLocks(worker: Worker, taken: readonly TakenJob[], logger: Logger): () => void {
+  if (taken.length === 0) return () => undefined;
+  const duration = worker.opts.lockDuration ?? 30_000;
+  const timer = setInterval(() => {
+    worker
+      .extendJobLocks(
+        taken.map((t) => t.job.id as string),
+        taken.map((t) => t.token),
+        duration,
+      )
+      .then((lost) => {
+        if (lost.length > 0) logger.warn('registry: lost the lock of taken jobs (they will run again, answered as duplicates)', { jobIds: lost });
+      })
+      .catch((err: unknown) => logger.warn('registry: cannot renew the locks of taken jobs', errorFields(err)));
+  }, duration / 2);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Moves a taken job to completed (its result) or failed (its error: retried unless unrecoverable). */
+export async function finishTaken(taken: TakenJob, outcome: { ok: true; result: unknown } | { ok: false; error: Error }, logger: Logger): Promise<void> {
+  try {
+    if (outcome.ok) await taken.job.moveToCompleted(outcome.result, taken.token, false);
+    else {
+      logger.warn('job failed', { queue: 'registry', jobId: taken.job.id, job: taken.job.name, attemptsMade: taken.job.attemptsMade, ...errorFields(outcome.error) });
+      await taken.job.moveToFailed(outcome.error, taken.token, false);
+    }
+  } catch (err) {
+    // the lock is gone (a stalled check moved it back): the job runs again and is answered from the trailers
+    logger.warn('registry: cannot finish a taken job', { jobId: taken.job.id, ...errorFields(err) });
+  }
+}
