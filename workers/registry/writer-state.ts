@@ -70,7 +70,7 @@ export async function commitGroup(state: WriterState, input: CommitInput): Promi
   try {
     paths = await input.write();
     state.fault?.('after-write', { changeIds });
-    sha = await commitPaths(state.git, { paths, ...commitMessage(input.entries, input.kind, input.trailers) });
+    sha = await commitPaths(state.dir, { paths, ...commitMessage(input.entries, input.kind, input.trailers) });
     state.fault?.('after-commit', { changeIds });
   } catch (err) {
     await settleFailedCommit(state, changeIds, input.journalPaths);
