@@ -72,34 +72,49 @@ function parseTable(text: string): TomlTable | undefined {
 export function parseKeyedToml(text: string, family: Family, previous?: KeyedDocument): KeyedDocument | undefined {
   const key = keyedTableOf(family);
   if (!key) return undefined;
-  const schema = FILE_SCHEMAS[family as keyof typeof FILE_SCHEMAS];
   const starts = [...text.matchAll(headerPattern(key))].map((m) => ({ at: m.index, id: m[1]! }));
-
   const preamble = text.slice(0, starts[0]?.at ?? text.length);
+  const parts = starts.map(({ at, id }, i) => ({ id, text: text.slice(at, starts[i + 1]?.at ?? text.length) }));
+  return fromParts(key, family, preamble, parts, previous);
+}
+
+/**
+ * The document a writer has just written with `joinKeyed(preamble, parts)`, without
+ * splitting the whole text again: the same as `parseKeyedToml(joined)`, because the parts
+ * were joined at their headers and none holds another header line (a stringified value is
+ * one line per key; a kept section was split by the same pattern). Unchanged parts are
+ * reused from `previous`, new ones parsed alone.
+ */
+export function keyedAfterWrite(previous: KeyedDocument, family: Family, preamble: string, parts: readonly { id: string; text: string }[]): KeyedDocument | undefined {
+  const ended = (t: string): string => (t.endsWith('\n') ? t : `${t}\n`);
+  return fromParts(previous.key, family, preamble && ended(preamble), parts.map((p) => ({ id: p.id, text: ended(p.text) })), previous);
+}
+
+function fromParts(key: string, family: Family, preamble: string, parts: readonly { id: string; text: string }[], previous?: KeyedDocument): KeyedDocument | undefined {
+  const schema = FILE_SCHEMAS[family as keyof typeof FILE_SCHEMAS];
   let preambleDoc: TomlTable | undefined = previous?.preamble === preamble ? previous.preambleDoc : undefined;
   if (!preambleDoc) {
     preambleDoc = parseTable(preamble);
     if (!preambleDoc || !schema.safeParse(preambleDoc).success) return undefined;
     deepFreeze(preambleDoc);
   }
-  if (starts.length > 0 && Object.hasOwn(preambleDoc, key)) return undefined;
+  if (parts.length > 0 && Object.hasOwn(preambleDoc, key)) return undefined;
 
   const sections = new Map<string, KeyedSection>();
   const table: TomlTable = {};
   const fresh: TomlTable = {};
-  for (const [i, { at, id }] of starts.entries()) {
+  for (const { id, text } of parts) {
     if (sections.has(id)) return undefined; // the same table twice: the whole-text parse says where
-    const slice = text.slice(at, starts[i + 1]?.at ?? text.length);
     const before = previous?.sections.get(id);
     let section: KeyedSection;
-    if (before && before.text === slice) {
+    if (before && before.text === text) {
       section = before;
     } else {
-      const parsed = parseTable(slice);
+      const parsed = parseTable(text);
       const inner = parsed?.[key] as TomlTable | undefined;
       if (!parsed || Object.keys(parsed).length !== 1 || !inner || Object.keys(inner).length !== 1 || !Object.hasOwn(inner, id)) return undefined;
       fresh[id] = inner[id];
-      section = { text: ownCopy(slice), value: inner[id] as TomlTable };
+      section = { text: ownCopy(text), value: inner[id] as TomlTable };
     }
     sections.set(id, section);
     table[id] = section.value;
@@ -111,13 +126,19 @@ export function parseKeyedToml(text: string, family: Family, previous?: KeyedDoc
     deepFreeze(fresh);
   }
   const doc: TomlTable = { ...preambleDoc };
-  if (starts.length > 0) doc[key] = Object.freeze(table);
+  if (parts.length > 0) doc[key] = Object.freeze(table);
   return { key, doc: Object.freeze(doc), preamble, preambleDoc, sections };
 }
 
-/** The text of one section: `[key.id]` and its table, then a blank line. */
+/**
+ * The text of one section: `[key.id]` and its table, then a blank line. The header is
+ * always there — smol-toml leaves it out for a table that holds only sub-tables, and the
+ * section would then not start where the next reader splits.
+ */
 export function sectionText(key: string, id: string, value: Readonly<TomlTable>): string {
-  return `${stringifyToml({ [key]: { [id]: value } })}\n`;
+  const body = stringifyToml({ [key]: { [id]: value } });
+  const header = `[${key}.${id}]\n`;
+  return `${body.startsWith(header) || !/^[A-Za-z0-9_-]+$/.test(id) ? body : header + body}\n`;
 }
 
 /** The text of a preamble document (everything but `key`); empty when there is nothing. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import type { ChangeOp, ParsedChangeOp } from '../../shared/registry/changes.js';
 import { changeOpSchema } from '../../shared/registry/changes.js';
+import { parseKeyedToml } from '../../shared/registry/keyed-toml.js';
 import { files } from '../../shared/registry/layout.js';
 import { planChange, writePlanned } from '../../workers/registry/apply-change.js';
 import { createDocCache } from '../../workers/registry/doc-cache.js';
@@ -77,6 +78,7 @@ describe('registry writer: a group applied in memory equals its changes one by o
     return dir;
   };
 
+  const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
   const codeOf = (fn: () => void): string => {
     try {
       fn();
@@ -115,6 +117,15 @@ describe('registry writer: a group applied in memory equals its changes one by o
       const writes = workspace.render();
       writePlanned(grouped, writes);
       workspace.remember(writes);
+      // what the writer remembers of agents.toml is what a reader reads from it
+      const remembered = cache.lookup('agents.toml');
+      const read = parseKeyedToml(readFileSync(path.join(grouped, 'agents.toml'), 'utf8'), 'agents');
+      expect(read, 'agents.toml can be read by sections').to.not.equal(undefined);
+      if (remembered?.kind === 'keyed') {
+        expect(plain(remembered.keyed.doc)).to.deep.equal(plain(read!.doc));
+        expect([...remembered.keyed.sections].map(([id, x]) => [id, x.text])).to.deep.equal([...read!.sections].map(([id, x]) => [id, x.text]));
+        expect(remembered.keyed.preamble).to.equal(read!.preamble);
+      }
       const oneByOne = parsed.map((ops) => codeOf(() => writePlanned(single, planChange(single, ops))));
       expect(inGroup).to.deep.equal(oneByOne);
       expect(tree(grouped)).to.deep.equal(tree(single));

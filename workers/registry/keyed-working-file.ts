@@ -1,5 +1,5 @@
 import type { ParsedChangeOp } from '../../shared/registry/changes.js';
-import { joinKeyed, parseKeyedToml, preambleText, sectionText, type KeyedDocument } from '../../shared/registry/keyed-toml.js';
+import { joinKeyed, keyedAfterWrite, parseKeyedToml, preambleText, sectionText, type KeyedDocument } from '../../shared/registry/keyed-toml.js';
 import type { FileRef } from '../../shared/registry/layout.js';
 import type { TomlTable } from '../../shared/registry/toml-io.js';
 import { applyKeyOp, cloneDoc, isTable, type KeyOp } from './toml-ops.js';
@@ -43,6 +43,8 @@ export function keyedFile(rel: string, ref: FileRef, base: KeyedDocument): Worki
   const dirty = new Set<string>();
   let whole = false;
   let changed = false;
+  /** what render() joined, to remember it without splitting the text again */
+  let joined: { preamble: string; parts: { id: string; text: string }[] } | undefined;
 
   const isEntryOp = (op: ParsedChangeOp): op is KeyOp => 'key' in op && op.key[0] === key && op.key.length >= 2;
   const isObject = (v: unknown): v is TomlTable => v !== null && typeof v === 'object' && !(v instanceof Date);
@@ -166,24 +168,28 @@ export function keyedFile(rel: string, ref: FileRef, base: KeyedDocument): Worki
     },
     current: () => top,
     render() {
+      joined = undefined;
       if (top === null) return null;
       const { [key]: table, ...rest } = top;
       // a preamble that holds `[key]` itself (the file of an empty table) is written anew
       const preamble = whole || Object.hasOwn(base.preambleDoc, key) ? preambleText(rest) : base.preamble;
-      const parts: string[] = [];
+      const parts: { id: string; text: string }[] = [];
       if (isTable(table)) {
         for (const [id, value] of Object.entries(table)) {
           const kept = base.sections.get(id);
-          parts.push(!whole && kept && !dirty.has(id) ? kept.text : sectionText(key, id, value as TomlTable));
+          parts.push({ id, text: !whole && kept && !dirty.has(id) ? kept.text : sectionText(key, id, value as TomlTable) });
         }
-        if (parts.length === 0) parts.push(`[${key}]\n`); // an empty table stays a table
+        // an empty table stays a table (a file the reader then parses whole)
+        if (parts.length === 0) return joinKeyed(preamble, [`[${key}]\n`]);
       }
-      return joinKeyed(preamble, parts);
+      joined = { preamble, parts };
+      return joinKeyed(preamble, parts.map((p) => p.text));
     },
     loaded(rendered) {
-      // Read back the way the reader reads it: cheap (only the rewritten sections are
-      // parsed) and it proves the text splits into the sections it was joined from.
-      const keyed = rendered === null ? undefined : parseKeyedToml(rendered, ref.family, base);
+      if (rendered === null) return undefined;
+      // What the reader would read from the text: built from the joined parts (only the
+      // rewritten sections are parsed), or, for the rare file that is not only sections, read back.
+      const keyed = joined ? keyedAfterWrite(base, ref.family, joined.preamble, joined.parts) : parseKeyedToml(rendered, ref.family, base);
       return keyed ? { kind: 'keyed', keyed } : undefined;
     },
   };
