@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ChangeRequest, CommitResult } from '../../shared/registry/changes.js';
 import { files } from '../../shared/registry/layout.js';
 import { readHistory } from '../../shared/registry/registry-history.js';
+import { readAppliedMarks } from '../../workers/registry/git-repo.js';
 import { waitUntil } from '../support/harness.js';
 import { startRegistry, type RegistryFixture } from '../support/registry-fixture.js';
 
@@ -76,6 +77,11 @@ describe('registry writer: group commits', () => {
     expect((await readHistory(reg.dir, { actor: 'agent:a1' })).map((e) => e.sha)).to.deep.equal([sha]);
     expect((await readHistory(reg.dir, { path: 'agents/g5/memory.toml' })).map((e) => e.sha)).to.deep.equal([sha]);
     expect(await readHistory(reg.dir, { actor: 'agent:nobody' })).to.deep.equal([]);
+
+    // what a restarted writer reads back: every id with its commit, at most as many as it keeps
+    const marks = await readAppliedMarks(reg.dir, { maxIds: 1000 });
+    for (const r of results) expect(marks.changeIds.get(r.changeId)).to.equal(sha);
+    expect((await readAppliedMarks(reg.dir, { maxIds: 5 })).changeIds.size).to.equal(5);
   });
 
   it('a change that cannot apply fails alone, with the code it has alone, undone in every file it touched; the rest commit', async () => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -131,23 +132,37 @@ export function removeStaleLocks(dir: string): string[] {
   return removed;
 }
 
-/** Change ids of recent commits on every branch (each with the sha of its commit), and the highest batch watermark. */
-export async function readAppliedMarks(git: SimpleGit, depth = 50_000): Promise<{ changeIds: Map<string, string>; appendSeq: number }> {
-  const out = await git.raw([
-    'log',
-    '--all',
-    `-n${depth}`,
-    `--format=%H%x1f%(trailers:key=${TRAILER.change},valueonly,separator=%x00)%x1f%(trailers:key=${TRAILER.appendSeq},valueonly,separator=%x00)%x1e`,
-  ]);
+/**
+ * Change ids of recent commits on every branch (each with the sha of its commit), newest
+ * first, and the highest batch watermark. Read as a stream: a group commit carries many ids,
+ * so `depth` commits can hold far more than the writer keeps — ids stop being collected at
+ * `maxIds` (older repeats are still caught by BullMQ's job-id dedupe), and the scan goes on
+ * only for the watermark.
+ */
+export async function readAppliedMarks(dir: string, options: { depth?: number; maxIds: number }): Promise<{ changeIds: Map<string, string>; appendSeq: number }> {
   const changeIds = new Map<string, string>();
   let appendSeq = 0;
-  // newest first: an id seen again in an older commit (a branch's copy) keeps the newest sha
-  for (const record of out.split('\x1e')) {
-    const [sha = '', ids = '', seq = ''] = record.trim().split('\x1f');
-    for (const id of ids.split('\0')) if (id.trim() && !changeIds.has(id.trim())) changeIds.set(id.trim(), sha);
-    const n = Number.parseInt(seq.trim(), 10);
-    if (Number.isFinite(n) && n > appendSeq) appendSeq = n;
+  // one line per commit: "<sha> <id> <id>...\x1f<seq>" (ids and numbers hold no spaces)
+  const format = `--format=%H %(trailers:key=${TRAILER.change},valueonly,separator=%x20)%x1f%(trailers:key=${TRAILER.appendSeq},valueonly,separator=%x20)`;
+  const child = spawn('git', ['log', '--all', `-n${options.depth ?? 50_000}`, format], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
+    const [head = '', seqs = ''] = line.split('\x1f');
+    const [sha = '', ...ids] = head.trim().split(' ');
+    for (const id of ids) {
+      if (changeIds.size >= options.maxIds) break;
+      if (id && !changeIds.has(id)) changeIds.set(id, sha); // newest first: a branch's older copy keeps the newest sha
+    }
+    for (const n of seqs.split(' ').map((x) => Number.parseInt(x, 10))) if (Number.isFinite(n) && n > appendSeq) appendSeq = n;
   }
+  const code = await exited;
+  // a repository without commits has no history to read
+  if (code !== 0 && !/does not have any commits|bad default revision/i.test(stderr)) throw new Error(`git log failed (${code}): ${stderr.trim().slice(0, 300)}`);
   return { changeIds, appendSeq };
 }
 

@@ -18,7 +18,7 @@ import { handleBackup, handleBranch, handlePurgeSecrets, handleRollback } from '
 import { repairFromJournal } from './journal.js';
 import { startTaskWatcher, type TaskWatcher } from './task-watcher.js';
 import { createWriterLease } from './writer-lease.js';
-import type { WriterState } from './writer-state.js';
+import { APPLIED_REMEMBERED, type WriterState } from './writer-state.js';
 
 /**
  * The registry writer: the only process that writes `.nox-registry/`. It consumes the
@@ -61,7 +61,7 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
   const init = await ensureRepo(dir, cfg.default_branch);
   const locks = removeStaleLocks(dir);
   const git = gitFor(dir);
-  const marks = await readAppliedMarks(git);
+  const marks = await readAppliedMarks(dir, { maxIds: APPLIED_REMEMBERED });
   const state: WriterState = {
     ctx,
     dir,
@@ -114,7 +114,12 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
     const taken = await takeWaitingChanges(worker, first, bounds);
     const release = holdLocks(worker, [...taken.changes, ...(taken.next ? [taken.next] : [])], logger);
     try {
-      const outcomes = await handleChangeGroup(state, [first, ...taken.changes.map((t) => t.job)].map((j) => j.data as ChangeJob));
+      const jobs = [first, ...taken.changes.map((t) => t.job)];
+      // handleChangeGroup gives every job an outcome; should it throw all the same, every
+      // taken job still fails now (and is retried) rather than waiting to be found stalled
+      const outcomes = await handleChangeGroup(state, jobs.map((j) => j.data as ChangeJob)).catch((err: unknown) =>
+        jobs.map(() => ({ ok: false as const, error: err instanceof Error ? err : new Error(String(err)) })),
+      );
       for (const o of outcomes) if (!o.ok && !(o.error instanceof UnrecoverableError)) lastError = o.error;
       await Promise.all(taken.changes.map((t, i) => finishTaken(t, outcomes[i + 1]!, logger)));
       if (taken.next) {

@@ -59,7 +59,8 @@ export function contentHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-const APPLIED_REMEMBERED = 200_000;
+/** change ids the writer keeps (and reads back from the history on start) */
+export const APPLIED_REMEMBERED = 200_000;
 
 /** Commits the entries' files as one commit; one CommitResult per entry (same sha, its own files). */
 export async function commitGroup(state: WriterState, input: CommitInput): Promise<CommitResult[]> {
