@@ -3,7 +3,6 @@ import { createInterface } from 'node:readline';
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import type { Actor } from '../../shared/registry/changes.js';
 import { authorOf, TRAILER } from '../../shared/registry/commit-format.js';
 import { RUNTIME_DIR } from '../../shared/registry/layout.js';
 import { TEMP_SUFFIX } from '../../shared/registry/toml-io.js';
@@ -22,56 +21,6 @@ export function gitFor(dir: string): SimpleGit {
     maxConcurrentProcesses: 1,
     config: [`user.name=${COMMITTER.name}`, `user.email=${COMMITTER.email}`, 'core.quotePath=false', 'commit.gpgSign=false'],
   });
-}
-
-export interface CommitSpec {
-  paths: string[];
-  /** the whole message: subject, body, trailers (commitMessage) */
-  message: string;
-  author: Actor;
-}
-
-/** One process for the three steps of a commit (see commitPaths). "$@" are the paths; stdin is the message. */
-const COMMIT_SCRIPT = [
-  'git add -A -- "$@"',
-  `git -c commit.gpgSign=false commit -q --no-verify --author="$NOX_GIT_AUTHOR" -F - -- "$@"`,
-  'git rev-parse HEAD',
-].join(' && ');
-
-/**
- * Stages exactly `paths` (new, changed or deleted) and commits them. Returns the new sha,
- * or null when nothing in those paths differs from HEAD.
- *
- * Why one `sh` running add, commit and rev-parse, with `commit -q`: at fleet size the commit
- * is most of a change's latency. `git commit` without -q prints a diffstat, which diffs the
- * old and new agents.toml (1 MB at 2,000 agents: ~10 ms); and each process started from the
- * writer costs a few ms of fork and exec of a large process (blocking its event loop). This
- * way: one start, no diffstat (simple-git, used before, needed output to avoid its 50 ms wait).
- */
-export async function commitPaths(dir: string, spec: CommitSpec): Promise<string | null> {
-  if (spec.paths.length === 0) return null;
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn('sh', ['-c', COMMIT_SCRIPT, 'nox-commit', ...spec.paths], {
-      cwd: dir,
-      env: { ...process.env, NOX_GIT_AUTHOR: authorOf(spec.author), GIT_COMMITTER_NAME: COMMITTER.name, GIT_COMMITTER_EMAIL: COMMITTER.email },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('error', reject);
-    child.once('close', (exit) => resolve({ code: exit, stdout: out, stderr: err }));
-    child.stdin.end(spec.message);
-  });
-  if (code === 0) {
-    const sha = stdout.trim().split('\n').at(-1) ?? '';
-    if (/^[0-9a-f]{40}$/.test(sha)) return sha;
-    throw new Error(`git commit gave no sha: ${stdout.slice(0, 300)}`);
-  }
-  // "nothing to commit" exits 1 and says so on stdout
-  if (/nothing (added )?to commit|no changes added to commit/i.test(`${stdout}\n${stderr}`)) return null;
-  throw new Error(`git commit failed (${code}): ${(stderr || stdout).trim().slice(0, 500)}`);
 }
 
 /**

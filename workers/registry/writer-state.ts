@@ -5,7 +5,8 @@ import { REGISTRY_EVENT, type Actor, type CommitResult } from '../../shared/regi
 import { commitMessage } from '../../shared/registry/commit-format.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { DocCache } from './doc-cache.js';
-import { commitPaths, headHolds } from './git-repo.js';
+import { commitPaths } from './git-commit.js';
+import { headHolds } from './git-repo.js';
 import { clearJournal, restoreToHead, writeJournal } from './journal.js';
 
 /**
