@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Job, Worker } from 'bullmq';
 import { errorFields, type Logger } from '../../shared/logger.js';
-import { REGISTRY_JOB } from '../../shared/registry/changes.js';
+import { UnrecoverableError } from 'bullmq';
+import { REGISTRY_JOB, type ChangeJob, type CommitResult } from '../../shared/registry/changes.js';
+import type { ChangeOutcome } from './change-handler.js';
 
 /**
  * Taking a group: BullMQ gives the writer's processor one job at a time (concurrency 1).
@@ -90,5 +92,53 @@ export async function finishTaken(taken: TakenJob, outcome: { ok: true; result: 
   } catch (err) {
     // the lock is gone (a stalled check moved it back): the job runs again and is answered from the trailers
     logger.warn('registry: cannot finish a taken job', { jobId: taken.job.id, ...errorFields(err) });
+  }
+}
+
+export interface GroupRun {
+  bounds: GroupBounds;
+  logger: Logger;
+  /** applies and commits the changes: one outcome per job (change-handler.ts) */
+  apply: (jobs: readonly ChangeJob[]) => Promise<ChangeOutcome[]>;
+  /** runs a job of another kind that ended the group */
+  runOther: (job: Job) => Promise<unknown>;
+  /** a failure that is not the caller's (for the writer's lastError) */
+  failed: (err: Error) => void;
+}
+
+/**
+ * The processor's work for a change job: take the changes waiting behind it, commit them
+ * together, finish each taken job with its own outcome, run a job of another kind that
+ * was next, and answer for the first job (BullMQ finishes it with what this returns or throws).
+ */
+export async function runChangeGroup(worker: Worker, first: Job, run: GroupRun): Promise<CommitResult> {
+  const taken = await takeWaitingChanges(worker, first, run.bounds);
+  const release = holdLocks(worker, [...taken.changes, ...(taken.next ? [taken.next] : [])], run.logger);
+  const note = (o: ChangeOutcome | { ok: false; error: Error } | { ok: true }): void => {
+    if (!o.ok && !(o.error instanceof UnrecoverableError)) run.failed(o.error);
+  };
+  try {
+    const jobs = [first, ...taken.changes.map((t) => t.job)];
+    // apply gives every job an outcome; should it throw all the same, every taken job still
+    // fails now (and is retried) rather than waiting to be found stalled
+    const outcomes = await run.apply(jobs.map((j) => j.data as ChangeJob)).catch((err: unknown) =>
+      jobs.map((): ChangeOutcome => ({ ok: false, error: err instanceof Error ? err : new Error(String(err)) })),
+    );
+    outcomes.forEach(note);
+    await Promise.all(taken.changes.map((t, i) => finishTaken(t, outcomes[i + 1]!, run.logger)));
+    if (taken.next) {
+      const next = taken.next;
+      const outcome = await run.runOther(next.job).then(
+        (result) => ({ ok: true as const, result }),
+        (error: unknown) => ({ ok: false as const, error: error instanceof Error ? error : new Error(String(error)) }),
+      );
+      note(outcome);
+      await finishTaken(next, outcome, run.logger);
+    }
+    const own = outcomes[0]!;
+    if (!own.ok) throw own.error;
+    return own.result;
+  } finally {
+    release();
   }
 }

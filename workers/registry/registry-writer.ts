@@ -2,13 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError, type Job, type Worker, type WorkerOptions } from 'bullmq';
 import { errorFields, type Logger } from '../../shared/logger.js';
-import { REGISTRY_JOB, REGISTRY_PRIORITY, type BackupJob, type BranchJob, type ChangeJob, type CommitResult, type PurgeSecretsJob, type RollbackJob } from '../../shared/registry/changes.js';
+import { REGISTRY_JOB, REGISTRY_PRIORITY, type BackupJob, type BranchJob, type ChangeJob, type PurgeSecretsJob, type RollbackJob } from '../../shared/registry/changes.js';
 import { utcDate } from '../../shared/registry/layout.js';
 import { priorityOf } from '../../shared/queues/priority.js';
 import { createWorker } from '../../shared/queues/queue-factory.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { flushAppends } from './append-flush.js';
-import { finishTaken, holdLocks, takeWaitingChanges } from './change-group.js';
+import { runChangeGroup } from './change-group.js';
 import { handleChangeGroup } from './change-handler.js';
 import { compactClosedDays } from './conversation-compactor.js';
 import { createDocCache } from './doc-cache.js';
@@ -83,7 +83,7 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
   let lastRunAt = 0;
   let compactedOn = '';
 
-  /** every job but a change; a change goes through runChangeGroup */
+  /** every job but a change (a change is committed with those waiting behind it: change-group.ts) */
   const runJob = async (job: Job): Promise<unknown> => {
     switch (job.name) {
       case REGISTRY_JOB.flush: {
@@ -108,41 +108,18 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
     }
   };
 
-  const bounds = { maxChanges: cfg.group_max, maxBytes: cfg.group_max_bytes };
-  /** the change and those waiting behind it: one commit; each taken job finished with its own outcome */
-  const runChangeGroup = async (first: Job): Promise<CommitResult> => {
-    const taken = await takeWaitingChanges(worker, first, bounds);
-    const release = holdLocks(worker, [...taken.changes, ...(taken.next ? [taken.next] : [])], logger);
-    try {
-      const jobs = [first, ...taken.changes.map((t) => t.job)];
-      // handleChangeGroup gives every job an outcome; should it throw all the same, every
-      // taken job still fails now (and is retried) rather than waiting to be found stalled
-      const outcomes = await handleChangeGroup(state, jobs.map((j) => j.data as ChangeJob)).catch((err: unknown) =>
-        jobs.map(() => ({ ok: false as const, error: err instanceof Error ? err : new Error(String(err)) })),
-      );
-      for (const o of outcomes) if (!o.ok && !(o.error instanceof UnrecoverableError)) lastError = o.error;
-      await Promise.all(taken.changes.map((t, i) => finishTaken(t, outcomes[i + 1]!, logger)));
-      if (taken.next) {
-        const next = taken.next;
-        const outcome = await runJob(next.job).then(
-          (result) => ({ ok: true as const, result }),
-          (error: unknown) => ({ ok: false as const, error: error as Error }),
-        );
-        if (!outcome.ok && !(outcome.error instanceof UnrecoverableError)) lastError = outcome.error;
-        await finishTaken(next, outcome, logger);
-      }
-      const own = outcomes[0]!;
-      if (!own.ok) throw own.error;
-      return own.result;
-    } finally {
-      release();
-    }
+  const group = {
+    bounds: { maxChanges: cfg.group_max, maxBytes: cfg.group_max_bytes },
+    logger,
+    apply: (jobs: readonly ChangeJob[]) => handleChangeGroup(state, jobs),
+    runOther: runJob,
+    failed: (err: Error) => void (lastError = err),
   };
 
   const processor = async (job: Job): Promise<unknown> => {
     lastRunAt = Date.now();
     try {
-      return job.name === REGISTRY_JOB.change ? await runChangeGroup(job) : await runJob(job);
+      return job.name === REGISTRY_JOB.change ? await runChangeGroup(worker, job, group) : await runJob(job);
     } catch (err) {
       if (!(err instanceof UnrecoverableError)) lastError = err as Error;
       throw err;
