@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Job, Worker } from 'bullmq';
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { errorFields, type Logger } from '../../shared/logger.js';
-import { UnrecoverableError } from 'bullmq';
 import { REGISTRY_JOB, type ChangeJob, type CommitResult } from '../../shared/registry/changes.js';
 import type { ChangeOutcome } from './change-handler.js';
 
@@ -16,8 +15,9 @@ import type { ChangeOutcome } from './change-handler.js';
  * The taken jobs are the processor's to finish: their locks are renewed while the group
  * runs (BullMQ renews only the job it handed over) and each is moved to completed or
  * failed with its own outcome, which is what its waiting client receives. A writer killed
- * before that leaves them active; BullMQ's stalled check puts them back and the next writer
- * answers each as a duplicate (its id is in the commit's trailers). At-least-once delivery
+ * before that leaves them active; BullMQ's stalled check puts them back, and the next
+ * writer applies them (the commit had not landed: the journal put the files back) or
+ * answers each as a duplicate (it had: the ids are in its trailers). At-least-once delivery
  * plus applied-once by change id, as for a single change.
  *
  * A job of another kind (a flush, a rollback) ends the group: it is taken too and run
