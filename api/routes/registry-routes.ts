@@ -40,6 +40,8 @@ const historyEntry = z.object({
   message: z.string(),
   kind: z.string().nullable(),
   changeId: z.string().nullable(),
+  /** every change the commit holds (a group commit holds several), in order */
+  changes: z.array(z.object({ changeId: z.string(), actor: z.string(), message: z.string() })),
   files: z.array(z.string()),
 });
 const commitResult = z.object({

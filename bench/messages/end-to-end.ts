@@ -12,12 +12,11 @@
  * Usage: npx tsx bench/messages/end-to-end.ts [messages=4000] [agents=16] [paced-rate=1000] [batch=100]
  *        (or `npm run bench -- messages ...` once bench/run.ts lists it)
  */
-import { spawn } from 'node:child_process';
 import { Queue, Worker } from 'bullmq';
-import { selfCommand } from '../../shared/runtime/self-command.js';
 import { closeRedis, createRedis } from '../../shared/redis.js';
 import { FAKE_CLAUDE } from '../../test/support/fake-claude.js';
 import { deletePrefix, redisUrl, tokenFor, uniquePrefix, waitUntil } from '../../test/support/harness.js';
+import { startBareExpress } from '../support/bare-express-process.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { startDeployment, type NoxDeployment } from '../support/nox-deployment.js';
 import { summarize, line } from '../support/stats.js';
@@ -88,23 +87,12 @@ async function sendAll(http: HttpClient, url: string, agents: string[], n: numbe
 
 /** The same senders against a bare Express handler in its own process: what HTTP alone allows here. */
 async function bareExpress(http: HttpClient, n: number): Promise<number> {
-  const cmd = selfCommand('bench/support/bare-express');
-  const child = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const bare = await startBareExpress();
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = /port (\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`bare express exited ${code}`)));
-    });
-    const url = `http://127.0.0.1:${port}`;
-    await sendAll(http, url, ['warm'], Math.min(500, n));
-    return (await sendAll(http, url, ['bare'], n)).perSecond;
+    await sendAll(http, bare.url, ['warm'], Math.min(500, n));
+    return (await sendAll(http, bare.url, ['bare'], n)).perSecond;
   } finally {
-    child.kill('SIGTERM');
+    bare.stop();
   }
 }
 

@@ -43,7 +43,9 @@ export async function run(args: string[]): Promise<void> {
     const seqSamples = await timeEach(n, (i) => reg.client.change(change(i), 'system'));
     const seqMs = performance.now() - seqStart;
 
-    // Single changes, all submitted at once: the writer's throughput.
+    // Single changes, all submitted at once: the writer's throughput (group commits: the
+    // changes waiting together share a commit).
+    const commitsBefore = Number(reg.git('rev-list', '--count', 'HEAD'));
     const burstStart = performance.now();
     let last = '';
     for (let i = 0; i < n; i++) last = await reg.client.submit(change(n + i), 'system');
@@ -52,6 +54,7 @@ export async function run(args: string[]): Promise<void> {
     await job!.waitUntilFinished(qe, 600_000);
     await qe.close();
     const burstMs = performance.now() - burstStart;
+    const burstCommits = Number(reg.git('rev-list', '--count', 'HEAD')) - commitsBefore;
 
     // Batched appends: conversation lines, committed `flush_max_entries` at a time.
     const before = Number(reg.git('rev-list', '--count', 'HEAD'));
@@ -66,10 +69,10 @@ export async function run(args: string[]): Promise<void> {
     out(`registry commit rate, ${n} changes, ${appends} appends, registry ${reg.dir}`);
     out(`${line('raw git add+commit (baseline)', summarize(rawSamples))}  ${rate(n, rawMs)}`);
     out(`${line('nox change() sequential', summarize(seqSamples))}  ${rate(n, seqMs)}`);
-    out(`${'nox submit() burst → writer'.padEnd(34)} ${n} commits in ${burstMs.toFixed(0)} ms  ${rate(n, burstMs)}`);
+    out(`${'nox submit() burst → writer'.padEnd(34)} ${n} changes in ${burstMs.toFixed(0)} ms, ${burstCommits} commit(s)  ${rate(n, burstMs)}`);
     out(`${'nox append() batched'.padEnd(34)} ${appends} lines in ${batchCommits} commit(s), ${appMs.toFixed(0)} ms  ${rate(appends, appMs)} lines (stored ${stored})`);
     out(
-      `ratio: writer burst ${(rawMs / burstMs).toFixed(2)}x raw git commits/s; change() p50 ${(summarize(seqSamples).p50 / summarize(rawSamples).p50).toFixed(2)}x raw git latency; ` +
+      `ratio: writer burst ${(rawMs / burstMs).toFixed(2)}x raw git commits/s (changes/s); change() p50 ${(summarize(seqSamples).p50 / summarize(rawSamples).p50).toFixed(2)}x raw git latency; ` +
         `batched appends ${((appends * 1000) / appMs / ((n * 1000) / rawMs)).toFixed(1)}x raw git lines/s`,
     );
   } finally {

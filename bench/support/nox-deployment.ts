@@ -18,6 +18,8 @@ import { deletePrefix, redisUrl, TEST_SECRET, uniquePrefix, waitUntil } from '..
 
 export interface NoxDeployment {
   url: string;
+  /** the deployment's registry folder (a git repository once the writer has started) */
+  registryDir: string;
   keys: Keys;
   /** the bench's own connection (for reading the event stream) */
   redis: Redis;
@@ -65,5 +67,5 @@ export async function startDeployment(settings: Record<string, unknown>): Promis
     await stop();
     throw new Error(`Nox did not come up: ${(err as Error).message}\n${output}`);
   }
-  return { url, keys, redis, processes, stop };
+  return { url, registryDir, keys, redis, processes, stop };
 }

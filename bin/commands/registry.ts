@@ -50,7 +50,11 @@ export function addRegistryCommands(program: Command): void {
       const dir = configOrExit().registryDir;
       const commits = await readHistory(dir, { path: o.path, actor: o.actor, branch: o.branch, limit: Number(o.limit) });
       if (o.json) return json(commits);
-      for (const c of commits) out(`${c.sha.slice(0, 10)}  ${c.at}  ${c.actor.padEnd(20)}  ${c.message}`);
+      for (const c of commits) {
+        out(`${c.sha.slice(0, 10)}  ${c.at}  ${c.actor.padEnd(20)}  ${c.message}`);
+        // a group commit: one line per change, whose it is and what it did
+        if (c.changes.length > 1) for (const ch of c.changes) out(`${' '.repeat(12)}- ${ch.actor.padEnd(20)}  ${ch.message}  (${ch.changeId})`);
+      }
     });
 
   registry

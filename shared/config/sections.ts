@@ -157,6 +157,10 @@ export const registrySection = z
     flush_interval_ms: positiveMs.default(2000),
     /** ...or as soon as this many entries are waiting; also the most entries in one commit. Default 200. */
     flush_max_entries: z.number().int().min(1).max(100_000).default(200),
+    /** Most changes in one commit: changes waiting together in the `registry` queue are committed together (group commit; docs/REGISTRY.md). 1 = one commit per change. Default 100. */
+    group_max: z.number().int().min(1).max(10_000).default(100),
+    /** ...and at most this many bytes of change requests in one commit (a single larger change still commits, alone). Default 4000000. */
+    group_max_bytes: z.number().int().min(1).default(4_000_000),
     /** How long `RegistryClient.change()` waits for its commit. Default 30000 ms. */
     commit_timeout_ms: positiveMs.default(30_000),
     /** Git remote (URL or path) `POST /api/registry/backup` pushes every branch to. Default: none. */

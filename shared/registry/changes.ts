@@ -6,8 +6,9 @@ import { fileRefSchema } from './layout.js';
 /**
  * What a registry change request looks like, and the jobs of the `registry` queue.
  *
- * A change request is a list of operations applied together and committed as ONE git
- * commit, authored by the actor and described by `message`. Operations name files by
+ * A change request is a list of operations applied together — all or none — and committed
+ * attributed to the actor and described by `message` (in one git commit of its own, or with
+ * the requests waiting with it: docs/REGISTRY.md, Group commits). Operations name files by
  * `FileRef` (never by path) and edit TOML by key path, so that two callers changing
  * different keys of agents.toml do not overwrite each other: the writer applies each
  * operation to the file as it is when the job runs (requests are serialised by the

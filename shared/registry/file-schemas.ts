@@ -10,6 +10,14 @@ import { taskRecordSchema } from './task-record.js';
  * touching this file. system-config.toml is checked by shared/config, not here.
  */
 const table = z.record(z.string(), z.unknown());
+
+/**
+ * Files that are one table per id under a single top-level key. They are read and written
+ * section by section (keyed-toml.ts), and their schema checks each id's table on its own —
+ * so checking `{key: {id: table}}` is checking that section's part of the file. Keep it so.
+ */
+export const KEYED_TABLES: Readonly<Partial<Record<Family, string>>> = { agents: 'agents', 'mcp-services': 'services' };
+
 const byId = z.record(z.string().regex(ID_PATTERN, `table names must be ids matching ${ID_PATTERN.source}`), table);
 const stamped = z.looseObject({ at: z.string().min(1) });
 

@@ -44,8 +44,10 @@ import type { z } from 'zod';
  * Writes never touch the folder here. `change(request, actor)` validates the request,
  * enqueues one `registry.change` job on the `registry` queue (jobId = the idempotency key,
  * explicit priority) and resolves with the CommitResult once the single registry writer
- * has committed it — one git commit per request, authored by `actor`. Sending the same
- * `id` twice applies it once (the second answer has `duplicate: true` or the same sha).
+ * has committed it, attributed to `actor` — in one git commit with the other requests
+ * waiting at the same time (a group commit: a shared sha, each answer with its own change
+ * id and files). Sending the same `id` twice applies it once (the second answer has
+ * `duplicate: true` or the same sha).
  *
  * `append(request)` is for high-volume lines (conversation lines, resource samples): it
  * buffers the entry in Redis and returns without waiting; the writer commits buffered

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { RegistryPathError, RegistryRefNotFoundError } from '../errors/registry-errors.js';
+import { actorOfEmail, changesOf, TRAILER, type ChangeLine } from './commit-format.js';
 import { safeRelativePath } from './layout.js';
 import { redactSecrets } from './secret-redaction.js';
 
@@ -14,12 +15,19 @@ export interface HistoryEntry {
   sha: string;
   parents: string[];
   author: { name: string; email: string };
-  /** `user:<name>`, `agent:<id>`, `system`, or `external:<email>` for commits made by hand */
+  /**
+   * `user:<name>`, `agent:<id>`, `system`, or `external:<email>` for commits made by hand;
+   * a group commit's distinct actors, comma-separated (`changes` says whose is which)
+   */
   actor: string;
   at: string;
+  /** the subject: the change's message, or for a group commit `<n> changes: ...` */
   message: string;
   kind: string | null;
+  /** the (first) change id */
   changeId: string | null;
+  /** every change the commit holds, in order: one, or a group commit's several */
+  changes: ChangeLine[];
   files: string[];
 }
 
@@ -42,7 +50,19 @@ export interface CommitDetail extends HistoryEntry {
 
 export const SHA_PATTERN = /^[0-9a-f]{4,40}$/;
 const MAX_DIFF = 1024 * 1024;
-const FIELDS = ['%H', '%P', '%an', '%ae', '%aI', '%s', '%(trailers:key=Nox-Actor,valueonly,separator=%x2C)', '%(trailers:key=Nox-Kind,valueonly,separator=%x2C)', '%(trailers:key=Nox-Change,valueonly,separator=%x2C)'];
+// actors and change ids hold no commas (their patterns), so a comma separates them safely
+const FIELDS = [
+  '%H',
+  '%P',
+  '%an',
+  '%ae',
+  '%aI',
+  '%s',
+  `%(trailers:key=${TRAILER.actor},valueonly,separator=%x2C)`,
+  `%(trailers:key=${TRAILER.kind},valueonly,separator=%x2C)`,
+  `%(trailers:key=${TRAILER.change},valueonly,separator=%x2C)`,
+  '%b',
+];
 const FORMAT = `--format=%x1e${FIELDS.join('%x1f')}%x1d`;
 
 export function readGit(dir: string): SimpleGit | undefined {
@@ -57,25 +77,23 @@ function parseRecords(out: string): HistoryEntry[] {
     .filter((r) => r.trim())
     .map((record) => {
       const [head = '', tail = ''] = record.split('\x1d');
-      const [sha = '', parents = '', name = '', email = '', at = '', message = '', actor = '', kind = '', changeId = ''] = head.split('\x1f');
+      const [sha = '', parents = '', name = '', email = '', at = '', message = '', actorList = '', kind = '', idList = '', body = ''] = head.split('\x1f');
+      const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+      const actors = list(actorList);
+      const ids = list(idList);
       return {
         sha,
         parents: parents.split(' ').filter(Boolean),
         author: { name, email },
-        actor: actor.trim() || actorOfEmail(email),
+        actor: actors.length ? [...new Set(actors)].join(',') : actorOfEmail(email),
         at,
         message,
         kind: kind.trim() || null,
-        changeId: changeId.trim() || null,
+        changeId: ids[0] ?? null,
+        changes: changesOf(message, body, ids, actors),
         files: tail.split('\n').map((l) => l.trim()).filter(Boolean),
       };
     });
-}
-
-function actorOfEmail(email: string): string {
-  const m = /^([^@]+)@(users|agents)\.nox\.local$/.exec(email);
-  if (m) return `${m[2] === 'agents' ? 'agent' : 'user'}:${m[1]}`;
-  return email === 'system@nox.local' ? 'system' : `external:${email}`;
 }
 
 /** Actors hold only [A-Za-z0-9_.@:-]; in a basic regex only the dot needs escaping. */

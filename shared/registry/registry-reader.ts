@@ -1,12 +1,18 @@
 import { statSync } from 'node:fs';
 import { compressedPathOf, insideOrThrow, isTomlFamily, relativePathOf, type FileRef } from './layout.js';
-import { parseRegistryToml, readText, type TomlTable } from './toml-io.js';
+import { keyedTableOf, parseKeyedToml, type KeyedDocument } from './keyed-toml.js';
+import { deepFreeze, parseRegistryToml, readText, type TomlTable } from './toml-io.js';
 
 /**
  * Cached reads of registry files, straight from the folder (reads never go through the
  * queue). A cached value is reused while the file's (inode, size, mtime) are unchanged —
  * the writer replaces files by rename, so every write gives a new inode — and dropped
  * when a `registry.commit` event names the file. Values are frozen: clone before editing.
+ *
+ * Keyed files (agents.toml, mcp-services.toml) are parsed by section (keyed-toml.ts): after
+ * a change only the sections whose text changed are parsed again, so reading agents.toml
+ * after one more create costs a split and a comparison, not a parse of the whole file. The
+ * sections outlive invalidation (they are reused only when their text is the same).
  */
 export interface RegistryReader {
   readonly dir: string;
@@ -24,6 +30,15 @@ interface Entry {
   value: unknown;
 }
 
+/**
+ * What changes when a file is replaced or edited: (inode, size, mtime). A closed
+ * conversation day lives in `<file>.gz`, so for a day file both signatures count.
+ */
+export function fileSignature(registryDir: string, rel: string): string {
+  const abs = insideOrThrow(registryDir, rel);
+  return `${signature(abs)}|${rel.endsWith('.toml') && rel.includes('/conversations/') ? signature(`${abs}.gz`) : ''}`;
+}
+
 function signature(abs: string): string {
   try {
     const s = statSync(abs, { bigint: true });
@@ -33,22 +48,13 @@ function signature(abs: string): string {
   }
 }
 
-export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
-  }
-  return value;
-}
-
 export function createRegistryReader(registryDir: string): RegistryReader {
   const cache = new Map<string, Entry>();
+  const sections = new Map<string, KeyedDocument>();
   const stats = { hits: 0, misses: 0 };
 
   const cached = <T>(rel: string, load: () => T): T => {
-    const abs = insideOrThrow(registryDir, rel);
-    // A closed conversation day lives in `<file>.gz`; both signatures count.
-    const sig = `${signature(abs)}|${rel.endsWith('.toml') && rel.includes('/conversations/') ? signature(`${abs}.gz`) : ''}`;
+    const sig = fileSignature(registryDir, rel);
     const hit = cache.get(rel);
     if (hit && hit.sig === sig) {
       stats.hits++;
@@ -68,7 +74,16 @@ export function createRegistryReader(registryDir: string): RegistryReader {
       if (!isTomlFamily(ref.family)) throw new TypeError(`${rel} is not a TOML file`);
       return cached(rel, () => {
         const text = readText(registryDir, rel);
-        return text === undefined ? {} : parseRegistryToml(text, existsPlain(registryDir, rel) ? rel : compressedPathOf(rel), ref.family as never);
+        if (text === undefined) return {};
+        if (keyedTableOf(ref.family)) {
+          const keyed = parseKeyedToml(text, ref.family, sections.get(rel));
+          if (keyed) {
+            sections.set(rel, keyed);
+            return keyed.doc;
+          }
+          sections.delete(rel);
+        }
+        return parseRegistryToml(text, existsPlain(registryDir, rel) ? rel : compressedPathOf(rel), ref.family as never);
       });
     },
     text(ref) {

@@ -54,6 +54,15 @@ export function lineOfKey(text: string, keyPath: string[]): number | undefined {
   return undefined;
 }
 
+/** Freezes a parsed value and everything in it (cached values are shared: nobody may edit them). */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
+}
+
 export function stringifyToml(data: TomlTable): string {
   const body = stringify(data);
   return body.endsWith('\n') ? body : `${body}\n`;

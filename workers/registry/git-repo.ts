@@ -1,24 +1,19 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import type { Actor } from '../../shared/registry/changes.js';
+import { authorOf, TRAILER } from '../../shared/registry/commit-format.js';
 import { RUNTIME_DIR } from '../../shared/registry/layout.js';
 import { TEMP_SUFFIX } from '../../shared/registry/toml-io.js';
 
 /**
  * The registry's git repository, as the single writer uses it. Commits name the actor as
- * author (the writer is the committer) and carry trailers the writer reads back on start:
- * `Nox-Change` (applied-once by change id) and `Nox-Append-Seq` (the batch watermark).
+ * author (the writer is the committer) and carry trailers the writer reads back on start
+ * (shared/registry/commit-format.ts): `Nox-Change` (applied-once by change id) and
+ * `Nox-Append-Seq` (the batch watermark).
  */
-export const TRAILER = { change: 'Nox-Change', actor: 'Nox-Actor', kind: 'Nox-Kind', appendSeq: 'Nox-Append-Seq' } as const;
 export const COMMITTER = { name: 'Nox registry writer', email: 'registry@nox.local' };
-
-/** git author of an actor: `user:alice` → `alice <alice@users.nox.local>`. */
-export function authorOf(actor: Actor): string {
-  if (actor === 'system') return 'Nox <system@nox.local>';
-  const [kind, name] = actor.split(':') as [string, string];
-  return `${name} <${name}@${kind === 'agent' ? 'agents' : 'users'}.nox.local>`;
-}
 
 export function gitFor(dir: string): SimpleGit {
   return simpleGit({
@@ -26,42 +21,6 @@ export function gitFor(dir: string): SimpleGit {
     maxConcurrentProcesses: 1,
     config: [`user.name=${COMMITTER.name}`, `user.email=${COMMITTER.email}`, 'core.quotePath=false', 'commit.gpgSign=false'],
   });
-}
-
-export interface CommitSpec {
-  paths: string[];
-  message: string;
-  actor: Actor;
-  trailers: Partial<Record<keyof typeof TRAILER, string>>;
-}
-
-/**
- * Stages exactly `paths` (new, changed or deleted) and commits them. Returns the new sha,
- * or null when nothing in those paths differs from HEAD.
- */
-export async function commitPaths(git: SimpleGit, spec: CommitSpec): Promise<string | null> {
-  if (spec.paths.length === 0) return null;
-  // Why -v and no -q below: simple-git waits an extra 50 ms for a git process that printed
-  // nothing (its completion-detection plugin), which tripled the cost of a commit.
-  await git.raw(['add', '-A', '-v', '--', ...spec.paths]);
-  const trailers = Object.entries(spec.trailers)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${TRAILER[k as keyof typeof TRAILER]}: ${v}`);
-  const body = `${spec.message}\n\n${[`${TRAILER.actor}: ${spec.actor}`, ...trailers].join('\n')}\n`;
-  let out: string;
-  try {
-    out = await git.raw(['commit', '--no-verify', '--no-status', '--author', authorOf(spec.actor), '-m', body, '--', ...spec.paths]);
-  } catch (err) {
-    if (/nothing (added )?to commit|no changes added to commit/i.test((err as Error).message)) return null;
-    throw err;
-  }
-  // A commit prints "[branch abc1234] subject"; "nothing to commit" exits 1 with only stdout,
-  // which simple-git does not treat as an error.
-  if (!/^\[[^\]]* [0-9a-f]{7,40}\]/m.test(out)) {
-    if (/nothing (added )?to commit|no changes added to commit/i.test(out)) return null;
-    throw new Error(`git commit did not commit: ${out.slice(0, 300)}`);
-  }
-  return (await git.revparse(['HEAD'])).trim();
 }
 
 /**
@@ -122,23 +81,45 @@ export function removeStaleLocks(dir: string): string[] {
   return removed;
 }
 
-/** Change ids of recent commits on every branch, and the highest batch watermark. */
-export async function readAppliedMarks(git: SimpleGit, depth = 50_000): Promise<{ changeIds: Set<string>; appendSeq: number }> {
-  const out = await git.raw([
-    'log',
-    '--all',
-    `-n${depth}`,
-    `--format=%(trailers:key=${TRAILER.change},valueonly,separator=%x00)%x1f%(trailers:key=${TRAILER.appendSeq},valueonly,separator=%x00)%x1e`,
-  ]);
-  const changeIds = new Set<string>();
+/**
+ * Change ids of recent commits on every branch (each with the sha of its commit), newest
+ * first, and the highest batch watermark. Read as a stream: a group commit carries many ids,
+ * so `depth` commits can hold far more than the writer keeps — ids stop being collected at
+ * `maxIds` (older repeats are still caught by BullMQ's job-id dedupe), and the scan goes on
+ * only for the watermark.
+ */
+export async function readAppliedMarks(dir: string, options: { depth?: number; maxIds: number }): Promise<{ changeIds: Map<string, string>; appendSeq: number }> {
+  const changeIds = new Map<string, string>();
   let appendSeq = 0;
-  for (const record of out.split('\x1e')) {
-    const [ids = '', seq = ''] = record.trim().split('\x1f');
-    for (const id of ids.split('\0')) if (id.trim()) changeIds.add(id.trim());
-    const n = Number.parseInt(seq.trim(), 10);
-    if (Number.isFinite(n) && n > appendSeq) appendSeq = n;
+  // one line per commit: "<sha> <id> <id>...\x1f<seq>" (ids and numbers hold no spaces)
+  const format = `--format=%H %(trailers:key=${TRAILER.change},valueonly,separator=%x20)%x1f%(trailers:key=${TRAILER.appendSeq},valueonly,separator=%x20)`;
+  const child = spawn('git', ['log', '--all', `-n${options.depth ?? 50_000}`, format], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
+    const [head = '', seqs = ''] = line.split('\x1f');
+    const [sha = '', ...ids] = head.trim().split(' ');
+    for (const id of ids) {
+      if (changeIds.size >= options.maxIds) break;
+      if (id && !changeIds.has(id)) changeIds.set(id, sha); // newest first: a branch's older copy keeps the newest sha
+    }
+    for (const n of seqs.split(' ').map((x) => Number.parseInt(x, 10))) if (Number.isFinite(n) && n > appendSeq) appendSeq = n;
   }
+  const code = await exited;
+  // a repository without commits has no history to read
+  if (code !== 0 && !/does not have any commits|bad default revision/i.test(stderr)) throw new Error(`git log failed (${code}): ${stderr.trim().slice(0, 300)}`);
   return { changeIds, appendSeq };
+}
+
+/** HEAD's sha when that commit carries this change id (a commit that landed before its writer failed), else undefined. */
+export async function headHolds(git: SimpleGit, changeId: string): Promise<string | undefined> {
+  const out = await git.raw(['log', '-1', `--format=%H%x1f%(trailers:key=${TRAILER.change},valueonly,separator=%x00)`]).catch(() => '');
+  const [sha = '', ids = ''] = out.trim().split('\x1f');
+  return ids.split('\0').some((id) => id.trim() === changeId) ? sha : undefined;
 }
 
 export async function currentBranch(git: SimpleGit): Promise<string> {

@@ -5,12 +5,13 @@ import { encodeJobError } from '../../shared/errors/job-errors.js';
 import { RegistryChangeError, RegistryConflictError, RegistryNoRemoteError, RegistryRefNotFoundError } from '../../shared/errors/registry-errors.js';
 import { branchNameSchema, REGISTRY_EVENT, type BackupJob, type BranchJob, type CommitResult, type PurgeSecretsJob, type RollbackJob } from '../../shared/registry/changes.js';
 import { changedPaths, refuseAdminOnly } from '../../shared/registry/admin-only-files.js';
+import { authorOf } from '../../shared/registry/commit-format.js';
 import { insideOrThrow, safeRelativePath } from '../../shared/registry/layout.js';
 import { resolveCommit, resolveTime } from '../../shared/registry/registry-history.js';
 import { historyHoldsSecrets } from '../../shared/registry/secret-redaction.js';
 import { purgeSecrets, scrubSecrets, type PurgeResult } from './purge-secrets.js';
 import { runRefusingBadInput } from './change-handler.js';
-import { authorOf, currentBranch } from './git-repo.js';
+import { currentBranch } from './git-repo.js';
 import { commitChange, type WriterState } from './writer-state.js';
 
 /**

@@ -6,13 +6,15 @@ import { atomicWrite } from '../../shared/registry/toml-io.js';
 
 /**
  * The writer's intent journal (`.runtime/registry-journal.json`): before it writes the
- * files of a change it records the change id and the paths; after the commit it clears
- * it. A writer killed in between leaves the journal, and the next writer puts exactly
- * those paths back to HEAD (unless the commit did land), so the retried job applies the
- * change once — on clean files — and edits made by people to other files are untouched.
+ * files of a commit it records the change ids the commit will carry and the paths it may
+ * touch; after the commit it clears it. A writer killed in between leaves the journal, and
+ * the next writer puts exactly those paths back to HEAD (unless the commit did land — its
+ * trailers hold the ids), so each retried job applies its change once, on clean files, and
+ * edits made by people to other files are untouched. A group commit's ids all land in one
+ * commit or none do, so the first id tells.
  */
 export interface JournalEntry {
-  changeId: string;
+  changeIds: string[];
   paths: string[];
 }
 
@@ -30,35 +32,38 @@ export function readJournal(dir: string): JournalEntry | undefined {
   const p = path.join(dir, FILE);
   if (!existsSync(p)) return undefined;
   try {
-    const j = JSON.parse(readFileSync(p, 'utf8')) as JournalEntry;
-    return Array.isArray(j.paths) && typeof j.changeId === 'string' ? j : undefined;
+    const j = JSON.parse(readFileSync(p, 'utf8')) as Partial<JournalEntry> & { changeId?: unknown };
+    if (!Array.isArray(j.paths)) return undefined;
+    // a journal from a writer before group commits named one change
+    const ids = Array.isArray(j.changeIds) ? j.changeIds : typeof j.changeId === 'string' ? [j.changeId] : undefined;
+    return ids && ids.length > 0 ? { changeIds: ids.map(String), paths: j.paths.map(String) } : undefined;
   } catch {
     return undefined; // a torn journal write: nothing was written after it
   }
 }
 
+/** Puts paths back to their HEAD state: unstage, restore tracked files, delete files HEAD does not have. */
+export async function restoreToHead(dir: string, git: SimpleGit, paths: readonly string[]): Promise<void> {
+  for (const p of paths) insideOrThrow(dir, p);
+  if (paths.length === 0) return;
+  await git.raw(['reset', '-q', 'HEAD', '--', ...paths]).catch(() => undefined);
+  const tracked = new Set((await git.raw(['ls-tree', '-r', '--name-only', 'HEAD', '--', ...paths])).split('\n').filter(Boolean));
+  if (tracked.size > 0) await git.raw(['checkout', 'HEAD', '--', ...tracked]);
+  for (const p of paths) if (!tracked.has(p)) rmSync(insideOrThrow(dir, p), { force: true });
+}
+
 /**
- * Puts the journal's paths back to their HEAD state when the change was not committed.
+ * On start: puts the journal's paths back to their HEAD state when its commit did not land.
  * Returns what it did, for the log.
  */
-export async function repairFromJournal(dir: string, git: SimpleGit, committed: (changeId: string) => boolean): Promise<{ changeId: string; restored: string[] } | undefined> {
+export async function repairFromJournal(dir: string, git: SimpleGit, committed: (changeId: string) => boolean): Promise<{ changeIds: string[]; restored: string[] } | undefined> {
   const entry = readJournal(dir);
   if (!entry) return undefined;
-  if (committed(entry.changeId)) {
+  if (committed(entry.changeIds[0]!)) {
     clearJournal(dir);
-    return { changeId: entry.changeId, restored: [] };
+    return { changeIds: entry.changeIds, restored: [] };
   }
-  const paths = entry.paths.map((p) => {
-    insideOrThrow(dir, p);
-    return p;
-  });
-  if (paths.length > 0) {
-    // Unstage, then restore tracked files and delete files HEAD does not have.
-    await git.raw(['reset', '-q', 'HEAD', '--', ...paths]).catch(() => undefined);
-    const tracked = new Set((await git.raw(['ls-tree', '-r', '--name-only', 'HEAD', '--', ...paths])).split('\n').filter(Boolean));
-    if (tracked.size > 0) await git.raw(['checkout', 'HEAD', '--', ...tracked]);
-    for (const p of paths) if (!tracked.has(p)) rmSync(insideOrThrow(dir, p), { force: true });
-  }
+  await restoreToHead(dir, git, entry.paths);
   clearJournal(dir);
-  return { changeId: entry.changeId, restored: paths };
+  return { changeIds: entry.changeIds, restored: entry.paths };
 }

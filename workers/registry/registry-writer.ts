@@ -8,21 +8,25 @@ import { priorityOf } from '../../shared/queues/priority.js';
 import { createWorker } from '../../shared/queues/queue-factory.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { flushAppends } from './append-flush.js';
-import { handleChange } from './change-handler.js';
+import { runChangeGroup } from './change-group.js';
+import { handleChangeGroup } from './change-handler.js';
 import { compactClosedDays } from './conversation-compactor.js';
+import { createDocCache } from './doc-cache.js';
 import { commitExternalEdits } from './external-edits.js';
 import { currentBranch, ensureRepo, gitFor, readAppliedMarks, removeStaleLocks } from './git-repo.js';
 import { handleBackup, handleBranch, handlePurgeSecrets, handleRollback } from './history-handlers.js';
 import { repairFromJournal } from './journal.js';
 import { startTaskWatcher, type TaskWatcher } from './task-watcher.js';
 import { createWriterLease } from './writer-lease.js';
-import type { FaultPoint, WriterState } from './writer-state.js';
+import { APPLIED_REMEMBERED, type WriterState } from './writer-state.js';
 
 /**
  * The registry writer: the only process that writes `.nox-registry/`. It consumes the
  * `registry` queue at concurrency 1 (so git never sees two writers, and changes apply in
  * queue order), holds a lease in Redis (so a second writer process waits), and on start
- * repairs what a killed writer left: stale git locks, temp files, a half-applied change.
+ * repairs what a killed writer left: stale git locks, temp files, a half-applied commit.
+ * Changes waiting together in the queue are committed together (change-group.ts,
+ * change-handler.ts), at most `registry.group_max` changes / `group_max_bytes` per commit.
  *
  * Started by `nox worker --registry-writer` (and so by `nox up`).
  */
@@ -32,7 +36,7 @@ export interface RegistryWriterOptions {
   /** watch tasks/*.md for people's edits. Default true. */
   watchTasks?: boolean;
   /** TEST ONLY: called at named points of a commit, so a test can kill the process there */
-  fault?: (point: FaultPoint) => void;
+  fault?: WriterState['fault'];
 }
 
 export interface RegistryWriter {
@@ -42,7 +46,7 @@ export interface RegistryWriter {
   readonly lastError: Error | undefined;
   readonly lastRunAt: number;
   /** what the start-up repair did, for logs and tests */
-  readonly repaired: { locks: string[]; journal?: { changeId: string; restored: string[] }; external?: string[] };
+  readonly repaired: { locks: string[]; journal?: { changeIds: string[]; restored: string[] }; external?: string[] };
   close(): Promise<void>;
 }
 
@@ -57,7 +61,7 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
   const init = await ensureRepo(dir, cfg.default_branch);
   const locks = removeStaleLocks(dir);
   const git = gitFor(dir);
-  const marks = await readAppliedMarks(git);
+  const marks = await readAppliedMarks(dir, { maxIds: APPLIED_REMEMBERED });
   const state: WriterState = {
     ctx,
     dir,
@@ -67,6 +71,7 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
     appendSeq: marks.appendSeq,
     branch: await currentBranch(git),
     ownTaskWrites: new Map(),
+    docs: createDocCache(dir),
     fault: options.fault,
   };
   const journal = await repairFromJournal(dir, git, (id) => state.applied.has(id));
@@ -78,32 +83,43 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
   let lastRunAt = 0;
   let compactedOn = '';
 
+  /** every job but a change (a change is committed with those waiting behind it: change-group.ts) */
+  const runJob = async (job: Job): Promise<unknown> => {
+    switch (job.name) {
+      case REGISTRY_JOB.flush: {
+        const result = await flushAppends(state, job.data.correlationId, { fullBatchesOnly: job.data.fullBatchesOnly === true });
+        // Every flush also closes finished days (cheap: a folder listing per agent), so a
+        // late line that reopened a closed day is compressed again at the next flush.
+        const today = utcDate();
+        await compactClosedDays(state, job.data.correlationId, today);
+        compactedOn = today;
+        return result;
+      }
+      case REGISTRY_JOB.rollback:
+        return await handleRollback(state, job.data as RollbackJob);
+      case REGISTRY_JOB.branch:
+        return await handleBranch(state, job.data as BranchJob);
+      case REGISTRY_JOB.backup:
+        return await handleBackup(state, job.data as BackupJob);
+      case REGISTRY_JOB.purgeSecrets:
+        return await handlePurgeSecrets(state, job.data as PurgeSecretsJob);
+      default:
+        throw new UnrecoverableError(`no handler for registry job "${job.name}"`);
+    }
+  };
+
+  const group = {
+    bounds: { maxChanges: cfg.group_max, maxBytes: cfg.group_max_bytes },
+    logger,
+    apply: (jobs: readonly ChangeJob[]) => handleChangeGroup(state, jobs),
+    runOther: runJob,
+    failed: (err: Error) => void (lastError = err),
+  };
+
   const processor = async (job: Job): Promise<unknown> => {
     lastRunAt = Date.now();
     try {
-      switch (job.name) {
-        case REGISTRY_JOB.change:
-          return await handleChange(state, job as Job<ChangeJob>);
-        case REGISTRY_JOB.flush: {
-          const result = await flushAppends(state, job.data.correlationId, { fullBatchesOnly: job.data.fullBatchesOnly === true });
-          // Every flush also closes finished days (cheap: a folder listing per agent), so a
-          // late line that reopened a closed day is compressed again at the next flush.
-          const today = utcDate();
-          await compactClosedDays(state, job.data.correlationId, today);
-          compactedOn = today;
-          return result;
-        }
-        case REGISTRY_JOB.rollback:
-          return await handleRollback(state, job.data as RollbackJob);
-        case REGISTRY_JOB.branch:
-          return await handleBranch(state, job.data as BranchJob);
-        case REGISTRY_JOB.backup:
-          return await handleBackup(state, job.data as BackupJob);
-        case REGISTRY_JOB.purgeSecrets:
-          return await handlePurgeSecrets(state, job.data as PurgeSecretsJob);
-        default:
-          throw new UnrecoverableError(`no handler for registry job "${job.name}"`);
-      }
+      return job.name === REGISTRY_JOB.change ? await runChangeGroup(worker, job, group) : await runJob(job);
     } catch (err) {
       if (!(err instanceof UnrecoverableError)) lastError = err as Error;
       throw err;

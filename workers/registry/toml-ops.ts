@@ -6,9 +6,9 @@ import type { TomlTable } from '../../shared/registry/toml-io.js';
  * Applies one key-path operation to a TOML document (a plain object, already cloned).
  * Pure: no I/O, so it is easy to reason about and to test.
  */
-type KeyOp = Extract<ParsedChangeOp, { op: 'set' | 'merge' | 'unset' | 'push' | 'upsert' | 'delete-item' }>;
+export type KeyOp = Extract<ParsedChangeOp, { op: 'set' | 'merge' | 'unset' | 'push' | 'upsert' | 'delete-item' }>;
 
-const isTable = (v: unknown): v is TomlTable => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+export const isTable = (v: unknown): v is TomlTable => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
 /** Walks to the parent table of `key`, creating tables on the way when `create`. */
 function parentOf(doc: TomlTable, key: readonly string[], create: boolean): TomlTable | undefined {
