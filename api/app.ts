@@ -13,6 +13,9 @@ import { errorHandler, notFoundHandler } from './http/problem.js';
 import { redisRateLimit } from './http/rate-limit.js';
 import type { RequestGuard } from './http/request-guard.js';
 import { toHandlers, type RouteSpec } from './http/route.js';
+import { registerFleetGauges } from './metrics/fleet-gauges.js';
+import { httpMetrics } from './metrics/http-metrics.js';
+import { metricsRoute } from './metrics/metrics-route.js';
 import { buildOpenApi } from './openapi.js';
 import { allRoutes } from './routes/index.js';
 import { fileUserDirectory, type UserDirectory } from './users.js';
@@ -54,6 +57,7 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
   const openapi = buildOpenApi(routes);
 
   app.use(correlation(log));
+  app.use(httpMetrics(deps.ctx.metrics));
   const proxyWarning = warnForwardedWithoutTrust(config.api.trust_proxy, log);
   if (proxyWarning) app.use(proxyWarning);
   app.use(
@@ -73,6 +77,9 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000) });
   });
+
+  registerFleetGauges(deps.ctx);
+  app.get('/metrics', metricsRoute(deps.ctx));
 
   app.use('/api', express.json({ limit: config.api.body_limit, strict: true }));
   app.get('/api/openapi.json', (_req, res) => {
@@ -106,7 +113,7 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
 function mountDashboard(app: Express, dir: string): void {
   if (!existsSync(path.join(dir, 'index.html'))) return;
   app.use(express.static(dir, { index: false, maxAge: '1h' }));
-  app.get(/^\/(?!api\/|admin\/|socket\.io\/|health$).*/, (req, res, next) => {
+  app.get(/^\/(?!api\/|admin\/|socket\.io\/|health$|metrics$).*/, (req, res, next) => {
     if (req.method !== 'GET' || !req.accepts('html')) return next();
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(path.join(dir, 'index.html'));

@@ -1,3 +1,4 @@
+import { METRIC } from '../shared/metrics/catalogue.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../shared/errors/config-error.js';
@@ -45,6 +46,7 @@ export async function startApiServer(ctx: NoxContext, options: Partial<AppOption
   const { app, guard } = createApp(deps, { ...options, secret });
   const http = createServer(app);
   const gateway = attachGateway(http, ctx, tailer, guard);
+  ctx.metrics.gaugeFrom(METRIC.socketConnections, (g) => g.set(gateway.io.engine.clientsCount));
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

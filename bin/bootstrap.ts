@@ -52,6 +52,7 @@ export async function bootstrapRegistry(registryDir: string, secretsFile: string
       s.approvals.webhook_url ??= found.webhookUrl;
       s.redis.password ??= found.redisPassword;
       for (const [name, value] of Object.entries(found.mcpSecrets)) s.mcp.secrets[name] ??= value;
+      s.metrics.scrape_token ??= found.metricsToken;
     });
     writeConfigFile(registryDir, current, HEADER);
   }

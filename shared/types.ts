@@ -47,6 +47,15 @@ export interface HostInfo {
   alive: boolean;
   /** how this host runs its agents, published once it has checked (docs/SANDBOX.md) */
   sandbox?: HostSandbox;
+  /** the host's background loops as of its last heartbeat (registry writer, sweeps, watches) */
+  loops?: Record<string, LoopHealth>;
+}
+
+/** A background loop's health: when it last ran through, and its last error if the latest run failed. */
+export interface LoopHealth {
+  /** ISO time of the last successful run; null before the first */
+  lastRunAt: string | null;
+  lastError: string | null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { heartbeatHost } from '../shared/hosts/host-directory.js';
 import type { NoxContext } from '../shared/runtime/context.js';
+import type { LoopHealth } from '../shared/types.js';
 import { startPeriodic, type PeriodicTask } from './runtime/periodic-task.js';
 
 /**
@@ -9,12 +10,12 @@ import { startPeriodic, type PeriodicTask } from './runtime/periodic-task.js';
  */
 export type Heartbeat = PeriodicTask<void>;
 
-export function startHeartbeat(ctx: NoxContext, hostId: string, running: () => number): Heartbeat {
+export function startHeartbeat(ctx: NoxContext, hostId: string, running: () => number, loops?: () => Record<string, LoopHealth>): Heartbeat {
   const { heartbeat_interval_ms: interval, heartbeat_ttl_ms: ttl } = ctx.config.worker;
   return startPeriodic(
     'heartbeat',
     interval,
-    () => heartbeatHost(ctx.redis, ctx.keys, hostId, ttl, { running: running() }),
+    () => heartbeatHost(ctx.redis, ctx.keys, hostId, ttl, { running: running(), ...(loops ? { loops: loops() } : {}) }),
     ctx.logger.child({ component: 'heartbeat', hostId }),
   );
 }

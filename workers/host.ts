@@ -7,7 +7,9 @@ import { JOB } from '../shared/queues/jobs.js';
 import { createWorker } from '../shared/queues/queue-factory.js';
 import type { NoxContext } from '../shared/runtime/context.js';
 import { noxVersion } from '../shared/runtime/version.js';
+import type { LoopHealth } from '../shared/types.js';
 import { handlePing } from './ping.js';
+import { loopHealth } from './runtime/loop-health.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { assertHostIdFree, defaultHostId } from './host-identity.js';
 import { makeProcessor, type JobHandlers } from './job-router.js';
@@ -27,6 +29,11 @@ export interface WorkerHostOptions {
   beforeDeregister?: () => Promise<void>;
   /** how many units of capacity are in use (agents running), for the heartbeat */
   running?: () => number;
+  /**
+   * The host's background loops for health checks (`/api/system/health`), published with
+   * every heartbeat; the host adds its own peer monitor.
+   */
+  loops?: () => Record<string, LoopHealth>;
   /** this host was the one to see `hostId` stop heartbeating (once per dead host): fail its work over */
   onHostDown?: (hostId: string) => Promise<void>;
 }
@@ -68,8 +75,9 @@ export async function startWorkerHost(ctx: NoxContext, options: WorkerHostOption
   consume(ctx.keys.hostQueue(id), { [JOB.ping]: handlePing, ...options.hostHandlers }, cfg.concurrency);
   for (const [queue, handlers] of Object.entries(options.sharedQueues ?? {})) consume(queue, handlers, cfg.concurrency);
 
-  const heartbeat = startHeartbeat(ctx, id, running);
-  const peers = startPeerMonitor(ctx, id, options.onHostDown);
+  let peers: PeerMonitor | undefined;
+  const heartbeat = startHeartbeat(ctx, id, running, () => ({ ...(peers ? { 'peer-monitor': loopHealth(peers) } : {}), ...options.loops?.() }));
+  peers = startPeerMonitor(ctx, id, options.onHostDown);
   await ctx.events.publish({ type: HOST_EVENT.up, hostId: id, data: { hostname: os.hostname(), pid: process.pid, capacity: cfg.capacity } });
   logger.info('worker host started', { queues: [...workers.keys()], capacity: cfg.capacity });
 
@@ -83,7 +91,7 @@ export async function startWorkerHost(ctx: NoxContext, options: WorkerHostOption
     const deadline = cfg.shutdown_timeout_ms;
     logger.info('worker host stopping', { deadlineMs: deadline });
     heartbeat.stop();
-    peers.stop();
+    peers?.stop();
     // close() stops fetching at once and waits for active jobs; past 80% of the deadline
     // the handlers are told to stop, which hands their jobs back to the queue.
     const graceful = Promise.allSettled([...workers.values()].map((w) => w.close()));

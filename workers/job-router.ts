@@ -1,4 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job, type Processor } from 'bullmq';
+import { METRIC } from '../shared/metrics/catalogue.js';
 import { errorFields, type Logger } from '../shared/logger.js';
 import type { NoxContext } from '../shared/runtime/context.js';
 
@@ -26,12 +27,20 @@ export function makeProcessor(
   handlers: JobHandlers,
   base: Omit<HandlerEnv, 'logger'> & { logger: Logger },
 ): Processor {
+  // a host's own queue is `host.<id>`: one label value for all of them keeps the series few
+  const queueKind = queue.startsWith('host.') ? 'host' : queue;
+  const duration = base.ctx.metrics.histogram(METRIC.jobDuration);
+  const failures = base.ctx.metrics.counter(METRIC.jobFailures);
   return async (job, token) => {
     const handler = handlers[job.name];
     const logger = base.logger.child({ queue, jobId: job.id, job: job.name, correlationId: job.data?.correlationId });
     if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue ${queue}`);
+    const t0 = performance.now();
+    const observe = (outcome: 'ok' | 'failed'): void => duration.observe({ queue: queueKind, job: job.name, outcome }, (performance.now() - t0) / 1000);
     try {
-      return await handler(job, { ...base, logger });
+      const result = await handler(job, { ...base, logger });
+      observe('ok');
+      return result;
     } catch (err) {
       if (base.signal.aborted && token) {
         // Hand it back: another host (or this one after restart) takes it.
@@ -39,6 +48,8 @@ export function makeProcessor(
         logger.info('job handed back to the queue on shutdown');
         throw new DelayedError();
       }
+      observe('failed');
+      failures.inc({ queue: queueKind, job: job.name });
       logger.debug('handler failed', errorFields(err));
       throw err;
     }

@@ -8,6 +8,9 @@ import { startApprovalSweep } from './approvals/approval-sweep.js';
 import { createPermissionGate, type PermissionGate } from './approvals/permission-gate.js';
 import { startWorkerHost, type WorkerHost } from './host.js';
 import { defaultHostId } from './host-identity.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
+import type { LoopHealth } from '../shared/types.js';
+import { loopHealth, type Watched } from './runtime/loop-health.js';
 import { containerStatsReporter } from './mcp/stats-reporter.js';
 import { wireMcpHost, type WiredMcpHost, type WireMcpOptions } from './mcp/wire-host.js';
 import { createMessagingHost, type MessagingHost } from './messages/messaging-host.js';
@@ -74,6 +77,8 @@ export interface NoxWorker {
   readonly agentRequests: AgentRequestWatch | undefined;
   readonly approvalSweep: ApprovalSweep | undefined;
   readonly registryWriter: RegistryWriter | undefined;
+  /** this host's `/metrics` when `worker.metrics_port` is set */
+  readonly metricsServer: MetricsServer | undefined;
   /**
    * Stops it all, in this order: the approval sweep, the agent-request watch, the registry
    * writer, message delivery, the tasks loops, the host (its workers within the shutdown
@@ -94,6 +99,7 @@ interface Parts {
   agentRequests?: AgentRequestWatch;
   registryWriter?: RegistryWriter;
   approvalSweep?: ApprovalSweep;
+  metricsServer?: MetricsServer;
 }
 
 export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions = {}): Promise<NoxWorker> {
@@ -123,13 +129,14 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
       },
       { permissions: parts.gate },
     ));
-    const host = (parts.host = await startWorkerHost(ctx, agents.hostOptions));
+    const host = (parts.host = await startWorkerHost(ctx, { ...agents.hostOptions, loops: () => partLoops(parts) }));
     await agents.attach(host);
     await messaging.attach(agents.manager);
     await tasks.start();
     if (options.agentRequests !== false) parts.agentRequests = await startAgentRequestWatch(ctx);
     if (options.registryWriter) parts.registryWriter = await startRegistryWriter(ctx, options.registryWriter === true ? {} : options.registryWriter);
     if (options.approvalSweep !== false) parts.approvalSweep = startApprovalSweep(ctx);
+    parts.metricsServer = await startMetricsServer(ctx, host.id);
     return {
       id: host.id,
       host,
@@ -141,6 +148,7 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
       agentRequests: parts.agentRequests,
       approvalSweep: parts.approvalSweep,
       registryWriter: parts.registryWriter,
+      metricsServer: parts.metricsServer,
       stop,
     };
   } catch (err) {
@@ -149,7 +157,31 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
   }
 }
 
+/** The loops of what has started, by name, for the heartbeat (health checks read them). */
+function partLoops(p: Parts): Record<string, LoopHealth> {
+  const loops: Record<string, LoopHealth> = {};
+  const add = (name: string, loop: Watched | undefined): void => {
+    if (loop) loops[name] = loopHealth(loop);
+  };
+  add('heartbeat', p.host?.heartbeat);
+  add('health-monitor', p.agents?.monitor);
+  add('conversation-flush', p.agents?.manager.conversation);
+  add('registry-writer', p.registryWriter);
+  add('approval-sweep', p.approvalSweep);
+  add('agent-request-watch', p.agentRequests?.sweep);
+  add('permission-gate', p.gate);
+  add('task-deadlines', p.tasks?.deadlines);
+  add('task-edits', p.tasks?.edits);
+  const mcp = p.mcp?.health();
+  if (mcp?.available) {
+    add('mcp-reaper', { lastRunAt: mcp.reaperLastRunAt, lastError: mcp.reaperLastError });
+    add('mcp-install-sweep', { lastRunAt: mcp.installSweepLastRunAt, lastError: mcp.installSweepLastError });
+  }
+  return loops;
+}
+
 async function stopParts(ctx: NoxContext, p: Parts): Promise<void> {
+  await p.metricsServer?.close();
   p.approvalSweep?.stop();
   await p.agentRequests?.stop();
   await p.registryWriter?.close();

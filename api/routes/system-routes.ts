@@ -23,6 +23,7 @@ const hostSchema = z.object({
   lastHeartbeat: z.string(),
   alive: z.boolean(),
   /** how the host runs its agents (docs/SANDBOX.md); absent until it has checked */
+  loops: z.record(z.string(), z.object({ lastRunAt: z.string().nullable(), lastError: z.string().nullable() })).optional(),
   sandbox: z
     .object({
       mode: z.enum(['bubblewrap', 'off']),
@@ -68,15 +69,20 @@ export function systemRoutes(deps: ApiDeps): RouteSpec[] {
       handler: async () => {
         const redisMs = await redisLatency(deps);
         const hosts = await listHosts(ctx.redis, ctx.keys);
-        const alive = hosts.filter((h) => h.alive).length;
+        const live = hosts.filter((h) => h.alive);
+        const alive = live.length;
         const queues = await queueCounts(ctx, await allQueueNames(ctx));
         const tailer = deps.tailer;
-        const status = alive > 0 && !tailer.lastError ? 'ok' : 'degraded';
+        // the worker side: each live host's loops as of its last heartbeat
+        const failing = live.flatMap((h) => Object.entries(h.loops ?? {}).flatMap(([loop, l]) => (l.lastError ? [{ hostId: h.id, loop, error: l.lastError, lastRunAt: l.lastRunAt }] : [])));
+        const status = alive > 0 && !tailer.lastError && failing.length === 0 ? 'ok' : 'degraded';
         return {
           status,
           version: noxVersion(),
           redis: { ok: true, latencyMs: redisMs },
           hosts: { alive, total: hosts.length },
+          loops: Object.fromEntries(live.map((h) => [h.id, h.loops ?? {}])),
+          failingLoops: failing,
           events: { lastId: tailer.lastId, lastError: tailer.lastError?.message ?? null, lastReadAt: tailer.lastRunAt || null },
           queues,
         };

@@ -1,3 +1,4 @@
+import { METRIC } from '../metrics/catalogue.js';
 import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from '../errors/approval-errors.js';
 import type { Logger } from '../logger.js';
 import { createRegistryClient } from '../registry/registry-client.js';
@@ -68,7 +69,8 @@ export function createApprovals(ctx: NoxContext, logger: Logger): Approvals {
     policy,
     recorder,
     async submit(request, correlationId) {
-      await store.create({ ...request, correlation_id: request.correlation_id ?? correlationId });
+      const created = await store.create({ ...request, correlation_id: request.correlation_id ?? correlationId });
+      if (created) ctx.metrics.counter(METRIC.approvalsRequested).inc({ type: request.request_type });
       const current = await get(request.id);
       // A retried ask for a request that is already decided needs no evaluation.
       if (current.status === 'pending') await enqueueEvaluate(ctx, current, correlationId);
@@ -83,6 +85,7 @@ export function createApprovals(ctx: NoxContext, logger: Logger): Approvals {
         const now = await get(id);
         throw new ApprovalAlreadyDecidedError(id, now.status, now.decided_by);
       }
+      ctx.metrics.counter(METRIC.approvalsDecided).inc({ decision: decided.decision ?? 'unknown' });
       logger.info('approval decided', { approvalId: id, agentId: decided.agent_id, decision: decided.decision, decidedBy: decided.decided_by });
       await recordQuietly(recorder, decided, logger);
       return decided;

@@ -17,6 +17,8 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { env: 'NOX_PORT', path: 'api.port', kind: 'int' },
   { env: 'NOX_JWT_SECRET', path: 'auth.jwt_secret', kind: 'string' },
   { env: 'NOX_REDIS_PASSWORD', path: 'redis.password', kind: 'string' },
+  { env: 'NOX_METRICS_TOKEN', path: 'metrics.scrape_token', kind: 'string' },
+  { env: 'NOX_METRICS_PORT', path: 'worker.metrics_port', kind: 'int' },
   { env: 'NOX_HOST_ID', path: 'worker.host_id', kind: 'string' },
   { env: 'NOX_WORKER_CAPACITY', path: 'worker.capacity', kind: 'int' },
   { env: 'NOX_WORKER_LABELS', path: 'worker.labels', kind: 'labels' },

@@ -8,6 +8,7 @@ import {
   logSection,
   mcpSection,
   messagesSection,
+  metricsSection,
   queuesSection,
   rateLimitSection,
   redisSection,
@@ -36,6 +37,7 @@ export const configSchema = z
     mcp: mcpSection.default(() => mcpSection.parse({})),
     messages: messagesSection.default(() => messagesSection.parse({})),
     tasks: tasksSection.default(() => tasksSection.parse({})),
+    metrics: metricsSection.default(() => metricsSection.parse({})),
   })
   .strict();
 

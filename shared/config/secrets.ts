@@ -48,6 +48,13 @@ export const secretsFileSchema = z
       })
       .strict()
       .default({}),
+    metrics: z
+      .object({
+        /** the bearer token a Prometheus outside `metrics.allow` scrapes with (docs/OBSERVABILITY.md) */
+        scrape_token: z.string().min(16).optional(),
+      })
+      .strict()
+      .default({}),
     mcp: z
       .object({
         /** values of the secrets MCP services name (`{ secret = "github-token" }`) */
@@ -65,7 +72,7 @@ export type SecretsFile = z.output<typeof secretsFileSchema>;
  * start (bin/secrets-migration.ts), redacted from every history view.
  * `auth.users[].password_hash` stands for the field in every user entry.
  */
-export const SECRET_CONFIG_PATHS = ['auth.jwt_secret', 'auth.users[].password_hash', 'approvals.webhook_url', 'redis.password', 'mcp.secrets'] as const;
+export const SECRET_CONFIG_PATHS = ['auth.jwt_secret', 'auth.users[].password_hash', 'approvals.webhook_url', 'redis.password', 'mcp.secrets', 'metrics.scrape_token'] as const;
 
 /** `<dir of the registry>/.nox-secrets/secrets.toml` unless NOX_SECRETS_FILE names another. */
 export function resolveSecretsFile(registryDir: string, env: NodeJS.ProcessEnv = process.env, explicit?: string): string {
@@ -167,6 +174,7 @@ export function secretFieldsIn(raw: Record<string, unknown>): string[] {
   if (table(raw.approvals)?.webhook_url !== undefined) found.push('approvals.webhook_url');
   if (table(raw.redis)?.password !== undefined) found.push('redis.password');
   if (table(raw.mcp)?.secrets !== undefined) found.push('mcp.secrets');
+  if (table(raw.metrics)?.scrape_token !== undefined) found.push('metrics.scrape_token');
   const url = table(raw.redis)?.url;
   if (typeof url === 'string' && /\/\/[^/@]*:[^/@]+@/.test(url)) found.push('redis.url (a password in the URL)');
   return found;
@@ -190,6 +198,7 @@ export function mergeSecrets(raw: Record<string, unknown>, secrets: SecretsFile)
   if (secrets.approvals.webhook_url !== undefined) section('approvals').webhook_url = secrets.approvals.webhook_url;
   if (secrets.redis.password !== undefined) section('redis').password = secrets.redis.password;
   if (Object.keys(secrets.mcp.secrets).length > 0) section('mcp').secrets = { ...secrets.mcp.secrets };
+  if (secrets.metrics.scrape_token !== undefined) section('metrics').scrape_token = secrets.metrics.scrape_token;
 }
 
 /** What `extractSecrets` took out of a parsed system-config.toml. */
@@ -199,6 +208,7 @@ export interface ExtractedSecrets {
   webhookUrl?: string;
   redisPassword?: string;
   mcpSecrets: Record<string, string>;
+  metricsToken?: string;
   /** the dotted paths that were removed (secretFieldsIn's names) */
   fields: string[];
 }
@@ -244,6 +254,11 @@ export function extractSecrets(raw: Record<string, unknown>): ExtractedSecrets {
     const secrets = table(mcp.secrets);
     for (const [k, v] of Object.entries(secrets ?? {})) if (typeof v === 'string') out.mcpSecrets[k] = v;
     delete mcp.secrets;
+  }
+  const metrics = table(raw.metrics);
+  if (metrics) {
+    if (typeof metrics.scrape_token === 'string') out.metricsToken = metrics.scrape_token;
+    delete metrics.scrape_token;
   }
   return out;
 }

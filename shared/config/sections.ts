@@ -119,12 +119,33 @@ export const workerSection = z
      * host's stalled-job check (same interval) finds it. Default 30000 ms.
      */
     job_lock_ms: z.number().int().min(1000).max(600_000).default(30_000),
+    /** Port of this host's Prometheus `/metrics` (docs/OBSERVABILITY.md). Default: none (off). */
+    metrics_port: z.number().int().min(0).max(65_535).optional(),
+    /** Address the host's `/metrics` listens on. Default 127.0.0.1. */
+    metrics_host: z.string().min(1).default('127.0.0.1'),
   })
   .strict()
   .refine((w) => w.heartbeat_ttl_ms > w.heartbeat_interval_ms, {
     message: 'heartbeat_ttl_ms must be greater than heartbeat_interval_ms',
     path: ['heartbeat_ttl_ms'],
   });
+
+/** Prometheus scrapes (docs/OBSERVABILITY.md): who may read `/metrics`. */
+export const metricsSection = z
+  .object({
+    /**
+     * Addresses (CIDR) that may scrape without a token. Default loopback only. A scrape from
+     * elsewhere needs `Authorization: Bearer <scrape_token>`.
+     */
+    allow: z
+      .array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be an address with a prefix length, e.g. 10.0.0.0/8'))
+      .default(['127.0.0.1/32', '::1/128']),
+    /** The scrape token: a secret, so it lives in the secrets file (`[metrics] scrape_token`) or NOX_METRICS_TOKEN, never here. */
+    scrape_token: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Series per agent (turns, tokens, cost, CPU, memory). Off for very large fleets whose Prometheus should not hold a series per agent. Default true. */
+    per_agent: z.boolean().default(true),
+  })
+  .strict();
 
 export const eventsSection = z
   .object({

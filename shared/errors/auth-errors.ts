@@ -54,3 +54,10 @@ export class NotOwnAgentError extends NoxError {
     super(ERROR_CODE.notOwnAgent, `agent ${self} may not reach ${what} of agent ${other}: an agent token reaches only its own`);
   }
 }
+
+/** 403: a `/metrics` scrape from outside `metrics.allow` without the scrape token. */
+export class MetricsForbiddenError extends NoxError {
+  constructor() {
+    super(ERROR_CODE.metricsForbidden, 'Scrape from an address in metrics.allow, or send Authorization: Bearer <metrics scrape_token>');
+  }
+}

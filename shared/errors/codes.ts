@@ -37,6 +37,7 @@ export const ERROR_CATALOGUE = {
   tokenRevoked: { code: 'nox:token-revoked', status: 401, title: 'Unauthenticated', meaning: 'the token was revoked: its owner logged out, or its agent was stopped or deleted (an agent gets a new token at its next start)' },
   accountLocked: { code: 'nox:account-locked', status: 429, title: 'Too many requests', meaning: 'too many failed logins for this user name: it is locked, even for the right password, until `Retry-After`; each further failure doubles the lock' },
   forbidden: { code: 'nox:forbidden', status: 403, title: 'Forbidden', meaning: 'the role may not do this' },
+  metricsForbidden: { code: 'nox:metrics-forbidden', status: 403, title: 'Forbidden', meaning: 'a `/metrics` scrape from an address outside `metrics.allow` without the scrape token (`Authorization: Bearer <metrics scrape_token>`)' },
   crossSiteRequest: { code: 'nox:cross-site-request', status: 403, title: 'Forbidden', meaning: 'a change (POST, PUT, PATCH, DELETE) authenticated by the cookie whose `Origin` (or `Referer`) is not this server, without `X-Nox-Request: 1`' },
   tooManyRooms: { code: 'nox:too-many-rooms', status: null, title: 'Too many rooms', meaning: 'a Socket.IO handshake or `subscribe` that would put one socket in more than `api.socket_max_rooms` rooms (the answer says `limit`)' },
   notOwnAgent: { code: 'nox:not-own-agent', status: 403, title: 'Forbidden', meaning: 'an agent token reaches only its own agent: another agent’s conversation, metrics, memory, messages or subscriptions are not its to read or change' },

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
-import type { HostInfo, HostSandbox } from '../types.js';
+import type { HostInfo, HostSandbox, LoopHealth } from '../types.js';
 
 /**
  * Host records in Redis: a hash per host (its registration), a key with a TTL that exists
@@ -46,10 +46,11 @@ export async function heartbeatHost(
   keys: Keys,
   hostId: string,
   ttlMs: number,
-  fields: { running?: number; capacity?: number } = {},
+  fields: { running?: number; capacity?: number; loops?: Record<string, LoopHealth> } = {},
 ): Promise<void> {
   const now = new Date().toISOString();
   const update: Record<string, string> = { lastHeartbeat: now };
+  if (fields.loops !== undefined) update.loops = JSON.stringify(fields.loops);
   if (fields.running !== undefined) update.running = String(fields.running);
   if (fields.capacity !== undefined) update.capacity = String(fields.capacity);
   await redis
@@ -112,8 +113,15 @@ function decodeHost(hash: Record<string, string>, alive: boolean): HostInfo {
   } catch {
     sandbox = undefined;
   }
+  let loops: Record<string, LoopHealth> | undefined;
+  try {
+    loops = hash.loops ? (JSON.parse(hash.loops) as Record<string, LoopHealth>) : undefined;
+  } catch {
+    loops = undefined;
+  }
   return {
     ...(sandbox ? { sandbox } : {}),
+    ...(loops ? { loops } : {}),
     id: hash.id ?? '',
     hostname: hash.hostname ?? '',
     pid: Number(hash.pid ?? 0),

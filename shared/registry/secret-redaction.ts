@@ -14,7 +14,7 @@ import type { SimpleGit } from 'simple-git';
  */
 export const REDACTED = '‹redacted›';
 
-const KEY_VALUE = /\b(jwt_secret|password_hash|webhook_url|password)(\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}\]]+)/g;
+const KEY_VALUE = /\b(jwt_secret|password_hash|webhook_url|password|scrape_token)(\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}\]]+)/g;
 const SCRYPT_HASH = /scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+/g;
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^/@\s:"']*:)[^/@\s"']+@/gi;
 /** a table header line, possibly behind a diff's +/-/space */
@@ -48,11 +48,11 @@ export function redactSecrets(text: string): string {
 }
 
 function mayHoldSecret(text: string): boolean {
-  return /jwt_secret|password|webhook_url|scrypt\$|secrets|:\/\/[^\s]*@/.test(text);
+  return /jwt_secret|password|webhook_url|scrape_token|scrypt\$|secrets|:\/\/[^\s]*@/.test(text);
 }
 
 /** git -G pattern (POSIX ERE) of a line that sets a secret key */
-const SECRET_LINE_ERE = '(jwt_secret|password_hash|webhook_url|password)[[:space:]]*=|^[[:space:]]*\\[mcp\\.secrets\\]';
+const SECRET_LINE_ERE = '(jwt_secret|password_hash|webhook_url|password|scrape_token)[[:space:]]*=|^[[:space:]]*\\[mcp\\.secrets\\]';
 
 /**
  * Whether any commit of any branch added or removed a line setting a secret key in

@@ -3,6 +3,7 @@ import type { NoxConfig } from '../config/schema.js';
 import { createEventBus, type EventBus } from '../events/event-bus.js';
 import { makeKeys, type Keys } from '../keys.js';
 import { createLogger, type Logger } from '../logger.js';
+import { createMetrics, type NoxMetrics } from '../metrics/nox-metrics.js';
 import { createQueue } from '../queues/queue-factory.js';
 import { closeRedis, createRedis, redisUrlOf, type RedisKind } from '../redis.js';
 import type { Queue } from 'bullmq';
@@ -20,6 +21,8 @@ export interface NoxContext {
   /** shared command connection (fails fast on the API side, waits on the worker side) */
   readonly redis: Redis;
   readonly events: EventBus;
+  /** this process's Prometheus metrics (shared/metrics/catalogue.ts), scraped on /metrics */
+  readonly metrics: NoxMetrics;
   /** a producer Queue by name, created once and shared */
   queue(name: string): Queue;
   /** a new connection of the given kind, closed with the context */
@@ -64,12 +67,15 @@ export function createContext(options: ContextOptions): NoxContext {
     attempts: config.queues.attempts,
   };
 
+  const metrics = createMetrics(role, { perAgent: config.metrics.per_agent });
+
   return {
     config,
     logger,
     keys,
     redisUrl,
     redis,
+    metrics,
     events: createEventBus(redis, keys, config.events.stream_max_len),
     queue(name) {
       let q = queues.get(name);

@@ -1,4 +1,5 @@
 import pidusage from 'pidusage';
+import { sampleGauges } from './sample-gauges.js';
 import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import { errorFields } from '../../shared/logger.js';
@@ -51,6 +52,7 @@ export function startHealthMonitor(ctx: NoxContext, manager: AgentManager): Heal
   let lastDurationMs = 0;
   let running: Promise<AgentSample[]> | undefined;
   let lastRegistrySample = 0;
+  const gauges = sampleGauges(ctx.metrics);
 
   const sampleOnce = async (): Promise<AgentSample[]> => {
     const t0 = performance.now();
@@ -73,6 +75,7 @@ export function startHealthMonitor(ctx: NoxContext, manager: AgentManager): Heal
     }
     // no pidusage.clear(): its per-pid history is what makes CPU% a delta since the last
     // sample rather than an average since the process started (unused entries expire after maxage)
+    gauges.set(samples);
     await enforce(samples);
     await persist(samples);
     lastDurationMs = performance.now() - t0;

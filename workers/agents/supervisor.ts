@@ -13,6 +13,7 @@ import { acceptsStart, isSettled } from './agent-status-machine.js';
 import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from './claude-cli/protocol.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
 import { createCostLedger, recordUsage } from './cost-ledger.js';
+import { countTurn } from './turn-metrics.js';
 import { crashPolicyOf, judgeCrash } from './crash-policy.js';
 import { createPermissionQuestions, questionTimeoutMs } from './permission-questions.js';
 import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
@@ -135,7 +136,9 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
 
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
     const turn = turns.end();
+    const spentBefore = ledger.spentUsd;
     ledger.processReported(event.totalCostUsd);
+    countTurn(ctx.metrics, agentId, event.usage, ledger.spentUsd - spentBefore);
     writer.track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
     persist(ledger.fields());
     dispatch({ type: 'turn-ended', overBudget: ledger.overBudget, correlationId: turn?.correlationId });

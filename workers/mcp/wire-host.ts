@@ -31,7 +31,7 @@ export interface WiredMcpHost {
   sharedQueues: Readonly<Record<string, JobHandlers>>;
   hostHandlers: JobHandlers;
   readonly host: HostMcp;
-  health(): { available: boolean; engine?: string; reason?: string; reaperLastError?: string; installSweepLastError?: string };
+  health(): { available: boolean; engine?: string; reason?: string; reaperLastError?: string; reaperLastRunAt?: number; installSweepLastError?: string; installSweepLastRunAt?: number };
   stop(): Promise<void>;
 }
 
@@ -75,7 +75,9 @@ export async function wireMcpHost(ctx: NoxContext, options: WireMcpOptions): Pro
       available: true,
       engine: host.engineName,
       reaperLastError: host.watcher.reaper.lastError,
+      reaperLastRunAt: host.watcher.reaper.lastRunAt,
       installSweepLastError: watch?.sweep.lastError?.message,
+      installSweepLastRunAt: watch?.sweep.lastRunAt,
     }),
     async stop() {
       await watch?.stop();

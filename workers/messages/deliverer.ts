@@ -1,3 +1,4 @@
+import { METRIC } from '../../shared/metrics/catalogue.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { agentConfigDir } from '../agents/claude-cli/command-line.js';
@@ -122,6 +123,8 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
       logger.info('messages kept in the inbox', { agentId, reason: (err as Error).message });
       return false;
     }
+    const delivered = ctx.metrics.counter(METRIC.messagesDelivered);
+    for (const m of messages) delivered.inc({ priority: m.priority });
     await Promise.all(messages.map((m) => ctx.events.publish({ type: MESSAGE_EVENT.delivered, agentId, correlationId: m.id, data: { messageId: m.id, from: m.from, type: m.message_type, priority: m.priority, batch: messages.length, turnCorrelationId } })));
     return true;
   };

@@ -1,3 +1,4 @@
+import { METRIC } from '../../shared/metrics/catalogue.js';
 import type { Job } from 'bullmq';
 import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import { ownerOf } from '../../shared/agents/runtime-state.js';
@@ -76,6 +77,8 @@ function messageRouter(deps: RouteDeps) {
     if (ctx.config.agent.registry_appends && from && (added.length > 0 || firstAttempt)) appends.push(registry.append({ target: 'conversation', agentId: from, entry: { ...entry, kind: 'message-out', recipients } }));
     await Promise.all(appends).catch((err) => env.logger.warn('conversation append failed', errorFields(err)));
 
+    // counted when its inboxes first take it: a retried routing job adds nothing and counts nothing
+    if (added.length > 0) ctx.metrics.counter(METRIC.messagesRouted).inc({ priority: message.priority });
     const wakeData = { correlationId: envelope.correlationId, requestedBy: envelope.requestedBy };
     // one tick: the events go out together on the auto-pipelined connection, `sent` first
     await Promise.all([

@@ -1,3 +1,4 @@
+import { METRIC } from '../../shared/metrics/catalogue.js';
 import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError, type Job, type Worker, type WorkerOptions } from 'bullmq';
@@ -111,15 +112,25 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
   const group = {
     bounds: { maxChanges: cfg.group_max, maxBytes: cfg.group_max_bytes },
     logger,
-    apply: (jobs: readonly ChangeJob[]) => handleChangeGroup(state, jobs),
+    apply: async (jobs: readonly ChangeJob[]) => {
+      const stopTimer = ctx.metrics.histogram(METRIC.registryCommitDuration).startTimer();
+      const outcomes = await handleChangeGroup(state, jobs);
+      stopTimer();
+      ctx.metrics.counter(METRIC.registryChanges).inc(outcomes.filter((o) => o.ok).length);
+      return outcomes;
+    },
     runOther: runJob,
     failed: (err: Error) => void (lastError = err),
   };
 
+  // health (lastError/lastRunAt): the outcome of the latest run, so a writer that failed once
+  // and works again is healthy again
   const processor = async (job: Job): Promise<unknown> => {
-    lastRunAt = Date.now();
+    lastError = undefined;
     try {
-      return job.name === REGISTRY_JOB.change ? await runChangeGroup(worker, job, group) : await runJob(job);
+      const result = job.name === REGISTRY_JOB.change ? await runChangeGroup(worker, job, group) : await runJob(job);
+      lastRunAt = Date.now();
+      return result;
     } catch (err) {
       if (!(err instanceof UnrecoverableError)) lastError = err as Error;
       throw err;
