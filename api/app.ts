@@ -4,6 +4,8 @@ import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { projectRoot } from '../shared/runtime/version.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { auditRecorder } from './audit/audit-recorder.js';
 import { BULL_BOARD_PATH, createBoards } from './bull-board.js';
 import type { ApiDeps } from './deps.js';
 import { createAuthenticator, PEOPLE, requireRole } from './http/auth.js';
@@ -85,7 +87,9 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
   });
-  for (const route of routes) app[route.method](route.path, ...toHandlers(route, authenticate, limit));
+  const auditLog = createAuditLog(deps.ctx);
+  const audit = (spec: RouteSpec): RequestHandler => auditRecorder(auditLog, spec.path, log, spec.auditActor);
+  for (const route of routes) app[route.method](route.path, ...toHandlers(route, authenticate, limit, audit));
   app.use('/api', notFoundHandler);
 
   const boards = createBoards(deps.ctx);
@@ -101,7 +105,7 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
     next();
   };
   // `authenticate` also refuses bull-board's changes (retry, clean, pause...) sent cross-site with the cookie
-  app.use(BULL_BOARD_PATH, browserToLogin, authenticate, requireRole(PEOPLE), boardCsp, boards.handler);
+  app.use(BULL_BOARD_PATH, auditRecorder(auditLog, BULL_BOARD_PATH, log), browserToLogin, authenticate, requireRole(PEOPLE), boardCsp, boards.handler);
 
   mountDashboard(app, options.dashboardDir ?? path.join(projectRoot(), 'dashboard', 'dist'));
   app.use(notFoundHandler);

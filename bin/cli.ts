@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { noxVersion } from '../shared/runtime/version.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerApprovalCommands } from './commands/approvals.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { registerMcpCommand } from './commands/mcp.js';
 import { runApi } from './commands/api.js';
 import { runDoctor } from './commands/doctor.js';
@@ -76,6 +77,7 @@ registerSendCommand(program);
 registerTaskCommand(program);
 registerAgentCommand(program);
 registerApprovalCommands(program);
+registerAuditCommands(program);
 registerMcpCommand(program);
 
 addRegistryCommands(program);

@@ -38,6 +38,8 @@ export interface Keys {
   loginLock(username: string): string;
   /** list: buffered registry appends (conversation lines, resource samples) awaiting a flush */
   registryAppends(): string;
+  /** stream: the audit trail's recent window (api/audit/audit-log.ts), trimmed by age to audit.retention_days */
+  audit(): string;
   /** counter: sequence number of registry appends (the writer's applied-once watermark) */
   registryAppendSeq(): string;
   /** string with a TTL: lease held by the one registry writer */
@@ -130,6 +132,7 @@ export function makeKeys(prefix = '{nox}'): Keys {
     loginFailures: (username) => k('auth', 'login-failures', encodeURIComponent(username)),
     loginLock: (username) => k('auth', 'login-lock', encodeURIComponent(username)),
     registryAppends: () => k('registry', 'appends'),
+    audit: () => k('audit'),
     registryAppendSeq: () => k('registry', 'append-seq'),
     registryWriter: () => k('registry', 'writer'),
     agent: (agentId) => k('agent', assertValidId(agentId, 'agentId')),

@@ -42,6 +42,8 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   responses?: Record<number, ResponseSpec>;
   /** extra middleware that runs after auth and before validation (e.g. a stricter rate limit) */
   before?: RequestHandler[];
+  /** on a public route that changes state, who the audit trail names (a login: the user name tried) */
+  auditActor?: (req: Request) => string | undefined;
   /** returns the JSON body; may use `res` for headers or cookies */
   handler: (input: RouteInput<B, Q, P>, req: Request, res: Response) => Promise<unknown>;
 }
@@ -72,7 +74,7 @@ function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: st
  * the same Redis call: request-guard.ts) and role check — or, on a public route, the
  * per-IP `limit` — then extra middleware, validation, handler.
  */
-export function toHandlers(spec: RouteSpec, authenticate: RequestHandler, limit: RequestHandler): RequestHandler[] {
+export function toHandlers(spec: RouteSpec, authenticate: RequestHandler, limit: RequestHandler, audit?: (spec: RouteSpec) => RequestHandler): RequestHandler[] {
   const run: RequestHandler = async (req, res) => {
     const issues: FieldIssue[] = [];
     const body = validate(spec.body, req.body, 'body', issues);
@@ -97,5 +99,6 @@ export function toHandlers(spec: RouteSpec, authenticate: RequestHandler, limit:
     else res.status(status).json(result);
   };
   const guard = spec.auth === 'public' ? [limit] : [authenticate, requireRole(spec.auth)];
-  return [...guard, ...(spec.before ?? []), run];
+  // the audit recorder first: a request turned away by the token check is recorded too
+  return [...(audit ? [audit(spec)] : []), ...guard, ...(spec.before ?? []), run];
 }

@@ -62,6 +62,7 @@ export function authRoutes(deps: ApiDeps, users: UserDirectory, secret: string):
     defineRoute({
       method: 'post',
       path: '/api/auth/login',
+      auditActor: (req) => (typeof req.body?.username === 'string' ? req.body.username.slice(0, 64) : undefined),
       summary: 'Log in with a user name and password; returns a JWT and sets an httpOnly cookie',
       tag: 'auth',
       auth: 'public',

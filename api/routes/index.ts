@@ -6,6 +6,7 @@ import { agentReadRoutes } from './agents/agent-read-routes.js';
 import { agentRequestRoutes } from './agents/agent-request-routes.js';
 import { agentTurnRoutes } from './agents/agent-turn-routes.js';
 import { approvalRoutes } from './approval-routes.js';
+import { auditRoutes } from './audit-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { registryRoutes } from './registry-routes.js';
 import { mcpRoutes } from './mcp-routes.js';
@@ -34,5 +35,6 @@ export function allRoutes(deps: ApiDeps, users: UserDirectory, secret: string): 
     ...topicRoutes(deps),
     ...memoryRoutes(deps),
     ...mcpRoutes(deps),
+    ...auditRoutes(deps),
   ];
 }

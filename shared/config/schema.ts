@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   agentSection,
+  auditSection,
   apiSection,
   approvalsSection,
   authSection,
@@ -38,6 +39,7 @@ export const configSchema = z
     messages: messagesSection.default(() => messagesSection.parse({})),
     tasks: tasksSection.default(() => tasksSection.parse({})),
     metrics: metricsSection.default(() => metricsSection.parse({})),
+    audit: auditSection.default(() => auditSection.parse({})),
   })
   .strict();
 

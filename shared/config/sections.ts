@@ -130,6 +130,16 @@ export const workerSection = z
     path: ['heartbeat_ttl_ms'],
   });
 
+/** The audit trail (docs/OBSERVABILITY.md, "Audit trail"). */
+export const auditSection = z
+  .object({
+    /** Days the recent window in Redis keeps (what `GET /api/audit` reads); the registry's `audit/` day files keep everything. Default 30. */
+    retention_days: z.number().int().min(1).max(3650).default(30),
+    /** Also keep every entry in the registry (`audit/<YYYY-MM-DD>.toml`, batched commits). Default true. */
+    registry: z.boolean().default(true),
+  })
+  .strict();
+
 /** Prometheus scrapes (docs/OBSERVABILITY.md): who may read `/metrics`. */
 export const metricsSection = z
   .object({

@@ -91,6 +91,8 @@ export const appendRequestSchema = z.discriminatedUnion('target', [
     })
     .strict(),
   z.object({ target: z.literal('resource-usage'), entry: table }).strict(),
+  /** one audit trail entry (api/audit/audit-log.ts); `at` picks the day file audit/<YYYY-MM-DD>.toml */
+  z.object({ target: z.literal('audit'), entry: table }).strict(),
 ]);
 export type AppendRequest = z.input<typeof appendRequestSchema>;
 

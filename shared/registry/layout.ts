@@ -19,6 +19,7 @@ import { ID_PATTERN } from '../ids.js';
  *   approval-history.toml  system-config.toml
  *   agents/<id>/conversations/<YYYY-MM-DD>.toml[.gz]  state.toml  tasks.toml  memory.toml
  *   tasks/<agent-id>.md
+ *   audit/<YYYY-MM-DD>.toml   (the audit trail: batched appends only)
  *   .runtime/   (process state: never committed)
  * ```
  */
@@ -100,6 +101,17 @@ export function relativePathOf(ref: FileRef): string {
 /** Absolute path of a file reference inside `registryDir` (checked to stay inside). */
 export function resolveFile(registryDir: string, ref: FileRef): string {
   return insideOrThrow(registryDir, relativePathOf(ref));
+}
+
+/**
+ * The audit trail's day file, `audit/<YYYY-MM-DD>.toml`: written only by the writer's
+ * batched appends, never a `FileRef` — so no change request, from anyone, can name it — and
+ * left out of rollbacks (workers/registry/history-handlers.ts).
+ */
+export const AUDIT_DIR = 'audit';
+export function auditDayPath(day: string): string {
+  if (!DATE_PATTERN.test(day)) throw new RegistryPathError(`not a date: ${day}`);
+  return `${AUDIT_DIR}/${day}.toml`;
 }
 
 /** The conversation file of a day, compressed once the day is closed. */

@@ -1,7 +1,7 @@
 import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { AppendRequest, CommitResult } from '../../shared/registry/changes.js';
-import { compressedPathOf, files, insideOrThrow, relativePathOf, utcDate } from '../../shared/registry/layout.js';
+import { auditDayPath, compressedPathOf, files, insideOrThrow, relativePathOf, utcDate } from '../../shared/registry/layout.js';
 import { atomicWrite, stringifyToml } from '../../shared/registry/toml-io.js';
 import { planChange, writePlanned } from './apply-change.js';
 import { commitChange, type WriterState } from './writer-state.js';
@@ -43,24 +43,29 @@ export async function flushAppends(state: WriterState, correlationId: string, op
 async function commitBatch(state: WriterState, entries: Buffered[], correlationId: string): Promise<CommitResult> {
   const first = entries[0]!.seq;
   const lastSeq = entries[entries.length - 1]!.seq;
+  // day files that only grow: conversations (per agent and day) and the audit trail (per day)
   const conversations = new Map<string, Record<string, unknown>[]>();
+  const dayFile = (rel: string, entry: Record<string, unknown>): void => {
+    const list = conversations.get(rel) ?? [];
+    list.push(entry);
+    conversations.set(rel, list);
+  };
   const samples: Record<string, unknown>[] = [];
+  let audited = 0;
   for (const e of entries) {
-    if (e.target === 'conversation') {
-      const rel = relativePathOf(files.conversation(e.agentId, utcDate(e.entry.at)));
-      const list = conversations.get(rel) ?? [];
-      list.push(e.entry);
-      conversations.set(rel, list);
-    } else {
-      samples.push(e.entry);
-    }
+    if (e.target === 'conversation') dayFile(relativePathOf(files.conversation(e.agentId, utcDate(e.entry.at))), e.entry);
+    else if (e.target === 'audit') {
+      dayFile(auditDayPath(utcDate(e.entry.at)), e.entry);
+      audited++;
+    } else samples.push(e.entry);
   }
   const usage = relativePathOf(files.resourceUsage());
   const journalPaths = [...[...conversations.keys()].flatMap((r) => [r, compressedPathOf(r)]), ...(samples.length ? [usage] : [])];
   const agents = [...new Set(entries.flatMap((e) => (e.target === 'conversation' ? [e.agentId] : [])))];
   const parts = [
-    conversations.size ? `${entries.length - samples.length} conversation line(s) of ${agents.slice(0, 5).join(', ')}${agents.length > 5 ? ', ...' : ''}` : '',
+    agents.length ? `${entries.length - samples.length - audited} conversation line(s) of ${agents.slice(0, 5).join(', ')}${agents.length > 5 ? ', ...' : ''}` : '',
     samples.length ? `${samples.length} resource sample(s)` : '',
+    audited ? `${audited} audit entr${audited === 1 ? 'y' : 'ies'}` : '',
   ].filter(Boolean);
 
   const result = await commitChange(state, {

@@ -6,7 +6,7 @@ import { RegistryChangeError, RegistryConflictError, RegistryNoRemoteError, Regi
 import { branchNameSchema, REGISTRY_EVENT, type BackupJob, type BranchJob, type CommitResult, type PurgeSecretsJob, type RollbackJob } from '../../shared/registry/changes.js';
 import { changedPaths, refuseAdminOnly } from '../../shared/registry/admin-only-files.js';
 import { authorOf } from '../../shared/registry/commit-format.js';
-import { insideOrThrow, safeRelativePath } from '../../shared/registry/layout.js';
+import { AUDIT_DIR, insideOrThrow, safeRelativePath } from '../../shared/registry/layout.js';
 import { resolveCommit, resolveTime } from '../../shared/registry/registry-history.js';
 import { historyHoldsSecrets } from '../../shared/registry/secret-redaction.js';
 import { purgeSecrets, scrubSecrets, type PurgeResult } from './purge-secrets.js';
@@ -23,7 +23,8 @@ export async function handleRollback(state: WriterState, data: RollbackJob): Pro
   return runRefusingBadInput(async () => {
     const target = 'sha' in data.to ? await resolveCommit(state.git, data.to.sha) : await resolveTime(state.git, data.to.time);
     const scope = data.path ? safeRelativePath(data.path) : undefined;
-    const diff = await changedPaths(state.git, { kind: 'rollback', target, ...(scope ? { scope } : {}) });
+    // the audit trail only grows: a rollback never takes entries back
+    const diff = (await changedPaths(state.git, { kind: 'rollback', target, ...(scope ? { scope } : {}) })).filter((p) => !p.startsWith(`${AUDIT_DIR}/`));
     // Checked again here, on the diff as it is now: an admin's change may have landed since the API checked.
     if (data.guardAdminOnly) refuseAdminOnly(diff, `rolling back ${scope ?? 'the registry'} to ${target.slice(0, 10)}`);
     const inTarget = new Set(
