@@ -40,6 +40,8 @@ export interface Keys {
   registryAppends(): string;
   /** stream: the audit trail's recent window (api/audit/audit-log.ts), trimmed by age to audit.retention_days */
   audit(): string;
+  /** hash: cost and tokens per agent for one UTC day, fields `<agentId>|<measure>` (shared/costs/daily-usage.ts) */
+  usageDay(day: string): string;
   /** counter: sequence number of registry appends (the writer's applied-once watermark) */
   registryAppendSeq(): string;
   /** string with a TTL: lease held by the one registry writer */
@@ -133,6 +135,7 @@ export function makeKeys(prefix = '{nox}'): Keys {
     loginLock: (username) => k('auth', 'login-lock', encodeURIComponent(username)),
     registryAppends: () => k('registry', 'appends'),
     audit: () => k('audit'),
+    usageDay: (day) => k('usage', 'day', day),
     registryAppendSeq: () => k('registry', 'append-seq'),
     registryWriter: () => k('registry', 'writer'),
     agent: (agentId) => k('agent', assertValidId(agentId, 'agentId')),

@@ -7,6 +7,7 @@ import { agentRequestRoutes } from './agents/agent-request-routes.js';
 import { agentTurnRoutes } from './agents/agent-turn-routes.js';
 import { approvalRoutes } from './approval-routes.js';
 import { auditRoutes } from './audit-routes.js';
+import { costRoutes } from './cost-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { registryRoutes } from './registry-routes.js';
 import { mcpRoutes } from './mcp-routes.js';
@@ -36,5 +37,6 @@ export function allRoutes(deps: ApiDeps, users: UserDirectory, secret: string): 
     ...memoryRoutes(deps),
     ...mcpRoutes(deps),
     ...auditRoutes(deps),
+    ...costRoutes(deps),
   ];
 }

@@ -8,6 +8,7 @@ import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
+import { costToday } from '../costs/cost-report.js';
 import { pingHost } from '../ping.js';
 import { allQueueNames, queueCounts } from '../queue-stats.js';
 
@@ -118,6 +119,7 @@ export function systemRoutes(deps: ApiDeps): RouteSpec[] {
           jobs_active: sum('active'),
           jobs_failed: sum('failed'),
           events_stream_length: await ctx.redis.xlen(ctx.keys.events()),
+          cost_today_usd: await costToday(ctx),
           api: {
             uptime_seconds: Math.round((Date.now() - deps.startedAt) / 1000),
             rss_mb: Math.round(mem.rss / 1048576),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   agentSection,
   auditSection,
+  costsSection,
   apiSection,
   approvalsSection,
   authSection,
@@ -40,6 +41,7 @@ export const configSchema = z
     tasks: tasksSection.default(() => tasksSection.parse({})),
     metrics: metricsSection.default(() => metricsSection.parse({})),
     audit: auditSection.default(() => auditSection.parse({})),
+    costs: costsSection.default(() => costsSection.parse({})),
   })
   .strict();
 

@@ -140,6 +140,14 @@ export const auditSection = z
   })
   .strict();
 
+/** Cost over time (docs/OBSERVABILITY.md, "Cost over time"). */
+export const costsSection = z
+  .object({
+    /** Days the per-day, per-agent cost and tokens are kept. Default 400. */
+    retention_days: z.number().int().min(1).max(3650).default(400),
+  })
+  .strict();
+
 /** Prometheus scrapes (docs/OBSERVABILITY.md): who may read `/metrics`. */
 export const metricsSection = z
   .object({

@@ -1,0 +1,63 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys.js';
+
+/**
+ * Cost and tokens per agent per UTC day: one Redis hash per day (`keys.usageDay(day)`),
+ * fields `<agentId>|<measure>`, added to at each turn's end by the host that ran it
+ * (HINCRBYFLOAT / HINCRBY: several hosts may add to the same day at once). Days older than
+ * `retentionDays` expire on their own. Read by `GET /api/costs` (api/costs/cost-report.ts)
+ * and the overview's "today".
+ */
+export const USAGE_MEASURES = ['costUsd', 'turns', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens'] as const;
+export type UsageMeasure = (typeof USAGE_MEASURES)[number];
+export type DayUsage = Record<UsageMeasure, number>;
+
+export interface TurnUsage {
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export function utcDay(at: number | Date = Date.now()): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+export function emptyUsage(): DayUsage {
+  return { costUsd: 0, turns: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+}
+
+/** Adds one finished turn to its agent's day. */
+export async function addTurnUsage(redis: Redis, keys: Keys, agentId: string, usage: TurnUsage, retentionDays: number, at = Date.now()): Promise<void> {
+  const key = keys.usageDay(utcDay(at));
+  const f = (m: UsageMeasure): string => `${agentId}|${m}`;
+  const multi = redis.multi().hincrbyfloat(key, f('costUsd'), usage.costUsd).hincrby(key, f('turns'), 1);
+  for (const m of ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens'] as const) if (usage[m] > 0) multi.hincrby(key, f(m), usage[m]);
+  // the day's hash lives retentionDays past its end
+  multi.pexpireat(key, Date.parse(`${utcDay(at)}T00:00:00Z`) + (retentionDays + 1) * DAY_MS);
+  await multi.exec();
+}
+
+/** Every agent's usage on each day from `from` to `to` (UTC days, inclusive), oldest first. */
+export async function readDays(redis: Redis, keys: Keys, from: string, to: string): Promise<{ day: string; agents: Record<string, DayUsage> }[]> {
+  const days: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) days.push(utcDay(t));
+  const pipe = redis.pipeline();
+  for (const day of days) pipe.hgetall(keys.usageDay(day));
+  const replies = (await pipe.exec()) ?? [];
+  return days.map((day, i) => {
+    const hash = (replies[i]?.[1] ?? {}) as Record<string, string>;
+    const agents: Record<string, DayUsage> = {};
+    for (const [field, value] of Object.entries(hash)) {
+      const cut = field.lastIndexOf('|');
+      const agentId = field.slice(0, cut);
+      const measure = field.slice(cut + 1) as UsageMeasure;
+      if (!USAGE_MEASURES.includes(measure)) continue;
+      (agents[agentId] ??= emptyUsage())[measure] = Number(value);
+    }
+    return { day, agents };
+  });
+}
