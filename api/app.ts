@@ -19,6 +19,7 @@ import { registerFleetGauges } from './metrics/fleet-gauges.js';
 import { httpMetrics } from './metrics/http-metrics.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { buildOpenApi } from './openapi.js';
+import { httpSpan } from './tracing/http-span.js';
 import { allRoutes } from './routes/index.js';
 import { fileUserDirectory, type UserDirectory } from './users.js';
 
@@ -60,6 +61,7 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
 
   app.use(correlation(log));
   app.use(httpMetrics(deps.ctx.metrics));
+  app.use(httpSpan());
   const proxyWarning = warnForwardedWithoutTrust(config.api.trust_proxy, log);
   if (proxyWarning) app.use(proxyWarning);
   app.use(

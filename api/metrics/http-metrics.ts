@@ -24,7 +24,8 @@ export function httpMetrics(metrics: NoxMetrics): RequestHandler {
   };
 }
 
-function routeLabel(req: Request): string {
+/** The route's template (`/api/agents/:id`), or one label for bull-board, the dashboard's files, and what matched nothing. */
+export function routeLabel(req: Request): string {
   const template = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof template === 'string') return `${req.baseUrl}${template}`;
   const url = req.originalUrl;

@@ -1,5 +1,6 @@
 import { errorFields } from '../../shared/logger.js';
 import { startNoxWorker } from '../../workers/worker-assembly.js';
+import { startTracing } from '../../shared/tracing/start-tracing.js';
 import { contextFor } from '../boot.js';
 import { onShutdownSignal } from '../signals.js';
 
@@ -9,6 +10,8 @@ import { onShutdownSignal } from '../signals.js';
  * the exit code of a failed start and the signals that stop it.
  */
 export async function runWorker(options: { registryWriter?: boolean } = {}): Promise<void> {
+  // before the context: its queues and workers are made with the tracing switch as it is then
+  const stopTracing = startTracing('nox-worker');
   const ctx = contextFor('worker');
   const starting = startNoxWorker(ctx, { registryWriter: options.registryWriter === true });
   // listened for from the start: the host takes jobs (and logs "worker host started")
@@ -18,6 +21,7 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
     const worker = await starting.catch(() => undefined);
     await worker?.stop();
     await ctx.close();
+    await stopTracing?.();
   });
   try {
     await starting;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ID_PATTERN } from '../ids.js';
+import { traceCarrier } from '../tracing/tracing.js';
 import type { PriorityName } from '../types.js';
 
 /**
@@ -38,6 +39,8 @@ export const messageSchema = z
     /** ISO time the API accepted it */
     timestamp: z.string(),
     metadata: z.record(z.string(), z.unknown()).default({}),
+    /** the W3C trace context of the request that sent it (tracing on): its delivery and turn join that trace */
+    trace: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 export type Message = z.output<typeof messageSchema>;
@@ -57,7 +60,8 @@ export const messageInputSchema = z
 export type MessageInput = z.input<typeof messageInputSchema>;
 
 export function newMessage(input: z.output<typeof messageInputSchema>, from: string, now = new Date()): Message {
-  return { id: input.id ?? `m-${randomUUID()}`, from, to: input.to, message_type: input.message_type, content: input.content, priority: input.priority, timestamp: now.toISOString(), metadata: input.metadata };
+  const trace = traceCarrier();
+  return { id: input.id ?? `m-${randomUUID()}`, from, to: input.to, message_type: input.message_type, content: input.content, priority: input.priority, timestamp: now.toISOString(), metadata: input.metadata, ...(trace ? { trace } : {}) };
 }
 
 export type Addressing = { kind: 'direct'; agentId: string } | { kind: 'broadcast' } | { kind: 'topic'; topic: string };

@@ -1,6 +1,7 @@
 import { Queue, QueueEvents, Worker, type ConnectionOptions, type Processor, type WorkerOptions } from 'bullmq';
 import type { Keys } from '../keys.js';
 import { errorFields, type Logger } from '../logger.js';
+import { bullTelemetry } from '../tracing/tracing.js';
 
 export interface QueueDefaults {
   keepCompleted: number;
@@ -19,9 +20,11 @@ export function createQueue(
   logger: Logger,
   defaults: QueueDefaults,
 ): Queue {
+  const telemetry = bullTelemetry();
   const queue = new Queue(name, {
     connection,
     prefix: keys.bullPrefix,
+    ...(telemetry ? { telemetry } : {}),
     defaultJobOptions: {
       attempts: defaults.attempts,
       backoff: { type: 'exponential', delay: 500 },
@@ -41,9 +44,11 @@ export function createWorker<D = unknown, R = unknown>(
   logger: Logger,
   options: Partial<WorkerOptions> = {},
 ): Worker<D, R> {
+  const telemetry = bullTelemetry();
   const worker = new Worker<D, R>(name, processor, {
     connection,
     prefix: keys.bullPrefix,
+    ...(telemetry ? { telemetry } : {}),
     autorun: true,
     ...options,
   });

@@ -14,6 +14,8 @@ import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, 
 import type { ConversationBuffer } from './conversation-buffer.js';
 import { createCostLedger, recordUsage } from './cost-ledger.js';
 import { countTurn, turnUsage } from './turn-metrics.js';
+import { turnEnded, turnLost, turnStarted } from './turn-tracing.js';
+import { traceCarrier } from '../../shared/tracing/tracing.js';
 import { addTurnUsage } from '../../shared/costs/daily-usage.js';
 import { crashPolicyOf, judgeCrash } from './crash-policy.js';
 import { createPermissionQuestions, questionTimeoutMs } from './permission-questions.js';
@@ -78,7 +80,8 @@ export interface Supervisor {
    * or the message's — is carried by the turn's conversation entry and the events it causes.
    * Throws when the agent is not running, over budget, or its queue is full.
    */
-  deliverTurn(text: string, correlationId?: string): void;
+  /** `trace`: the trace the turn joins (default: the active one, e.g. the job that asked) */
+  deliverTurn(text: string, correlationId?: string, trace?: Record<string, string>): void;
   interrupt(): boolean;
   stop(reason?: string): Promise<void>;
   restart(reason?: string): Promise<void>;
@@ -131,6 +134,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     }
     const turn = turns.sendNext((t) => p.write(userTurnLine(t.text)));
     if (!turn) return;
+    turnStarted(agentId, turn);
     output.turn(turn);
     dispatch({ type: 'turn-sent', correlationId: turn.correlationId });
   };
@@ -141,6 +145,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     ledger.processReported(event.totalCostUsd);
     const turnCost = ledger.spentUsd - spentBefore;
     countTurn(ctx.metrics, agentId, event.usage, turnCost);
+    turnEnded(turn, event.usage, turnCost, event.isError);
     writer.track(addTurnUsage(ctx.redis, ctx.keys, agentId, turnUsage(event.usage, turnCost), ctx.config.costs.retention_days), 'daily usage write');
     writer.track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
     persist(ledger.fields());
@@ -213,6 +218,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     ledger.processEnded();
     persist({ ...ledger.fields(), pid: undefined });
     const lost = turns.end();
+    turnLost(lost, 'the agent process exited during the turn');
     // the turn in flight is not sent again: it may have had side effects
     if (lost) logger.warn('agent exited during a turn; that turn is not re-sent', { correlationId: lost.correlationId });
     if (machine.state.wanted === 'stopped') return; // stop() finishes the transition
@@ -275,11 +281,11 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
         throw err;
       }
     },
-    deliverTurn(text, correlationId) {
+    deliverTurn(text, correlationId, trace = traceCarrier()) {
       if (machine.state.wanted !== 'running') throw new AgentNotRunningError(agentId, machine.state.status);
       if (ledger.overBudget) throw new AgentOverBudgetError(agentId, ledger.spentUsd, ledger.budgetUsd as number);
       if (turns.full) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
-      turns.add({ text, ...(correlationId ? { correlationId } : {}) });
+      turns.add({ text, ...(correlationId ? { correlationId } : {}), ...(trace ? { trace } : {}) });
       persist({ queuedTurns: turns.length });
       pump();
     },

@@ -9,6 +9,8 @@ export interface Turn {
   text: string;
   /** the request or message the turn came from; the turn's events carry it */
   correlationId?: string;
+  /** the trace the turn belongs to (W3C carrier), when tracing is on */
+  trace?: Record<string, string>;
 }
 
 export interface TurnQueue {

@@ -1,4 +1,6 @@
+import { SpanStatusCode } from '@opentelemetry/api';
 import { METRIC } from '../../shared/metrics/catalogue.js';
+import { carrierOfSpan, startSpan } from '../../shared/tracing/tracing.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { agentConfigDir } from '../agents/claude-cli/command-line.js';
@@ -115,9 +117,15 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     // the turn's events (agent.status, agent.output) carry a message id as their correlation
     // id: the message's own, or in a batch the first one's (each message.delivered says which)
     const turnCorrelationId = messages[0]!.id;
+    // tracing on: the delivery joins the trace of the request that sent the (first) message,
+    // and the turn is its child
+    const span = startSpan('message.deliver', { 'nox.agent.id': agentId, 'nox.message.id': turnCorrelationId, 'nox.messages.batch': messages.length }, messages[0]!.trace);
     try {
-      s.deliverTurn(turnText(messages), turnCorrelationId);
+      s.deliverTurn(turnText(messages), turnCorrelationId, carrierOfSpan(span));
+      span?.end();
     } catch (err) {
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      span?.end();
       // not running, over budget, queue full: the messages wait in the inbox
       await requeueAll(agentId, messages.map((m) => m.id));
       logger.info('messages kept in the inbox', { agentId, reason: (err as Error).message });
