@@ -32,6 +32,15 @@ describe('sandbox: stop, throttle and kill reach the program inside', function (
     rmSync(config.registryDir, { recursive: true, force: true });
   });
 
+  /** a process's command line; '' once it has gone (each `sleep 0.05` lives a moment) */
+  const cmdline = (pid: number): string => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+
   /** a shell program in a real agent sandbox (the policy of agent `id`), started as the host starts agents */
   const startSandboxed = async (id: string, script: string): Promise<{ proc: AgentProcess; workdir: string }> => {
     const folders = { workdir: agentWorkdir(config, { id }), configDir: agentConfigDir(config, id), runDir: agentRunDir(config, id) };
@@ -42,12 +51,15 @@ describe('sandbox: stop, throttle and kill reach the program inside', function (
     const proc = startAgentProcess(wrapInBubblewrap(spec, policy, '/usr/bin/sh', tools), { onLine: () => undefined, onStderr: () => undefined }, logger);
     running.push(proc);
     // the starter has exec'd the program once `sleep` runs below it
-    await waitUntil(() => (descendants(proc.pid) ?? []).some((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep')), 5000);
+    await waitUntil(() => (descendants(proc.pid) ?? []).some((p) => cmdline(p).startsWith('sleep')), 5000);
     return { proc, workdir: folders.workdir };
   };
 
   it('a graceful stop runs the program’s TERM handler, and its exit code comes back through bwrap', async () => {
-    const { proc, workdir } = await startSandboxed('sig-term', 'trap "echo graceful > term.txt; exit 7" TERM; while :; do sleep 0.05; done');
+    // `wait` is interrupted by the trapped signal at once; a loop of short sleeps would fork
+    // twenty times a second, and a TERM landing in a child between fork and exec runs the
+    // trap there (exit 7 of a child the loop ignores) while the shell dies of its own TERM
+    const { proc, workdir } = await startSandboxed('sig-term', 'trap "echo graceful > term.txt; exit 7" TERM; while :; do sleep 5 & wait $!; done');
     const exit = await proc.stop(5000);
     expect(exit.code).to.equal(7);
     expect(readFileSync(path.join(workdir, 'term.txt'), 'utf8').trim()).to.equal('graceful');
