@@ -55,6 +55,8 @@ export const agentConfigInputSchema = z
     disallowed_tools: z.array(toolName).max(500).default([]),
     /** whole-life budget in USD, across restarts; reaching it stops new turns */
     max_budget_usd: z.number().positive().optional(),
+    /** what this agent and every agent it spawned (children, their children...) may spend together; reaching it stops new turns in the whole subtree */
+    subtree_budget_usd: z.number().positive().optional(),
     /** placement: the host must carry every one of these labels */
     labels: label.default({}),
     /** the agent that spawned this one (hierarchy depth, per-parent spawn rate) */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   agentSection,
   auditSection,
+  budgetsSection,
   costsSection,
   apiSection,
   approvalsSection,
@@ -42,6 +43,7 @@ export const configSchema = z
     metrics: metricsSection.default(() => metricsSection.parse({})),
     audit: auditSection.default(() => auditSection.parse({})),
     costs: costsSection.default(() => costsSection.parse({})),
+    budgets: budgetsSection.default(() => budgetsSection.parse({})),
   })
   .strict();
 

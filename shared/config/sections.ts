@@ -148,6 +148,16 @@ export const costsSection = z
   })
   .strict();
 
+/** Budgets beyond one agent (docs/AGENTS.md, "Budgets"); an agent's own is its `max_budget_usd`. */
+export const budgetsSection = z
+  .object({
+    /** What the whole fleet may spend per UTC day; reached, no agent takes a new turn until the next day. Default: none. */
+    fleet_daily_usd: z.number().positive().optional(),
+    /** How long a budget check's sums are reused (they read Redis and the agent list). Default 1000 ms. */
+    check_cache_ms: z.number().int().min(0).max(60_000).default(1000),
+  })
+  .strict();
+
 /** Prometheus scrapes (docs/OBSERVABILITY.md): who may read `/metrics`. */
 export const metricsSection = z
   .object({

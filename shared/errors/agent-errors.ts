@@ -28,6 +28,13 @@ export class AgentOverBudgetError extends ConflictError {
   }
 }
 
+/** 409: a budget the agent shares (its spawn subtree's, the fleet's daily) is spent. */
+export class BudgetReachedError extends ConflictError {
+  constructor(agentId: string, reason: string) {
+    super(`Agent "${agentId}" takes no new turns: ${reason}`, ERROR_CODE.budgetReached);
+  }
+}
+
 export class TurnQueueFullError extends NoxError {
   constructor(agentId: string, max: number) {
     super(ERROR_CODE.turnQueueFull, `Agent "${agentId}" already has ${max} turns queued`);

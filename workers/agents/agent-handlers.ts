@@ -1,3 +1,5 @@
+import { admitTurn } from './budget-gate.js';
+import { budgetGuardFor } from './budget-guard.js';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 import { AGENT_JOB, type AgentCommandJob, type SpawnJob, type StartJob, type TurnJob } from '../../shared/agents/agent-jobs.js';
@@ -100,9 +102,11 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
       }
       return { result: await manager.start(agent.id).catch(failOnClientMistake) };
     },
-    [AGENT_JOB.turn]: async (job: Job<TurnJob>) => {
+    [AGENT_JOB.turn]: async (job: Job<TurnJob>, env: HandlerEnv) => {
       try {
-        manager.require(job.data.agentId).deliverTurn(job.data.text, job.data.correlationId);
+        const agent = manager.require(job.data.agentId);
+        await admitTurn(budgetGuardFor(env.ctx), agent);
+        agent.deliverTurn(job.data.text, job.data.correlationId);
       } catch (err) {
         failOnClientMistake(err);
       }

@@ -42,6 +42,10 @@ export type StatusEvent =
   | { type: 'stopped'; reason?: string }
   /** an operator restart: stop first (then `starting`) */
   | { type: 'restart'; reason?: string }
+  /** a budget the agent shares is spent (budget-guard.ts): over-budget at the turn boundary */
+  | { type: 'budget-hold'; reason: string; detail: Record<string, unknown> }
+  /** that budget has room again (raised, or a new day) */
+  | { type: 'budget-released' }
   /** the process exited while wanted running */
   | { type: 'crashed'; why: string; verdict: CrashVerdict };
 
@@ -59,7 +63,8 @@ export interface StatusChange {
 
 export type StatusEffect =
   | StatusChange
-  | { type: 'budget-exceeded'; correlationId?: string }
+  /** `detail`: a shared budget's scope and figures (the agent's own budget: none, the ledger says) */
+  | { type: 'budget-exceeded'; correlationId?: string; detail?: Record<string, unknown> }
   | { type: 'circuit-open'; crashes: number; windowMs: number }
   | { type: 'schedule-restart'; delayMs: number }
   /** the supervisor is done for good: the host frees the agent's capacity */
@@ -117,6 +122,12 @@ export function transition(state: MachineState, event: StatusEvent): Transition 
       effects.push(change(status, next, event.overBudget ? 'budget reached' : undefined, withCorrelation(event.correlationId)));
       return to(next, effects);
     }
+    case 'budget-hold':
+      // between turns only: a turn in flight finishes, and the hold stops the next one
+      if (status !== 'idle' && status !== 'over-budget') return to(status, []);
+      return to('over-budget', [...(status === 'over-budget' ? [] : [{ type: 'budget-exceeded' as const, detail: event.detail }]), change(status, 'over-budget', event.reason)]);
+    case 'budget-released':
+      return status === 'over-budget' ? to('idle', [change(status, 'idle', 'budget available again')]) : to(status, []);
     case 'stop':
       if (isSettled(status)) return to(status, [], 'stopped');
       return to('stopping', [change(status, 'stopping', event.reason)], 'stopped');

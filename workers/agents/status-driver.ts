@@ -53,7 +53,7 @@ export function createStatusDriver(deps: StatusDriverDeps): StatusDriver {
             extra = {};
             break;
           case 'budget-exceeded':
-            writer.publish(AGENT_EVENT.budgetExceeded, { spentUsd: ledger.spentUsd, budgetUsd: ledger.budgetUsd ?? null }, effect.correlationId);
+            writer.publish(AGENT_EVENT.budgetExceeded, effect.detail ?? { scope: 'agent', spentUsd: ledger.spentUsd, budgetUsd: ledger.budgetUsd ?? null }, effect.correlationId);
             break;
           case 'circuit-open':
             writer.publish(AGENT_EVENT.circuitOpen, { crashes: effect.crashes, windowMs: effect.windowMs });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
-import { AgentNotRunningError, AgentOverBudgetError, isSandboxError, TurnQueueFullError } from '../../shared/errors/agent-errors.js';
+import { AgentNotRunningError, AgentOverBudgetError, BudgetReachedError, isSandboxError, TurnQueueFullError } from '../../shared/errors/agent-errors.js';
 import type { AgentStatus } from '../../shared/agents/agent-status.js';
 import { readRuntime } from '../../shared/agents/runtime-state.js';
 import { agentTokenEpoch } from '../../shared/auth/revocation.js';
@@ -82,6 +82,10 @@ export interface Supervisor {
    */
   /** `trace`: the trace the turn joins (default: the active one, e.g. the job that asked) */
   deliverTurn(text: string, correlationId?: string, trace?: Record<string, string>): void;
+  /** a shared budget is spent (a reason and the event's detail), or has room again (undefined): budget-gate.ts */
+  budgetHold(verdict: { reason: string; detail: Record<string, unknown> } | undefined): void;
+  /** on hold for a shared budget (not its own `max_budget_usd`) */
+  readonly budgetHeld: boolean;
   interrupt(): boolean;
   stop(reason?: string): Promise<void>;
   restart(reason?: string): Promise<void>;
@@ -123,11 +127,13 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   let crashTimes: number[] = [];
   let restartTimer: NodeJS.Timeout | undefined;
   let restarts = 0;
+  /** a shared budget (subtree, fleet's day) that is spent: no new turns while set */
+  let hold: string | undefined;
 
   const pump = (): void => {
     const p = proc;
     if (!p || turns.current || machine.state.status === 'stopping') return;
-    if (ledger.overBudget) return;
+    if (ledger.overBudget || hold) return;
     if (turns.length === 0) {
       deps.onIdle?.(agentId);
       return;
@@ -284,10 +290,25 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     deliverTurn(text, correlationId, trace = traceCarrier()) {
       if (machine.state.wanted !== 'running') throw new AgentNotRunningError(agentId, machine.state.status);
       if (ledger.overBudget) throw new AgentOverBudgetError(agentId, ledger.spentUsd, ledger.budgetUsd as number);
+      if (hold) throw new BudgetReachedError(agentId, hold);
       if (turns.full) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
       turns.add({ text, ...(correlationId ? { correlationId } : {}), ...(trace ? { trace } : {}) });
       persist({ queuedTurns: turns.length });
       pump();
+    },
+    get budgetHeld() {
+      return hold !== undefined;
+    },
+    budgetHold(verdict) {
+      if (verdict) {
+        const changed = hold !== verdict.reason;
+        hold = verdict.reason;
+        if (changed) dispatch({ type: 'budget-hold', reason: verdict.reason, detail: verdict.detail });
+      } else if (hold) {
+        hold = undefined;
+        if (!ledger.overBudget) dispatch({ type: 'budget-released' });
+        pump();
+      }
     },
     interrupt() {
       const turn = turns.current;

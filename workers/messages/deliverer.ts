@@ -1,4 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
+import { admitTurn } from '../agents/budget-gate.js';
+import { budgetGuardFor } from '../agents/budget-guard.js';
 import { METRIC } from '../../shared/metrics/catalogue.js';
 import { carrierOfSpan, startSpan } from '../../shared/tracing/tracing.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -99,7 +101,8 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
   const deliverOnce = async (agentId: string): Promise<boolean> => {
     const s = manager.get(agentId);
     const pid = s?.pid;
-    if (!s || !pid || s.status !== 'idle' || s.queuedTurns > 0) return false;
+    // an agent held by a shared budget is tried too: the check below releases it once there is room
+    if (!s || !pid || (s.status !== 'idle' && !s.budgetHeld) || s.queuedTurns > 0) return false;
     const others = await inbox.confirm(agentId, pid);
     if (others.length > 0) await resolveUncertain(agentId, others);
     const ids = await inbox.claim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
@@ -117,6 +120,14 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     // the turn's events (agent.status, agent.output) carry a message id as their correlation
     // id: the message's own, or in a batch the first one's (each message.delivered says which)
     const turnCorrelationId = messages[0]!.id;
+    try {
+      await admitTurn(budgetGuardFor(ctx), s);
+    } catch (err) {
+      // a shared budget is spent: the messages wait in the inbox (the agent shows why)
+      await requeueAll(agentId, messages.map((m) => m.id));
+      logger.info('messages kept in the inbox', { agentId, reason: (err as Error).message });
+      return false;
+    }
     // tracing on: the delivery joins the trace of the request that sent the (first) message,
     // and the turn is its child
     const span = startSpan('message.deliver', { 'nox.agent.id': agentId, 'nox.message.id': turnCorrelationId, 'nox.messages.batch': messages.length }, messages[0]!.trace);
@@ -168,7 +179,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     async () => {
       let n = 0;
       for (const s of manager.all()) {
-        if (s.status !== 'idle' || s.queuedTurns > 0) continue;
+        if ((s.status !== 'idle' && !s.budgetHeld) || s.queuedTurns > 0) continue;
         const [waiting, inflight] = await Promise.all([inbox.size(s.agentId), ctx.redis.hlen(ctx.keys.agentInflight(s.agentId))]);
         if (waiting + inflight > 0) {
           n++;

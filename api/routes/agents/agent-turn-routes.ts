@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AGENT_JOB, type TurnJob } from '../../../shared/agents/agent-jobs.js';
 import { agentStoreFor, requireAgent } from '../../../shared/agents/agent-store.js';
 import { readRuntime } from '../../../shared/agents/runtime-state.js';
-import { AgentOverBudgetError } from '../../../shared/errors/agent-errors.js';
+import { AgentOverBudgetError, BudgetReachedError } from '../../../shared/errors/agent-errors.js';
 import { NotOwnAgentError } from '../../../shared/errors/auth-errors.js';
 import { PRIORITY } from '../../../shared/queues/priority.js';
 import { sendHostCommand } from '../../agents/host-command.js';
@@ -38,7 +38,11 @@ export function agentTurnRoutes(deps: ApiDeps): RouteSpec[] {
         const me = ownAgent(principal);
         if (me !== undefined && agent.parent !== me && agent.id !== me) throw new NotOwnAgentError(me, agent.id, 'the turns (only itself and its own children)');
         const runtime = await readRuntime(ctx.redis, ctx.keys, params.id);
-        if (runtime?.status === 'over-budget') throw new AgentOverBudgetError(params.id, runtime.costUsd, agent.max_budget_usd ?? 0);
+        if (runtime?.status === 'over-budget') {
+          // its own budget, or one it shares (its spawn subtree's, the fleet's day: the reason says)
+          if (agent.max_budget_usd !== undefined && runtime.costUsd >= agent.max_budget_usd) throw new AgentOverBudgetError(params.id, runtime.costUsd, agent.max_budget_usd);
+          throw new BudgetReachedError(params.id, runtime.reason ?? 'a shared budget is spent');
+        }
         const data: TurnJob = { agentId: params.id, text: body.text, correlationId, requestedBy: requester(principal) };
         return { id: params.id, ...(await sendHostCommand(ctx, params.id, AGENT_JOB.turn, data, PRIORITY.normal)) };
       },

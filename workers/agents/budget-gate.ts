@@ -1,0 +1,26 @@
+import { BudgetReachedError } from '../../shared/errors/agent-errors.js';
+import type { BudgetGuard, BudgetVerdict } from './budget-guard.js';
+
+/** What the gate needs of a supervisor. */
+export interface Holdable {
+  readonly agentId: string;
+  budgetHold(verdict: { reason: string; detail: Record<string, unknown> } | undefined): void;
+}
+
+/**
+ * The turn boundary's budget check, before a turn is handed to an agent: a spent shared
+ * budget puts the agent on hold (over-budget, with the reason and an `agent.budget-exceeded`
+ * event once) and refuses the turn — the messages stay in the inbox, a turn job fails with
+ * 409 `nox:budget-reached`; a budget with room again releases the hold.
+ */
+export async function admitTurn(guard: BudgetGuard, agent: Holdable): Promise<void> {
+  const verdict = await guard.check(agent.agentId);
+  if (verdict.ok) return agent.budgetHold(undefined);
+  agent.budgetHold({ reason: verdict.reason, detail: detailOf(verdict) });
+  throw new BudgetReachedError(agent.agentId, verdict.reason);
+}
+
+function detailOf(v: Exclude<BudgetVerdict, { ok: true }>): Record<string, unknown> {
+  const { ok: _ok, ...rest } = v;
+  return rest;
+}

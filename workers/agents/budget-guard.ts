@@ -1,0 +1,116 @@
+import { agentStoreFor } from '../../shared/agents/agent-store.js';
+import type { AgentConfig } from '../../shared/agents/agent-config.js';
+import { readRuntimes } from '../../shared/agents/runtime-state.js';
+import { readDays, utcDay } from '../../shared/costs/daily-usage.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+
+/**
+ * Budgets an agent shares with others, checked at turn boundaries (before a turn is handed
+ * to the agent: workers/messages/deliverer.ts, agent-handlers.ts):
+ *
+ * - **spawn subtree**: an agent's `subtree_budget_usd` caps what it and every agent below it
+ *   (children, their children...) have spent together; reached, no agent of the subtree
+ *   takes a new turn — a grandchild is stopped by its grandparent's budget;
+ * - **the fleet's day**: `budgets.fleet_daily_usd` caps what all agents spend per UTC day
+ *   (the per-day ledger, shared/costs/daily-usage.ts); reached, no agent takes a turn until
+ *   the next day.
+ *
+ * An agent's own `max_budget_usd` stays the supervisor's (cost-ledger.ts). The sums read
+ * Redis and the agent list; they are reused for `budgets.check_cache_ms`, so a fleet of busy
+ * agents costs a few reads a second, not one per turn.
+ */
+export type BudgetVerdict =
+  | { ok: true }
+  | { ok: false; scope: 'subtree'; of: string; spentUsd: number; budgetUsd: number; reason: string }
+  | { ok: false; scope: 'fleet-daily'; day: string; spentUsd: number; budgetUsd: number; reason: string };
+
+export interface BudgetGuard {
+  check(agentId: string): Promise<BudgetVerdict>;
+}
+
+interface Snapshot {
+  at: number;
+  configs: Map<string, AgentConfig>;
+  /** lifetime cost of every agent with runtime state */
+  spent: Map<string, number>;
+  todayUsd: number;
+}
+
+export function createBudgetGuard(ctx: NoxContext): BudgetGuard {
+  const cfg = ctx.config.budgets;
+  let snapshot: Promise<Snapshot> | undefined;
+  let taken = 0;
+
+  const read = async (): Promise<Snapshot> => {
+    const configs = new Map((await agentStoreFor(ctx).list()).map((a) => [a.id, a] as const));
+    // the runtimes only when some agent has a subtree budget: most fleets pay one list read
+    const anySubtree = [...configs.values()].some((a) => a.subtree_budget_usd !== undefined);
+    const runtimes = anySubtree ? await readRuntimes(ctx.redis, ctx.keys, [...configs.keys()]) : new Map();
+    const spent = new Map([...runtimes].map(([id, r]) => [id, r.costUsd as number] as const));
+    let todayUsd = 0;
+    if (cfg.fleet_daily_usd !== undefined) {
+      const [today] = await readDays(ctx.redis, ctx.keys, utcDay(), utcDay());
+      for (const usage of Object.values(today?.agents ?? {})) todayUsd += usage.costUsd;
+    }
+    return { at: Date.now(), configs, spent, todayUsd };
+  };
+  const current = (): Promise<Snapshot> => {
+    if (!snapshot || Date.now() - taken > cfg.check_cache_ms) {
+      taken = Date.now();
+      snapshot = read().catch((err: unknown) => {
+        snapshot = undefined;
+        throw err;
+      });
+    }
+    return snapshot;
+  };
+
+  return {
+    async check(agentId) {
+      const s = await current();
+      if (cfg.fleet_daily_usd !== undefined && s.todayUsd >= cfg.fleet_daily_usd) {
+        const day = utcDay();
+        return { ok: false, scope: 'fleet-daily', day, spentUsd: s.todayUsd, budgetUsd: cfg.fleet_daily_usd, reason: `the fleet's daily budget of $${cfg.fleet_daily_usd} is spent ($${s.todayUsd.toFixed(4)} on ${day}, UTC)` };
+      }
+      // the agent's ancestors (and itself), nearest first; a cycle in bad data ends the walk
+      const seen = new Set<string>();
+      for (let id: string | undefined = agentId; id && !seen.has(id); id = s.configs.get(id)?.parent) {
+        seen.add(id);
+        const budget = s.configs.get(id)?.subtree_budget_usd;
+        if (budget === undefined) continue;
+        const spentUsd = subtreeSpent(id, s);
+        if (spentUsd >= budget) {
+          return { ok: false, scope: 'subtree', of: id, spentUsd, budgetUsd: budget, reason: `the spawn subtree of ${id} has spent its budget of $${budget} ($${spentUsd.toFixed(4)})` };
+        }
+      }
+      return { ok: true };
+    },
+  };
+}
+
+/** What `root` and every agent below it have spent. */
+function subtreeSpent(root: string, s: Snapshot): number {
+  const children = new Map<string, string[]>();
+  for (const a of s.configs.values()) if (a.parent) children.set(a.parent, [...(children.get(a.parent) ?? []), a.id]);
+  let total = 0;
+  const seen = new Set<string>();
+  const stack = [root];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    total += s.spent.get(id) ?? 0;
+    stack.push(...(children.get(id) ?? []));
+  }
+  return total;
+}
+
+const perContext = new WeakMap<NoxContext, BudgetGuard>();
+
+/** The host's guard: one snapshot cache per context, shared by the deliverer and the turn jobs. */
+export function budgetGuardFor(ctx: NoxContext): BudgetGuard {
+  let guard = perContext.get(ctx);
+  if (!guard) perContext.set(ctx, (guard = createBudgetGuard(ctx)));
+  return guard;
+}
+
