@@ -11,7 +11,7 @@ export interface Holdable {
  * The turn boundary's budget check, before a turn is handed to an agent: a spent shared
  * budget puts the agent on hold (over-budget, with the reason and an `agent.budget-exceeded`
  * event once) and refuses the turn — the messages stay in the inbox, a turn job fails with
- * 409 `nox:budget-reached`; a budget with room again releases the hold.
+ * 409 (ERROR_CODE.budgetReached); a budget with room again releases the hold.
  */
 export async function admitTurn(guard: BudgetGuard, agent: Holdable): Promise<void> {
   const verdict = await guard.check(agent.agentId);
