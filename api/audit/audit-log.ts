@@ -70,12 +70,13 @@ export function createAuditLog(ctx: NoxContext): AuditLog {
   const { redis, keys, config } = ctx;
   const logger = ctx.logger.child({ component: 'audit' });
   const stream = keys.audit();
+  const skipped = new Set(config.audit.registry_skip);
 
   return {
     async record(entry) {
       const minId = String(Date.now() - config.audit.retention_days * DAY_MS);
       await redis.xadd(stream, 'MINID', '~', minId, '*', FIELD, JSON.stringify(entry));
-      if (config.audit.registry) {
+      if (config.audit.registry && !skipped.has(entry.action)) {
         await registryClientFor(ctx)
           .append({ target: 'audit', entry: { ...entry } as Record<string, unknown> })
           .catch((err: unknown) => logger.warn('audit entry not buffered for the registry (it is in the Redis window)', errorFields(err)));

@@ -137,6 +137,12 @@ export const auditSection = z
     retention_days: z.number().int().min(1).max(3650).default(30),
     /** Also keep every entry in the registry (`audit/<YYYY-MM-DD>.toml`, batched commits). Default true. */
     registry: z.boolean().default(true),
+    /**
+     * Actions kept in the Redis window only, not in the registry: message sends, by default —
+     * the registry keeps every message in the conversations of its sender and recipients
+     * already, and at a thousand a second the audit day files would double that.
+     */
+    registry_skip: z.array(z.string().max(200)).default(['POST /api/messages', 'POST /api/messages/batch', 'POST /api/topics/:topic/messages']),
   })
   .strict();
 
