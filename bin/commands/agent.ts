@@ -45,11 +45,23 @@ async function reportWaiting(c: Client, what: string, w: Waiting, wait: boolean,
   }
 }
 
+/** A row of GET /api/agents (the compact item) */
 interface AgentRow {
   id: string;
   name: string;
-  model?: string;
-  runtime: { status: string; hostId?: string; costUsd: number; cpuPercent?: number; memoryMb?: number; reason?: string } | null;
+  runtimeStatus: string;
+  hostId: string | null;
+  costUsd: number;
+  cpuPercent: number | null;
+  memoryMb: number | null;
+  restarts: number;
+}
+
+interface AgentPage {
+  agents: AgentRow[];
+  next: string | null;
+  total: number;
+  counts: Record<string, number>;
 }
 
 interface Entry {
@@ -115,14 +127,38 @@ export function registerAgentCommand(program: Command): void {
       await reportWaiting(c, `delete ${id}`, r, Boolean(o.wait), Number(o.timeout));
     });
 
-  agent.command('list').description('Every agent with its status').action(async () => {
-    const { agents } = await api().call<{ agents: AgentRow[] }>('GET', '/api/agents');
-    out(['ID', 'STATUS', 'HOST', 'COST', 'CPU%', 'MEM MB'].join('\t'));
-    for (const a of agents) {
-      const r = a.runtime;
-      out([a.id, r?.status ?? 'never started', r?.hostId ?? '-', `$${(r?.costUsd ?? 0).toFixed(4)}`, r?.cpuPercent ?? '-', r?.memoryMb ?? '-'].join('\t'));
-    }
-  });
+  agent
+    .command('list')
+    .description('Agents with their runtime status, a page at a time from the API (every page unless --limit)')
+    .option('--status <s,...>', 'runtime statuses (idle, working, stopped, failed, never-started ...)')
+    .option('--label <k=v,...>', 'labels the agents carry (all of them)')
+    .option('--host <id,...>', 'hosts they run on')
+    .option('--parent <id>', 'children of this agent')
+    .option('--project <p>', 'the project label')
+    .option('-q, --search <text>', 'text in the id or the name')
+    .option('--sort <key>', 'id | name | created | status | host | cost | cpu | memory | restarts', 'id')
+    .option('--desc', 'descending')
+    .option('--limit <n>', 'at most this many agents')
+    .option('--page-size <n>', 'agents per request', '500')
+    .action(async (o: { status?: string; label?: string; host?: string; parent?: string; project?: string; search?: string; sort: string; desc?: boolean; limit?: string; pageSize: string }) => {
+      const c = api();
+      const limit = o.limit === undefined ? Infinity : Number(o.limit);
+      const query = new URLSearchParams({ sort: o.sort, ...(o.desc ? { order: 'desc' } : {}) });
+      for (const [k, v] of [['status', o.status], ['label', o.label], ['host', o.host], ['parent', o.parent], ['project', o.project], ['q', o.search]] as const) if (v) query.set(k, v);
+      out(['ID', 'STATUS', 'HOST', 'COST', 'CPU%', 'MEM MB', 'RESTARTS'].join('\t'));
+      let shown = 0;
+      let last: AgentPage | undefined;
+      for (let cursor: string | null = null; shown < limit; ) {
+        query.set('limit', String(Math.min(Number(o.pageSize), limit - shown)));
+        if (cursor) query.set('cursor', cursor);
+        last = await c.call<AgentPage>('GET', `/api/agents?${query.toString()}`);
+        for (const a of last.agents) out([a.id, a.runtimeStatus, a.hostId ?? '-', `$${a.costUsd.toFixed(4)}`, a.cpuPercent ?? '-', a.memoryMb ?? '-', a.restarts].join('\t'));
+        shown += last.agents.length;
+        cursor = last.next;
+        if (cursor === null) break;
+      }
+      if (last) process.stderr.write(`${shown} of ${last.total}; ${Object.entries(last.counts).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
+    });
 
   agent.command('show <id>').description('Config and runtime state, as JSON').action(async (id: string) => {
     out(JSON.stringify(await api().call('GET', `/api/agents/${id}`), null, 2));
