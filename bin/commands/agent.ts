@@ -76,13 +76,33 @@ function formatEntry(e: Entry): string {
   return `${e.at} #${e.seq} ${e.kind}${text}`;
 }
 
+interface BulkAnswer {
+  action: string;
+  matched: number;
+  succeeded: number;
+  failed: number;
+  results: { id: string; ok: boolean; result?: Record<string, unknown>; code?: string; detail?: string }[];
+}
+
+/** One line per agent, then the tally; exit code 1 when any agent failed (said, never hidden). */
+function reportBulk(what: string, r: BulkAnswer): void {
+  for (const x of r.results) {
+    const waiting = typeof x.result?.approval_id === 'string' ? ` (waiting for approval ${x.result.approval_id})` : '';
+    out(x.ok ? `${x.id}\tok${waiting}` : `${x.id}\tfailed\t${x.code ?? ''}\t${x.detail ?? ''}`);
+  }
+  out(`${what}: ${r.succeeded} of ${r.matched} done, ${r.failed} failed`);
+  if (r.failed > 0) process.exitCode = 1;
+}
+
 export function registerAgentCommand(program: Command): void {
   const agent = program.command('agent').description('Agents: create, inspect, start, stop, follow their output').option('--url <url>', 'API base URL');
   const api = (): Client => client((agent.opts() as { url?: string }).url);
 
   agent
-    .command('create <id>')
-    .description('Create an agent (its config goes to agents.toml)')
+    .command('create [id]')
+    .description('Create an agent (its config goes to agents.toml); with --count and --template, N agents from a template agent (<template>-001 …)')
+    .option('--count <n>', 'with --template: how many agents to create')
+    .option('--template <id>', 'the agent whose config the new ones copy')
     .option('--name <name>')
     .option('--prompt <text>', 'system prompt')
     .option('--model <model>')
@@ -96,7 +116,13 @@ export function registerAgentCommand(program: Command): void {
     .option('--start', 'start it right away')
     .option('--wait', 'with an agent’s token: wait until the spawn is approved and done (or denied)')
     .option('--timeout <ms>', 'how long --wait waits', '600000')
-    .action(async (id: string, o: Record<string, string | number | boolean | undefined>) => {
+    .action(async (id: string | undefined, o: Record<string, string | number | boolean | undefined>) => {
+      if (o.template !== undefined || o.count !== undefined) {
+        if (id !== undefined || o.template === undefined || o.count === undefined) throw new Error('a bulk create takes --template and --count, and no id');
+        const r = await api().call<BulkAnswer>('POST', '/api/agents/bulk', { action: 'create', template: o.template, count: Number(o.count), start: Boolean(o.start), ...(o.labels ? { labels: parseLabels(String(o.labels)) } : {}) });
+        return reportBulk(`create from ${String(o.template)}`, r);
+      }
+      if (id === undefined) throw new Error('create needs an id (or --template and --count)');
       const body: Record<string, unknown> = { id, start: Boolean(o.start) };
       if (o.name) body.name = o.name;
       if (o.prompt) body.system_prompt = o.prompt;
@@ -158,6 +184,26 @@ export function registerAgentCommand(program: Command): void {
         if (cursor === null) break;
       }
       if (last) process.stderr.write(`${shown} of ${last.total}; ${Object.entries(last.counts).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
+    });
+
+  agent
+    .command('bulk <action>')
+    .description('start | stop | restart | delete every agent the selector picks (a result per agent; deletions are delete_agent approvals)')
+    .option('--ids <id,...>', 'these agents')
+    .option('--status <s,...>', 'runtime statuses')
+    .option('--label <k=v,...>', 'labels (all of them)')
+    .option('--parent <id>', 'children of this agent')
+    .option('--host <id,...>', 'hosts they run on')
+    .option('-q, --search <text>', 'text in the id or the name')
+    .option('--all', 'every agent')
+    .option('--reason <text>')
+    .action(async (action: string, o: { ids?: string; status?: string; label?: string; parent?: string; host?: string; search?: string; all?: boolean; reason?: string }) => {
+      const list = (v: string | undefined): string[] | undefined => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+      const selector = Object.fromEntries(
+        Object.entries({ ids: list(o.ids), status: list(o.status), label: list(o.label), parent: o.parent, host: list(o.host), q: o.search, all: o.all ? true : undefined }).filter(([, v]) => v !== undefined),
+      );
+      const r = await api().call<BulkAnswer>('POST', '/api/agents/bulk', { action, selector, ...(o.reason ? { reason: o.reason } : {}) });
+      reportBulk(action, r);
     });
 
   agent.command('show <id>').description('Config and runtime state, as JSON').action(async (id: string) => {
