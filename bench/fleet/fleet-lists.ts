@@ -59,7 +59,9 @@ export async function startAllFigures(http: HttpClient, url: string, starts: num
   if (started.status !== 200 || started.body.failed > 0) throw new Error(`bulk start: ${started.status} ${JSON.stringify(started.body).slice(0, 300)}`);
   const acceptedMs = performance.now() - t0;
   await until(async () => {
-    const r = await http.send<{ total: number }>('GET', `${url}/api/agents?q=runner-&status=idle&limit=1`);
+    const r = await http.send<{ total: number; counts: Record<string, number> }>('GET', `${url}/api/agents?q=runner-&status=idle&limit=1`);
+    // an agent that cannot start would make this wait forever: say so instead
+    if ((r.body.counts.failed ?? 0) > 0) throw new Error(`${r.body.counts.failed} agents failed to start: ${JSON.stringify(r.body.counts)}`);
     return r.body.total === starts;
   }, 600_000);
   const idleMs = performance.now() - t0;

@@ -88,6 +88,8 @@ export async function run(args: string[]): Promise<void> {
     // what bulk start runs: the small stand-in (bench/agents' program)
     'agent.command': '/bin/sh',
     'agent.args': [TINY],
+    // the stand-in lives under test/fixtures: the sandbox shows it read-only
+    'agent.sandbox_read': [path.dirname(TINY)],
     // a fleet starts at once: the spawn guards' hourly rate and the host's capacity are set for it
     'agent.max_spawn_rate': 1_000_000,
     'worker.capacity': 10_000,
@@ -106,7 +108,10 @@ export async function run(args: string[]): Promise<void> {
     const single = await timeEach(singles, (k) => create(http, nox.url, n + k));
 
     const listLines: string[] = [];
-    const { fullDoc } = await listFigures(token, nox.url, lists, (l) => listLines.push(l));
+    const { fullDoc } = await listFigures(token, nox.url, lists, (l) => {
+      listLines.push(l);
+      process.stderr.write(`${l}\n`);
+    });
     const listed = (fullDoc as { agents: unknown[] }).agents.length;
     const listOnce = async (url: string): Promise<void> => {
       const res = await http.send('GET', `${url}/api/agents?limit=5000&view=full`);
@@ -125,7 +130,7 @@ export async function run(args: string[]): Promise<void> {
       bare.stop();
     }
     const dashLines: string[] = [];
-    if (dashboardRuns > 0) await dashboardFigures(nox.url, BENCH_USER, dashboardRuns, (l) => dashLines.push(l));
+    if (dashboardRuns > 0) await dashboardFigures(nox.url, BENCH_USER, dashboardRuns, (l) => dashLines.push(l) && process.stderr.write(`${l}\n`));
     const startLines: string[] = [];
     if (starts > 0) await startAllFigures(http, nox.url, starts, (l) => startLines.push(l));
 
