@@ -54,6 +54,8 @@ export interface Keys {
   agentIndex(): string;
   /** hash: agent configs (id → JSON) while the registry client is not wired (shared/agents/agent-store.ts) */
   agentConfigs(): string;
+  /** counter: bumped on every change of agentConfigs() (the list ETag's config version) */
+  agentConfigsVersion(): string;
   /** list: an agent's recent conversation entries (JSON), newest last, bounded */
   agentConversation(agentId: string): string;
   /** list: an agent's recent resource samples (JSON), newest last, bounded */
@@ -142,6 +144,7 @@ export function makeKeys(prefix = '{nox}'): Keys {
     agentOwner: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'owner'),
     agentIndex: () => k('agents'),
     agentConfigs: () => k('agents', 'configs'),
+    agentConfigsVersion: () => k('agents', 'configs-version'),
     agentConversation: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'conversation'),
     agentSamples: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'samples'),
     hostAgents: (hostId) => k('host', assertValidId(hostId, 'hostId'), 'agents'),

@@ -1,6 +1,7 @@
 import type { ApiDeps } from '../deps.js';
 import type { RouteSpec } from '../http/route.js';
 import type { UserDirectory } from '../users.js';
+import { agentBulkRoutes } from './agents/agent-bulk-routes.js';
 import { agentLifecycleRoutes } from './agents/agent-lifecycle-routes.js';
 import { agentReadRoutes } from './agents/agent-read-routes.js';
 import { agentRequestRoutes } from './agents/agent-request-routes.js';
@@ -25,6 +26,7 @@ export function allRoutes(deps: ApiDeps, users: UserDirectory, secret: string): 
   return [
     ...authRoutes(deps, users, secret),
     ...systemRoutes(deps),
+    ...agentBulkRoutes(deps),
     ...agentLifecycleRoutes(deps),
     ...agentRequestRoutes(deps),
     ...agentReadRoutes(deps),

@@ -9,13 +9,14 @@ import { TASK_STATUSES } from '../../shared/registry/task-record.js';
 import { createTaskClient } from '../tasks/task-client.js';
 import { TASK_JOB, type CreateTaskJob, type DelegateTaskJob, type UpdateTaskJob } from '../../shared/tasks/task-jobs.js';
 import { createTaskSchema, delegateTaskSchema, newTask, statusInputSchema, taskIdSchema, updateTaskSchema, type Task } from '../../shared/tasks/task-model.js';
-import { createTaskStore, sortTasks, taskNotFound } from '../../shared/tasks/task-store.js';
+import { createTaskStore, sortTasks, taskNotFound, taskSortKey } from '../../shared/tasks/task-store.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { ownAgent } from '../http/agent-scope.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
+import { pageOf } from '../http/list-cursor.js';
 
 /**
  * /api/tasks: every change goes through the `tasks` queue (create, update, delegate) and
@@ -34,6 +35,8 @@ const listQuery = z
     agent: z.string().regex(ID_PATTERN).optional(),
     status: statusInputSchema.optional(),
     limit: z.coerce.number().int().min(1).max(5000).default(500),
+    /** the previous page's `next` (issue 21): a keyset on (priority, creation time, id), stable while tasks are added */
+    cursor: z.string().max(2000).optional(),
   })
   .strict();
 const taskSchema = z.looseObject({ id: z.string(), agent_id: z.string(), title: z.string(), status: z.enum(TASK_STATUSES) });
@@ -92,14 +95,16 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/tasks',
-      summary: 'Tasks, highest priority first; filter by agent and status',
+      summary: 'Tasks, highest priority first (then oldest); filter by agent and status; `limit` and `cursor` (the previous page’s `next`) page them',
       tag: 'tasks',
       auth: READERS,
       query: listQuery,
       handler: async ({ query, principal }) => {
         const me = ownAgent(principal);
-        const all = query.agent ? await store.byAgent(query.agent) : me !== undefined ? await tasksOf(me) : await store.all(query.limit);
-        return { tasks: all.filter((t) => mayRead(principal, t) && (!query.status || t.status === query.status)).slice(0, query.limit) };
+        const all = query.agent ? await store.byAgent(query.agent) : me !== undefined ? await tasksOf(me) : await store.all();
+        const readable = all.filter((t) => mayRead(principal, t) && (!query.status || t.status === query.status));
+        const page = pageOf(readable, { sort: 'priority', desc: false, limit: query.limit, cursor: query.cursor, keyOf: taskSortKey, idOf: (t) => t.id });
+        return { tasks: page.items, next: page.next };
       },
     }),
     defineRoute({

@@ -21,35 +21,17 @@
  *
  * Usage: npm run bench -- agents [count] [idleSeconds]
  */
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readRuntimes } from '../../shared/agents/runtime-state.js';
 import { redisUrl } from '../../test/support/harness.js';
 import { agentFleet, until } from '../support/agent-fleet.js';
+import { bareSpawn, TINY } from '../support/bare-spawn.js';
 import { startTestWorker } from '../../test/support/test-worker.js';
 
-const TINY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/tiny-claude.sh');
 
 const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MB`;
 const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-
-async function baseline(n: number): Promise<number> {
-  const t0 = performance.now();
-  const children = await Promise.all(
-    Array.from({ length: n }, () => new Promise<ReturnType<typeof spawn>>((resolve) => {
-      const c = spawn('/bin/sh', [TINY], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-      c.once('spawn', () => resolve(c));
-    })),
-  );
-  const ms = performance.now() - t0;
-  await Promise.all(children.map((c) => new Promise((r) => {
-    c.once('exit', r);
-    c.stdin?.end();
-  })));
-  return ms;
-}
 
 export async function run(args: string[]): Promise<void> {
   if (args[0] === 'sandbox') return (await import('./sandbox-overhead.js')).run(args.slice(1));
@@ -57,7 +39,7 @@ export async function run(args: string[]): Promise<void> {
   const idleSeconds = Number(args[1] ?? 20);
   const samplingMs = 2000;
 
-  const baselineMs = await baseline(n);
+  const baselineMs = await bareSpawn(n);
 
   const fleet = await agentFleet(n, 'bench', {
     'agent.command': '/bin/sh',

@@ -39,13 +39,16 @@ function nest(dotted: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-export async function startDeployment(settings: Record<string, unknown>): Promise<NoxDeployment> {
+/** `secrets`: the secrets file's content (e.g. `{auth: {password_hashes: {name: hash}}}`), in a folder of its own outside the registry */
+export async function startDeployment(settings: Record<string, unknown>, secrets?: Record<string, unknown>): Promise<NoxDeployment> {
   const prefix = uniquePrefix();
   const registryDir = mkdtempSync(path.join(tmpdir(), 'nox-bench-'));
   writeFileSync(path.join(registryDir, 'system-config.toml'), stringify(nest(settings)));
+  const secretsDir = secrets ? mkdtempSync(path.join(tmpdir(), 'nox-bench-secrets-')) : undefined;
+  if (secretsDir) writeFileSync(path.join(secretsDir, 'secrets.toml'), stringify(secrets as Record<string, unknown>), { mode: 0o600 });
   const port = await freePort();
   // the signing key is a secret: never in system-config.toml (the environment is one of its two homes)
-  const env = { NOX_JWT_SECRET: TEST_SECRET, NOX_REGISTRY_DIR: registryDir, REDIS_URL: redisUrl(), NOX_REDIS_PREFIX: prefix, NOX_PORT: String(port), NOX_LOG_LEVEL: 'warn', LOG_LEVEL: 'warn' };
+  const env = { NOX_JWT_SECRET: TEST_SECRET, NOX_REGISTRY_DIR: registryDir, REDIS_URL: redisUrl(), NOX_REDIS_PREFIX: prefix, NOX_PORT: String(port), NOX_LOG_LEVEL: 'warn', LOG_LEVEL: 'warn', ...(secretsDir ? { NOX_SECRETS_FILE: path.join(secretsDir, 'secrets.toml') } : {}) };
   const url = `http://127.0.0.1:${port}`;
   const redis = createRedis(redisUrl(), 'blocking');
   const keys = makeKeys(prefix);
@@ -59,6 +62,7 @@ export async function startDeployment(settings: Record<string, unknown>): Promis
     await deletePrefix(redis, prefix);
     await closeRedis(redis);
     rmSync(registryDir, { recursive: true, force: true });
+    if (secretsDir) rmSync(secretsDir, { recursive: true, force: true });
   };
   try {
     await waitUntil(async () => (await fetch(`${url}/health`).then((r) => r.ok).catch(() => false)) && (await liveHosts(redis, keys)).length > 0, 30_000, 100);

@@ -45,11 +45,23 @@ async function reportWaiting(c: Client, what: string, w: Waiting, wait: boolean,
   }
 }
 
+/** A row of GET /api/agents (the compact item) */
 interface AgentRow {
   id: string;
   name: string;
-  model?: string;
-  runtime: { status: string; hostId?: string; costUsd: number; cpuPercent?: number; memoryMb?: number; reason?: string } | null;
+  runtimeStatus: string;
+  hostId: string | null;
+  costUsd: number;
+  cpuPercent: number | null;
+  memoryMb: number | null;
+  restarts: number;
+}
+
+interface AgentPage {
+  agents: AgentRow[];
+  next: string | null;
+  total: number;
+  counts: Record<string, number>;
 }
 
 interface Entry {
@@ -64,13 +76,33 @@ function formatEntry(e: Entry): string {
   return `${e.at} #${e.seq} ${e.kind}${text}`;
 }
 
+interface BulkAnswer {
+  action: string;
+  matched: number;
+  succeeded: number;
+  failed: number;
+  results: { id: string; ok: boolean; result?: Record<string, unknown>; code?: string; detail?: string }[];
+}
+
+/** One line per agent, then the tally; exit code 1 when any agent failed (said, never hidden). */
+function reportBulk(what: string, r: BulkAnswer): void {
+  for (const x of r.results) {
+    const waiting = typeof x.result?.approval_id === 'string' ? ` (waiting for approval ${x.result.approval_id})` : '';
+    out(x.ok ? `${x.id}\tok${waiting}` : `${x.id}\tfailed\t${x.code ?? ''}\t${x.detail ?? ''}`);
+  }
+  out(`${what}: ${r.succeeded} of ${r.matched} done, ${r.failed} failed`);
+  if (r.failed > 0) process.exitCode = 1;
+}
+
 export function registerAgentCommand(program: Command): void {
   const agent = program.command('agent').description('Agents: create, inspect, start, stop, follow their output').option('--url <url>', 'API base URL');
   const api = (): Client => client((agent.opts() as { url?: string }).url);
 
   agent
-    .command('create <id>')
-    .description('Create an agent (its config goes to agents.toml)')
+    .command('create [id]')
+    .description('Create an agent (its config goes to agents.toml); with --count and --template, N agents from a template agent (<template>-001 …)')
+    .option('--count <n>', 'with --template: how many agents to create')
+    .option('--template <id>', 'the agent whose config the new ones copy')
     .option('--name <name>')
     .option('--prompt <text>', 'system prompt')
     .option('--model <model>')
@@ -84,7 +116,13 @@ export function registerAgentCommand(program: Command): void {
     .option('--start', 'start it right away')
     .option('--wait', 'with an agent’s token: wait until the spawn is approved and done (or denied)')
     .option('--timeout <ms>', 'how long --wait waits', '600000')
-    .action(async (id: string, o: Record<string, string | number | boolean | undefined>) => {
+    .action(async (id: string | undefined, o: Record<string, string | number | boolean | undefined>) => {
+      if (o.template !== undefined || o.count !== undefined) {
+        if (id !== undefined || o.template === undefined || o.count === undefined) throw new Error('a bulk create takes --template and --count, and no id');
+        const r = await api().call<BulkAnswer>('POST', '/api/agents/bulk', { action: 'create', template: o.template, count: Number(o.count), start: Boolean(o.start), ...(o.labels ? { labels: parseLabels(String(o.labels)) } : {}) });
+        return reportBulk(`create from ${String(o.template)}`, r);
+      }
+      if (id === undefined) throw new Error('create needs an id (or --template and --count)');
       const body: Record<string, unknown> = { id, start: Boolean(o.start) };
       if (o.name) body.name = o.name;
       if (o.prompt) body.system_prompt = o.prompt;
@@ -115,14 +153,58 @@ export function registerAgentCommand(program: Command): void {
       await reportWaiting(c, `delete ${id}`, r, Boolean(o.wait), Number(o.timeout));
     });
 
-  agent.command('list').description('Every agent with its status').action(async () => {
-    const { agents } = await api().call<{ agents: AgentRow[] }>('GET', '/api/agents');
-    out(['ID', 'STATUS', 'HOST', 'COST', 'CPU%', 'MEM MB'].join('\t'));
-    for (const a of agents) {
-      const r = a.runtime;
-      out([a.id, r?.status ?? 'never started', r?.hostId ?? '-', `$${(r?.costUsd ?? 0).toFixed(4)}`, r?.cpuPercent ?? '-', r?.memoryMb ?? '-'].join('\t'));
-    }
-  });
+  agent
+    .command('list')
+    .description('Agents with their runtime status, a page at a time from the API (every page unless --limit)')
+    .option('--status <s,...>', 'runtime statuses (idle, working, stopped, failed, never-started ...)')
+    .option('--label <k=v,...>', 'labels the agents carry (all of them)')
+    .option('--host <id,...>', 'hosts they run on')
+    .option('--parent <id>', 'children of this agent')
+    .option('--project <p>', 'the project label')
+    .option('-q, --search <text>', 'text in the id or the name')
+    .option('--sort <key>', 'id | name | created | status | host | cost | cpu | memory | restarts', 'id')
+    .option('--desc', 'descending')
+    .option('--limit <n>', 'at most this many agents')
+    .option('--page-size <n>', 'agents per request', '500')
+    .action(async (o: { status?: string; label?: string; host?: string; parent?: string; project?: string; search?: string; sort: string; desc?: boolean; limit?: string; pageSize: string }) => {
+      const c = api();
+      const limit = o.limit === undefined ? Infinity : Number(o.limit);
+      const query = new URLSearchParams({ sort: o.sort, ...(o.desc ? { order: 'desc' } : {}) });
+      for (const [k, v] of [['status', o.status], ['label', o.label], ['host', o.host], ['parent', o.parent], ['project', o.project], ['q', o.search]] as const) if (v) query.set(k, v);
+      out(['ID', 'STATUS', 'HOST', 'COST', 'CPU%', 'MEM MB', 'RESTARTS'].join('\t'));
+      let shown = 0;
+      let last: AgentPage | undefined;
+      for (let cursor: string | null = null; shown < limit; ) {
+        query.set('limit', String(Math.min(Number(o.pageSize), limit - shown)));
+        if (cursor) query.set('cursor', cursor);
+        last = await c.call<AgentPage>('GET', `/api/agents?${query.toString()}`);
+        for (const a of last.agents) out([a.id, a.runtimeStatus, a.hostId ?? '-', `$${a.costUsd.toFixed(4)}`, a.cpuPercent ?? '-', a.memoryMb ?? '-', a.restarts].join('\t'));
+        shown += last.agents.length;
+        cursor = last.next;
+        if (cursor === null) break;
+      }
+      if (last) process.stderr.write(`${shown} of ${last.total}; ${Object.entries(last.counts).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
+    });
+
+  agent
+    .command('bulk <action>')
+    .description('start | stop | restart | delete every agent the selector picks (a result per agent; deletions are delete_agent approvals)')
+    .option('--ids <id,...>', 'these agents')
+    .option('--status <s,...>', 'runtime statuses')
+    .option('--label <k=v,...>', 'labels (all of them)')
+    .option('--parent <id>', 'children of this agent')
+    .option('--host <id,...>', 'hosts they run on')
+    .option('-q, --search <text>', 'text in the id or the name')
+    .option('--all', 'every agent')
+    .option('--reason <text>')
+    .action(async (action: string, o: { ids?: string; status?: string; label?: string; parent?: string; host?: string; search?: string; all?: boolean; reason?: string }) => {
+      const list = (v: string | undefined): string[] | undefined => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+      const selector = Object.fromEntries(
+        Object.entries({ ids: list(o.ids), status: list(o.status), label: list(o.label), parent: o.parent, host: list(o.host), q: o.search, all: o.all ? true : undefined }).filter(([, v]) => v !== undefined),
+      );
+      const r = await api().call<BulkAnswer>('POST', '/api/agents/bulk', { action, selector, ...(o.reason ? { reason: o.reason } : {}) });
+      reportBulk(action, r);
+    });
 
   agent.command('show <id>').description('Config and runtime state, as JSON').action(async (id: string) => {
     out(JSON.stringify(await api().call('GET', `/api/agents/${id}`), null, 2));

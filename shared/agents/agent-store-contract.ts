@@ -10,6 +10,11 @@ export interface AgentStore {
   /** throws AgentNotFoundError when absent */
   update(config: AgentConfig, actor: string): Promise<void>;
   remove(id: string, actor: string): Promise<boolean>;
+  /**
+   * A token that changes whenever the set of configs may have changed (cheap: no read of
+   * the configs themselves), for list ETags. Optional: a store without one is always read.
+   */
+  version?(): Promise<string>;
 }
 
 export async function requireAgent(store: AgentStore, id: string): Promise<AgentConfig> {

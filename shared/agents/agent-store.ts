@@ -20,6 +20,7 @@ export { requireAgent } from './agent-store-contract.js';
 
 export function createRedisAgentStore(redis: Redis, keys: Keys): AgentStore {
   const key = keys.agentConfigs();
+  const versionKey = keys.agentConfigsVersion();
   const decode = (json: string): AgentConfig | undefined => {
     try {
       const parsed = agentConfigSchema.safeParse(JSON.parse(json));
@@ -40,16 +41,20 @@ export function createRedisAgentStore(redis: Redis, keys: Keys): AgentStore {
       const json = await redis.hget(key, id);
       return json ? decode(json) : undefined;
     },
+    async version() {
+      return (await redis.get(versionKey)) ?? '0';
+    },
     async create(config) {
-      const created = await redis.hsetnx(key, config.id, JSON.stringify(config));
+      const [[, created] = []] = ((await redis.multi().hsetnx(key, config.id, JSON.stringify(config)).incr(versionKey).exec()) ?? []) as [unknown, number][];
       if (created === 0) throw new AgentExistsError(config.id);
     },
     async update(config) {
       if (!(await redis.hexists(key, config.id))) throw new AgentNotFoundError(config.id);
-      await redis.hset(key, config.id, JSON.stringify(config));
+      await redis.multi().hset(key, config.id, JSON.stringify(config)).incr(versionKey).exec();
     },
     async remove(id) {
-      return (await redis.hdel(key, id)) > 0;
+      const [[, removed] = []] = ((await redis.multi().hdel(key, id).incr(versionKey).exec()) ?? []) as [unknown, number][];
+      return (removed ?? 0) > 0;
     },
   };
 }

@@ -1,6 +1,7 @@
 import { AgentExistsError, AgentNotFoundError } from '../errors/agent-errors.js';
 import type { Logger } from '../logger.js';
-import { files } from '../registry/layout.js';
+import { files, relativePathOf } from '../registry/layout.js';
+import { fileSignature } from '../registry/registry-reader.js';
 import type { RegistryClient } from '../registry/registry-client.js';
 import type { Actor } from '../registry/changes.js';
 import { agentConfigSchema, type AgentConfig } from './agent-config.js';
@@ -14,9 +15,17 @@ import type { AgentStore } from './agent-store-contract.js';
  * (a person may have edited the file by hand), never thrown at the caller of list().
  */
 export function createRegistryAgentStore(registry: RegistryClient, logger: Logger): AgentStore {
+  // The reader hands back the same frozen table while its section's text is unchanged, so a
+  // config validated once is reused: listing 2,000 agents parses only what changed.
+  const decoded = new WeakMap<object, AgentConfig>();
   const decode = (id: string, table: unknown): AgentConfig | undefined => {
+    const known = table && typeof table === 'object' ? decoded.get(table) : undefined;
+    if (known) return known;
     const parsed = agentConfigSchema.safeParse(table);
-    if (parsed.success) return parsed.data;
+    if (parsed.success) {
+      if (table && typeof table === 'object') decoded.set(table, parsed.data);
+      return parsed.data;
+    }
     logger.warn('agents.toml has an agent table that does not validate; skipping it', { agentId: id, issues: parsed.error.issues.slice(0, 5) });
     return undefined;
   };
@@ -31,6 +40,10 @@ export function createRegistryAgentStore(registry: RegistryClient, logger: Logge
     );
   };
   return {
+    async version() {
+      // the writer replaces agents.toml by rename: every commit gives a new (inode, size, mtime)
+      return fileSignature(registry.dir, relativePathOf(files.agents()));
+    },
     async list() {
       return Object.entries(registry.read.agents())
         .map(([id, t]) => decode(id, t))

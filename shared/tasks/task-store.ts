@@ -123,6 +123,11 @@ const CAS = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEY
 const PRIORITY_ORDER: Record<string, number> = { critical: 0, high: 1, normal: 2, low: 3 };
 
 /** Highest priority first, then oldest first. */
+/** A task's place in the list order as one sortable string: its priority band, then its creation time (for keyset cursors). */
+export function taskSortKey(t: Task): string {
+  return `${PRIORITY_ORDER[t.priority] ?? 2}|${t.created_at}`;
+}
+
 export function sortTasks(tasks: Task[]): Task[] {
   return tasks.sort((a, b) => (PRIORITY_ORDER[a.priority] ?? 2) - (PRIORITY_ORDER[b.priority] ?? 2) || a.created_at.localeCompare(b.created_at));
 }

@@ -12,9 +12,9 @@ describe('/api/agents: roles, validation, paging', () => {
 
   it('people read, operators act; bad input is a 400 problem naming the field', async () => {
     await stack.createAgent({ id: 'api-1', name: 'API one' });
-    const list = await stack.json<{ agents: { id: string; name: string; runtime: unknown }[] }>('GET', '/api/agents', 200, { role: 'viewer' });
+    const list = await stack.json<{ agents: { id: string; name: string; runtimeStatus: string }[] }>('GET', '/api/agents', 200, { role: 'viewer' });
     expect(list.agents.map((a) => a.id)).to.include('api-1');
-    expect(list.agents.find((a) => a.id === 'api-1')!.runtime).to.equal(null);
+    expect(list.agents.find((a) => a.id === 'api-1')!.runtimeStatus).to.equal('never-started');
     expect((await stack.call('POST', '/api/agents/api-1/start', { role: 'viewer' })).status).to.equal(403);
     expect((await stack.call('PATCH', '/api/agents/api-1', { role: 'viewer', body: { name: 'x' } })).status).to.equal(403);
     expect((await stack.call('DELETE', '/api/agents/api-1', { role: 'viewer' })).status).to.equal(403);

@@ -52,6 +52,27 @@ describe('nox agent (CLI against a real API)', function () {
     await stack.waitStatus('cli-1', 'stopped');
   });
 
+  it('list pages and filters; create --template --count; bulk stop says each agent’s result and fails when one failed', async () => {
+    await run('create', 'clitpl', '--labels', 'squad=cli');
+    const made = await run('create', '--template', 'clitpl', '--count', '5');
+    expect(made).to.match(/create from clitpl: 5 of 5 done, 0 failed/);
+    expect(made).to.match(/^clitpl-005\tok$/m);
+    // pages of 2 are followed to the end
+    const all = await run('list', '--label', 'squad=cli', '--page-size', '2');
+    expect(all.match(/^clitpl\S*\tnever-started\t/gm)).to.have.length(6);
+    const some = await run('list', '--label', 'squad=cli', '--limit', '3', '--desc');
+    expect(some.match(/^clitpl-00[345]\tnever-started\t/gm)).to.have.length(3);
+    expect(await run('list', '--status', 'idle', '-q', 'clitpl')).to.not.match(/^clitpl/m);
+
+    const p = spawnNox(['agent', 'bulk', 'stop', '--ids', 'clitpl-001,clitpl-missing'], env);
+    const { code } = await p.exited();
+    expect(code, p.output()).to.equal(1);
+    expect(p.output()).to.match(/^clitpl-missing\tfailed\tnox:agent-not-found/m);
+    // one that never ran has nothing to stop: said per agent too
+    expect(p.output()).to.match(/^clitpl-001\tfailed\tnox:agent-not-running/m);
+    expect(p.output()).to.match(/stop: 0 of 2 done, 2 failed/);
+  });
+
   it('fails with the API’s problem code for an unknown agent', async () => {
     const p = spawnNox(['agent', 'start', 'nobody-here'], env);
     const { code } = await p.exited();

@@ -45,7 +45,7 @@ export interface AgentStack {
   apiCtx: NoxContext;
   api: ApiServer;
   hosts: AgentTestHost[];
-  call(method: string, urlPath: string, options?: { role?: Role; token?: string; body?: unknown }): Promise<Response>;
+  call(method: string, urlPath: string, options?: { role?: Role; token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
   /** call and parse JSON, asserting the status */
   json<T = Record<string, unknown>>(method: string, urlPath: string, status: number, options?: { role?: Role; token?: string; body?: unknown }): Promise<T>;
   addHost(overrides?: Record<string, unknown>): Promise<AgentTestHost>;

@@ -10,6 +10,8 @@ export interface CallOptions {
   role?: Role;
   token?: string;
   body?: unknown;
+  /** extra request headers (e.g. If-None-Match) */
+  headers?: Record<string, string>;
 }
 
 export interface ApiCaller {
@@ -19,7 +21,7 @@ export interface ApiCaller {
 
 export function apiCaller(baseUrl: string): ApiCaller {
   const call: ApiCaller['call'] = async (method, urlPath, opts = {}) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? tokenFor(opts.role ?? 'admin')}` };
+    const headers: Record<string, string> = { ...opts.headers, authorization: `Bearer ${opts.token ?? tokenFor(opts.role ?? 'admin')}` };
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);

@@ -63,8 +63,15 @@ export function registerNoxTools(server: McpServer, api: ApiClient): void {
   );
   server.registerTool('list_agents', { description: 'The agents of this Nox, with their status.' }, async () =>
     run(async () => {
-      const { agents } = (await api.call('GET', '/api/agents')) as { agents: { id: string; name?: string; parent?: string; runtime: { status?: string } | null }[] };
-      return agents.map((x) => ({ id: x.id, name: x.name ?? null, parent: x.parent ?? null, status: x.runtime?.status ?? 'never started' }));
+      type Page = { agents: { id: string; name?: string; parent?: string; runtimeStatus: string }[]; next: string | null };
+      const out: { id: string; name: string | null; parent: string | null; status: string }[] = [];
+      // the list pages (issue 21): follow the cursors
+      for (let cursor: string | null = ''; cursor !== null; ) {
+        const page = (await api.call('GET', `/api/agents?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)) as Page;
+        for (const x of page.agents) out.push({ id: x.id, name: x.name ?? null, parent: x.parent ?? null, status: x.runtimeStatus });
+        cursor = page.next;
+      }
+      return out;
     }),
   );
   server.registerTool(

@@ -2,19 +2,18 @@ import { z } from 'zod';
 import { agentConfigInputSchema, agentConfigPatchSchema, newAgentConfig, patchAgentConfig, type AgentConfig } from '../../../shared/agents/agent-config.js';
 import { AGENT_EVENT } from '../../../shared/agents/agent-events.js';
 import { AGENT_JOB, type AgentCommandJob } from '../../../shared/agents/agent-jobs.js';
-import { assertNotRunning } from '../../../shared/agents/agent-removal.js';
 import { isLive } from '../../../shared/agents/agent-status.js';
 import { agentStoreFor, requireAgent } from '../../../shared/agents/agent-store.js';
-import { ownerOf, readRuntime, writeRuntime } from '../../../shared/agents/runtime-state.js';
+import { readRuntime, writeRuntime } from '../../../shared/agents/runtime-state.js';
 import { checkSpawn, enqueueSpawn as queueSpawn } from '../../../shared/agents/spawn-enqueue.js';
-import { revokeAgentTokens } from '../../../shared/auth/revocation.js';
 import { agentRequestDepsFor } from '../../../shared/approvals/agent-request-deps.js';
 import { AgentExistsError } from '../../../shared/errors/agent-errors.js';
 import { ERROR_CODE } from '../../../shared/errors/codes.js';
 import { ConflictError } from '../../../shared/errors/service-errors.js';
 import { PRIORITY } from '../../../shared/queues/priority.js';
 import type { Principal } from '../../../shared/types.js';
-import { askForAgentRequest, deleteApproval, deleteRequest, openRequestFor, spawnApproval, spawnRequest } from '../../agents/agent-request-ask.js';
+import { deleteAgentAct, restartAgentAct, startAgentAct, stopAgentAct } from '../../agents/agent-acts.js';
+import { askForAgentRequest, openRequestFor, spawnApproval, spawnRequest } from '../../agents/agent-request-ask.js';
 import { sendHostCommand } from '../../agents/host-command.js';
 import type { ApiDeps } from '../../deps.js';
 import { OPERATORS } from '../../http/auth.js';
@@ -45,6 +44,7 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
   const { ctx } = deps;
   const store = agentStoreFor(ctx);
   const requestDeps = agentRequestDepsFor(ctx);
+  const acts = { ctx, store, requestDeps };
 
   const enqueueSpawn = (agent: AgentConfig, correlationId: string, principal: Principal | undefined): Promise<string | undefined> =>
     queueSpawn(ctx, store, agent, { correlationId, requestedBy: requester(principal) });
@@ -119,13 +119,8 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
         202: { description: 'the deletion waits for a person: decide `approval_id`; GET /api/agent-requests/{approval_id} says how it ended', schema: waitingView },
       },
       handler: async ({ params, principal, correlationId }, _req, res) => {
-        const config = await requireAgent(store, params.id);
-        await assertNotRunning(ctx, params.id);
-        const again = await openRequestFor(requestDeps, 'delete', params.id, requester(principal));
-        if (again) return answer(res, 202, waiting(again));
-        const approval = deleteApproval(config, requester(principal), correlationId);
-        const outcome = await askForAgentRequest(ctx, requestDeps, deleteRequest(approval, config), approval, correlationId);
-        return outcome.status === 'done' ? answer(res, 204) : answer(res, 202, waiting(outcome));
+        const r = await deleteAgentAct(acts, params.id, { requestedBy: requester(principal), correlationId });
+        return r.outcome === 'done' ? answer(res, 204) : answer(res, 202, waiting(r.waiting));
       },
     }),
     defineRoute({
@@ -136,16 +131,7 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
       auth: OPERATORS,
       params: idParams,
       status: 202,
-      handler: async ({ params, principal, correlationId }) => {
-        const agent = await requireAgent(store, params.id);
-        const runtime = await readRuntime(ctx.redis, ctx.keys, params.id);
-        if (runtime?.circuitOpen) throw new ConflictError(`Agent "${params.id}" failed (circuit breaker open); reset it first`, ERROR_CODE.agentFailed);
-        const owner = await ownerOf(ctx.redis, ctx.keys, params.id);
-        if (owner && isLive(runtime?.status) && (await ctx.redis.exists(ctx.keys.hostAlive(owner))) === 1) {
-          return { id: params.id, status: runtime?.status, hostId: owner, already: true };
-        }
-        return { id: params.id, queued: true, jobId: await enqueueSpawn(agent, correlationId, principal) };
-      },
+      handler: async ({ params, principal, correlationId }) => startAgentAct(acts, params.id, { requestedBy: requester(principal), correlationId }),
     }),
     defineRoute({
       method: 'post',
@@ -156,22 +142,7 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
       params: idParams,
       body: reasonBody,
       status: 202,
-      handler: async ({ params, body, principal, correlationId }) => {
-        const data = await commandFor(params.id, principal, correlationId, body.reason);
-        // here, not only on its host: the stop revokes the agent's tokens even when that host is gone
-        await revokeAgentTokens(ctx, params.id, 'stopped');
-        const [owner, runtime] = await Promise.all([ownerOf(ctx.redis, ctx.keys, params.id), readRuntime(ctx.redis, ctx.keys, params.id)]);
-        const ownerAlive = owner !== undefined && (await ctx.redis.exists(ctx.keys.hostAlive(owner))) === 1;
-        if (!ownerAlive && isLive(runtime?.status)) {
-          // its host is gone (failover is not there yet): record the stop so it is not left "running"
-          const reason = `host ${owner ?? runtime?.hostId ?? '?'} is gone; marked stopped by ${requester(principal)}`;
-          await writeRuntime(ctx.redis, ctx.keys, params.id, { status: 'stopped', reason, pid: undefined });
-          if (owner) await ctx.redis.del(ctx.keys.agentOwner(params.id));
-          await ctx.events.publish({ type: AGENT_EVENT.status, agentId: params.id, correlationId, data: { status: 'stopped', previous: runtime?.status ?? null, reason } });
-          return { id: params.id, status: 'stopped', hostGone: true };
-        }
-        return { id: params.id, ...(await sendHostCommand(ctx, params.id, AGENT_JOB.stop, data, PRIORITY.critical)) };
-      },
+      handler: async ({ params, body, principal, correlationId }) => stopAgentAct(acts, params.id, { requestedBy: requester(principal), correlationId, ...(body.reason === undefined ? {} : { reason: body.reason }) }),
     }),
     defineRoute({
       method: 'post',
@@ -182,10 +153,7 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
       params: idParams,
       body: reasonBody,
       status: 202,
-      handler: async ({ params, body, principal, correlationId }) => {
-        const data = await commandFor(params.id, principal, correlationId, body.reason);
-        return { id: params.id, ...(await sendHostCommand(ctx, params.id, AGENT_JOB.restart, data)) };
-      },
+      handler: async ({ params, body, principal, correlationId }) => restartAgentAct(acts, params.id, { requestedBy: requester(principal), correlationId, ...(body.reason === undefined ? {} : { reason: body.reason }) }),
     }),
     defineRoute({
       method: 'post',

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { agentStoreFor, requireAgent } from '../../../shared/agents/agent-store.js';
 import { readConversation } from '../../../shared/agents/conversation-log.js';
-import { readRuntime, readRuntimes } from '../../../shared/agents/runtime-state.js';
+import { readRuntime } from '../../../shared/agents/runtime-state.js';
+import { AGENT_SORTS, fullRuntimes, listAgents, listVersion, type AgentListRow } from '../../agents/agent-list.js';
 import type { ApiDeps } from '../../deps.js';
-import { onlySelf } from '../../http/agent-scope.js';
+import { onlySelf, ownAgent } from '../../http/agent-scope.js';
+import { ForbiddenError } from '../../../shared/errors/auth-errors.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
-import { agentView, idParams, publicAgentView, READERS, viewFor } from './agent-views.js';
+import { agentSummaryView, agentView, idParams, publicAgentView, publicSummary, READERS, view, viewFor } from './agent-views.js';
 
 /**
  * Reading agents: every agent or one (config from the agent store joined with runtime
@@ -15,6 +17,36 @@ import { agentView, idParams, publicAgentView, READERS, viewFor } from './agent-
  * `ERROR_CODE.notOwnAgent` (agent ids are public, so saying so leaks nothing).
  */
 const oneAgent = z.union([agentView, publicAgentView]);
+/** `a,b` or `?x=a&x=b`: a list of short tokens */
+const many = (item: z.ZodString) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter((s) => s !== ''))
+    .pipe(z.array(item).max(100));
+const listQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(5000).default(100),
+    cursor: z.string().max(2000).optional(),
+    /** runtime statuses (any the supervisor writes, and `never-started`) */
+    status: many(z.string().regex(/^[a-z][a-z-]{0,39}$/, 'a runtime status')).optional(),
+    host: many(z.string().min(1).max(200)).optional(),
+    /** `key=value` (or `key`: the label is set) */
+    label: many(z.string().regex(/^[a-z0-9_.-]{1,63}(=[^,]{0,63})?$/, 'key=value')).optional(),
+    project: z.string().min(1).max(63).optional(),
+    parent: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
+    q: z.string().min(1).max(200).optional(),
+    sort: z.enum(AGENT_SORTS).default('id'),
+    order: z.enum(['asc', 'desc']).default('asc'),
+    /** `compact` (default): the list's columns; `full`: each agent's config and whole runtime */
+    view: z.enum(['compact', 'full']).default('compact'),
+  })
+  .strict();
+const agentListView = z.object({
+  agents: z.array(z.union([agentSummaryView, agentView, publicAgentView])),
+  next: z.string().nullable(),
+  total: z.number(),
+  counts: z.record(z.string(), z.number()),
+});
 const pageQuery = z
   .object({
     after: z.coerce.number().int().min(0).default(0),
@@ -30,14 +62,30 @@ export function agentReadRoutes(deps: ApiDeps): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/agents',
-      summary: 'Every agent: config and runtime state (an agent token: itself in full, the others’ public view)',
+      summary:
+        'A page of agents (`limit`, `cursor` = the previous page’s `next`), filtered by runtime status, host, label, project, parent and `q` (text in id or name), sorted; `counts` by runtime status. Compact items, or `view=full` for configs and runtime. ETag / If-None-Match → 304 while nothing changed. An agent token sees itself in full and the others’ public view, and may not filter by host, label or project',
       tag: 'agents',
       auth: READERS,
-      responses: { 200: { description: 'the agents', schema: z.object({ agents: z.array(oneAgent) }) } },
-      handler: async ({ principal }) => {
-        const configs = await store.list();
-        const runtimes = await readRuntimes(ctx.redis, ctx.keys, configs.map((c) => c.id));
-        return { agents: configs.map((c) => viewFor(principal, c, runtimes.get(c.id))) };
+      query: listQuery,
+      responses: { 200: { description: 'one page of the agents', schema: agentListView }, 304: { description: 'the list is as the If-None-Match tag says' } },
+      handler: async ({ principal, query }, req, res) => {
+        const me = ownAgent(principal);
+        if (me !== undefined && (query.host || query.label || query.project || !['id', 'name', 'created', 'status'].includes(query.sort))) {
+          throw new ForbiddenError('An agent token lists other agents by their public fields only: no host, label, project filter nor sort by host or usage');
+        }
+        const tag = await listVersion(ctx, store, `${principal?.role ?? ''}:${me ?? ''}:${req.url.split('?')[1] ?? ''}`);
+        if (tag) {
+          res.setHeader('ETag', tag);
+          res.setHeader('Cache-Control', 'private, no-cache');
+          if (req.headers['if-none-match'] === tag) return void res.status(304).end();
+        }
+        const page = await listAgents(ctx, store, query);
+        const runtimes = query.view === 'full' ? await fullRuntimes(ctx, page.rows) : undefined;
+        const item = ({ config, summary }: AgentListRow) => {
+          if (me !== undefined && me !== config.id) return publicSummary(config, summary);
+          return runtimes ? view(config, runtimes.get(config.id)) : summary;
+        };
+        return { agents: page.rows.map(item), next: page.next, total: page.total, counts: page.counts };
       },
     }),
     defineRoute({

@@ -6,6 +6,7 @@ import type { AgentRuntime } from '../../../shared/agents/runtime-state.js';
 import { ID_PATTERN } from '../../../shared/ids.js';
 import type { Principal } from '../../../shared/types.js';
 import type { AskOutcome } from '../../agents/agent-request-ask.js';
+import type { AgentSummary } from '../../agents/agent-list.js';
 import { ownAgent } from '../../http/agent-scope.js';
 import { OPERATORS, PEOPLE } from '../../http/auth.js';
 
@@ -57,6 +58,26 @@ export function publicView(config: AgentConfig, runtime: AgentRuntime | undefine
     runtime: runtime?.status ? { status: runtime.status } : null,
     view: 'public',
   };
+}
+
+/** A row of the agents list (api/agents/agent-list.ts): the columns, not the config. */
+export const agentSummaryView = z.object({
+  id: z.string(),
+  name: z.string(),
+  runtimeStatus: z.string(),
+  hostId: z.string().nullable(),
+  costUsd: z.number(),
+  cpuPercent: z.number().nullable(),
+  memoryMb: z.number().nullable(),
+  restarts: z.number(),
+  labels: z.record(z.string(), z.string()),
+  parent: z.string().optional(),
+  created_at: z.string(),
+});
+
+/** Another agent's row for an agent token: the public fields only (as publicView). */
+export function publicSummary(config: AgentConfig, summary: AgentSummary): PublicAgentView & { runtimeStatus: string } {
+  return { ...publicView(config, undefined), runtime: summary.runtimeStatus === 'never-started' ? null : { status: summary.runtimeStatus }, runtimeStatus: summary.runtimeStatus };
 }
 
 /** The whole view for people and for an agent's own config; the public view of another agent for an agent token. */

@@ -27,6 +27,7 @@ const SEVERITY: Record<string, Severity> = {
   failed: 'danger',
   denied: 'danger',
   'over-budget': 'danger',
+  'never-started': 'secondary',
 };
 
 export function StatusTag({ status }: { status: string | undefined }) {

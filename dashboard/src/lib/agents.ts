@@ -24,7 +24,8 @@ export function toAgentView(row: Row): AgentView {
   return {
     id: str(row, 'id', 'config.id') ?? '?',
     name: str(row, 'name', 'config.name'),
-    status: str(row, 'runtime.status', 'status', 'state.status'),
+    // the runtime status (issue 21): never the config's desired `status` (active/inactive)
+    status: str(row, 'runtimeStatus', 'runtime.status', 'state.status') ?? 'never-started',
     hostId: str(row, 'runtime.hostId', 'hostId', 'host', 'state.hostId'),
     model: str(row, 'model', 'config.model'),
     cpuPercent: num(row, 'runtime.cpuPercent', 'cpuPercent', 'cpu'),

@@ -26,7 +26,7 @@ export function OverviewPage() {
   const hosts = useResource<{ hosts: HostInfo[] }>('/api/system/hosts', { refreshOn: ['host.'], pollMs: QUEUE_POLL_MS });
   const health = useResource<Health>('/api/system/health', { refreshOn: ['host.', 'agent.status', 'task.', 'message.'], pollMs: QUEUE_POLL_MS });
   const metrics = useResource<Metrics>('/api/system/metrics', { refreshOn: ['host.', 'agent.status'], pollMs: QUEUE_POLL_MS });
-  const agents = useResource<unknown>('/api/agents', { refreshOn: ['agent.'] });
+  const agents = useResource<unknown>('/api/agents?view=full&limit=5000', { refreshOn: ['agent.'] });
   const messagesProbe = useResource<unknown>('/api/messages?limit=1');
 
   const eventsPerMin = buckets(live.events, now, 30_000, 10, () => true);

@@ -15,7 +15,7 @@ import { arr, listFrom, str, type Row } from '../lib/fields';
 export function TasksPage() {
   const [agent, setAgent] = useState<string | null>(null);
   const tasks = useResource<unknown>(agent ? `/api/tasks?agent=${encodeURIComponent(agent)}` : '/api/tasks', { refreshOn: ['task.'] });
-  const agents = useResource<unknown>('/api/agents', { refreshOn: ['agent.created', 'agent.deleted'] });
+  const agents = useResource<unknown>('/api/agents?view=full&limit=5000', { refreshOn: ['agent.created', 'agent.deleted'] });
   const agentIds = listFrom(agents.data, 'agents').map((a) => toAgentView(a).id);
   const { canOperate } = useSession();
   const notify = useNotify();

@@ -1,0 +1,100 @@
+/**
+ * The list, bulk-start and dashboard part of the fleet bench (issue 21), on a deployment that
+ * already holds the fleet:
+ *   - GET /api/agents: a page of 100, the whole list compact, the whole list with configs
+ *     (`view=full`, what the list was before paging), and a revalidation (If-None-Match → 304);
+ *   - start-all to all-idle: `POST /api/agents/bulk {action: start}` of `starts` stand-in
+ *     agents until every one is idle, next to spawning the same programs bare;
+ *   - the dashboard: Chromium (playwright-core) from navigation to /agents until the first
+ *     page of rows and the counts show.
+ */
+import { chromium } from 'playwright-core';
+import { until } from '../support/agent-fleet.js';
+import { bareSpawn } from '../support/bare-spawn.js';
+import type { HttpClient } from '../support/http-client.js';
+import { line, summarize, timeEach } from '../support/stats.js';
+
+type Out = (s: string) => void;
+
+export async function listFigures(token: string, url: string, lists: number, out: Out): Promise<{ fullDoc: unknown }> {
+  const get = async (path: string, headers?: Record<string, string>): Promise<{ status: number; body: unknown; etag?: string }> => {
+    const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
+    const text = await res.text();
+    if (res.status !== 200 && res.status !== 304) throw new Error(`${path} answered ${res.status}: ${text.slice(0, 300)}`);
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined, etag: res.headers.get('etag') ?? undefined };
+  };
+  const shapes: [string, string][] = [
+    ['page of 100 (compact)', '/api/agents?limit=100'],
+    ['page of 100, status filter', '/api/agents?limit=100&status=never-started&sort=created'],
+    ['whole list, compact', '/api/agents?limit=5000'],
+    ['whole list, view=full', '/api/agents?limit=5000&view=full'],
+  ];
+  let fullDoc: unknown;
+  for (const [name, path] of shapes) {
+    const first = await get(path);
+    const bytes = Buffer.byteLength(JSON.stringify(first.body));
+    if (path.includes('view=full')) fullDoc = first.body;
+    await timeEach(3, () => get(path));
+    const samples = await timeEach(lists, () => get(path));
+    out(`${line(`nox GET ${name}`, summarize(samples))}  ${(bytes / 1024).toFixed(0)} KB`);
+  }
+  const path = '/api/agents?limit=100';
+  const { etag } = await get(path);
+  const revalidate = await timeEach(lists, async () => {
+    const r = await get(path, { 'if-none-match': etag as string });
+    if (r.status !== 304) throw new Error(`revalidation answered ${r.status} (the list changed under the bench?)`);
+  });
+  out(line('nox GET page, If-None-Match → 304', summarize(revalidate)));
+  return { fullDoc };
+}
+
+export async function startAllFigures(http: HttpClient, url: string, starts: number, out: Out): Promise<void> {
+  const created = await http.send<{ failed: number }>('POST', `${url}/api/agents`, { id: 'runner' });
+  if (created.status !== 201) throw new Error(`template: ${created.status}`);
+  const bulk = await http.send<{ failed: number }>('POST', `${url}/api/agents/bulk`, { action: 'create', template: 'runner', count: starts });
+  if (bulk.status !== 200 || bulk.body.failed > 0) throw new Error(`bulk create: ${bulk.status} ${JSON.stringify(bulk.body).slice(0, 300)}`);
+  const bareMs = await bareSpawn(starts);
+  const t0 = performance.now();
+  const started = await http.send<{ failed: number; results: unknown[] }>('POST', `${url}/api/agents/bulk`, { action: 'start', selector: { q: 'runner-' } });
+  if (started.status !== 200 || started.body.failed > 0) throw new Error(`bulk start: ${started.status} ${JSON.stringify(started.body).slice(0, 300)}`);
+  const acceptedMs = performance.now() - t0;
+  await until(async () => {
+    const r = await http.send<{ total: number; counts: Record<string, number> }>('GET', `${url}/api/agents?q=runner-&status=idle&limit=1`);
+    // an agent that cannot start would make this wait forever: say so instead
+    if ((r.body.counts.failed ?? 0) > 0) throw new Error(`${r.body.counts.failed} agents failed to start: ${JSON.stringify(r.body.counts)}`);
+    return r.body.total === starts;
+  }, 600_000);
+  const idleMs = performance.now() - t0;
+  out(`${'bare spawn of the same program'.padEnd(34)} ${starts} in ${(bareMs / 1000).toFixed(2)} s (baseline)`);
+  out(`${'nox bulk start → all idle'.padEnd(34)} ${starts} in ${(idleMs / 1000).toFixed(2)} s (the bulk answer after ${(acceptedMs / 1000).toFixed(2)} s: ${started.body.results.length} spawn jobs); ${(idleMs / bareMs).toFixed(2)}x bare spawn`);
+  const stopped = await http.send<{ failed: number }>('POST', `${url}/api/agents/bulk`, { action: 'stop', selector: { q: 'runner-' } });
+  if (stopped.body.failed > 0) out(`  (stopping them: ${stopped.body.failed} failed)`);
+}
+
+export async function dashboardFigures(url: string, user: { name: string; password: string }, runs: number, out: Out): Promise<void> {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(120_000);
+    await page.goto(`${url}/`);
+    await page.getByLabel('User name').fill(user.name);
+    await page.locator('#password').fill(user.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByTestId('user').waitFor();
+    const samples: number[] = [];
+    for (let i = 0; i < runs + 1; i++) {
+      await page.goto(`${url}/`);
+      await page.getByTestId('user').waitFor();
+      const t0 = performance.now();
+      await page.goto(`${url}/agents`);
+      // usable: the first page of rows, the counts and the pager are on screen
+      await page.getByTestId('page-range').getByText(/^1–100 of \d+$/).waitFor();
+      await page.locator('[data-testid=agents-table] tr.agent-row').nth(99).waitFor();
+      if (i > 0) samples.push(performance.now() - t0);
+    }
+    out(line('dashboard: navigation → usable /agents', summarize(samples)));
+  } finally {
+    await browser.close();
+  }
+}
