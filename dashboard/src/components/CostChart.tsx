@@ -24,7 +24,7 @@ export function CostChart({ days }: { days: DayCost[] }) {
   const slot = days.length > 0 ? plotW / days.length : plotW;
   const barW = Math.max(1, Math.min(40, slot * 0.7));
   const ticks = [0, top / 2, top];
-  // label at most ~8 days on the x axis
+  // label at most ~8 days on the x axis, counted back from the last so today is always labelled
   const every = Math.max(1, Math.ceil(days.length / 8));
   const total = days.reduce((a, d) => a + d.costUsd, 0);
   return (
@@ -60,7 +60,7 @@ export function CostChart({ days }: { days: DayCost[] }) {
             >
               <title>{`${d.day}: ${fmtUsd(d.costUsd)}, ${d.turns} turns`}</title>
             </rect>
-            {i % every === 0 || i === days.length - 1 ? (
+            {(days.length - 1 - i) % every === 0 ? (
               <text className="nox-chart-axis" x={PAD.left + i * slot + slot / 2} y={H - PAD.bottom + 16} textAnchor="middle">
                 {d.day.slice(5)}
               </text>

@@ -149,7 +149,7 @@ function AuditTrail() {
         {field('target', 'Target', 'part of the path')}
         <span className="nox-audit-field">
           <label htmlFor="audit-outcome">Outcome</label>
-          <Dropdown inputId="audit-outcome" value={draft.outcome} options={OUTCOMES} onChange={(ev) => setDraft({ ...draft, outcome: ev.value as string })} />
+          <Dropdown inputId="audit-outcome" value={draft.outcome} options={OUTCOMES} placeholder="any outcome" onChange={(ev) => setDraft({ ...draft, outcome: ev.value as string })} />
         </span>
         {field('from', 'From', '', 'date')}
         {field('to', 'To', '', 'date')}
