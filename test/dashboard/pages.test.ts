@@ -18,6 +18,8 @@ const PAGES = [
   { path: '/messages', title: 'Messages', endpoint: '/api/messages?limit=1' },
   { path: '/approvals', title: 'Approvals', endpoint: '/api/approvals?status=pending' },
   { path: '/registry', title: 'Registry', endpoint: '/api/registry/history' },
+  { path: '/costs', title: 'Costs', endpoint: '/api/costs' },
+  { path: '/audit', title: 'Audit', endpoint: '/api/audit?limit=1' },
   { path: '/hosts', title: 'Hosts & queues', endpoint: '/api/system/hosts' },
   { path: '/events', title: 'Live events', endpoint: undefined },
 ];

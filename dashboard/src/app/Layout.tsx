@@ -21,6 +21,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
   const needsYou = usePendingApprovals();
+  const { user } = useSession();
 
   useEffect(() => {
     setMenuOpen(false);
@@ -39,7 +40,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <Header onMenu={() => setMenuOpen((o) => !o)} menuOpen={menuOpen} needsYou={needsYou} />
       <nav className="nox-nav" id="nox-nav" aria-label="Main">
         <ul>
-          {ROUTES.filter((r) => r.icon).map((r) => {
+          {ROUTES.filter((r) => r.icon && (!r.roles || r.roles.includes(user?.role ?? ''))).map((r) => {
             const active = r.path === '/' ? path === '/' : path === r.path || path.startsWith(`${r.path}/`);
             return (
               <li key={r.path}>

@@ -2,6 +2,8 @@ import type { ComponentType } from 'react';
 import { AgentDetailPage } from '../pages/AgentDetailPage';
 import { AgentsPage } from '../pages/AgentsPage';
 import { ApprovalsPage } from '../pages/ApprovalsPage';
+import { AuditPage } from '../pages/AuditPage';
+import { CostsPage } from '../pages/CostsPage';
 import { EventsPage } from '../pages/EventsPage';
 import { HostsPage } from '../pages/HostsPage';
 import { MessagesPage } from '../pages/MessagesPage';
@@ -15,6 +17,8 @@ export interface RouteDef {
   title: string;
   icon?: string;
   page: ComponentType<{ params: Record<string, string> }>;
+  /** only these roles see it in the menu (the page itself says why to anyone else) */
+  roles?: readonly string[];
 }
 
 export const ROUTES: RouteDef[] = [
@@ -25,6 +29,8 @@ export const ROUTES: RouteDef[] = [
   { path: '/messages', title: 'Messages', icon: 'pi pi-comments', page: MessagesPage },
   { path: '/approvals', title: 'Approvals', icon: 'pi pi-shield', page: ApprovalsPage },
   { path: '/registry', title: 'Registry', icon: 'pi pi-history', page: RegistryPage },
+  { path: '/costs', title: 'Costs', icon: 'pi pi-dollar', page: CostsPage },
+  { path: '/audit', title: 'Audit', icon: 'pi pi-list', page: AuditPage, roles: ['operator', 'admin'] },
   { path: '/hosts', title: 'Hosts & queues', icon: 'pi pi-server', page: HostsPage },
   { path: '/events', title: 'Live events', icon: 'pi pi-bolt', page: EventsPage },
 ];

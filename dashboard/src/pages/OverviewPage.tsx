@@ -143,7 +143,9 @@ export function OverviewPage() {
         </div>
 
         <div className="nox-card" data-testid="card-cost">
-          <h2>Cost</h2>
+          <h2>
+            Cost <Link to="/costs">over time</Link>
+          </h2>
           {costToday !== undefined ? (
             <div className="nox-stat">
               {fmtUsd(costToday)} <small>today</small>
