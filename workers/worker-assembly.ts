@@ -1,4 +1,5 @@
 import { closeApprovals } from '../shared/approvals/approvals.js';
+import { markRegistryWriterHere, registryClientFor } from '../shared/registry/registry-client.js';
 import { errorFields } from '../shared/logger.js';
 import type { NoxContext } from '../shared/runtime/context.js';
 import { createAgentHost, type AgentHost } from './agents/agent-host.js';
@@ -103,6 +104,10 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
   const stop = (): Promise<void> => (stopping ??= stopParts(ctx, parts));
 
   try {
+    if (options.registryWriter) markRegistryWriterHere(ctx);
+    // a host that reads the registry from Redis takes no work before the writer has published
+    // it (the mirror logs that it waits): it would run on guesses (docs/HOSTS.md)
+    await registryClientFor(ctx).ready();
     if (options.permissionGate !== false) parts.gate = createPermissionGate(ctx);
     if (options.mcp !== false) {
       const wiring = typeof options.mcp === 'object' ? options.mcp : {};

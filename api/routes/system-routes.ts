@@ -7,6 +7,8 @@ import { noxVersion } from '../../shared/runtime/version.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
+import { readPublication } from '../../shared/registry/registry-publication.js';
+import { readsFromRedis } from '../../shared/registry/registry-client.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 import { pingHost } from '../ping.js';
 import { allQueueNames, queueCounts } from '../queue-stats.js';
@@ -71,12 +73,19 @@ export function systemRoutes(deps: ApiDeps): RouteSpec[] {
         const alive = hosts.filter((h) => h.alive).length;
         const queues = await queueCounts(ctx, await allQueueNames(ctx));
         const tailer = deps.tailer;
-        const status = alive > 0 && !tailer.lastError ? 'ok' : 'degraded';
+        // hosts on other machines read the registry from what the writer published: none yet, none of them can work
+        const published = await readPublication(ctx.redis, ctx.keys);
+        const status = alive > 0 && !tailer.lastError && published ? 'ok' : 'degraded';
         return {
           status,
           version: noxVersion(),
           redis: { ok: true, latencyMs: redisMs },
           hosts: { alive, total: hosts.length },
+          registry: {
+            reads: readsFromRedis(ctx) ? 'redis' : 'folder',
+            published: published ?? null,
+            ...(published ? {} : { problem: 'the registry writer has never published the registry to Redis: hosts reading from Redis wait (start `nox up` or `nox worker --registry-writer` where the registry folder is)' }),
+          },
           events: { lastId: tailer.lastId, lastError: tailer.lastError?.message ?? null, lastReadAt: tailer.lastRunAt || null },
           queues,
         };

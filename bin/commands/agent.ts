@@ -117,10 +117,12 @@ export function registerAgentCommand(program: Command): void {
 
   agent.command('list').description('Every agent with its status').action(async () => {
     const { agents } = await api().call<{ agents: AgentRow[] }>('GET', '/api/agents');
-    out(['ID', 'STATUS', 'HOST', 'COST', 'CPU%', 'MEM MB'].join('\t'));
+    out(['ID', 'STATUS', 'HOST', 'COST', 'CPU%', 'MEM MB', 'WHY'].join('\t'));
     for (const a of agents) {
       const r = a.runtime;
-      out([a.id, r?.status ?? 'never started', r?.hostId ?? '-', `$${(r?.costUsd ?? 0).toFixed(4)}`, r?.cpuPercent ?? '-', r?.memoryMb ?? '-'].join('\t'));
+      // an agent whose start failed before any process has a reason but no status yet
+      const status = !r || r.status === 'unknown' ? 'never started' : r.status;
+      out([a.id, status, r?.hostId ?? '-', `$${(r?.costUsd ?? 0).toFixed(4)}`, r?.cpuPercent ?? '-', r?.memoryMb ?? '-', r?.reason || '-'].join('\t'));
     }
   });
 

@@ -19,6 +19,8 @@ export interface AgentRuntime {
   /** true once a process has started the session (later starts use --resume) */
   sessionStarted: boolean;
   reason?: string;
+  /** the catalogue code of the reason, when it is a failure (shared/agents/start-failure.ts) */
+  reasonCode?: string;
   restarts: number;
   costUsd: number;
   costBaseUsd: number;

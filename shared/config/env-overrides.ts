@@ -18,6 +18,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { env: 'NOX_JWT_SECRET', path: 'auth.jwt_secret', kind: 'string' },
   { env: 'NOX_REDIS_PASSWORD', path: 'redis.password', kind: 'string' },
   { env: 'NOX_HOST_ID', path: 'worker.host_id', kind: 'string' },
+  { env: 'NOX_REGISTRY_READS', path: 'registry.reads', kind: 'string' },
   { env: 'NOX_WORKER_CAPACITY', path: 'worker.capacity', kind: 'int' },
   { env: 'NOX_WORKER_LABELS', path: 'worker.labels', kind: 'labels' },
   { env: 'NOX_HEARTBEAT_INTERVAL_MS', path: 'worker.heartbeat_interval_ms', kind: 'int' },

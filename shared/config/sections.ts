@@ -171,6 +171,16 @@ export const registrySection = z
     resource_samples_kept: z.number().int().min(1).default(10_000),
     /** The writer's lease in Redis (one writer at a time); renewed every third of it. Default 15000 ms. */
     writer_lease_ms: positiveMs.default(15_000),
+    /**
+     * Where this process reads the registry from (docs/HOSTS.md): `redis` — what the writer
+     * published, so a host on another machine with no registry folder sees every file;
+     * `folder` — the folder itself; `auto` (default) — the folder when it is the writer's (a
+     * git repository here, or this process runs the writer), Redis otherwise.
+     * Env NOX_REGISTRY_READS.
+     */
+    reads: z.enum(['auto', 'redis', 'folder']).default('auto'),
+    /** A host reading from Redis logs "waiting for the registry writer" this often until the writer has published. Default 5000 ms. */
+    wait_log_interval_ms: positiveMs.default(5000),
   })
   .strict();
 

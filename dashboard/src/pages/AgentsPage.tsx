@@ -65,7 +65,22 @@ export function AgentsPage() {
               rowClassName={(a: AgentView) => `agent-row agent-${a.id}`}
             >
               <Column field="id" header="Agent" sortable body={(a: AgentView) => <Link to={`/agents/${encodeURIComponent(a.id)}`}>{a.name && a.name !== a.id ? `${a.name} (${a.id})` : a.id}</Link>} />
-              <Column field="status" header="Status" sortable body={(a: AgentView) => <span data-testid={`status-${a.id}`}><StatusTag status={a.status} /></span>} />
+              <Column
+                field="status"
+                header="Status"
+                sortable
+                body={(a: AgentView) => (
+                  <span data-testid={`status-${a.id}`}>
+                    <StatusTag status={a.status && a.status !== 'unknown' ? a.status : a.reason ? 'never started' : a.status} />
+                    {/* why it is not running (a failed start or placement): never just "never started" */}
+                    {a.reason && (
+                      <small className="agent-reason" data-testid={`reason-${a.id}`} style={{ display: 'block', color: 'var(--text-color-secondary)' }}>
+                        {a.reason}
+                      </small>
+                    )}
+                  </span>
+                )}
+              />
               <Column field="hostId" header="Host" sortable body={(a: AgentView) => (a.hostId ? <code>{a.hostId}</code> : '—')} />
               <Column
                 header="CPU"
