@@ -235,6 +235,13 @@ export const agentSection = z
     token_ttl: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 12h or 7d').default('7d'),
     /** TERM, then KILL after this long, when stopping an agent. Default 5000 ms. */
     stop_grace_ms: positiveMs.default(5000),
+    /**
+     * The largest CLI session transcript mirrored to Redis as turns end, so the agent can
+     * continue its session on another host (docs/HOSTS.md, "Sessions"). A larger one is not
+     * mirrored (a warning says so) and the agent starts a new session if it moves. Default
+     * 16 MiB (stored gzipped).
+     */
+    session_mirror_max_bytes: z.number().int().min(1024).default(16 * 1024 * 1024),
     /** First restart delay after a crash; doubles each time. Default 1000 ms. */
     restart_backoff_ms: positiveMs.default(1000),
     /** Longest restart delay. Default 60000 ms. */

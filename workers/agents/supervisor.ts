@@ -19,6 +19,8 @@ import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-r
 import { createRuntimeWriter } from './runtime-writer.js';
 import { createStatusDriver } from './status-driver.js';
 import { createTurnQueue } from './turn-queue.js';
+import { createSessionMirror } from './session-mirror.js';
+import { agentConfigDir } from './claude-cli/command-line.js';
 import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 
 /**
@@ -109,6 +111,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     },
   });
   const crashPolicy = crashPolicyOf(cfg);
+  // the transcript goes to Redis as turns end, so another host can continue the session
+  const session = createSessionMirror(ctx, agentId, agentConfigDir(ctx.config, agentId), hostId, logger);
 
   let config: AgentConfig | undefined;
   let proc: AgentProcess | undefined;
@@ -138,6 +142,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     ledger.processReported(event.totalCostUsd);
     writer.track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
     persist(ledger.fields());
+    writer.track(session.mirror(sessionId), 'session mirror');
     dispatch({ type: 'turn-ended', overBudget: ledger.overBudget, correlationId: turn?.correlationId });
     pump();
   };
@@ -203,6 +208,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     if (which !== proc) return;
     proc = undefined;
     deps.onProcess(agentId, undefined);
+    writer.track(session.mirror(sessionId), 'session mirror');
     questions.dropAll();
     ledger.processEnded();
     persist({ ...ledger.fields(), pid: undefined });
