@@ -1,4 +1,5 @@
 import { RegistryNotPublishedError } from '../errors/registry-errors.js';
+import { ID_PATTERN } from '../ids.js';
 import { eventFeedFor } from '../events/event-feed.js';
 import { errorFields, type Logger } from '../logger.js';
 import type { NoxContext } from '../runtime/context.js';
@@ -164,6 +165,15 @@ export function createRegistryMirror(ctx: NoxContext, logger: Logger): RegistryM
         if (m && DATE_PATTERN.test(m[1]!)) days.set(m[1]!, (days.get(m[1]!) ?? true) && Boolean(m[2]));
       }
       return [...days].sort(([a], [b]) => a.localeCompare(b)).map(([date, compressed]) => ({ date, compressed }));
+    },
+    agentFolders() {
+      if (!publication) throw new RegistryNotPublishedError();
+      const ids = new Set<string>();
+      for (const rel of texts.keys()) {
+        const m = /^agents\/([^/]+)\//.exec(rel);
+        if (m && ID_PATTERN.test(m[1]!)) ids.add(m[1]!);
+      }
+      return [...ids].sort();
     },
   });
 

@@ -1,4 +1,6 @@
-import { statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ID_PATTERN } from '../ids.js';
 import { compressedPathOf, insideOrThrow, isTomlFamily, listConversationDays, relativePathOf, type FileRef } from './layout.js';
 import { keyedTableOf, parseKeyedToml, type KeyedDocument } from './keyed-toml.js';
 import { deepFreeze, parseRegistryToml, readText, type TomlTable } from './toml-io.js';
@@ -22,6 +24,8 @@ export interface RegistryReader {
   text(ref: FileRef): string | undefined;
   /** the days an agent has conversation files for, oldest first, and whether each is closed */
   conversationDays(agentId: string): { date: string; compressed: boolean }[];
+  /** the ids that have an `agents/<id>/` folder (state, tasks, memory, conversations), sorted */
+  agentFolders(): string[];
   /** drop cached entries (all when no paths are given) */
   invalidate(relPaths?: readonly string[]): void;
   readonly stats: { hits: number; misses: number };
@@ -60,6 +64,7 @@ export interface TextSource {
   /** the name to report a parse error under: `rel`, or `rel.gz` when only the closed day exists */
   nameOf(rel: string): string;
   conversationDays(agentId: string): { date: string; compressed: boolean }[];
+  agentFolders(): string[];
 }
 
 export function createRegistryReader(registryDir: string): RegistryReader {
@@ -68,6 +73,14 @@ export function createRegistryReader(registryDir: string): RegistryReader {
     signature: (rel) => fileSignature(registryDir, rel),
     nameOf: (rel) => (existsPlain(registryDir, rel) ? rel : compressedPathOf(rel)),
     conversationDays: (agentId) => listConversationDays(registryDir, agentId),
+    agentFolders() {
+      const dir = path.join(registryDir, 'agents');
+      if (!existsSync(dir)) return [];
+      return readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && ID_PATTERN.test(d.name))
+        .map((d) => d.name)
+        .sort();
+    },
   });
 }
 
@@ -115,6 +128,7 @@ export function createCachedReader(dir: string, source: TextSource): RegistryRea
       return cached(rel, () => source.text(rel));
     },
     conversationDays: (agentId) => source.conversationDays(agentId),
+    agentFolders: () => source.agentFolders(),
     invalidate(relPaths) {
       if (!relPaths) return cache.clear();
       for (const p of relPaths) cache.delete(p.endsWith('.gz') ? p.slice(0, -3) : p);
