@@ -38,13 +38,26 @@ export interface RegistryMirror {
   close(): void;
 }
 
+/**
+ * Files that only grow and that no host reads — conversation days (the API's history routes
+ * read them from the writer's folder) and resource-usage.toml (rewritten at every flush, up
+ * to `resource_samples_kept` samples) — stay in Redis: a mirror keeps their names only, so
+ * a flush every few seconds does not move megabytes to every host.
+ */
+export function isBulky(rel: string): boolean {
+  return rel === 'resource-usage.toml' || /^agents\/[^/]+\/conversations\//.test(rel);
+}
+
 /** how long caughtUp waits for a commit's event before reloading everything */
 const EVENT_GRACE_MS = 2000;
 
 export function createRegistryMirror(ctx: NoxContext, logger: Logger): RegistryMirror {
   const { redis, keys } = ctx;
   const waitLogMs = ctx.config.registry.wait_log_interval_ms;
+  /** the texts held in memory: every published file but the bulky ones */
   const texts = new Map<string, string>();
+  /** every published file's name, the bulky ones included (day listings, agent folders) */
+  const names = new Set<string>();
   const generation = new Map<string, number>();
   let counter = 0;
   let publication: Publication | undefined;
@@ -81,12 +94,18 @@ export function createRegistryMirror(ctx: NoxContext, logger: Logger): RegistryM
   };
 
   const loadAll = async (): Promise<void> => {
-    const res = (await redis.multi().hgetall(keys.registryPublished()).hgetall(keys.registryFiles()).exec()) ?? [];
+    const listed = new Set(await redis.hkeys(keys.registryFiles()));
+    const wanted = [...listed].filter((rel) => !isBulky(rel));
+    const multi = redis.multi().hgetall(keys.registryPublished());
+    if (wanted.length > 0) multi.hmget(keys.registryFiles(), ...wanted);
+    const res = (await multi.exec()) ?? [];
     const pub = decodePublication(res[0]?.[1] as Record<string, string>);
     if (!pub) return waitForWriter();
-    const all = (res[1]?.[1] ?? {}) as Record<string, string>;
-    for (const rel of [...texts.keys()]) if (!(rel in all)) setText(rel, null);
-    for (const [rel, text] of Object.entries(all)) setText(rel, text);
+    const values = (res[1]?.[1] ?? []) as (string | null)[];
+    for (const rel of [...texts.keys()]) if (!listed.has(rel)) setText(rel, null);
+    wanted.forEach((rel, i) => setText(rel, values[i]));
+    names.clear();
+    for (const rel of listed) names.add(rel);
     const first = !publication;
     publication = pub;
     applied = 0;
@@ -113,13 +132,21 @@ export function createRegistryMirror(ctx: NoxContext, logger: Logger): RegistryM
   const refresh = async (rels: readonly string[], version: number | undefined): Promise<void> => {
     if (!publication) return loadAll();
     if (version !== undefined && version <= applied) return;
+    const held = rels.filter((rel) => !isBulky(rel));
+    const bulky = rels.filter(isBulky);
     const multi = redis.multi().hgetall(keys.registryPublished());
-    if (rels.length > 0) multi.hmget(keys.registryFiles(), ...rels);
+    if (held.length > 0) multi.hmget(keys.registryFiles(), ...held);
+    for (const rel of bulky) multi.hexists(keys.registryFiles(), rel);
     const res = (await multi.exec()) ?? [];
     const pub = decodePublication(res[0]?.[1] as Record<string, string>);
     if (!pub || pub.snapshot !== publication.snapshot) return loadAll();
-    const values = (res[1]?.[1] ?? []) as (string | null)[];
-    rels.forEach((rel, i) => setText(rel, values[i]));
+    const values = (held.length > 0 ? res[1]?.[1] : []) as (string | null)[];
+    held.forEach((rel, i) => {
+      setText(rel, values[i]);
+      if (values[i] === null) names.delete(rel);
+      else names.add(rel);
+    });
+    bulky.forEach((rel, i) => (res[(held.length > 0 ? 2 : 1) + i]?.[1] === 1 ? names.add(rel) : names.delete(rel)));
     publication = { ...pub, version: Math.max(version ?? applied, applied) };
     advance(version ?? applied);
   };
@@ -148,6 +175,7 @@ export function createRegistryMirror(ctx: NoxContext, logger: Logger): RegistryM
 
   const text = (rel: string): string | undefined => {
     if (!publication) throw new RegistryNotPublishedError();
+    if (isBulky(rel)) throw new Error(`${rel} is not held by a process that reads the registry from Redis (conversation days and resource samples stay in Redis; docs/HOSTS.md)`);
     return texts.get(rel) ?? texts.get(compressedPathOf(rel));
   };
 
@@ -159,7 +187,7 @@ export function createRegistryMirror(ctx: NoxContext, logger: Logger): RegistryM
       if (!publication) throw new RegistryNotPublishedError();
       const prefix = `agents/${agentId}/conversations/`;
       const days = new Map<string, boolean>();
-      for (const rel of texts.keys()) {
+      for (const rel of names) {
         if (!rel.startsWith(prefix)) continue;
         const m = /^(\d{4}-\d{2}-\d{2})\.toml(\.gz)?$/.exec(rel.slice(prefix.length));
         if (m && DATE_PATTERN.test(m[1]!)) days.set(m[1]!, (days.get(m[1]!) ?? true) && Boolean(m[2]));
@@ -169,7 +197,7 @@ export function createRegistryMirror(ctx: NoxContext, logger: Logger): RegistryM
     agentFolders() {
       if (!publication) throw new RegistryNotPublishedError();
       const ids = new Set<string>();
-      for (const rel of texts.keys()) {
+      for (const rel of names) {
         const m = /^agents\/([^/]+)\//.exec(rel);
         if (m && ID_PATTERN.test(m[1]!)) ids.add(m[1]!);
       }

@@ -97,6 +97,29 @@ describe('hosts: the registry read from Redis on a host without the folder', fun
     expect(existsSync(elsewhereDir)).to.equal(false);
   });
 
+  it('keeps only the names of conversation days and resource samples; their text stays in Redis', async () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const onWriter = context(prefix);
+    writer = await startRegistryWriter(onWriter, { watchTasks: false });
+    const remote = registryClientFor(context(prefix, absentFolder()));
+    await remote.ready();
+    const local = registryClientFor(onWriter);
+    await local.append({ target: 'conversation', agentId: 'talker', entry: { at: '2026-11-27T10:00:00Z', role: 'user', text: 'a line of yesterday' } });
+    await local.append({ target: 'resource-usage', entry: { agentId: 'talker', cpu_percent: 1 } });
+    await local.flush();
+    await remote.caughtUp();
+    // in Redis, whole, for whoever needs it...
+    const stored = await onWriter.redis.hkeys(onWriter.keys.registryFiles());
+    expect(stored).to.include.members(['resource-usage.toml']);
+    expect(stored.some((rel) => rel.startsWith('agents/talker/conversations/2026-11-27.toml'))).to.equal(true);
+    // ...listed by the mirror, not held by it
+    expect(remote.read.conversationDays('talker').map((d) => d.date)).to.deep.equal(['2026-11-27']);
+    expect(remote.reader.agentFolders()).to.include('talker');
+    expect(() => remote.read.conversation('talker', '2026-11-27')).to.throw(/not held by a process that reads the registry from Redis/);
+    expect(() => remote.read.resourceSamples()).to.throw(/not held/);
+  });
+
   it('waits for a writer that has never published, logs that it waits, and serves no reads until then', async () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);
