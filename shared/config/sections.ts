@@ -175,8 +175,8 @@ export const registrySection = z
      * Where this process reads the registry from (docs/HOSTS.md): `redis` — what the writer
      * published, so a host on another machine with no registry folder sees every file;
      * `folder` — the folder itself; `auto` (default) — the folder when it is the writer's (a
-     * git repository here, or this process runs the writer), Redis otherwise.
-     * Env NOX_REGISTRY_READS.
+     * git repository here), Redis otherwise. The writer's own process always reads its
+     * folder. Env NOX_REGISTRY_READS.
      */
     reads: z.enum(['auto', 'redis', 'folder']).default('auto'),
     /** A host reading from Redis logs "waiting for the registry writer" this often until the writer has published. Default 5000 ms. */

@@ -156,13 +156,16 @@ export function markRegistryWriterHere(ctx: NoxContext): void {
 
 /**
  * `registry.reads`: `auto` reads the folder when it is the writer's — a git repository on
- * this machine, or this process runs the writer — and Redis otherwise (a host on another
- * machine, whose folder is empty or absent).
+ * this machine — and Redis otherwise (a host on another machine, whose folder is empty or
+ * absent); `redis` and `folder` force it. The writer's own process always reads its folder.
  */
 export function readsFromRedis(ctx: NoxContext): boolean {
+  // the writer's process reads the folder it writes, whatever the setting: it publishes
+  // what the others read, and would otherwise wait for itself
+  if (writerHere.has(ctx)) return false;
   const mode = ctx.config.registry.reads;
   if (mode !== 'auto') return mode === 'redis';
-  return !writerHere.has(ctx) && !existsSync(path.join(ctx.config.registryDir, '.git'));
+  return !existsSync(path.join(ctx.config.registryDir, '.git'));
 }
 
 export function createRegistryClient(ctx: NoxContext, options: RegistryClientOptions = {}): RegistryClient {

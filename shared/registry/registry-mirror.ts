@@ -6,7 +6,7 @@ import type { NoxContext } from '../runtime/context.js';
 import { REGISTRY_EVENT, type CommitResult } from './changes.js';
 import { DATE_PATTERN, compressedPathOf } from './layout.js';
 import { createCachedReader, type RegistryReader } from './registry-reader.js';
-import { decodePublication, REGISTRY_PUBLISHED_EVENT, type Publication } from './registry-publication.js';
+import { decodePublication, isBulky, REGISTRY_PUBLISHED_EVENT, type Publication } from './registry-publication.js';
 
 /**
  * The registry as the writer published it to Redis (registry-publication.ts), held in
@@ -36,16 +36,6 @@ export interface RegistryMirror {
   ready(): Promise<Publication>;
   caughtUp(version?: number): Promise<void>;
   close(): void;
-}
-
-/**
- * Files that only grow and that no host reads — conversation days (the API's history routes
- * read them from the writer's folder) and resource-usage.toml (rewritten at every flush, up
- * to `resource_samples_kept` samples) — stay in Redis: a mirror keeps their names only, so
- * a flush every few seconds does not move megabytes to every host.
- */
-export function isBulky(rel: string): boolean {
-  return rel === 'resource-usage.toml' || /^agents\/[^/]+\/conversations\//.test(rel);
 }
 
 /** how long caughtUp waits for a commit's event before reloading everything */
@@ -175,7 +165,7 @@ export function createRegistryMirror(ctx: NoxContext, logger: Logger): RegistryM
 
   const text = (rel: string): string | undefined => {
     if (!publication) throw new RegistryNotPublishedError();
-    if (isBulky(rel)) throw new Error(`${rel} is not held by a process that reads the registry from Redis (conversation days and resource samples stay in Redis; docs/HOSTS.md)`);
+    if (isBulky(rel)) throw new Error(`${rel} is not held by a process that reads the registry from Redis (conversation days and resource samples are published by name only; their text is in the writer's folder: docs/HOSTS.md)`);
     return texts.get(rel) ?? texts.get(compressedPathOf(rel));
   };
 

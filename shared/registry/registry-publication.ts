@@ -4,7 +4,7 @@ import type { Keys } from '../keys.js';
 /**
  * What the registry writer has published to Redis (docs/HOSTS.md, "Registry reads"): the
  * text of every registry file as of its last commit (keys.registryFiles(), relative path →
- * text; a closed conversation day under its `.gz` name, decompressed) and this record
+ * text; conversation days and resource-usage.toml by name only: isBulky) and this record
  * (keys.registryPublished()). Hosts on other machines read the registry from there, so the
  * folder belongs to the writer's machine alone.
  *
@@ -34,4 +34,16 @@ export function decodePublication(hash: Record<string, string> | null | undefine
 
 export async function readPublication(redis: Redis, keys: Keys): Promise<Publication | undefined> {
   return decodePublication(await redis.hgetall(keys.registryPublished()));
+}
+
+/**
+ * Files that only grow and that no host reads — conversation days (the API's history routes
+ * read them from the writer's folder) and resource-usage.toml (rewritten at every flush, up
+ * to `resource_samples_kept` samples). They are published by name only (an empty text): a
+ * flush every few seconds must not move megabytes to every host, nor the whole history
+ * of every conversation sit in Redis's memory. Mirrors list them (day listings, agent
+ * folders) and say so when asked for their text.
+ */
+export function isBulky(rel: string): boolean {
+  return rel === 'resource-usage.toml' || /^agents\/[^/]+\/conversations\//.test(rel);
 }

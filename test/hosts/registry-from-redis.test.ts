@@ -97,7 +97,7 @@ describe('hosts: the registry read from Redis on a host without the folder', fun
     expect(existsSync(elsewhereDir)).to.equal(false);
   });
 
-  it('keeps only the names of conversation days and resource samples; their text stays in Redis', async () => {
+  it('publishes conversation days and resource samples by name only; a mirror lists them and holds no text', async () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);
     const onWriter = context(prefix);
@@ -109,10 +109,12 @@ describe('hosts: the registry read from Redis on a host without the folder', fun
     await local.append({ target: 'resource-usage', entry: { agentId: 'talker', cpu_percent: 1 } });
     await local.flush();
     await remote.caughtUp();
-    // in Redis, whole, for whoever needs it...
-    const stored = await onWriter.redis.hkeys(onWriter.keys.registryFiles());
-    expect(stored).to.include.members(['resource-usage.toml']);
-    expect(stored.some((rel) => rel.startsWith('agents/talker/conversations/2026-11-27.toml'))).to.equal(true);
+    // named in Redis, their text left in the writer's folder...
+    const stored = await onWriter.redis.hgetall(onWriter.keys.registryFiles());
+    const day = Object.keys(stored).find((rel) => rel.startsWith('agents/talker/conversations/2026-11-27.toml'))!;
+    expect(day).to.be.a('string');
+    expect(stored[day]).to.equal('');
+    expect(stored['resource-usage.toml']).to.equal('');
     // ...listed by the mirror, not held by it
     expect(remote.read.conversationDays('talker').map((d) => d.date)).to.deep.equal(['2026-11-27']);
     expect(remote.reader.agentFolders()).to.include('talker');
@@ -152,6 +154,19 @@ describe('hosts: the registry read from Redis on a host without the folder', fun
     } finally {
       await worker.stop();
       await remote.close();
+    }
+  });
+
+  it('the writer’s own process reads its folder even when told to read Redis (it would wait for itself)', async () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const ctx = context(prefix, undefined, { 'registry.reads': 'redis' });
+    const worker = await startTestWorker(ctx, { registryWriter: { watchTasks: false }, approvalSweep: false });
+    try {
+      expect(registryClientFor(ctx).source).to.equal('folder');
+      expect(await readPublication(ctx.redis, ctx.keys)).to.not.equal(undefined);
+    } finally {
+      await worker.stop();
     }
   });
 

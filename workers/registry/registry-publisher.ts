@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { CONFIG_FILE } from '../../shared/config/load-config.js';
 import { insideOrThrow, RUNTIME_DIR } from '../../shared/registry/layout.js';
-import { REGISTRY_PUBLISHED_EVENT, type Publication } from '../../shared/registry/registry-publication.js';
+import { isBulky, REGISTRY_PUBLISHED_EVENT, type Publication } from '../../shared/registry/registry-publication.js';
 import { redactSecrets } from '../../shared/registry/secret-redaction.js';
 import type { Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
@@ -21,7 +21,8 @@ const run = promisify(execFile);
 
 /**
  * The writer's side of "registry reads from any machine" (shared/registry/registry-publication.ts):
- * after each commit the text of every file it touched goes to Redis, with the commit's sha
+ * after each commit the text of every file it touched goes to Redis (the bulky ones by
+ * name only: registry-publication.ts isBulky), with the commit's sha
  * and a new version, in one MULTI, before the commit's `registry.commit` events; at start
  * and after a branch switch or merge, every tracked file (a snapshot, swapped in whole).
  *
@@ -42,6 +43,7 @@ function publishedText(dir: string, rel: string): string | undefined {
   let raw: Buffer;
   try {
     raw = readFileSync(insideOrThrow(dir, rel));
+    if (isBulky(rel)) return ''; // by name only (isBulky says why)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
