@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { CONFIG_FILE } from '../../shared/config/load-config.js';
@@ -42,8 +42,11 @@ return v`;
 function publishedText(dir: string, rel: string): string | undefined {
   let raw: Buffer;
   try {
+    if (isBulky(rel)) {
+      statSync(insideOrThrow(dir, rel)); // ENOENT when the commit deleted it
+      return ''; // by name only (isBulky says why)
+    }
     raw = readFileSync(insideOrThrow(dir, rel));
-    if (isBulky(rel)) return ''; // by name only (isBulky says why)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
