@@ -46,6 +46,8 @@ export interface Keys {
   registryFiles(): string;
   /** hash: a snapshot being written, renamed over registryFiles() in one MULTI */
   registryFilesNext(): string;
+  /** sorted set: host id → last time (ms) it said it waits for the registry writer's first publication */
+  hostsWaitingForRegistry(): string;
   /** hash: what the writer last published: sha, version, snapshot, branch, at (absent: never published) */
   registryPublished(): string;
   /** hash: an agent's mirrored CLI session: sessionId, gzipped transcript (base64), bytes, host, at (workers/agents/session-mirror.ts) */
@@ -142,6 +144,7 @@ export function makeKeys(prefix = '{nox}'): Keys {
     registryWriter: () => k('registry', 'writer'),
     registryFiles: () => k('registry', 'files'),
     registryFilesNext: () => k('registry', 'files-next'),
+    hostsWaitingForRegistry: () => k('registry', 'waiting-hosts'),
     registryPublished: () => k('registry', 'published'),
     agentSession: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'session'),
     agent: (agentId) => k('agent', assertValidId(agentId, 'agentId')),

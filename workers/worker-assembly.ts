@@ -1,5 +1,6 @@
 import { closeApprovals } from '../shared/approvals/approvals.js';
-import { markRegistryWriterHere, registryClientFor } from '../shared/registry/registry-client.js';
+import { markRegistryWriterHere } from '../shared/registry/registry-client.js';
+import { waitForRegistry } from './registry-wait.js';
 import { errorFields } from '../shared/logger.js';
 import type { NoxContext } from '../shared/runtime/context.js';
 import { createAgentHost, type AgentHost } from './agents/agent-host.js';
@@ -105,9 +106,7 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
 
   try {
     if (options.registryWriter) markRegistryWriterHere(ctx);
-    // a host that reads the registry from Redis takes no work before the writer has published
-    // it (the mirror logs that it waits): it would run on guesses (docs/HOSTS.md)
-    await registryClientFor(ctx).ready();
+    await waitForRegistry(ctx, hostId);
     if (options.permissionGate !== false) parts.gate = createPermissionGate(ctx);
     if (options.mcp !== false) {
       const wiring = typeof options.mcp === 'object' ? options.mcp : {};

@@ -7,7 +7,7 @@ import { noxVersion } from '../../shared/runtime/version.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
-import { readPublication } from '../../shared/registry/registry-publication.js';
+import { hostsWaitingForRegistry, readPublication } from '../../shared/registry/registry-publication.js';
 import { readsFromRedis } from '../../shared/registry/registry-client.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 import { pingHost } from '../ping.js';
@@ -84,6 +84,8 @@ export function systemRoutes(deps: ApiDeps): RouteSpec[] {
           registry: {
             reads: readsFromRedis(ctx) ? 'redis' : 'folder',
             published: published ?? null,
+            // hosts on other machines that have said, lately, that they wait for the first publication
+            waitingHosts: await hostsWaitingForRegistry(ctx.redis, ctx.keys, 3 * ctx.config.registry.wait_log_interval_ms),
             ...(published ? {} : { problem: 'the registry writer has never published the registry to Redis: hosts reading from Redis wait (start `nox up` or `nox worker --registry-writer` where the registry folder is)' }),
           },
           events: { lastId: tailer.lastId, lastError: tailer.lastError?.message ?? null, lastReadAt: tailer.lastRunAt || null },

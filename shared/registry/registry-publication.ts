@@ -47,3 +47,8 @@ export async function readPublication(redis: Redis, keys: Keys): Promise<Publica
 export function isBulky(rel: string): boolean {
   return rel === 'resource-usage.toml' || /^agents\/[^/]+\/conversations\//.test(rel);
 }
+
+/** Hosts that said, within `withinMs`, that they wait for the writer's first publication (health). */
+export async function hostsWaitingForRegistry(redis: Redis, keys: Keys, withinMs: number): Promise<string[]> {
+  return redis.zrangebyscore(keys.hostsWaitingForRegistry(), Date.now() - withinMs, '+inf');
+}

@@ -10,10 +10,11 @@ import { liveHosts } from '../../shared/hosts/host-directory.js';
 import { createLogger } from '../../shared/logger.js';
 import { files } from '../../shared/registry/layout.js';
 import { createRegistryClient, registryClientFor } from '../../shared/registry/registry-client.js';
-import { readPublication } from '../../shared/registry/registry-publication.js';
+import { hostsWaitingForRegistry, readPublication } from '../../shared/registry/registry-publication.js';
+import { startApiServer } from '../../api/server.js';
 import { createContext, type NoxContext } from '../../shared/runtime/context.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
-import { dropPrefix, testConfig, testContext, uniquePrefix, waitUntil } from '../support/harness.js';
+import { dropPrefix, testConfig, testContext, tokenFor, uniquePrefix, waitUntil } from '../support/harness.js';
 import { startTestWorker } from '../support/test-worker.js';
 
 /**
@@ -137,6 +138,20 @@ describe('hosts: the registry read from Redis on a host without the folder', fun
     void starting.then(() => (started = true));
 
     await waitUntil(() => logged.includes('still waiting for the registry writer'), 10_000);
+    // the API's health names the waiting host and says why the deployment is degraded
+    const apiCtx = context(prefix);
+    const api = await startApiServer(apiCtx);
+    const health = async (): Promise<{ status: string; registry: { published: { sha: string } | null; waitingHosts: string[]; problem?: string } }> =>
+      (await fetch(`${api.url}/api/system/health`, { headers: { authorization: `Bearer ${tokenFor('viewer')}` } })).json() as never;
+    try {
+      const before = await health();
+      expect(before.status).to.equal('degraded');
+      expect(before.registry.published).to.equal(null);
+      expect(before.registry.waitingHosts).to.deep.equal(['waiting-b']);
+      expect(before.registry.problem).to.include('never published');
+    } finally {
+      await api.close();
+    }
     expect(() => remote.read.agents()).to.throw(RegistryNotPublishedError);
     expect(ready).to.equal(false);
     expect(started).to.equal(false);
@@ -151,6 +166,7 @@ describe('hosts: the registry read from Redis on a host without the folder', fun
       expect(Object.keys(remote.read.agents())).to.deep.equal(['early']);
       expect((await liveHosts(elsewhere.redis, elsewhere.keys)).map((h) => h.id)).to.include('waiting-b');
       expect(logged).to.include('registry read from Redis');
+      expect(await hostsWaitingForRegistry(elsewhere.redis, elsewhere.keys, 60_000)).to.deep.equal([]);
     } finally {
       await worker.stop();
       await remote.close();
