@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   messages: () => import('./messages/end-to-end.js'),
   ping: () => import('./ping/round-trip.js'),
   registry: () => import('./registry/commit-rate.js'),
+  'remote-reads': () => import('./registry/remote-reads.js'),
   risk: () => import('./approvals/risk-classifier.js'),
   startup: () => import('./startup/nox-up.js'),
 };

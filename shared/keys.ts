@@ -46,6 +46,16 @@ export interface Keys {
   registryAppendSeq(): string;
   /** string with a TTL: lease held by the one registry writer */
   registryWriter(): string;
+  /** hash: registry file (relative path, `.gz` for a closed day) → its text, as of the last publication (shared/registry/registry-mirror.ts) */
+  registryFiles(): string;
+  /** hash: a snapshot being written, renamed over registryFiles() in one MULTI */
+  registryFilesNext(): string;
+  /** sorted set: host id → last time (ms) it said it waits for the registry writer's first publication */
+  hostsWaitingForRegistry(): string;
+  /** hash: what the writer last published: sha, version, snapshot, branch, at (absent: never published) */
+  registryPublished(): string;
+  /** hash: an agent's mirrored CLI session: sessionId, gzipped transcript (base64), bytes, host, at (workers/agents/session-mirror.ts) */
+  agentSession(agentId: string): string;
   /** hash: an agent's runtime state (status, host, pid, session, cost, cpu, memory...) */
   agent(agentId: string): string;
   /** string: the host that owns (runs) an agent; claimed atomically so an agent never runs twice */
@@ -140,6 +150,11 @@ export function makeKeys(prefix = '{nox}'): Keys {
     usageDay: (day) => k('usage', 'day', day),
     registryAppendSeq: () => k('registry', 'append-seq'),
     registryWriter: () => k('registry', 'writer'),
+    registryFiles: () => k('registry', 'files'),
+    registryFilesNext: () => k('registry', 'files-next'),
+    hostsWaitingForRegistry: () => k('registry', 'waiting-hosts'),
+    registryPublished: () => k('registry', 'published'),
+    agentSession: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'session'),
     agent: (agentId) => k('agent', assertValidId(agentId, 'agentId')),
     agentOwner: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'owner'),
     agentIndex: () => k('agents'),

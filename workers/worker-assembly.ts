@@ -1,4 +1,6 @@
 import { closeApprovals } from '../shared/approvals/approvals.js';
+import { markRegistryWriterHere } from '../shared/registry/registry-client.js';
+import { waitForRegistry } from './registry-wait.js';
 import { errorFields } from '../shared/logger.js';
 import type { NoxContext } from '../shared/runtime/context.js';
 import { createAgentHost, type AgentHost } from './agents/agent-host.js';
@@ -109,6 +111,8 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
   const stop = (): Promise<void> => (stopping ??= stopParts(ctx, parts));
 
   try {
+    if (options.registryWriter) markRegistryWriterHere(ctx);
+    await waitForRegistry(ctx, hostId);
     if (options.permissionGate !== false) parts.gate = createPermissionGate(ctx);
     if (options.mcp !== false) {
       const wiring = typeof options.mcp === 'object' ? options.mcp : {};

@@ -36,7 +36,7 @@ export interface AgentListQuery {
 }
 
 /** What the list shows of an agent's runtime: the HMGET fields, in order. */
-const FIELDS = ['status', 'hostId', 'costUsd', 'cpuPercent', 'memoryMb', 'restarts'] as const;
+const FIELDS = ['status', 'hostId', 'costUsd', 'cpuPercent', 'memoryMb', 'restarts', 'reason'] as const;
 
 export interface AgentSummary {
   id: string;
@@ -48,6 +48,8 @@ export interface AgentSummary {
   cpuPercent: number | null;
   memoryMb: number | null;
   restarts: number;
+  /** why it is not running as asked (a failed start or placement, a budget...), when it says */
+  reason: string | null;
   labels: Record<string, string>;
   parent?: string;
   created_at: string;
@@ -74,16 +76,18 @@ async function summaries(ctx: NoxContext, configs: readonly AgentConfig[]): Prom
   for (const c of configs) pipeline.hmget(ctx.keys.agent(c.id), ...FIELDS);
   const replies = (await pipeline.exec()) ?? [];
   return configs.map((c, i) => {
-    const [status, hostId, cost, cpu, memory, restarts] = (replies[i]?.[1] ?? []) as (string | null)[];
+    const [status, hostId, cost, cpu, memory, restarts, reason] = (replies[i]?.[1] ?? []) as (string | null)[];
     return {
       id: c.id,
       name: c.name,
-      runtimeStatus: status || NEVER_STARTED,
+      // a start that failed before any process leaves a reason and no status (or `unknown`)
+      runtimeStatus: status && status !== 'unknown' ? status : NEVER_STARTED,
       hostId: hostId || null,
       costUsd: num(cost) ?? 0,
       cpuPercent: num(cpu),
       memoryMb: num(memory),
       restarts: num(restarts) ?? 0,
+      reason: reason || null,
       labels: c.labels,
       ...(c.parent ? { parent: c.parent } : {}),
       created_at: c.created_at,

@@ -7,6 +7,8 @@ import { noxVersion } from '../../shared/runtime/version.js';
 import type { ApiDeps } from '../deps.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
+import { hostsWaitingForRegistry, readPublication } from '../../shared/registry/registry-publication.js';
+import { readsFromRedis } from '../../shared/registry/registry-client.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 import { costToday } from '../costs/cost-report.js';
 import { pingHost } from '../ping.js';
@@ -76,7 +78,9 @@ export function systemRoutes(deps: ApiDeps): RouteSpec[] {
         const tailer = deps.tailer;
         // the worker side: each live host's loops as of its last heartbeat
         const failing = live.flatMap((h) => Object.entries(h.loops ?? {}).flatMap(([loop, l]) => (l.lastError ? [{ hostId: h.id, loop, error: l.lastError, lastRunAt: l.lastRunAt }] : [])));
-        const status = alive > 0 && !tailer.lastError && failing.length === 0 ? 'ok' : 'degraded';
+        // hosts on other machines read the registry from what the writer published: none yet, none of them can work
+        const published = await readPublication(ctx.redis, ctx.keys);
+        const status = alive > 0 && !tailer.lastError && failing.length === 0 && published ? 'ok' : 'degraded';
         return {
           status,
           version: noxVersion(),
@@ -84,6 +88,13 @@ export function systemRoutes(deps: ApiDeps): RouteSpec[] {
           hosts: { alive, total: hosts.length },
           loops: Object.fromEntries(live.map((h) => [h.id, h.loops ?? {}])),
           failingLoops: failing,
+          registry: {
+            reads: readsFromRedis(ctx) ? 'redis' : 'folder',
+            published: published ?? null,
+            // hosts on other machines that have said, lately, that they wait for the first publication
+            waitingHosts: await hostsWaitingForRegistry(ctx.redis, ctx.keys, 3 * ctx.config.registry.wait_log_interval_ms),
+            ...(published ? {} : { problem: 'the registry writer has never published the registry to Redis: hosts reading from Redis wait (start `nox up` or `nox worker --registry-writer` where the registry folder is)' }),
+          },
           events: { lastId: tailer.lastId, lastError: tailer.lastError?.message ?? null, lastReadAt: tailer.lastRunAt || null },
           queues,
         };

@@ -12,6 +12,7 @@ import { stringify } from 'smol-toml';
 import { freePort } from '../../bin/local-redis.js';
 import { liveHosts } from '../../shared/hosts/host-directory.js';
 import { makeKeys, type Keys } from '../../shared/keys.js';
+import { readPublication } from '../../shared/registry/registry-publication.js';
 import { closeRedis, createRedis } from '../../shared/redis.js';
 import { spawnNox, type NoxProcess } from '../../test/support/processes.js';
 import { deletePrefix, redisUrl, TEST_SECRET, uniquePrefix, waitUntil } from '../../test/support/harness.js';
@@ -65,7 +66,9 @@ export async function startDeployment(settings: Record<string, unknown>, secrets
     if (secretsDir) rmSync(secretsDir, { recursive: true, force: true });
   };
   try {
-    await waitUntil(async () => (await fetch(`${url}/health`).then((r) => r.ok).catch(() => false)) && (await liveHosts(redis, keys)).length > 0, 30_000, 100);
+    // ready: the API answers, a host is alive, and the writer has published the registry (a
+    // process that reads it from Redis answers 503 until then: docs/HOSTS.md)
+    await waitUntil(async () => (await fetch(`${url}/health`).then((r) => r.ok).catch(() => false)) && (await liveHosts(redis, keys)).length > 0 && (await readPublication(redis, keys)) !== undefined, 30_000, 100);
   } catch (err) {
     const output = processes.map((p) => p.output()).join('\n');
     await stop();

@@ -55,6 +55,7 @@ interface AgentRow {
   cpuPercent: number | null;
   memoryMb: number | null;
   restarts: number;
+  reason: string | null;
 }
 
 interface AgentPage {
@@ -171,14 +172,14 @@ export function registerAgentCommand(program: Command): void {
       const limit = o.limit === undefined ? Infinity : Number(o.limit);
       const query = new URLSearchParams({ sort: o.sort, ...(o.desc ? { order: 'desc' } : {}) });
       for (const [k, v] of [['status', o.status], ['label', o.label], ['host', o.host], ['parent', o.parent], ['project', o.project], ['q', o.search]] as const) if (v) query.set(k, v);
-      out(['ID', 'STATUS', 'HOST', 'COST', 'CPU%', 'MEM MB', 'RESTARTS'].join('\t'));
+      out(['ID', 'STATUS', 'HOST', 'COST', 'CPU%', 'MEM MB', 'RESTARTS', 'WHY'].join('\t'));
       let shown = 0;
       let last: AgentPage | undefined;
       for (let cursor: string | null = null; shown < limit; ) {
         query.set('limit', String(Math.min(Number(o.pageSize), limit - shown)));
         if (cursor) query.set('cursor', cursor);
         last = await c.call<AgentPage>('GET', `/api/agents?${query.toString()}`);
-        for (const a of last.agents) out([a.id, a.runtimeStatus, a.hostId ?? '-', `$${a.costUsd.toFixed(4)}`, a.cpuPercent ?? '-', a.memoryMb ?? '-', a.restarts].join('\t'));
+        for (const a of last.agents) out([a.id, a.runtimeStatus, a.hostId ?? '-', `$${a.costUsd.toFixed(4)}`, a.cpuPercent ?? '-', a.memoryMb ?? '-', a.restarts, a.reason ?? '-'].join('\t'));
         shown += last.agents.length;
         cursor = last.next;
         if (cursor === null) break;

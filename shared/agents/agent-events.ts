@@ -21,6 +21,8 @@ export const AGENT_EVENT = {
   // placement and hosts
   spawnRefused: 'agent.spawn-refused',
   spawnFailed: 'agent.spawn-failed',
+  /** a start or placement failed (any cause); data: code, reason, hostId, final (shared/agents/start-failure.ts) */
+  startFailed: 'agent.start-failed',
   failover: 'agent.failover',
   adopted: 'agent.adopted',
   // per host, every sampling interval

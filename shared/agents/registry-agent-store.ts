@@ -45,13 +45,20 @@ export function createRegistryAgentStore(registry: RegistryClient, logger: Logge
       return fileSignature(registry.dir, relativePathOf(files.agents()));
     },
     async list() {
+      await registry.caughtUp();
       return Object.entries(registry.read.agents())
         .map(([id, t]) => decode(id, t))
         .filter((c): c is AgentConfig => c !== undefined)
         .sort((a, b) => a.id.localeCompare(b.id));
     },
     async get(id) {
-      const table = registry.read.agent(id);
+      // read from Redis on another machine: an agent created a moment ago (its start job may
+      // come before this host has heard of the commit) is looked for again once caught up
+      let table = registry.read.agent(id);
+      if (!table && registry.source === 'redis') {
+        await registry.caughtUp();
+        table = registry.read.agent(id);
+      }
       return table ? decode(id, table) : undefined;
     },
     async create(config, actor) {

@@ -19,6 +19,8 @@ export interface AgentRuntime {
   /** true once a process has started the session (later starts use --resume) */
   sessionStarted: boolean;
   reason?: string;
+  /** the catalogue code of the reason, when it is a failure (shared/agents/start-failure.ts) */
+  reasonCode?: string;
   restarts: number;
   costUsd: number;
   costBaseUsd: number;
@@ -124,7 +126,7 @@ export async function writeRuntime(redis: Redis, keys: Keys, id: string, fields:
 }
 
 export async function deleteRuntime(redis: Redis, keys: Keys, id: string): Promise<void> {
-  await redis.multi().del(keys.agent(id), keys.agentOwner(id), keys.agentConversation(id), keys.agentSamples(id)).srem(keys.agentIndex(), id).exec();
+  await redis.multi().del(keys.agent(id), keys.agentOwner(id), keys.agentConversation(id), keys.agentSamples(id), keys.agentSession(id)).srem(keys.agentIndex(), id).exec();
 }
 
 /**

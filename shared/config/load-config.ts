@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
 import { ENV_OVERRIDES, parseLabels } from './env-overrides.js';
 import { configSchema, type NoxConfig } from './schema.js';
-import { mergeSecrets, readSecretsFile, resolveSecretsFile, secretFieldsIn } from './secrets.js';
+import { extractSecrets, mergeSecrets, readSecretsFile, resolveSecretsFile, secretFieldsIn } from './secrets.js';
 
 export const CONFIG_FILE = 'system-config.toml';
 
@@ -18,7 +18,17 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** values applied last (command-line flags, tests) */
   overrides?: Record<string, unknown>;
+  /**
+   * system-config.toml as the registry writer published it (a host on another machine,
+   * docs/HOSTS.md): read instead of the folder's file, less its secrets (redacted anyway) and
+   * less what belongs to each machine — `[redis]` (how this machine reaches Redis),
+   * `[worker]` (this host's id, labels, capacity) and `registry.reads`.
+   */
+  published?: { text: string; source: string };
 }
+
+/** The tables of system-config.toml each machine sets for itself: never taken from the writer's. */
+export const MACHINE_TABLES = ['redis', 'worker'] as const;
 
 export function resolveRegistryDir(env: NodeJS.ProcessEnv = process.env, explicit?: string): string {
   return path.resolve(explicit ?? env.NOX_REGISTRY_DIR ?? '.nox-registry');
@@ -33,8 +43,8 @@ export function loadConfig(options: LoadConfigOptions = {}): NoxConfig {
   const env = options.env ?? process.env;
   const registryDir = resolveRegistryDir(env, options.registryDir);
   const secretsFile = resolveSecretsFile(registryDir, env, options.secretsFile);
-  const file = path.join(registryDir, CONFIG_FILE);
-  const raw = readConfigFile(file);
+  const file = options.published ? options.published.source : path.join(registryDir, CONFIG_FILE);
+  const raw = options.published ? sharedPart(parseConfigText(options.published.text, file)) : readConfigFile(file);
   const misplaced = secretFieldsIn(raw);
   if (misplaced.length > 0) {
     throw new ConfigError(
@@ -64,7 +74,19 @@ export function loadConfig(options: LoadConfigOptions = {}): NoxConfig {
 
 function readConfigFile(file: string): Record<string, unknown> {
   if (!existsSync(file)) return {};
-  const text = readFileSync(file, 'utf8');
+  return parseConfigText(readFileSync(file, 'utf8'), file);
+}
+
+function sharedPart(raw: Record<string, unknown>): Record<string, unknown> {
+  extractSecrets(raw);
+  for (const t of MACHINE_TABLES) delete raw[t];
+  // where this process reads the registry is decided here, not by the writer's machine
+  const registry = raw.registry;
+  if (registry && typeof registry === 'object') delete (registry as Record<string, unknown>).reads;
+  return raw;
+}
+
+function parseConfigText(text: string, file: string): Record<string, unknown> {
   try {
     return parseToml(text) as Record<string, unknown>;
   } catch (err) {

@@ -226,6 +226,16 @@ export const registrySection = z
     resource_samples_kept: z.number().int().min(1).default(10_000),
     /** The writer's lease in Redis (one writer at a time); renewed every third of it. Default 15000 ms. */
     writer_lease_ms: positiveMs.default(15_000),
+    /**
+     * Where this process reads the registry from (docs/HOSTS.md): `redis` — what the writer
+     * published, so a host on another machine with no registry folder sees every file;
+     * `folder` — the folder itself; `auto` (default) — the folder when it is the writer's (a
+     * git repository here), Redis otherwise. The writer's own process always reads its
+     * folder. Env NOX_REGISTRY_READS.
+     */
+    reads: z.enum(['auto', 'redis', 'folder']).default('auto'),
+    /** A host reading from Redis logs "waiting for the registry writer" this often until the writer has published. Default 5000 ms. */
+    wait_log_interval_ms: positiveMs.default(5000),
   })
   .strict();
 
@@ -280,6 +290,13 @@ export const agentSection = z
     token_ttl: z.string().regex(/^\d+[smhd]$/, 'must look like 30m, 12h or 7d').default('7d'),
     /** TERM, then KILL after this long, when stopping an agent. Default 5000 ms. */
     stop_grace_ms: positiveMs.default(5000),
+    /**
+     * The largest CLI session transcript mirrored to Redis as turns end, so the agent can
+     * continue its session on another host (docs/HOSTS.md, "Sessions"). A larger one is not
+     * mirrored (a warning says so) and the agent starts a new session if it moves. Default
+     * 16 MiB (stored gzipped).
+     */
+    session_mirror_max_bytes: z.number().int().min(1024).default(16 * 1024 * 1024),
     /** First restart delay after a crash; doubles each time. Default 1000 ms. */
     restart_backoff_ms: positiveMs.default(1000),
     /** Longest restart delay. Default 60000 ms. */

@@ -45,6 +45,7 @@ export const ERROR_CATALOGUE = {
   // the services behind the API
   redisUnavailable: { code: 'nox:redis-unavailable', status: 503, title: 'Service unavailable', meaning: 'Redis does not answer (`Retry-After: 1`)' },
   noLiveHost: { code: 'nox:no-live-host', status: 503, title: 'Service unavailable', meaning: 'the request needs a worker host and none is alive (`Retry-After: 1`)' },
+  noMatchingHost: { code: 'nox:no-matching-host', status: 503, title: 'Service unavailable', meaning: 'no live host carries every one of the agent’s labels with free capacity: the spawn is retried with backoff, and the agent’s `runtime.reason` says which labels' },
   timeout: { code: 'nox:timeout', status: 504, title: 'Timed out', meaning: 'a round trip through the queues did not come back in time' },
   configInvalid: { code: 'nox:config-invalid', status: 500, title: 'Invalid configuration', meaning: 'bad configuration, refused at boot: the message names the field, its source and why' },
 
@@ -93,6 +94,7 @@ export const ERROR_CATALOGUE = {
   registryConflict: { code: 'nox:registry-conflict', status: 409, title: 'Conflict', meaning: 'a merge or branch operation that conflicts with the current state (nothing was changed)' },
   adminOnlyChange: { code: 'nox:admin-only-change', status: 403, title: 'Forbidden', meaning: 'an operator’s rollback, branch switch or merge whose diff touches an admin-only file (`system-config.toml`: settings, users, policy); an admin may; `files` names them' },
   registryNoRemote: { code: 'nox:registry-no-remote', status: 409, title: 'Conflict', meaning: 'a backup asked for, but `registry.backup_remote` is not set' },
+  registryNotPublished: { code: 'nox:registry-not-published', status: 503, title: 'Service unavailable', meaning: 'this process reads the registry from Redis and the registry writer has not published it yet (start `nox up` or `nox worker --registry-writer` where the registry folder is)' },
 
   // MCP services and the container engine
   engineConfigInvalid: { code: 'nox:engine-config-invalid', status: 500, title: 'Invalid engine configuration', meaning: '`DOCKER_HOST` / `mcp.docker_host` is not `unix:///abs/path` or `tcp://host:port`' },

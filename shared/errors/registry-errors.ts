@@ -81,3 +81,10 @@ export class AdminOnlyChangeError extends NoxError {
     });
   }
 }
+
+/** 503: this process reads the registry from Redis, and no writer has published it yet. */
+export class RegistryNotPublishedError extends NoxError {
+  constructor() {
+    super(ERROR_CODE.registryNotPublished, 'the registry writer has not published the registry to Redis yet; start `nox up` or `nox worker --registry-writer` on the machine that holds the registry folder');
+  }
+}

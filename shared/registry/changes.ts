@@ -150,6 +150,8 @@ export interface CommitResult {
   kind: 'change' | 'batch' | 'rollback' | 'merge' | 'external' | 'compact' | 'init';
   /** true when this change id had already been applied (a retried or repeated request) */
   duplicate?: boolean;
+  /** the publication to Redis that carries this commit's files (registry-publication.ts); absent when nothing was committed */
+  version?: number;
 }
 
 export const REGISTRY_EVENT = {

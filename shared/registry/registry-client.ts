@@ -27,8 +27,11 @@ import {
   type RollbackJob,
 } from './changes.js';
 import { decodeJobError } from '../errors/job-errors.js';
-import { files, listConversationDays, type FileRef } from './layout.js';
+import { files, type FileRef } from './layout.js';
 import { createRegistryReader, type RegistryReader } from './registry-reader.js';
+import { registryMirrorFor, type RegistryMirror } from './registry-mirror.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { TomlTable } from './toml-io.js';
 import type { TaskRecord } from './task-record.js';
 import type { z } from 'zod';
@@ -36,8 +39,11 @@ import type { z } from 'zod';
 /**
  * RegistryClient — how every part of Nox reads and changes `.nox-registry/`.
  *
- * Reads (`read.*`, `toml`, `text`) come straight from the folder, cached (see
- * registry-reader.ts) and dropped on `registry.commit` events when `watchCommits` is on.
+ * Reads (`read.*`, `toml`, `text`) come from the folder, cached (see registry-reader.ts)
+ * and dropped on `registry.commit` events when `watchCommits` is on — or, on a host whose
+ * machine does not hold the folder, from what the writer published to Redis
+ * (registry-mirror.ts; `registry.reads`, docs/HOSTS.md), where a change this client made
+ * is read back as soon as `change()` resolves.
  * They return frozen objects: clone before editing. A broken file throws
  * RegistryFileInvalidError (422, names file and line).
  *
@@ -96,7 +102,13 @@ export interface RegistryReads {
 
 export interface RegistryClient {
   readonly dir: string;
+  /** where reads come from: this machine's folder, or what the writer published to Redis */
+  readonly source: 'folder' | 'redis';
   readonly reader: RegistryReader;
+  /** resolves once reads can be served (at once from a folder; from Redis, once the writer has published) */
+  ready(): Promise<void>;
+  /** reads reflect every commit published so far (from Redis: waits for the newest; a folder is always current) */
+  caughtUp(): Promise<void>;
   readonly read: RegistryReads;
   toml(ref: FileRef): Readonly<TomlTable>;
   text(ref: FileRef): string | undefined;
@@ -135,9 +147,31 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, where: string): T
   throw new ValidationError(`invalid registry ${where}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);
 }
 
+const writerHere = new WeakSet<NoxContext>();
+
+/** This process runs the registry writer (its folder is the registry): `auto` reads it from the folder. Call before the first client is made. */
+export function markRegistryWriterHere(ctx: NoxContext): void {
+  writerHere.add(ctx);
+}
+
+/**
+ * `registry.reads`: `auto` reads the folder when it is the writer's — a git repository on
+ * this machine — and Redis otherwise (a host on another machine, whose folder is empty or
+ * absent); `redis` and `folder` force it. The writer's own process always reads its folder.
+ */
+export function readsFromRedis(ctx: NoxContext): boolean {
+  // the writer's process reads the folder it writes, whatever the setting: it publishes
+  // what the others read, and would otherwise wait for itself
+  if (writerHere.has(ctx)) return false;
+  const mode = ctx.config.registry.reads;
+  if (mode !== 'auto') return mode === 'redis';
+  return !existsSync(path.join(ctx.config.registryDir, '.git'));
+}
+
 export function createRegistryClient(ctx: NoxContext, options: RegistryClientOptions = {}): RegistryClient {
   const cfg = ctx.config.registry;
-  const reader = createRegistryReader(ctx.config.registryDir);
+  const mirror: RegistryMirror | undefined = readsFromRedis(ctx) ? registryMirrorFor(ctx) : undefined;
+  const reader = mirror?.reader ?? createRegistryReader(ctx.config.registryDir);
   const queue = ctx.queue('registry');
   let events: QueueEvents | undefined;
   let unsubscribe: (() => void) | undefined;
@@ -171,7 +205,7 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
     };
   };
 
-  if (options.watchCommits) {
+  if (options.watchCommits && !mirror) {
     // commits made by any process drop what they changed from this reader's cache
     void eventFeedFor(ctx)
       .subscribe(
@@ -207,11 +241,14 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
     return enqueue(REGISTRY_JOB.change, data, id, opts.priority ?? REGISTRY_PRIORITY.change);
   };
 
-  const adminJob = async <R>(name: string, data: object, opts: ChangeOptions = {}): Promise<R> =>
-    wait<R>(
+  const adminJob = async <R>(name: string, data: object, opts: ChangeOptions = {}): Promise<R> => {
+    const result = await wait<R>(
       () => enqueue(name, { correlationId: opts.correlationId ?? randomUUID(), ...data }, `${name.replace('registry.', '')}-${randomUUID()}`, opts.priority ?? REGISTRY_PRIORITY.admin),
       opts.timeoutMs,
     );
+    await mirror?.caughtUp();
+    return result;
+  };
 
   const table = (ref: FileRef, key: string): Readonly<Record<string, TomlTable>> => (reader.toml(ref)[key] ?? {}) as Record<string, TomlTable>;
   const list = <T = TomlTable>(ref: FileRef, key: string): readonly T[] => (reader.toml(ref)[key] ?? []) as T[];
@@ -223,7 +260,7 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
     agentTasks: (id) => list<TaskRecord>(files.agentTasks(id), 'tasks'),
     agentMemory: (id) => reader.toml(files.agentMemory(id)),
     conversation: (id, date) => list(files.conversation(id, date), 'entries'),
-    conversationDays: (id) => listConversationDays(ctx.config.registryDir, id),
+    conversationDays: (id) => reader.conversationDays(id),
     mcpServices: () => table(files.mcpServices(), 'services'),
     relationships: () => list(files.relationships(), 'relationships'),
     approvalHistory: () => list(files.approvalHistory(), 'decisions'),
@@ -232,15 +269,25 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
 
   return {
     dir: ctx.config.registryDir,
+    source: mirror ? 'redis' : 'folder',
     reader,
     read,
+    async ready() {
+      await mirror?.ready();
+    },
+    async caughtUp() {
+      await mirror?.caughtUp();
+    },
     toml: (ref) => reader.toml(ref),
     text: (ref) => reader.text(ref),
     async submit(request, actor, opts = {}) {
       return (await submitJob(request, actor, opts)).id as string;
     },
     async change(request, actor, opts = {}) {
-      return wait<CommitResult>(() => submitJob(request, actor, opts), opts.timeoutMs);
+      const result = await wait<CommitResult>(() => submitJob(request, actor, opts), opts.timeoutMs);
+      // read your own writes: the commit's files are in this host's copy before the caller reads
+      if (mirror) await mirror.caughtUp(result.version);
+      return result;
     },
     async append(request) {
       const checked = parseOrThrow(appendRequestSchema, request, 'append');

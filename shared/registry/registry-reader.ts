@@ -1,11 +1,13 @@
-import { statSync } from 'node:fs';
-import { compressedPathOf, insideOrThrow, isTomlFamily, relativePathOf, type FileRef } from './layout.js';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ID_PATTERN } from '../ids.js';
+import { compressedPathOf, insideOrThrow, isTomlFamily, listConversationDays, relativePathOf, type FileRef } from './layout.js';
 import { keyedTableOf, parseKeyedToml, type KeyedDocument } from './keyed-toml.js';
 import { deepFreeze, parseRegistryToml, readText, type TomlTable } from './toml-io.js';
 
 /**
- * Cached reads of registry files, straight from the folder (reads never go through the
- * queue). A cached value is reused while the file's (inode, size, mtime) are unchanged —
+ * Cached reads of registry files, from the folder (createRegistryReader) or from what the
+ * writer published to Redis (registry-mirror.ts); reads never go through the queue. A cached value is reused while the file's (inode, size, mtime) are unchanged —
  * the writer replaces files by rename, so every write gives a new inode — and dropped
  * when a `registry.commit` event names the file. Values are frozen: clone before editing.
  *
@@ -20,6 +22,10 @@ export interface RegistryReader {
   toml(ref: FileRef): Readonly<TomlTable>;
   /** raw text (markdown files); undefined when absent */
   text(ref: FileRef): string | undefined;
+  /** the days an agent has conversation files for, oldest first, and whether each is closed */
+  conversationDays(agentId: string): { date: string; compressed: boolean }[];
+  /** the ids that have an `agents/<id>/` folder (state, tasks, memory, conversations), sorted */
+  agentFolders(): string[];
   /** drop cached entries (all when no paths are given) */
   invalidate(relPaths?: readonly string[]): void;
   readonly stats: { hits: number; misses: number };
@@ -48,13 +54,44 @@ function signature(abs: string): string {
   }
 }
 
+/**
+ * Where a reader's texts come from: the folder (createRegistryReader) or what the writer
+ * published to Redis (registry-mirror.ts). `signature` changes whenever the text does.
+ */
+export interface TextSource {
+  text(rel: string): string | undefined;
+  signature(rel: string): string;
+  /** the name to report a parse error under: `rel`, or `rel.gz` when only the closed day exists */
+  nameOf(rel: string): string;
+  conversationDays(agentId: string): { date: string; compressed: boolean }[];
+  agentFolders(): string[];
+}
+
 export function createRegistryReader(registryDir: string): RegistryReader {
+  return createCachedReader(registryDir, {
+    text: (rel) => readText(registryDir, rel),
+    signature: (rel) => fileSignature(registryDir, rel),
+    nameOf: (rel) => (existsPlain(registryDir, rel) ? rel : compressedPathOf(rel)),
+    conversationDays: (agentId) => listConversationDays(registryDir, agentId),
+    agentFolders() {
+      const dir = path.join(registryDir, 'agents');
+      if (!existsSync(dir)) return [];
+      return readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && ID_PATTERN.test(d.name))
+        .map((d) => d.name)
+        .sort();
+    },
+  });
+}
+
+/** The cache and the parsing, over any source of texts. */
+export function createCachedReader(dir: string, source: TextSource): RegistryReader {
   const cache = new Map<string, Entry>();
   const sections = new Map<string, KeyedDocument>();
   const stats = { hits: 0, misses: 0 };
 
   const cached = <T>(rel: string, load: () => T): T => {
-    const sig = fileSignature(registryDir, rel);
+    const sig = source.signature(rel);
     const hit = cache.get(rel);
     if (hit && hit.sig === sig) {
       stats.hits++;
@@ -67,13 +104,13 @@ export function createRegistryReader(registryDir: string): RegistryReader {
   };
 
   return {
-    dir: registryDir,
+    dir,
     stats,
     toml(ref) {
       const rel = relativePathOf(ref);
       if (!isTomlFamily(ref.family)) throw new TypeError(`${rel} is not a TOML file`);
       return cached(rel, () => {
-        const text = readText(registryDir, rel);
+        const text = source.text(rel);
         if (text === undefined) return {};
         if (keyedTableOf(ref.family)) {
           const keyed = parseKeyedToml(text, ref.family, sections.get(rel));
@@ -83,13 +120,15 @@ export function createRegistryReader(registryDir: string): RegistryReader {
           }
           sections.delete(rel);
         }
-        return parseRegistryToml(text, existsPlain(registryDir, rel) ? rel : compressedPathOf(rel), ref.family as never);
+        return parseRegistryToml(text, source.nameOf(rel), ref.family as never);
       });
     },
     text(ref) {
       const rel = relativePathOf(ref);
-      return cached(rel, () => readText(registryDir, rel));
+      return cached(rel, () => source.text(rel));
     },
+    conversationDays: (agentId) => source.conversationDays(agentId),
+    agentFolders: () => source.agentFolders(),
     invalidate(relPaths) {
       if (!relPaths) return cache.clear();
       for (const p of relPaths) cache.delete(p.endsWith('.gz') ? p.slice(0, -3) : p);

@@ -35,7 +35,11 @@ describe('spawn queue: placement, idempotency, full hosts, guards', () => {
     await waitUntil(async () => (await stack.events('agent.spawn-failed')).some((e) => e.agentId === 'needs-tpu'), 10_000);
     const failed = (await stack.events('agent.spawn-failed')).find((e) => e.agentId === 'needs-tpu')!;
     expect((failed.data as { reason: string }).reason).to.match(/no live host with free capacity and labels \{"tpu":"yes"\}/);
-    expect(await stack.runtime('needs-tpu')).to.equal(undefined);
+    // it never ran (no status), and says why (issue 15: never just "never started")
+    const runtime = await stack.runtime('needs-tpu');
+    expect(runtime?.status).to.equal('unknown');
+    expect(runtime?.reason).to.match(/no live host with free capacity and labels \{"tpu":"yes"\}/);
+    expect(runtime?.reasonCode).to.equal('nox:no-matching-host');
   });
 
   it('is idempotent: racing spawn jobs for one agent start one process', async () => {

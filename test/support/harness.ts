@@ -74,6 +74,10 @@ export function testConfig(options: TestConfigOptions = {}): NoxConfig {
       'worker.shutdown_timeout_ms': 3000,
       'agent.workspace_root': testWorkspaceRoot(registryDir),
       'agent.sandbox_read': [FIXTURES_DIR],
+      // A test's registry folder is on this machine but becomes a git repository only when
+      // its writer starts, which may be after the API (`nox up` makes it first, so `auto`
+      // reads it there). Tests of hosts without the folder set `registry.reads: 'redis'`.
+      'registry.reads': 'folder',
       ...options.overrides,
     },
   });

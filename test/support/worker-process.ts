@@ -5,7 +5,7 @@ import type { NoxConfig } from '../../shared/config/schema.js';
 import { waitForRedis } from '../../shared/redis.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { selfCommand } from '../../shared/runtime/self-command.js';
-import { dropPrefix, redisUrl, testConfig, testContext, uniquePrefix, waitUntil } from './harness.js';
+import { dropPrefix, redisUrl, testConfig, testContext, testSecretsFile, uniquePrefix, waitUntil } from './harness.js';
 
 /**
  * A worker host (what `nox worker` runs but the registry writer and MCP:
@@ -13,10 +13,12 @@ import { dropPrefix, redisUrl, testConfig, testContext, uniquePrefix, waitUntil 
  * stack's Redis prefix and registry. Heartbeats every 200 ms with a 1 s TTL, so a killed
  * one is seen dead within about a second. Resolves once it takes jobs.
  */
-export async function startWorkerProcess(config: NoxConfig, overrides: Record<string, unknown>): Promise<ChildProcess> {
+export async function startWorkerProcess(config: NoxConfig, overrides: Record<string, unknown>, machine: WorkerMachine = {}): Promise<ChildProcess> {
   const cmd = selfCommand('test/messages/support/worker-child');
-  const settings = { 'agent.workspace_root': config.agent.workspace_root, 'agent.sandbox_read': config.agent.sandbox_read, ...overrides, 'redis.url': redisUrl(), 'redis.prefix': config.redis.prefix, 'auth.jwt_secret': config.auth.jwt_secret, 'log.level': 'warn', 'worker.heartbeat_interval_ms': 200, 'worker.heartbeat_ttl_ms': 1000, 'api.port': 0 };
-  const child = spawn(cmd.command, cmd.args, { env: { ...process.env, NOX_REGISTRY_DIR: config.registryDir, NOX_SECRETS_FILE: config.secretsFile, NOX_TEST_OVERRIDES: JSON.stringify(settings) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const settings = { 'agent.workspace_root': config.agent.workspace_root, 'agent.sandbox_read': config.agent.sandbox_read, 'registry.reads': config.registry.reads, ...overrides, 'redis.url': redisUrl(), 'redis.prefix': config.redis.prefix, 'auth.jwt_secret': config.auth.jwt_secret, 'log.level': 'warn', 'worker.heartbeat_interval_ms': 200, 'worker.heartbeat_ttl_ms': 1000, 'api.port': 0 };
+  const registryDir = machine.registryDir ?? config.registryDir;
+  const secretsFile = machine.registryDir ? testSecretsFile(machine.registryDir) : config.secretsFile;
+  const child = spawn(cmd.command, cmd.args, { env: { ...process.env, NOX_REGISTRY_DIR: registryDir, NOX_SECRETS_FILE: secretsFile, NOX_TEST_OVERRIDES: JSON.stringify(settings) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
@@ -26,6 +28,15 @@ export async function startWorkerProcess(config: NoxConfig, overrides: Record<st
     throw new Error(`worker child did not start:\n${out}`);
   }
   return child;
+}
+
+/**
+ * A host "on another machine": its own registry folder path (absent until the host makes
+ * its `.runtime/` there), and so its own secrets file path; pass its own
+ * `agent.workspace_root` in the overrides too.
+ */
+export interface WorkerMachine {
+  registryDir?: string;
 }
 
 /** SIGTERM every child still running and wait for them (after hooks). */
@@ -44,7 +55,7 @@ export interface ApiWithWorkers {
   config: NoxConfig;
   apiCtx: NoxContext;
   api: ApiServer;
-  startWorker(extra?: Record<string, unknown>): Promise<ChildProcess>;
+  startWorker(extra?: Record<string, unknown>, machine?: WorkerMachine): Promise<ChildProcess>;
   cleanup(): Promise<void>;
 }
 
@@ -58,8 +69,8 @@ export async function startApiWithWorkers(overrides: Record<string, unknown>): P
     config,
     apiCtx,
     api,
-    async startWorker(extra = {}) {
-      const child = await startWorkerProcess(config, { ...overrides, ...extra });
+    async startWorker(extra = {}, machine = {}) {
+      const child = await startWorkerProcess(config, { ...overrides, ...extra }, machine);
       children.push(child);
       return child;
     },

@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Task } from '../../shared/tasks/task-model.js';
 import { createTaskHost } from '../../workers/tasks/task-host.js';
-import { waitUntil } from '../support/harness.js';
+import { registryClientFor } from '../../shared/registry/registry-client.js';
+import { testConfig, testContext, waitUntil } from '../support/harness.js';
 import { startCollabStack, type CollabStack } from '../messages/support/collab-stack.js';
 
 describe('tasks: the live index comes back from tasks.toml when Redis lost it', () => {
@@ -56,6 +58,32 @@ describe('tasks: the live index comes back from tasks.toml when Redis lost it', 
       expect((await stack.json<Task>('GET', `/api/tasks/${second.id}`, 200)).status).to.equal('pending');
     } finally {
       await again.stop();
+    }
+  });
+
+  it('a host whose machine has no registry folder rebuilds it from what the writer published to Redis', async () => {
+    const task = await stack.json<Task>('POST', '/api/tasks', 201, { body: { agent_id: 'rb-a', title: 'Elsewhere' } });
+    const tasksToml = path.join(stack.config.registryDir, 'agents/rb-a/tasks.toml');
+    await waitUntil(() => existsSync(tasksToml) && readFileSync(tasksToml, 'utf8').includes(task.id), 10_000);
+    const { redis, keys } = stack.apiCtx;
+    // the writer publishes a commit's files right after it: the host below reads those
+    await waitUntil(async () => ((await redis.hget(keys.registryFiles(), 'agents/rb-a/tasks.toml')) ?? '').includes(task.id), 10_000);
+    const ids = await redis.zrange(keys.taskIndex(), 0, -1);
+    await redis.del(...ids.map((id) => keys.task(id)), keys.taskIndex(), keys.agentTaskIds('rb-a'), keys.agentTaskIds('rb-b'), keys.taskDeadlines());
+
+    const machine = mkdtempSync(path.join(tmpdir(), 'nox-machine-'));
+    const ctx = testContext(testConfig({ prefix: stack.config.redis.prefix, registryDir: path.join(machine, '.nox-registry'), overrides: { 'registry.reads': 'auto' } }), 'worker');
+    const elsewhere = createTaskHost(ctx);
+    try {
+      expect(registryClientFor(ctx).source).to.equal('redis');
+      await registryClientFor(ctx).ready();
+      await elsewhere.start();
+      expect(await stack.json<Task>('GET', `/api/tasks/${task.id}`, 200)).to.include({ agent_id: 'rb-a', title: 'Elsewhere' });
+      expect(existsSync(path.join(machine, '.nox-registry'))).to.equal(false);
+    } finally {
+      await elsewhere.stop();
+      await ctx.close();
+      rmSync(machine, { recursive: true, force: true });
     }
   });
 });

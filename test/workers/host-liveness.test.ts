@@ -17,6 +17,9 @@ describe('worker host liveness', () => {
 
   const workerEnv = (hostId: string): NodeJS.ProcessEnv => ({
     NOX_REGISTRY_DIR: stack.config.registryDir,
+    // the stack's folder on this machine, and no registry writer in this test: read the
+    // folder (`auto` would wait for a writer to publish: docs/HOSTS.md)
+    NOX_REGISTRY_READS: 'folder',
     REDIS_URL: stack.config.redis.url,
     NOX_REDIS_PREFIX: stack.config.redis.prefix,
     NOX_HOST_ID: hostId,

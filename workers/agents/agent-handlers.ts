@@ -10,6 +10,7 @@ import { enforceSpawnGuards } from '../../shared/agents/spawn-guards.js';
 import { SpawnRefusedError } from '../../shared/errors/agent-errors.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { failOnClientMistake, failureReason } from '../../shared/errors/job-errors.js';
+import { reportStartFailure } from '../../shared/agents/start-failure.js';
 import { liveHosts } from '../../shared/hosts/host-directory.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
 import type { HandlerEnv, JobHandlers } from '../job-router.js';
@@ -58,7 +59,7 @@ export function spawnHandlers(manager: AgentManager): JobHandlers {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
         await ctx.events.publish({ type: AGENT_EVENT.spawnFailed, agentId, correlationId, data: { reason, attempts: job.attemptsMade + 1 } });
       }
-      throw new Error(reason);
+      throw new Error(failureReason(ERROR_CODE.noMatchingHost, reason));
     }
     if (target.id === hostId) return { host: hostId, result: await manager.start(agentId) };
     const start: StartJob = { agentId, correlationId, requestedBy: job.data.requestedBy };
@@ -67,30 +68,48 @@ export function spawnHandlers(manager: AgentManager): JobHandlers {
   };
 
   return {
-    [AGENT_JOB.spawn]: async (job: Job<SpawnJob>, env: HandlerEnv) => {
-      const { ctx } = env;
-      const { agentId } = job.data;
-      const agent = await requireAgent(manager.store, agentId).catch(failOnClientMistake);
-      const [owner, hosts, runtime] = await Promise.all([ownerOf(ctx.redis, ctx.keys, agentId), liveHosts(ctx.redis, ctx.keys), readRuntime(ctx.redis, ctx.keys, agentId)]);
-      if (owner && hosts.some((h) => h.id === owner) && isLive(runtime?.status)) return { already: owner };
-      // one placement at a time per agent: racing spawn jobs (retries, double clicks) are no-ops
-      const lock = ctx.keys.agentSpawning(agentId);
-      const jobId = String(job.id);
-      const got = await ctx.redis.set(lock, jobId, 'PX', SPAWN_LOCK_MS, 'NX');
-      if (got === null && (await ctx.redis.get(lock)) !== jobId) return { already: 'spawning' };
-      try {
-        return await place(job, env, agent, hosts);
-      } catch (err) {
-        await ctx.redis.eval(RELEASE_LOCK, 1, lock, jobId);
-        throw err;
-      }
-    },
+    [AGENT_JOB.spawn]: async (job: Job<SpawnJob>, env: HandlerEnv) => whyNot(job, env, () => spawn(job, env)),
   };
+
+  async function spawn(job: Job<SpawnJob>, env: HandlerEnv): Promise<unknown> {
+    const { ctx } = env;
+    const { agentId } = job.data;
+    const agent = await requireAgent(manager.store, agentId).catch(failOnClientMistake);
+    const [owner, hosts, runtime] = await Promise.all([ownerOf(ctx.redis, ctx.keys, agentId), liveHosts(ctx.redis, ctx.keys), readRuntime(ctx.redis, ctx.keys, agentId)]);
+    if (owner && hosts.some((h) => h.id === owner) && isLive(runtime?.status)) return { already: owner };
+    // one placement at a time per agent: racing spawn jobs (retries, double clicks) are no-ops
+    const lock = ctx.keys.agentSpawning(agentId);
+    const jobId = String(job.id);
+    const got = await ctx.redis.set(lock, jobId, 'PX', SPAWN_LOCK_MS, 'NX');
+    if (got === null && (await ctx.redis.get(lock)) !== jobId) return { already: 'spawning' };
+    try {
+      return await place(job, env, agent, hosts);
+    } catch (err) {
+      await ctx.redis.eval(RELEASE_LOCK, 1, lock, jobId);
+      throw err;
+    }
+  }
+}
+
+/**
+ * Runs a start or placement; when it fails, the agent says why (runtime.reason, event
+ * `agent.start-failed`) before the job fails — final when no retry follows.
+ */
+async function whyNot<T>(job: Job<{ agentId: string; correlationId?: string }>, env: HandlerEnv, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    await reportStartFailure(env.ctx, job.data.agentId, err, { hostId: env.hostId, correlationId: job.data.correlationId, final }, ERROR_CODE.internal).catch((e: unknown) =>
+      env.ctx.logger.warn('could not record why an agent did not start', { agentId: job.data.agentId, error: (e as Error).message }),
+    );
+    throw err;
+  }
 }
 
 export function hostHandlers(manager: AgentManager): JobHandlers {
   return {
-    [AGENT_JOB.start]: async (job: Job<StartJob>, env: HandlerEnv) => {
+    [AGENT_JOB.start]: async (job: Job<StartJob>, env: HandlerEnv) => whyNot(job, env, async () => {
       const { ctx } = env;
       const agent = await requireAgent(manager.store, job.data.agentId).catch(failOnClientMistake);
       const host = (await liveHosts(ctx.redis, ctx.keys)).find((h) => h.id === env.hostId);
@@ -101,7 +120,7 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
         return { requeued: true };
       }
       return { result: await manager.start(agent.id).catch(failOnClientMistake) };
-    },
+    }),
     [AGENT_JOB.turn]: async (job: Job<TurnJob>, env: HandlerEnv) => {
       try {
         const agent = manager.require(job.data.agentId);

@@ -11,6 +11,7 @@ import { agentConfigDir, agentRunDir, agentWorkdir, buildAgentLaunch, defaultApi
 import { openAgentSandbox, type AgentSandbox } from './sandbox/agent-sandbox.js';
 import { findProgram } from './sandbox/program-path.js';
 import type { AgentFolders } from './sandbox/sandbox-policy.js';
+import { restoreSession } from './session-mirror.js';
 import { sessionExists } from './session-files.js';
 
 /**
@@ -63,8 +64,10 @@ export async function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, re
   const tokenFile = agentTokenFile(config, agent.id);
   writeFileSync(tokenFile, `${mintAgentToken(config, agent.id, request.tokenEpoch)}\n`, { mode: 0o600 });
   chmodSync(tokenFile, 0o600);
-  // Decided from the CLI's own session file, not from whether Nox started it before: a
-  // crash before the first turn leaves no session, and --resume of it would fail.
+  // A session the agent began on another host comes from its mirror (session-mirror.ts)
+  // first; then decided from the CLI's own session file, not from whether Nox started it
+  // before: a crash before the first turn leaves no session, and --resume of it would fail.
+  await restoreSession(ctx, agent.id, { configDir: folders.configDir, cwd: folders.workdir, hostId: request.hostId }, request.sessionId, request.logger);
   const resume = sessionExists(folders.configDir, request.sessionId);
   // looked up on the worker's PATH once: the agent's own PATH is a fixed one
   const program = findProgram(config.agent.command);

@@ -104,9 +104,10 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
 
   /** claim, then start; the claim makes a second host (or a retried job) a no-op */
   const startHere = async (agentId: string): Promise<'started' | { ownedBy: string }> => {
+    // looked up before the claim: a host that cannot see the agent must not keep it claimed
+    await requireAgent(store, agentId);
     const claim = await claimAgent(ctx.redis, ctx.keys, agentId, hostId);
     if (claim !== 'claimed' && claim !== 'mine') return { ownedBy: claim };
-    await requireAgent(store, agentId);
     const supervisor = createSupervisor(agentId, {
       ctx,
       hostId,

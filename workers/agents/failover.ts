@@ -12,9 +12,10 @@ import type { NoxContext } from '../../shared/runtime/context.js';
  * placed on a live host like any start (labels, capacity). Called once per dead host, by
  * the host whose peer monitor reported it (`host.down`). Only agents that were running
  * move; stopped and failed ones stay as they are. The new host claims each agent (the old
- * owner's heartbeat is gone) and resumes its session when the session file is on that
- * machine (same machine, or a shared CLAUDE config folder); elsewhere the agent starts a new
- * CLI session under the same id, and its history stays in the registry's conversation.
+ * owner's heartbeat is gone) and resumes its session: from its own disk on the same
+ * machine, or from the transcript mirrored to Redis as the agent's turns ended, restored
+ * before `--resume` (session-mirror.ts; docs/HOSTS.md). Only a transcript too large to
+ * mirror starts a new CLI session under the same id; the history stays in the registry.
  * A failover is not a new spawn: the spawn guards (rate, depth) do not count it; an agent a
  * person stopped before its failover job ran is not started. Off with `agent.failover = false`.
  * Returns the agents sent back.

@@ -1,5 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
-import path from 'node:path';
+import { findSessionFile } from './session-mirror.js';
 
 /**
  * Whether the CLI has already written a session, i.e. whether the next start must use
@@ -9,10 +8,5 @@ import path from 'node:path';
  * project folder is looked at, so a change in how the CLI slugs the cwd does not matter.
  */
 export function sessionExists(configDir: string, sessionId: string): boolean {
-  const projects = path.join(configDir, 'projects');
-  if (!existsSync(projects)) return false;
-  for (const dir of readdirSync(projects, { withFileTypes: true })) {
-    if (dir.isDirectory() && existsSync(path.join(projects, dir.name, `${sessionId}.jsonl`))) return true;
-  }
-  return false;
+  return findSessionFile(configDir, sessionId) !== undefined;
 }

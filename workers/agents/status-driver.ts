@@ -33,7 +33,7 @@ export function createStatusDriver(deps: StatusDriverDeps): StatusDriver {
 
   const write = (change: StatusChange, fields: RuntimeFields): void => {
     const { status, previous, reason } = change;
-    writer.persist({ status, reason: reason ?? '', hostId, queuedTurns: deps.queuedTurns(), ...(change.circuitOpen ? { circuitOpen: true } : {}), ...fields });
+    writer.persist({ status, reason: reason ?? '', reasonCode: '', hostId, queuedTurns: deps.queuedTurns(), ...(change.circuitOpen ? { circuitOpen: true } : {}), ...fields });
     if (change.announce) writer.publish(AGENT_EVENT.status, { status, previous, reason: reason ?? null }, change.correlationId);
     logger.debug('agent status', { status, previous, reason });
   };

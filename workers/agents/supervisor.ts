@@ -23,6 +23,8 @@ import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-r
 import { createRuntimeWriter } from './runtime-writer.js';
 import { createStatusDriver } from './status-driver.js';
 import { createTurnQueue } from './turn-queue.js';
+import { createSessionMirror } from './session-mirror.js';
+import { agentConfigDir } from './claude-cli/command-line.js';
 import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 
 /**
@@ -118,6 +120,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     },
   });
   const crashPolicy = crashPolicyOf(cfg);
+  // the transcript goes to Redis as turns end, so another host can continue the session
+  const session = createSessionMirror(ctx, agentId, agentConfigDir(ctx.config, agentId), hostId, logger);
 
   let config: AgentConfig | undefined;
   let proc: AgentProcess | undefined;
@@ -155,6 +159,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     writer.track(addTurnUsage(ctx.redis, ctx.keys, agentId, turnUsage(event.usage, turnCost), ctx.config.costs.retention_days), 'daily usage write');
     writer.track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
     persist(ledger.fields());
+    writer.track(session.mirror(sessionId), 'session mirror');
     dispatch({ type: 'turn-ended', overBudget: ledger.overBudget, correlationId: turn?.correlationId });
     pump();
   };
@@ -220,6 +225,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     if (which !== proc) return;
     proc = undefined;
     deps.onProcess(agentId, undefined);
+    writer.track(session.mirror(sessionId), 'session mirror');
     questions.dropAll();
     ledger.processEnded();
     persist({ ...ledger.fields(), pid: undefined });

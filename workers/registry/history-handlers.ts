@@ -13,6 +13,7 @@ import { purgeSecrets, scrubSecrets, type PurgeResult } from './purge-secrets.js
 import { runRefusingBadInput } from './change-handler.js';
 import { currentBranch } from './git-repo.js';
 import { commitChange, type WriterState } from './writer-state.js';
+import { publishSnapshot } from './registry-publisher.js';
 
 /**
  * Rollback, branches and backup: history operations, run by the writer like any change
@@ -117,6 +118,8 @@ export async function handleBranch(state: WriterState, data: BranchJob): Promise
       }
     }
     state.branch = await currentBranch(state.git);
+    // a switch or merge changed the working tree under the published files: publish it whole
+    if (data.action === 'switch' || data.action === 'merge') await publishSnapshot(state, data.correlationId);
     const out = { branch: name, current: state.branch, sha };
     await state.ctx.events.publish({ type: REGISTRY_EVENT.branch, correlationId: data.correlationId, data: { action: data.action, actor: data.actor, ...out } });
     return out;

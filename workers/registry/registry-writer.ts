@@ -17,6 +17,7 @@ import { commitExternalEdits } from './external-edits.js';
 import { currentBranch, ensureRepo, gitFor, readAppliedMarks, removeStaleLocks } from './git-repo.js';
 import { handleBackup, handleBranch, handlePurgeSecrets, handleRollback } from './history-handlers.js';
 import { repairFromJournal } from './journal.js';
+import { publishSnapshot } from './registry-publisher.js';
 import { startTaskWatcher, type TaskWatcher } from './task-watcher.js';
 import { createWriterLease } from './writer-lease.js';
 import { APPLIED_REMEMBERED, type WriterState } from './writer-state.js';
@@ -79,6 +80,9 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
   const external = await commitExternalEdits(state, randomUUID());
   const repaired = { locks, ...(journal ? { journal } : {}), ...(external ? { external: external.files } : {}) };
   if (init.created || locks.length || journal || external) logger.info('registry ready', { created: init.created, ...repaired });
+  // hosts on other machines read the registry from Redis: what is there now may be another
+  // folder's or an older run's, so the whole tree is published before any change is taken
+  await publishSnapshot(state, randomUUID());
 
   let lastError: Error | undefined;
   let lastRunAt = 0;

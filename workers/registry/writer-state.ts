@@ -7,6 +7,7 @@ import type { NoxContext } from '../../shared/runtime/context.js';
 import type { DocCache } from './doc-cache.js';
 import { commitPaths } from './git-commit.js';
 import { headHolds } from './git-repo.js';
+import { publishCommit } from './registry-publisher.js';
 import { clearJournal, restoreToHead, writeJournal } from './journal.js';
 
 /**
@@ -93,6 +94,9 @@ export async function commitGroup(state: WriterState, input: CommitInput): Promi
     };
   });
   if (sha) {
+    // readers on every host read what was published, so the files go to Redis before anyone hears of the commit
+    const version = await publishCommit(state, sha, paths);
+    for (const r of results) r.version = version;
     // issued in one turn: ioredis pipelines them, in order
     await Promise.all(results.map((data, i) => state.ctx.events.publish({ type: REGISTRY_EVENT.commit, correlationId: input.entries[i]!.correlationId, data })));
     state.logger.debug('registry commit', { sha, changes: changeIds.length, changeId: changeIds[0], files: paths.length, kind: input.kind });

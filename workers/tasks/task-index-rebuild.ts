@@ -1,6 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { ID_PATTERN } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import type { RegistryClient } from '../../shared/registry/registry-client.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
@@ -17,17 +14,15 @@ import type { TaskStore } from '../../shared/tasks/task-store.js';
  */
 export async function rebuildTaskIndex(ctx: NoxContext, store: TaskStore, registry: RegistryClient, logger: Logger): Promise<number> {
   if ((await ctx.redis.exists(ctx.keys.taskIndex())) === 1) return 0;
-  const agentsDir = path.join(ctx.config.registryDir, 'agents');
-  if (!existsSync(agentsDir)) return 0;
   let restored = 0;
   const now = new Date().toISOString();
-  for (const dir of readdirSync(agentsDir, { withFileTypes: true })) {
-    if (!dir.isDirectory() || !ID_PATTERN.test(dir.name)) continue;
+  // through the reader: the folder, or on a machine without it what the writer published (docs/HOSTS.md)
+  for (const agentId of registry.reader.agentFolders()) {
     let records;
     try {
-      records = registry.read.agentTasks(dir.name);
+      records = registry.read.agentTasks(agentId);
     } catch (err) {
-      logger.warn('task index rebuild: skipping an agent whose tasks.toml does not read', { agentId: dir.name, error: (err as Error).message });
+      logger.warn('task index rebuild: skipping an agent whose tasks.toml does not read', { agentId, error: (err as Error).message });
       continue;
     }
     for (const record of records) {
@@ -38,7 +33,7 @@ export async function rebuildTaskIndex(ctx: NoxContext, store: TaskStore, regist
         requested_by: 'user:registry',
         created_at: typeof createdAt === 'string' ? createdAt : now,
         ...rest,
-        agent_id: dir.name,
+        agent_id: agentId,
       } as Task;
       if ((await store.create(task)).created) restored++;
     }

@@ -70,6 +70,7 @@ export const agentSummaryView = z.object({
   cpuPercent: z.number().nullable(),
   memoryMb: z.number().nullable(),
   restarts: z.number(),
+  reason: z.string().nullable(),
   labels: z.record(z.string(), z.string()),
   parent: z.string().optional(),
   created_at: z.string(),

@@ -29,6 +29,12 @@ export const AgentRow = memo(function AgentRow({ id, rows, selected, onSelect }:
       <td>
         <span data-testid={`status-${a.id}`}>
           <StatusTag status={a.status} />
+          {/* why it is not running as asked (a failed start or placement): never just "never started" */}
+          {a.reason && (
+            <small className="agent-reason" data-testid={`reason-${a.id}`} style={{ display: 'block', color: 'var(--text-color-secondary)' }}>
+              {a.reason}
+            </small>
+          )}
         </span>
       </td>
       <td>{a.hostId ? <code>{a.hostId}</code> : '—'}</td>

@@ -17,6 +17,8 @@ export interface AgentRowData {
   cpuPercent: number | null;
   memoryMb: number | null;
   restarts: number;
+  /** why it is not running as asked (a failed start or placement, a budget): shown under the status */
+  reason: string | null;
   labels: Record<string, string>;
   cpu: number[];
   mem: number[];
@@ -34,7 +36,7 @@ export interface AgentRowStore {
 }
 
 const same = (a: AgentRowData, b: AgentRowData): boolean =>
-  a.name === b.name && a.status === b.status && a.hostId === b.hostId && a.costUsd === b.costUsd && a.cpuPercent === b.cpuPercent && a.memoryMb === b.memoryMb && a.restarts === b.restarts;
+  a.name === b.name && a.status === b.status && a.hostId === b.hostId && a.costUsd === b.costUsd && a.cpuPercent === b.cpuPercent && a.memoryMb === b.memoryMb && a.restarts === b.restarts && a.reason === b.reason;
 
 export function createAgentRowStore(): AgentRowStore {
   const rows = new Map<string, AgentRowData>();
@@ -72,6 +74,7 @@ export function createAgentRowStore(): AgentRowStore {
           cpuPercent: num(item, 'cpuPercent', 'runtime.cpuPercent') ?? null,
           memoryMb: num(item, 'memoryMb', 'runtime.memoryMb') ?? null,
           restarts: num(item, 'restarts', 'runtime.restarts') ?? 0,
+          reason: str(item, 'reason', 'runtime.reason') ?? null,
           labels: ((item as { labels?: Record<string, string> }).labels ?? {}) as Record<string, string>,
           cpu: old?.cpu ?? [],
           mem: old?.mem ?? [],
@@ -100,7 +103,8 @@ export function createAgentRowStore(): AgentRowStore {
       }
       if (event.type === 'agent.status' && event.agentId) {
         const status = str(event.data, 'status');
-        if (status) patch(event.agentId, { status, ...(event.hostId ? { hostId: event.hostId } : {}) });
+        const reason = str(event.data, 'reason') ?? null;
+        if (status) patch(event.agentId, { status, reason, ...(event.hostId ? { hostId: event.hostId } : {}) });
       }
     },
   };
