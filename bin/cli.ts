@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { noxVersion } from '../shared/runtime/version.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerApprovalCommands } from './commands/approvals.js';
+import { registerHostCommand } from './commands/host.js';
 import { registerMcpCommand } from './commands/mcp.js';
 import { runApi } from './commands/api.js';
 import { runDoctor } from './commands/doctor.js';
@@ -77,6 +78,7 @@ registerTaskCommand(program);
 registerAgentCommand(program);
 registerApprovalCommands(program);
 registerMcpCommand(program);
+registerHostCommand(program);
 
 addRegistryCommands(program);
 

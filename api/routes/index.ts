@@ -8,6 +8,7 @@ import { agentTurnRoutes } from './agents/agent-turn-routes.js';
 import { approvalRoutes } from './approval-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { registryRoutes } from './registry-routes.js';
+import { hostRoutes } from './host-routes.js';
 import { mcpRoutes } from './mcp-routes.js';
 import { memoryRoutes } from './memory-routes.js';
 import { messageRoutes } from './message-routes.js';
@@ -23,6 +24,7 @@ export function allRoutes(deps: ApiDeps, users: UserDirectory, secret: string): 
   return [
     ...authRoutes(deps, users, secret),
     ...systemRoutes(deps),
+    ...hostRoutes(deps),
     ...agentLifecycleRoutes(deps),
     ...agentRequestRoutes(deps),
     ...agentReadRoutes(deps),

@@ -22,6 +22,8 @@ const hostSchema = z.object({
   startedAt: z.string(),
   lastHeartbeat: z.string(),
   alive: z.boolean(),
+  /** no new agent is placed there (POST /api/system/hosts/{id}/cordon) */
+  cordoned: z.boolean(),
   /** how the host runs its agents (docs/SANDBOX.md); absent until it has checked */
   sandbox: z
     .object({
