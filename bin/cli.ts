@@ -3,6 +3,7 @@ import { noxVersion } from '../shared/runtime/version.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerApprovalCommands } from './commands/approvals.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerHostCommand } from './commands/host.js';
 import { registerMcpCommand } from './commands/mcp.js';
 import { runApi } from './commands/api.js';
 import { runDoctor } from './commands/doctor.js';
@@ -79,6 +80,7 @@ registerAgentCommand(program);
 registerApprovalCommands(program);
 registerAuditCommands(program);
 registerMcpCommand(program);
+registerHostCommand(program);
 
 addRegistryCommands(program);
 

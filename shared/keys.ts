@@ -24,6 +24,8 @@ export interface Keys {
   hostAlive(hostId: string): string;
   /** marker set once when a host is first seen dead (so `host.down` is emitted once) */
   hostDownReported(hostId: string): string;
+  /** set: ids of cordoned hosts (no new placement there); kept across the host's restarts */
+  hostsCordoned(): string;
   /** the bounded stream of domain events */
   events(): string;
   /** rate-limit counters (express-rate-limit's store prefix; api/http/request-guard.ts's counters) */
@@ -138,6 +140,7 @@ export function makeKeys(prefix = '{nox}'): Keys {
     host: (hostId) => k('host', assertValidId(hostId, 'hostId')),
     hostAlive: (hostId) => k('host', assertValidId(hostId, 'hostId'), 'alive'),
     hostDownReported: (hostId) => k('host', assertValidId(hostId, 'hostId'), 'down-reported'),
+    hostsCordoned: () => k('hosts', 'cordoned'),
     events: () => k('events'),
     rateLimit: (scope) => `${k('ratelimit', scope)}:`,
     revokedToken: (jti) => k('auth', 'revoked', jti),

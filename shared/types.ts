@@ -45,6 +45,8 @@ export interface HostInfo {
   lastHeartbeat: string;
   /** false once the heartbeat key has expired */
   alive: boolean;
+  /** cordoned by a person: no new agent is placed here (its running agents stay) */
+  cordoned: boolean;
   /** how this host runs its agents, published once it has checked (docs/SANDBOX.md) */
   sandbox?: HostSandbox;
   /** the host's background loops as of its last heartbeat (registry writer, sweeps, watches) */

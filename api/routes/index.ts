@@ -11,6 +11,7 @@ import { auditRoutes } from './audit-routes.js';
 import { costRoutes } from './cost-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { registryRoutes } from './registry-routes.js';
+import { hostRoutes } from './host-routes.js';
 import { mcpRoutes } from './mcp-routes.js';
 import { memoryRoutes } from './memory-routes.js';
 import { messageRoutes } from './message-routes.js';
@@ -27,6 +28,7 @@ export function allRoutes(deps: ApiDeps, users: UserDirectory, secret: string): 
     ...authRoutes(deps, users, secret),
     ...systemRoutes(deps),
     ...agentBulkRoutes(deps),
+    ...hostRoutes(deps),
     ...agentLifecycleRoutes(deps),
     ...agentRequestRoutes(deps),
     ...agentReadRoutes(deps),

@@ -25,6 +25,8 @@ const hostSchema = z.object({
   startedAt: z.string(),
   lastHeartbeat: z.string(),
   alive: z.boolean(),
+  /** no new agent is placed there (POST /api/system/hosts/{id}/cordon) */
+  cordoned: z.boolean(),
   /** how the host runs its agents (docs/SANDBOX.md); absent until it has checked */
   loops: z.record(z.string(), z.object({ lastRunAt: z.string().nullable(), lastError: z.string().nullable() })).optional(),
   sandbox: z

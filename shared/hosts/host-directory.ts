@@ -75,6 +75,7 @@ export async function deregisterHost(redis: Redis, keys: Keys, hostId: string): 
 export async function listHosts(redis: Redis, keys: Keys): Promise<HostInfo[]> {
   const ids = await redis.smembers(keys.hosts());
   if (ids.length === 0) return [];
+  const cordoned = new Set(await redis.smembers(keys.hostsCordoned()));
   const pipeline = redis.pipeline();
   for (const id of ids) {
     pipeline.hgetall(keys.host(id));
@@ -90,7 +91,7 @@ export async function listHosts(redis: Redis, keys: Keys): Promise<HostInfo[]> {
       gone.push(id);
       return;
     }
-    hosts.push(decodeHost(hash, alive));
+    hosts.push(decodeHost(hash, alive, cordoned.has(id)));
   });
   if (gone.length > 0) await redis.srem(keys.hosts(), ...gone);
   return hosts.sort((a, b) => Number(b.alive) - Number(a.alive) || a.id.localeCompare(b.id));
@@ -100,7 +101,7 @@ export async function liveHosts(redis: Redis, keys: Keys): Promise<HostInfo[]> {
   return (await listHosts(redis, keys)).filter((h) => h.alive);
 }
 
-function decodeHost(hash: Record<string, string>, alive: boolean): HostInfo {
+function decodeHost(hash: Record<string, string>, alive: boolean, cordoned: boolean): HostInfo {
   let labels: Record<string, string> = {};
   try {
     labels = JSON.parse(hash.labels ?? '{}') as Record<string, string>;
@@ -132,5 +133,17 @@ function decodeHost(hash: Record<string, string>, alive: boolean): HostInfo {
     startedAt: hash.startedAt ?? '',
     lastHeartbeat: hash.lastHeartbeat ?? '',
     alive,
+    cordoned,
   };
+}
+
+/**
+ * Cordon: no new agent is placed on the host (spawns, failovers) while its running agents
+ * stay. Kept in a set of its own, not in the registration hash, so it outlives the host's
+ * restarts (a host cordoned for maintenance stays cordoned when it comes back) until
+ * uncordoned. Returns whether the state changed.
+ */
+export async function setHostCordoned(redis: Redis, keys: Keys, hostId: string, cordoned: boolean): Promise<boolean> {
+  const changed = cordoned ? await redis.sadd(keys.hostsCordoned(), hostId) : await redis.srem(keys.hostsCordoned(), hostId);
+  return changed === 1;
 }

@@ -6,4 +6,8 @@ export const HOST_EVENT = {
   up: 'host.up',
   stopped: 'host.stopped',
   down: 'host.down',
+  /** a person cordoned the host (`data: { by }`): no new placement there */
+  cordoned: 'host.cordoned',
+  /** a person lifted the cordon (`data: { by }`) */
+  uncordoned: 'host.uncordoned',
 } as const;

@@ -1,7 +1,7 @@
 import type { HostInfo } from '../../shared/types.js';
 
 /**
- * Where an agent goes: a live host that carries every one of the agent's labels and has
+ * Where an agent goes: a live, uncordoned host that carries every one of the agent's labels and has
  * free capacity; among those, the one with the most room (ties: the preferred host, then
  * this host, so a spawn does not bounce between queues needlessly). Undefined when none fits.
  */
@@ -11,7 +11,7 @@ export function chooseHost(
   options: { preferHost?: string; selfId?: string; selfRunning?: number } = {},
 ): HostInfo | undefined {
   const free = (h: HostInfo): number => h.capacity - (h.id === options.selfId && options.selfRunning !== undefined ? options.selfRunning : h.running);
-  const fits = hosts.filter((h) => h.alive && free(h) > 0 && Object.entries(labels).every(([k, v]) => h.labels[k] === v));
+  const fits = hosts.filter((h) => h.alive && !h.cordoned && free(h) > 0 && Object.entries(labels).every(([k, v]) => h.labels[k] === v));
   const rank = (h: HostInfo): number => (h.id === options.preferHost ? 2 : 0) + (h.id === options.selfId ? 1 : 0);
   return fits.sort((a, b) => free(b) - free(a) || rank(b) - rank(a) || a.id.localeCompare(b.id))[0];
 }

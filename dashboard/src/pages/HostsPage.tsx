@@ -29,6 +29,17 @@ export function HostsPage() {
   const [pinging, setPinging] = useState<string>();
   const [ping, setPing] = useState<PingResult>();
   const [pingError, setPingError] = useState<string>();
+  const [cordonError, setCordonError] = useState<string>();
+
+  // the list refreshes itself on the `host.cordoned` / `host.uncordoned` event
+  const setCordon = async (h: HostInfo, cordon: boolean) => {
+    setCordonError(undefined);
+    try {
+      await api.post(`/api/system/hosts/${encodeURIComponent(h.id)}/${cordon ? 'cordon' : 'uncordon'}`, {});
+    } catch (err) {
+      setCordonError(describeError(err));
+    }
+  };
 
   const doPing = async (hostId?: string) => {
     setPinging(hostId ?? '*');
@@ -65,6 +76,7 @@ export function HostsPage() {
         }
       />
       {pingError && <ErrorNote message={`Ping failed: ${pingError}`} />}
+      {cordonError && <ErrorNote message={`Cordon failed: ${cordonError}`} />}
       {ping && (
         <div className="nox-card" data-testid="ping-result" aria-live="polite" style={{ marginBottom: '1rem' }}>
           <h2>
@@ -93,7 +105,15 @@ export function HostsPage() {
           {(data) => (
             <DataTable value={data.hosts} dataKey="id" size="small" stripedRows emptyMessage="No worker host has registered. Start one with `nox worker`." data-testid="hosts-table">
               <Column field="id" header="Host" body={(h: HostInfo) => <code>{h.id}</code>} />
-              <Column header="State" body={(h: HostInfo) => <Tag value={h.alive ? 'alive' : 'down'} severity={h.alive ? 'success' : 'danger'} />} />
+              <Column
+                header="State"
+                body={(h: HostInfo) => (
+                  <span data-testid={`host-state-${h.id}`}>
+                    <Tag value={h.alive ? 'alive' : 'down'} severity={h.alive ? 'success' : 'danger'} />
+                    {h.cordoned && <Tag value="cordoned" severity="warning" className="ml-1" title="No new agent is placed here; its running agents stay" />}
+                  </span>
+                )}
+              />
               <Column field="hostname" header="Machine" body={(h: HostInfo) => `${h.hostname} · pid ${h.pid}`} />
               <Column header="Heartbeat" body={(h: HostInfo) => `${ageText(now - Date.parse(h.lastHeartbeat))} ago`} />
               <Column
@@ -110,6 +130,20 @@ export function HostsPage() {
               <Column header="Agents sandbox" body={(h: HostInfo) => <SandboxTag host={h} />} />
               <Column header="Labels" body={(h: HostInfo) => Object.entries(h.labels).map(([k, v]) => <Tag key={k} value={`${k}=${v}`} severity="secondary" className="mr-1" />)} />
               <Column header="Started" body={(h: HostInfo) => <span title={dateTimeText(h.startedAt)}>{ageText(now - Date.parse(h.startedAt))} ago · v{h.version}</span>} />
+              <Column
+                header="Placement"
+                body={(h: HostInfo) => (
+                  <Button
+                    label={h.cordoned ? 'Uncordon' : 'Cordon'}
+                    size="small"
+                    outlined
+                    aria-label={`${h.cordoned ? 'Uncordon' : 'Cordon'} ${h.id}`}
+                    disabled={!canOperate}
+                    tooltip={canOperate ? undefined : 'Needs the operator or admin role'}
+                    onClick={() => void setCordon(h, !h.cordoned)}
+                  />
+                )}
+              />
               <Column
                 header="Ping"
                 body={(h: HostInfo) => (

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
+import { NotFoundError } from '../../shared/errors/not-found-error.js';
+import { listHosts, setHostCordoned } from '../../shared/hosts/host-directory.js';
+import { HOST_EVENT } from '../../shared/hosts/host-events.js';
+import { ID_PATTERN } from '../../shared/ids.js';
+import type { ApiDeps } from '../deps.js';
+import { OPERATORS } from '../http/auth.js';
+import { requester } from '../http/requester.js';
+import { defineRoute, type RouteSpec } from '../http/route.js';
+
+/**
+ * Cordon and uncordon a worker host (issue 15): a cordoned host gets no new agent (spawns
+ * and failovers skip it, workers/agents/placement.ts) and keeps running the ones it has.
+ * Idempotent: cordoning a cordoned host changes nothing and publishes nothing.
+ */
+const hostParams = z.object({ id: z.string().regex(ID_PATTERN) });
+const cordonAnswer = z.object({ hostId: z.string(), cordoned: z.boolean(), changed: z.boolean() });
+
+export function hostRoutes(deps: ApiDeps): RouteSpec[] {
+  const { ctx } = deps;
+  const route = (verb: 'cordon' | 'uncordon', cordoned: boolean): RouteSpec =>
+    defineRoute({
+      method: 'post',
+      path: `/api/system/hosts/:id/${verb}`,
+      summary: cordoned ? 'Cordon a host: no new agent is placed there; its running agents stay' : 'Lift a host’s cordon: agents may be placed there again',
+      tag: 'system',
+      auth: OPERATORS,
+      params: hostParams,
+      responses: { 200: { description: 'The host’s cordon state', schema: cordonAnswer } },
+      handler: async ({ params, principal, correlationId }) => {
+        const known = (await listHosts(ctx.redis, ctx.keys)).some((h) => h.id === params.id);
+        if (!known) throw new NotFoundError(`No worker host "${params.id}"`, ERROR_CODE.hostNotFound);
+        const changed = await setHostCordoned(ctx.redis, ctx.keys, params.id, cordoned);
+        if (changed) {
+          await ctx.events.publish({ type: cordoned ? HOST_EVENT.cordoned : HOST_EVENT.uncordoned, hostId: params.id, correlationId, data: { by: requester(principal) } });
+        }
+        return { hostId: params.id, cordoned, changed };
+      },
+    });
+  return [route('cordon', true), route('uncordon', false)];
+}
