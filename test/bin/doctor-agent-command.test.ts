@@ -24,14 +24,14 @@ describe('nox doctor: the agent command and the model credentials of every live 
     await stack?.cleanup();
   });
 
-  it('ok with the version and the credential names; FAIL with the fix for a missing command', async () => {
+  it('ok with the version and the credential names; WARN with the fix for a missing command', async () => {
     const doctor = spawnNox(['doctor', '--url', stack.api.url], { NOX_REGISTRY_DIR: stack.config.registryDir, REDIS_URL: redisUrl(), NOX_REDIS_PREFIX: stack.config.redis.prefix, LOG_LEVEL: 'silent', ANTHROPIC_API_KEY: '' });
-    const { code } = await doctor.exited();
+    await doctor.exited();
     const out = doctor.output();
     expect(out).to.match(/ok\s+agent\s+doc-good: \S+ \S+fake-claude\.mjs: 2\.1\.330-fake \(Claude Code\)/);
     expect(out).to.match(/ok\s+model\s+doc-good: agents get ANTHROPIC_API_KEY/);
-    expect(out).to.match(/FAIL\s+agent\s+doc-nocli: `\/nonexistent\/nox-doctor\/claude` not found: install it with `npm install -g @anthropic-ai\/claude-code` or set agent\.command/);
+    expect(out).to.match(/WARN\s+agent\s+doc-nocli: `\/nonexistent\/nox-doctor\/claude` not found: install it with `npm install -g @anthropic-ai\/claude-code` or set agent\.command/);
     expect(out).to.not.contain('sk-ant-doctor-secret-value');
-    expect(code, out).to.equal(1);
+    expect(out).to.not.match(/FAIL\s+(agent|model)/);
   });
 });
