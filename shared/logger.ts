@@ -1,7 +1,8 @@
 import winston from 'winston';
+import { logFormat, logFormatOf, type LogFormat } from './log-format.js';
 
 /**
- * Structured JSON logs. Components take a `Logger` and make children that carry their
+ * Structured logs: JSON, or one human line per entry at a terminal (log-format.ts). Components take a `Logger` and make children that carry their
  * own fields (component, hostId, queue, jobId, agentId, correlationId), so every line can
  * be traced back to the request or job that caused it.
  */
@@ -15,6 +16,8 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
   /** default: stderr, so that stdout stays free for command output */
   stream?: NodeJS.WritableStream;
+  /** default: LOG_FORMAT, else pretty when stderr is a TTY (log-format.ts) */
+  format?: LogFormat;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -23,11 +26,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     level: level === 'silent' ? 'error' : level,
     silent: level === 'silent',
     defaultMeta: { service: 'nox', ...options.base },
-    format: winston.format.combine(
-      winston.format.timestamp(),
-      winston.format.errors({ stack: true }),
-      winston.format.json(),
-    ),
+    format: logFormat(options.format ?? logFormatOf(process.env, !options.stream && process.stderr.isTTY === true)),
     transports: [
       options.stream
         ? new winston.transports.Stream({ stream: options.stream })

@@ -74,6 +74,8 @@ export interface HostSandbox {
   /** `agent.command` and what its `--version` printed (or why it could not run) */
   agentCommand: string;
   agentCommandVersion: string;
+  /** the names (never the values) of the model credentials the agents get, none: [] */
+  agentCredentials?: string[];
   checkedAt: string;
 }
 

@@ -47,7 +47,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
       ok: alive.length > 0,
       detail: alive.length > 0 ? `${alive.length} alive: ${alive.map((h) => `${h.id} (${h.running}/${h.capacity})`).join(', ')}` : 'no worker host is alive',
     });
-    for (const host of alive) checks.push(sandboxCheck(host));
+    for (const host of alive) checks.push(sandboxCheck(host), ...agentCommandChecks(host));
   } catch (err) {
     checks.push({ name: 'redis', ok: false, detail: `${redactRedisUrl(redisUrl)}: ${(err as Error).message}` });
   } finally {
@@ -90,4 +90,27 @@ function sandboxCheck(host: HostInfo): Check {
   if (s.mode === 'off') return { name, ok: true, warn: true, detail: `${host.id}: AGENTS RUN UNSANDBOXED (agent.sandbox = "off"); ${program}` };
   if (!s.ready) return { name, ok: false, detail: `${host.id}: agents cannot start: ${s.problem}. Fix: ${s.fix}; ${program}` };
   return { name, ok: true, warn: !runs, detail: `${host.id}: ${s.version ?? 'bubblewrap'}; ${program}` };
+}
+
+/**
+ * Will agents run at all on this host (issue 18, item 2): the agent command found (a WARN with
+ * the fix when it is not), and model credentials given to the agents (WARN without: the
+ * bundled demo agents need none, a real `claude` does).
+ */
+function agentCommandChecks(host: HostInfo): Check[] {
+  const s = host.sandbox;
+  if (!s) return [];
+  const checks: Check[] = [];
+  if (s.agentCommandVersion.startsWith('not found')) {
+    // a WARN like the sandbox's program line: nothing is exposed, and the API, queues and
+    // dashboard still work (a fresh machine without `claude` can run the demo's stand-ins)
+    checks.push({ name: 'agent', ok: true, warn: true, detail: `${host.id}: \`${s.agentCommand}\` not found: install it with \`npm install -g @anthropic-ai/claude-code\` or set agent.command` });
+  } else {
+    checks.push({ name: 'agent', ok: true, warn: s.agentCommandVersion.startsWith('did not run'), detail: `${host.id}: ${s.agentCommand}: ${s.agentCommandVersion}` });
+  }
+  if (s.agentCredentials) {
+    const has = s.agentCredentials.length > 0;
+    checks.push({ name: 'model', ok: true, warn: !has, detail: has ? `${host.id}: agents get ${s.agentCredentials.join(', ')}` : `${host.id}: no model credentials for the agents: set ANTHROPIC_API_KEY for the worker host (or in agent.env)` });
+  }
+  return checks;
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
 import { agentTokenFile, noxToolsServer } from '../tools-server/mcp-entry.js';
+import { AgentCommandError } from './launch-failure.js';
 import { agentConfigDir, agentRunDir, agentWorkdir, buildAgentLaunch, defaultApiUrl, workspaceRoot, type AgentLaunch } from './claude-cli/command-line.js';
 import { openAgentSandbox, type AgentSandbox } from './sandbox/agent-sandbox.js';
 import { findProgram } from './sandbox/program-path.js';
@@ -71,7 +72,7 @@ export async function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, re
   const resume = sessionExists(folders.configDir, request.sessionId);
   // looked up on the worker's PATH once: the agent's own PATH is a fixed one
   const program = findProgram(config.agent.command);
-  if (!program) throw new Error(`agent.command "${config.agent.command}" is not an executable file on this host's PATH`);
+  if (!program) throw new AgentCommandError(config.agent.command, request.hostId);
   const sandbox: AgentSandbox | undefined =
     config.agent.sandbox === 'off' ? undefined : await openAgentSandbox({ config, agent, folders, program: program.real, apiUrl: defaultApiUrl(config), logger: request.logger });
   let mcp: ReturnType<typeof agentMcpConfig> | undefined;

@@ -23,6 +23,8 @@ import { descendants, processGroups } from './proc-info.js';
 export interface ExitInfo {
   code: number | null;
   signal: string | null;
+  /** the process never ran: the spawn's errno code (ENOENT, EACCES, ...) */
+  spawnError?: string;
 }
 
 export interface AgentProcess {
@@ -81,6 +83,8 @@ export function startAgentProcess(launch: AgentLaunch, callbacks: ProcessCallbac
       err.end();
       if (result.failed && result.exitCode === undefined && !result.signal) {
         logger.warn('agent process failed to run', { error: result.shortMessage });
+        const code = (result as { code?: unknown }).code;
+        return { code: null, signal: null, spawnError: typeof code === 'string' ? code : 'spawn failed' };
       }
       return { code: result.exitCode ?? null, signal: result.signal ?? null };
     },

@@ -18,6 +18,7 @@ import { turnEnded, turnLost, turnStarted } from './turn-tracing.js';
 import { traceCarrier } from '../../shared/tracing/tracing.js';
 import { addTurnUsage } from '../../shared/costs/daily-usage.js';
 import { crashPolicyOf, judgeCrash } from './crash-policy.js';
+import { isAgentCommandError, loginFailureReason, spawnFailureReason } from './launch-failure.js';
 import { createPermissionQuestions, questionTimeoutMs } from './permission-questions.js';
 import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-runner.js';
 import { createRuntimeWriter } from './runtime-writer.js';
@@ -133,6 +134,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   let restarts = 0;
   /** a shared budget (subtree, fleet's day) that is spent: no new turns while set */
   let hold: string | undefined;
+  /** a failure no restart mends (launch-failure.ts): the next exit fails the agent with it */
+  let fatalReason: string | undefined;
 
   const pump = (): void => {
     const p = proc;
@@ -150,6 +153,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   };
 
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
+    fatalReason ??= loginFailureReason(event, hostId);
+    if (fatalReason) void proc?.stop(cfg.stop_grace_ms); // no turn can succeed; the exit fails the agent
     const turn = turns.end();
     const spentBefore = ledger.spentUsd;
     ledger.processReported(event.totalCostUsd);
@@ -234,6 +239,12 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     // the turn in flight is not sent again: it may have had side effects
     if (lost) logger.warn('agent exited during a turn; that turn is not re-sent', { correlationId: lost.correlationId });
     if (machine.state.wanted === 'stopped') return; // stop() finishes the transition
+    const fatal = fatalReason ?? spawnFailureReason(exit, cfg.command, hostId);
+    fatalReason = undefined;
+    if (fatal) {
+      logger.error('agent cannot run', { reason: fatal });
+      return dispatch({ type: 'launch-failed', message: fatal });
+    }
     const verdict = judgeCrash(crashPolicy, crashTimes, Date.now());
     crashTimes = verdict.times;
     logger.warn('agent crashed', { ...exit, crashesInWindow: verdict.crashes });
@@ -249,7 +260,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       spawnProcess().catch((err) => {
         logger.error('restart failed', errorFields(err));
         // no sandbox, or a config it refuses: no restart would change that (issue 14, item 6)
-        if (isSandboxError(err)) return dispatch({ type: 'launch-failed', message: (err as Error).message });
+        if (isSandboxError(err) || isAgentCommandError(err)) return dispatch({ type: 'launch-failed', message: (err as Error).message });
         // counted as one more crash (the process that failed to start is `proc`, or none)
         onExit(proc, { code: null, signal: null });
       });
@@ -339,7 +350,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       try {
         await spawnProcess();
       } catch (err) {
-        if (isSandboxError(err)) dispatch({ type: 'launch-failed', message: (err as Error).message });
+        if (isSandboxError(err) || isAgentCommandError(err)) dispatch({ type: 'launch-failed', message: (err as Error).message });
         throw err;
       }
     },

@@ -28,6 +28,7 @@ export async function hostSandboxReport(config: NoxConfig): Promise<HostSandbox>
     ...(readiness?.version ? { version: readiness.version } : {}),
     agentCommand: [config.agent.command, ...config.agent.args].join(' '),
     agentCommandVersion: version,
+    agentCredentials: agentCredentialNames(config, process.env),
     checkedAt: new Date().toISOString(),
   };
 }
@@ -58,4 +59,13 @@ export async function agentCommandVersion(config: NoxConfig): Promise<string> {
   const run = await execa(program.path, [...config.agent.args, '--version'], { reject: false, timeout: VERSION_TIMEOUT_MS, env: { PATH: SAFE_PATH, HOME: '/nonexistent' }, extendEnv: false, stdin: 'ignore' });
   const line = (run.stdout || run.stderr || '').trim().split('\n')[0] ?? '';
   return run.exitCode === 0 && line ? line : `did not run: ${line || run.shortMessage}`;
+}
+
+// The agents' CLAUDE_CONFIG_DIR is their own, so a login in the worker's ~/.claude does not
+// reach them: these variables (from the worker's environment or agent.env) are what does.
+const CREDENTIALS = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_USE_VERTEX'];
+
+/** Which model credentials the agents will be given: names only, values never leave the host. */
+export function agentCredentialNames(config: NoxConfig, hostEnv: NodeJS.ProcessEnv): string[] {
+  return CREDENTIALS.filter((name) => Boolean(config.agent.env[name] || hostEnv[name]));
 }
