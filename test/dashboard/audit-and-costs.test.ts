@@ -1,8 +1,9 @@
 import { expect } from 'chai';
+import type { Page } from 'playwright-core';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import { addTurnUsage, utcDay } from '../../shared/costs/daily-usage.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
-import { startStack, type Stack } from '../support/harness.js';
+import { startStack, waitUntil, type Stack } from '../support/harness.js';
 import { logIn, screenshot, useBrowser } from './support/browser.js';
 
 /**
@@ -24,7 +25,9 @@ interface CostReport {
 
 const DAY_MS = 86_400_000;
 /** an expression, run in the page: how many body rows a table has */
-const rowsOf = (testId: string): string => `document.querySelectorAll('[data-testid="${testId}"] tbody tr').length`;
+// polled from the test, not with page.waitForFunction(string): the dashboard's CSP forbids eval
+const rowCount = (page: Page, testId: string): Promise<number> => page.locator(`[data-testid="${testId}"] tbody tr`).count();
+const until = (check: () => Promise<boolean>): Promise<void> => waitUntil(check, 15_000);
 
 describe('dashboard: the audit trail and cost over time', function () {
   this.timeout(90_000);
@@ -80,7 +83,7 @@ describe('dashboard: the audit trail and cost over time', function () {
     await rows.first().waitFor();
     const api = await audit('?limit=50');
     // the page shows what the API answers, in the same order (newest first)
-    await page.waitForFunction(`${rowsOf('audit-table')} === ${api.entries.length}`);
+    await until(async () => (await rowCount(page, 'audit-table')) === api.entries.length);
     const shown = await rows.allInnerTexts();
     api.entries.forEach((e, i) => expect(shown[i], `row ${i}`).to.contain(e.correlationId).and.contain(e.actor));
     const created = shown.find((t) => t.includes('user:test-admin') && t.includes('POST /api/agents'));
@@ -103,8 +106,11 @@ describe('dashboard: the audit trail and cost over time', function () {
     await page.getByTestId('audit-apply').click();
     const denied = await audit('?outcome=denied');
     expect(denied.entries.map((e) => e.status)).to.include(403);
-    const tags = `[...document.querySelectorAll('[data-testid="audit-table"] [data-testid="audit-outcome"]')]`;
-    await page.waitForFunction(`${tags}.length === ${denied.entries.length} && ${tags}.every((t) => t.textContent === 'denied')`);
+    const tags = page.locator('[data-testid="audit-table"] [data-testid="audit-outcome"]');
+    await until(async () => {
+      const texts = await tags.allTextContents();
+      return texts.length === denied.entries.length && texts.every((t) => t === 'denied');
+    });
     await screenshot(page, 'audit-denied');
 
     // two per page: "older" appends the API's next page, until there is none
@@ -117,14 +123,14 @@ describe('dashboard: the audit trail and cost over time', function () {
     const first = await audit('?limit=2');
     const second = await audit(`?limit=2&cursor=${first.next}`);
     await page.getByTestId('audit-older').click();
-    await page.waitForFunction(`${rowsOf('audit-table')} === 4`);
+    await until(async () => (await rowCount(page, 'audit-table')) === 4);
     const shown = await rows.allInnerTexts();
     [...first.entries, ...second.entries].forEach((e, i) => expect(shown[i], `row ${i}`).to.contain(e.correlationId));
     // to the end: the button goes away when the API has no next page
     while (await page.getByTestId('audit-older').isVisible()) {
       const before = await rows.count();
       await page.getByTestId('audit-older').click();
-      await page.waitForFunction(`${rowsOf('audit-table')} > ${before} || !document.querySelector('[data-testid="audit-older"]')`);
+      await until(async () => (await rowCount(page, 'audit-table')) > before || !(await page.getByTestId('audit-older').isVisible()));
     }
     expect(await rows.count()).to.be.at.least(all.entries.length);
     expect(await page.getByTestId('audit-count').textContent()).to.contain('no older ones');
@@ -172,7 +178,7 @@ describe('dashboard: the audit trail and cost over time', function () {
     // by agent: the API's rows, most first
     const byAgent = await costs(`?by=agent&from=${from}`);
     const agentRows = page.getByTestId('cost-group-table').locator('tbody tr');
-    await page.waitForFunction(`${rowsOf('cost-group-table')} === 2`);
+    await until(async () => (await rowCount(page, 'cost-group-table')) === 2);
     const shown = await agentRows.allInnerTexts();
     expect(byAgent.rows.map((r) => r.key)).to.deep.equal(['cost-a', 'cost-b']);
     byAgent.rows.forEach((r, i) => expect(shown[i]).to.contain(r.key).and.contain(`$${r.costUsd.toFixed(4)}`));
@@ -184,7 +190,7 @@ describe('dashboard: the audit trail and cost over time', function () {
 
     // seven days include both bars; a range of old days says in words that nothing was spent
     await page.getByText('7 days', { exact: true }).click();
-    await page.waitForFunction(`document.querySelectorAll('[data-testid="cost-chart"] rect.nox-chart-bar').length === 7`);
+    await until(async () => (await bars.count()) === 7);
     await page.getByText('From – to', { exact: true }).click();
     await page.locator('#cost-from').fill(utcDay(Date.now() - 60 * DAY_MS));
     await page.locator('#cost-to').fill(utcDay(Date.now() - 50 * DAY_MS));
