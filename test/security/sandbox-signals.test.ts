@@ -42,7 +42,7 @@ describe('sandbox: stop, throttle and kill reach the program inside', function (
   };
 
   /** a shell program in a real agent sandbox (the policy of agent `id`), started as the host starts agents */
-  const startSandboxed = async (id: string, script: string): Promise<{ proc: AgentProcess; workdir: string }> => {
+  const startSandboxed = async (id: string, script: string, sleepLine: string): Promise<{ proc: AgentProcess; workdir: string }> => {
     const folders = { workdir: agentWorkdir(config, { id }), configDir: agentConfigDir(config, id), runDir: agentRunDir(config, id) };
     for (const dir of Object.values(folders)) mkdirSync(dir, { recursive: true });
     const tools = await requireSandbox(config);
@@ -50,8 +50,10 @@ describe('sandbox: stop, throttle and kill reach the program inside', function (
     const spec: AgentLaunch = { command: '/bin/sh', args: ['-c', script], env: { PATH: '/usr/bin:/bin' }, cwd: folders.workdir, configDir: folders.configDir };
     const proc = startAgentProcess(wrapInBubblewrap(spec, policy, '/usr/bin/sh', tools), { onLine: () => undefined, onStderr: () => undefined }, logger);
     running.push(proc);
-    // the starter has exec'd the program once `sleep` runs below it
-    await waitUntil(() => (descendants(proc.pid) ?? []).some((p) => cmdline(p).startsWith('sleep')), 5000);
+    // the program runs (its trap set) once ITS sleep runs below it: `sleepLine` is that sleep's
+    // command line — the starter polls its endpoints with `sleep 0.01` before it execs the
+    // program, and a signal sent then would find no trap
+    await waitUntil(() => (descendants(proc.pid) ?? []).some((p) => cmdline(p) === `${sleepLine.split(' ').join('\0')}\0`), 5000);
     return { proc, workdir: folders.workdir };
   };
 
@@ -59,14 +61,14 @@ describe('sandbox: stop, throttle and kill reach the program inside', function (
     // `wait` is interrupted by the trapped signal at once; a loop of short sleeps would fork
     // twenty times a second, and a TERM landing in a child between fork and exec runs the
     // trap there (exit 7 of a child the loop ignores) while the shell dies of its own TERM
-    const { proc, workdir } = await startSandboxed('sig-term', 'trap "echo graceful > term.txt; exit 7" TERM; while :; do sleep 5 & wait $!; done');
+    const { proc, workdir } = await startSandboxed('sig-term', 'trap "echo graceful > term.txt; exit 7" TERM; while :; do sleep 5 & wait $!; done', 'sleep 5');
     const exit = await proc.stop(5000);
     expect(exit.code).to.equal(7);
     expect(readFileSync(path.join(workdir, 'term.txt'), 'utf8').trim()).to.equal('graceful');
   });
 
   it('SIGSTOP to the group stops the program; SIGCONT resumes it', async () => {
-    const { proc, workdir } = await startSandboxed('sig-stop', 'n=0; while :; do n=$((n+1)); echo $n > count.txt; sleep 0.05; done');
+    const { proc, workdir } = await startSandboxed('sig-stop', 'n=0; while :; do n=$((n+1)); echo $n > count.txt; sleep 0.05; done', 'sleep 0.05');
     const count = (): number => Number(readFileSync(path.join(workdir, 'count.txt'), 'utf8') || 0);
     await waitUntil(() => existsSync(path.join(workdir, 'count.txt')) && count() > 2);
     proc.signalGroup('SIGSTOP');
@@ -79,7 +81,7 @@ describe('sandbox: stop, throttle and kill reach the program inside', function (
   });
 
   it('a program that ignores TERM is killed after the grace, with everything in its sandbox', async () => {
-    const { proc } = await startSandboxed('sig-kill', 'trap "" TERM; sleep 300 & while :; do sleep 0.05; done');
+    const { proc } = await startSandboxed('sig-kill', 'trap "" TERM; sleep 300 & while :; do sleep 0.05; done', 'sleep 300');
     const inside = descendants(proc.pid) ?? [];
     const t0 = Date.now();
     await proc.stop(500);
