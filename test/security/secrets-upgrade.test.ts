@@ -142,14 +142,21 @@ describe('security: upgrading a registry whose git history holds secrets', funct
 
     const binaryBefore = git(reg, 'rev-parse', 'HEAD:agents/a1/conversations/2026-01-01.toml.gz').trim();
     const changesBefore = git(reg, 'log', '--all', '--format=%(trailers:key=Nox-Change,valueonly)').split('\n').filter(Boolean).sort();
-    const oldBlob = git(reg, 'rev-parse', 'HEAD~2:system-config.toml').trim();
+    // a version of system-config.toml that held the old key (found by content: the writer's
+    // batched audit commits move HEAD, so no fixed HEAD~n names it)
+    const oldBlob = git(reg, 'log', '--all', '--format=%H', '--', 'system-config.toml')
+      .split('\n')
+      .filter(Boolean)
+      .map((sha) => git(reg, 'rev-parse', `${sha}:system-config.toml`).trim())
+      .find((blob) => git(reg, 'cat-file', 'blob', blob).includes(OLD_KEY));
+    expect(oldBlob, 'a version of system-config.toml with the old key').to.be.a('string');
     const purge = spawnNox(['registry', 'purge-secrets', '--yes', '--as', 'admin'], cli);
     expect((await purge.exited()).code, purge.output()).to.equal(0);
     expect(purge.output()).to.match(/rewrote [1-9]\d* version\(s\) of system-config\.toml/);
 
     const history = git(reg, 'log', '-p', '--all');
     for (const s of secretValues) expect(history, 'a secret value in the rewritten history').not.to.include(s);
-    expect(() => git(reg, 'cat-file', '-t', oldBlob)).to.throw();
+    expect(() => git(reg, 'cat-file', '-t', oldBlob!)).to.throw();
     expect(git(reg, 'rev-parse', 'HEAD:agents/a1/conversations/2026-01-01.toml.gz').trim()).to.equal(binaryBefore);
     expect(git(reg, 'log', '--all', '--format=%(trailers:key=Nox-Change,valueonly)').split('\n').filter(Boolean).sort()).to.deep.equal(changesBefore);
     expect(git(reg, 'status', '--porcelain')).to.equal('');

@@ -5,7 +5,7 @@ import { tokenFor, waitUntil } from '../support/harness.js';
 import { startCollabStack, type CollabStack } from '../messages/support/collab-stack.js';
 
 describe('nox task / nox send (CLI against a real API)', function () {
-  this.timeout(60_000);
+  this.timeout(120_000); // a dozen CLI processes, each a Node start; slow on a loaded machine
   let stack: CollabStack;
   let env: NodeJS.ProcessEnv;
   before(async () => {

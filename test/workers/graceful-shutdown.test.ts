@@ -5,7 +5,10 @@ import { PRIORITY } from '../../shared/queues/priority.js';
 import { startStack, waitUntil, type Stack } from '../support/harness.js';
 import { spawnNox } from '../support/processes.js';
 
-describe('worker host graceful shutdown', () => {
+describe('worker host graceful shutdown', function () {
+  // each test starts and stops worker processes; on a loaded machine (the suite runs files in
+  // parallel) that alone can take longer than mocha's default
+  this.timeout(60_000);
   let stack: Stack;
   before(async () => {
     stack = await startStack({ withHost: false });
