@@ -49,6 +49,11 @@ export class TarCheck extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.bytes === 0) return done(new McpUploadInvalidError('the body is empty'));
+    try {
+      if (this.members === 0 && this.zeroBlocks === 0) refuseCompressed(this.header); // shorter than one header
+    } catch (err) {
+      return done(err as Error);
+    }
     if (this.skip > 0 || this.header.length > 0) return done(new McpUploadInvalidError(`it ends inside a member after ${this.bytes} bytes (cut short?)`));
     if (this.members === 0) return done(new McpUploadInvalidError('the tar holds no files'));
     if (this.markers.size === 0) {
@@ -78,11 +83,7 @@ export class TarCheck extends Transform {
   }
 
   private readHeader(block: Buffer): void {
-    if (this.members === 0 && this.zeroBlocks === 0) {
-      if (block[0] === 0x1f && block[1] === 0x8b) throw new McpUploadInvalidError('it is gzip-compressed: send the plain tar (`docker save` without gzip)');
-      if (block.readUInt32LE(0) === 0xfd2fb528) throw new McpUploadInvalidError('it is zstd-compressed: send the plain tar');
-      if (block.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) throw new McpUploadInvalidError('it is xz-compressed: send the plain tar');
-    }
+    if (this.members === 0 && this.zeroBlocks === 0) refuseCompressed(block);
     if (block.every((b) => b === 0)) {
       this.zeroBlocks++;
       return;
@@ -101,6 +102,19 @@ export class TarCheck extends Transform {
       if ((MARKERS as readonly string[]).includes(name)) this.markers.add(name);
     }
     this.skip = Math.ceil(size / BLOCK) * BLOCK;
+  }
+}
+
+const COMPRESSED: Array<[string, number[]]> = [
+  ['gzip', [0x1f, 0x8b]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+];
+
+function refuseCompressed(start: Buffer): void {
+  for (const [name, magic] of COMPRESSED) {
+    if (start.length >= magic.length && magic.every((b, i) => start[i] === b)) throw new McpUploadInvalidError(`it is ${name}-compressed: send the plain tar (\`docker save\` without compression)`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import { McpUploadNoSpaceError } from '../../shared/errors/mcp-upload-errors.js';
@@ -23,13 +23,21 @@ export function uploadFile(dir: string, id: string): string {
   return path.join(dir, `${id}.tar`);
 }
 
-/** Streams `source` into `file`, checked; on any failure nothing is left behind. */
-export async function saveUpload(source: Readable, file: string, limit: { bytes: number; mb: number }): Promise<TarSummary> {
+/**
+ * Streams `source` into `file`, checked; on any failure nothing is left behind. `sink`
+ * opens the partial file (a seam for the disk-full test, which writes to /dev/full).
+ */
+export async function saveUpload(
+  source: Readable,
+  file: string,
+  limit: { bytes: number; mb: number },
+  sink: (part: string) => Writable = (part) => createWriteStream(part, { mode: 0o600 }),
+): Promise<TarSummary> {
   const part = `${file}.part`;
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const check = new TarCheck(limit.bytes, limit.mb);
   try {
-    await pipeline(source, check, createWriteStream(part, { mode: 0o600 }));
+    await pipeline(source, check, sink(part));
     await rename(part, file);
   } catch (err) {
     await rm(part, { force: true });
