@@ -48,7 +48,7 @@ export function imageRoutes(deps: ApiDeps): RouteSpec[] {
       method: 'post',
       path: '/api/mcp/images',
       summary:
-        'Upload an image archive (`docker save` / `podman save` tar, body as application/x-tar): checked as it streams (400 nox:mcp-upload-invalid names why, 413 over mcp.upload_max_mb, 507 when the disk is full), then imported by a host with a container engine through the mcp queue; follow it at GET /api/mcp/images/uploads/:id or the mcp.image.* events',
+        'Upload an image archive (`docker save` / `podman save` tar, body as application/x-tar): checked as it streams (a bad tar is a 400 that names why, 413 over mcp.upload_max_mb, 507 when the disk is full), then imported by a host with a container engine through the mcp queue; follow it at GET /api/mcp/images/uploads/:id or the mcp.image.* events',
       tag: 'mcp',
       auth: OPERATORS,
       query: uploadQuery,
@@ -126,7 +126,7 @@ export function imageRoutes(deps: ApiDeps): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/mcp/images/uploads/:id/archive',
-      summary: 'The uploaded archive, for the host that imports it: needs the import job’s single-use token in x-nox-upload-token (403 nox:mcp-upload-token-invalid otherwise); the file is deleted once sent',
+      summary: 'The uploaded archive, for the host that imports it: needs the import job’s single-use token in x-nox-upload-token (403 otherwise); the file is deleted once sent',
       tag: 'mcp',
       auth: 'public',
       params: uploadParams,

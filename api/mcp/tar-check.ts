@@ -7,7 +7,7 @@ import { McpUploadInvalidError, McpUploadTooLargeError } from '../../shared/erro
  * must stay under the limit, and the archive must hold what an engine's image load needs
  * at its top — `manifest.json` (docker save, podman save), `repositories` (the old docker
  * save) or `index.json` (OCI layout). Bytes pass through unchanged; the first problem
- * fails the stream with an error that names it (400 `nox:mcp-upload-invalid`, 413).
+ * fails the stream with an error that names it (McpUploadInvalidError 400, McpUploadTooLargeError 413).
  */
 const BLOCK = 512;
 const MARKERS = ['manifest.json', 'repositories', 'index.json'] as const;

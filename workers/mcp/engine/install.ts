@@ -39,7 +39,7 @@ export async function installImage(engine: Engine, request: InstallRequest): Pro
       ? await importImageArchive(engine, request.source.tar, { ref: request.ref, changes: request.source.changes })
       : 'pull' in request.source
         ? await pullImage(engine, request.ref)
-        : await inspectImage(engine, request.ref); // uploaded earlier: 404 nox:mcp-image-not-found when it is not there
+        : await inspectImage(engine, request.ref); // uploaded earlier: McpImageNotFoundError when it is not there
   const platform = await enginePlatform(engine);
   const { problems, warnings } = checkImage(image, platform, request.maxSizeMb ?? 2048);
   if (problems.length > 0) {
