@@ -84,7 +84,7 @@ function AgentsCell({ service, knownAgents }: { service: McpService; knownAgents
       </div>
       {canOperate && candidates.length > 0 && (
         <div className="nox-toolbar">
-          <Dropdown value={pick} options={candidates} onChange={(e) => setPick(e.value as string)} placeholder="agent" aria-label={`Agent to enable ${service.name} for`} />
+          <Dropdown id={`mcp-enable-${service.name}`} value={pick} options={candidates} onChange={(e) => setPick(e.value as string)} placeholder="agent" ariaLabel={`Agent to enable ${service.name} for`} />
           <Button
             label="Enable"
             size="small"

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { hashPassword } from '../../shared/auth/passwords.js';
+import { hasImage, removeImage } from '../../shared/mcp/images.js';
+import type { InstallRecord } from '../../shared/mcp/install-requests.js';
+import { startStack, waitUntil, type Stack } from '../support/harness.js';
+import { testEngine } from '../mcp/support/engine.js';
+import { savedTestImage } from '../mcp/support/image-archive.js';
+import { startMcpStack, type McpStack } from '../mcp/support/mcp-stack.js';
+import { logIn, screenshot, useBrowser } from './support/browser.js';
+
+/**
+ * The MCP services page in Chromium against a real API, worker host, registry writer,
+ * approvals workflow and Podman (issue 20, item 5): the catalog, an install that waits for
+ * approval and appears live once approved, enable and remove, an upload with its progress,
+ * and — on an API with no engine — the words for it instead of an empty list.
+ */
+describe('dashboard: the MCP services page', function () {
+  this.timeout(240_000);
+  let stack: McpStack;
+  let dir: string;
+  const browser = useBrowser('mcp-page');
+  const ref = `localhost/nox-test-mcp-page:${randomBytes(3).toString('hex')}`;
+
+  before(async () => {
+    await testEngine();
+    dir = mkdtempSync(path.join(tmpdir(), 'nox-mcp-page-'));
+    stack = await startMcpStack({ overrides: { 'auth.users': [{ name: 'olga', role: 'operator', password_hash: await hashPassword('olga password') }] } });
+  });
+  after(async () => {
+    await stack?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+    const { engine } = await testEngine();
+    await removeImage(engine, ref).catch(() => undefined);
+  });
+
+  it('install goes to an approval, shows as waiting, and appears in the catalog live once approved; enable and remove from the page', async () => {
+    const { image } = await testEngine();
+    await stack.json('POST', '/api/agents', 201, { body: { id: 'page-a1' } });
+    const tab = await browser.open();
+    const { page } = tab;
+    await logIn(page, stack.api.url, 'olga', 'olga password', '/mcp');
+    await page.getByRole('heading', { name: 'MCP services' }).waitFor();
+    await page.getByText('No MCP service is installed').waitFor();
+
+    await page.getByTestId('mcp-install').click();
+    await page.locator('#mcp-name').fill('echo-page');
+    await page.locator('#mcp-image').fill(image);
+    await page.locator('#mcp-agents').fill('page-a1');
+    await page.locator('#mcp-description').fill('echo tools from the page');
+    await page.getByRole('button', { name: 'Ask for approval' }).click();
+    const asked = (await page.getByTestId('mcp-install-asked').textContent()) ?? '';
+    const approvalId = /ap-[0-9a-f]{32}/.exec(asked)?.[0] as string;
+    expect(approvalId, asked).to.be.a('string');
+    await page.keyboard.press('Escape');
+
+    const pending = page.getByTestId('mcp-pending-echo-page');
+    await pending.waitFor();
+    expect(await pending.textContent()).to.contain('waiting for approval').and.contain(approvalId);
+    expect((await stack.json<InstallRecord>('GET', `/api/mcp/installs/${approvalId}`, 200)).status).to.equal('pending');
+    await screenshot(page, 'mcp-install-pending');
+
+    // a person approves elsewhere: the page follows through the events, no reload
+    await waitUntil(async () => (await stack.json<{ expires_at?: number }>('GET', `/api/approvals/${approvalId}`, 200)).expires_at !== undefined, 10_000);
+    await stack.json('POST', `/api/approvals/${approvalId}/approve`, 200, { role: 'admin', body: { reason: 'checked' } });
+    const row = page.getByTestId('mcp-service-echo-page');
+    await row.waitFor({ timeout: 60_000 });
+    await pending.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('mcp-catalog').textContent()).to.contain(image).and.contain('installed').and.contain('may use: page-a1');
+
+    await page.locator('#mcp-enable-echo-page').click();
+    await page.getByRole('option', { name: 'page-a1' }).click();
+    await page.getByRole('button', { name: 'Enable echo-page' }).click();
+    await page.getByTestId('mcp-enabled-echo-page-page-a1').waitFor();
+    expect(stack.services()['echo-page']?.enabled).to.deep.equal({ 'page-a1': true });
+    await screenshot(page, 'mcp-catalog');
+
+    await page.goto(`${stack.api.url}/agents/page-a1`);
+    const section = page.getByTestId('agent-mcp-echo-page');
+    await section.waitFor();
+    expect(await section.textContent()).to.contain('on');
+    await screenshot(page, 'mcp-agent-section');
+
+    await page.goto(`${stack.api.url}/mcp`);
+    await page.getByRole('button', { name: 'Remove echo-page' }).click();
+    await page.getByRole('group', { name: 'Confirm removing echo-page' }).getByRole('button', { name: 'Remove echo-page' }).click();
+    await row.waitFor({ state: 'detached', timeout: 60_000 });
+    expect(stack.services()['echo-page']).to.equal(undefined);
+    expect(tab.errors).to.deep.equal([]);
+  });
+
+  it('uploads an image archive with a progress bar; the import lands on the engine and the list says so', async () => {
+    const { engine } = await testEngine();
+    const file = path.join(dir, 'tools.tar');
+    writeFileSync(file, await savedTestImage());
+    const tab = await browser.open();
+    const { page } = tab;
+    await logIn(page, stack.api.url, 'olga', 'olga password', '/mcp');
+    // a slow link (Chromium's own throttling), so the bar has time to be seen moving
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 2 * 1024 * 1024 });
+
+    await page.locator('#mcp-upload-ref').fill(ref);
+    await page.locator('#mcp-upload-file').setInputFiles(file);
+    const bar = page.getByTestId('mcp-upload-progress');
+    await bar.waitFor();
+    const seen = new Set<string>();
+    while (await bar.isVisible()) {
+      const text = await bar.textContent().catch(() => null);
+      const pct = text ? /(\d+)%/.exec(text)?.[1] : undefined;
+      if (pct) seen.add(pct);
+      if (seen.size === 2) await screenshot(page, 'mcp-upload-progress');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen.size, `progress values seen: ${[...seen].join(', ')}`).to.be.greaterThan(1);
+    await page.getByTestId('mcp-uploads').getByText(ref).waitFor({ timeout: 60_000 });
+    await page.getByTestId('mcp-uploads').getByText('imported').waitFor({ timeout: 60_000 });
+    expect(await hasImage(engine, ref)).to.equal(true);
+    await screenshot(page, 'mcp-uploaded');
+
+    // the uploaded image is offered for installing, with its name filled in
+    await page.getByTestId('mcp-uploads').getByRole('button', { name: `Install ${ref}` }).click();
+    expect(await page.locator('#mcp-image').inputValue()).to.equal(ref);
+    expect(tab.errors).to.deep.equal([]);
+  });
+});
+
+describe('dashboard: the MCP services page without a container engine', function () {
+  this.timeout(120_000);
+  let stack: Stack;
+  const browser = useBrowser('mcp-no-engine');
+  before(async () => {
+    stack = await startStack({
+      withHost: false,
+      overrides: { 'mcp.docker_host': 'unix:///nonexistent/nox-no-engine.sock', 'auth.users': [{ name: 'vera', role: 'viewer', password_hash: await hashPassword('vera password') }] },
+    });
+  });
+  after(async () => {
+    await stack?.cleanup();
+  });
+
+  it('says "No container engine" in words where the images would be, not an empty list', async () => {
+    const tab = await browser.open();
+    const { page } = tab;
+    await logIn(page, stack.api.url, 'vera', 'vera password', '/mcp');
+    const trouble = page.getByTestId('mcp-engine-trouble');
+    await trouble.waitFor();
+    const text = (await trouble.textContent()) ?? '';
+    expect(text).to.contain('No container engine').and.contain('nonexistent/nox-no-engine.sock');
+    expect(await page.getByTestId('mcp-discovery').textContent()).to.not.contain('No local image matches');
+    // a viewer reads, but has no install or upload
+    expect(await page.getByTestId('mcp-install').isDisabled()).to.equal(true);
+    expect(await page.locator('#mcp-upload-file').isDisabled()).to.equal(true);
+    await screenshot(page, 'mcp-no-engine');
+    expect(tab.errors).to.deep.equal([]);
+  });
+});
