@@ -6,6 +6,11 @@ import { expect } from 'chai';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import { hasImage, removeImage } from '../../shared/mcp/images.js';
 import type { InstallRecord } from '../../shared/mcp/install-requests.js';
+import { runSpecSchema } from '../../shared/mcp/run-spec.js';
+import { buildContainerSpec } from '../../workers/mcp/engine/container-spec.js';
+import { createContainer, listManagedContainers, startContainer } from '../../workers/mcp/engine/containers.js';
+import { processIdentity } from '../../workers/mcp/engine/process-identity.js';
+import { NODE_MOUNT } from '../fixtures/mcp/build-image.js';
 import { startStack, waitUntil, type Stack } from '../support/harness.js';
 import { testEngine } from '../mcp/support/engine.js';
 import { savedTestImage } from '../mcp/support/image-archive.js';
@@ -28,7 +33,8 @@ describe('dashboard: the MCP services page', function () {
   before(async () => {
     await testEngine();
     dir = mkdtempSync(path.join(tmpdir(), 'nox-mcp-page-'));
-    stack = await startMcpStack({ overrides: { 'auth.users': [{ name: 'olga', role: 'operator', password_hash: await hashPassword('olga password') }] } });
+    // stats every second, and no reaping while a test's container runs (it has no endpoint session)
+    stack = await startMcpStack({ overrides: { 'mcp.stats_interval_ms': 1000, 'mcp.reap_interval_ms': 600_000, 'auth.users': [{ name: 'olga', role: 'operator', password_hash: await hashPassword('olga password') }] } });
   });
   after(async () => {
     await stack?.cleanup();
@@ -76,12 +82,23 @@ describe('dashboard: the MCP services page', function () {
     await page.getByRole('button', { name: 'Enable echo-page' }).click();
     await page.getByTestId('mcp-enabled-echo-page-page-a1').waitFor();
     expect(stack.services()['echo-page']?.enabled).to.deep.equal({ 'page-a1': true });
+
+    // a running container of the service for page-a1, as a session makes it: the host's stats reach the page live
+    const { engine } = await testEngine();
+    const spec = runSpecSchema.parse({
+      agentId: 'page-a1', service: 'echo-page', hostId: stack.hostId, image, entrypoint: [], command: ['/bin/sleep', '300'],
+      limits: { memoryMb: 64, cpus: 0.5, pids: 32 }, mounts: [NODE_MOUNT],
+    });
+    await startContainer(engine, await createContainer(engine, buildContainerSpec({ spec, owner: { process: processIdentity(), session: 'page-test' }, sourceEnv: {} })));
+    await page.getByTestId('mcp-containers-page-a1').getByText('1', { exact: true }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('mcp-containers').textContent()).to.contain(stack.hostId).and.match(/\d+(\.\d)?%/).and.match(/MB|KB|GB/);
     await screenshot(page, 'mcp-catalog');
 
     await page.goto(`${stack.api.url}/agents/page-a1`);
     const section = page.getByTestId('agent-mcp-echo-page');
     await section.waitFor();
     expect(await section.textContent()).to.contain('on');
+    expect(await page.getByTestId('agent-mcp-running').textContent()).to.contain(`1 container running on ${stack.hostId}`);
     await screenshot(page, 'mcp-agent-section');
 
     await page.goto(`${stack.api.url}/mcp`);
@@ -89,6 +106,7 @@ describe('dashboard: the MCP services page', function () {
     await page.getByRole('group', { name: 'Confirm removing echo-page' }).getByRole('button', { name: 'Remove echo-page' }).click();
     await row.waitFor({ state: 'detached', timeout: 60_000 });
     expect(stack.services()['echo-page']).to.equal(undefined);
+    await waitUntil(async () => (await listManagedContainers(engine, { host: stack.hostId, agent: 'page-a1' })).length === 0, 30_000, 200);
     expect(tab.errors).to.deep.equal([]);
   });
 
