@@ -51,6 +51,11 @@ describe('dashboard: the MCP services page', function () {
     await logIn(page, stack.api.url, 'olga', 'olga password', '/mcp');
     await page.getByRole('heading', { name: 'MCP services' }).waitFor();
     await page.getByText('No MCP service is installed').waitFor();
+    // the registry search answers with results, "no match", or why it cannot be reached — never nothing
+    await page.getByTestId('mcp-discovery').getByRole('heading', { name: 'In the registry' }).waitFor();
+    const registry = page.getByTestId('mcp-registry-unreachable');
+    if (await registry.isVisible()) expect(await registry.textContent()).to.match(/^Registry unreachable\. .+/);
+    else expect(await page.getByTestId('mcp-discovery').textContent()).to.match(/The registry has no match|Install…/);
 
     await page.getByTestId('mcp-install').click();
     await page.locator('#mcp-name').fill('echo-page');

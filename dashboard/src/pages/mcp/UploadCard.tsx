@@ -107,7 +107,7 @@ export function UploadCard({ onImported }: { onImported(image: string): void }) 
             <span>{u.images?.length ? <code>{u.images.join(', ')}</code> : <code>{u.ref ?? u.id}</code>}</span>
             <span className="nox-muted">
               {fmtBytesMb(u.size_bytes / 1048576)} · {timeText(u.created_at)} · {u.uploaded_by}
-              {u.status === 'uploaded' && ' · waiting for a host with a container engine'}
+              {u.status === 'uploaded' && (Date.parse(u.expires_at) < Date.now() ? ' · expired: no host with a container engine fetched it in time — upload again' : ' · waiting for a host with a container engine')}
             </span>
             {u.error && <span className="nox-muted">{u.error}</span>}
             {u.status === 'imported' && u.images?.[0] && canOperate && <Button label="Install…" size="small" text onClick={() => onImported(u.images?.[0] as string)} aria-label={`Install ${u.images[0]}`} />}

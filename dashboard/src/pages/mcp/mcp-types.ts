@@ -38,6 +38,8 @@ export interface UploadRecord {
   status: 'uploaded' | 'importing' | 'imported' | 'failed';
   uploaded_by: string;
   created_at: string;
+  /** the file and its download token are gone after this */
+  expires_at: string;
   images?: string[];
   error?: string;
 }
