@@ -165,8 +165,8 @@ describe('dashboard: the MCP services page without a container engine', function
     await stack?.cleanup();
   });
 
-  it('says "No container engine" in words where the images would be, not an empty list', async () => {
-    const tab = await browser.open();
+  it('says "No container engine" in words where the images would be, not an empty list (dark theme)', async () => {
+    const tab = await browser.open({ colorScheme: 'dark' });
     const { page } = tab;
     await logIn(page, stack.api.url, 'vera', 'vera password', '/mcp');
     const trouble = page.getByTestId('mcp-engine-trouble');
@@ -177,7 +177,7 @@ describe('dashboard: the MCP services page without a container engine', function
     // a viewer reads, but has no install or upload
     expect(await page.getByTestId('mcp-install').isDisabled()).to.equal(true);
     expect(await page.locator('#mcp-upload-file').isDisabled()).to.equal(true);
-    await screenshot(page, 'mcp-no-engine');
+    await screenshot(page, 'mcp-no-engine-dark');
     expect(tab.errors).to.deep.equal([]);
   });
 });
