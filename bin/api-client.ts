@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { signToken } from '../shared/auth/tokens.js';
 import { configOrExit } from './boot.js';
 
@@ -12,6 +13,8 @@ import { configOrExit } from './boot.js';
  */
 export interface ApiClient {
   call<T = Record<string, unknown>>(method: string, urlPath: string, body?: unknown): Promise<T>;
+  /** sends `body` as it is (a file's stream, say), with its content type and length */
+  send<T = Record<string, unknown>>(method: string, urlPath: string, body: { stream: NodeJS.ReadableStream; contentType: string; length: number }): Promise<T>;
 }
 
 export interface RuntimeInfo {
@@ -39,6 +42,17 @@ export function apiClient(url?: string): ApiClient {
   const secret = config.auth.jwt_secret;
   const token = process.env.NOX_TOKEN ?? (secret ? signToken(secret, { sub: 'nox-cli', role: 'operator' }, { expiresIn: '1m' }) : undefined);
   if (!token) throw new Error('no token: set NOX_TOKEN, or configure auth.jwt_secret (nox up does)');
+  const answer = async <T>(res: Response): Promise<T> => {
+    const text = await res.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      parsed = { detail: text };
+    }
+    if (!res.ok) throw new Error(`${res.status} ${String(parsed.code ?? '')}: ${String(parsed.detail ?? text)}`);
+    return parsed as T;
+  };
   return {
     async call<T>(method: string, urlPath: string, body?: unknown): Promise<T> {
       const res = await fetch(`${base}${urlPath}`, {
@@ -46,15 +60,16 @@ export function apiClient(url?: string): ApiClient {
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      const text = await res.text();
-      let parsed: Record<string, unknown> = {};
-      try {
-        parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-      } catch {
-        parsed = { detail: text };
-      }
-      if (!res.ok) throw new Error(`${res.status} ${String(parsed.code ?? '')}: ${String(parsed.detail ?? text)}`);
-      return parsed as T;
+      return answer<T>(res);
+    },
+    async send<T>(method: string, urlPath: string, body: { stream: NodeJS.ReadableStream; contentType: string; length: number }): Promise<T> {
+      const res = await fetch(`${base}${urlPath}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': body.contentType, 'content-length': String(body.length) },
+        body: Readable.toWeb(Readable.from(body.stream)) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+      return answer<T>(res);
     },
   };
 }

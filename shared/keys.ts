@@ -122,6 +122,12 @@ export interface Keys {
   mcpInstall(approvalId: string): string;
   /** sorted set: approval ids of MCP install requests not yet settled (score = created epoch ms) */
   mcpInstallsOpen(): string;
+  /** string: one image upload as JSON, by its id (shared/mcp/uploads.ts) */
+  mcpUpload(uploadId: string): string;
+  /** sorted set: upload ids by creation (score = epoch ms), for the dashboard's list */
+  mcpUploads(): string;
+  /** string: an upload's id, by the SHA-256 of its single-use download token (expires with the token) */
+  mcpUploadToken(tokenHash: string): string;
   /** hash: an approval-gated spawn or deletion of an agent, by its approval id (shared/agents/agent-requests.ts) */
   agentRequest(approvalId: string): string;
   /** sorted set: approval ids of agent requests not yet settled (score = created epoch ms) */
@@ -190,6 +196,9 @@ export function makeKeys(prefix = '{nox}'): Keys {
     approvalsUnrecorded: () => k('approvals', 'unrecorded'),
     mcpInstall: (approvalId) => k('mcp', 'install', assertValidId(approvalId, 'approvalId')),
     mcpInstallsOpen: () => k('mcp', 'installs', 'open'),
+    mcpUpload: (uploadId) => k('mcp', 'upload', assertValidId(uploadId, 'uploadId')),
+    mcpUploads: () => k('mcp', 'uploads'),
+    mcpUploadToken: (tokenHash) => k('mcp', 'upload-token', assertValidId(tokenHash, 'tokenHash')),
     agentRequest: (approvalId) => k('agent-request', assertValidId(approvalId, 'approvalId')),
     agentRequestsOpen: () => k('agent-requests', 'open'),
     k,

@@ -16,6 +16,8 @@ import type { AuditLog, AuditOutcome } from './audit-log.js';
 export function auditRecorder(log: AuditLog, routeTemplate: string, logger: Logger, actorOf?: (req: Request) => string | undefined): RequestHandler {
   return (req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+    // read now: by 'finish' a `Connection: close` answer (an upload refused mid-stream) has detached the socket
+    const address = req.ip ?? req.socket.remoteAddress ?? '';
     res.once('finish', () => {
       const principal = res.locals.principal as Principal | undefined;
       const named = principal ? undefined : actorOf?.(req);
@@ -29,7 +31,7 @@ export function auditRecorder(log: AuditLog, routeTemplate: string, logger: Logg
           outcome: outcomeOf(res.statusCode),
           status: res.statusCode,
           correlationId: (res.locals.correlationId as string | undefined) ?? '',
-          address: req.ip ?? req.socket.remoteAddress ?? '',
+          address,
         })
         .catch((err: unknown) => logger.error('audit entry lost', { ...errorFields(err), method: req.method, path: req.originalUrl }));
     });

@@ -16,6 +16,7 @@ import { SERVICE_NAME_PATTERN } from '../../shared/mcp/run-spec.js';
 import { actorSchema, type Actor } from '../../shared/registry/changes.js';
 import { createRegistryClient } from '../../shared/registry/registry-client.js';
 import type { ApiDeps } from '../deps.js';
+import { imageRoutes } from '../mcp/image-routes.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
@@ -105,6 +106,18 @@ export function mcpRoutes(deps: ApiDeps): RouteSpec[] {
       responses: { 202: { description: 'the install request; decide its approval (approval_id) through /api/approvals', schema: installRecordSchema } },
       handler: async ({ body, principal, correlationId }) =>
         requestInstall(ctx, { approvals: approvalsFor(ctx), catalog, installs }, body, requester(principal), correlationId ?? randomUUID()),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/mcp/installs',
+      summary: 'Install requests not yet settled (pending approval, or installing), oldest first',
+      tag: 'mcp',
+      auth: PEOPLE,
+      responses: { 200: { description: 'open install requests', schema: z.object({ installs: z.array(installRecordSchema) }) } },
+      handler: async () => {
+        const records = await Promise.all((await installs.open(100)).map((id) => installs.get(id)));
+        return { installs: records.filter((r) => r !== undefined) };
+      },
     }),
     defineRoute({
       method: 'get',
@@ -202,5 +215,6 @@ export function mcpRoutes(deps: ApiDeps): RouteSpec[] {
         return { ...agentView(params.id), changed: commit !== null, note: 'takes effect when the agent next starts (restart it to apply now)' };
       },
     }),
+    ...imageRoutes(deps),
   ];
 }

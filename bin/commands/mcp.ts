@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { apiClient } from '../api-client.js';
+import { registerMcpImport } from './mcp-import.js';
 
 /**
- * `nox mcp list|install|enable|disable|remove|discover|status` — a thin client of /api/mcp
+ * `nox mcp list|install|enable|disable|remove|discover|status|import` — a thin client of /api/mcp
  * and /api/agents/:id/mcp (issue 8, docs/MCP.md). bin/api-client.ts finds the API
  * and the token.
  */
@@ -44,10 +45,11 @@ export function registerMcpCommand(program: Command): void {
 
   mcp
     .command('install <name> <image>')
-    .description('Ask to install a service: creates an install_mcp approval; once approved the image is imported (--tar) or pulled (--pull), checked, and added to the catalog')
+    .description('Ask to install a service: creates an install_mcp approval; once approved the image is imported (--tar), pulled (--pull) or found on the engine (--present), checked, and added to the catalog')
     .option('--tar <path>', 'a docker save archive or root filesystem tar on the host that installs (absolute path)')
     .option('--change <instruction>', 'with --tar: a Dockerfile instruction for a rootfs import, e.g. \'CMD ["/srv"]\' (repeatable)', collect, [])
     .option('--pull', 'pull the image from its registry')
+    .option('--present', 'the image is already on the engine (uploaded with `nox mcp import`)')
     .option('--agent <id>', 'an agent allowed to use it, or "*" (repeatable; at least one)', collect, [])
     .option('--description <text>', 'what it offers')
     .option('--command <arg>', 'the command to run instead of the image\'s CMD (repeatable, one argument each)', collect, [])
@@ -61,9 +63,9 @@ export function registerMcpCommand(program: Command): void {
       async (
         name: string,
         image: string,
-        opts: { tar?: string; change: string[]; pull?: boolean; agent: string[]; description?: string; command: string[]; network?: string; memoryMb?: string; cpus?: string; replace?: boolean; json?: boolean; url?: string },
+        opts: { tar?: string; change: string[]; pull?: boolean; present?: boolean; agent: string[]; description?: string; command: string[]; network?: string; memoryMb?: string; cpus?: string; replace?: boolean; json?: boolean; url?: string },
       ) => {
-        if (!opts.tar === !opts.pull) throw new Error('give exactly one of --tar <path> or --pull');
+        if ([opts.tar, opts.pull, opts.present].filter(Boolean).length !== 1) throw new Error('give exactly one of --tar <path>, --pull or --present');
         if (opts.agent.length === 0) throw new Error('name at least one --agent (or --agent "*")');
         const limits = { ...(opts.memoryMb ? { memory_mb: Number(opts.memoryMb) } : {}), ...(opts.cpus ? { cpus: Number(opts.cpus) } : {}) };
         const body = {
@@ -76,7 +78,7 @@ export function registerMcpCommand(program: Command): void {
             ...(opts.network ? { network: { internal: opts.network } } : {}),
             ...(Object.keys(limits).length ? { limits } : {}),
           },
-          source: opts.tar ? { tar: path.resolve(opts.tar), ...(opts.change.length ? { changes: opts.change } : {}) } : { pull: true },
+          source: opts.tar ? { tar: path.resolve(opts.tar), ...(opts.change.length ? { changes: opts.change } : {}) } : opts.pull ? { pull: true } : { present: true },
           replace: opts.replace ?? false,
         };
         const record = await call<{ approval_id: string; status: string }>(opts.url, 'POST', '/api/mcp/services', body);
@@ -85,6 +87,8 @@ export function registerMcpCommand(program: Command): void {
         out(`approve it: nox approve ${record.approval_id}   follow it: nox mcp status ${record.approval_id}`);
       },
     );
+
+  registerMcpImport(mcp);
 
   mcp
     .command('status <approvalId>')

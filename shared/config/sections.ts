@@ -377,6 +377,22 @@ export const mcpSection = z
       .array(z.string().startsWith('/', 'must be an absolute path').refine((p) => !p.split('/').includes('..') && !p.includes('\0'), 'must not contain ".."'))
       .max(100)
       .default([]),
+    /** Largest image tar `POST /api/mcp/images` accepts (413 above it). Default 2048 MiB. */
+    upload_max_mb: z.number().int().min(1).max(1_048_576).default(2048),
+    /**
+     * Where the API keeps uploaded image tars until a host's `mcp.import` job has fetched
+     * them. Relative paths are taken from the registry folder's parent. Default
+     * `<registry>/.runtime/mcp-uploads`.
+     */
+    upload_dir: z.string().min(1).optional(),
+    /** How long an upload (its file and its download token) waits for the import job before it is deleted. Default 15 min. */
+    upload_ttl_ms: positiveMs.default(15 * 60_000),
+    /**
+     * Base URL the hosts that import use to fetch an upload from the API
+     * (`<base>/api/mcp/images/uploads/<id>/archive`). Default: `agent.api_url`, else
+     * `http://127.0.0.1:<the API's port>` (hosts on the API's machine).
+     */
+    upload_fetch_url: z.string().url().optional(),
     /** Values of the secrets services name (`{ secret = "github-token" }`). Secrets: in the secrets file (`[mcp.secrets]`), or NOX_SECRET_<NAME> on the host. Default none. */
     secrets: z.record(z.string(), z.string()).default({}),
   })

@@ -113,6 +113,11 @@ export const ERROR_CATALOGUE = {
   mcpSecretMissing: { code: 'nox:mcp-secret-missing', status: null, title: 'MCP service refused', meaning: 'in an agent’s `refused[]` MCP services: a secret the service needs is not set on the host' },
   mcpEndpointFailed: { code: 'nox:mcp-endpoint-failed', status: null, title: 'MCP service refused', meaning: 'in an agent’s `refused[]` MCP services: the host could not open the agent’s endpoint socket for it (path too long, folder not writable)' },
   mcpEndpointBusy: { code: 'nox:mcp-endpoint-busy', status: null, title: 'MCP session refused', meaning: 'a connection to an agent’s MCP endpoint refused: it already has `mcp.max_sessions_per_service` sessions of that service open' },
+  mcpUploadInvalid: { code: 'nox:mcp-upload-invalid', status: 400, title: 'Bad image archive', meaning: 'an uploaded image tar that is not one: not a tar, compressed, cut short, or without `manifest.json` / `repositories` / `index.json` (a `docker save` / `podman save` archive is needed); the detail says which' },
+  mcpUploadTooLarge: { code: 'nox:mcp-upload-too-large', status: 413, title: 'Payload too large', meaning: 'an uploaded image tar over `mcp.upload_max_mb` (said by Content-Length, or counted as it streams)' },
+  mcpUploadNoSpace: { code: 'nox:mcp-upload-no-space', status: 507, title: 'Insufficient storage', meaning: 'the API host’s upload folder (`mcp.upload_dir`) ran out of space while an image tar was written (ENOSPC); nothing was kept' },
+  mcpUploadNotFound: { code: 'nox:mcp-upload-not-found', status: 404, title: 'Not found', meaning: 'no image upload by that id (or it expired)' },
+  mcpUploadTokenInvalid: { code: 'nox:mcp-upload-token-invalid', status: 403, title: 'Forbidden', meaning: 'an image upload’s download token that is wrong, already used or expired (each import job gets one, single-use, short-lived)' },
   mcpCatalogUnreadable: { code: 'nox:mcp-catalog-unreadable', status: null, title: 'MCP service refused', meaning: 'in an agent’s `refused[]` MCP services: `mcp-services.toml` cannot be read, so the agent starts without them' },
 } as const satisfies Record<string, ErrorEntry>;
 

@@ -141,13 +141,24 @@ async function importRootfs(engine: Engine, tarPath: string, changes: string[]):
 }
 
 async function loadArchive(engine: Engine, tarPath: string): Promise<string> {
-  const progress = await engine.docker.loadImage(createReadStream(tarPath), { quiet: true } as object);
+  const [first] = await loadImageStream(engine, createReadStream(tarPath), tarPath);
+  return first as string;
+}
+
+/**
+ * Loads an image archive (`docker save` / `podman save`) from a stream — a file, or an
+ * upload fetched from the API — and returns what the engine says it loaded (refs, or an
+ * image id for an untagged archive), at least one.
+ */
+export async function loadImageStream(engine: Engine, archive: NodeJS.ReadableStream, what: string): Promise<string[]> {
+  const progress = await engine.docker.loadImage(archive, { quiet: true } as object);
   const events = await followProgress(engine, progress);
   const text = events.map((e) => (e as { stream?: string }).stream ?? '').join('\n');
   // Docker: "Loaded image: name:tag" or "Loaded image ID: sha256:..."; Podman: "Loaded image: ..." (may list several).
-  const match = /Loaded image(?: ID)?\(?s?\)?:\s*([^\s,]+)/.exec(text);
-  if (!match?.[1]) throw new McpImageImportError(`the engine did not say which image ${tarPath} held (${text.slice(0, 200)})`);
-  return match[1];
+  const match = /Loaded image(?: ID)?\(?s?\)?:\s*([^\n]+)/.exec(text);
+  const loaded = (match?.[1] ?? '').split(/[,\s]+/).filter(Boolean);
+  if (loaded.length === 0) throw new McpImageImportError(`the engine did not say which image ${what} held (${text.slice(0, 200)})`);
+  return loaded;
 }
 
 function followProgress(engine: Engine, stream: NodeJS.ReadableStream): Promise<object[]> {

@@ -27,13 +27,15 @@ export type InstallStatus = (typeof INSTALL_STATUSES)[number];
 export const installSourceSchema = z.union([
   z.object({ tar: z.string().startsWith('/', 'an absolute path on the host that installs').max(4096), changes: z.array(z.string().max(500)).max(50).optional() }).strict(),
   z.object({ pull: z.literal(true) }).strict(),
+  /** the image is already on the engine (uploaded through POST /api/mcp/images, or loaded by hand): only checked */
+  z.object({ present: z.literal(true) }).strict(),
 ]);
 
 export const installRequestInputSchema = z
   .object({
     name: z.string().regex(SERVICE_NAME_PATTERN, `must match ${SERVICE_NAME_PATTERN.source}`),
     entry: catalogEntrySchema,
-    /** a tar on the installing host (`docker save` archive or root filesystem), or pull from the image's registry */
+    /** a tar on the installing host (`docker save` archive or root filesystem), pull from the image's registry, or an image already on the engine */
     source: installSourceSchema,
     /** replace a service the catalog already has (else 409 `ERROR_CODE.mcpServiceExists`) */
     replace: z.boolean().default(false),
@@ -154,7 +156,7 @@ export async function requestInstall(
   assertMountsAllowed(entry.mounts, mountPolicyFor(ctx.config));
 
   const risk = classifyRequest('install_mcp');
-  const from = 'tar' in source ? `from ${source.tar}` : 'pulled from its registry';
+  const from = 'tar' in source ? `from ${source.tar}` : 'pull' in source ? 'pulled from its registry' : 'already on the engine (uploaded)';
   const who = entry.agents.includes('*') ? 'every agent' : `agents ${entry.agents.join(', ')}`;
   const network = entry.network === 'none' ? 'no network' : `internal network ${entry.network.internal}`;
   const runs = [...(entry.entrypoint ?? []), ...(entry.command ?? [])].join(' ') || 'the image’s own command';

@@ -17,7 +17,7 @@ describe('mcp wiring for a worker host', function () {
     const wired = await wireMcpHost(ctx, { hostId: `t-host-${randomBytes(4).toString('hex')}` });
     try {
       expect(Object.keys(wired.sharedQueues)).to.deep.equal(['mcp']);
-      expect(Object.keys(wired.sharedQueues.mcp!).sort()).to.deep.equal([MCP_JOB.install, MCP_JOB.remove].sort());
+      expect(Object.keys(wired.sharedQueues.mcp!).sort()).to.deep.equal([MCP_JOB.install, MCP_JOB.remove, MCP_JOB.import].sort());
       expect(Object.keys(wired.hostHandlers)).to.deep.equal([MCP_HOST_JOB.killAgentContainers]);
       const health = wired.health();
       expect(health.available).to.equal(true);

@@ -7,6 +7,8 @@ import { listManagedContainers, stopAndRemove } from './engine/containers.js';
 import type { Engine } from '../../shared/mcp/engine.js';
 import { installImage } from './engine/install.js';
 import type { InstallStore } from '../../shared/mcp/install-requests.js';
+import type { UploadStore } from '../../shared/mcp/uploads.js';
+import { importHandler } from './image-import.js';
 import { installJobSchema, MCP_EVENT, MCP_JOB, removeJobSchema } from '../../shared/mcp/mcp-jobs.js';
 import { actorSchema } from '../../shared/registry/changes.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
@@ -22,6 +24,7 @@ export interface McpHandlerDeps {
   catalog: McpCatalogStore;
   installs: InstallStore;
   approvals: Approvals;
+  uploads: UploadStore;
 }
 
 function parse<S extends z.ZodType>(schema: S, job: Job): z.output<S> {
@@ -97,5 +100,5 @@ export function mcpQueueHandlers(deps: McpHandlerDeps): JobHandlers {
     return { service: data.service, sha: commit.sha, containersRemoved: containers.length };
   };
 
-  return { [MCP_JOB.install]: install, [MCP_JOB.remove]: remove };
+  return { [MCP_JOB.install]: install, [MCP_JOB.remove]: remove, [MCP_JOB.import]: importHandler({ ctx, engine: deps.engine, uploads: deps.uploads }) };
 }

@@ -1,6 +1,7 @@
 import { approvalsFor } from '../../shared/approvals/approvals.js';
 import { createMcpCatalogStore } from '../../shared/mcp/catalog-store.js';
 import { createInstallStore } from '../../shared/mcp/install-requests.js';
+import { createUploadStore } from '../../shared/mcp/uploads.js';
 import { createRegistryClient } from '../../shared/registry/registry-client.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { JobHandlers } from '../job-router.js';
@@ -19,7 +20,7 @@ import { mcpQueueHandlers } from './mcp-handlers.js';
  *
  * - the engine and the container watcher (startHostMcp: stats, reaping orphans);
  * - the host-queue job `mcp.kill-agent-containers`;
- * - with an engine: the shared `mcp` queue (install, remove) and the install watcher that
+ * - with an engine: the shared `mcp` queue (install, remove, import an upload) and the install watcher that
  *   turns install_mcp decisions into install jobs. A host without an engine does not take
  *   `mcp` jobs, so an install always lands on an engine.
  *
@@ -68,7 +69,7 @@ export async function wireMcpHost(ctx: NoxContext, options: WireMcpOptions): Pro
     throw err;
   }
   return {
-    sharedQueues: { mcp: mcpQueueHandlers({ ctx, engine: () => host.engine, catalog, installs, approvals }) },
+    sharedQueues: { mcp: mcpQueueHandlers({ ctx, engine: () => host.engine, catalog, installs, approvals, uploads: createUploadStore(ctx) }) },
     hostHandlers,
     host,
     health: () => ({

@@ -6,6 +6,7 @@ import { AuditPage } from '../pages/AuditPage';
 import { CostsPage } from '../pages/CostsPage';
 import { EventsPage } from '../pages/EventsPage';
 import { HostsPage } from '../pages/HostsPage';
+import { McpPage } from '../pages/McpPage';
 import { MessagesPage } from '../pages/MessagesPage';
 import { OverviewPage } from '../pages/OverviewPage';
 import { RegistryPage } from '../pages/RegistryPage';
@@ -29,6 +30,7 @@ export const ROUTES: RouteDef[] = [
   { path: '/messages', title: 'Messages', icon: 'pi pi-comments', page: MessagesPage },
   { path: '/approvals', title: 'Approvals', icon: 'pi pi-shield', page: ApprovalsPage },
   { path: '/registry', title: 'Registry', icon: 'pi pi-history', page: RegistryPage },
+  { path: '/mcp', title: 'MCP services', icon: 'pi pi-box', page: McpPage },
   { path: '/costs', title: 'Costs', icon: 'pi pi-dollar', page: CostsPage },
   { path: '/audit', title: 'Audit', icon: 'pi pi-list', page: AuditPage, roles: ['operator', 'admin'] },
   { path: '/hosts', title: 'Hosts & queues', icon: 'pi pi-server', page: HostsPage },

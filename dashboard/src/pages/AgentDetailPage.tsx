@@ -16,6 +16,7 @@ import { useNotify } from '../components/toast';
 import { metricsByAgent, notChatter, toAgentView } from '../lib/agents';
 import { arr, fmtBytesMb, fmtNumber, fmtUsd, listFrom, num, str, type Row } from '../lib/fields';
 import { useLive } from '../live/live-context';
+import { AgentMcpSection } from './mcp/AgentMcpSection';
 
 /** One agent: status and figures, its live console, metrics charts, its tasks, and a message box. */
 export function AgentDetailPage({ params }: { params: Record<string, string> }) {
@@ -120,6 +121,7 @@ export function AgentDetailPage({ params }: { params: Record<string, string> }) 
           </div>
         </div>
       )}
+      {agent.data !== undefined && <AgentMcpSection id={id} />}
     </section>
   );
 }

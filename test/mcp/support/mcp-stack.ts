@@ -40,12 +40,12 @@ export interface McpStack {
   cleanup(): Promise<void>;
 }
 
-export async function startMcpStack(): Promise<McpStack> {
+export async function startMcpStack(options: { overrides?: Record<string, unknown> } = {}): Promise<McpStack> {
   const { dockerHost } = await testEngine();
   const hostId = `t-mcp-${randomBytes(4).toString('hex')}`;
   const config = testConfig({
     // the test image runs the host's node binary, bind-mounted: the one mount the policy allows here
-    overrides: { 'worker.host_id': hostId, 'mcp.docker_host': dockerHost, 'mcp.stop_timeout_s': 1, 'registry.flush_interval_ms': 200, 'agent.store': 'registry', 'mcp.mount_allow': [NODE_MOUNT.source] },
+    overrides: { 'worker.host_id': hostId, 'mcp.docker_host': dockerHost, 'mcp.stop_timeout_s': 1, 'registry.flush_interval_ms': 200, 'agent.store': 'registry', 'mcp.mount_allow': [NODE_MOUNT.source], ...options.overrides },
   });
   const apiCtx = testContext(config, 'api');
   await waitForRedis(apiCtx.redis);

@@ -1,13 +1,14 @@
 import { McpImageCheckError } from '../../../shared/errors/mcp-errors.js';
 import { pullImage } from '../../../shared/mcp/discovery.js';
 import type { Engine } from '../../../shared/mcp/engine.js';
-import { hasImage, importImageArchive, removeImage, type ImageSummary } from '../../../shared/mcp/images.js';
+import { hasImage, importImageArchive, inspectImage, removeImage, type ImageSummary } from '../../../shared/mcp/images.js';
 
 /**
  * The engine half of installing an MCP service (what the `mcp` queue runs once the
  * install_mcp approval is granted): fetch the image — import a tar a person uploaded or
  * named, or pull it — then check it can serve here. A failed check removes what this
- * install brought in, so a refused image does not linger. Recording the service in the
+ * install brought in, so a refused image does not linger (an image that was `present`
+ * before stays: it was there before the install). Recording the service in the
  * catalog (a registry commit) is the caller's next step.
  *
  * Checks that fail the install: platform (OS/architecture) other than the engine's, size
@@ -15,7 +16,7 @@ import { hasImage, importImageArchive, removeImage, type ImageSummary } from '..
  * (no ENTRYPOINT/CMD — the catalog entry must then give a command), runs as root (caps are
  * dropped anyway), declared ports (a stdio server needs none; its network stays `none`).
  */
-export type InstallSource = { tar: string; changes?: string[] } | { pull: true };
+export type InstallSource = { tar: string; changes?: string[] } | { pull: true } | { present: true };
 
 export interface InstallRequest {
   ref: string;
@@ -36,7 +37,9 @@ export async function installImage(engine: Engine, request: InstallRequest): Pro
   const image =
     'tar' in request.source
       ? await importImageArchive(engine, request.source.tar, { ref: request.ref, changes: request.source.changes })
-      : await pullImage(engine, request.ref);
+      : 'pull' in request.source
+        ? await pullImage(engine, request.ref)
+        : await inspectImage(engine, request.ref); // uploaded earlier: McpImageNotFoundError when it is not there
   const platform = await enginePlatform(engine);
   const { problems, warnings } = checkImage(image, platform, request.maxSizeMb ?? 2048);
   if (problems.length > 0) {
