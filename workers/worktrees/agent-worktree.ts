@@ -9,7 +9,7 @@ import { agentWorktree, agentWorktreeGitDir, baseRef, projectMirror } from '../.
 import { projectStore } from '../../shared/projects/project-store.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { ensureMirror, refreshMirror } from './project-mirror.js';
+import { freshMirror } from '../../shared/projects/project-mirror.js';
 import { worktreeMounts } from './worktree-mounts.js';
 import type { Mount } from '../agents/sandbox/mount-plan.js';
 
@@ -37,8 +37,7 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
   const workdir = agentWorktree(config, agent.id);
   const gitDir = agentWorktreeGitDir(config, name, agent.id);
   const branch = agentBranch(agent.id);
-  if (!existsSync(mirror)) await ensureMirror(project, mirror, logger);
-  else await refreshMirror(project, mirror, branch, logger);
+  await freshMirror(project, mirror, branch, logger);
 
   if (!isWorktree(workdir, gitDir)) {
     if (existsSync(workdir) && readdirSync(workdir).length > 0) {

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { Logger } from '../../shared/logger.js';
-import { git, gitOk } from '../../shared/projects/git-run.js';
-import type { Project } from '../../shared/projects/project-model.js';
+import type { Logger } from '../logger.js';
+import { git, gitOk } from './git-run.js';
+import type { Project } from './project-model.js';
 
 /**
  * A host's mirror of a project: a bare clone Nox owns (docs/WORKTREES.md, "Why a mirror").
- * The person's repository is never shown to an agent; the mirror is, partly (worktree-mounts.ts).
+ * The person's repository is never shown to an agent; the mirror is, partly (workers/worktrees/worktree-mounts.ts).
  * Cloned to a temp folder and renamed, so a clone cut short leaves nothing half-made.
  *
  * Its config: the project's base tracked as `refs/remotes/origin/<base>`; no reflogs (so an
@@ -57,4 +57,10 @@ function clearPartial(dir: string): void {
 function moveInto(tmp: string, dest: string): void {
   mkdirSync(path.dirname(dest), { recursive: true });
   renameSync(tmp, dest);
+}
+
+/** The mirror, cloned when this machine has none yet, else fetched. */
+export async function freshMirror(project: Project, mirror: string, branch: string, logger: Logger): Promise<void> {
+  if (!existsSync(mirror)) await ensureMirror(project, mirror, logger);
+  else await refreshMirror(project, mirror, branch, logger);
 }
