@@ -21,7 +21,7 @@ import { baseCheckedOut, requireCleanBase } from './repo-check.js';
  *   repository, as a fast-forward of the base (a checked-out base: `merge --ff-only` in a
  *   clean checkout; otherwise a non-forced push). A conflict aborts the temporary merge and
  *   reports the files; the base is never left half-merged. Nothing is forced: a base that
- *   moved meanwhile refuses the fast-forward (`nox:base-moved`) and nothing changes.
+ *   moved meanwhile refuses the fast-forward (ERROR_CODE.baseMoved) and nothing changes.
  * - `push`: the branch is pushed (not forced) to the project's repository for a pull request.
  *
  * Safe to run again: a branch already contained in the base answers `already: true`.
