@@ -6,6 +6,7 @@ import { useResource } from '../api/use-resource';
 import { Link } from '../app/router';
 import { useSession } from '../auth/session';
 import { AgentActions } from '../components/AgentActions';
+import { AgentChanges } from '../components/AgentChanges';
 import { AgentConsole } from '../components/AgentConsole';
 import { DeleteAgentButton } from '../components/DeleteAgentButton';
 import { PageHeader } from '../components/PageHeader';
@@ -120,6 +121,7 @@ export function AgentDetailPage({ params }: { params: Record<string, string> }) 
           </div>
         </div>
       )}
+      {str(agent.data?.agent ?? agent.data, 'project') && <AgentChanges id={id} />}
     </section>
   );
 }
