@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
@@ -15,8 +16,7 @@ import type { Project } from './project-model.js';
  */
 export async function ensureMirror(project: Project, mirror: string, logger: Logger): Promise<void> {
   mkdirSync(path.dirname(mirror), { recursive: true });
-  const tmp = `${mirror}.nox-tmp-${process.pid}`;
-  clearPartial(tmp);
+  const tmp = `${mirror}.nox-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     // --no-local: objects copied, never hardlinked to the person's repository (an agent writes into the mirror's objects)
     await gitOk(['clone', '--bare', '--no-local', '--quiet', '--', project.repo, tmp], { timeoutMs: 600_000 });
@@ -29,6 +29,10 @@ export async function ensureMirror(project: Project, mirror: string, logger: Log
       await gitOk([`--git-dir=${tmp}`, 'config', key, value]);
     }
     await gitOk([`--git-dir=${tmp}`, 'fetch', '--quiet', '--no-tags', 'origin']);
+    if (existsSync(mirror)) {
+      clearPartial(tmp); // another start cloned it meanwhile: use that one
+      return;
+    }
     moveInto(tmp, mirror);
     logger.info('project mirror cloned', { project: project.name, mirror });
   } catch (err) {
@@ -59,8 +63,19 @@ function moveInto(tmp: string, dest: string): void {
   renameSync(tmp, dest);
 }
 
-/** The mirror, cloned when this machine has none yet, else fetched. */
+/** The mirror, cloned when this machine has none yet, else fetched. One at a time per mirror in this process (agents of a project starting together). */
 export async function freshMirror(project: Project, mirror: string, branch: string, logger: Logger): Promise<void> {
-  if (!existsSync(mirror)) await ensureMirror(project, mirror, logger);
-  else await refreshMirror(project, mirror, branch, logger);
+  const previous = inFlight.get(mirror) ?? Promise.resolve();
+  const mine = previous.catch(() => undefined).then(async () => {
+    if (!existsSync(mirror)) await ensureMirror(project, mirror, logger);
+    await refreshMirror(project, mirror, branch, logger);
+  });
+  inFlight.set(mirror, mine);
+  try {
+    await mine;
+  } finally {
+    if (inFlight.get(mirror) === mine) inFlight.delete(mirror);
+  }
 }
+
+const inFlight = new Map<string, Promise<void>>();

@@ -77,6 +77,7 @@ describe('agents in git worktrees (real git, sandboxed stand-in agents)', functi
     const approvals = await stack.json<{ approvals: { request_type: string; risk_level: string; description: string }[] }>('GET', '/api/approvals?status=all&type=merge', 200);
     expect(approvals.approvals[0]?.request_type).to.equal('merge');
     expect(approvals.approvals[0]?.description).to.contain('merge nox/wa into main');
+    expect(approvals.approvals[0]?.risk_level, 'one file, two lines: below the size and outside the risky paths').to.equal('medium');
 
     const before = personGit(repo, 'rev-parse', 'main');
     const res = await stack.call('POST', '/api/agents/wb/merge', { body: {} });
