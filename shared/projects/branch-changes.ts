@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { git, gitOk } from './git-run.js';
 import { agentBranch, type Project } from './project-model.js';
 import { freshMirror } from './project-mirror.js';
+import type { AgentChanges, ChangedFile } from './changes-view.js';
 import { agentWorktree, agentWorktreeGitDir, baseRef, projectMirror } from './project-paths.js';
 
 /**
@@ -15,34 +16,7 @@ import { agentWorktree, agentWorktreeGitDir, baseRef, projectMirror } from './pr
  * The worktree is read through a temporary index, so the agent's own index is never touched.
  */
 export const DIFF_LIMIT = 1_000_000;
-
-export interface ChangedFile {
-  path: string;
-  status: string;
-  additions: number;
-  deletions: number;
-}
-
-export interface AgentChanges {
-  agent: string;
-  project: string;
-  branch: string;
-  base: string;
-  base_sha: string;
-  head_sha: string | null;
-  ahead: number;
-  behind: number;
-  commits: { sha: string; subject: string; author: string; at: string }[];
-  /** every file that differs from the merge base, the uncommitted state of the worktree included */
-  files: ChangedFile[];
-  /** files changed in the worktree and not committed (empty when the worktree is on another host) */
-  uncommitted: string[];
-  worktree: 'here' | 'elsewhere';
-  mergeable: boolean;
-  conflicts: string[];
-  diff: string;
-  diff_truncated: boolean;
-}
+export type { AgentChanges, ChangedFile };
 
 export async function agentChanges(config: NoxConfig, project: Project, agentId: string, logger: Logger): Promise<AgentChanges> {
   const mirror = projectMirror(config, project.name);

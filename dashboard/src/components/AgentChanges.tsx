@@ -7,22 +7,7 @@ import { useSession } from '../auth/session';
 import { DiffView } from './DiffView';
 import { ErrorNote } from './ResourceGate';
 import { useNotify } from './toast';
-
-/** GET /api/agents/:id/changes (docs/WORKTREES.md) */
-interface Changes {
-  branch: string;
-  base: string;
-  ahead: number;
-  behind: number;
-  commits: { sha: string; subject: string; author: string; at: string }[];
-  files: { path: string; status: string; additions: number; deletions: number }[];
-  uncommitted: string[];
-  worktree: 'here' | 'elsewhere';
-  mergeable: boolean;
-  conflicts: string[];
-  diff: string;
-  diff_truncated: boolean;
-}
+import type { AgentChanges as Changes } from '../../../shared/projects/changes-view.js';
 
 /**
  * The Changes tab of a project agent: its branch against the base (commits, files, the
