@@ -124,7 +124,7 @@ export const ERROR_CATALOGUE = {
   agentNoProject: { code: 'nox:agent-no-project', status: 409, title: 'Conflict', meaning: 'changes or a merge of an agent that has no `project` (its workdir is a plain folder)' },
   mergeConflict: { code: 'nox:merge-conflict', status: 409, title: 'Merge conflict', meaning: 'the agent’s branch does not merge cleanly into the base: `files` lists the conflicting files; nothing was changed' },
   mergeNothing: { code: 'nox:merge-nothing', status: 409, title: 'Conflict', meaning: 'the agent’s branch has no commits that are not in the base' },
-  baseMoved: { code: 'nox:base-moved', status: 409, title: 'Conflict', meaning: 'the base branch moved while the merge was made (or cannot be fast-forwarded to it): nothing was changed; ask again' },
+  baseMoved: { code: 'nox:base-moved', status: 409, title: 'Conflict', meaning: 'the base branch moved while the merge was made (or cannot be fast-forwarded to it), or the agent’s branch is no longer at the head that was approved: nothing was changed; ask again' },
 } as const satisfies Record<string, ErrorEntry>;
 
 type Catalogue = typeof ERROR_CATALOGUE;
