@@ -4,6 +4,7 @@ import { registerAgentCommand } from './commands/agent.js';
 import { registerApprovalCommands } from './commands/approvals.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerHostCommand } from './commands/host.js';
+import { registerProjectCommand } from './commands/project.js';
 import { registerMcpCommand } from './commands/mcp.js';
 import { runApi } from './commands/api.js';
 import { runDoctor } from './commands/doctor.js';
@@ -81,6 +82,7 @@ registerApprovalCommands(program);
 registerAuditCommands(program);
 registerMcpCommand(program);
 registerHostCommand(program);
+registerProjectCommand(program);
 
 addRegistryCommands(program);
 

@@ -1,3 +1,4 @@
+import { branchNote } from '../projects/project-acts.js';
 import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 import { AGENT_JOB } from '../../shared/agents/agent-jobs.js';
 import { assertNotRunning } from '../../shared/agents/agent-removal.js';
@@ -73,7 +74,7 @@ export async function deleteAgentAct({ ctx, store, requestDeps }: ActDeps, id: s
   await assertNotRunning(ctx, id);
   const again = await openRequestFor(requestDeps, 'delete', id, by.requestedBy);
   if (again) return { outcome: 'waiting', waiting: again };
-  const approval = deleteApproval(config, by.requestedBy, by.correlationId);
+  const approval = deleteApproval(config, by.requestedBy, by.correlationId, await branchNote(ctx, config, ctx.logger));
   const outcome = await askForAgentRequest(ctx, requestDeps, deleteRequest(approval, config), approval, by.correlationId);
   return outcome.status === 'done' ? { outcome: 'done' } : { outcome: 'waiting', waiting: outcome };
 }

@@ -58,13 +58,14 @@ export function spawnApproval(config: AgentConfig, parent: string, start: boolea
   });
 }
 
-export function deleteApproval(config: AgentConfig, requestedBy: string, correlationId: string): ApprovalRequest {
+/** `note`: what else the deletion means (a project agent's branch: kept while it has commits not in the base) */
+export function deleteApproval(config: AgentConfig, requestedBy: string, correlationId: string, note = ''): ApprovalRequest {
   const risk = classifyRequest('delete_agent');
   const named = config.name !== config.id ? ` ("${config.name}")` : '';
   return newApprovalRequest({
     agent_id: config.id,
     request_type: 'delete_agent',
-    description: `${requestedBy} wants to delete agent ${config.id}${named}${config.parent ? `, a child of ${config.parent}` : ''}: its config leaves agents.toml (the registry history keeps it)`,
+    description: `${requestedBy} wants to delete agent ${config.id}${named}${config.parent ? `, a child of ${config.parent}` : ''}: its config leaves agents.toml (the registry history keeps it)${note}`,
     risk_level: risk.level,
     requested_by: requestedBy,
     correlation_id: correlationId,

@@ -15,6 +15,7 @@ import { hostRoutes } from './host-routes.js';
 import { mcpRoutes } from './mcp-routes.js';
 import { memoryRoutes } from './memory-routes.js';
 import { messageRoutes } from './message-routes.js';
+import { projectRoutes } from './project-routes.js';
 import { systemRoutes } from './system-routes.js';
 import { taskRoutes } from './task-routes.js';
 import { topicRoutes } from './topic-routes.js';
@@ -42,5 +43,6 @@ export function allRoutes(deps: ApiDeps, users: UserDirectory, secret: string): 
     ...mcpRoutes(deps),
     ...auditRoutes(deps),
     ...costRoutes(deps),
+    ...projectRoutes(deps),
   ];
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseLabels } from '../../shared/config/env-overrides.js';
 import { apiClient as client, type ApiClient as Client } from '../api-client.js';
+import { registerAgentChangeCommands } from './project.js';
 
 /**
  * `nox agent create|list|show|start|stop|restart|interrupt|reset|send|logs [-f]|delete` — a
@@ -98,6 +99,7 @@ function reportBulk(what: string, r: BulkAnswer): void {
 export function registerAgentCommand(program: Command): void {
   const agent = program.command('agent').description('Agents: create, inspect, start, stop, follow their output').option('--url <url>', 'API base URL');
   const api = (): Client => client((agent.opts() as { url?: string }).url);
+  registerAgentChangeCommands(agent, api, reportWaiting);
 
   agent
     .command('create [id]')
@@ -108,6 +110,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--prompt <text>', 'system prompt')
     .option('--model <model>')
     .option('--workdir <dir>')
+    .option('--project <name>', 'work in its own git worktree of this project (docs/WORKTREES.md)')
     .option('--permission-mode <mode>', 'default | acceptEdits | plan | bypassPermissions | dontAsk | auto')
     .option('--allow <tools>', 'allowed tools, comma separated')
     .option('--deny <tools>', 'disallowed tools, comma separated')
@@ -129,6 +132,7 @@ export function registerAgentCommand(program: Command): void {
       if (o.prompt) body.system_prompt = o.prompt;
       if (o.model) body.model = o.model;
       if (o.workdir) body.workdir = o.workdir;
+      if (o.project) body.project = o.project;
       if (o.permissionMode) body.permission_mode = o.permissionMode;
       if (o.allow) body.allowed_tools = String(o.allow).split(',').map((s) => s.trim());
       if (o.deny) body.disallowed_tools = String(o.deny).split(',').map((s) => s.trim());

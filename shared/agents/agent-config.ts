@@ -48,6 +48,8 @@ export const agentConfigInputSchema = z
     model: z.string().min(1).max(100).optional(),
     /** working directory; default `<agent.workspace_root>/<id>` (relative: from the workspace root); the agent's sandbox makes it writable */
     workdir: z.string().min(1).max(4096).optional(),
+    /** a project (projects.toml): the agent works in its own git worktree on branch `nox/<id>`, which is its workdir (docs/WORKTREES.md); fixed once created */
+    project: z.string().regex(ID_PATTERN, `must match ${ID_PATTERN.source}`).optional(),
     /** extra folders the agent may use (`--add-dir`; writable in its sandbox) */
     add_dirs: z.array(z.string().min(1).max(4096)).max(50).default([]),
     permission_mode: z.enum(PERMISSION_MODES).default('default'),
@@ -79,7 +81,7 @@ export type AgentConfig = z.output<typeof agentConfigSchema>;
  * PATCH: every field but the id (and the stamps) may change. Zod 4 applies defaults inside
  * `.partial()`, so only the keys the caller actually sent are kept (patchAgentConfig).
  */
-export const agentConfigPatchSchema = agentConfigInputSchema.omit({ id: true }).partial().strict();
+export const agentConfigPatchSchema = agentConfigInputSchema.omit({ id: true, project: true }).partial().strict();
 export type AgentConfigPatch = z.input<typeof agentConfigPatchSchema>;
 
 export function newAgentConfig(input: AgentConfigInput, now = new Date()): AgentConfig {

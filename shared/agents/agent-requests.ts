@@ -22,7 +22,7 @@ import { AgentRequestNotFoundError } from '../errors/agent-errors.js';
  * replaced once `CLAIM_LEASE_MS` has passed; a BullMQ job keeps its claim across retries
  * (the claimer is the job id).
  */
-export const AGENT_REQUEST_KINDS = ['spawn', 'delete'] as const;
+export const AGENT_REQUEST_KINDS = ['spawn', 'delete', 'merge'] as const;
 export type AgentRequestKind = (typeof AGENT_REQUEST_KINDS)[number];
 
 export const AGENT_REQUEST_STATUSES = ['pending', 'acting', 'done', 'denied', 'failed'] as const;
@@ -51,6 +51,8 @@ export const agentRequestAskSchema = z
     start: z.boolean().optional(),
     /** delete: `created_at` of the config that was asked to be deleted, so a namesake created later is never deleted */
     incarnation: z.string().optional(),
+    /** merge: how the agent's branch goes to its project (docs/WORKTREES.md) */
+    merge: z.object({ mode: z.enum(['merge', 'push']), head: z.string() }).strict().optional(),
   })
   .strict();
 export type AgentRequestAsk = z.infer<typeof agentRequestAskSchema>;

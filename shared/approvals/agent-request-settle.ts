@@ -13,6 +13,7 @@ import { enqueueMessage } from '../messages/message-sender.js';
 import type { NoxContext } from '../runtime/context.js';
 import type { ApprovalRequest } from './approval-request.js';
 import type { Approvals } from './approvals.js';
+import { mergeNow, tellMerge } from '../projects/merge-act.js';
 
 /**
  * Acting on the decision of an approval-gated spawn or deletion (shared/agents/agent-requests.ts).
@@ -77,7 +78,7 @@ export async function settleAgentRequest(
     // Trimmed from Redis before anyone acted: nothing says it was approved.
     // 409, not the catalogue's usual 404: the request names an approval that existed and was trimmed before anyone acted.
     if (!approval) throw new NoxError(ERROR_CODE.approvalNotFound, `approval ${approvalId} is no longer known`, { status: 409, title: 'Conflict' });
-    const result = request.kind === 'spawn' ? await spawnNow(ctx, deps, request, approval) : await deleteNow(ctx, deps, request, approval);
+    const result = request.kind === 'spawn' ? await spawnNow(ctx, deps, request, approval) : request.kind === 'merge' ? await mergeNow(ctx, request, approval, deps.logger) : await deleteNow(ctx, deps, request, approval);
     await requests.settle(approvalId, claimer, 'done', { result });
     return { status: 'done', request: await requests.require(approvalId) };
   } catch (err) {
@@ -149,6 +150,7 @@ async function tell(ctx: NoxContext, deps: AgentRequestDeps, request: AgentReque
   const base = { approvalId: request.approval_id, reason, decidedBy: approval?.decided_by ?? null, requestedBy: request.requested_by };
   const correlation = request.correlation_id ? { correlationId: request.correlation_id } : {};
   try {
+    if (request.kind === 'merge') return await tellMerge(ctx, request, outcome, base);
     if (request.kind === 'delete') {
       await ctx.events.publish({ type: outcome === 'denied' ? AGENT_EVENT.deleteDenied : AGENT_EVENT.deleteFailed, agentId: request.agent_id, ...correlation, data: base });
       return;

@@ -18,7 +18,7 @@ import { ID_PATTERN } from '../ids.js';
  * Field names are snake_case: they travel as JSON to the dashboard and land as TOML lines
  * in approval-history.toml.
  */
-export const REQUEST_TYPES = ['tool_use', 'spawn_agent', 'install_mcp', 'delete_agent', 'custom'] as const;
+export const REQUEST_TYPES = ['tool_use', 'spawn_agent', 'install_mcp', 'delete_agent', 'merge', 'custom'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
 
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;

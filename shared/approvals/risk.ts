@@ -113,6 +113,8 @@ export function classifyRequest(type: RequestType, given?: RiskLevel): RiskAsses
       return assess('high', 'installing an MCP service brings in a new container image');
     case 'delete_agent':
       return assess('high', 'deleting an agent removes its configuration');
+    case 'merge':
+      return assess('medium', 'merging an agent branch changes the project base (shared/projects/merge-risk.ts gives the level)');
     default:
       return assess('medium', 'no risk given');
   }

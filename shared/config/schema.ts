@@ -19,6 +19,7 @@ import {
   tasksSection,
   workerSection,
 } from './sections.js';
+import { projectsSection } from './projects-section.js';
 
 /**
  * system-config.toml, validated once at boot. Unknown keys are refused so that a typo
@@ -44,6 +45,7 @@ export const configSchema = z
     audit: auditSection.default(() => auditSection.parse({})),
     costs: costsSection.default(() => costsSection.parse({})),
     budgets: budgetsSection.default(() => budgetsSection.parse({})),
+    projects: projectsSection.default(() => projectsSection.parse({})),
   })
   .strict();
 

@@ -119,6 +119,17 @@ export const ERROR_CATALOGUE = {
   mcpUploadNotFound: { code: 'nox:mcp-upload-not-found', status: 404, title: 'Not found', meaning: 'no image upload by that id (or it expired)' },
   mcpUploadTokenInvalid: { code: 'nox:mcp-upload-token-invalid', status: 403, title: 'Forbidden', meaning: 'an image upload’s download token that is wrong, already used or expired (each import job gets one, single-use, short-lived)' },
   mcpCatalogUnreadable: { code: 'nox:mcp-catalog-unreadable', status: null, title: 'MCP service refused', meaning: 'in an agent’s `refused[]` MCP services: `mcp-services.toml` cannot be read, so the agent starts without them' },
+  // projects and agents' worktrees (docs/WORKTREES.md)
+  projectNotFound: { code: 'nox:project-not-found', status: 404, title: 'Not found', meaning: 'no project with that name (projects.toml)' },
+  projectExists: { code: 'nox:project-exists', status: 409, title: 'Conflict', meaning: 'a project with that name exists already' },
+  projectRepoInvalid: { code: 'nox:project-repo-invalid', status: 422, title: 'Not a repository', meaning: 'a project’s `repo` that is not a git repository Nox can read (a relative path, a folder without git, a URL that does not answer)' },
+  projectBaseMissing: { code: 'nox:project-base-missing', status: 422, title: 'No such branch', meaning: 'a project’s `base` branch that does not exist in its repository' },
+  projectBaseDirty: { code: 'nox:project-base-dirty', status: 409, title: 'Conflict', meaning: 'the base branch is checked out in the repository with uncommitted changes to tracked files (`files` names them): commit or stash them first' },
+  projectInUse: { code: 'nox:project-in-use', status: 409, title: 'Conflict', meaning: 'removing a project that agents still name (`agents` lists them): delete them or change their project first' },
+  agentNoProject: { code: 'nox:agent-no-project', status: 409, title: 'Conflict', meaning: 'changes or a merge of an agent that has no `project` (its workdir is a plain folder)' },
+  mergeConflict: { code: 'nox:merge-conflict', status: 409, title: 'Merge conflict', meaning: 'the agent’s branch does not merge cleanly into the base: `files` lists the conflicting files; nothing was changed' },
+  mergeNothing: { code: 'nox:merge-nothing', status: 409, title: 'Conflict', meaning: 'the agent’s branch has no commits that are not in the base' },
+  baseMoved: { code: 'nox:base-moved', status: 409, title: 'Conflict', meaning: 'the base branch moved while the merge was made (or cannot be fast-forwarded to it), or the agent’s branch is no longer at the head that was approved: nothing was changed; ask again' },
 } as const satisfies Record<string, ErrorEntry>;
 
 type Catalogue = typeof ERROR_CATALOGUE;

@@ -35,6 +35,8 @@ export const FILE_SCHEMAS: Readonly<Record<Exclude<Family, 'tasks-md'>, z.ZodTyp
   /** `[[decisions]]` — every approval decision */
   'approval-history': z.looseObject({ decisions: z.array(table).optional() }),
   'system-config': table,
+  /** `[projects.<name>]` — repositories agents work on in worktrees (docs/WORKTREES.md) */
+  projects: z.looseObject({ projects: byId.optional() }),
   'agent-state': table,
   /** `[[tasks]]` */
   'agent-tasks': z.looseObject({ tasks: z.array(taskRecordSchema).optional() }),

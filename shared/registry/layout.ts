@@ -32,6 +32,7 @@ export const ROOT_FILES = {
   'resource-usage': 'resource-usage.toml',
   'approval-history': 'approval-history.toml',
   'system-config': 'system-config.toml',
+  projects: 'projects.toml',
 } as const;
 export type RootFamily = keyof typeof ROOT_FILES;
 
@@ -67,6 +68,7 @@ export const files = {
   resourceUsage: (): FileRef => ({ family: 'resource-usage' }),
   approvalHistory: (): FileRef => ({ family: 'approval-history' }),
   systemConfig: (): FileRef => ({ family: 'system-config' }),
+  projects: (): FileRef => ({ family: 'projects' }),
   agentState: (agentId: string): FileRef => ({ family: 'agent-state', agentId }),
   agentTasks: (agentId: string): FileRef => ({ family: 'agent-tasks', agentId }),
   agentMemory: (agentId: string): FileRef => ({ family: 'agent-memory', agentId }),

@@ -14,6 +14,7 @@ import { findProgram } from './sandbox/program-path.js';
 import type { AgentFolders } from './sandbox/sandbox-policy.js';
 import { restoreSession } from './session-mirror.js';
 import { sessionExists } from './session-files.js';
+import { worktreeLaunch } from '../worktrees/worktree-launch.js';
 
 /**
  * Everything that goes into starting an agent's process, in one call: its folders, its
@@ -33,8 +34,10 @@ export interface PreparedLaunch {
   spec: AgentLaunch;
   /** `--resume`: the CLI has written this session before (else `--session-id`) */
   resume: boolean;
-  /** the process has exited: close what its launch opened (sandbox endpoints, MCP endpoints and their containers) */
+  /** the process has exited: close what its launch opened (sandbox endpoints, MCP endpoints and their containers; a project agent's worktree gets its WIP commit) */
   release(): Promise<void>;
+  /** a turn ended (a project agent's branch is pushed) */
+  turnEnded(): Promise<void>;
 }
 
 export interface LaunchRequest {
@@ -60,7 +63,11 @@ export function mintAgentToken(config: NoxConfig, agentId: string, epoch = 0): s
 
 export async function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, request: LaunchRequest): Promise<PreparedLaunch> {
   const { config } = ctx;
-  const folders = makeFolders(config, agent);
+  // a project agent's workdir is its git worktree (docs/WORKTREES.md)
+  ensureWorkspaceRoot(config);
+  const worktree = agent.project ? await worktreeLaunch(ctx, agent, request.logger) : undefined;
+  const folders = makeFolders(config, worktree ? { ...agent, workdir: worktree.workdir } : agent);
+  if (worktree) folders.gitMounts = worktree.mounts;
   // the token goes to a 0600 file, never into the environment or onto a command line
   const tokenFile = agentTokenFile(config, agent.id);
   writeFileSync(tokenFile, `${mintAgentToken(config, agent.id, request.tokenEpoch)}\n`, { mode: 0o600 });
@@ -77,7 +84,7 @@ export async function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, re
     config.agent.sandbox === 'off' ? undefined : await openAgentSandbox({ config, agent, folders, program: program.real, apiUrl: defaultApiUrl(config), logger: request.logger });
   let mcp: ReturnType<typeof agentMcpConfig> | undefined;
   const release = async (): Promise<void> => {
-    await Promise.all([sandbox?.close(), mcp?.close()]);
+    await Promise.all([sandbox?.close(), mcp?.close(), worktree?.processEnded()]);
   };
   try {
     const apiUrl = sandbox?.apiUrl ?? defaultApiUrl(config);
@@ -88,7 +95,7 @@ export async function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, re
     const extraMcpServers = { ...mcp.servers, ...noxToolsServer(agent.id, tokenFile, apiUrl) };
     const spec = buildAgentLaunch(config, agent, { sessionId: request.sessionId, resume, tokenFile, apiUrl, remainingBudgetUsd: request.remainingBudgetUsd, extraMcpServers, sandboxEnv: sandbox?.env });
     const direct = { ...spec, command: program.path };
-    return { spec: sandbox ? sandbox.wrap(direct) : direct, resume, release };
+    return { spec: sandbox ? sandbox.wrap(direct) : direct, resume, release, turnEnded: async () => worktree?.turnEnded() };
   } catch (err) {
     await release(); // no process will use them
     throw err;
@@ -97,6 +104,14 @@ export async function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, re
 
 function makeFolders(config: NoxConfig, agent: AgentConfig): AgentFolders {
   const folders = { workdir: agentWorkdir(config, agent), configDir: agentConfigDir(config, agent.id), runDir: agentRunDir(config, agent.id) };
+  ensureWorkspaceRoot(config);
+  mkdirSync(folders.workdir, { recursive: true });
+  mkdirSync(folders.configDir, { recursive: true, mode: 0o700 });
+  mkdirSync(folders.runDir, { recursive: true, mode: 0o700 });
+  return folders;
+}
+
+function ensureWorkspaceRoot(config: NoxConfig): void {
   const root = workspaceRoot(config);
   if (!existsSync(root)) {
     mkdirSync(root, { recursive: true });
@@ -104,8 +119,4 @@ function makeFolders(config: NoxConfig, agent: AgentConfig): AgentFolders {
     // never pick up what agents write
     writeFileSync(path.join(root, '.gitignore'), '*\n');
   }
-  mkdirSync(folders.workdir, { recursive: true });
-  mkdirSync(folders.configDir, { recursive: true, mode: 0o700 });
-  mkdirSync(folders.runDir, { recursive: true, mode: 0o700 });
-  return folders;
 }

@@ -152,6 +152,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     dispatch({ type: 'turn-sent', correlationId: turn.correlationId });
   };
 
+  let afterTurn: (() => Promise<void>) | undefined; // the launch's turn-end work (a project agent's push)
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
     fatalReason ??= loginFailureReason(event, hostId);
     if (fatalReason) void proc?.stop(cfg.stop_grace_ms); // no turn can succeed; the exit fails the agent
@@ -165,6 +166,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     writer.track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
     persist(ledger.fields());
     writer.track(session.mirror(sessionId), 'session mirror');
+    if (afterTurn) writer.track(afterTurn(), 'worktree push');
     dispatch({ type: 'turn-ended', overBudget: ledger.overBudget, correlationId: turn?.correlationId });
     pump();
   };
@@ -209,8 +211,9 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     config = await deps.loadConfig();
     ledger.setBudget(config.max_budget_usd);
     const tokenEpoch = await agentTokenEpoch(ctx.redis, ctx.keys, agentId); // a stop before this start revoked the older tokens
-    const { spec, resume, release } = await prepareAgentLaunch(ctx, config, { hostId, sessionId, remainingBudgetUsd: ledger.remainingUsd, tokenEpoch, logger });
+    const { spec, resume, release, turnEnded: launchTurnEnded } = await prepareAgentLaunch(ctx, config, { hostId, sessionId, remainingBudgetUsd: ledger.remainingUsd, tokenEpoch, logger });
     workdir = spec.cwd;
+    afterTurn = launchTurnEnded;
     turns.end(); // a new process has no turn in flight
     ledger.processStarted();
     const started = startAgentProcess(spec, { onLine, onStderr: (l) => l.trim() && logger.info('agent stderr', { line: l.slice(0, 2000) }) }, logger);

@@ -15,7 +15,7 @@ export function startAgentRequestWatch(ctx: NoxContext, options: { sweepInterval
   const deps = agentRequestDepsFor(ctx);
   return startDecisionWatch(ctx, {
     name: 'agent request',
-    requestTypes: ['spawn_agent', 'delete_agent'],
+    requestTypes: ['spawn_agent', 'delete_agent', 'merge'],
     approvals: deps.approvals,
     open: () => deps.requests.open(),
     enqueue: (id, correlationId) => enqueueAgentRequest(ctx, id, correlationId),

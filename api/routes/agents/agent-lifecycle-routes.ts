@@ -19,6 +19,7 @@ import type { ApiDeps } from '../../deps.js';
 import { OPERATORS } from '../../http/auth.js';
 import { requester } from '../../http/requester.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
+import { requireAgentProject } from '../../projects/project-acts.js';
 import { agentView, answer, CREATORS, idParams, view, waiting, waitingView } from './agent-views.js';
 
 /**
@@ -73,6 +74,7 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
         if (principal?.role === 'agent') input.parent = principal.agentId;
         const config = newAgentConfig(input);
         if (config.parent) await requireAgent(store, config.parent);
+        requireAgentProject(ctx, config); // an unknown project: 404 before anything is created
         if (principal?.role === 'agent') {
           // The fast refusals first (as for a person): the id is taken, the guards say no.
           if (await store.get(config.id)) throw new AgentExistsError(config.id);

@@ -6,6 +6,7 @@ import { useResource } from '../api/use-resource';
 import { Link } from '../app/router';
 import { useSession } from '../auth/session';
 import { AgentActions } from '../components/AgentActions';
+import { AgentChanges } from '../components/AgentChanges';
 import { AgentConsole } from '../components/AgentConsole';
 import { DeleteAgentButton } from '../components/DeleteAgentButton';
 import { PageHeader } from '../components/PageHeader';
@@ -122,6 +123,7 @@ export function AgentDetailPage({ params }: { params: Record<string, string> }) 
         </div>
       )}
       {agent.data !== undefined && <AgentMcpSection id={id} />}
+      {str(agent.data?.agent ?? agent.data, 'project') && <AgentChanges id={id} />}
     </section>
   );
 }

@@ -22,6 +22,8 @@ export interface AgentFolders {
   workdir: string;
   configDir: string;
   runDir: string;
+  /** a project agent's git: the mirror's parts its worktree needs (workers/worktrees/worktree-mounts.ts), bound after everything else */
+  gitMounts?: Mount[];
 }
 
 export interface SandboxPolicy {
@@ -73,7 +75,7 @@ export function sandboxPolicy(input: PolicyInput): SandboxPolicy {
   ];
   // order matters: /tmp's tmpfs before anything under /tmp, and the writable folders last
   // so that one under a read-only path stays writable
-  const mounts = withoutCovered([...systemMounts(), ...readOnly, ...extra, ...writable]);
+  const mounts = [...withoutCovered([...systemMounts(), ...readOnly, ...extra, ...writable]), ...(folders.gitMounts ?? [])];
 
   const env = { ...input.hostEnv, ...config.agent.env };
   const network = planNetwork({

@@ -1,0 +1,42 @@
+import type { AgentRequest } from '../agents/agent-requests.js';
+import type { ApprovalRequest } from '../approvals/approval-request.js';
+import { ERROR_CODE } from '../errors/codes.js';
+import { ConflictError } from '../errors/service-errors.js';
+import type { Logger } from '../logger.js';
+import { registryClientFor } from '../registry/registry-client.js';
+import type { NoxContext } from '../runtime/context.js';
+import { mergeAgentBranch } from './branch-merge.js';
+import { PROJECT_EVENT } from './project-events.js';
+import { projectStore } from './project-store.js';
+
+/**
+ * The act of an approved `merge` request (shared/approvals/agent-request-settle.ts calls it,
+ * from the API when the policy approves at once or from the `approval.agent-request` job).
+ * The branch merged is the one approved: if the agent committed since the request, that is
+ * refused (the approver did not see those commits) and asked again.
+ */
+export async function mergeNow(ctx: NoxContext, request: AgentRequest, approval: ApprovalRequest, logger: Logger): Promise<Record<string, unknown>> {
+  const ask = request.merge;
+  if (!ask) throw new ConflictError(`merge request ${request.approval_id} carries no merge`, ERROR_CODE.agentRequestInvalid);
+  const agent = registryClientFor(ctx).read.agent(request.agent_id);
+  const projectName = typeof agent?.project === 'string' ? agent.project : undefined;
+  if (!projectName) throw new ConflictError(`agent ${request.agent_id} has no project`, ERROR_CODE.agentNoProject);
+  const project = projectStore(registryClientFor(ctx)).require(projectName);
+  const result = await mergeAgentBranch(ctx.config, project, request.agent_id, ask.mode, approval.decided_by ?? request.requested_by, logger, ask.head);
+  await ctx.events.publish({
+    type: PROJECT_EVENT.merged,
+    agentId: request.agent_id,
+    ...(request.correlation_id ? { correlationId: request.correlation_id } : {}),
+    data: { ...result, project: project.name, approvalId: request.approval_id, approvedBy: approval.decided_by ?? null },
+  });
+  return { ...result };
+}
+
+export async function tellMerge(ctx: NoxContext, request: AgentRequest, outcome: 'denied' | 'failed', data: Record<string, unknown>): Promise<void> {
+  await ctx.events.publish({
+    type: outcome === 'denied' ? PROJECT_EVENT.mergeDenied : PROJECT_EVENT.mergeFailed,
+    agentId: request.agent_id,
+    ...(request.correlation_id ? { correlationId: request.correlation_id } : {}),
+    data,
+  });
+}

@@ -1,0 +1,89 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { AgentConfig } from '../../shared/agents/agent-config.js';
+import { SandboxRefusedError } from '../../shared/errors/agent-errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { git, gitOk } from '../../shared/projects/git-run.js';
+import { agentBranch, type Project } from '../../shared/projects/project-model.js';
+import { agentWorktree, agentWorktreeGitDir, baseRef, projectMirror } from '../../shared/projects/project-paths.js';
+import { projectStore } from '../../shared/projects/project-store.js';
+import { registryClientFor } from '../../shared/registry/registry-client.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
+import { freshMirror } from '../../shared/projects/project-mirror.js';
+import { worktreeMounts } from './worktree-mounts.js';
+import type { Mount } from '../agents/sandbox/mount-plan.js';
+
+/**
+ * An agent with a `project` works in its own git worktree on branch `nox/<agent id>`
+ * (docs/WORKTREES.md): a worktree of this host's mirror of the project, at the agent's usual
+ * folder. Made at each start when missing — on a new host (a restart elsewhere, a
+ * failover, a drain) from the branch the project's repository holds, since every turn's end
+ * pushed it there (pushBranch) — and reused otherwise.
+ */
+export interface AgentWorktree {
+  project: Project;
+  workdir: string;
+  gitDir: string;
+  mirror: string;
+  /** what the sandbox binds so git works inside (worktree-mounts.ts) */
+  mounts: Mount[];
+}
+
+export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logger: Logger): Promise<AgentWorktree> {
+  const name = agent.project as string;
+  const project = projectStore(registryClientFor(ctx)).require(name);
+  const { config } = ctx;
+  const mirror = projectMirror(config, name);
+  const workdir = agentWorktree(config, agent.id);
+  const gitDir = agentWorktreeGitDir(config, name, agent.id);
+  const branch = agentBranch(agent.id);
+  await freshMirror(project, mirror, branch, logger);
+
+  if (!isWorktree(workdir, gitDir)) {
+    if (existsSync(workdir) && readdirSync(workdir).length > 0) {
+      throw new SandboxRefusedError(`the folder ${workdir} of agent ${agent.id} is not empty and not its worktree of project ${name}; move it away first`);
+    }
+    await gitOk([`--git-dir=${mirror}`, 'worktree', 'prune']);
+    const has = await git([`--git-dir=${mirror}`, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+    const args = has.ok ? ['worktree', 'add', workdir, branch] : ['worktree', 'add', '--no-track', '-b', branch, workdir, baseRef(project.base)];
+    await gitOk([`--git-dir=${mirror}`, ...args]);
+    if (!existsSync(gitDir)) throw new Error(`git made the worktree of ${agent.id} under another name than ${gitDir}`);
+    logger.info('agent worktree made', { project: name, branch, workdir, from: has.ok ? branch : baseRef(project.base) });
+  }
+  return { project, workdir, gitDir, mirror, mounts: worktreeMounts(mirror, gitDir) };
+}
+
+function isWorktree(workdir: string, gitDir: string): boolean {
+  return existsSync(path.join(workdir, '.git')) && existsSync(path.join(gitDir, 'HEAD'));
+}
+
+/** git on the worktree, with the git folder Nox named (never the worktree's own `.git` file, which the agent may rewrite). */
+export function inWorktree(wt: Pick<AgentWorktree, 'gitDir' | 'workdir'>): string[] {
+  return [`--git-dir=${wt.gitDir}`, `--work-tree=${wt.workdir}`];
+}
+
+/**
+ * The agent stopped (or its process ended): uncommitted changes become a WIP commit on its
+ * branch, so a stop, a deletion or a host loss loses nothing (`projects.wip_commit`).
+ * Returns the commit's sha, or undefined when the worktree was clean.
+ */
+export async function wipCommit(wt: Pick<AgentWorktree, 'gitDir' | 'workdir'>, agentId: string): Promise<string | undefined> {
+  const status = await gitOk([...inWorktree(wt), 'status', '--porcelain']);
+  if (!status.trim()) return undefined;
+  await gitOk([...inWorktree(wt), 'add', '-A']);
+  await gitOk([...inWorktree(wt), 'commit', '-q', '--no-verify', '-m', `WIP: work of agent ${agentId} left uncommitted when it stopped`, '-m', 'Nox-Kind: wip'], {
+    env: { GIT_AUTHOR_NAME: agentId, GIT_AUTHOR_EMAIL: `${agentId}@agents.nox.local` },
+  });
+  return (await gitOk([...inWorktree(wt), 'rev-parse', 'HEAD'])).trim();
+}
+
+/**
+ * Push the agent's branch to the project's repository, where any host can fetch it. Never
+ * forced: a branch the agent rewrote is refused there, and the last pushed commits stay.
+ */
+export async function pushBranch(wt: Pick<AgentWorktree, 'mirror'>, agentId: string, logger: Logger): Promise<boolean> {
+  const branch = agentBranch(agentId);
+  const r = await git([`--git-dir=${wt.mirror}`, 'push', '--quiet', 'origin', `refs/heads/${branch}:refs/heads/${branch}`], { timeoutMs: 60_000 });
+  if (!r.ok) logger.warn('could not push the agent branch to the project repository', { branch, stderr: r.stderr.trim().slice(0, 500) });
+  return r.ok;
+}
