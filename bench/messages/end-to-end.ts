@@ -15,7 +15,7 @@
 import { Queue, Worker } from 'bullmq';
 import { closeRedis, createRedis } from '../../shared/redis.js';
 import { FAKE_CLAUDE } from '../../test/support/fake-claude.js';
-import { deletePrefix, redisUrl, tokenFor, uniquePrefix, waitUntil } from '../../test/support/harness.js';
+import { deletePrefix, FIXTURES_DIR, redisUrl, tokenFor, uniquePrefix, waitUntil } from '../../test/support/harness.js';
 import { startBareExpress } from '../support/bare-express-process.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { startDeployment, type NoxDeployment } from '../support/nox-deployment.js';
@@ -151,6 +151,7 @@ export async function run(args: string[]): Promise<void> {
     'agent.registry_appends': false,
     'agent.command': process.execPath,
     'agent.args': [FAKE_CLAUDE],
+    'agent.sandbox_read': [FIXTURES_DIR],
     'agent.sampling_interval_ms': 60_000,
     'worker.capacity': agentCount + 4,
     'worker.concurrency': 16,
@@ -164,8 +165,8 @@ export async function run(args: string[]): Promise<void> {
       if (res.status !== 201) throw new Error(`creating ${id} answered ${res.status}: ${JSON.stringify(res.body)}`);
     }
     await waitUntil(async () => {
-      const res = await http.send<{ agents: { runtime: { status: string } | null }[] }>('GET', `${nox.url}/api/agents`);
-      return res.body.agents.filter((a) => a.runtime?.status === 'idle').length === agentCount;
+      const res = await http.send<{ agents: { runtimeStatus?: string }[] }>('GET', `${nox.url}/api/agents`);
+      return res.body.agents.filter((a) => a.runtimeStatus === 'idle').length === agentCount;
     }, 60_000, 200);
 
     // throughput: as fast as SENDERS concurrent HTTP senders go
