@@ -12,11 +12,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { FAKE_CLAUDE } from '../../test/support/fake-claude.js';
-import { FIXTURES_DIR, redisUrl, tokenFor, waitUntil } from '../../test/support/harness.js';
+import { redisUrl, tokenFor } from '../../test/support/harness.js';
 import { startBareExpress } from '../support/bare-express-process.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { startDeployment } from '../support/nox-deployment.js';
+import { standInSettings, startStandIns } from '../support/stand-in-agents.js';
 import { line, summarize, type Summary } from '../support/stats.js';
 
 interface Load {
@@ -49,34 +49,12 @@ export async function run(args: string[]): Promise<void> {
   const agentCount = Number(args[2] ?? 16);
   const warm = Math.max(1, Math.ceil(seconds / 5));
 
-  const nox = await startDeployment({
-    'rate_limit.max': 10_000_000,
-    'events.stream_max_len': 1_000_000,
-    'agent.registry_appends': false,
-    'agent.command': process.execPath,
-    'agent.args': [FAKE_CLAUDE],
-    'agent.sandbox_read': [FIXTURES_DIR],
-    'agent.sampling_interval_ms': 60_000,
-    'worker.capacity': agentCount + 4,
-    'worker.concurrency': 16,
-  });
+  const nox = await startDeployment(standInSettings(agentCount));
   const http = httpClient(tokenFor('operator'), concurrency);
   const dir = mkdtempSync(path.join(tmpdir(), 'nox-bench-api-'));
   let bare: Awaited<ReturnType<typeof startBareExpress>> | undefined;
   try {
-    const agents = Array.from({ length: agentCount }, (_, i) => `bench-${i}`);
-    for (const id of agents) {
-      const res = await http.send('POST', `${nox.url}/api/agents`, { id, start: true });
-      if (res.status !== 201) throw new Error(`creating ${id} answered ${res.status}: ${JSON.stringify(res.body)}`);
-    }
-    let statuses: (string | undefined)[] = [];
-    await waitUntil(async () => {
-      const res = await http.send<{ agents: { runtimeStatus?: string }[] }>('GET', `${nox.url}/api/agents`);
-      statuses = res.body.agents.map((a) => a.runtimeStatus);
-      return statuses.filter((s) => s === 'idle').length === agentCount;
-    }, 60_000, 200).catch((err: Error) => {
-      throw new Error(`${err.message}: agents ${statuses.join(', ')}\n${nox.processes.map((p) => p.output()).join('\n')}`);
-    });
+    const agents = await startStandIns(http, nox.url, agentCount);
     // the bare handler serves the very document Nox answers
     const listFile = path.join(dir, 'agents.json');
     writeFileSync(listFile, JSON.stringify((await http.send('GET', `${nox.url}/api/agents`)).body));
