@@ -2,7 +2,7 @@ import type { Job, JobsOptions, Queue } from 'bullmq';
 
 /**
  * Concurrent `add`s to one queue gathered into one `addBulk` (one Redis round trip, one
- * MULTI) per turn of the event loop: under load, the requests that arrive together pay for
+ * MULTI) per turn of the event loop (an add alone stays a plain `add`): under load, the requests that arrive together pay for
  * one write instead of one each. Alone, an add waits only until the end of the current
  * turn (setImmediate).
  *
@@ -34,8 +34,9 @@ export function createAddBatcher(queue: () => Queue): AddBatcher {
     pending = [];
     for (let i = 0; i < batch.length; i += MAX_BATCH) {
       const part = batch.slice(i, i + MAX_BATCH);
-      queue()
-        .addBulk(part.map(({ name, data, opts }) => ({ name, data, opts })))
+      // one alone goes as a plain add (addBulk wraps its adds in a MULTI)
+      const only = part.length === 1 ? part[0] : undefined;
+      (only ? queue().add(only.name, only.data, only.opts).then((job) => [job]) : queue().addBulk(part.map(({ name, data, opts }) => ({ name, data, opts }))))
         .then(
           (jobs) => part.forEach((p, k) => p.resolve(jobs[k] as Job)),
           (err: unknown) => part.forEach((p) => p.reject(err)),

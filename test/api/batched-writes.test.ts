@@ -38,6 +38,7 @@ describe('writes gathered per turn: queue adds and audit entries', function () {
     const jobs = await Promise.all([...ids, ...ids].map((id) => batcher.add('work', { id }, { jobId: id })));
     await Promise.all(ids.slice(0, 50).map((id) => batcher.add('work', { id }, { jobId: id })));
     expect(bulkWrites, 'two turns: two writes').to.equal(2);
+    expect((await batcher.add('work', { id: 'job-1' }, { jobId: 'job-1' })).id, 'alone, a plain add: still the one job').to.equal('job-1');
     expect(new Set(jobs.map((j) => j.id)).size).to.equal(200);
 
     const processed = new Map<string, number>();
@@ -57,9 +58,10 @@ describe('writes gathered per turn: queue adds and audit entries', function () {
   });
 
   it('a failed bulk write fails every add in it, none reported added', async () => {
-    const batcher = createAddBatcher(() => ({ addBulk: () => Promise.reject(new Error('redis said no')) }) as unknown as Queue);
+    const batcher = createAddBatcher(() => ({ addBulk: () => Promise.reject(new Error('redis said no')), add: () => Promise.reject(new Error('redis said no')) }) as unknown as Queue);
     const results = await Promise.allSettled([1, 2, 3].map((i) => batcher.add('work', { i }, { jobId: `x-${i}` })));
     expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
+    expect((await Promise.allSettled([batcher.add('work', {}, { jobId: 'alone' })]))[0]?.status).to.equal('rejected');
   });
 
   it('audit entries recorded together are all written, in the order recorded', async () => {
