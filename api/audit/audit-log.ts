@@ -12,6 +12,9 @@ import type { NoxContext } from '../../shared/runtime/context.js';
  * - the registry, batched (`audit/<YYYY-MM-DD>.toml`), for the long term: committed to git
  *   with the rest, never a change request's target and never rolled back.
  *
+ * Entries recorded together (concurrent requests) are written to the stream together, one
+ * pipeline per turn of the event loop.
+ *
  * Nothing writes it but this module, and no route changes or deletes an entry: an agent (or
  * anyone) reaches the trail only through the API, which offers reading alone.
  */
@@ -72,10 +75,29 @@ export function createAuditLog(ctx: NoxContext): AuditLog {
   const stream = keys.audit();
   const skipped = new Set(config.audit.registry_skip);
 
+  // the entries recorded in one turn of the event loop go to the stream in one pipeline (one
+  // round trip), in the order they were recorded; each record() settles with its own XADD
+  let pending: { entry: AuditEntry; resolve(): void; reject(err: unknown): void }[] = [];
+  const flush = (): void => {
+    const batch = pending;
+    pending = [];
+    const minId = String(Date.now() - config.audit.retention_days * DAY_MS);
+    const pipeline = redis.pipeline();
+    for (const { entry } of batch) pipeline.xadd(stream, 'MINID', '~', minId, '*', FIELD, JSON.stringify(entry));
+    pipeline.exec().then(
+      (results) => batch.forEach((p, i) => (results?.[i]?.[0] ? p.reject(results[i]![0]) : p.resolve())),
+      (err: unknown) => batch.forEach((p) => p.reject(err)),
+    );
+  };
+  const written = (entry: AuditEntry): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ entry, resolve, reject });
+    });
+
   return {
     async record(entry) {
-      const minId = String(Date.now() - config.audit.retention_days * DAY_MS);
-      await redis.xadd(stream, 'MINID', '~', minId, '*', FIELD, JSON.stringify(entry));
+      await written(entry);
       if (config.audit.registry && !skipped.has(entry.action)) {
         await registryClientFor(ctx)
           .append({ target: 'audit', entry: { ...entry } as Record<string, unknown> })

@@ -1,9 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { Passport } from 'passport';
-import { Strategy as JwtStrategy } from 'passport-jwt';
-import { fromClaims, hmacKey, TOKEN_ISSUER, type VerifiedToken } from '../../shared/auth/tokens.js';
-import { CrossSiteRequestError, ForbiddenError, TokenExpiredError, UnauthenticatedError } from '../../shared/errors/auth-errors.js';
-import { ERROR_CODE } from '../../shared/errors/codes.js';
+import type { VerifiedToken } from '../../shared/auth/tokens.js';
+import { CrossSiteRequestError, ForbiddenError, UnauthenticatedError } from '../../shared/errors/auth-errors.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { Principal, Role } from '../../shared/types.js';
 import { clientKey } from './client-address.js';
@@ -13,11 +10,11 @@ import { createRequestGuard, type Admitted, type RequestGuard } from './request-
 /**
  * Bearer tokens (API clients, agents, the CLI) and an httpOnly cookie (browsers: the
  * dashboard and bull-board, which cannot add a header to a page load) are both accepted.
- * Every authenticated request: passport-jwt verifies the token (HS256 only, issuer `nox`),
- * a change sent with the cookie must come from this origin (csrf.ts), and one Redis call
- * counts the request against its principal's rate limit and refuses a revoked token
- * (request-guard.ts). Each app has its own Passport instance, so several apps in one
- * process (tests) do not share strategies.
+ * Every authenticated request: a change sent with the cookie must come from this origin
+ * (csrf.ts), the token is verified (HS256 only, issuer `nox`; remembered until it expires:
+ * verified-tokens.ts), and one Redis call counts the request against its principal's rate
+ * limit and refuses a revoked token (request-guard.ts). The same guard admits Socket.IO
+ * handshakes, so both share one bad-token memory.
  */
 export const TOKEN_COOKIE = 'nox_token';
 
@@ -60,50 +57,17 @@ export function createAuthenticator(ctx: NoxContext, secret: string): Authentica
     res.setHeader('RateLimit', `"api"; r=${admitted.remaining}; t=${admitted.resetSeconds}`);
   };
 
-  const passport = new Passport();
-  passport.use(
-    new JwtStrategy(
-      {
-        jwtFromRequest: (req: Request) => presentedToken(req)?.token ?? null,
-        secretOrKey: hmacKey(secret) as unknown as string, // a KeyObject (see hmacKey); passport-jwt hands it to jsonwebtoken as is
-        algorithms: ['HS256'],
-        issuer: TOKEN_ISSUER,
-      },
-      (payload: unknown, done: (err: unknown, user?: VerifiedToken | false) => void) => {
-        try {
-          done(null, fromClaims(payload));
-        } catch (err) {
-          done(err, false);
-        }
-      },
-    ),
-  );
-  /** passport-jwt's verdict as a NoxError: expired, or not valid */
-  const failure = (err: unknown, info: unknown): Error => {
-    if (err instanceof UnauthenticatedError) return err;
-    if ((info as { name?: string } | undefined)?.name === 'TokenExpiredError') return new TokenExpiredError();
-    return new UnauthenticatedError('The token is not valid', ERROR_CODE.invalidToken);
-  };
-
   const authenticate: RequestHandler = (req, res, next) => {
     const presented = presentedToken(req);
     if (!presented) return next(new UnauthenticatedError());
     if (presented.via === 'cookie' && isChange(req.method) && !provesSameOrigin(req)) return next(new CrossSiteRequestError());
     const address = clientKey(req);
-    try {
-      guard.assertNotBlocked(address);
-    } catch (err) {
-      return next(err);
-    }
-    (passport.authenticate('jwt', { session: false }, (err: unknown, verified: VerifiedToken | false, info: unknown) => {
-      const admitted = verified ? guard.admitVerified(verified, address) : guard.refuse(address, failure(err, info)).then((e) => Promise.reject(e));
-      admitted.then((a) => {
-        rateHeaders(res, a);
-        res.locals.principal = a.verified.principal;
-        res.locals.token = a.verified;
-        next();
-      }, next);
-    }) as RequestHandler)(req, res, next);
+    guard.admit(presented.token, address).then((a) => {
+      rateHeaders(res, a);
+      res.locals.principal = a.verified.principal;
+      res.locals.token = a.verified;
+      next();
+    }, next);
   };
   return { authenticate, guard };
 }

@@ -1,10 +1,11 @@
-import { verifyToken, type VerifiedToken } from '../../shared/auth/tokens.js';
+import type { VerifiedToken } from '../../shared/auth/tokens.js';
 import { TokenRevokedError } from '../../shared/errors/auth-errors.js';
 import { RateLimitedError } from '../../shared/errors/service-errors.js';
 import { redisScript } from '../../shared/redis-script.js';
 import { COUNT_HIT_LUA } from './window-count.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { createBadTokenLimiter } from './bad-tokens.js';
+import { createVerifiedTokens } from './verified-tokens.js';
 
 /**
  * Admits a token for one authenticated request (HTTP, or a Socket.IO handshake), at the
@@ -17,8 +18,9 @@ import { createBadTokenLimiter } from './bad-tokens.js';
  *
  * (KEYS[2] the revoked-jti marker, KEYS[3] the agents' epochs; ARGV[2] the agent id or '', ARGV[3] the token's epoch.)
  *
- * Before that, the token is verified in process (HMAC); a token that fails, or turns out to
- * be revoked, is counted against the client's address (bad-tokens.ts).
+ * Before that, the token is verified in process (HMAC, remembered per token until it expires:
+ * verified-tokens.ts); a token that fails, or turns out to be revoked, is counted against the
+ * client's address (bad-tokens.ts).
  */
 const GUARD = redisScript(`${COUNT_HIT_LUA}
 local revoked = redis.call('EXISTS', KEYS[2])
@@ -40,10 +42,6 @@ export interface Admitted {
 export interface RequestGuard {
   /** verifies, counts and checks `token` sent from `address` (a client key); throws 401 or 429 NoxErrors */
   admit(token: string, address: string): Promise<Admitted>;
-  /** counts and checks a token verified elsewhere (passport-jwt, for HTTP requests) */
-  admitVerified(verified: VerifiedToken, address: string): Promise<Admitted>;
-  /** a token that failed verification elsewhere: counted against `address`; returns the error to throw */
-  refuse(address: string, err: Error): Promise<Error>;
   /** throws 429 while `address` is over its bad-token limit (answered from memory) */
   assertNotBlocked(address: string): void;
   readonly windowSeconds: number;
@@ -52,6 +50,7 @@ export interface RequestGuard {
 export function createRequestGuard(ctx: NoxContext, secret: string): RequestGuard {
   const { redis, keys, config } = ctx;
   const badTokens = createBadTokenLimiter(ctx);
+  const tokens = createVerifiedTokens(secret);
   const prefix = keys.rateLimit('api');
   const { max: limit, window_ms: windowMs } = config.rate_limit;
 
@@ -71,14 +70,12 @@ export function createRequestGuard(ctx: NoxContext, secret: string): RequestGuar
       badTokens.assertNotBlocked(address);
       let verified: VerifiedToken;
       try {
-        verified = verifyToken(secret, token);
+        verified = tokens.verify(token);
       } catch (err) {
         throw await badTokens.refuse(address, err as Error);
       }
       return admitVerified(verified, address);
     },
-    admitVerified,
-    refuse: (address, err) => badTokens.refuse(address, err),
     assertNotBlocked: (address) => badTokens.assertNotBlocked(address),
   };
 }

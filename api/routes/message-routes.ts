@@ -5,7 +5,8 @@ import { NotFoundError } from '../../shared/errors/not-found-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { createMessageLog } from '../../shared/messages/message-log.js';
 import { addressingOf, messageIdSchema, messageInputSchema, newMessage, senderAgent, topicSchema } from '../../shared/messages/message-model.js';
-import { enqueueBatch, enqueueMessage } from '../../shared/messages/message-sender.js';
+import { enqueueBatch, routeJobOf } from '../../shared/messages/message-sender.js';
+import { createAddBatcher } from '../../shared/queues/add-batcher.js';
 import type { ApiDeps } from '../deps.js';
 import { onlySelf, ownAgent } from '../http/agent-scope.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
@@ -39,6 +40,8 @@ export function messageRoutes(deps: ApiDeps): RouteSpec[] {
   const { ctx } = deps;
   const agents = agentStoreFor(ctx);
   const log = createMessageLog(ctx.redis, ctx.keys);
+  // the route jobs of concurrent sends, written together (one addBulk per turn of the event loop)
+  const routes = createAddBatcher(() => ctx.queue('messages'));
 
   /** every agent a direct message names exists (404 naming the first that does not) */
   const requireRecipients = async (tos: readonly string[]): Promise<void> => {
@@ -60,7 +63,8 @@ export function messageRoutes(deps: ApiDeps): RouteSpec[] {
       handler: async ({ body, principal, correlationId }) => {
         await requireRecipients([body.to]);
         const message = newMessage(body, requester(principal));
-        await enqueueMessage(ctx, message, { correlationId, requestedBy: requester(principal) });
+        const job = routeJobOf(message, { correlationId, requestedBy: requester(principal) });
+        await routes.add(job.name, job.data, job.opts);
         return { id: message.id, accepted: true, message };
       },
     }),

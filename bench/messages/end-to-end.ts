@@ -14,11 +14,11 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { closeRedis, createRedis } from '../../shared/redis.js';
-import { FAKE_CLAUDE } from '../../test/support/fake-claude.js';
-import { deletePrefix, redisUrl, tokenFor, uniquePrefix, waitUntil } from '../../test/support/harness.js';
+import { deletePrefix, redisUrl, tokenFor, uniquePrefix } from '../../test/support/harness.js';
 import { startBareExpress } from '../support/bare-express-process.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { startDeployment, type NoxDeployment } from '../support/nox-deployment.js';
+import { standInSettings, startStandIns } from '../support/stand-in-agents.js';
 import { summarize, line } from '../support/stats.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -145,28 +145,11 @@ export async function run(args: string[]): Promise<void> {
 
   const raw = await rawBullmq(n);
 
-  const nox = await startDeployment({
-    'rate_limit.max': 10_000_000,
-    'events.stream_max_len': 1_000_000,
-    'agent.registry_appends': false,
-    'agent.command': process.execPath,
-    'agent.args': [FAKE_CLAUDE],
-    'agent.sampling_interval_ms': 60_000,
-    'worker.capacity': agentCount + 4,
-    'worker.concurrency': 16,
-  });
+  const nox = await startDeployment(standInSettings(agentCount));
   const http = httpClient(tokenFor('operator'), SENDERS);
   try {
     const bare = await bareExpress(http, n);
-    const agents = Array.from({ length: agentCount }, (_, i) => `bench-${i}`);
-    for (const id of agents) {
-      const res = await http.send('POST', `${nox.url}/api/agents`, { id, start: true });
-      if (res.status !== 201) throw new Error(`creating ${id} answered ${res.status}: ${JSON.stringify(res.body)}`);
-    }
-    await waitUntil(async () => {
-      const res = await http.send<{ agents: { runtime: { status: string } | null }[] }>('GET', `${nox.url}/api/agents`);
-      return res.body.agents.filter((a) => a.runtime?.status === 'idle').length === agentCount;
-    }, 60_000, 200);
+    const agents = await startStandIns(http, nox.url, agentCount);
 
     // throughput: as fast as SENDERS concurrent HTTP senders go
     const t0 = Date.now();

@@ -1,3 +1,4 @@
+import type { JobsOptions } from 'bullmq';
 import { priorityOf } from '../queues/priority.js';
 import type { NoxContext } from '../runtime/context.js';
 import { createHash } from 'node:crypto';
@@ -10,8 +11,13 @@ import type { Message } from './message-model.js';
  * same message twice routes it once; the job's priority is the message's.
  */
 export async function enqueueMessage(ctx: NoxContext, message: Message, envelope: { correlationId: string; requestedBy: string }): Promise<void> {
-  const data: RouteMessageJob = { ...envelope, message };
-  await ctx.queue('messages').add(MESSAGE_JOB.route, data, { jobId: `route.${message.id}`, priority: priorityOf(message.priority) });
+  const job = routeJobOf(message, envelope);
+  await ctx.queue('messages').add(job.name, job.data, job.opts);
+}
+
+/** The `messages` queue's job that routes one message: its id is the message's, so the same message is never routed twice. */
+export function routeJobOf(message: Message, envelope: { correlationId: string; requestedBy: string }): { name: string; data: RouteMessageJob; opts: JobsOptions } {
+  return { name: MESSAGE_JOB.route, data: { ...envelope, message }, opts: { jobId: `route.${message.id}`, priority: priorityOf(message.priority) } };
 }
 
 /**

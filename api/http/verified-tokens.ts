@@ -1,0 +1,50 @@
+import { verifyToken, type VerifiedToken } from '../../shared/auth/tokens.js';
+import { TokenExpiredError } from '../../shared/errors/auth-errors.js';
+
+/**
+ * Verified tokens remembered until they expire, so a client that sends the same token on
+ * every request pays for its HMAC and claim checks once, not per request. Only what the
+ * signature proves is remembered (who the token speaks for, its `jti`, `exp` and epoch);
+ * whether it has been revoked is NOT: that is asked of Redis on every request, in the same
+ * call that counts the rate limit (request-guard.ts), so a revoked token is refused at once
+ * even when it is remembered here.
+ *
+ * Keyed by the token itself (already in memory for the request; never logged or sent on).
+ * A failing token is never remembered: each one is verified, and counted as bad
+ * (bad-tokens.ts). At most MAX_REMEMBERED entries; past it, the expired go, then all.
+ */
+const MAX_REMEMBERED = 10_000;
+
+export interface VerifiedTokens {
+  /** the token's verified claims; throws the 401 NoxError `verifyToken` throws */
+  verify(token: string): VerifiedToken;
+  readonly size: number;
+}
+
+export function createVerifiedTokens(secret: string, now: () => number = Date.now): VerifiedTokens {
+  const known = new Map<string, VerifiedToken>();
+  const live = (v: VerifiedToken): boolean => now() < v.exp * 1000;
+
+  return {
+    verify(token) {
+      const hit = known.get(token);
+      if (hit && live(hit)) return hit;
+      if (hit) {
+        known.delete(token);
+        throw new TokenExpiredError();
+      }
+      // throws for a forged, malformed or expired token (TokenExpiredError for the latter)
+      const verified = verifyToken(secret, token);
+      if (!live(verified)) throw new TokenExpiredError();
+      if (known.size >= MAX_REMEMBERED) {
+        for (const [t, v] of known) if (!live(v)) known.delete(t);
+        if (known.size >= MAX_REMEMBERED) known.clear();
+      }
+      known.set(token, verified);
+      return verified;
+    },
+    get size() {
+      return known.size;
+    },
+  };
+}
