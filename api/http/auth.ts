@@ -1,6 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { VerifiedToken } from '../../shared/auth/tokens.js';
-import { CrossSiteRequestError, ForbiddenError, UnauthenticatedError } from '../../shared/errors/auth-errors.js';
+import { Passport } from 'passport';
+import { Strategy as JwtStrategy } from 'passport-jwt';
+import { fromClaims, hmacKey, TOKEN_ISSUER, type VerifiedToken } from '../../shared/auth/tokens.js';
+import { CrossSiteRequestError, ForbiddenError, TokenExpiredError, UnauthenticatedError } from '../../shared/errors/auth-errors.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { Principal, Role } from '../../shared/types.js';
 import { clientKey } from './client-address.js';
@@ -11,10 +14,13 @@ import { createRequestGuard, type Admitted, type RequestGuard } from './request-
  * Bearer tokens (API clients, agents, the CLI) and an httpOnly cookie (browsers: the
  * dashboard and bull-board, which cannot add a header to a page load) are both accepted.
  * Every authenticated request: a change sent with the cookie must come from this origin
- * (csrf.ts), the token is verified (HS256 only, issuer `nox`; remembered until it expires:
- * verified-tokens.ts), and one Redis call counts the request against its principal's rate
- * limit and refuses a revoked token (request-guard.ts). The same guard admits Socket.IO
- * handshakes, so both share one bad-token memory.
+ * (csrf.ts); the token is verified by passport-jwt (HS256 only, issuer `nox`) the first time
+ * this node sees it and remembered until it expires (verified-tokens.ts: the profile showed
+ * passport → jsonwebtoken at ~10% of the API's CPU when it ran per request); and one Redis
+ * call counts the request against its principal's rate limit and refuses a revoked token
+ * (request-guard.ts), remembered or not. The same guard admits Socket.IO handshakes, so both
+ * share one bad-token memory and one token memory. Each app has its own Passport instance,
+ * so several apps in one process (tests) do not share strategies.
  */
 export const TOKEN_COOKIE = 'nox_token';
 
@@ -57,17 +63,61 @@ export function createAuthenticator(ctx: NoxContext, secret: string): Authentica
     res.setHeader('RateLimit', `"api"; r=${admitted.remaining}; t=${admitted.resetSeconds}`);
   };
 
+  const passport = new Passport();
+  passport.use(
+    new JwtStrategy(
+      {
+        jwtFromRequest: (req: Request) => presentedToken(req)?.token ?? null,
+        secretOrKey: hmacKey(secret) as unknown as string, // a KeyObject (see hmacKey); passport-jwt hands it to jsonwebtoken as is
+        algorithms: ['HS256'],
+        issuer: TOKEN_ISSUER,
+      },
+      (payload: unknown, done: (err: unknown, user?: VerifiedToken | false) => void) => {
+        try {
+          done(null, fromClaims(payload));
+        } catch (err) {
+          done(err, false);
+        }
+      },
+    ),
+  );
+  /** passport-jwt's verdict as a NoxError: expired, or not valid */
+  const failure = (err: unknown, info: unknown): Error => {
+    if (err instanceof UnauthenticatedError) return err;
+    if ((info as { name?: string } | undefined)?.name === 'TokenExpiredError') return new TokenExpiredError();
+    return new UnauthenticatedError('The token is not valid', ERROR_CODE.invalidToken);
+  };
+
   const authenticate: RequestHandler = (req, res, next) => {
     const presented = presentedToken(req);
     if (!presented) return next(new UnauthenticatedError());
     if (presented.via === 'cookie' && isChange(req.method) && !provesSameOrigin(req)) return next(new CrossSiteRequestError());
     const address = clientKey(req);
-    guard.admit(presented.token, address).then((a) => {
-      rateHeaders(res, a);
-      res.locals.principal = a.verified.principal;
-      res.locals.token = a.verified;
-      next();
-    }, next);
+    const proceed = (admitted: Promise<Admitted>): void => {
+      admitted.then((a) => {
+        rateHeaders(res, a);
+        res.locals.principal = a.verified.principal;
+        res.locals.token = a.verified;
+        next();
+      }, next);
+    };
+    let remembered: VerifiedToken | undefined;
+    try {
+      guard.assertNotBlocked(address);
+      remembered = guard.tokens.recall(presented.token);
+    } catch (err) {
+      return proceed(err instanceof TokenExpiredError ? guard.refuse(address, err).then((e) => Promise.reject(e)) : Promise.reject(err));
+    }
+    if (remembered) return proceed(guard.admitVerified(remembered, address));
+    (passport.authenticate('jwt', { session: false }, (err: unknown, verified: VerifiedToken | false, info: unknown) => {
+      if (!verified) return proceed(guard.refuse(address, failure(err, info)).then((e) => Promise.reject(e)));
+      try {
+        guard.tokens.remember(presented.token, verified);
+      } catch (expired) {
+        return proceed(guard.refuse(address, expired as Error).then((e) => Promise.reject(e)));
+      }
+      proceed(guard.admitVerified(verified, address));
+    }) as RequestHandler)(req, res, next);
   };
   return { authenticate, guard };
 }

@@ -5,7 +5,7 @@ import { redisScript } from '../../shared/redis-script.js';
 import { COUNT_HIT_LUA } from './window-count.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { createBadTokenLimiter } from './bad-tokens.js';
-import { createVerifiedTokens } from './verified-tokens.js';
+import { createVerifiedTokens, type VerifiedTokens } from './verified-tokens.js';
 
 /**
  * Admits a token for one authenticated request (HTTP, or a Socket.IO handshake), at the
@@ -42,6 +42,12 @@ export interface Admitted {
 export interface RequestGuard {
   /** verifies, counts and checks `token` sent from `address` (a client key); throws 401 or 429 NoxErrors */
   admit(token: string, address: string): Promise<Admitted>;
+  /** counts and checks a token verified elsewhere (passport-jwt, for HTTP requests) */
+  admitVerified(verified: VerifiedToken, address: string): Promise<Admitted>;
+  /** a token that failed verification elsewhere: counted against `address`; returns the error to throw */
+  refuse(address: string, err: Error): Promise<Error>;
+  /** the verified tokens this node remembers until they expire (verified-tokens.ts) */
+  readonly tokens: VerifiedTokens;
   /** throws 429 while `address` is over its bad-token limit (answered from memory) */
   assertNotBlocked(address: string): void;
   readonly windowSeconds: number;
@@ -76,6 +82,9 @@ export function createRequestGuard(ctx: NoxContext, secret: string): RequestGuar
       }
       return admitVerified(verified, address);
     },
+    admitVerified,
+    refuse: (address, err) => badTokens.refuse(address, err),
+    tokens,
     assertNotBlocked: (address) => badTokens.assertNotBlocked(address),
   };
 }

@@ -18,6 +18,10 @@ const MAX_REMEMBERED = 10_000;
 export interface VerifiedTokens {
   /** the token's verified claims; throws the 401 NoxError `verifyToken` throws */
   verify(token: string): VerifiedToken;
+  /** the remembered claims of a live token, or undefined (verify it); throws 401 once it has expired */
+  recall(token: string): VerifiedToken | undefined;
+  /** remembers claims verified elsewhere (passport-jwt, for HTTP requests) */
+  remember(token: string, verified: VerifiedToken): void;
   readonly size: number;
 }
 
@@ -25,24 +29,33 @@ export function createVerifiedTokens(secret: string, now: () => number = Date.no
   const known = new Map<string, VerifiedToken>();
   const live = (v: VerifiedToken): boolean => now() < v.exp * 1000;
 
+  const recall = (token: string): VerifiedToken | undefined => {
+    const hit = known.get(token);
+    if (!hit) return undefined;
+    if (live(hit)) return hit;
+    known.delete(token);
+    throw new TokenExpiredError();
+  };
+  const remember = (token: string, verified: VerifiedToken): void => {
+    if (!live(verified)) throw new TokenExpiredError();
+    if (known.size >= MAX_REMEMBERED) {
+      for (const [t, v] of known) if (!live(v)) known.delete(t);
+      if (known.size >= MAX_REMEMBERED) known.clear();
+    }
+    known.set(token, verified);
+  };
+
   return {
     verify(token) {
-      const hit = known.get(token);
-      if (hit && live(hit)) return hit;
-      if (hit) {
-        known.delete(token);
-        throw new TokenExpiredError();
-      }
+      const hit = recall(token);
+      if (hit) return hit;
       // throws for a forged, malformed or expired token (TokenExpiredError for the latter)
       const verified = verifyToken(secret, token);
-      if (!live(verified)) throw new TokenExpiredError();
-      if (known.size >= MAX_REMEMBERED) {
-        for (const [t, v] of known) if (!live(v)) known.delete(t);
-        if (known.size >= MAX_REMEMBERED) known.clear();
-      }
-      known.set(token, verified);
+      remember(token, verified);
       return verified;
     },
+    recall,
+    remember,
     get size() {
       return known.size;
     },
