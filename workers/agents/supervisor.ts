@@ -10,7 +10,7 @@ import type { PermissionGate } from '../approvals/permission-gate.js';
 import { prepareAgentLaunch } from './agent-launch.js';
 import { agentLineReader, createAgentOutput } from './agent-output.js';
 import { acceptsStart, isSettled } from './agent-status-machine.js';
-import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from './claude-cli/protocol.js';
+import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent, type AgentEventKind } from './claude-cli/protocol.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
 import { createCostLedger, recordUsage } from './cost-ledger.js';
 import { countTurn, turnUsage } from './turn-metrics.js';
@@ -27,6 +27,10 @@ import { createTurnQueue } from './turn-queue.js';
 import { createSessionMirror } from './session-mirror.js';
 import { agentConfigDir } from './claude-cli/command-line.js';
 import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
+import { createParking } from './parking.js';
+import { createStallWatch } from './stall-watch.js';
+import { judgeLimit, judgeRetry, NO_SIGNALS, noteLimitSignal, parkPolicyOf, retryAfterLimit, type LimitSignals, type UsageLimit } from './usage-limit.js';
+import type { Turn } from './turn-queue.js';
 
 /**
  * Runs and watches ONE agent on this host, by wiring small parts together:
@@ -43,9 +47,17 @@ import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
  * - cost-ledger.ts: cost per process vs the agent's total, tokens, the budget;
  * - crash-policy.ts (pure): an unasked exit is a crash: restart with backoff and
  *   `--resume`, until the circuit breaker opens (status failed);
+ * - usage-limit.ts (pure) and parking.ts: a usage or rate limit parks the agent until its
+ *   reset time (turns wait; not a crash); stall-watch.ts: a turn silent for
+ *   `agent.stall_after_ms` makes it `stalled` (and `agent.stall_action` acts);
  * - agent-launch.ts: token, MCP servers, resume, command line → the launch spec that
  *   process-runner.ts runs.
  */
+/** Lines that do not show a stalled turn moving: its end (the turn-ended path) and an answer to Nox's own control request (an interrupt). */
+const NOT_TURN_OUTPUT: ReadonlySet<AgentEventKind> = new Set(['result', 'control-response']);
+/** What only a model that got through writes: it ends a park the CLI was waiting out within the turn. */
+const MODEL_OUTPUT: ReadonlySet<AgentEventKind> = new Set(['assistant-text', 'tool-use', 'tool-result', 'permission-request', 'stream-event']);
+
 export interface SupervisorDeps {
   ctx: NoxContext;
   hostId: string;
@@ -62,6 +74,8 @@ export interface SupervisorDeps {
    * workers/messages/deliverer.ts) may hand it the next turn. Must not throw.
    */
   onIdle?(agentId: string): void;
+  /** a usage limit refused a turn of inbox messages before the model saw them: they go back to the inbox (must not throw) */
+  onTurnRefused?(agentId: string, messageIds: readonly string[]): void;
   /**
    * The approvals workflow (issue 6, workers/approvals/permission-gate.ts). When given, every
    * tool-permission question is decided by policy or a person (the CLI itself refuses the
@@ -83,8 +97,11 @@ export interface Supervisor {
    * or the message's — is carried by the turn's conversation entry and the events it causes.
    * Throws when the agent is not running, over budget, or its queue is full.
    */
-  /** `trace`: the trace the turn joins (default: the active one, e.g. the job that asked) */
-  deliverTurn(text: string, correlationId?: string, trace?: Record<string, string>): void;
+  /**
+   * `trace`: the trace the turn joins (default: the active one, e.g. the job that asked);
+   * `messageIds`: the inbox messages the turn carries (a turn a limit refuses goes back there)
+   */
+  deliverTurn(text: string, correlationId?: string, trace?: Record<string, string>, messageIds?: readonly string[]): void;
   /** a shared budget is spent (a reason and the event's detail), or has room again (undefined): budget-gate.ts */
   budgetHold(verdict: { reason: string; detail: Record<string, unknown> } | undefined): void;
   /** on hold for a shared budget (not its own `max_budget_usd`) */
@@ -107,8 +124,25 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const ledger = createCostLedger();
   const turns = createTurnQueue(cfg.max_queued_turns);
   const output = createAgentOutput({ agentId, conversation: deps.conversation, publish });
-  const machine = createStatusDriver({ hostId, logger, writer, ledger, queuedTurns: () => turns.length, scheduleRestart: (ms) => scheduleRestart(ms), onSettled: () => deps.onSettled(agentId) });
+  const machine = createStatusDriver({
+    hostId,
+    logger,
+    writer,
+    ledger,
+    queuedTurns: () => turns.length,
+    scheduleRestart: (ms) => scheduleRestart(ms),
+    onSettled: () => {
+      parking.dispose();
+      stall.rest();
+      deps.onSettled(agentId);
+    },
+  });
   const dispatch = machine.dispatch;
+  const parking = createParking({ writer, logger, dispatch, overBudget: () => ledger.overBudget || hold !== undefined, onReset: () => pump() });
+  const parkPolicy = parkPolicyOf(cfg);
+  const stall = createStallWatch(cfg.stall_after_ms, (silentMs) => onStall(silentMs));
+  /** what the turn in flight told about limits so far */
+  let signals: LimitSignals = NO_SIGNALS;
   const questions = createPermissionQuestions({
     agentId,
     timeoutMs: questionTimeoutMs(ctx.config, deps.permissions !== undefined),
@@ -117,7 +151,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     onAnswer: (q, decision) => {
       proc?.write(permissionResponseLine(q.requestId, decision));
       publish(AGENT_EVENT.permission, { requestId: q.requestId, tool: q.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null }, q.correlationId);
-      if (questions.open === 0) dispatch({ type: 'questions-settled', correlationId: q.correlationId });
+      if (questions.open === 0) questionsSettled(q.correlationId);
     },
   });
   const crashPolicy = crashPolicyOf(cfg);
@@ -140,7 +174,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const pump = (): void => {
     const p = proc;
     if (!p || turns.current || machine.state.status === 'stopping') return;
-    if (ledger.overBudget || hold) return;
+    if (ledger.overBudget || hold || parking.holding) return;
     if (turns.length === 0) {
       deps.onIdle?.(agentId);
       return;
@@ -149,10 +183,38 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     if (!turn) return;
     turnStarted(agentId, turn);
     output.turn(turn);
+    signals = NO_SIGNALS;
+    stall.watch();
     dispatch({ type: 'turn-sent', correlationId: turn.correlationId });
   };
 
+  const questionsSettled = (correlationId: string | undefined): void => {
+    dispatch({ type: 'questions-settled', correlationId });
+    if (turns.current) stall.watch();
+  };
+
+  /** the turn a limit ended runs again once it resets (usage-limit.ts, retryAfterLimit) */
+  const onLimit = (limit: UsageLimit, turn: Turn | undefined): void => {
+    const retry = retryAfterLimit(turn, signals.hadOutput);
+    if (retry && 'inbox' in retry) deps.onTurnRefused?.(agentId, retry.inbox);
+    else if (retry) turns.addFirst(retry.queue);
+    persist({ queuedTurns: turns.length });
+    parking.park(limit, turn?.correlationId);
+  };
+
+  const onStall = (silentMs: number): void => {
+    const turn = turns.current;
+    if (!turn || machine.state.status !== 'working') return;
+    const action = cfg.stall_action;
+    logger.warn('agent turn stalled', { silentMs, action });
+    dispatch({ type: 'stalled', silentMs, correlationId: turn.correlationId });
+    publish(AGENT_EVENT.stalled, { silentMs, stallAfterMs: cfg.stall_after_ms, action }, turn.correlationId);
+    if (action === 'interrupt') supervisor.interrupt();
+    else if (action === 'restart') supervisor.restart(`stalled: no output for ${Math.round(silentMs / 1000)} s`).catch((err) => logger.error('restarting a stalled agent failed', errorFields(err)));
+  };
+
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
+    stall.rest();
     fatalReason ??= loginFailureReason(event, hostId);
     if (fatalReason) void proc?.stop(cfg.stop_grace_ms); // no turn can succeed; the exit fails the agent
     const turn = turns.end();
@@ -165,6 +227,10 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     writer.track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
     persist(ledger.fields());
     writer.track(session.mirror(sessionId), 'session mirror');
+    const limit = fatalReason ? undefined : judgeLimit(event, signals, parkPolicy, parking.earlierLimits, Date.now());
+    if (limit) return onLimit(limit, turn);
+    if (!event.isError) parking.succeeded();
+    parking.resume(turn?.correlationId); // the CLI's own retry got through (an in-turn park)
     dispatch({ type: 'turn-ended', overBudget: ledger.overBudget, correlationId: turn?.correlationId });
     pump();
   };
@@ -172,12 +238,22 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const onPermission = (event: Extract<AgentEvent, { kind: 'permission-request' }>): void => {
     if (!config || !proc) return;
     const correlationId = turns.current?.correlationId;
+    stall.rest(); // a person may take their time
     dispatch({ type: 'permission-asked', tool: event.request.tool_name, correlationId });
     questions.ask({ requestId: event.requestId, request: event.request, ...(correlationId ? { correlationId } : {}) }, config, workdir);
   };
 
   const onEvent = (event: AgentEvent): void => {
-    output.event(event, turns.current?.correlationId);
+    const correlationId = turns.current?.correlationId;
+    output.event(event, correlationId);
+    signals = noteLimitSignal(signals, event);
+    if (turns.current && !NOT_TURN_OUTPUT.has(event.kind)) {
+      if (machine.state.status === 'stalled') {
+        dispatch({ type: 'output-resumed', correlationId });
+        stall.watch();
+      }
+      if (parking.current?.inTurn && MODEL_OUTPUT.has(event.kind)) parking.resume(correlationId);
+    }
     switch (event.kind) {
       case 'init':
         if (event.sessionId && event.sessionId !== sessionId) {
@@ -193,7 +269,15 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
         break;
       case 'control-cancel':
         questions.withdraw(event.requestId);
-        if (questions.open === 0) dispatch({ type: 'questions-settled', correlationId: turns.current?.correlationId });
+        if (questions.open === 0) questionsSettled(correlationId);
+        break;
+      case 'api-retry': {
+        const limit = turns.current ? judgeRetry(event, Date.now()) : undefined;
+        if (limit) parking.park(limit, correlationId);
+        break;
+      }
+      case 'model-fallback':
+        publish(AGENT_EVENT.modelFallback, { from: event.from ?? null, to: event.to ?? null, trigger: event.trigger ?? null }, correlationId);
         break;
       case 'control-request':
         proc?.write(controlErrorLine(event.requestId, `Nox does not handle ${event.subtype}`));
@@ -203,7 +287,11 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     }
   };
 
-  const onLine = agentLineReader(logger, onEvent);
+  const readLine = agentLineReader(logger, onEvent);
+  const onLine = (line: string): void => {
+    stall.heard();
+    readLine(line);
+  };
 
   const spawnProcess = async (): Promise<void> => {
     config = await deps.loadConfig();
@@ -217,7 +305,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     proc = started;
     deps.onProcess(agentId, started);
     logger.info('agent process started', { pid: started.pid, resume, sessionId });
-    dispatch({ type: 'launched', resumed: resume, overBudget: ledger.overBudget }, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
+    const parked = parking.holding ? { reason: parking.current!.reason } : undefined;
+    dispatch({ type: 'launched', resumed: resume, overBudget: ledger.overBudget, ...(parked ? { parked } : {}) }, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
     void started.exited.then((exit) => {
       // the sandbox's and the MCP services' endpoints serve this process only; a restart opens its own
       release().catch((err) => logger.warn('could not close the agent sandbox', errorFields(err)));
@@ -230,6 +319,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     if (which !== proc) return;
     proc = undefined;
     deps.onProcess(agentId, undefined);
+    stall.rest();
+    parking.processEnded();
     writer.track(session.mirror(sessionId), 'session mirror');
     questions.dropAll();
     ledger.processEnded();
@@ -294,6 +385,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       dispatch({ type: 'start' });
       const previous = await readRuntime(ctx.redis, ctx.keys, agentId);
       sessionId = previous?.sessionId || randomUUID();
+      parking.restore(previous); // a limit a previous run hit still holds until its reset
       ledger.begin(previous?.costUsd ?? 0);
       restarts = previous?.restarts ?? 0;
       dispatch({ type: 'starting' }, { sessionId, ...ledger.fields() });
@@ -304,12 +396,12 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
         throw err;
       }
     },
-    deliverTurn(text, correlationId, trace = traceCarrier()) {
+    deliverTurn(text, correlationId, trace = traceCarrier(), messageIds) {
       if (machine.state.wanted !== 'running') throw new AgentNotRunningError(agentId, machine.state.status);
       if (ledger.overBudget) throw new AgentOverBudgetError(agentId, ledger.spentUsd, ledger.budgetUsd as number);
       if (hold) throw new BudgetReachedError(agentId, hold);
       if (turns.full) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
-      turns.add({ text, ...(correlationId ? { correlationId } : {}), ...(trace ? { trace } : {}) });
+      turns.add({ text, ...(correlationId ? { correlationId } : {}), ...(trace ? { trace } : {}), ...(messageIds?.length ? { messageIds } : {}) });
       persist({ queuedTurns: turns.length });
       pump();
     },
