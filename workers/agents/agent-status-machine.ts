@@ -108,6 +108,9 @@ function change(previous: AgentStatus, status: AgentStatus, reason?: string, mor
   return { type: 'status', status, previous, ...(reason === undefined ? {} : { reason }), announce: previous !== status || Boolean(reason), ...more };
 }
 
+/** 350 ms, 12 s */
+export const silence = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`);
+
 const withCorrelation = (correlationId: string | undefined): { correlationId?: string } => (correlationId ? { correlationId } : {});
 
 export function transition(state: MachineState, event: StatusEvent): Transition {
@@ -156,7 +159,7 @@ export function transition(state: MachineState, event: StatusEvent): Transition 
     }
     case 'stalled':
       if (status !== 'working') return to(status, []);
-      return to('stalled', [change(status, 'stalled', `no output for ${Math.round(event.silentMs / 1000)} s`, { reasonCode: ERROR_CODE.agentStalled, ...withCorrelation(event.correlationId) })]);
+      return to('stalled', [change(status, 'stalled', `no output for ${silence(event.silentMs)}`, { reasonCode: ERROR_CODE.agentStalled, ...withCorrelation(event.correlationId) })]);
     case 'output-resumed':
       if (status !== 'stalled' && status !== 'parked') return to(status, []);
       return to('working', [change(status, 'working', status === 'stalled' ? 'output resumed' : 'the CLI got through the rate limit', withCorrelation(event.correlationId))]);

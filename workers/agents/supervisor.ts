@@ -9,7 +9,7 @@ import type { NoxContext } from '../../shared/runtime/context.js';
 import type { PermissionGate } from '../approvals/permission-gate.js';
 import { prepareAgentLaunch } from './agent-launch.js';
 import { agentLineReader, createAgentOutput } from './agent-output.js';
-import { acceptsStart, isSettled } from './agent-status-machine.js';
+import { acceptsStart, isSettled, silence } from './agent-status-machine.js';
 import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent, type AgentEventKind } from './claude-cli/protocol.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
 import { createCostLedger, recordUsage } from './cost-ledger.js';
@@ -210,7 +210,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     dispatch({ type: 'stalled', silentMs, correlationId: turn.correlationId });
     publish(AGENT_EVENT.stalled, { silentMs, stallAfterMs: cfg.stall_after_ms, action }, turn.correlationId);
     if (action === 'interrupt') supervisor.interrupt();
-    else if (action === 'restart') supervisor.restart(`stalled: no output for ${Math.round(silentMs / 1000)} s`).catch((err) => logger.error('restarting a stalled agent failed', errorFields(err)));
+    else if (action === 'restart') supervisor.restart(`stalled: no output for ${silence(silentMs)}`).catch((err) => logger.error('restarting a stalled agent failed', errorFields(err)));
   };
 
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
