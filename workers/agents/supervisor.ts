@@ -9,8 +9,8 @@ import type { NoxContext } from '../../shared/runtime/context.js';
 import type { PermissionGate } from '../approvals/permission-gate.js';
 import { prepareAgentLaunch } from './agent-launch.js';
 import { agentLineReader, createAgentOutput } from './agent-output.js';
-import { acceptsStart, isSettled, silence } from './agent-status-machine.js';
-import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent, type AgentEventKind } from './claude-cli/protocol.js';
+import { acceptsStart, isSettled } from './agent-status-machine.js';
+import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from './claude-cli/protocol.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
 import { createCostLedger, recordUsage } from './cost-ledger.js';
 import { countTurn, turnUsage } from './turn-metrics.js';
@@ -27,10 +27,7 @@ import { createTurnQueue } from './turn-queue.js';
 import { createSessionMirror } from './session-mirror.js';
 import { agentConfigDir } from './claude-cli/command-line.js';
 import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
-import { createParking } from './parking.js';
-import { createStallWatch } from './stall-watch.js';
-import { judgeLimit, judgeRetry, NO_SIGNALS, noteLimitSignal, parkPolicyOf, retryAfterLimit, type LimitSignals, type UsageLimit } from './usage-limit.js';
-import type { Turn } from './turn-queue.js';
+import { createTurnHolds } from './turn-holds.js';
 
 /**
  * Runs and watches ONE agent on this host, by wiring small parts together:
@@ -47,17 +44,11 @@ import type { Turn } from './turn-queue.js';
  * - cost-ledger.ts: cost per process vs the agent's total, tokens, the budget;
  * - crash-policy.ts (pure): an unasked exit is a crash: restart with backoff and
  *   `--resume`, until the circuit breaker opens (status failed);
- * - usage-limit.ts (pure) and parking.ts: a usage or rate limit parks the agent until its
- *   reset time (turns wait; not a crash); stall-watch.ts: a turn silent for
- *   `agent.stall_after_ms` makes it `stalled` (and `agent.stall_action` acts);
+ * - turn-holds.ts: a usage or rate limit parks the agent until its reset time (turns wait;
+ *   not a crash); a turn silent for `agent.stall_after_ms` makes it `stalled`;
  * - agent-launch.ts: token, MCP servers, resume, command line → the launch spec that
  *   process-runner.ts runs.
  */
-/** Lines that do not show a stalled turn moving: its end (the turn-ended path) and an answer to Nox's own control request (an interrupt). */
-const NOT_TURN_OUTPUT: ReadonlySet<AgentEventKind> = new Set(['result', 'control-response']);
-/** What only a model that got through writes: it ends a park the CLI was waiting out within the turn. */
-const MODEL_OUTPUT: ReadonlySet<AgentEventKind> = new Set(['assistant-text', 'tool-use', 'tool-result', 'permission-request', 'stream-event']);
-
 export interface SupervisorDeps {
   ctx: NoxContext;
   hostId: string;
@@ -132,17 +123,25 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     queuedTurns: () => turns.length,
     scheduleRestart: (ms) => scheduleRestart(ms),
     onSettled: () => {
-      parking.dispose();
-      stall.rest();
+      holds.dispose();
       deps.onSettled(agentId);
     },
   });
   const dispatch = machine.dispatch;
-  const parking = createParking({ writer, logger, dispatch, overBudget: () => ledger.overBudget || hold !== undefined, onReset: () => pump() });
-  const parkPolicy = parkPolicyOf(cfg);
-  const stall = createStallWatch(cfg.stall_after_ms, (silentMs) => onStall(silentMs));
-  /** what the turn in flight told about limits so far */
-  let signals: LimitSignals = NO_SIGNALS;
+  const holds = createTurnHolds({
+    agentId,
+    cfg,
+    writer,
+    logger,
+    dispatch,
+    status: () => machine.state.status,
+    turns,
+    overBudget: () => ledger.overBudget || hold !== undefined,
+    onReset: () => pump(),
+    onTurnRefused: deps.onTurnRefused,
+    interrupt: () => void supervisor.interrupt(),
+    restart: (reason) => supervisor.restart(reason),
+  });
   const questions = createPermissionQuestions({
     agentId,
     timeoutMs: questionTimeoutMs(ctx.config, deps.permissions !== undefined),
@@ -174,7 +173,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const pump = (): void => {
     const p = proc;
     if (!p || turns.current || machine.state.status === 'stopping') return;
-    if (ledger.overBudget || hold || parking.holding) return;
+    if (ledger.overBudget || hold || holds.holding) return;
     if (turns.length === 0) {
       deps.onIdle?.(agentId);
       return;
@@ -183,38 +182,16 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     if (!turn) return;
     turnStarted(agentId, turn);
     output.turn(turn);
-    signals = NO_SIGNALS;
-    stall.watch();
+    holds.turnSent();
     dispatch({ type: 'turn-sent', correlationId: turn.correlationId });
   };
 
   const questionsSettled = (correlationId: string | undefined): void => {
     dispatch({ type: 'questions-settled', correlationId });
-    if (turns.current) stall.watch();
-  };
-
-  /** the turn a limit ended runs again once it resets (usage-limit.ts, retryAfterLimit) */
-  const onLimit = (limit: UsageLimit, turn: Turn | undefined): void => {
-    const retry = retryAfterLimit(turn, signals.hadOutput);
-    if (retry && 'inbox' in retry) deps.onTurnRefused?.(agentId, retry.inbox);
-    else if (retry) turns.addFirst(retry.queue);
-    persist({ queuedTurns: turns.length });
-    parking.park(limit, turn?.correlationId);
-  };
-
-  const onStall = (silentMs: number): void => {
-    const turn = turns.current;
-    if (!turn || machine.state.status !== 'working') return;
-    const action = cfg.stall_action;
-    logger.warn('agent turn stalled', { silentMs, action });
-    dispatch({ type: 'stalled', silentMs, correlationId: turn.correlationId });
-    publish(AGENT_EVENT.stalled, { silentMs, stallAfterMs: cfg.stall_after_ms, action }, turn.correlationId);
-    if (action === 'interrupt') supervisor.interrupt();
-    else if (action === 'restart') supervisor.restart(`stalled: no output for ${silence(silentMs)}`).catch((err) => logger.error('restarting a stalled agent failed', errorFields(err)));
+    holds.answered();
   };
 
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
-    stall.rest();
     fatalReason ??= loginFailureReason(event, hostId);
     if (fatalReason) void proc?.stop(cfg.stop_grace_ms); // no turn can succeed; the exit fails the agent
     const turn = turns.end();
@@ -227,10 +204,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     writer.track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
     persist(ledger.fields());
     writer.track(session.mirror(sessionId), 'session mirror');
-    const limit = fatalReason ? undefined : judgeLimit(event, signals, parkPolicy, parking.earlierLimits, Date.now());
-    if (limit) return onLimit(limit, turn);
-    if (!event.isError) parking.succeeded();
-    parking.resume(turn?.correlationId); // the CLI's own retry got through (an in-turn park)
+    if (!fatalReason && holds.ended(event, turn)) return; // parked: the turn runs again after the reset
     dispatch({ type: 'turn-ended', overBudget: ledger.overBudget, correlationId: turn?.correlationId });
     pump();
   };
@@ -238,7 +212,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const onPermission = (event: Extract<AgentEvent, { kind: 'permission-request' }>): void => {
     if (!config || !proc) return;
     const correlationId = turns.current?.correlationId;
-    stall.rest(); // a person may take their time
+    holds.asking();
     dispatch({ type: 'permission-asked', tool: event.request.tool_name, correlationId });
     questions.ask({ requestId: event.requestId, request: event.request, ...(correlationId ? { correlationId } : {}) }, config, workdir);
   };
@@ -246,14 +220,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const onEvent = (event: AgentEvent): void => {
     const correlationId = turns.current?.correlationId;
     output.event(event, correlationId);
-    signals = noteLimitSignal(signals, event);
-    if (turns.current && !NOT_TURN_OUTPUT.has(event.kind)) {
-      if (machine.state.status === 'stalled') {
-        dispatch({ type: 'output-resumed', correlationId });
-        stall.watch();
-      }
-      if (parking.current?.inTurn && MODEL_OUTPUT.has(event.kind)) parking.resume(correlationId);
-    }
+    holds.event(event, correlationId);
     switch (event.kind) {
       case 'init':
         if (event.sessionId && event.sessionId !== sessionId) {
@@ -271,11 +238,6 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
         questions.withdraw(event.requestId);
         if (questions.open === 0) questionsSettled(correlationId);
         break;
-      case 'api-retry': {
-        const limit = turns.current ? judgeRetry(event, Date.now()) : undefined;
-        if (limit) parking.park(limit, correlationId);
-        break;
-      }
       case 'model-fallback':
         publish(AGENT_EVENT.modelFallback, { from: event.from ?? null, to: event.to ?? null, trigger: event.trigger ?? null }, correlationId);
         break;
@@ -289,7 +251,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
 
   const readLine = agentLineReader(logger, onEvent);
   const onLine = (line: string): void => {
-    stall.heard();
+    holds.line();
     readLine(line);
   };
 
@@ -305,7 +267,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     proc = started;
     deps.onProcess(agentId, started);
     logger.info('agent process started', { pid: started.pid, resume, sessionId });
-    const parked = parking.holding ? { reason: parking.current!.reason } : undefined;
+    const parked = holds.launchParked();
     dispatch({ type: 'launched', resumed: resume, overBudget: ledger.overBudget, ...(parked ? { parked } : {}) }, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
     void started.exited.then((exit) => {
       // the sandbox's and the MCP services' endpoints serve this process only; a restart opens its own
@@ -319,8 +281,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     if (which !== proc) return;
     proc = undefined;
     deps.onProcess(agentId, undefined);
-    stall.rest();
-    parking.processEnded();
+    holds.processEnded();
     writer.track(session.mirror(sessionId), 'session mirror');
     questions.dropAll();
     ledger.processEnded();
@@ -385,7 +346,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       dispatch({ type: 'start' });
       const previous = await readRuntime(ctx.redis, ctx.keys, agentId);
       sessionId = previous?.sessionId || randomUUID();
-      parking.restore(previous); // a limit a previous run hit still holds until its reset
+      holds.restore(previous); // a limit a previous run hit still holds until its reset
       ledger.begin(previous?.costUsd ?? 0);
       restarts = previous?.restarts ?? 0;
       dispatch({ type: 'starting' }, { sessionId, ...ledger.fields() });
