@@ -21,19 +21,26 @@ const statusesOf = async (stack: AgentStack, agentId: string): Promise<string[]>
 const stalledEvents = async (stack: AgentStack, agentId: string): Promise<Record<string, unknown>[]> =>
   (await stack.events('agent.stalled')).filter((e) => e.agentId === agentId).map((e) => e.data as Record<string, unknown>);
 
+/** A stack of its own for the enclosing describe (the stall settings are the host's). */
+function stackWith(overrides: Record<string, unknown>): () => AgentStack {
+  let stack: AgentStack | undefined;
+  before(async () => {
+    stack = await startAgentStack({ overrides: { 'agent.stall_after_ms': 300, ...overrides } });
+  });
+  after(async () => {
+    await stack?.cleanup();
+  });
+  return () => stack!;
+}
+
 describe('stalled turns', function () {
   this.timeout(60_000);
 
   describe('stall_action = none', () => {
-    let stack: AgentStack;
-    before(async () => {
-      stack = await startAgentStack({ overrides: { 'agent.stall_after_ms': 300 } });
-    });
-    after(async () => {
-      await stack.cleanup();
-    });
+    const current = stackWith({});
 
     it('a silent turn becomes stalled (reason, code, event) while its process lives; output returns it to working', async () => {
+      const stack = current();
       await stack.createAgent({ id: 'quiet' });
       const started = await stack.startAgent('quiet');
       // in the agent's workdir: the sandboxed stand-in sees it there
@@ -58,6 +65,7 @@ describe('stalled turns', function () {
     });
 
     it('an interrupt ends a stalled turn: idle, and the next turn runs', async () => {
+      const stack = current();
       await stack.createAgent({ id: 'quiet-2' });
       await stack.startAgent('quiet-2');
       await stack.turn('quiet-2', 'hang');
@@ -71,15 +79,10 @@ describe('stalled turns', function () {
   });
 
   describe('stall_action = interrupt', () => {
-    let stack: AgentStack;
-    before(async () => {
-      stack = await startAgentStack({ overrides: { 'agent.stall_after_ms': 300, 'agent.stall_action': 'interrupt' } });
-    });
-    after(async () => {
-      await stack.cleanup();
-    });
+    const current = stackWith({ 'agent.stall_action': 'interrupt' });
 
     it('interrupts a hung turn with the control request: the turn ends, the same process takes the next one', async () => {
+      const stack = current();
       await stack.createAgent({ id: 'hung' });
       const started = await stack.startAgent('hung');
       await stack.turn('hung', 'hang');
@@ -102,15 +105,10 @@ describe('stalled turns', function () {
   });
 
   describe('stall_action = restart', () => {
-    let stack: AgentStack;
-    before(async () => {
-      stack = await startAgentStack({ overrides: { 'agent.stall_after_ms': 300, 'agent.stall_action': 'restart' } });
-    });
-    after(async () => {
-      await stack.cleanup();
-    });
+    const current = stackWith({ 'agent.stall_action': 'restart' });
 
     it('restarts a hung agent on its session: a new process, not a crash', async () => {
+      const stack = current();
       await stack.createAgent({ id: 'hung-r' });
       const started = await stack.startAgent('hung-r');
       await stack.turn('hung-r', 'hang');
