@@ -18,6 +18,14 @@ export const AGENT_EVENT = {
   circuitOpen: 'agent.circuit-open',
   reset: 'agent.reset',
   limit: 'agent.limit',
+  /** a usage or rate limit: data kind (usage-limit|rate-limit|overloaded), resumesAt (ISO), resetKnown, inTurn, reason, rateLimitType?, apiErrorStatus?, said? */
+  parked: 'agent.parked',
+  /** the park is over (its reset time came, or the CLI's own retry got through): data resumedAt, after (ms parked) */
+  unparked: 'agent.unparked',
+  /** a turn with no output for agent.stall_after_ms while the process lives: data silentMs, stallAfterMs, action */
+  stalled: 'agent.stalled',
+  /** the CLI switched to --fallback-model: data from, to, trigger */
+  modelFallback: 'agent.model-fallback',
   // placement and hosts
   spawnRefused: 'agent.spawn-refused',
   spawnFailed: 'agent.spawn-failed',

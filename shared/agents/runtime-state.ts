@@ -19,8 +19,15 @@ export interface AgentRuntime {
   /** true once a process has started the session (later starts use --resume) */
   sessionStarted: boolean;
   reason?: string;
-  /** the catalogue code of the reason, when it is a failure (shared/agents/start-failure.ts) */
+  /** the catalogue code of the reason: a failure (shared/agents/start-failure.ts), or ERROR_CODE.agentParked / agentStalled */
   reasonCode?: string;
+  /**
+   * ISO time a parked agent resumes (a usage or rate limit's reset; workers/agents/parking.ts).
+   * Kept across stops and host restarts until the park ends, so the next start is parked too.
+   */
+  resumesAt?: string;
+  /** why it is parked (the status's reason while parked; kept for a restart to show it again) */
+  parkReason?: string;
   restarts: number;
   costUsd: number;
   costBaseUsd: number;

@@ -307,6 +307,28 @@ export const agentSection = z
     circuit_window_ms: positiveMs.default(600_000),
     /** How long a tool-permission question may stay open before Nox denies it. Default 300000 ms. */
     permission_timeout_ms: positiveMs.default(300_000),
+    /**
+     * The model the CLI switches to when the main one is overloaded (`--fallback-model`; the
+     * CLI says so with `system/model_fallback`, published as `agent.model-fallback`). Not
+     * passed when it is the agent's own model. Default none.
+     */
+    fallback_model: z.string().min(1).optional(),
+    /**
+     * How long an agent stays `parked` after a usage or rate limit when the CLI gives no reset
+     * time (no `resetsAt`): the CLI's last retry delay, else this; doubled for each further
+     * limit before a turn succeeds, up to `park_max_ms`. Default 60000 ms.
+     */
+    park_default_ms: positiveMs.default(60_000),
+    /** The longest such wait (a reset time the CLI gives is kept as it is). Default 3600000 ms (1 h). */
+    park_max_ms: positiveMs.default(3_600_000),
+    /** A turn with no output for this long while its process lives makes the agent `stalled`. Default 600000 ms (10 min). */
+    stall_after_ms: positiveMs.default(600_000),
+    /**
+     * What Nox does to a stalled turn: `none` (the status and `agent.stalled` only),
+     * `interrupt` (the CLI's interrupt control request: the turn ends, the next one runs) or
+     * `restart` (the process, with `--resume`; not a crash). Default `none`.
+     */
+    stall_action: z.enum(['none', 'interrupt', 'restart']).default('none'),
     /** Turns queued for an agent while it works; more are refused. Default 100. */
     max_queued_turns: z.number().int().min(1).max(100_000).default(100),
     /** Spawns per hour over the whole cluster. Default 120. */

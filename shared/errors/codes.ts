@@ -61,6 +61,8 @@ export const ERROR_CATALOGUE = {
   agentFailed: { code: 'nox:agent-failed', status: 409, title: 'Conflict', meaning: 'the agent’s circuit breaker is open (it crashed too often): reset it first' },
   agentOverBudget: { code: 'nox:agent-over-budget', status: 409, title: 'Conflict', meaning: 'the agent has spent its `max_budget_usd`: no new turns' },
   budgetReached: { code: 'nox:budget-reached', status: 409, title: 'Conflict', meaning: 'a budget the agent shares is spent — its spawn subtree’s `subtree_budget_usd` or the fleet’s `budgets.fleet_daily_usd`: no new turns until it is raised (or, daily, the next UTC day)' },
+  agentParked: { code: 'nox:agent-parked', status: null, title: 'Agent parked', meaning: 'the `runtime.reasonCode` of a `parked` agent: the CLI reported a usage or rate limit; turns and messages wait until `runtime.resumesAt`, when it resumes by itself' },
+  agentStalled: { code: 'nox:agent-stalled', status: null, title: 'Agent stalled', meaning: 'the `runtime.reasonCode` of a `stalled` agent: its turn wrote nothing for `agent.stall_after_ms` while its process lives (`agent.stall_action` says what Nox does)' },
   turnQueueFull: { code: 'nox:turn-queue-full', status: 429, title: 'Too many requests', meaning: 'the agent already has `agent.max_queued_turns` turns waiting' },
   spawnRateExceeded: { code: 'nox:spawn-rate-exceeded', status: 429, title: 'Spawn refused', meaning: 'a spawn over the hourly limit of the cluster or of the parent; `refusal` and `limit` say which' },
   spawnDepthExceeded: { code: 'nox:spawn-depth-exceeded', status: 422, title: 'Spawn refused', meaning: 'a spawn deeper in the hierarchy than `agent.max_depth`' },

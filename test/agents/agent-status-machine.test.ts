@@ -123,4 +123,36 @@ describe('agent status machine (pure): status + event → next status + effects'
     expect(state).to.deep.equal({ status: 'failed', wanted: 'stopped' });
     expect(effects).to.deep.equal([{ type: 'status', status: 'failed', previous: 'starting', reason: 'could not start: spawn ENOENT', announce: true }, { type: 'settled' }]);
   });
+  it('a usage limit parks a running agent (with its code), never a crash; the reset brings it back to idle (or over-budget)', () => {
+    const reason = 'usage limit reached (five_hour): resumes at 2026-11-28T15:00:00.000Z';
+    for (const from of ['working', 'idle', 'waiting-approval', 'stalled', 'over-budget'] as const) {
+      const { state, effects } = run({ status: from, wanted: 'running' }, { type: 'limited', reason, correlationId: 'c1' });
+      expect(state, from).to.deep.equal({ status: 'parked', wanted: 'running' });
+      expect(effects, from).to.deep.equal([{ type: 'status', status: 'parked', previous: from, reason, reasonCode: 'nox:agent-parked', announce: true, correlationId: 'c1' }]);
+    }
+    const parked: MachineState = { status: 'parked', wanted: 'running' };
+    expect(run(parked, { type: 'limited', reason: 'later' }).effects, 'a new reset time is announced').to.have.length(1);
+    expect(run(parked, { type: 'limit-reset', overBudget: false }).effects).to.deep.equal([{ type: 'status', status: 'idle', previous: 'parked', reason: 'usage limit reset', announce: true }]);
+    expect(run(parked, { type: 'limit-reset', overBudget: true }).state.status).to.equal('over-budget');
+    // no process to hold: the status stays, the next launch is parked
+    for (const from of ['starting', 'restarting', 'stopping', 'stopped', 'failed'] as const) expect(run({ status: from, wanted: 'running' }, { type: 'limited', reason }).effects, from).to.deep.equal([]);
+    const launched = run({ status: 'starting', wanted: 'running' }, { type: 'launched', resumed: true, overBudget: false, parked: { reason } });
+    expect(launched.state.status).to.equal('parked');
+    expect(launched.effects[0]).to.deep.include({ status: 'parked', reason, reasonCode: 'nox:agent-parked' });
+    expect(run({ status: 'working', wanted: 'running' }, { type: 'limit-reset', overBudget: false }).effects, 'a reset outside a park changes nothing').to.deep.equal([]);
+    // the CLI's own retry got through a rate limit within the turn
+    expect(run(parked, { type: 'output-resumed' }).effects[0]).to.deep.include({ status: 'working', reason: 'the CLI got through the rate limit' });
+  });
+
+  it('a silent turn stalls (only while working); output returns it to working; its end or an interrupt to idle', () => {
+    const working: MachineState = { status: 'working', wanted: 'running' };
+    const { state, effects } = run(working, { type: 'stalled', silentMs: 600_000, correlationId: 'c2' });
+    expect(state.status).to.equal('stalled');
+    expect(effects).to.deep.equal([{ type: 'status', status: 'stalled', previous: 'working', reason: 'no output for 600 s', reasonCode: 'nox:agent-stalled', announce: true, correlationId: 'c2' }]);
+    expect(run(working, { type: 'stalled', silentMs: 300 }).effects[0]).to.deep.include({ reason: 'no output for 300 ms' });
+    for (const from of ['waiting-approval', 'idle', 'parked', 'stopping'] as const) expect(run({ status: from, wanted: 'running' }, { type: 'stalled', silentMs: 1 }).effects, from).to.deep.equal([]);
+    expect(run(state, { type: 'output-resumed' }).effects).to.deep.equal([{ type: 'status', status: 'working', previous: 'stalled', reason: 'output resumed', announce: true }]);
+    expect(run(state, { type: 'turn-ended', overBudget: false }).state.status).to.equal('idle');
+    expect(run(idle, { type: 'output-resumed' }).effects).to.deep.equal([]);
+  });
 });

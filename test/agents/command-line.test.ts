@@ -43,6 +43,14 @@ describe('agent command line and permission policy', () => {
     expect(again.args).to.not.include('--session-id');
   });
 
+  it('passes agent.fallback_model as --fallback-model, except when it is the agent’s own model', () => {
+    const withFallback = testConfig({ registryDir: config.registryDir, overrides: { 'agent.fallback_model': 'claude-small-1' } });
+    const args = buildAgentLaunch(withFallback, newAgentConfig({ id: 'fb-1', model: 'claude-big-1' }), { ...opts, resume: false }).args;
+    expect(args[args.indexOf('--fallback-model') + 1]).to.equal('claude-small-1');
+    expect(buildAgentLaunch(withFallback, newAgentConfig({ id: 'fb-2', model: 'claude-small-1' }), { ...opts, resume: false }).args).to.not.include('--fallback-model');
+    expect(buildAgentLaunch(config, newAgentConfig({ id: 'fb-3' }), { ...opts, resume: false }).args, 'none configured').to.not.include('--fallback-model');
+  });
+
   it('gives each agent its own config dir, HOME, workdir, id, API URL and token file; an allowlisted environment', () => {
     const host = { NOX_JWT_SECRET: 'must-not-leak', REDIS_URL: 'redis://x', DOCKER_HOST: 'unix:///x', NOX_SECRET_GH: 'x', SOMETHING_ELSE: 'x', ANTHROPIC_API_KEY: 'sk-1', LANG: 'C.UTF-8' };
     Object.assign(process.env, host);

@@ -38,6 +38,8 @@ export interface AgentManager {
   shutdown(reason: string): Promise<void>;
   /** called whenever one of this host's agents is between turns with nothing queued (the message deliverer listens) */
   onAgentIdle(listener: (agentId: string) => void): () => void;
+  /** called when a usage limit refused a turn of inbox messages the model never saw: they belong back in the inbox (the deliverer listens) */
+  onTurnRefused(listener: (agentId: string, messageIds: readonly string[]) => void): () => void;
 }
 
 export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logger, options: { permissions?: PermissionGate } = {}): AgentManager {
@@ -50,15 +52,19 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
   let shuttingDown = false;
   const starting = new Map<string, Supervisor>();
   const idleListeners = new Set<(agentId: string) => void>();
-  const onIdle = (agentId: string): void => {
-    for (const listener of idleListeners) {
+  const refusedListeners = new Set<(agentId: string, messageIds: readonly string[]) => void>();
+  /** calls every listener; one that throws is logged, never thrown into the supervisor */
+  const tell = <A extends unknown[]>(listeners: Set<(...args: A) => void>, what: string, ...args: A): void => {
+    for (const listener of listeners) {
       try {
-        listener(agentId);
+        listener(...args);
       } catch (err) {
-        log.warn('idle listener threw', { agentId, ...errorFields(err) });
+        log.warn(`${what} listener threw`, { agentId: args[0], ...errorFields(err) });
       }
     }
   };
+  const onIdle = (agentId: string): void => tell(idleListeners, 'idle', agentId);
+  const onTurnRefused = (agentId: string, messageIds: readonly string[]): void => tell(refusedListeners, 'refused turn', agentId, messageIds);
 
   const capacity = (): number => ctx.config.worker.capacity;
   const running = (): number => supervisors.size;
@@ -117,6 +123,7 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
       onProcess,
       onSettled,
       onIdle,
+      onTurnRefused,
       permissions: options.permissions,
     });
     supervisors.set(agentId, supervisor);
@@ -180,6 +187,10 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
     onAgentIdle(listener) {
       idleListeners.add(listener);
       return () => idleListeners.delete(listener);
+    },
+    onTurnRefused(listener) {
+      refusedListeners.add(listener);
+      return () => refusedListeners.delete(listener);
     },
   };
   return manager;

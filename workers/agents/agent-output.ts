@@ -1,5 +1,6 @@
 import { errorFields, type Logger } from '../../shared/logger.js';
 import { parseAgentLine } from './claude-cli/line-parser.js';
+import { createLineRepair } from './claude-cli/line-repair.js';
 import type { AgentEvent } from './claude-cli/protocol.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
 import type { Turn } from './turn-queue.js';
@@ -62,9 +63,13 @@ export function createAgentOutput(deps: AgentOutputDeps): AgentOutput {
   };
 }
 
-/** Turns stdout lines into events for `onEvent`, one at a time; never throws. */
+/**
+ * Turns stdout lines into events for `onEvent`, one at a time; never throws. A line split by
+ * an injected `rate_limit_event` is put back together first (claude-cli/line-repair.ts).
+ */
 export function agentLineReader(logger: Logger, onEvent: (event: AgentEvent) => void): (line: string) => void {
-  return (line) => {
+  const repair = createLineRepair();
+  const read = (line: string): void => {
     const parsed = parseAgentLine(line);
     if (!parsed.ok) {
       logger.warn('agent wrote a line that does not parse', { reason: parsed.reason, line: parsed.line });
@@ -78,4 +83,5 @@ export function agentLineReader(logger: Logger, onEvent: (event: AgentEvent) => 
       }
     }
   };
+  return (line) => repair(line).forEach(read);
 }

@@ -1,4 +1,5 @@
 import type { AgentStatus } from '../../shared/agents/agent-status.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
 import type { CrashVerdict } from './crash-policy.js';
 
 /**
@@ -12,6 +13,8 @@ import type { CrashVerdict } from './crash-policy.js';
  *   process exits unasked → crashed → restarting (backoff) → starting
  *   too many crashes in the window → failed (circuit breaker open)
  *   cost ≥ max_budget_usd → over-budget (process kept, no new turns)
+ *   a usage or rate limit → parked (turns wait) → idle at its reset time; not a crash
+ *   working with no output for agent.stall_after_ms → stalled → working when output resumes
  *
  * `wanted` is the intent (an operator's start or stop): a process that exits while it is
  * `stopped` was asked to; one that exits while it is `running` crashed.
@@ -28,7 +31,8 @@ export type StatusEvent =
   | { type: 'start' }
   /** a process is about to be launched: first start, operator restart or backoff over */
   | { type: 'starting'; reason?: string }
-  | { type: 'launched'; resumed: boolean; overBudget: boolean }
+  /** `parked`: a limit still in force (its reason): the new process waits too */
+  | { type: 'launched'; resumed: boolean; overBudget: boolean; parked?: { reason: string } }
   /** the first launch failed: nothing to restart */
   | { type: 'launch-failed'; message: string }
   /** the turns' events carry the turn's correlation id (the request or message it came from) */
@@ -46,6 +50,14 @@ export type StatusEvent =
   | { type: 'budget-hold'; reason: string; detail: Record<string, unknown> }
   /** that budget has room again (raised, or a new day) */
   | { type: 'budget-released' }
+  /** a usage or rate limit (usage-limit.ts): between turns, or while the CLI retries within one */
+  | { type: 'limited'; reason: string; correlationId?: string }
+  /** the limit's reset time came: turns may run again */
+  | { type: 'limit-reset'; overBudget: boolean }
+  /** the turn in flight wrote nothing for agent.stall_after_ms */
+  | { type: 'stalled'; silentMs: number; correlationId?: string }
+  /** a stalled turn wrote again, or the CLI's own retry got through a rate limit */
+  | { type: 'output-resumed'; correlationId?: string }
   /** the process exited while wanted running */
   | { type: 'crashed'; why: string; verdict: CrashVerdict };
 
@@ -54,6 +66,8 @@ export interface StatusChange {
   status: AgentStatus;
   previous: AgentStatus;
   reason?: string;
+  /** the reason's catalogue code (runtime.reasonCode): parked and stalled have one */
+  reasonCode?: string;
   /** publish `agent.status`: the status changed, or the same status has a new reason */
   announce: boolean;
   correlationId?: string;
@@ -76,7 +90,10 @@ export interface Transition {
 }
 
 /** Statuses a finished turn leaves for idle (or over-budget); stopping and crash states keep theirs. */
-const TURN_STATES: readonly AgentStatus[] = ['working', 'waiting-approval', 'idle', 'over-budget'];
+const TURN_STATES: readonly AgentStatus[] = ['working', 'waiting-approval', 'idle', 'over-budget', 'stalled'];
+
+/** Statuses a limit parks: a running process between turns or in one. */
+const PARKABLE: readonly AgentStatus[] = [...TURN_STATES, 'parked'];
 
 export function isSettled(status: AgentStatus): boolean {
   return status === 'stopped' || status === 'failed';
@@ -91,6 +108,9 @@ function change(previous: AgentStatus, status: AgentStatus, reason?: string, mor
   return { type: 'status', status, previous, ...(reason === undefined ? {} : { reason }), announce: previous !== status || Boolean(reason), ...more };
 }
 
+/** 350 ms, 12 s */
+export const silence = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`);
+
 const withCorrelation = (correlationId: string | undefined): { correlationId?: string } => (correlationId ? { correlationId } : {});
 
 export function transition(state: MachineState, event: StatusEvent): Transition {
@@ -102,6 +122,7 @@ export function transition(state: MachineState, event: StatusEvent): Transition 
     case 'starting':
       return to('starting', [change(status, 'starting', event.reason)], 'running');
     case 'launched': {
+      if (event.parked) return to('parked', [change(status, 'parked', event.parked.reason, { reasonCode: ERROR_CODE.agentParked })]);
       const next = event.overBudget ? 'over-budget' : 'idle';
       return to(next, [change(status, next, event.resumed ? 'resumed' : undefined)]);
     }
@@ -128,6 +149,20 @@ export function transition(state: MachineState, event: StatusEvent): Transition 
       return to('over-budget', [...(status === 'over-budget' ? [] : [{ type: 'budget-exceeded' as const, detail: event.detail }]), change(status, 'over-budget', event.reason)]);
     case 'budget-released':
       return status === 'over-budget' ? to('idle', [change(status, 'idle', 'budget available again')]) : to(status, []);
+    case 'limited':
+      if (!PARKABLE.includes(status)) return to(status, []); // no process to hold: the next launch is parked
+      return to('parked', [change(status, 'parked', event.reason, { reasonCode: ERROR_CODE.agentParked, ...withCorrelation(event.correlationId) })]);
+    case 'limit-reset': {
+      if (status !== 'parked') return to(status, []);
+      const next = event.overBudget ? 'over-budget' : 'idle';
+      return to(next, [change(status, next, 'usage limit reset')]);
+    }
+    case 'stalled':
+      if (status !== 'working') return to(status, []);
+      return to('stalled', [change(status, 'stalled', `no output for ${silence(event.silentMs)}`, { reasonCode: ERROR_CODE.agentStalled, ...withCorrelation(event.correlationId) })]);
+    case 'output-resumed':
+      if (status !== 'stalled' && status !== 'parked') return to(status, []);
+      return to('working', [change(status, 'working', status === 'stalled' ? 'output resumed' : 'the CLI got through the rate limit', withCorrelation(event.correlationId))]);
     case 'stop':
       if (isSettled(status)) return to(status, [], 'stopped');
       return to('stopping', [change(status, 'stopping', event.reason)], 'stopped');

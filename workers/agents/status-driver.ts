@@ -33,8 +33,8 @@ export function createStatusDriver(deps: StatusDriverDeps): StatusDriver {
 
   const write = (change: StatusChange, fields: RuntimeFields): void => {
     const { status, previous, reason } = change;
-    writer.persist({ status, reason: reason ?? '', reasonCode: '', hostId, queuedTurns: deps.queuedTurns(), ...(change.circuitOpen ? { circuitOpen: true } : {}), ...fields });
-    if (change.announce) writer.publish(AGENT_EVENT.status, { status, previous, reason: reason ?? null }, change.correlationId);
+    writer.persist({ status, reason: reason ?? '', reasonCode: change.reasonCode ?? '', hostId, queuedTurns: deps.queuedTurns(), ...(change.circuitOpen ? { circuitOpen: true } : {}), ...fields });
+    if (change.announce) writer.publish(AGENT_EVENT.status, { status, previous, reason: reason ?? null, ...(change.reasonCode ? { reasonCode: change.reasonCode } : {}) }, change.correlationId);
     logger.debug('agent status', { status, previous, reason });
   };
 

@@ -27,6 +27,7 @@ import { createTurnQueue } from './turn-queue.js';
 import { createSessionMirror } from './session-mirror.js';
 import { agentConfigDir } from './claude-cli/command-line.js';
 import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
+import { createTurnHolds } from './turn-holds.js';
 
 /**
  * Runs and watches ONE agent on this host, by wiring small parts together:
@@ -43,6 +44,8 @@ import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
  * - cost-ledger.ts: cost per process vs the agent's total, tokens, the budget;
  * - crash-policy.ts (pure): an unasked exit is a crash: restart with backoff and
  *   `--resume`, until the circuit breaker opens (status failed);
+ * - turn-holds.ts: a usage or rate limit parks the agent until its reset time (turns wait;
+ *   not a crash); a turn silent for `agent.stall_after_ms` makes it `stalled`;
  * - agent-launch.ts: token, MCP servers, resume, command line → the launch spec that
  *   process-runner.ts runs.
  */
@@ -62,6 +65,8 @@ export interface SupervisorDeps {
    * workers/messages/deliverer.ts) may hand it the next turn. Must not throw.
    */
   onIdle?(agentId: string): void;
+  /** a usage limit refused a turn of inbox messages before the model saw them: they go back to the inbox (must not throw) */
+  onTurnRefused?(agentId: string, messageIds: readonly string[]): void;
   /**
    * The approvals workflow (issue 6, workers/approvals/permission-gate.ts). When given, every
    * tool-permission question is decided by policy or a person (the CLI itself refuses the
@@ -83,8 +88,11 @@ export interface Supervisor {
    * or the message's — is carried by the turn's conversation entry and the events it causes.
    * Throws when the agent is not running, over budget, or its queue is full.
    */
-  /** `trace`: the trace the turn joins (default: the active one, e.g. the job that asked) */
-  deliverTurn(text: string, correlationId?: string, trace?: Record<string, string>): void;
+  /**
+   * `trace`: the trace the turn joins (default: the active one, e.g. the job that asked);
+   * `messageIds`: the inbox messages the turn carries (a turn a limit refuses goes back there)
+   */
+  deliverTurn(text: string, correlationId?: string, trace?: Record<string, string>, messageIds?: readonly string[]): void;
   /** a shared budget is spent (a reason and the event's detail), or has room again (undefined): budget-gate.ts */
   budgetHold(verdict: { reason: string; detail: Record<string, unknown> } | undefined): void;
   /** on hold for a shared budget (not its own `max_budget_usd`) */
@@ -107,8 +115,33 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const ledger = createCostLedger();
   const turns = createTurnQueue(cfg.max_queued_turns);
   const output = createAgentOutput({ agentId, conversation: deps.conversation, publish });
-  const machine = createStatusDriver({ hostId, logger, writer, ledger, queuedTurns: () => turns.length, scheduleRestart: (ms) => scheduleRestart(ms), onSettled: () => deps.onSettled(agentId) });
+  const machine = createStatusDriver({
+    hostId,
+    logger,
+    writer,
+    ledger,
+    queuedTurns: () => turns.length,
+    scheduleRestart: (ms) => scheduleRestart(ms),
+    onSettled: () => {
+      holds.dispose();
+      deps.onSettled(agentId);
+    },
+  });
   const dispatch = machine.dispatch;
+  const holds = createTurnHolds({
+    agentId,
+    cfg,
+    writer,
+    logger,
+    dispatch,
+    status: () => machine.state.status,
+    turns,
+    overBudget: () => ledger.overBudget || hold !== undefined,
+    onReset: () => pump(),
+    onTurnRefused: deps.onTurnRefused,
+    interrupt: () => void supervisor.interrupt(),
+    restart: (reason) => supervisor.restart(reason),
+  });
   const questions = createPermissionQuestions({
     agentId,
     timeoutMs: questionTimeoutMs(ctx.config, deps.permissions !== undefined),
@@ -117,7 +150,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     onAnswer: (q, decision) => {
       proc?.write(permissionResponseLine(q.requestId, decision));
       publish(AGENT_EVENT.permission, { requestId: q.requestId, tool: q.request.tool_name, behavior: decision.behavior, message: decision.behavior === 'deny' ? decision.message : null }, q.correlationId);
-      if (questions.open === 0) dispatch({ type: 'questions-settled', correlationId: q.correlationId });
+      if (questions.open === 0) questionsSettled(q.correlationId);
     },
   });
   const crashPolicy = crashPolicyOf(cfg);
@@ -140,7 +173,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const pump = (): void => {
     const p = proc;
     if (!p || turns.current || machine.state.status === 'stopping') return;
-    if (ledger.overBudget || hold) return;
+    if (ledger.overBudget || hold || holds.holding) return;
     if (turns.length === 0) {
       deps.onIdle?.(agentId);
       return;
@@ -149,10 +182,16 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     if (!turn) return;
     turnStarted(agentId, turn);
     output.turn(turn);
+    holds.turnSent();
     dispatch({ type: 'turn-sent', correlationId: turn.correlationId });
   };
 
   let afterTurn: (() => Promise<void>) | undefined; // the launch's turn-end work (a project agent's push)
+  const questionsSettled = (correlationId: string | undefined): void => {
+    dispatch({ type: 'questions-settled', correlationId });
+    holds.answered();
+  };
+
   const onResult = (event: Extract<AgentEvent, { kind: 'result' }>): void => {
     fatalReason ??= loginFailureReason(event, hostId);
     if (fatalReason) void proc?.stop(cfg.stop_grace_ms); // no turn can succeed; the exit fails the agent
@@ -167,6 +206,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     persist(ledger.fields());
     writer.track(session.mirror(sessionId), 'session mirror');
     if (afterTurn) writer.track(afterTurn(), 'worktree push');
+    if (!fatalReason && holds.ended(event, turn)) return; // parked: the turn runs again after the reset
     dispatch({ type: 'turn-ended', overBudget: ledger.overBudget, correlationId: turn?.correlationId });
     pump();
   };
@@ -174,12 +214,15 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const onPermission = (event: Extract<AgentEvent, { kind: 'permission-request' }>): void => {
     if (!config || !proc) return;
     const correlationId = turns.current?.correlationId;
+    holds.asking();
     dispatch({ type: 'permission-asked', tool: event.request.tool_name, correlationId });
     questions.ask({ requestId: event.requestId, request: event.request, ...(correlationId ? { correlationId } : {}) }, config, workdir);
   };
 
   const onEvent = (event: AgentEvent): void => {
-    output.event(event, turns.current?.correlationId);
+    const correlationId = turns.current?.correlationId;
+    output.event(event, correlationId);
+    holds.event(event, correlationId);
     switch (event.kind) {
       case 'init':
         if (event.sessionId && event.sessionId !== sessionId) {
@@ -195,7 +238,10 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
         break;
       case 'control-cancel':
         questions.withdraw(event.requestId);
-        if (questions.open === 0) dispatch({ type: 'questions-settled', correlationId: turns.current?.correlationId });
+        if (questions.open === 0) questionsSettled(correlationId);
+        break;
+      case 'model-fallback':
+        publish(AGENT_EVENT.modelFallback, { from: event.from ?? null, to: event.to ?? null, trigger: event.trigger ?? null }, correlationId);
         break;
       case 'control-request':
         proc?.write(controlErrorLine(event.requestId, `Nox does not handle ${event.subtype}`));
@@ -205,7 +251,11 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     }
   };
 
-  const onLine = agentLineReader(logger, onEvent);
+  const readLine = agentLineReader(logger, onEvent);
+  const onLine = (line: string): void => {
+    holds.line();
+    readLine(line);
+  };
 
   const spawnProcess = async (): Promise<void> => {
     config = await deps.loadConfig();
@@ -220,7 +270,8 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     proc = started;
     deps.onProcess(agentId, started);
     logger.info('agent process started', { pid: started.pid, resume, sessionId });
-    dispatch({ type: 'launched', resumed: resume, overBudget: ledger.overBudget }, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
+    const parked = holds.launchParked();
+    dispatch({ type: 'launched', resumed: resume, overBudget: ledger.overBudget, ...(parked ? { parked } : {}) }, { pid: started.pid, sessionId, sessionStarted: true, startedAt: new Date().toISOString(), restarts, throttled: false, circuitOpen: false });
     void started.exited.then((exit) => {
       // the sandbox's and the MCP services' endpoints serve this process only; a restart opens its own
       release().catch((err) => logger.warn('could not close the agent sandbox', errorFields(err)));
@@ -233,6 +284,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     if (which !== proc) return;
     proc = undefined;
     deps.onProcess(agentId, undefined);
+    holds.processEnded();
     writer.track(session.mirror(sessionId), 'session mirror');
     questions.dropAll();
     ledger.processEnded();
@@ -297,6 +349,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       dispatch({ type: 'start' });
       const previous = await readRuntime(ctx.redis, ctx.keys, agentId);
       sessionId = previous?.sessionId || randomUUID();
+      holds.restore(previous); // a limit a previous run hit still holds until its reset
       ledger.begin(previous?.costUsd ?? 0);
       restarts = previous?.restarts ?? 0;
       dispatch({ type: 'starting' }, { sessionId, ...ledger.fields() });
@@ -307,12 +360,12 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
         throw err;
       }
     },
-    deliverTurn(text, correlationId, trace = traceCarrier()) {
+    deliverTurn(text, correlationId, trace = traceCarrier(), messageIds) {
       if (machine.state.wanted !== 'running') throw new AgentNotRunningError(agentId, machine.state.status);
       if (ledger.overBudget) throw new AgentOverBudgetError(agentId, ledger.spentUsd, ledger.budgetUsd as number);
       if (hold) throw new BudgetReachedError(agentId, hold);
       if (turns.full) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
-      turns.add({ text, ...(correlationId ? { correlationId } : {}), ...(trace ? { trace } : {}) });
+      turns.add({ text, ...(correlationId ? { correlationId } : {}), ...(trace ? { trace } : {}), ...(messageIds?.length ? { messageIds } : {}) });
       persist({ queuedTurns: turns.length });
       pump();
     },

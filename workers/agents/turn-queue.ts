@@ -11,6 +11,8 @@ export interface Turn {
   correlationId?: string;
   /** the trace the turn belongs to (W3C carrier), when tracing is on */
   trace?: Record<string, string>;
+  /** the inbox messages the turn carries (workers/messages/deliverer.ts): a turn a usage limit refused goes back to the inbox */
+  messageIds?: readonly string[];
 }
 
 export interface TurnQueue {
@@ -20,6 +22,8 @@ export interface TurnQueue {
   /** the turn written and not yet ended */
   readonly current: Turn | undefined;
   add(turn: Turn): void;
+  /** puts a turn first in line (one a usage limit refused, to run when it resets) */
+  addFirst(turn: Turn): void;
   /**
    * Writes the first waiting turn with `write`; it becomes current. When `write` fails (the
    * process's stdin is gone) the turn stays first in line. Call only with no current turn.
@@ -44,6 +48,9 @@ export function createTurnQueue(maxWaiting: number): TurnQueue {
     },
     add(turn) {
       waiting.push(turn);
+    },
+    addFirst(turn) {
+      waiting.unshift(turn);
     },
     sendNext(write) {
       const next = waiting[0];

@@ -102,7 +102,8 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     const s = manager.get(agentId);
     const pid = s?.pid;
     // an agent held by a shared budget is tried too: the check below releases it once there is room
-    if (!s || !pid || (s.status !== 'idle' && !s.budgetHeld) || s.queuedTurns > 0) return false;
+    // a parked agent (a usage limit) takes nothing: its messages wait here until it resumes
+    if (!s || !pid || s.status === 'parked' || (s.status !== 'idle' && !s.budgetHeld) || s.queuedTurns > 0) return false;
     const others = await inbox.confirm(agentId, pid);
     if (others.length > 0) await resolveUncertain(agentId, others);
     const ids = await inbox.claim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
@@ -132,7 +133,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     // and the turn is its child
     const span = startSpan('message.deliver', { 'nox.agent.id': agentId, 'nox.message.id': turnCorrelationId, 'nox.messages.batch': messages.length }, messages[0]!.trace);
     try {
-      s.deliverTurn(turnText(messages), turnCorrelationId, carrierOfSpan(span));
+      s.deliverTurn(turnText(messages), turnCorrelationId, carrierOfSpan(span), messages.map((m) => m.id));
       span?.end();
     } catch (err) {
       span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
@@ -171,6 +172,15 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
   };
 
   const unlisten = manager.onAgentIdle((agentId) => void drain(agentId));
+  // a usage limit refused the turn before the model saw it: its messages wait in the inbox
+  // again (claim undone), and go out once the agent resumes — so the park loses nothing, and a
+  // host restart during it neither (the transcript would otherwise count them as read)
+  const unlistenRefused = manager.onTurnRefused((agentId, ids) => {
+    requeueAll(agentId, ids).then(
+      () => logger.info('messages back in the inbox: a usage limit refused their turn', { agentId, messageIds: ids }),
+      (err) => logger.warn('could not put refused messages back in the inbox', { agentId, ...errorFields(err) }),
+    );
+  });
 
   // Catches a wake-up that went to the wrong host (an agent that moved) or was lost.
   const sweeper = startPeriodic(
@@ -179,7 +189,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     async () => {
       let n = 0;
       for (const s of manager.all()) {
-        if ((s.status !== 'idle' && !s.budgetHeld) || s.queuedTurns > 0) continue;
+        if (s.status === 'parked' || (s.status !== 'idle' && !s.budgetHeld) || s.queuedTurns > 0) continue;
         const [waiting, inflight] = await Promise.all([inbox.size(s.agentId), ctx.redis.hlen(ctx.keys.agentInflight(s.agentId))]);
         if (waiting + inflight > 0) {
           n++;
@@ -200,6 +210,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     sweeper,
     stop() {
       unlisten();
+      unlistenRefused();
       sweeper.stop();
     },
   };

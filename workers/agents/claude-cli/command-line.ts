@@ -11,7 +11,8 @@ import { agentEnvironment } from '../sandbox/agent-env.js';
  *   stream-json` requires `--output-format stream-json`;
  * - `--session-id <uuid>` on the first start only (a used id is refused as "already in
  *   use"), `--resume <id>` on every later start;
- * - `--permission-prompt-tool stdio` makes the CLI ask Nox on the same pipes.
+ * - `--permission-prompt-tool stdio` makes the CLI ask Nox on the same pipes;
+ * - `--fallback-model` (agent.fallback_model): the CLI switches to it after a few 529s.
  */
 export interface LaunchOptions {
   sessionId: string;
@@ -27,6 +28,8 @@ export interface LaunchOptions {
   extraMcpServers?: Record<string, Record<string, unknown>>;
   /** variables the sandbox sets (the model URL it forwards, its proxy) */
   sandboxEnv?: Record<string, string>;
+  /** `--fallback-model` (default: `agent.fallback_model`); left out when it is the agent's own model */
+  fallbackModel?: string;
 }
 
 export interface AgentLaunch {
@@ -86,6 +89,7 @@ export function buildAgentArgs(agent: AgentConfig, options: LaunchOptions): stri
   if (Object.keys(servers).length > 0) args.push('--mcp-config', JSON.stringify({ mcpServers: servers }), '--strict-mcp-config');
   args.push('--permission-prompt-tool', 'stdio');
   if (agent.model) args.push('--model', agent.model);
+  if (options.fallbackModel && options.fallbackModel !== agent.model) args.push('--fallback-model', options.fallbackModel);
   for (const dir of agent.add_dirs) args.push('--add-dir', dir);
   if (agent.permission_mode !== 'default') args.push('--permission-mode', agent.permission_mode);
   // allowed_tools are NOT handed to the CLI: it would grant them silently. Nox grants them
@@ -100,7 +104,7 @@ export function buildAgentLaunch(config: NoxConfig, agent: AgentConfig, options:
   const configDir = agentConfigDir(config, agent.id);
   return {
     command: config.agent.command,
-    args: [...config.agent.args, ...buildAgentArgs(agent, options)],
+    args: [...config.agent.args, ...buildAgentArgs(agent, { fallbackModel: config.agent.fallback_model, ...options })],
     env: agentEnvironment({
       hostEnv: process.env,
       configEnv: config.agent.env,

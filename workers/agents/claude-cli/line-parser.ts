@@ -1,4 +1,4 @@
-import type { AgentEvent, PermissionRequest, Usage } from './protocol.js';
+import type { AgentEvent, PermissionRequest, RateLimitInfo, Usage } from './protocol.js';
 
 /**
  * Turns one stdout line of the CLI into typed events. Never throws: a line that is not
@@ -49,6 +49,8 @@ function toEvents(type: string, raw: Obj): AgentEvent[] {
     }
     case 'stream_event':
       return [{ kind: 'stream-event', raw }];
+    case 'rate_limit_event':
+      return [{ kind: 'rate-limit', info: rateLimitInfo(raw.rate_limit_info) ?? { status: 'unknown' }, raw }];
     default:
       return [{ kind: 'unknown', type, raw }];
   }
@@ -80,6 +82,9 @@ function systemEvent(raw: Obj): AgentEvent {
       raw,
     };
   }
+  if (subtype === 'model_fallback') {
+    return { kind: 'model-fallback', from: str(raw.original_model), to: str(raw.fallback_model), trigger: str(raw.trigger), raw };
+  }
   if (subtype === 'permission_denied') {
     return { kind: 'permission-denied', toolName: str(raw.tool_name), toolUseId: str(raw.tool_use_id), message: str(raw.message), raw };
   }
@@ -92,7 +97,11 @@ function assistantEvents(raw: Obj): AgentEvent[] {
   const sessionId = str(raw.session_id);
   const error = str(raw.error);
   const blocks = Array.isArray(message.content) ? message.content.filter(isObj) : [];
-  if (error || blocks.length === 0) return [{ kind: 'assistant-other', messageId, error, raw }];
+  if (error || blocks.length === 0) {
+    const params = isObj(raw.api_error_params) ? raw.api_error_params : {};
+    const rateLimit = rateLimitInfo(params.rate_limit_info);
+    return [{ kind: 'assistant-other', messageId, error, ...(rateLimit ? { rateLimit } : {}), raw }];
+  }
   return blocks.map((block): AgentEvent => {
     if (block.type === 'text') return { kind: 'assistant-text', messageId, text: str(block.text) ?? '', sessionId, raw };
     if (block.type === 'tool_use') {
@@ -138,9 +147,26 @@ function resultEvent(raw: Obj): AgentEvent {
     usage,
     sessionId: str(raw.session_id),
     terminalReason: str(raw.terminal_reason),
+    apiErrorStatus: num(raw.api_error_status),
+    apiErrorType: str(raw.api_error_type),
     permissionDenials: Array.isArray(raw.permission_denials) ? raw.permission_denials : [],
     raw,
   };
+}
+
+function rateLimitInfo(v: unknown): RateLimitInfo | undefined {
+  if (!isObj(v) || typeof v.status !== 'string') return undefined;
+  const info: RateLimitInfo = { status: v.status };
+  const resetsAt = num(v.resetsAt);
+  if (resetsAt !== undefined) info.resetsAt = resetsAt;
+  if (typeof v.rateLimitType === 'string') info.rateLimitType = v.rateLimitType;
+  const utilization = num(v.utilization);
+  if (utilization !== undefined) info.utilization = utilization;
+  if (typeof v.overageStatus === 'string') info.overageStatus = v.overageStatus;
+  const overageResetsAt = num(v.overageResetsAt);
+  if (overageResetsAt !== undefined) info.overageResetsAt = overageResetsAt;
+  if (typeof v.isUsingOverage === 'boolean') info.isUsingOverage = v.isUsingOverage;
+  return info;
 }
 
 function controlRequest(raw: Obj): AgentEvent {

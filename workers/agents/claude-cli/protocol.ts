@@ -39,6 +39,23 @@ export type ResultSubtype =
   | 'error_max_budget_usd'
   | 'error_max_structured_output_retries';
 
+/**
+ * A usage or rate limit's state as the CLI reports it (`rate_limit_event.rate_limit_info`,
+ * and the synthetic error message's `api_error_params.rate_limit_info`; agent SDK
+ * `SDKRateLimitInfo`). Sent for subscription logins when the state changes; `resetsAt` and
+ * `overageResetsAt` are epoch SECONDS.
+ */
+export interface RateLimitInfo {
+  status: 'allowed' | 'allowed_warning' | 'rejected' | (string & {});
+  resetsAt?: number;
+  /** five_hour | seven_day | seven_day_opus | seven_day_sonnet | overage | ... */
+  rateLimitType?: string;
+  utilization?: number;
+  overageStatus?: string;
+  overageResetsAt?: number;
+  isUsingOverage?: boolean;
+}
+
 /** `can_use_tool` control request: the CLI asks before a tool runs (--permission-prompt-tool stdio). */
 export interface PermissionRequest {
   subtype: 'can_use_tool';
@@ -72,8 +89,12 @@ export type AgentEvent =
     }
   | { kind: 'assistant-text'; messageId?: string; text: string; sessionId?: string; raw: Record<string, unknown> }
   | { kind: 'tool-use'; messageId?: string; toolUseId: string; name: string; input: unknown; sessionId?: string; raw: Record<string, unknown> }
-  /** a synthetic assistant message for a failed API call, or a block kind Nox does not know */
-  | { kind: 'assistant-other'; messageId?: string; error?: string; raw: Record<string, unknown> }
+  /**
+   * a synthetic assistant message for a failed API call (`error`: rate_limit, server_error,
+   * billing_error, ...; `rateLimit` when it carries the limit's state), or a block kind Nox
+   * does not know
+   */
+  | { kind: 'assistant-other'; messageId?: string; error?: string; rateLimit?: RateLimitInfo; raw: Record<string, unknown> }
   | { kind: 'tool-result'; toolUseId: string; content: unknown; isError: boolean; raw: Record<string, unknown> }
   | { kind: 'user-other'; raw: Record<string, unknown> }
   | {
@@ -89,10 +110,18 @@ export type AgentEvent =
       usage: Usage;
       sessionId?: string;
       terminalReason?: string;
+      /** the HTTP status of the API call that failed the turn (429 rate/usage limit, 529 overloaded) */
+      apiErrorStatus?: number;
+      /** its error type: rate_limit_error, overloaded_error, ... */
+      apiErrorType?: string;
       permissionDenials: unknown[];
       raw: Record<string, unknown>;
     }
   | { kind: 'api-retry'; attempt?: number; maxRetries?: number; retryDelayMs?: number; errorStatus?: number; raw: Record<string, unknown> }
+  /** `rate_limit_event`: the usage limit's state changed (the run goes on after it) */
+  | { kind: 'rate-limit'; info: RateLimitInfo; raw: Record<string, unknown> }
+  /** `system/model_fallback`: the CLI switched to `--fallback-model` (the main one overloaded) */
+  | { kind: 'model-fallback'; from?: string; to?: string; trigger?: string; raw: Record<string, unknown> }
   | { kind: 'permission-denied'; toolName?: string; toolUseId?: string; message?: string; raw: Record<string, unknown> }
   | { kind: 'system'; subtype: string; raw: Record<string, unknown> }
   | { kind: 'permission-request'; requestId: string; request: PermissionRequest; raw: Record<string, unknown> }
