@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { hmacKey } from '../../shared/auth/tokens.js';
 import type { HostCredentialRecord } from '../../shared/hosts/host-credential.js';
 
@@ -33,10 +33,4 @@ type Sealed = Pick<HostCredentialRecord, 'id' | 'hostId' | 'labels' | 'expiresAt
 export function sealOf(key: SealKey, rec: Sealed): string {
   const labels = Object.entries(rec.labels ?? {}).sort(([a], [b]) => a.localeCompare(b));
   return mac(key, JSON.stringify([rec.id, rec.hostId ?? '', rec.labels ? labels : null, rec.expiresAt ?? '', rec.secretHash]));
-}
-
-export function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -16,7 +16,8 @@ import {
 import { HOST_EVENT } from '../../shared/hosts/host-events.js';
 import { redisScript } from '../../shared/redis-script.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { sameText, sealKey, sealOf, secretHash } from './credential-seal.js';
+import { sameSecret } from '../../shared/auth/constant-time.js';
+import { sealKey, sealOf, secretHash } from './credential-seal.js';
 
 /**
  * Mints, lists, revokes and checks host credentials (shared/hosts/host-credential.ts) —
@@ -41,6 +42,9 @@ export interface HostCredentialIssuer {
   /** binds an unbound credential to `hostId` (the first host to join keeps it); throws HostCredentialBoundError for another id */
   bind(record: HostCredentialRecord, hostId: string): Promise<HostCredentialRecord>;
 }
+
+/** how long an expired credential's record stays (listed as `expired`, answered with its own code) */
+const KEPT_AFTER_EXPIRY_MS = 7 * 86_400_000;
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 export const TTL_PATTERN = /^(\d{1,9})([smhd])$/;
@@ -88,7 +92,8 @@ export function createHostCredentialIssuer(ctx: NoxContext, signingSecret: strin
       const sealed = { id, hostId: request.hostId, labels: request.labels, expiresAt, secretHash: hash };
       const record: HostCredentialRecord = { ...sealed, createdAt: new Date().toISOString(), createdBy: request.by, seal: sealOf(key, sealed) };
       const tx = redis.multi().hset(keys.hostCredential(id), encodeCredential(record)).sadd(keys.hostCredentials(), id);
-      if (expiresAt) tx.pexpireat(keys.hostCredential(id), Date.parse(expiresAt));
+      // kept a while past its expiry, so a host showing it hears "expired", not "unknown"
+      if (expiresAt) tx.pexpireat(keys.hostCredential(id), Date.parse(expiresAt) + KEPT_AFTER_EXPIRY_MS);
       await tx.exec();
       return { credential: formatHostCredential({ id, secret }), record };
     },
@@ -116,7 +121,7 @@ export function createHostCredentialIssuer(ctx: NoxContext, signingSecret: strin
       const record = await readHostCredential(redis, keys, parts.id);
       if (!record) throw invalid(`Unknown host credential ${parts.id} (never minted, or expired)`);
       // both compared in constant time: the secret, and the record's own seal (a record not written by an API is void)
-      if (!sameText(secretHash(key, parts.id, parts.secret), record.secretHash) || !sameText(sealOf(key, record), record.seal)) {
+      if (!sameSecret(secretHash(key, parts.id, parts.secret), record.secretHash) || !sameSecret(sealOf(key, record), record.seal)) {
         throw invalid(`Host credential ${parts.id} does not verify`);
       }
       const state = credentialState(record);

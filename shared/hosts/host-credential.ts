@@ -16,8 +16,8 @@ import type { Keys } from '../keys.js';
  *
  * The record (keys.hostCredential(id), a hash; the ids in keys.hostCredentials()) is read by
  * the API, and by the host itself to notice its revocation (workers/host-credential/).
- * A credential is `active` until revoked (kept, marked, until its expiry) or expired (the
- * record expires with it). Revocation is cooperative at the Redis level: every host holds
+ * A credential is `active` until revoked (kept, marked, until a week past its expiry, or for
+ * good) or expired (its record goes a week later). Revocation is cooperative at the Redis level: every host holds
  * the Redis password, so a hostile host must also lose that (rotate it); what the credential
  * guards is the API — agent tokens — and no credential ever carries the key that mints them.
  */
@@ -116,7 +116,7 @@ export async function listHostCredentials(redis: Redis, keys: Keys): Promise<Hos
   return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
 }
 
-/** `active`, `revoked`, or `expired` (a record gone counts as expired: records expire with their credential). */
+/** `active`, `revoked`, or `expired` (a record gone counts as expired: records expire a week after their credential). */
 export function credentialState(rec: HostCredentialRecord | undefined, now = Date.now()): HostCredentialState {
   if (!rec) return 'expired';
   if (rec.revokedAt) return 'revoked';
