@@ -15,8 +15,10 @@ import { defineRoute, type RouteSpec } from '../http/route.js';
  */
 const joinBody = z
   .object({
-    /** the id the host would run with (`NOX_HOST_ID`); needed when the credential names none */
+    /** the id the host was told to run with (`NOX_HOST_ID`): must be the credential's, when it names one */
     hostId: z.string().regex(ID_PATTERN).optional(),
+    /** the id the host runs with when neither the credential nor `hostId` names one (its hostname's) */
+    defaultHostId: z.string().regex(ID_PATTERN).optional(),
   })
   .strict()
   .default({});
@@ -46,8 +48,8 @@ export function hostJoinRoutes(deps: ApiDeps, secret: string, issuer: HostCreden
       responses: { 200: { description: 'The host this credential is for', schema: joinAnswer } },
       handler: async ({ body }, _req, res) => {
         const credential = hostCredentialOf(res);
-        const hostId = body.hostId ?? credential.hostId;
-        if (!hostId) throw new ValidationError('This host credential names no host: send hostId (the host’s NOX_HOST_ID)', [{ path: 'body.hostId', message: 'required: the credential names no host', code: 'required' }]);
+        const hostId = body.hostId ?? credential.hostId ?? body.defaultHostId;
+        if (!hostId) throw new ValidationError('This host credential names no host: send hostId or defaultHostId', [{ path: 'body.hostId', message: 'required: the credential names no host', code: 'required' }]);
         const bound = await issuer.bind(credential, hostId);
         return { credentialId: bound.id, hostId, ...(bound.labels ? { labels: bound.labels } : {}), ...(bound.expiresAt ? { expiresAt: bound.expiresAt } : {}) };
       },

@@ -123,6 +123,8 @@ describe('hosts: host credentials at the API', function () {
     expect(joined.status).to.equal(200);
     expect(joined.body).to.deep.include({ credentialId: bound.id, hostId: 'far-e', labels: { zone: 'e' } });
     expectRefused(await send('POST', '/api/host/join', bound.credential, { hostId: 'far-other' }), 409, 'nox:host-credential-bound');
+    // a host's hostname-derived id is only a default: the credential's host wins
+    expect((await send('POST', '/api/host/join', bound.credential, { defaultHostId: 'some-hostname' })).body).to.include({ hostId: 'far-e' });
 
     const open = await mint();
     expectRefused(await send('POST', '/api/host/join', open.credential, {}), 400, 'nox:validation-failed');
@@ -133,6 +135,10 @@ describe('hosts: host credentials at the API', function () {
     expect((await send('POST', '/api/host/join', open.credential, { hostId: winner })).status).to.equal(200);
     const list = await send('GET', '/api/system/host-tokens', tokenFor('admin'));
     expect((list.body.items as Record<string, unknown>[]).find((c) => c.id === open.id)).to.include({ hostId: winner });
+    // with no id configured, a host joins under its default id, which the credential then keeps
+    const plain = await mint();
+    expect((await send('POST', '/api/host/join', plain.credential, { defaultHostId: 'far-k' })).body).to.include({ hostId: 'far-k' });
+    expectRefused(await send('POST', '/api/host/join', plain.credential, { defaultHostId: 'far-k2' }), 409, 'nox:host-credential-bound');
   });
 
   it('a host gets the token of an agent placed on it, never of one placed elsewhere or nowhere; the token is the agent’s and no more', async () => {

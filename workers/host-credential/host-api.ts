@@ -1,4 +1,4 @@
-import { isErrorCode, type ErrorCode } from '../../shared/errors/codes.js';
+import { ERROR_CODE, isErrorCode, type ErrorCode } from '../../shared/errors/codes.js';
 import { NoxError } from '../../shared/errors/nox-error.js';
 
 /**
@@ -15,7 +15,8 @@ export interface JoinAnswer {
 
 export interface HostApi {
   readonly url: string;
-  join(hostId: string | undefined): Promise<JoinAnswer>;
+  /** `hostId`: the configured id (must be the credential's); `defaultHostId`: the id to take when neither names one */
+  join(hostId: string | undefined, defaultHostId: string): Promise<JoinAnswer>;
   agentToken(agentId: string): Promise<{ token: string; expiresAt: string }>;
 }
 
@@ -48,7 +49,7 @@ export function hostApi(apiUrl: string, credential: string): HostApi {
         signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
       });
     } catch (err) {
-      throw new HostApiError(0, 'nox:internal', `the API at ${url} does not answer (${(err as Error).message})`);
+      throw new HostApiError(0, ERROR_CODE.internal, `the API at ${url} does not answer (${(err as Error).message})`);
     }
     const text = await res.text();
     let parsed: Record<string, unknown> = {};
@@ -58,12 +59,12 @@ export function hostApi(apiUrl: string, credential: string): HostApi {
       parsed = { detail: text.slice(0, 200) };
     }
     if (res.ok) return parsed as T;
-    const code = typeof parsed.code === 'string' && isErrorCode(parsed.code) ? parsed.code : 'nox:internal';
+    const code = typeof parsed.code === 'string' && isErrorCode(parsed.code) ? parsed.code : ERROR_CODE.internal;
     throw new HostApiError(res.status, code, `the API at ${url} answered ${res.status} ${code}: ${String(parsed.detail ?? text.slice(0, 200))}`);
   };
   return {
     url,
-    join: (hostId) => call<JoinAnswer>('/api/host/join', hostId ? { hostId } : {}),
+    join: (hostId, defaultHostId) => call<JoinAnswer>('/api/host/join', { ...(hostId ? { hostId } : {}), defaultHostId }),
     agentToken: (agentId) => call<{ token: string; expiresAt: string }>(`/api/host/agents/${encodeURIComponent(agentId)}/token`, {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { NoxConfig } from '../../shared/config/schema.js';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import { defaultApiUrl } from '../agents/claude-cli/command-line.js';
+import { defaultHostId } from '../host-identity.js';
 import { hostApi, HostApiError, type JoinAnswer } from './host-api.js';
 
 /**
@@ -23,7 +24,7 @@ export async function joinWithCredential(config: NoxConfig, logger: Logger, opti
   let lastSaid = 0;
   for (;;) {
     try {
-      const joined = await api.join(config.worker.host_id);
+      const joined = await api.join(config.worker.host_id, defaultHostId());
       logger.info('joined with a host credential: agent tokens come from the API; this host holds no signing key', { api: api.url, credentialId: joined.credentialId, hostId: joined.hostId, labels: joined.labels });
       return joined;
     } catch (err) {
