@@ -4,6 +4,8 @@ import { claimAgent } from '../../shared/agents/runtime-state.js';
 import { revokeAgentTokens } from '../../shared/auth/revocation.js';
 import { verifyToken } from '../../shared/auth/tokens.js';
 import { encodeCredential, formatHostCredential } from '../../shared/hosts/host-credential.js';
+import { hostCredentialSource } from '../../workers/host-credential/agent-token-source.js';
+import { hostApi, type HostApiError } from '../../workers/host-credential/host-api.js';
 import { startStack, TEST_SECRET, tokenFor, type Stack } from '../support/harness.js';
 
 /**
@@ -50,6 +52,13 @@ describe('hosts: host credentials at the API', function () {
   };
   const place = async (agentId: string, hostId: string): Promise<void> => {
     expect(await claimAgent(stack.apiCtx.redis, stack.apiCtx.keys, agentId, hostId)).to.equal('claimed');
+  };
+  const expectRejection = async (p: Promise<unknown>, pattern: RegExp): Promise<void> => {
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).to.match(pattern);
   };
   const expectRefused = (r: { status: number; body: Record<string, unknown> }, status: number, code: string): void => {
     expect(r.status, JSON.stringify(r.body)).to.equal(status);
@@ -189,6 +198,29 @@ describe('hosts: host credentials at the API', function () {
     expect(twice.body).to.include({ state: 'revoked', changed: false, revokedBy: 'user:bob' });
     const events = (await stack.apiCtx.redis.xrange(stack.apiCtx.keys.events(), '-', '+')).map(([, f]) => JSON.parse(f[1] as string) as { type: string; hostId?: string; data: { credentialId: string } });
     expect(events.filter((e) => e.type === 'host.credential-revoked' && e.data.credentialId === m.id)).to.have.length(1);
+  });
+
+  it('the host side: its tokens come from the API, a token shown for an agent must be the one given for it, a refusal is news', async () => {
+    const m = await mint({ hostId: 'far-m' });
+    await place('m-agent', 'far-m');
+    await place('m-other', 'far-m');
+    let refused: HostApiError | undefined;
+    const source = hostCredentialSource(hostApi(stack.api.url, m.credential), (err) => (refused = err));
+    const token = await source.mint('m-agent', 0);
+    expect(source.verify('m-agent', token).principal).to.deep.equal({ sub: 'm-agent', role: 'agent', agentId: 'm-agent' });
+    // a token the key minted for the same agent verifies anywhere else, but was not given here
+    expect(() => source.verify('m-agent', tokenFor('agent', 'm-agent', 'm-agent'))).to.throw(/Not the token this host was given for agent m-agent/);
+    // nor does another agent's token, given to this host, open m-agent's endpoints
+    const other = await source.mint('m-other', 0);
+    expect(() => source.verify('m-agent', other)).to.throw(/Not the token/);
+    expect(() => source.verify('m-nobody', token)).to.throw(/Not the token/);
+    // an agent placed elsewhere: refused, and not taken as the credential's loss
+    await place('m-far', 'far-elsewhere');
+    await expectRejection(source.mint('m-far', 0), /403 nox:agent-not-on-host/);
+    expect(refused).to.equal(undefined);
+    await send('DELETE', `/api/system/host-tokens/${m.id}`, tokenFor('admin'));
+    await expectRejection(source.mint('m-agent', 0), /401 nox:host-credential-revoked/);
+    expect(refused?.code).to.equal('nox:host-credential-revoked');
   });
 
   it('an expired credential is refused with its own code, and listed as expired', async () => {

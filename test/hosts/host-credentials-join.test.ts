@@ -140,5 +140,13 @@ describe('hosts: a host joins with a host credential alone, and stops when it is
       const r = await readRuntime(stack.apiCtx.redis, stack.apiCtx.keys, 'gamma');
       return r?.hostId === 'near-a' && r.status === 'idle';
     }, 60_000);
+
+    // started again with the revoked credential, it is turned away before it takes anything
+    const again = spawnNox(['worker'], { REDIS_URL: redisUrl(), NOX_HOST_TOKEN: credential!, NOX_REDIS_PREFIX: stack.config.redis.prefix, NOX_REGISTRY_DIR: registryDir, LOG_LEVEL: 'info' });
+    const second = await again.exited();
+    expect(second.code, again.output()).to.equal(1);
+    expect(again.output()).to.match(/401 nox:host-credential-revoked: Host credential [0-9a-f]{16} was revoked/);
+    expect(again.output()).to.not.include('worker host started');
+    expect((await host('far-b'))?.alive).to.equal(false);
   });
 });
