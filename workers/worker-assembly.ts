@@ -123,7 +123,9 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
   const hostId = ctx.config.worker.host_id ?? defaultHostId();
   const parts: Parts = {};
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopping ??= stopParts(ctx, parts));
+  // a host whose credential was lost has left already (credential-loss.ts): stopping its agents
+  // now would mark them stopped and keep the peers from failing them over
+  const stop = (): Promise<void> => (stopping ??= parts.credentialWatch?.lost !== undefined ? Promise.resolve() : stopParts(ctx, parts));
 
   try {
     if (options.registryWriter) markRegistryWriterHere(ctx);
