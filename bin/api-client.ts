@@ -2,13 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { signToken } from '../shared/auth/tokens.js';
+import type { Role } from '../shared/types.js';
 import { configOrExit } from './boot.js';
 
 /**
  * The CLI's client of the REST API (`nox agent`, `nox task`, `nox send`, `nox approvals`,
  * `nox mcp`, ...). The URL comes from --url, NOX_API_URL, the running `nox up`
  * (.runtime/up.json) or the configured port; the token from NOX_TOKEN, or one minted with
- * the configured secret (operator role, one minute, as `nox-cli`). A problem+json answer
+ * the configured secret (operator role unless the command needs another, one minute, as `nox-cli`). A problem+json answer
  * becomes an Error that says its status, code and detail.
  */
 export interface ApiClient {
@@ -36,11 +37,11 @@ export function readRuntime(registryDir: string): RuntimeInfo {
   }
 }
 
-export function apiClient(url?: string): ApiClient {
+export function apiClient(url?: string, options: { role?: Role } = {}): ApiClient {
   const config = configOrExit();
   const base = (url ?? process.env.NOX_API_URL ?? readRuntime(config.registryDir).apiUrl ?? `http://127.0.0.1:${config.api.port}`).replace(/\/$/, '');
   const secret = config.auth.jwt_secret;
-  const token = process.env.NOX_TOKEN ?? (secret ? signToken(secret, { sub: 'nox-cli', role: 'operator' }, { expiresIn: '1m' }) : undefined);
+  const token = process.env.NOX_TOKEN ?? (secret ? signToken(secret, { sub: 'nox-cli', role: options.role ?? 'operator' }, { expiresIn: '1m' }) : undefined);
   if (!token) throw new Error('no token: set NOX_TOKEN, or configure auth.jwt_secret (nox up does)');
   const answer = async <T>(res: Response): Promise<T> => {
     const text = await res.text();

@@ -53,6 +53,7 @@ export async function bootstrapRegistry(registryDir: string, secretsFile: string
       s.redis.password ??= found.redisPassword;
       for (const [name, value] of Object.entries(found.mcpSecrets)) s.mcp.secrets[name] ??= value;
       s.metrics.scrape_token ??= found.metricsToken;
+      s.worker.host_token ??= found.hostToken;
     });
     writeConfigFile(registryDir, current, HEADER);
   }

@@ -32,6 +32,10 @@ export interface Keys {
   rateLimit(scope: string): string;
   /** string with a TTL until the token's expiry: the token with this `jti` is revoked (logout) */
   revokedToken(jti: string): string;
+  /** hash: a host credential (shared/hosts/host-credential.ts): its host, labels, expiry, sealed secret hash, revocation */
+  hostCredential(credentialId: string): string;
+  /** set: ids of every host credential not yet expired */
+  hostCredentials(): string;
   /** hash: agent id → token epoch; an agent token minted with a lower epoch is revoked (shared/auth/revocation.ts) */
   agentTokenEpochs(): string;
   /** counter with a TTL: recent failed logins of one user name (shared/auth/login-lockout.ts) */
@@ -151,6 +155,8 @@ export function makeKeys(prefix = '{nox}'): Keys {
     rateLimit: (scope) => `${k('ratelimit', scope)}:`,
     revokedToken: (jti) => k('auth', 'revoked', jti),
     agentTokenEpochs: () => k('auth', 'agent-token-epochs'),
+    hostCredential: (credentialId) => k('auth', 'host-credential', assertValidId(credentialId, 'credentialId')),
+    hostCredentials: () => k('auth', 'host-credentials'),
     // any string may be typed as a user name: encoded so it stays one key segment
     loginFailures: (username) => k('auth', 'login-failures', encodeURIComponent(username)),
     loginLock: (username) => k('auth', 'login-lock', encodeURIComponent(username)),

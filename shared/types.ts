@@ -51,6 +51,18 @@ export interface HostInfo {
   sandbox?: HostSandbox;
   /** the host's background loops as of its last heartbeat (registry writer, sweeps, watches) */
   loops?: Record<string, LoopHealth>;
+  /**
+   * How the host gets its agents' tokens (docs/HOSTS.md, "Joining a host"): `signing-key` — it
+   * holds `auth.jwt_secret` and mints them (`nox up`'s host); `host-credential` — it asks the
+   * API, with the credential it joined with, and holds no signing key
+   */
+  agentTokens?: 'signing-key' | 'host-credential';
+  /** whether the host loaded `auth.jwt_secret` (the key that mints every token, admins' included) */
+  signingKey?: boolean;
+  /** the host credential it joined with; `revokedAt` once an admin revoked it */
+  credential?: { id: string; revokedAt?: string };
+  /** why the host stopped taking work on its own (its credential revoked or expired), and when */
+  stopped?: { reason: string; at: string };
 }
 
 /** A background loop's health: when it last ran through, and its last error if the latest run failed. */

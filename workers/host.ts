@@ -8,6 +8,7 @@ import { createWorker } from '../shared/queues/queue-factory.js';
 import type { NoxContext } from '../shared/runtime/context.js';
 import { noxVersion } from '../shared/runtime/version.js';
 import type { LoopHealth } from '../shared/types.js';
+import { hostAuthOf } from './host-credential/agent-token-source.js';
 import { handlePing } from './ping.js';
 import { loopHealth } from './runtime/loop-health.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
@@ -60,7 +61,7 @@ export async function startWorkerHost(ctx: NoxContext, options: WorkerHostOption
   await registerHost(
     ctx.redis,
     ctx.keys,
-    { id, hostname: os.hostname(), pid: process.pid, capacity: cfg.capacity, labels: cfg.labels, version: noxVersion() },
+    { id, hostname: os.hostname(), pid: process.pid, capacity: cfg.capacity, labels: cfg.labels, version: noxVersion(), ...hostAuthOf(ctx.config) },
     cfg.heartbeat_ttl_ms,
   );
 

@@ -18,6 +18,12 @@ import { wireMcpHost, type WiredMcpHost, type WireMcpOptions } from './mcp/wire-
 import { createMessagingHost, type MessagingHost } from './messages/messaging-host.js';
 import { startRegistryWriter, type RegistryWriter, type RegistryWriterOptions } from './registry/registry-writer.js';
 import { createTaskHost, type TaskHost } from './tasks/task-host.js';
+import { parseHostCredential } from '../shared/hosts/host-credential.js';
+import { defaultApiUrl } from './agents/claude-cli/command-line.js';
+import { hostCredentialSource, useAgentTokens } from './host-credential/agent-token-source.js';
+import { hostApi } from './host-credential/host-api.js';
+import { leaveCluster } from './host-credential/credential-loss.js';
+import { startCredentialWatch, type CredentialWatch } from './host-credential/credential-watch.js';
 
 /**
  * A whole worker host, built in one place for `nox worker` and for the tests and benches
@@ -64,6 +70,12 @@ export interface NoxWorkerOptions {
    * permission gate); without it their own permission rules answer. Default true.
    */
   permissionGate?: boolean;
+  /**
+   * Called once the host's credential is revoked or expired and the host has stopped taking
+   * work (workers/host-credential/credential-loss.ts): `nox worker` exits. Only for a host
+   * that joined with a host credential (`worker.host_token`).
+   */
+  onCredentialLost?: (reason: string) => void;
 }
 
 type ApprovalSweep = ReturnType<typeof startApprovalSweep>;
@@ -81,6 +93,8 @@ export interface NoxWorker {
   readonly registryWriter: RegistryWriter | undefined;
   /** this host's `/metrics` when `worker.metrics_port` is set */
   readonly metricsServer: MetricsServer | undefined;
+  /** the check of its host credential, when it joined with one */
+  readonly credentialWatch: CredentialWatch | undefined;
   /**
    * Stops it all, in this order: the approval sweep, the agent-request watch, the registry
    * writer, message delivery, the tasks loops, the host (its workers within the shutdown
@@ -102,17 +116,23 @@ interface Parts {
   registryWriter?: RegistryWriter;
   approvalSweep?: ApprovalSweep;
   metricsServer?: MetricsServer;
+  credentialWatch?: CredentialWatch;
 }
 
 export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions = {}): Promise<NoxWorker> {
   const hostId = ctx.config.worker.host_id ?? defaultHostId();
   const parts: Parts = {};
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopping ??= stopParts(ctx, parts));
+  // a host whose credential was lost has left already (credential-loss.ts): stopping its agents
+  // now would mark them stopped and keep the peers from failing them over
+  const stop = (): Promise<void> => (stopping ??= parts.credentialWatch?.lost !== undefined ? Promise.resolve() : stopParts(ctx, parts));
 
   try {
     if (options.registryWriter) markRegistryWriterHere(ctx);
     await waitForRegistry(ctx, hostId);
+    // a host that joined with a host credential asks the API for its agents' tokens (docs/HOSTS.md)
+    const credential = parseHostCredential(ctx.config.worker.host_token);
+    if (credential) useAgentTokens(ctx, hostCredentialSource(hostApi(defaultApiUrl(ctx.config), ctx.config.worker.host_token as string), (err) => parts.credentialWatch?.lose(err.message)));
     if (options.permissionGate !== false) parts.gate = createPermissionGate(ctx);
     if (options.mcp !== false) {
       const wiring = typeof options.mcp === 'object' ? options.mcp : {};
@@ -134,6 +154,11 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
       { permissions: parts.gate },
     ));
     const host = (parts.host = await startWorkerHost(ctx, { ...agents.hostOptions, loops: () => partLoops(parts) }));
+    if (credential) {
+      parts.credentialWatch = startCredentialWatch(ctx, credential.id, (reason) => {
+        void leaveCluster(ctx, { host, agents: agents.manager }, reason).then(() => options.onCredentialLost?.(reason));
+      });
+    }
     await agents.attach(host);
     await messaging.attach(agents.manager);
     await tasks.start();
@@ -153,6 +178,7 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
       approvalSweep: parts.approvalSweep,
       registryWriter: parts.registryWriter,
       metricsServer: parts.metricsServer,
+      credentialWatch: parts.credentialWatch,
       stop,
     };
   } catch (err) {
@@ -176,6 +202,7 @@ function partLoops(p: Parts): Record<string, LoopHealth> {
   add('permission-gate', p.gate);
   add('task-deadlines', p.tasks?.deadlines);
   add('task-edits', p.tasks?.edits);
+  add('credential-watch', p.credentialWatch);
   const mcp = p.mcp?.health();
   if (mcp?.available) {
     add('mcp-reaper', { lastRunAt: mcp.reaperLastRunAt, lastError: mcp.reaperLastError });
@@ -185,6 +212,7 @@ function partLoops(p: Parts): Record<string, LoopHealth> {
 }
 
 async function stopParts(ctx: NoxContext, p: Parts): Promise<void> {
+  p.credentialWatch?.stop();
   await p.metricsServer?.close();
   p.approvalSweep?.stop();
   await p.agentRequests?.stop();

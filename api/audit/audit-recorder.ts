@@ -24,7 +24,8 @@ export function auditRecorder(log: AuditLog, routeTemplate: string, logger: Logg
       log
         .record({
           at: new Date().toISOString(),
-          actor: principal ? requester(principal) : named ? `user:${named}` : 'anonymous',
+          // a user name never holds ':'; a host route names its credential as `host-credential:<id>`
+          actor: principal ? requester(principal) : named ? (named.includes(':') ? named : `user:${named}`) : 'anonymous',
           role: principal?.role ?? 'none',
           action: `${req.method} ${routeTemplate}`,
           target: req.originalUrl.split('?')[0] ?? req.originalUrl,

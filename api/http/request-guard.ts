@@ -12,11 +12,14 @@ import { createVerifiedTokens, type VerifiedTokens } from './verified-tokens.js'
  * cost of ONE Redis call: a Lua script that counts the request in its principal's
  * rate-limit window (`rate_limit.max` per `rate_limit.window_ms`, shared by every API node)
  * and, in the same call, says whether the token is revoked — its `jti` logged out, or, for
- * an agent, minted below the agent's current token epoch (shared/auth/revocation.ts). So
+ * an agent, minted below the agent's current token epoch (shared/auth/revocation.ts), or
+ * minted for a host whose host credential is revoked or gone (`hc`, docs/HOSTS.md). So
  * revocation is exact on every node at no extra round trip, and no cache can serve a
  * revoked token.
  *
- * (KEYS[2] the revoked-jti marker, KEYS[3] the agents' epochs; ARGV[2] the agent id or '', ARGV[3] the token's epoch.)
+ * (KEYS[2] the revoked-jti marker, KEYS[3] the agents' epochs, KEYS[4] the host credential's
+ * record (KEYS[2] again when the token names none); ARGV[2] the agent id or '', ARGV[3] the
+ * token's epoch, ARGV[4] '1' when the token names a host credential.)
  *
  * Before that, the token is verified in process (HMAC, remembered per token until it expires:
  * verified-tokens.ts); a token that fails, or turns out to be revoked, is counted against the
@@ -27,6 +30,9 @@ local revoked = redis.call('EXISTS', KEYS[2])
 if revoked == 0 and ARGV[2] ~= '' then
   local epoch = tonumber(redis.call('HGET', KEYS[3], ARGV[2]) or '0')
   if epoch > tonumber(ARGV[3]) then revoked = 1 end
+end
+if revoked == 0 and ARGV[4] == '1' then
+  if redis.call('EXISTS', KEYS[4]) == 0 or redis.call('HEXISTS', KEYS[4], 'revokedAt') == 1 then revoked = 1 end
 end
 return {hits, ttl, revoked}
 `);
@@ -61,9 +67,11 @@ export function createRequestGuard(ctx: NoxContext, secret: string): RequestGuar
   const { max: limit, window_ms: windowMs } = config.rate_limit;
 
   const admitVerified = async (verified: VerifiedToken, address: string): Promise<Admitted> => {
-      const { principal, jti, epoch } = verified;
+      const { principal, jti, epoch, hostCredential } = verified;
       const counter = `${prefix}p:${principal.role}:${principal.sub}`;
-      const [hits, ttl, revoked] = (await GUARD(redis, [counter, keys.revokedToken(jti), keys.agentTokenEpochs()], [windowMs, principal.agentId ?? '', epoch])) as [number, number, number];
+      const revokedJti = keys.revokedToken(jti);
+      const credential = hostCredential ? keys.hostCredential(hostCredential) : revokedJti;
+      const [hits, ttl, revoked] = (await GUARD(redis, [counter, revokedJti, keys.agentTokenEpochs(), credential], [windowMs, principal.agentId ?? '', epoch, hostCredential ? '1' : ''])) as [number, number, number];
       if (revoked === 1) throw await badTokens.refuse(address, new TokenRevokedError());
       const resetSeconds = Math.max(1, Math.ceil(ttl / 1000));
       if (hits > limit) throw new RateLimitedError(resetSeconds);

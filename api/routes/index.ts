@@ -11,7 +11,10 @@ import { auditRoutes } from './audit-routes.js';
 import { costRoutes } from './cost-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { registryRoutes } from './registry-routes.js';
+import { createHostCredentialIssuer } from '../hosts/host-credential-issuer.js';
 import { hostRoutes } from './host-routes.js';
+import { hostJoinRoutes } from './host-join-routes.js';
+import { hostTokenRoutes } from './host-token-routes.js';
 import { mcpRoutes } from './mcp-routes.js';
 import { memoryRoutes } from './memory-routes.js';
 import { messageRoutes } from './message-routes.js';
@@ -25,11 +28,14 @@ import { topicRoutes } from './topic-routes.js';
  * adds its module here; the OpenAPI document is built from the same list.
  */
 export function allRoutes(deps: ApiDeps, users: UserDirectory, secret: string): RouteSpec[] {
+  const hostCredentials = createHostCredentialIssuer(deps.ctx, secret);
   return [
     ...authRoutes(deps, users, secret),
     ...systemRoutes(deps),
     ...agentBulkRoutes(deps),
     ...hostRoutes(deps),
+    ...hostTokenRoutes(hostCredentials),
+    ...hostJoinRoutes(deps, secret, hostCredentials),
     ...agentLifecycleRoutes(deps),
     ...agentRequestRoutes(deps),
     ...agentReadRoutes(deps),

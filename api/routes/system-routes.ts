@@ -27,6 +27,13 @@ const hostSchema = z.object({
   alive: z.boolean(),
   /** no new agent is placed there (POST /api/system/hosts/{id}/cordon) */
   cordoned: z.boolean(),
+  /** how it gets its agents' tokens, and whether it holds the signing key (docs/HOSTS.md, "Joining a host") */
+  agentTokens: z.enum(['signing-key', 'host-credential']).optional(),
+  signingKey: z.boolean().optional(),
+  /** the host credential it joined with; `revokedAt` once revoked */
+  credential: z.object({ id: z.string(), revokedAt: z.string().optional() }).optional(),
+  /** why it stopped taking work on its own (its credential revoked or expired) */
+  stopped: z.object({ reason: z.string(), at: z.string() }).optional(),
   /** how the host runs its agents (docs/SANDBOX.md); absent until it has checked */
   loops: z.record(z.string(), z.object({ lastRunAt: z.string().nullable(), lastError: z.string().nullable() })).optional(),
   sandbox: z

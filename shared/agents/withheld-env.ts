@@ -5,5 +5,5 @@
  * reaches it as a 0600 file (NOX_AGENT_TOKEN_FILE), never as a variable.
  */
 export function isWithheldFromAgents(name: string): boolean {
-  return name === 'REDIS_URL' || name === 'DOCKER_HOST' || name === 'NOX_TOKEN' || name === 'NOX_AGENT_TOKEN' || (name.startsWith('NOX_') && /SECRET|PASSWORD/.test(name));
+  return name === 'REDIS_URL' || name === 'DOCKER_HOST' || name === 'NOX_TOKEN' || name === 'NOX_AGENT_TOKEN' || name === 'NOX_HOST_TOKEN' || (name.startsWith('NOX_') && /SECRET|PASSWORD/.test(name));
 }

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { TokenExpiredError, UnauthenticatedError } from '../errors/auth-errors.js';
 import { ERROR_CODE } from '../errors/codes.js';
+import { HOST_CREDENTIAL_ID_PATTERN } from '../hosts/host-credential.js';
 import { ID_PATTERN } from '../ids.js';
 import { ROLES, type Principal, type Role } from '../types.js';
 
@@ -11,7 +12,10 @@ import { ROLES, type Principal, type Role } from '../types.js';
  * (user name or agent id), `role`, for agents `agentId`, and for revocation
  * (shared/auth/revocation.ts) `jti` (every token: logout revokes that one) and, on an
  * agent's tokens, `ep` — the agent's token epoch when it was minted (stopping or deleting the
- * agent raises the epoch, which revokes every token minted before). Verification checks the
+ * agent raises the epoch, which revokes every token minted before) and, on an agent token the
+ * API minted for a worker host that joined with a host credential, `hc` — that credential's
+ * id (revoking the credential revokes the token: docs/HOSTS.md, "Joining a host").
+ * Verification checks the
  * algorithm explicitly so a token signed with `none` or RS256 is refused; a token without
  * `jti` or `exp` is refused too (it could not be revoked, or would never end).
  */
@@ -28,6 +32,7 @@ const claimsSchema = z.object({
   jti: z.string().regex(JTI_PATTERN),
   exp: z.number().int(),
   ep: z.number().int().min(0).optional(),
+  hc: z.string().regex(HOST_CREDENTIAL_ID_PATTERN).optional(),
 });
 
 export interface SignOptions {
@@ -35,6 +40,8 @@ export interface SignOptions {
   expiresIn: string | number;
   /** an agent token's epoch (shared/auth/revocation.ts agentTokenEpoch); default 0 */
   epoch?: number;
+  /** an agent token minted for a host that joined with this host credential (its id) */
+  hostCredential?: string;
 }
 
 /** A token that verified: who it speaks for, and what revocation needs to know about it. */
@@ -45,6 +52,8 @@ export interface VerifiedToken {
   exp: number;
   /** an agent token's epoch (0 when it carries none) */
   epoch: number;
+  /** the host credential whose host the token was minted for (revoked with it) */
+  hostCredential?: string;
 }
 
 /**
@@ -68,6 +77,10 @@ export function signToken(secret: string, principal: Principal, options: SignOpt
   const payload: Record<string, unknown> = { role: principal.role };
   if (principal.agentId) payload.agentId = principal.agentId;
   if (principal.role === 'agent') payload.ep = options.epoch ?? 0;
+  if (options.hostCredential) {
+    if (principal.role !== 'agent') throw new Error('only an agent token is minted for a host');
+    payload.hc = options.hostCredential;
+  }
   return jwt.sign(payload, hmacKey(secret), {
     algorithm: 'HS256',
     subject: principal.sub,
@@ -88,11 +101,25 @@ export function verifyToken(secret: string, token: string): VerifiedToken {
   return fromClaims(decoded);
 }
 
+/**
+ * A token this process holds for a reason other than its signature: a worker host without the
+ * signing key compares a token presented on an agent's MCP endpoint with the one the API
+ * gave it for that agent (workers/host-credential/agent-token-source.ts), then reads it here.
+ * Checks expiry and claims as verifyToken does.
+ */
+export function readIssuedToken(token: string): VerifiedToken {
+  const decoded = jwt.decode(token);
+  const exp = (decoded as { exp?: unknown } | null)?.exp;
+  if (typeof exp === 'number' && exp * 1000 <= Date.now()) throw new TokenExpiredError();
+  return fromClaims(decoded);
+}
+
 /** The claims of a token whose signature verified → who it speaks for; throws 401 on bad claims. */
 export function fromClaims(decoded: unknown): VerifiedToken {
   const parsed = claimsSchema.safeParse(decoded);
   if (!parsed.success) throw new UnauthenticatedError('The token carries no valid role, id or expiry', ERROR_CODE.invalidToken);
-  const { sub, role, agentId, jti, exp, ep } = parsed.data;
+  const { sub, role, agentId, jti, exp, ep, hc } = parsed.data;
   if (role === 'agent' && !agentId) throw new UnauthenticatedError('An agent token needs agentId', ERROR_CODE.invalidToken);
-  return { principal: agentId ? { sub, role, agentId } : { sub, role }, jti, exp, epoch: ep ?? 0 };
+  if (hc && role !== 'agent') throw new UnauthenticatedError('Only an agent token names a host credential', ERROR_CODE.invalidToken);
+  return { principal: agentId ? { sub, role, agentId } : { sub, role }, jti, exp, epoch: ep ?? 0, ...(hc ? { hostCredential: hc } : {}) };
 }

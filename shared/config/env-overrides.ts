@@ -20,6 +20,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { env: 'NOX_METRICS_TOKEN', path: 'metrics.scrape_token', kind: 'string' },
   { env: 'NOX_METRICS_PORT', path: 'worker.metrics_port', kind: 'int' },
   { env: 'NOX_HOST_ID', path: 'worker.host_id', kind: 'string' },
+  { env: 'NOX_HOST_TOKEN', path: 'worker.host_token', kind: 'string' },
   { env: 'NOX_REGISTRY_READS', path: 'registry.reads', kind: 'string' },
   { env: 'NOX_WORKER_CAPACITY', path: 'worker.capacity', kind: 'int' },
   { env: 'NOX_WORKER_LABELS', path: 'worker.labels', kind: 'labels' },

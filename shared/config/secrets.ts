@@ -48,6 +48,13 @@ export const secretsFileSchema = z
       })
       .strict()
       .default({}),
+    worker: z
+      .object({
+        /** the host credential this worker host joins with (`nox host token`; docs/HOSTS.md) */
+        host_token: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
     metrics: z
       .object({
         /** the bearer token a Prometheus outside `metrics.allow` scrapes with (docs/OBSERVABILITY.md) */
@@ -72,7 +79,7 @@ export type SecretsFile = z.output<typeof secretsFileSchema>;
  * start (bin/secrets-migration.ts), redacted from every history view.
  * `auth.users[].password_hash` stands for the field in every user entry.
  */
-export const SECRET_CONFIG_PATHS = ['auth.jwt_secret', 'auth.users[].password_hash', 'approvals.webhook_url', 'redis.password', 'mcp.secrets', 'metrics.scrape_token'] as const;
+export const SECRET_CONFIG_PATHS = ['auth.jwt_secret', 'auth.users[].password_hash', 'approvals.webhook_url', 'redis.password', 'mcp.secrets', 'metrics.scrape_token', 'worker.host_token'] as const;
 
 /** `<dir of the registry>/.nox-secrets/secrets.toml` unless NOX_SECRETS_FILE names another. */
 export function resolveSecretsFile(registryDir: string, env: NodeJS.ProcessEnv = process.env, explicit?: string): string {
@@ -175,6 +182,7 @@ export function secretFieldsIn(raw: Record<string, unknown>): string[] {
   if (table(raw.redis)?.password !== undefined) found.push('redis.password');
   if (table(raw.mcp)?.secrets !== undefined) found.push('mcp.secrets');
   if (table(raw.metrics)?.scrape_token !== undefined) found.push('metrics.scrape_token');
+  if (table(raw.worker)?.host_token !== undefined) found.push('worker.host_token');
   const url = table(raw.redis)?.url;
   if (typeof url === 'string' && /\/\/[^/@]*:[^/@]+@/.test(url)) found.push('redis.url (a password in the URL)');
   return found;
@@ -199,6 +207,7 @@ export function mergeSecrets(raw: Record<string, unknown>, secrets: SecretsFile)
   if (secrets.redis.password !== undefined) section('redis').password = secrets.redis.password;
   if (Object.keys(secrets.mcp.secrets).length > 0) section('mcp').secrets = { ...secrets.mcp.secrets };
   if (secrets.metrics.scrape_token !== undefined) section('metrics').scrape_token = secrets.metrics.scrape_token;
+  if (secrets.worker.host_token !== undefined) section('worker').host_token = secrets.worker.host_token;
 }
 
 /** What `extractSecrets` took out of a parsed system-config.toml. */
@@ -209,6 +218,7 @@ export interface ExtractedSecrets {
   redisPassword?: string;
   mcpSecrets: Record<string, string>;
   metricsToken?: string;
+  hostToken?: string;
   /** the dotted paths that were removed (secretFieldsIn's names) */
   fields: string[];
 }
@@ -259,6 +269,11 @@ export function extractSecrets(raw: Record<string, unknown>): ExtractedSecrets {
   if (metrics) {
     if (typeof metrics.scrape_token === 'string') out.metricsToken = metrics.scrape_token;
     delete metrics.scrape_token;
+  }
+  const worker = table(raw.worker);
+  if (worker) {
+    if (typeof worker.host_token === 'string') out.hostToken = worker.host_token;
+    delete worker.host_token;
   }
   return out;
 }

@@ -99,6 +99,14 @@ export const rateLimitSection = z
 
 export const workerSection = z
   .object({
+    /**
+     * The host credential this host joins with (`nox host token`; docs/HOSTS.md, "Joining a
+     * host"): with it, the host takes its id and labels from the credential, asks the API for
+     * each agent's token, and holds no signing key (`auth.jwt_secret` is dropped if given). A
+     * secret: env `NOX_HOST_TOKEN` or the secrets file's `[worker] host_token`. Default none
+     * (the host mints agent tokens with `auth.jwt_secret`, as `nox up`'s host does).
+     */
+    host_token: z.string().regex(/^noxh_[0-9a-f]{16}_[0-9a-f]{64}$/, 'must be a host credential as `nox host token` printed it (noxh_…)').optional(),
     /** Host id. Default: derived from the hostname and pid. */
     host_id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must match ^[a-z0-9][a-z0-9-]{0,62}$').optional(),
     /** How many agents this host runs at most. Default 10. */
@@ -248,12 +256,12 @@ export const agentSection = z
     args: z.array(z.string()).default([]),
     /**
      * Extra environment for every agent process (e.g. ANTHROPIC_BASE_URL), on top of the
-     * allowlist (docs/SANDBOX.md, "Environment"). REDIS_URL, DOCKER_HOST, NOX_TOKEN and any
+     * allowlist (docs/SANDBOX.md, "Environment"). REDIS_URL, DOCKER_HOST, NOX_TOKEN, NOX_HOST_TOKEN and any
      * NOX_*SECRET* / NOX_*PASSWORD* are refused. Default none.
      */
     env: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
-      .refine((env) => !Object.keys(env).some(isWithheldFromAgents), { message: 'names a variable agents must never get (REDIS_URL, DOCKER_HOST, NOX_TOKEN, NOX_*SECRET*, NOX_*PASSWORD*)' })
+      .refine((env) => !Object.keys(env).some(isWithheldFromAgents), { message: 'names a variable agents must never get (REDIS_URL, DOCKER_HOST, NOX_TOKEN, NOX_HOST_TOKEN, NOX_*SECRET*, NOX_*PASSWORD*)' })
       .default({}),
     /** API URL agents use (NOX_API_URL). Default `http://127.0.0.1:<api.port>`. Inside the sandbox it is reached through a forward (docs/SANDBOX.md). */
     api_url: z.string().url().optional(),

@@ -34,7 +34,7 @@ export const ERROR_CATALOGUE = {
   invalidToken: { code: 'nox:invalid-token', status: 401, title: 'Unauthenticated', meaning: 'a token that does not verify, or carries no valid role (an agent token without its agent id)' },
   tokenExpired: { code: 'nox:token-expired', status: 401, title: 'Unauthenticated', meaning: 'the token has expired: log in again' },
   invalidCredentials: { code: 'nox:invalid-credentials', status: 401, title: 'Unauthenticated', meaning: 'wrong user name or password (the same answer for both)' },
-  tokenRevoked: { code: 'nox:token-revoked', status: 401, title: 'Unauthenticated', meaning: 'the token was revoked: its owner logged out, or its agent was stopped or deleted (an agent gets a new token at its next start)' },
+  tokenRevoked: { code: 'nox:token-revoked', status: 401, title: 'Unauthenticated', meaning: 'the token was revoked: its owner logged out, or its agent was stopped or deleted (an agent gets a new token at its next start), or the host credential of the host it was minted for was revoked' },
   accountLocked: { code: 'nox:account-locked', status: 429, title: 'Too many requests', meaning: 'too many failed logins for this user name: it is locked, even for the right password, until `Retry-After`; each further failure doubles the lock' },
   forbidden: { code: 'nox:forbidden', status: 403, title: 'Forbidden', meaning: 'the role may not do this' },
   metricsForbidden: { code: 'nox:metrics-forbidden', status: 403, title: 'Forbidden', meaning: 'a `/metrics` scrape from an address outside `metrics.allow` without the scrape token (`Authorization: Bearer <metrics scrape_token>`)' },
@@ -52,6 +52,12 @@ export const ERROR_CATALOGUE = {
   // hosts
   hostNotFound: { code: 'nox:host-not-found', status: 404, title: 'Not found', meaning: 'no worker host with that id (a ping needs a live one; a cordon, one that has registered)' },
   hostIdInUse: { code: 'nox:host-id-in-use', status: 409, title: 'Conflict', meaning: 'a worker host refuses to start: a live host already has its id (set `NOX_HOST_ID` to another)' },
+  hostCredentialInvalid: { code: 'nox:host-credential-invalid', status: 401, title: 'Unauthenticated', meaning: 'a host route (`/api/host/...`) without a host credential this API minted (`Authorization: Bearer noxh_…`, as `nox host token` printed it): missing, malformed, unknown or forged; an agent’s or a person’s token is not one' },
+  hostCredentialRevoked: { code: 'nox:host-credential-revoked', status: 401, title: 'Unauthenticated', meaning: 'the host credential was revoked (`nox host revoke`): its host stops taking work and the agent tokens minted for it are refused' },
+  hostCredentialExpired: { code: 'nox:host-credential-expired', status: 401, title: 'Unauthenticated', meaning: 'the host credential is past its `--ttl`: mint a new one' },
+  hostCredentialBound: { code: 'nox:host-credential-bound', status: 409, title: 'Conflict', meaning: 'the host credential belongs to another host id (given with `--host`, or taken by the first host that joined with it)' },
+  hostCredentialNotFound: { code: 'nox:host-credential-not-found', status: 404, title: 'Not found', meaning: 'no host credential with that id (never minted, or expired)' },
+  agentNotOnHost: { code: 'nox:agent-not-on-host', status: 403, title: 'Forbidden', meaning: 'a host asked for the token of an agent that is not placed on it (the agent’s owner is another host, or none)' },
 
   // agents
   agentNotFound: { code: 'nox:agent-not-found', status: 404, title: 'Not found', meaning: 'no agent with that id' },

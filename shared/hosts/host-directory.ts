@@ -14,7 +14,14 @@ export interface HostRegistration {
   capacity: number;
   labels: Record<string, string>;
   version: string;
+  /** how it gets agent tokens, whether it holds the signing key, the credential it joined with (HostInfo) */
+  agentTokens?: 'signing-key' | 'host-credential';
+  signingKey?: boolean;
+  credentialId?: string;
 }
+
+/** Fields a host's earlier run may have left in its registration that a new run must not inherit. */
+const PER_RUN_FIELDS = ['agentTokens', 'signingKey', 'credentialId', 'credentialRevokedAt', 'stoppedReason', 'stoppedAt'] as const;
 
 /** registration hashes of dead hosts are kept this long for post-mortems */
 const DEAD_HOST_RETENTION_MS = 24 * 3600 * 1000;
@@ -23,7 +30,11 @@ export async function registerHost(redis: Redis, keys: Keys, reg: HostRegistrati
   const now = new Date().toISOString();
   await redis
     .multi()
+    .hdel(keys.host(reg.id), ...PER_RUN_FIELDS)
     .hset(keys.host(reg.id), {
+      ...(reg.agentTokens ? { agentTokens: reg.agentTokens } : {}),
+      ...(reg.signingKey !== undefined ? { signingKey: reg.signingKey ? '1' : '0' } : {}),
+      ...(reg.credentialId ? { credentialId: reg.credentialId } : {}),
       id: reg.id,
       hostname: reg.hostname,
       pid: String(reg.pid),
@@ -59,6 +70,19 @@ export async function heartbeatHost(
     .pexpire(keys.host(hostId), DEAD_HOST_RETENTION_MS)
     .set(keys.hostAlive(hostId), now, 'PX', ttlMs)
     .sadd(keys.hosts(), hostId)
+    .exec();
+}
+
+/**
+ * The host stopped taking work on its own (its credential revoked or expired): the reason stays
+ * in its registration — which is not removed, so `/api/system/hosts` shows it — and its alive
+ * key goes, so peers see it gone at once and fail its agents over.
+ */
+export async function markHostStopped(redis: Redis, keys: Keys, hostId: string, reason: string): Promise<void> {
+  await redis
+    .multi()
+    .hset(keys.host(hostId), { stoppedReason: reason, stoppedAt: new Date().toISOString() })
+    .del(keys.hostAlive(hostId))
     .exec();
 }
 
@@ -120,9 +144,14 @@ function decodeHost(hash: Record<string, string>, alive: boolean, cordoned: bool
   } catch {
     loops = undefined;
   }
+  const agentTokens = hash.agentTokens === 'signing-key' || hash.agentTokens === 'host-credential' ? hash.agentTokens : undefined;
   return {
     ...(sandbox ? { sandbox } : {}),
     ...(loops ? { loops } : {}),
+    ...(agentTokens ? { agentTokens } : {}),
+    ...(hash.signingKey ? { signingKey: hash.signingKey === '1' } : {}),
+    ...(hash.credentialId ? { credential: { id: hash.credentialId, ...(hash.credentialRevokedAt ? { revokedAt: hash.credentialRevokedAt } : {}) } } : {}),
+    ...(hash.stoppedReason ? { stopped: { reason: hash.stoppedReason, at: hash.stoppedAt ?? '' } } : {}),
     id: hash.id ?? '',
     hostname: hash.hostname ?? '',
     pid: Number(hash.pid ?? 0),

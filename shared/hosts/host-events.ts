@@ -10,4 +10,9 @@ export const HOST_EVENT = {
   cordoned: 'host.cordoned',
   /** a person lifted the cordon (`data: { by }`) */
   uncordoned: 'host.uncordoned',
+  /**
+   * an admin revoked a host credential (`data: { credentialId, by }`; `hostId` when it was
+   * bound): its host stops taking work, the agent tokens minted for it are refused
+   */
+  credentialRevoked: 'host.credential-revoked',
 } as const;

@@ -9,12 +9,13 @@ import type { SimpleGit } from 'simple-git';
  * while `historyHoldsSecrets`.
  *
  * Known secret keys, in any TOML line (a table line, an inline table, a diff line):
- * jwt_secret, password_hash, webhook_url, password, and every key under [mcp.secrets].
- * Also any scrypt hash, wherever it appears.
+ * jwt_secret, password_hash, webhook_url, password, scrape_token, host_token, and every key
+ * under [mcp.secrets]. Also any scrypt hash and any host credential, wherever they appear.
  */
 export const REDACTED = '‹redacted›';
 
-const KEY_VALUE = /\b(jwt_secret|password_hash|webhook_url|password|scrape_token)(\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}\]]+)/g;
+const KEY_VALUE = /\b(jwt_secret|password_hash|webhook_url|password|scrape_token|host_token)(\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}\]]+)/g;
+const HOST_CREDENTIAL = /noxh_[0-9a-f]{16}_[0-9a-f]{64}/g;
 const SCRYPT_HASH = /scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+/g;
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^/@\s:"']*:)[^/@\s"']+@/gi;
 /** a table header line, possibly behind a diff's +/-/space */
@@ -42,17 +43,18 @@ export function redactSecrets(text: string): string {
       return line
         .replace(KEY_VALUE, (_m, key: string, eq: string) => `${key}${eq}"${REDACTED}"`)
         .replace(SCRYPT_HASH, REDACTED)
+        .replace(HOST_CREDENTIAL, REDACTED)
         .replace(URL_PASSWORD, (_m, head: string) => `${head}${REDACTED}@`);
     })
     .join('\n');
 }
 
 function mayHoldSecret(text: string): boolean {
-  return /jwt_secret|password|webhook_url|scrape_token|scrypt\$|secrets|:\/\/[^\s]*@/.test(text);
+  return /jwt_secret|password|webhook_url|scrape_token|host_token|noxh_|scrypt\$|secrets|:\/\/[^\s]*@/.test(text);
 }
 
 /** git -G pattern (POSIX ERE) of a line that sets a secret key */
-const SECRET_LINE_ERE = '(jwt_secret|password_hash|webhook_url|password|scrape_token)[[:space:]]*=|^[[:space:]]*\\[mcp\\.secrets\\]';
+const SECRET_LINE_ERE = '(jwt_secret|password_hash|webhook_url|password|scrape_token|host_token)[[:space:]]*=|^[[:space:]]*\\[mcp\\.secrets\\]';
 
 /**
  * Whether any commit of any branch added or removed a line setting a secret key in

@@ -6,7 +6,8 @@ import { verifyToken } from '../../shared/auth/tokens.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import { createLogger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { mintAgentToken, prepareAgentLaunch, type PreparedLaunch } from '../../workers/agents/agent-launch.js';
+import { prepareAgentLaunch, type PreparedLaunch } from '../../workers/agents/agent-launch.js';
+import { mintAgentToken } from '../../workers/host-credential/agent-token-source.js';
 import { TEST_SECRET, testConfig, testContext } from '../support/harness.js';
 
 describe('agent launch: one call from config to launch spec (token, MCP servers, resume, sandbox)', () => {

@@ -9,7 +9,7 @@ import { hasImage, removeImage } from '../../shared/mcp/images.js';
 import type { InstallRecord } from '../../shared/mcp/install-requests.js';
 import { processIdentity } from '../../workers/mcp/engine/process-identity.js';
 import { runSpecSchema } from '../../shared/mcp/run-spec.js';
-import { mintAgentToken } from '../../workers/agents/agent-launch.js';
+import { mintAgentToken } from '../../workers/host-credential/agent-token-source.js';
 import { agentMcpConfig } from '../../workers/mcp/agent-mcp-config.js';
 import { CLIENT_ENV } from '../../workers/mcp/endpoint/client-env.js';
 import { agentTokenFile } from '../../workers/tools-server/mcp-entry.js';

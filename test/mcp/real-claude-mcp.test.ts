@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { listManagedContainers } from '../../workers/mcp/engine/containers.js';
-import { mintAgentToken } from '../../workers/agents/agent-launch.js';
+import { mintAgentToken } from '../../workers/host-credential/agent-token-source.js';
 import { agentMcpConfig } from '../../workers/mcp/agent-mcp-config.js';
 import { startHostMcp } from '../../workers/mcp/host-mcp.js';
 import { agentTokenFile } from '../../workers/tools-server/mcp-entry.js';

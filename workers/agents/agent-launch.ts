@@ -1,10 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
-import { signToken } from '../../shared/auth/tokens.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import type { Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
+import { agentTokensFor } from '../host-credential/agent-token-source.js';
 import { agentMcpConfig } from '../mcp/agent-mcp-config.js';
 import { agentTokenFile, noxToolsServer } from '../tools-server/mcp-entry.js';
 import { AgentCommandError } from './launch-failure.js';
@@ -50,17 +50,6 @@ export interface LaunchRequest {
   logger: Logger;
 }
 
-/**
- * The agent's own token (role agent), for the API and the Nox tools server; a new one at every
- * start. It carries the agent's current token epoch: stopping or deleting the agent raises
- * the epoch, and every token minted before dies (shared/auth/revocation.ts).
- */
-export function mintAgentToken(config: NoxConfig, agentId: string, epoch = 0): string {
-  const secret = config.auth.jwt_secret;
-  if (!secret) throw new Error('auth.jwt_secret is not configured; agents need their own scoped token');
-  return signToken(secret, { sub: agentId, role: 'agent', agentId }, { expiresIn: config.agent.token_ttl, epoch });
-}
-
 export async function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, request: LaunchRequest): Promise<PreparedLaunch> {
   const { config } = ctx;
   // a project agent's workdir is its git worktree (docs/WORKTREES.md)
@@ -68,9 +57,11 @@ export async function prepareAgentLaunch(ctx: NoxContext, agent: AgentConfig, re
   const worktree = agent.project ? await worktreeLaunch(ctx, agent, request.logger) : undefined;
   const folders = makeFolders(config, worktree ? { ...agent, workdir: worktree.workdir } : agent);
   if (worktree) folders.gitMounts = worktree.mounts;
-  // the token goes to a 0600 file, never into the environment or onto a command line
+  // the agent's own token, new at every start (minted here, or by the API for a host that
+  // joined with a host credential: workers/host-credential/agent-token-source.ts); it goes
+  // to a 0600 file, never into the environment or onto a command line
   const tokenFile = agentTokenFile(config, agent.id);
-  writeFileSync(tokenFile, `${mintAgentToken(config, agent.id, request.tokenEpoch)}\n`, { mode: 0o600 });
+  writeFileSync(tokenFile, `${await agentTokensFor(ctx).mint(agent.id, request.tokenEpoch ?? 0)}\n`, { mode: 0o600 });
   chmodSync(tokenFile, 0o600);
   // A session the agent began on another host comes from its mirror (session-mirror.ts)
   // first; then decided from the CLI's own session file, not from whether Nox started it

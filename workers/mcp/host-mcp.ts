@@ -1,5 +1,6 @@
 import { errorFields } from '../../shared/logger.js';
 import { agentTokenEpoch } from '../../shared/auth/revocation.js';
+import { agentTokensFor } from '../host-credential/agent-token-source.js';
 import { mcpCatalogFor } from '../../shared/mcp/catalog-store.js';
 import { createEngine, type Engine } from '../../shared/mcp/engine.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
@@ -49,6 +50,7 @@ export async function startHostMcp(ctx: NoxContext, options: HostMcpOptions): Pr
     logger,
     runDir: (agentId) => agentRunDir(ctx.config, agentId),
     tokenFile: (agentId) => agentTokenFile(ctx.config, agentId),
+    verifyToken: (agentId, token) => agentTokensFor(ctx).verify(agentId, token),
     tokenEpoch: (agentId) => agentTokenEpoch(ctx.redis, ctx.keys, agentId),
     resolve: (agentId, service) => resolveAgentSession(ctx, catalog, agentId, options.hostId, service),
   });

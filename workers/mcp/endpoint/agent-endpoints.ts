@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import path from 'node:path';
+import type { VerifiedToken } from '../../../shared/auth/tokens.js';
 import type { NoxConfig } from '../../../shared/config/schema.js';
+import { signingKeySource } from '../../host-credential/agent-token-source.js';
 import { isNoxError } from '../../../shared/errors/nox-error.js';
 import { ERROR_CODE } from '../../../shared/errors/codes.js';
 import type { Logger } from '../../../shared/logger.js';
@@ -46,6 +48,8 @@ export interface EndpointHostOptions {
   /** the agent's run folder (its sockets go there) and its token file, on this host */
   runDir(agentId: string): string;
   tokenFile(agentId: string): string;
+  /** who a token shown for the agent speaks for; default: verified with `auth.jwt_secret` (workers/host-credential/agent-token-source.ts) */
+  verifyToken?(agentId: string, token: string): VerifiedToken;
   /** the agent's token epoch (shared/auth/revocation.ts): tokens minted before its last stop are refused */
   tokenEpoch?(agentId: string): Promise<number>;
   /** checked at every connection: throws a NoxError when the service is no longer enabled, allowed or complete */
@@ -65,6 +69,7 @@ const SOCKET_FILE = /^mcp-.+\.sock$/;
 
 export function createEndpointHost(options: EndpointHostOptions): McpEndpointHost {
   const { config, engine } = options;
+  const verify = options.verifyToken ?? signingKeySource(config).verify;
   const logger = options.logger.child({ component: 'mcp-endpoints' });
   const owner = processIdentity();
   const live = new Set<string>();
@@ -110,7 +115,7 @@ export function createEndpointHost(options: EndpointHostOptions): McpEndpointHos
           socketPath: path.join(dir, `mcp-${service}.sock`),
           agentId,
           service,
-          jwtSecret: config.auth.jwt_secret,
+          verifyToken: (token) => verify(agentId, token),
           currentEpoch: options.tokenEpoch ? () => options.tokenEpoch!(agentId) : undefined,
           maxSessions: config.mcp.max_sessions_per_service,
           logger,

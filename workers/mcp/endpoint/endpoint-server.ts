@@ -1,5 +1,6 @@
 import { chmodSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import net, { type Socket } from 'node:net';
+import type { VerifiedToken } from '../../../shared/auth/tokens.js';
 import { ERROR_CODE } from '../../../shared/errors/codes.js';
 import { McpEndpointBusyError, McpEndpointError } from '../../../shared/errors/mcp-errors.js';
 import { isNoxError } from '../../../shared/errors/nox-error.js';
@@ -23,8 +24,8 @@ export interface EndpointOptions {
   socketPath: string;
   agentId: string;
   service: string;
-  /** `auth.jwt_secret`: agent tokens are verified with it */
-  jwtSecret: string | undefined;
+  /** who a token speaks for (the host's agent token source); throws a 401 NoxError */
+  verifyToken(token: string): VerifiedToken;
   /** the agent's token epoch now: tokens below it are revoked (none given: not checked) */
   currentEpoch?: () => Promise<number>;
   /** `mcp.max_sessions_per_service` */
@@ -77,7 +78,7 @@ export function openEndpoint(options: EndpointOptions): Endpoint {
       if (closed) return void conn.destroy();
       let session: ContainerSession;
       try {
-        await authorizeAgentToken(options.jwtSecret, token, agentId, options.currentEpoch);
+        await authorizeAgentToken(options.verifyToken, token, agentId, options.currentEpoch);
         if (count(true) >= options.maxSessions) throw new McpEndpointBusyError(service, options.maxSessions);
         session = options.serve(conn);
       } catch (err) {
