@@ -61,11 +61,15 @@ export function createToolRunner(session: Session, servers: Record<string, McpSe
       request: { subtype: 'can_use_tool', tool_name: call.name, input: call.input, tool_use_id: toolUseId, description: describe(call), permission_suggestions: [] },
     });
     return new Promise((resolve, reject) => {
-      waiting.set(requestId, resolve);
-      signal.addEventListener('abort', () => {
+      const onAbort = (): void => {
         waiting.delete(requestId);
         reject(abortError());
-      }, { once: true });
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      waiting.set(requestId, (answer) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(answer);
+      });
     });
   };
 
