@@ -64,8 +64,10 @@ export function prepareDemoFolder(s: DemoSettings, env: NodeJS.ProcessEnv = proc
   mkdirSync(s.dir, { recursive: true });
   writeFileSync(path.join(s.dir, DEMO_MARKER), 'Made by `nox up --demo`, which empties this folder at every start (docs/DEMO.md).\n');
   env.NOX_REGISTRY_DIR = s.registryDir;
-  env.NOX_SECRETS_FILE = path.join(s.dir, 'secrets', 'secrets.toml');
-  env.NOX_AGENT_WORKSPACE_ROOT = path.join(s.dir, 'work');
+  // where they are by default for this registry (so `NOX_REGISTRY_DIR=.nox-demo/registry nox approve …`
+  // finds them), set explicitly so that a NOX_SECRETS_FILE meant for a real setup is never used
+  env.NOX_SECRETS_FILE = path.join(s.dir, '.nox-secrets', 'secrets.toml');
+  env.NOX_AGENT_WORKSPACE_ROOT = path.join(s.dir, '.nox-work');
   env.NOX_REDIS_PREFIX = s.prefix;
 }
 

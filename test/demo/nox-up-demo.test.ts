@@ -124,7 +124,7 @@ describe('nox up --demo: a fleet anyone can run', function () {
     const decided = await get<Approval>(url, token, `/api/approvals/${approvalId}`);
     expect(decided).to.include({ status: 'approved', decided_by: 'user:admin', reason: 'ship it' });
     // the Write it did really happened, in its own folder; the curl was only asked about
-    expect(readFileSync(path.join(demoDir, 'work', 'demo-writer', 'RELEASE-NOTES.md'), 'utf8')).to.match(/^# v1\.2 release notes\n\n- Agents that hit a usage limit/);
+    expect(readFileSync(path.join(demoDir, '.nox-work', 'demo-writer', 'RELEASE-NOTES.md'), 'utf8')).to.match(/^# v1\.2 release notes\n\n- Agents that hit a usage limit/);
 
     up!.child.kill('SIGINT');
     expect((await up!.exited()).code).to.equal(0);
@@ -133,12 +133,12 @@ describe('nox up --demo: a fleet anyone can run', function () {
   it('with nobody deciding, the demo approves its question itself and says so; every start begins from an empty folder', async () => {
     // what an earlier demo left: gone at the next start
     const demoDir = path.join(dir, 'demo');
-    mkdirSync(path.join(demoDir, 'work', 'demo-writer'), { recursive: true });
+    mkdirSync(path.join(demoDir, '.nox-work', 'demo-writer'), { recursive: true });
     writeFileSync(path.join(demoDir, '.nox-demo'), 'marker\n');
-    writeFileSync(path.join(demoDir, 'work', 'demo-writer', 'stale.txt'), 'from an earlier demo\n');
+    writeFileSync(path.join(demoDir, '.nox-work', 'demo-writer', 'stale.txt'), 'from an earlier demo\n');
 
     const { url, token } = await startDemo({ NOX_DEMO_APPROVE_AFTER_MS: '1000' });
-    expect(existsSync(path.join(demoDir, 'work', 'demo-writer', 'stale.txt'))).to.equal(false);
+    expect(existsSync(path.join(demoDir, '.nox-work', 'demo-writer', 'stale.txt'))).to.equal(false);
     const [, approvalId] = await up!.waitFor(/`nox approve (ap-[0-9a-f]+)`; with no decision the demo approves it in 1 s\./, 60_000);
     await up!.waitFor(new RegExp(`demo: nobody decided, so the demo approved ${approvalId} itself`), 30_000);
     await up!.waitFor(/demo: done in \d+ s/, 60_000);
