@@ -6,6 +6,7 @@ import {
   costsSection,
   apiSection,
   approvalsSection,
+  attentionSection,
   authSection,
   eventsSection,
   logSection,
@@ -44,6 +45,7 @@ export const configSchema = z
     audit: auditSection.default(() => auditSection.parse({})),
     costs: costsSection.default(() => costsSection.parse({})),
     budgets: budgetsSection.default(() => budgetsSection.parse({})),
+    attention: attentionSection.default(() => attentionSection.parse({})),
   })
   .strict();
 
