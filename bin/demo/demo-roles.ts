@@ -80,10 +80,10 @@ const lead: Part = async (m, team, act) => {
     return `Forwarded the changes to ${team.writer}.`;
   }
   if (sender === team.writer && m.type === 'response') {
-    const open = parsed<{ id: string; agent_id: string }[]>(await act.use('mcp__nox__list_tasks', { status: 'in_progress' })) ?? [];
-    for (const t of open.filter((x) => x.agent_id === act.me)) await act.use('mcp__nox__update_task', { task_id: t.id, status: 'done' });
     const published = /\bpublished\b/i.test(m.content);
     await act.use('mcp__nox__broadcast', { content: published ? 'The v1.2 release notes are out. Thanks, team!' : 'The v1.2 release notes are written; posting them was not allowed this time. Thanks, team!' });
+    const open = parsed<{ id: string; agent_id: string }[]>(await act.use('mcp__nox__list_tasks', { status: 'in_progress' })) ?? [];
+    for (const t of open.filter((x) => x.agent_id === act.me)) await act.use('mcp__nox__update_task', { task_id: t.id, status: 'done' });
     return published ? 'The release notes are out; my task is done.' : 'The notes are written but not posted; my task is done.';
   }
   return m.broadcast ? 'Noted.' : NOT_A_MODEL;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../bin/local-redis.js';
-import { dropPrefix, redisUrl, uniquePrefix } from '../support/harness.js';
+import { dropPrefix, redisUrl, uniquePrefix, waitUntil } from '../support/harness.js';
 import { spawnNox, type NoxProcess } from '../support/processes.js';
 
 /**
@@ -97,6 +97,9 @@ describe('nox up --demo: a fleet anyone can run', function () {
     const writer = await get<{ runtime: { status: string } }>(url, token, '/api/agents/demo-writer');
     expect(writer.runtime.status).to.equal('waiting-approval');
     expect(up!.output()).not.to.match(/demo: done/);
+    // and it is on the "needs you" list the terminal line points at
+    const attention = await get<{ items: { id: string; link: string }[] }>(url, token, '/api/attention');
+    expect(attention.items.map((i) => i.id)).to.include(`approval:${approvalId}`);
 
     const approve = await fetch(`${url}/api/approvals/${approvalId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'ship it' }) });
     expect(approve.status).to.equal(200);
@@ -110,9 +113,14 @@ describe('nox up --demo: a fleet anyone can run', function () {
     expect(writerTasks[0]).to.include({ title: 'Draft and publish the v1.2 release notes', status: 'done', delegated_from: 'demo-lead' });
 
     // the agents talked to each other through Nox: a request, its answer, a forward, a report, a broadcast
-    const { messages } = await get<{ messages: Message[] }>(url, token, '/api/messages?limit=100');
-    const said = messages.map((m) => `${m.from} -> ${m.to} (${m.message_type})`);
-    expect(said).to.include.members([
+    // (routed by the messages queue: the log may trail the task by a moment)
+    let messages: Message[] = [];
+    const said = (): string[] => messages.map((m) => `${m.from} -> ${m.to} (${m.message_type})`);
+    await waitUntil(async () => {
+      ({ messages } = await get<{ messages: Message[] }>(url, token, '/api/messages?limit=100'));
+      return said().includes('agent:demo-lead -> all (text)');
+    }, 15_000);
+    expect(said()).to.include.members([
       'agent:demo-lead -> demo-researcher (request)',
       'agent:demo-researcher -> demo-lead (response)',
       'agent:demo-lead -> demo-writer (notification)',
