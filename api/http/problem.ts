@@ -79,7 +79,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const err = toNoxError(thrown);
     const correlationId = res.locals.correlationId as string | undefined;
     const problem = problemFor(err, req.originalUrl, correlationId);
-    if (problem.status >= 500) {
+    // Redis down is said once by its connections (shared/redis-reachability.ts), not per request
+    if (problem.status >= 500 && problem.code !== ERROR_CODE.redisUnavailable) {
       logger.log(problem.status === 500 ? 'error' : 'warn', 'request failed', { correlationId, path: req.originalUrl, method: req.method, status: problem.status, ...errorFields(thrown) });
     }
     sendProblem(res, problem);
