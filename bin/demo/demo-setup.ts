@@ -69,6 +69,8 @@ export function prepareDemoFolder(s: DemoSettings, env: NodeJS.ProcessEnv = proc
   env.NOX_SECRETS_FILE = path.join(s.dir, '.nox-secrets', 'secrets.toml');
   env.NOX_AGENT_WORKSPACE_ROOT = path.join(s.dir, '.nox-work');
   env.NOX_REDIS_PREFIX = s.prefix;
+  // the terminal tells the story (the `demo:` lines); the logs say only what goes wrong, unless asked for more
+  if (!env.LOG_LEVEL && !env.NOX_LOG_LEVEL) env.LOG_LEVEL = 'warn';
 }
 
 /**
