@@ -41,7 +41,10 @@ export async function startAttentionWatch(ctx: NoxContext): Promise<AttentionWat
   const unsubscribe = await eventFeedFor(ctx).subscribe(
     (event) => {
       handle(event).then(
-        () => (state.lastRunAt = Date.now()),
+        () => {
+          state.lastRunAt = Date.now();
+          state.lastError = undefined;
+        },
         (err: unknown) => {
           state.lastError = err as Error;
           logger.warn('could not record that an agent needs a person', { agentId: event.agentId, ...errorFields(err) });
