@@ -107,3 +107,25 @@ export async function agentItemsNow(redis: Redis, keys: Keys, now: number, parke
   });
   return items;
 }
+
+/**
+ * Fills in what the events could not tell (no host was running when an agent changed, or
+ * the agents are older than the index): every agent whose state needs a person and that the
+ * index has never heard of gets an entry dated from its state's last write. Applied as the
+ * oldest possible event (`0-0`), so it never overrides what an event said.
+ */
+export async function seedFromStates(redis: Redis, keys: Keys): Promise<number> {
+  const ids = await redis.smembers(keys.agentIndex());
+  if (ids.length === 0) return 0;
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hmget(keys.agent(id), 'status', 'reason', 'updatedAt');
+  const replies = (await pipeline.exec()) ?? [];
+  let seeded = 0;
+  for (const [i, agentId] of ids.entries()) {
+    const [status, reason, updatedAt] = (replies[i]?.[1] ?? []) as (string | null)[];
+    if (!needsAttention(status ?? undefined)) continue;
+    const applied = await applyStatusEvent(redis, keys, { agentId, eventId: '0-0', status: status!, at: updatedAt || new Date().toISOString(), ...(reason ? { reason } : {}) });
+    if (applied === 'entered') seeded++;
+  }
+  return seeded;
+}

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
-import { agentItemsNow, applyStatusEvent, readAgentAttention } from '../../shared/attention/attention-index.js';
+import { agentItemsNow, applyStatusEvent, readAgentAttention, seedFromStates } from '../../shared/attention/attention-index.js';
 import { agentItem } from '../../shared/attention/attention-item.js';
 import { makeKeys, type Keys } from '../../shared/keys.js';
 import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
@@ -59,6 +59,22 @@ describe('attention index: order-proof, keeps "since", parked only past the thre
     // the state moved on (an event this index missed): the entry shows nothing
     await redis.hset(keys.agent('a1'), { status: 'idle' });
     expect(await agentItemsNow(redis, keys, Date.now(), 60_000)).to.deep.equal([]);
+  });
+
+  it("learns from the agents' states what no event told it, without overriding what an event said", async () => {
+    await redis.sadd(keys.agentIndex(), 'old', 'known', 'fine');
+    await redis.hset(keys.agent('old'), { status: 'failed', reason: 'circuit breaker open', updatedAt: '2026-11-27T08:00:00.000Z' });
+    await redis.hset(keys.agent('fine'), { status: 'idle', updatedAt: '2026-11-27T08:00:00.000Z' });
+    // an event said `known` is idle; its state still reads stalled (the event is newer than what the seed knows)
+    await applyStatusEvent(redis, keys, { agentId: 'known', eventId: '500-0', status: 'idle', at: '2026-11-28T10:00:00.000Z' });
+    await redis.hset(keys.agent('known'), { status: 'stalled', updatedAt: '2026-11-27T08:00:00.000Z' });
+    expect(await seedFromStates(redis, keys)).to.equal(1);
+    const index = await readAgentAttention(redis, keys);
+    expect([...index.keys()]).to.deep.equal(['old']);
+    expect(index.get('old')).to.include({ status: 'failed', since: '2026-11-27T08:00:00.000Z', reason: 'circuit breaker open' });
+    // a real event after it applies as usual
+    expect(await applyStatusEvent(redis, keys, { agentId: 'old', eventId: '600-0', status: 'idle', at: '2026-11-28T10:00:00.000Z' })).to.equal('unchanged');
+    expect((await readAgentAttention(redis, keys)).size).to.equal(0);
   });
 
   it('a parked agent needs a person once parked longer than the threshold', () => {

@@ -1,5 +1,5 @@
 import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
-import { applyStatusEvent, forgetAgent } from '../../shared/attention/attention-index.js';
+import { applyStatusEvent, forgetAgent, seedFromStates } from '../../shared/attention/attention-index.js';
 import { needsAttention } from '../../shared/attention/attention-item.js';
 import { eventFeedFor } from '../../shared/events/event-feed.js';
 import { errorFields } from '../../shared/logger.js';
@@ -52,6 +52,11 @@ export async function startAttentionWatch(ctx: NoxContext): Promise<AttentionWat
       );
     },
     (type) => type === AGENT_EVENT.status || type === AGENT_EVENT.deleted,
+  );
+  // what no event told this index (agents older than it, changes while no host ran); the webhook is for new ones only
+  await seedFromStates(ctx.redis, ctx.keys).then(
+    (n) => n > 0 && logger.info('agents that need a person, from their state', { agents: n }),
+    (err: unknown) => logger.warn('could not read which agents need a person', errorFields(err)),
   );
   return {
     get lastError() {
