@@ -24,7 +24,11 @@ const program = new Command('nox')
   .version(noxVersion())
   .description('Runs a fleet of Claude Code CLI agents as a job-queue worker cluster on Redis');
 
-program.command('up').description('Redis (if needed) + API + one worker host on this machine').action(() => runUp());
+program
+  .command('up')
+  .description('Redis (if needed) + API + one worker host on this machine')
+  .option('--demo', 'a Nox of its own (./.nox-demo) with three stand-in agents that play a short story: no API key, no network (docs/DEMO.md)')
+  .action((opts: { demo?: boolean }) => runUp({ demo: opts.demo === true }));
 program.command('api').description('Run one API node').action(() => runApi());
 program
   .command('worker')

@@ -122,6 +122,10 @@ export interface Keys {
   approvalsPending(): string;
   /** sorted set: decided approvals whose history line / conversation entry is not written yet (score = decided epoch ms) */
   approvalsUnrecorded(): string;
+  /** hash: agent id → JSON {status, since, reason, eventId} of an agent whose status needs a person (shared/attention/attention-index.ts) */
+  attentionAgents(): string;
+  /** hash: agent id → stream id of the last `agent.status` event the attention index applied (so a late host never undoes a newer one) */
+  attentionSeen(): string;
   /** string: one MCP install request as JSON, by its approval id (workers/mcp/install-requests) */
   mcpInstall(approvalId: string): string;
   /** sorted set: approval ids of MCP install requests not yet settled (score = created epoch ms) */
@@ -200,6 +204,8 @@ export function makeKeys(prefix = '{nox}'): Keys {
     approvalIndex: () => k('approvals'),
     approvalsPending: () => k('approvals', 'pending'),
     approvalsUnrecorded: () => k('approvals', 'unrecorded'),
+    attentionAgents: () => k('attention', 'agents'),
+    attentionSeen: () => k('attention', 'seen'),
     mcpInstall: (approvalId) => k('mcp', 'install', assertValidId(approvalId, 'approvalId')),
     mcpInstallsOpen: () => k('mcp', 'installs', 'open'),
     mcpUpload: (uploadId) => k('mcp', 'upload', assertValidId(uploadId, 'uploadId')),

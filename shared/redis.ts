@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from './logger.js';
 import { errorFields } from './logger.js';
+import { isRedisUnreachable, reportRedisDown, reportRedisUp } from './redis-reachability.js';
 
 /**
  * Redis connections come in two kinds:
@@ -67,11 +68,14 @@ export function createRedis(url: string, kind: RedisKind, logger?: Logger, name?
   let lastLogged = 0;
   // An unhandled 'error' event would crash the process; log it, at most once per 5 s.
   client.on('error', (err) => {
+    // Redis not there (yet): one line for the whole process, not a stack per connection
+    if (isRedisUnreachable(err)) return reportRedisDown(logger, err, redactRedisUrl(url));
     const now = Date.now();
     if (now - lastLogged < 5000) return;
     lastLogged = now;
     logger?.warn('redis connection error', { redis: name ?? kind, ...errorFields(err) });
   });
+  client.on('ready', () => reportRedisUp(logger));
   return client;
 }
 

@@ -6,6 +6,8 @@ import type { NoxContext } from '../shared/runtime/context.js';
 import { createAgentHost, type AgentHost } from './agents/agent-host.js';
 import { startAgentRequestWatch, type AgentRequestWatch } from './approvals/agent-request-watch.js';
 import { approvalHandlers } from './approvals/approval-handlers.js';
+import { attentionHandlers } from './attention/attention-handlers.js';
+import { startAttentionWatch, type AttentionWatch } from './attention/attention-watch.js';
 import { startApprovalSweep } from './approvals/approval-sweep.js';
 import { createPermissionGate, type PermissionGate } from './approvals/permission-gate.js';
 import { startWorkerHost, type WorkerHost } from './host.js';
@@ -65,6 +67,8 @@ export interface NoxWorkerOptions {
   approvalSweep?: boolean;
   /** Act on decided spawn_agent / delete_agent approvals (agents asking for agents). Default true. */
   agentRequests?: boolean;
+  /** Keep the "needs you" index of agents from their status events, and queue its webhook (workers/attention/). Default true. */
+  attention?: boolean;
   /**
    * This host's agents ask their tool-permission questions through approvals (the
    * permission gate); without it their own permission rules answer. Default true.
@@ -117,6 +121,7 @@ interface Parts {
   approvalSweep?: ApprovalSweep;
   metricsServer?: MetricsServer;
   credentialWatch?: CredentialWatch;
+  attention?: AttentionWatch;
 }
 
 export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions = {}): Promise<NoxWorker> {
@@ -134,6 +139,8 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
     const credential = parseHostCredential(ctx.config.worker.host_token);
     if (credential) useAgentTokens(ctx, hostCredentialSource(hostApi(defaultApiUrl(ctx.config), ctx.config.worker.host_token as string), (err) => parts.credentialWatch?.lose(err.message)));
     if (options.permissionGate !== false) parts.gate = createPermissionGate(ctx);
+    // before the agents start: their first status events count
+    if (options.attention !== false) parts.attention = await startAttentionWatch(ctx);
     if (options.mcp !== false) {
       const wiring = typeof options.mcp === 'object' ? options.mcp : {};
       parts.mcp = await wireMcpHost(ctx, { hostId, onStats: containerStatsReporter(ctx, hostId), ...wiring });
@@ -144,7 +151,7 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
       ctx,
       {
         sharedQueues: {
-          ...(options.approvals === false ? {} : { approvals: approvalHandlers() }),
+          ...(options.approvals === false ? {} : { approvals: { ...approvalHandlers(), ...attentionHandlers() } }),
           ...parts.mcp?.sharedQueues,
           ...messaging.hostOptions.sharedQueues,
           tasks: tasks.handlers,
@@ -198,6 +205,7 @@ function partLoops(p: Parts): Record<string, LoopHealth> {
   add('conversation-flush', p.agents?.manager.conversation);
   add('registry-writer', p.registryWriter);
   add('approval-sweep', p.approvalSweep);
+  add('attention-watch', p.attention);
   add('agent-request-watch', p.agentRequests?.sweep);
   add('permission-gate', p.gate);
   add('task-deadlines', p.tasks?.deadlines);
@@ -226,5 +234,6 @@ async function stopParts(ctx: NoxContext, p: Parts): Promise<void> {
   await p.messaging?.stop();
   await p.mcp?.stop();
   await p.gate?.close();
+  p.attention?.stop();
   await closeApprovals(ctx);
 }

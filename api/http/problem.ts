@@ -73,13 +73,17 @@ export function sendProblem(res: Parameters<RequestHandler>[1], problem: Problem
   res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 
+const SAID_ELSEWHERE = new Set<string>([ERROR_CODE.redisUnavailable, ERROR_CODE.registryNotPublished]);
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (thrown, req, res, next) => {
     if (res.headersSent) return next(thrown);
     const err = toNoxError(thrown);
     const correlationId = res.locals.correlationId as string | undefined;
     const problem = problemFor(err, req.originalUrl, correlationId);
-    if (problem.status >= 500) {
+    // Expected conditions are said once where they arise, not per request: Redis down by its
+    // connections (shared/redis-reachability.ts), a registry not yet published by the mirror
+    if (problem.status >= 500 && !SAID_ELSEWHERE.has(problem.code)) {
       logger.log(problem.status === 500 ? 'error' : 'warn', 'request failed', { correlationId, path: req.originalUrl, method: req.method, status: problem.status, ...errorFields(thrown) });
     }
     sendProblem(res, problem);

@@ -7,6 +7,7 @@ import { agentReadRoutes } from './agents/agent-read-routes.js';
 import { agentRequestRoutes } from './agents/agent-request-routes.js';
 import { agentTurnRoutes } from './agents/agent-turn-routes.js';
 import { approvalRoutes } from './approval-routes.js';
+import { attentionRoutes } from './attention-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { costRoutes } from './cost-routes.js';
 import { authRoutes } from './auth-routes.js';
@@ -41,6 +42,7 @@ export function allRoutes(deps: ApiDeps, users: UserDirectory, secret: string): 
     ...agentReadRoutes(deps),
     ...agentTurnRoutes(deps),
     ...approvalRoutes(deps),
+    ...attentionRoutes(deps),
     ...registryRoutes(deps),
     ...taskRoutes(deps),
     ...messageRoutes(deps),

@@ -13,6 +13,8 @@ import { bootstrapRegistry, type BootstrapResult } from '../bootstrap.js';
 import { decideRestart } from '../child-restarts.js';
 import { ensureRedis, type LocalRedis } from '../local-redis.js';
 import { onShutdownSignal } from '../signals.js';
+import { startDemoDirector, type Director } from '../demo/demo-director.js';
+import { clearDemoKeys, demoSandbox, demoSettings, prepareDemoFolder, writeDemoConfig, type DemoSettings } from '../demo/demo-setup.js';
 
 /**
  * `nox up`: Redis (if needed) + the API + one worker host, for one machine. The API and
@@ -23,15 +25,21 @@ import { onShutdownSignal } from '../signals.js';
 export interface UpOptions {
   /** stop after this many ms waiting for health */
   readyTimeoutMs?: number;
+  /** `--demo`: a Nox of its own with three stand-in agents playing a short story (bin/demo/, docs/DEMO.md) */
+  demo?: boolean;
 }
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 export async function runUp(options: UpOptions = {}): Promise<void> {
   const started = Date.now();
+  const demo = options.demo ? demoOrExit() : undefined;
   const registryDir = resolveRegistryDir();
   const { secretsFile, boot } = await prepareRegistryFolder(registryDir);
+  if (demo) writeDemoConfig(demo);
   const config = configOrExit({ registryDir, secretsFile });
+  const sandboxNote = demo ? await demoSandbox(config) : undefined;
+  if (sandboxNote) out(`demo: ${sandboxNote}`);
 
   let redis: LocalRedis;
   try {
@@ -42,6 +50,8 @@ export async function runUp(options: UpOptions = {}): Promise<void> {
   }
   if (redis.child) out(`redis: started redis-server (pid ${redis.child.pid}) at ${redactRedisUrl(redis.url)} (password in ${secretsFile})`);
   else out(`redis: using ${redactRedisUrl(redis.url)}`);
+  // a demo starts from nothing: what an earlier one left in a Redis it shares goes first
+  if (demo && !redis.child) await clearDemoKeys(redis.url, demo.prefix);
 
   const env = { ...process.env, REDIS_URL: redis.url, NOX_REGISTRY_DIR: registryDir, NOX_SECRETS_FILE: secretsFile, NOX_REGISTRY_PREPARED: registryDir };
   const children = new Map<string, ChildProcess>();
@@ -49,8 +59,10 @@ export async function runUp(options: UpOptions = {}): Promise<void> {
   let stopping = false;
 
   const restartTimers = new Set<NodeJS.Timeout>();
+  let director: Director | undefined;
   const stopAll = async (code: number): Promise<never> => {
     stopping = true;
+    director?.stop();
     for (const t of restartTimers) clearTimeout(t);
     await Promise.all(
       [...children.values()].map(
@@ -120,6 +132,20 @@ export async function runUp(options: UpOptions = {}): Promise<void> {
     out(`first run: created ${registryDir}`);
     out(`  user "admin", password: ${boot.adminPassword}`);
     out('  (shown once; change it with `nox user passwd admin`)');
+  }
+  if (demo) director = startDemoDirector({ url, jwtSecret: config.auth.jwt_secret as string, approveAfterMs: demo.approveAfterMs, out });
+}
+
+/** The demo's folder and settings, or the reason it cannot start (exit 1). */
+function demoOrExit(): DemoSettings {
+  try {
+    const settings = demoSettings();
+    prepareDemoFolder(settings);
+    out(`demo: a Nox of its own in ${settings.dir} (emptied at every demo start), Redis keys under ${settings.prefix}`);
+    return settings;
+  } catch (err) {
+    process.stderr.write(`nox up --demo: ${(err as Error).message}\n`);
+    process.exit(1);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   costsSection,
   apiSection,
   approvalsSection,
+  attentionSection,
   authSection,
   eventsSection,
   logSection,
@@ -46,6 +47,7 @@ export const configSchema = z
     costs: costsSection.default(() => costsSection.parse({})),
     budgets: budgetsSection.default(() => budgetsSection.parse({})),
     projects: projectsSection.default(() => projectsSection.parse({})),
+    attention: attentionSection.default(() => attentionSection.parse({})),
   })
   .strict();
 

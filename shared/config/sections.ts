@@ -172,6 +172,16 @@ export const budgetsSection = z
   })
   .strict();
 
+/** "Needs you" (docs/DASHBOARD.md, "Needs you"; GET /api/attention): what asks for a person besides approvals. */
+export const attentionSection = z
+  .object({
+    /** A parked agent (a usage limit, until its reset) needs a person once it has been parked this long. Default 900000 ms (15 min). */
+    parked_after_ms: z.number().int().min(0).default(900_000),
+    /** Also POST agents that need a person (failed, stalled, parked past the threshold, over budget) to `approvals.webhook_url`. Default true. */
+    webhook: z.boolean().default(true),
+  })
+  .strict();
+
 /** Prometheus scrapes (docs/OBSERVABILITY.md): who may read `/metrics`. */
 export const metricsSection = z
   .object({

@@ -111,7 +111,8 @@ export function createRegistryMirror(ctx: NoxContext, logger: Logger): RegistryM
   const waitForWriter = (): void => {
     if (waitTimer || closed) return;
     const since = Date.now();
-    logger.warn('waiting for the registry writer: it has never published the registry to Redis; this host reads nothing until it does');
+    // expected while Nox starts (the writer publishes a moment after it starts): a warning only if it lasts
+    logger.info('waiting for the registry writer: it has never published the registry to Redis; this host reads nothing until it does');
     waitTimer = setInterval(() => {
       logger.warn('still waiting for the registry writer to publish the registry to Redis', { waitedMs: Date.now() - since });
       void serial(loadAll);

@@ -49,8 +49,8 @@ export function webhookPayload(request: ApprovalRequest, dashboardUrl?: string):
   };
 }
 
-/** POSTs the payload; resolves with the HTTP status, rejects on network failure or timeout. */
-export async function sendWebhook(url: string, payload: WebhookPayload, timeoutMs: number): Promise<number> {
+/** POSTs the payload (an approval's, or an agent's: workers/attention/attention-webhook.ts); resolves with the HTTP status, rejects on network failure or timeout. */
+export async function sendWebhook(url: string, payload: WebhookPayload | object, timeoutMs: number): Promise<number> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -1,4 +1,3 @@
-import { errorFields } from '../../shared/logger.js';
 import { agentTokenEpoch } from '../../shared/auth/revocation.js';
 import { agentTokensFor } from '../host-credential/agent-token-source.js';
 import { mcpCatalogFor } from '../../shared/mcp/catalog-store.js';
@@ -40,7 +39,8 @@ export async function startHostMcp(ctx: NoxContext, options: HostMcpOptions): Pr
     engineName = `${about.name} ${about.version}`;
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    logger.warn('no container engine: MCP services are off on this host', errorFields(err));
+    // expected on a machine without Docker or Podman: one line, what is off and how to turn it on (no stack)
+    logger.info(`MCP services are off on this host: ${reason.replace(/\.$/, '')}. To turn them on, start Docker, or Podman's API service (\`podman system service\`), and point DOCKER_HOST or mcp.docker_host at it (docs/MCP.md)`);
     return { available: false, reason, stop: async () => undefined };
   }
   const catalog = mcpCatalogFor(ctx);

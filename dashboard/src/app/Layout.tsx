@@ -3,16 +3,16 @@ import { Button } from 'primereact/button';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useSession } from '../auth/session';
 import { useLive } from '../live/live-context';
-import { listFrom, num } from '../lib/fields';
-import { useResource } from '../api/use-resource';
+import { useAttention, type AttentionAnswer } from '../lib/attention';
+import { useAttentionNotifications } from '../lib/browser-notifications';
 import { SandboxWarning } from '../components/SandboxWarning';
 import { Link, useLocation } from './router';
 import { ROUTES } from './routes';
 import { setTheme, useTheme } from './theme';
 
 /**
- * The frame of every signed-in page: a header (who, the "needs you" count, the stream's
- * state, a warning while agents run unsandboxed, light/dark, log out), the menu, and the page. A skip link and a focus move to
+ * The frame of every signed-in page: a header (who, the "needs you" count — approvals
+ * waiting and agents that need a person, GET /api/attention — the stream's state, a warning while agents run unsandboxed, light/dark, log out), the menu, and the page. A skip link and a focus move to
  * the page's main region on navigation keep it usable from the keyboard.
  */
 export function Layout({ children }: { children: ReactNode }) {
@@ -20,7 +20,9 @@ export function Layout({ children }: { children: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
-  const needsYou = usePendingApprovals();
+  const attention = useAttention();
+  useAttentionNotifications(attention.data?.items);
+  const needsYou = attention.unavailable ? undefined : attention.data;
   const { user } = useSession();
 
   useEffect(() => {
@@ -47,7 +49,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 <Link to={r.path} className={active ? 'active' : ''} aria-current={active ? 'page' : undefined}>
                   <i className={r.icon} aria-hidden="true" />
                   <span>{r.title}</span>
-                  {r.path === '/approvals' && needsYou ? <Badge value={needsYou} severity="danger" aria-label={`${needsYou} pending`} /> : null}
+                  <MenuBadge path={r.path} needsYou={needsYou} />
                 </Link>
               </li>
             );
@@ -67,15 +69,13 @@ export function Layout({ children }: { children: ReactNode }) {
   );
 }
 
-/** The "needs you" count: pending approvals, refreshed by approval events; undefined while approvals are not in this API. */
-function usePendingApprovals(): number | undefined {
-  const pending = useResource<unknown>('/api/approvals?status=pending', { refreshOn: ['approval.'] });
-  if (pending.unavailable || pending.data === undefined) return undefined;
-  // the list is paged; `total` counts them all
-  return num(pending.data, 'total') ?? listFrom(pending.data, 'approvals').filter((a) => !a.status || a.status === 'pending').length;
+/** The menu's counts: everything on "Needs you", the approvals among them on "Approvals". */
+function MenuBadge({ path, needsYou }: { path: string; needsYou: AttentionAnswer | undefined }) {
+  const n = path === '/attention' ? needsYou?.total : path === '/approvals' ? needsYou?.counts.approvals : undefined;
+  return n ? <Badge value={n} severity="danger" aria-label={`${n} pending`} /> : null;
 }
 
-function Header({ onMenu, menuOpen, needsYou }: { onMenu(): void; menuOpen: boolean; needsYou: number | undefined }) {
+function Header({ onMenu, menuOpen, needsYou }: { onMenu(): void; menuOpen: boolean; needsYou: AttentionAnswer | undefined }) {
   const { user, logout } = useSession();
   const theme = useTheme();
   const live = useLive();
@@ -102,13 +102,14 @@ function Header({ onMenu, menuOpen, needsYou }: { onMenu(): void; menuOpen: bool
       <span className="nox-spacer" />
       {needsYou !== undefined && (
         <Link
-          to="/approvals"
-          className={`nox-needs-you ${needsYou > 0 ? 'has' : ''}`}
+          to="/attention"
+          className={`nox-needs-you ${needsYou.total > 0 ? 'has' : ''}`}
           data-testid="needs-you"
-          aria-label={`${needsYou} approvals need you`}
+          aria-label={`${needsYou.total} ${needsYou.total === 1 ? 'thing needs' : 'things need'} you`}
+          title={needsYou.items.slice(0, 5).map((i) => i.title).join('\n')}
         >
           <i className="pi pi-bell" aria-hidden="true" />
-          <span>{needsYou}</span> <span className="nox-hide-sm">need you</span>
+          <span>{needsYou.total}</span> <span className="nox-hide-sm">need you</span>
         </Link>
       )}
       <Button

@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import { AgentDetailPage } from '../pages/AgentDetailPage';
 import { AgentsPage } from '../pages/AgentsPage';
 import { ApprovalsPage } from '../pages/ApprovalsPage';
+import { AttentionPage } from '../pages/AttentionPage';
 import { AuditPage } from '../pages/AuditPage';
 import { CostsPage } from '../pages/CostsPage';
 import { EventsPage } from '../pages/EventsPage';
@@ -24,6 +25,7 @@ export interface RouteDef {
 
 export const ROUTES: RouteDef[] = [
   { path: '/', title: 'Overview', icon: 'pi pi-home', page: OverviewPage },
+  { path: '/attention', title: 'Needs you', icon: 'pi pi-bell', page: AttentionPage },
   { path: '/agents', title: 'Agents', icon: 'pi pi-users', page: AgentsPage },
   { path: '/agents/:id', title: 'Agent', page: AgentDetailPage },
   { path: '/tasks', title: 'Tasks', icon: 'pi pi-check-square', page: TasksPage },
