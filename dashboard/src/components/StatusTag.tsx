@@ -14,6 +14,8 @@ const SEVERITY: Record<string, Severity> = {
   starting: 'info',
   restarting: 'warning',
   'waiting-approval': 'warning',
+  parked: 'warning', // a usage limit: resumes by itself at its reset time
+  stalled: 'danger', // a turn silent for agent.stall_after_ms: needs a person
   pending: 'warning',
   blocked: 'warning',
   throttled: 'warning',

@@ -25,5 +25,5 @@ export function countSince(events: LiveEvent[], since: number, keep: (e: LiveEve
 
 /** Events that report something going wrong, whatever their area. */
 export function isErrorEvent(e: LiveEvent): boolean {
-  return /(\.|^)(error|failed|crashed|down|denied|over-budget)$/.test(e.type) || /error|crash/.test(e.type);
+  return /(\.|^)(error|failed|crashed|down|denied|over-budget|stalled)$/.test(e.type) || /error|crash/.test(e.type);
 }
