@@ -18,6 +18,22 @@ export function isRedisUnreachable(err: unknown): boolean {
   return typeof code === 'string' && UNREACHABLE.has(code);
 }
 
+/**
+ * Also the errors of a connection that is not (yet, or any more) connected: a command sent
+ * while it reconnects (`enableOfflineQueue: false`), or one cut by the close.
+ */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (isRedisUnreachable(err)) return true;
+  const e = err as { name?: unknown; message?: unknown } | null;
+  if (e?.name === 'MaxRetriesPerRequestError') return true;
+  return typeof e?.message === 'string' && /Stream isn't writeable|Connection is closed/.test(e.message);
+}
+
+/** true while this process has said Redis is down (and not yet that it answers again) */
+export function redisIsDown(): boolean {
+  return down !== undefined;
+}
+
 /** `where`: the Redis URL without its password, when the caller knows it. */
 export function reportRedisDown(logger: Logger | undefined, err: unknown, where?: string): void {
   if (down !== undefined) return;

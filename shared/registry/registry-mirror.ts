@@ -7,6 +7,7 @@ import { REGISTRY_EVENT, type CommitResult } from './changes.js';
 import { DATE_PATTERN, compressedPathOf } from './layout.js';
 import { createCachedReader, type RegistryReader } from './registry-reader.js';
 import { decodePublication, isBulky, REGISTRY_PUBLISHED_EVENT, type Publication } from './registry-publication.js';
+import { isRedisUnavailable, redisIsDown } from '../redis-reachability.js';
 
 /**
  * The registry as the writer published it to Redis (registry-publication.ts), held in
@@ -78,7 +79,9 @@ export function createRegistryMirror(ctx: NoxContext, logger: Logger): RegistryM
   const serial = (step: () => Promise<void>): Promise<void> => {
     chain = chain.then(step).catch((err: unknown) => {
       lastError = err as Error;
-      logger.warn('registry mirror: a refresh from Redis failed; the next commit or reload tries again', errorFields(err));
+      // Redis down is said once for the process (redis-reachability.ts), not per refresh
+      if (isRedisUnavailable(err) || redisIsDown()) logger.debug('registry mirror: a refresh waits for Redis', { error: (err as Error).message });
+      else logger.warn('registry mirror: a refresh from Redis failed; the next commit or reload tries again', errorFields(err));
     });
     return chain;
   };
