@@ -2,7 +2,9 @@ import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import { readRuntimes } from '../../shared/agents/runtime-state.js';
 import { readDays, utcDay } from '../../shared/costs/daily-usage.js';
+import { checkTaskBudget, type TaskBudgetVerdict } from '../../shared/costs/task-budget.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
+import { createTaskStore } from '../../shared/tasks/task-store.js';
 
 /**
  * Budgets an agent shares with others, checked at turn boundaries (before a turn is handed
@@ -15,6 +17,10 @@ import type { NoxContext } from '../../shared/runtime/context.js';
  *   (the per-day ledger, shared/costs/daily-usage.ts); reached, no agent takes a turn until
  *   the next day.
  *
+ * - **a task**: a task's `budget_usd` caps what the turns done for it cost together
+ *   (shared/costs/task-usage.ts; which turns: shared/costs/task-attribution.ts); reached,
+ *   no agent takes a turn for that task, while its other turns go on (`checkTask`).
+ *
  * An agent's own `max_budget_usd` stays the supervisor's (cost-ledger.ts). The sums read
  * Redis and the agent list; they are reused for `budgets.check_cache_ms`, so a fleet of busy
  * agents costs a few reads a second, not one per turn.
@@ -26,6 +32,8 @@ export type BudgetVerdict =
 
 export interface BudgetGuard {
   check(agentId: string): Promise<BudgetVerdict>;
+  /** whether a turn may be done for this task (a task without a budget, or gone: yes) */
+  checkTask(taskId: string): Promise<TaskBudgetVerdict>;
 }
 
 interface Snapshot {
@@ -65,7 +73,21 @@ export function createBudgetGuard(ctx: NoxContext): BudgetGuard {
     return snapshot;
   };
 
+  const tasks = createTaskStore(ctx.redis, ctx.keys);
+  const taskChecks = new Map<string, { at: number; verdict: Promise<TaskBudgetVerdict> }>();
+  const readTask = async (taskId: string): Promise<TaskBudgetVerdict> => checkTaskBudget(ctx.redis, ctx.keys, await tasks.get(taskId));
+
   return {
+    checkTask(taskId) {
+      const now = Date.now();
+      const cached = taskChecks.get(taskId);
+      if (cached && now - cached.at <= cfg.check_cache_ms) return cached.verdict;
+      if (taskChecks.size > 10_000) for (const [id, c] of taskChecks) if (now - c.at > cfg.check_cache_ms) taskChecks.delete(id);
+      const verdict = readTask(taskId);
+      taskChecks.set(taskId, { at: now, verdict });
+      verdict.catch(() => taskChecks.delete(taskId));
+      return verdict;
+    },
     async check(agentId) {
       const s = await current();
       if (cfg.fleet_daily_usd !== undefined && s.todayUsd >= cfg.fleet_daily_usd) {

@@ -11,6 +11,8 @@ export interface Turn {
   correlationId?: string;
   /** the trace the turn belongs to (W3C carrier), when tracing is on */
   trace?: Record<string, string>;
+  /** the task the turn works for: its cost counts for that task (shared/costs/task-attribution.ts) */
+  taskId?: string;
 }
 
 export interface TurnQueue {
