@@ -1,7 +1,7 @@
 import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
-import { readRuntimes } from '../../shared/agents/runtime-state.js';
-import { readDays, utcDay } from '../../shared/costs/daily-usage.js';
+import { readAgentCosts, subtreeSpender } from '../../shared/costs/agent-spend.js';
+import { fleetSpentOn, utcDay } from '../../shared/costs/daily-usage.js';
 import { checkTaskBudget, type TaskBudgetVerdict } from '../../shared/costs/task-budget.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { createTaskStore } from '../../shared/tasks/task-store.js';
@@ -39,8 +39,8 @@ export interface BudgetGuard {
 interface Snapshot {
   at: number;
   configs: Map<string, AgentConfig>;
-  /** lifetime cost of every agent with runtime state */
-  spent: Map<string, number>;
+  /** what `root` and every agent below it have spent */
+  subtreeSpent: (root: string) => number;
   todayUsd: number;
 }
 
@@ -53,14 +53,9 @@ export function createBudgetGuard(ctx: NoxContext): BudgetGuard {
     const configs = new Map((await agentStoreFor(ctx).list()).map((a) => [a.id, a] as const));
     // the runtimes only when some agent has a subtree budget: most fleets pay one list read
     const anySubtree = [...configs.values()].some((a) => a.subtree_budget_usd !== undefined);
-    const runtimes = anySubtree ? await readRuntimes(ctx.redis, ctx.keys, [...configs.keys()]) : new Map();
-    const spent = new Map([...runtimes].map(([id, r]) => [id, r.costUsd as number] as const));
-    let todayUsd = 0;
-    if (cfg.fleet_daily_usd !== undefined) {
-      const [today] = await readDays(ctx.redis, ctx.keys, utcDay(), utcDay());
-      for (const usage of Object.values(today?.agents ?? {})) todayUsd += usage.costUsd;
-    }
-    return { at: Date.now(), configs, spent, todayUsd };
+    const spent = anySubtree ? await readAgentCosts(ctx.redis, ctx.keys, [...configs.keys()]) : new Map<string, number>();
+    const todayUsd = cfg.fleet_daily_usd === undefined ? 0 : await fleetSpentOn(ctx.redis, ctx.keys, utcDay());
+    return { at: Date.now(), configs, subtreeSpent: subtreeSpender(configs.values(), spent), todayUsd };
   };
   const current = (): Promise<Snapshot> => {
     if (!snapshot || Date.now() - taken > cfg.check_cache_ms) {
@@ -100,7 +95,7 @@ export function createBudgetGuard(ctx: NoxContext): BudgetGuard {
         seen.add(id);
         const budget = s.configs.get(id)?.subtree_budget_usd;
         if (budget === undefined) continue;
-        const spentUsd = subtreeSpent(id, s);
+        const spentUsd = s.subtreeSpent(id);
         if (spentUsd >= budget) {
           return { ok: false, scope: 'subtree', of: id, spentUsd, budgetUsd: budget, reason: `the spawn subtree of ${id} has spent its budget of $${budget} ($${spentUsd.toFixed(4)})` };
         }
@@ -108,23 +103,6 @@ export function createBudgetGuard(ctx: NoxContext): BudgetGuard {
       return { ok: true };
     },
   };
-}
-
-/** What `root` and every agent below it have spent. */
-function subtreeSpent(root: string, s: Snapshot): number {
-  const children = new Map<string, string[]>();
-  for (const a of s.configs.values()) if (a.parent) children.set(a.parent, [...(children.get(a.parent) ?? []), a.id]);
-  let total = 0;
-  const seen = new Set<string>();
-  const stack = [root];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    total += s.spent.get(id) ?? 0;
-    stack.push(...(children.get(id) ?? []));
-  }
-  return total;
 }
 
 const perContext = new WeakMap<NoxContext, BudgetGuard>();
