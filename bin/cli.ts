@@ -5,6 +5,7 @@ import { registerApprovalCommands } from './commands/approvals.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerHostCommand } from './commands/host.js';
 import { registerMcpCommand } from './commands/mcp.js';
+import { registerMessagesCommand } from './commands/messages.js';
 import { runApi } from './commands/api.js';
 import { runDoctor } from './commands/doctor.js';
 import { registerSendCommand } from './commands/send.js';
@@ -75,6 +76,7 @@ user.command('list').action(() => {
 });
 
 registerSendCommand(program);
+registerMessagesCommand(program);
 registerTaskCommand(program);
 registerAgentCommand(program);
 registerApprovalCommands(program);
