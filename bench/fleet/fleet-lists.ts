@@ -51,8 +51,11 @@ export async function listFigures(token: string, url: string, lists: number, out
 export async function startAllFigures(http: HttpClient, url: string, starts: number, out: Out): Promise<void> {
   const created = await http.send<{ failed: number }>('POST', `${url}/api/agents`, { id: 'runner' });
   if (created.status !== 201) throw new Error(`template: ${created.status}`);
-  const bulk = await http.send<{ failed: number }>('POST', `${url}/api/agents/bulk`, { action: 'create', template: 'runner', count: starts });
-  if (bulk.status !== 200 || bulk.body.failed > 0) throw new Error(`bulk create: ${bulk.status} ${JSON.stringify(bulk.body).slice(0, 300)}`);
+  // a bulk create makes at most 1000 agents
+  for (let made = 0; made < starts; made += 1000) {
+    const bulk = await http.send<{ failed: number }>('POST', `${url}/api/agents/bulk`, { action: 'create', template: 'runner', count: Math.min(1000, starts - made) });
+    if (bulk.status !== 200 || bulk.body.failed > 0) throw new Error(`bulk create: ${bulk.status} ${JSON.stringify(bulk.body).slice(0, 300)}`);
+  }
   const bareMs = await bareSpawn(starts);
   const t0 = performance.now();
   const started = await http.send<{ failed: number; results: unknown[] }>('POST', `${url}/api/agents/bulk`, { action: 'start', selector: { q: 'runner-' } });
