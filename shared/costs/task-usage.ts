@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
-import type { TurnUsage } from './daily-usage.js';
+import { emptyUsage, type DayUsage, type TurnUsage } from './daily-usage.js';
 
 /**
  * What the turns done for a task cost (docs/AGENTS.md, "Budgets per task"): one Redis hash
@@ -11,22 +11,17 @@ import type { TurnUsage } from './daily-usage.js';
  * turns do). Kept as long as the task's id may be used; read by the budget gate
  * (workers/agents/budget-guard.ts), `GET /api/budgets` and the task views.
  */
-export interface TaskUsage {
-  costUsd: number;
-  turns: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
+/** the day ledger's measures (cost, turns, tokens by kind), and what each agent's turns came to */
+export type TaskUsage = DayUsage & {
   /** agent id → the cost of its turns for the task */
   byAgent: Record<string, number>;
-}
+};
 
 const COUNTS = ['turns', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens'] as const;
 const AGENT_FIELD = 'agent|';
 
 export function emptyTaskUsage(): TaskUsage {
-  return { costUsd: 0, turns: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, byAgent: {} };
+  return { ...emptyUsage(), byAgent: {} };
 }
 
 /** Adds one finished turn to its task (one MULTI, so a reader never sees half a turn). */
