@@ -6,6 +6,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerHostCommand } from './commands/host.js';
 import { registerProjectCommand } from './commands/project.js';
 import { registerMcpCommand } from './commands/mcp.js';
+import { registerMessagesCommand } from './commands/messages.js';
 import { runApi } from './commands/api.js';
 import { runDoctor } from './commands/doctor.js';
 import { registerSendCommand } from './commands/send.js';
@@ -80,6 +81,7 @@ user.command('list').action(() => {
 });
 
 registerSendCommand(program);
+registerMessagesCommand(program);
 registerTaskCommand(program);
 registerAgentCommand(program);
 registerApprovalCommands(program);

@@ -114,6 +114,12 @@ export interface Keys {
   taskDependents(taskId: string): string;
   /** sorted set: task ids by deadline (score = epoch ms); removed once the deadline is reported */
   taskDeadlines(): string;
+  /** hash: what the turns done for a task cost: `costUsd`, `turns`, tokens, and `agent|<id>` per agent (shared/costs/task-usage.ts) */
+  taskUsage(taskId: string): string;
+  /** sorted set: a task's messages set aside while its budget is spent, member `<agentId>|<messageId>`, score = inbox score (workers/messages/task-parking.ts) */
+  taskParked(taskId: string): string;
+  /** set: ids of tasks whose budget is spent and that have messages set aside */
+  tasksBudgetHeld(): string;
   /** hash: one approval request (immutable `request` JSON plus status and decision fields) */
   approval(approvalId: string): string;
   /** sorted set: every approval id kept in Redis (score = created epoch ms) */
@@ -200,6 +206,9 @@ export function makeKeys(prefix = '{nox}'): Keys {
     agentTaskIds: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'tasks'),
     taskDependents: (taskId) => k('task', taskId, 'dependents'),
     taskDeadlines: () => k('tasks', 'deadlines'),
+    taskUsage: (taskId) => k('task', taskId, 'usage'),
+    taskParked: (taskId) => k('task', taskId, 'parked'),
+    tasksBudgetHeld: () => k('tasks', 'budget-held'),
     approval: (approvalId) => k('approval', assertValidId(approvalId, 'approvalId')),
     approvalIndex: () => k('approvals'),
     approvalsPending: () => k('approvals', 'pending'),

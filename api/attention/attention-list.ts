@@ -21,7 +21,7 @@ export const MAX_APPROVALS = 200;
 
 export async function attentionList(ctx: NoxContext, now = Date.now()): Promise<AttentionList> {
   const [pending, agents] = await Promise.all([
-    approvalsFor(ctx).store.list({ status: 'pending', offset: 0, limit: MAX_APPROVALS }),
+    approvalsFor(ctx).store.list({ status: 'pending', limit: MAX_APPROVALS }),
     agentItemsNow(ctx.redis, ctx.keys, now, ctx.config.attention.parked_after_ms),
   ]);
   const items = [...pending.approvals.map(approvalItem), ...agents].sort(byUrgency);

@@ -73,3 +73,18 @@ function firstAfter<T>(sorted: readonly T[], passes: (item: T) => boolean): numb
   }
   return lo;
 }
+
+/**
+ * Cursors over a Redis sorted set read newest first (shared/zset-keyset.ts: the message log,
+ * the approvals): the (score, member) of the last item, under the list's order name.
+ */
+export function encodeZsetCursor(sort: string, key: { score: number; member: string } | undefined): string | null {
+  return key ? encodeCursor({ sort, value: key.score, id: key.member }) : null;
+}
+
+export function decodeZsetCursor(raw: string | undefined, sort: string): { score: number; member: string } | undefined {
+  if (raw === undefined) return undefined;
+  const c = decodeCursor(raw, sort);
+  if (typeof c.value !== 'number') throw new ValidationError('The cursor is not one this server gave', [{ path: 'query.cursor', message: 'not a cursor from a previous page', code: 'custom' }]);
+  return { score: c.value, member: c.id };
+}

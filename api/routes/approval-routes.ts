@@ -25,6 +25,7 @@ import { ownAgent } from '../http/agent-scope.js';
 import { ADMINS, OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
+import { decodeZsetCursor, encodeZsetCursor } from '../http/list-cursor.js';
 
 /**
  * /api/approvals (issue 6; docs/APPROVALS.md): the inbox and the decisions.
@@ -49,10 +50,13 @@ const listQuery = z
     agent: z.string().regex(ID_PATTERN).optional(),
     risk: z.enum(RISK_LEVELS).optional(),
     type: z.enum(REQUEST_TYPES).optional(),
-    offset: z.coerce.number().int().min(0).default(0),
     limit: z.coerce.number().int().min(1).max(500).default(50),
+    /** the previous page's `next` (issue 21): a keyset on (creation time, id), stable while approvals arrive */
+    cursor: z.string().max(2000).optional(),
   })
   .strict();
+/** the list's order, as a cursor names it */
+const LIST_ORDER = 'created-desc';
 
 const approveBody = z
   .object({
@@ -94,7 +98,7 @@ const policyBody = z
   .refine((b) => b.rules !== undefined || b.remembered !== undefined, 'give rules, remembered, or both');
 const policyResponse = z.object({ rules: z.array(policyRuleSchema), remembered: z.array(policyRuleSchema) });
 
-const listResponse = z.object({ approvals: z.array(approvalRequestSchema), total: z.number(), offset: z.number(), limit: z.number() });
+const listResponse = z.object({ approvals: z.array(approvalRequestSchema), total: z.number(), limit: z.number(), next: z.string().nullable() });
 const decisionResponse = approvalRequestSchema.extend({
   remembered: z.object({ rule: z.record(z.string(), z.unknown()), change_id: z.string() }).optional(),
 });
@@ -123,23 +127,24 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/approvals',
-      summary: 'Approvals, newest first (`status=pending` is the inbox); paged, filtered by agent, risk and type',
+      summary: 'Approvals, newest first (`status=pending` is the inbox); filtered by agent, risk and type; `limit` and `cursor` (the previous page’s `next`) page them',
       tag: 'approvals',
       auth: READERS,
       query: listQuery,
       responses: { 200: { description: 'a page of approvals', schema: listResponse } },
       handler: async ({ query, principal }) => {
         const me = ownAgent(principal);
-        const { approvals: page, total } = await approvals.store.list({
+        const after = decodeZsetCursor(query.cursor, LIST_ORDER);
+        const { approvals: page, total, next } = await approvals.store.list({
           status: query.status,
           agent_id: me ?? query.agent,
           ...(me === undefined ? {} : { requested_by: `agent:${me}` }),
           risk_level: query.risk,
           request_type: query.type,
-          offset: query.offset,
+          ...(after ? { after } : {}),
           limit: query.limit,
         });
-        return { approvals: page, total, offset: query.offset, limit: query.limit };
+        return { approvals: page, total, limit: query.limit, next: encodeZsetCursor(LIST_ORDER, next) };
       },
     }),
     // Declared before /api/approvals/:id, whose id pattern would also match `policy`.

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { utcDay } from '../../shared/costs/daily-usage.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
+import { ID_PATTERN } from '../../shared/ids.js';
+import { taskIdSchema } from '../../shared/tasks/task-model.js';
+import { budgetReport } from '../costs/budget-report.js';
 import { costReport, MAX_REPORT_DAYS } from '../costs/cost-report.js';
 import type { ApiDeps } from '../deps.js';
 import { PEOPLE } from '../http/auth.js';
@@ -19,9 +22,29 @@ const costQuery = z
   })
   .strict();
 
+const BUDGET_SCOPES = ['agent', 'subtree', 'fleet-daily', 'task'] as const;
+const BUDGET_STATES = ['ok', 'near', 'reached'] as const;
+const budgetQuery = z
+  .object({
+    scope: z.enum(BUDGET_SCOPES).optional(),
+    /** the budgets a turn of this agent falls under: its own, its and its ancestors' subtrees, the fleet's day, its tasks' */
+    agent: z.string().regex(ID_PATTERN).optional(),
+    task: taskIdSchema.optional(),
+  })
+  .strict();
+const budgetLine = z.object({
+  scope: z.enum(BUDGET_SCOPES),
+  id: z.string(),
+  name: z.string().optional(),
+  agentId: z.string().optional(),
+  limitUsd: z.number(),
+  usedUsd: z.number(),
+  state: z.enum(BUDGET_STATES),
+});
+
 const usage = { costUsd: z.number(), turns: z.number(), inputTokens: z.number(), outputTokens: z.number(), cacheReadTokens: z.number(), cacheCreationTokens: z.number() };
 
-/** Cost and tokens over time (docs/OBSERVABILITY.md, "Cost over time"). */
+/** Cost and tokens over time (docs/OBSERVABILITY.md, "Cost over time"), and the budgets' use ("Budgets"). */
 export function costRoutes(deps: ApiDeps): RouteSpec[] {
   return [
     defineRoute({
@@ -45,6 +68,21 @@ export function costRoutes(deps: ApiDeps): RouteSpec[] {
         if (span > MAX_REPORT_DAYS) throw new ValidationError(`at most ${MAX_REPORT_DAYS} days per report`, [{ path: 'query.from', message: `more than ${MAX_REPORT_DAYS} days before \`to\``, code: 'custom' }]);
         return costReport(deps.ctx, query.by, from, to);
       },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/budgets',
+      summary: 'Every budget in force — per agent, per spawn subtree, the fleet’s day, per task — with its limit, what was spent against it and its state (ok, near: ≥ 80 %, reached)',
+      tag: 'costs',
+      auth: PEOPLE,
+      query: budgetQuery,
+      responses: {
+        200: {
+          description: 'The budgets',
+          schema: z.object({ at: z.string(), budgets: z.array(budgetLine), counts: z.object({ ok: z.number(), near: z.number(), reached: z.number() }) }),
+        },
+      },
+      handler: async ({ query }) => budgetReport(deps.ctx, query),
     }),
   ];
 }

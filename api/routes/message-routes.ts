@@ -12,6 +12,7 @@ import { onlySelf, ownAgent } from '../http/agent-scope.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
+import { decodeZsetCursor, encodeZsetCursor } from '../http/list-cursor.js';
 
 /**
  * /api/messages: send (direct, `all`, `topic:<name>`) and read the log. Sending answers 202
@@ -31,10 +32,13 @@ const listQuery = z
     topic: topicSchema.optional(),
     since: time.optional(),
     until: time.optional(),
-    offset: z.coerce.number().int().min(0).default(0),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
+    /** the previous page's `next` (issue 21): a keyset on (time, id), stable while messages arrive */
+    cursor: z.string().max(2000).optional(),
   })
   .strict();
+/** the log's order, as a cursor names it */
+const LOG_ORDER = 'time-desc';
 
 export function messageRoutes(deps: ApiDeps): RouteSpec[] {
   const { ctx } = deps;
@@ -87,7 +91,7 @@ export function messageRoutes(deps: ApiDeps): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/messages',
-      summary: 'The message log, newest first: filter by agent (sent or received), topic and time; paged by offset',
+      summary: 'The message log, newest first: filter by agent (sent or received), topic and time; `limit` and `cursor` (the previous page’s `next`) page it',
       tag: 'messages',
       auth: READERS,
       query: listQuery,
@@ -95,9 +99,10 @@ export function messageRoutes(deps: ApiDeps): RouteSpec[] {
         if (query.agent) onlySelf(principal, query.agent, 'the messages');
         const me = ownAgent(principal);
         const agent = me ?? query.agent;
-        const page = await log.query({ ...query, ...(agent ? { agent } : {}) });
-        const next = query.offset + page.messages.length < page.total && page.messages.length > 0 ? query.offset + query.limit : null;
-        return { messages: page.messages, total: page.total, offset: query.offset, next };
+        const { cursor, ...filters } = query;
+        const after = decodeZsetCursor(cursor, LOG_ORDER);
+        const page = await log.query({ ...filters, ...(agent ? { agent } : {}), ...(after ? { after } : {}) });
+        return { messages: page.messages, total: page.total, next: encodeZsetCursor(LOG_ORDER, page.next) };
       },
     }),
     defineRoute({

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
+import { readTaskUsage } from '../../shared/costs/task-usage.js';
+import { ForbiddenError } from '../../shared/errors/auth-errors.js';
 import { ConflictError } from '../../shared/errors/service-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
@@ -25,7 +27,9 @@ import { pageOf } from '../http/list-cursor.js';
  * delegates only tasks assigned to it or requested by it. Any other task answers 404
  * `ERROR_CODE.taskNotFound`, as if it did not exist (a task is addressed by its own id, so
  * "not yours" would say it exists); lists leave them out, and a dependency on one is an
- * unknown dependency.
+ * unknown dependency. A task's `budget_usd` is set by people only (an agent's 403): it caps
+ * what the turns done for the task cost (docs/AGENTS.md, "Budgets per task"); every task
+ * read answers its `usage` so far (`costUsd`, `turns`, `byAgent`).
  */
 const ACTORS = [...OPERATORS, 'agent'] as const;
 const READERS = [...PEOPLE, 'agent'] as const;
@@ -64,6 +68,18 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
     const asked = (await store.all()).filter((t) => t.requested_by === `agent:${me}` && !ids.has(t.id));
     return sortTasks([...own, ...asked]);
   };
+  /** an agent may not set or change a task's budget, its own least of all */
+  const budgetByPerson = (principal: Principal | undefined, body: { budget_usd?: number | null }): void => {
+    if (body.budget_usd !== undefined && ownAgent(principal) !== undefined) throw new ForbiddenError('A task’s budget is set by a person, not an agent');
+  };
+  /** the tasks with what their turns have cost so far */
+  const withUsage = async (list: Task[]): Promise<(Task & { usage: { costUsd: number; turns: number; byAgent: Record<string, number> } })[]> => {
+    const usage = await readTaskUsage(ctx.redis, ctx.keys, list.map((t) => t.id));
+    return list.map((t) => {
+      const u = usage.get(t.id);
+      return { ...t, usage: { costUsd: u?.costUsd ?? 0, turns: u?.turns ?? 0, byAgent: u?.byAgent ?? {} } };
+    });
+  };
   const checkDependencies = async (principal: Principal | undefined, ids: readonly string[], self?: string): Promise<void> => {
     if (self && ids.includes(self)) throw new ValidationError('a task cannot depend on itself', [{ path: 'body.dependencies', message: 'contains the task itself', code: 'self_dependency' }]);
     const found = await store.many(ids);
@@ -82,6 +98,7 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
       status: 201,
       responses: { 201: { description: 'the task as created', schema: taskSchema } },
       handler: async ({ body, principal, correlationId }) => {
+        budgetByPerson(principal, body);
         await requireAgent(agents, body.agent_id);
         await checkDependencies(principal, body.dependencies, body.id);
         // The create job answers with the task already stored under a taken id: another's, for an agent, it must not read.
@@ -104,7 +121,7 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
         const all = query.agent ? await store.byAgent(query.agent) : me !== undefined ? await tasksOf(me) : await store.all();
         const readable = all.filter((t) => mayRead(principal, t) && (!query.status || t.status === query.status));
         const page = pageOf(readable, { sort: 'priority', desc: false, limit: query.limit, cursor: query.cursor, keyOf: taskSortKey, idOf: (t) => t.id });
-        return { tasks: page.items, next: page.next };
+        return { tasks: await withUsage(page.items), next: page.next };
       },
     }),
     defineRoute({
@@ -114,7 +131,7 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
       tag: 'tasks',
       auth: READERS,
       params: idParams,
-      handler: async ({ params, principal }) => readable(principal, params.id),
+      handler: async ({ params, principal }) => (await withUsage([await readable(principal, params.id)]))[0],
     }),
     defineRoute({
       method: 'patch',
@@ -125,6 +142,7 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
       params: idParams,
       body: updateTaskSchema,
       handler: async ({ params, body, principal, correlationId }) => {
+        budgetByPerson(principal, body);
         const task = await readable(principal, params.id);
         if (body.dependencies) await checkDependencies(principal, body.dependencies, params.id);
         const data: UpdateTaskJob = { taskId: params.id, patch: body, correlationId, requestedBy: requester(principal) };

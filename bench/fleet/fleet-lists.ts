@@ -51,22 +51,34 @@ export async function listFigures(token: string, url: string, lists: number, out
 export async function startAllFigures(http: HttpClient, url: string, starts: number, out: Out): Promise<void> {
   const created = await http.send<{ failed: number }>('POST', `${url}/api/agents`, { id: 'runner' });
   if (created.status !== 201) throw new Error(`template: ${created.status}`);
-  const bulk = await http.send<{ failed: number }>('POST', `${url}/api/agents/bulk`, { action: 'create', template: 'runner', count: starts });
-  if (bulk.status !== 200 || bulk.body.failed > 0) throw new Error(`bulk create: ${bulk.status} ${JSON.stringify(bulk.body).slice(0, 300)}`);
+  // a bulk create makes at most 1000 agents
+  for (let made = 0; made < starts; made += 1000) {
+    const bulk = await http.send<{ failed: number }>('POST', `${url}/api/agents/bulk`, { action: 'create', template: 'runner', count: Math.min(1000, starts - made) });
+    if (bulk.status !== 200 || bulk.body.failed > 0) throw new Error(`bulk create: ${bulk.status} ${JSON.stringify(bulk.body).slice(0, 300)}`);
+  }
   const bareMs = await bareSpawn(starts);
   const t0 = performance.now();
   const started = await http.send<{ failed: number; results: unknown[] }>('POST', `${url}/api/agents/bulk`, { action: 'start', selector: { q: 'runner-' } });
   if (started.status !== 200 || started.body.failed > 0) throw new Error(`bulk start: ${started.status} ${JSON.stringify(started.body).slice(0, 300)}`);
   const acceptedMs = performance.now() - t0;
+  // settled: every agent idle, or failed (a start no restart mends, or the breaker): the failed are counted and said, not waited for
+  let counts: Record<string, number> = {};
+  let allIdleMs: number | undefined;
   await until(async () => {
-    const r = await http.send<{ total: number; counts: Record<string, number> }>('GET', `${url}/api/agents?q=runner-&status=idle&limit=1`);
-    // an agent that cannot start would make this wait forever: say so instead
-    if ((r.body.counts.failed ?? 0) > 0) throw new Error(`${r.body.counts.failed} agents failed to start: ${JSON.stringify(r.body.counts)}`);
-    return r.body.total === starts;
-  }, 600_000);
-  const idleMs = performance.now() - t0;
+    const r = await http.send<{ total: number; counts: Record<string, number> }>('GET', `${url}/api/agents?q=runner-&limit=1`);
+    counts = r.body.counts;
+    if ((counts.idle ?? 0) === starts) allIdleMs = performance.now() - t0;
+    return (counts.idle ?? 0) + (counts.failed ?? 0) === starts;
+  }, 900_000);
+  const settledMs = performance.now() - t0;
   out(`${'bare spawn of the same program'.padEnd(34)} ${starts} in ${(bareMs / 1000).toFixed(2)} s (baseline)`);
-  out(`${'nox bulk start → all idle'.padEnd(34)} ${starts} in ${(idleMs / 1000).toFixed(2)} s (the bulk answer after ${(acceptedMs / 1000).toFixed(2)} s: ${started.body.results.length} spawn jobs); ${(idleMs / bareMs).toFixed(2)}x bare spawn`);
+  if (allIdleMs !== undefined) {
+    out(`${'nox bulk start → all idle'.padEnd(34)} ${starts} in ${(allIdleMs / 1000).toFixed(2)} s (the bulk answer after ${(acceptedMs / 1000).toFixed(2)} s: ${started.body.results.length} spawn jobs); ${(allIdleMs / bareMs).toFixed(2)}x bare spawn`);
+  } else {
+    out(`${'nox bulk start → all settled'.padEnd(34)} ${starts} in ${(settledMs / 1000).toFixed(2)} s (the bulk answer after ${(acceptedMs / 1000).toFixed(2)} s): ${counts.idle ?? 0} idle, ${counts.failed ?? 0} failed; ${(settledMs / bareMs).toFixed(2)}x bare spawn`);
+    const failed = await http.send<{ agents: { id: string; reason?: string }[] }>('GET', `${url}/api/agents?q=runner-&status=failed&limit=20`);
+    for (const a of failed.body.agents) out(`  failed: ${a.id}: ${a.reason ?? '(no reason)'}`);
+  }
   const stopped = await http.send<{ failed: number }>('POST', `${url}/api/agents/bulk`, { action: 'stop', selector: { q: 'runner-' } });
   if (stopped.body.failed > 0) out(`  (stopping them: ${stopped.body.failed} failed)`);
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { apiClient } from '../api-client.js';
+import { followPages } from '../follow-pages.js';
 
 /**
  * `nox approvals`, `nox approve ID`, `nox deny ID --reason …` — a thin client of
@@ -26,17 +27,21 @@ export function registerApprovalCommands(program: Command): void {
     .description('List approvals (default: the pending ones, riskiest first)')
     .option('--status <status>', 'pending | approved | denied | all', 'pending')
     .option('--agent <id>', 'only this agent')
-    .option('--limit <n>', 'how many', '50')
+    .option('--limit <n>', 'at most this many (newest first; pages followed)', '50')
+    .option('--all', 'every approval kept')
+    .option('--page-size <n>', 'approvals per request', '500')
     .option('--json', 'print JSON')
     .option('--url <url>', 'API base URL')
-    .action(async (opts: { status: string; agent?: string; limit: string; json?: boolean; url?: string }) => {
-      const q = new URLSearchParams({ status: opts.status, limit: opts.limit, ...(opts.agent ? { agent: opts.agent } : {}) });
-      const page = await call<{ approvals: ApprovalRequest[]; total: number }>(opts.url, 'GET', `/api/approvals?${q}`);
+    .action(async (opts: { status: string; agent?: string; limit: string; all?: boolean; pageSize: string; json?: boolean; url?: string }) => {
+      const q = new URLSearchParams({ status: opts.status, ...(opts.agent ? { agent: opts.agent } : {}) });
+      const { items, total, more } = await followPages<ApprovalRequest>(apiClient(opts.url), '/api/approvals', q, 'approvals', opts.all ? Infinity : Number(opts.limit), Number(opts.pageSize));
+      const page = { approvals: items, total, more };
       if (opts.json) return void out(JSON.stringify(page, null, 2));
       const rank = { critical: 0, high: 1, medium: 2, low: 3 } as const;
       const rows = opts.status === 'pending' ? [...page.approvals].sort((a, b) => rank[a.risk_level] - rank[b.risk_level]) : page.approvals;
       if (rows.length === 0) out(opts.status === 'pending' ? 'nothing waits for a decision' : 'no approvals');
       for (const a of rows) out(formatApproval(a));
+      if (more) process.stderr.write(`${items.length} of ${total ?? '?'} (more: --limit, --all)\n`);
     });
 
   program

@@ -31,6 +31,8 @@ export interface StartJob extends JobEnvelope {
 export interface TurnJob extends JobEnvelope {
   agentId: string;
   text: string;
+  /** the task the turn works for (its budget is checked, its cost counted: shared/costs/task-attribution.ts) */
+  taskId?: string;
 }
 
 export interface AgentCommandJob extends JobEnvelope {

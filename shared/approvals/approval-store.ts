@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { EVENT_FIELD } from '../events/event-bus.js';
 import type { Keys } from '../keys.js';
 import type { DomainEvent } from '../types.js';
+import { isAfterDesc, zsetPageDesc, type ZKey } from '../zset-keyset.js';
 import { approvalRequestSchema, statusOf, type ApprovalRequest, type ApprovalStatus, type Decision, type RiskLevel, type RequestType } from './approval-request.js';
 
 /**
@@ -35,7 +36,8 @@ export interface ListFilter {
   requested_by?: string;
   risk_level?: RiskLevel;
   request_type?: RequestType;
-  offset: number;
+  /** the (created ms, id) of the previous page's last approval: the page starts after it (shared/zset-keyset.ts) */
+  after?: ZKey;
   limit: number;
 }
 
@@ -70,7 +72,8 @@ return 1
 export interface ApprovalStore {
   create(request: ApprovalRequest): Promise<boolean>;
   get(id: string): Promise<ApprovalRequest | undefined>;
-  list(filter: ListFilter): Promise<{ approvals: ApprovalRequest[]; total: number }>;
+  /** newest first; `next`: the key to ask the next page after (absent at the end) */
+  list(filter: ListFilter): Promise<{ approvals: ApprovalRequest[]; total: number; next?: ZKey }>;
   /** true when this call escalated it (the caller then sends the webhook) */
   escalate(request: ApprovalRequest, expiresAt: number, policyRule: string): Promise<boolean>;
   /** the decided record when this call's decision won; undefined when it was already decided */
@@ -125,8 +128,9 @@ export function createApprovalStore(redis: Redis, keys: Keys, streamMaxLen: numb
       const set = filter.status === 'pending' ? keys.approvalsPending() : keys.approvalIndex();
       const narrowed = filter.agent_id !== undefined || filter.requested_by !== undefined || filter.risk_level !== undefined || filter.request_type !== undefined || (filter.status !== undefined && filter.status !== 'all' && filter.status !== 'pending');
       if (!narrowed) {
-        const [ids, total] = await Promise.all([redis.zrevrange(set, filter.offset, filter.offset + filter.limit - 1), redis.zcard(set)]);
-        return { approvals: await getMany(ids), total };
+        const [page, total] = await Promise.all([zsetPageDesc(redis, set, { limit: filter.limit, ...(filter.after ? { after: filter.after } : {}) }), redis.zcard(set)]);
+        const last = page.items.at(-1);
+        return { approvals: await getMany(page.items.map((k) => k.member)), total, ...(page.more && last ? { next: last } : {}) };
       }
       // Filters other than status read the (bounded) index and filter in memory.
       const all = await getMany(await redis.zrevrange(set, 0, -1));
@@ -138,7 +142,12 @@ export function createApprovalStore(redis: Redis, keys: Keys, streamMaxLen: numb
           (filter.risk_level === undefined || a.risk_level === filter.risk_level) &&
           (filter.request_type === undefined || a.request_type === filter.request_type),
       );
-      return { approvals: matching.slice(filter.offset, filter.offset + filter.limit), total: matching.length };
+      // the index's own order: created time, then id, newest first
+      const keyOf = (a: ApprovalRequest): ZKey => ({ score: Date.parse(a.created_at), member: a.id });
+      const rest = filter.after ? matching.filter((a) => isAfterDesc(keyOf(a).score, a.id, filter.after!)) : matching;
+      const page = rest.slice(0, filter.limit);
+      const last = page.at(-1);
+      return { approvals: page, total: matching.length, ...(rest.length > filter.limit && last ? { next: keyOf(last) } : {}) };
     },
     async escalate(request, expiresAt, policyRule) {
       const next: ApprovalRequest = { ...request, expires_at: expiresAt, policy_rule: policyRule };

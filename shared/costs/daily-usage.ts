@@ -41,6 +41,13 @@ export async function addTurnUsage(redis: Redis, keys: Keys, agentId: string, us
   await multi.exec();
 }
 
+/** What the whole fleet spent on one UTC day (the fleet's daily budget is checked against it). */
+export async function fleetSpentOn(redis: Redis, keys: Keys, day: string): Promise<number> {
+  let usd = 0;
+  for (const usage of Object.values((await readDays(redis, keys, day, day))[0]?.agents ?? {})) usd += usage.costUsd;
+  return usd;
+}
+
 /** Every agent's usage on each day from `from` to `to` (UTC days, inclusive), oldest first. */
 export async function readDays(redis: Redis, keys: Keys, from: string, to: string): Promise<{ day: string; agents: Record<string, DayUsage> }[]> {
   const days: string[] = [];

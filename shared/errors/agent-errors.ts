@@ -35,6 +35,15 @@ export class BudgetReachedError extends ConflictError {
   }
 }
 
+/** 409: the task's `budget_usd` is spent: no agent takes a turn for it (its other turns go on). */
+export class TaskBudgetReachedError extends NoxError {
+  readonly taskId: string;
+  constructor(taskId: string, reason: string, figures: { spentUsd: number; budgetUsd: number }) {
+    super(ERROR_CODE.budgetReached, `No new turns for task "${taskId}": ${reason}`, { extensions: { scope: 'task', taskId, ...figures } });
+    this.taskId = taskId;
+  }
+}
+
 export class TurnQueueFullError extends NoxError {
   constructor(agentId: string, max: number) {
     super(ERROR_CODE.turnQueueFull, `Agent "${agentId}" already has ${max} turns queued`);

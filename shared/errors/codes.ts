@@ -66,7 +66,7 @@ export const ERROR_CATALOGUE = {
   agentRunning: { code: 'nox:agent-running', status: 409, title: 'Conflict', meaning: 'the act needs the agent stopped (delete, reset)' },
   agentFailed: { code: 'nox:agent-failed', status: 409, title: 'Conflict', meaning: 'the agent’s circuit breaker is open (it crashed too often): reset it first' },
   agentOverBudget: { code: 'nox:agent-over-budget', status: 409, title: 'Conflict', meaning: 'the agent has spent its `max_budget_usd`: no new turns' },
-  budgetReached: { code: 'nox:budget-reached', status: 409, title: 'Conflict', meaning: 'a budget the agent shares is spent — its spawn subtree’s `subtree_budget_usd` or the fleet’s `budgets.fleet_daily_usd`: no new turns until it is raised (or, daily, the next UTC day)' },
+  budgetReached: { code: 'nox:budget-reached', status: 409, title: 'Conflict', meaning: 'a budget the turn falls under is spent — its agent’s spawn subtree’s `subtree_budget_usd`, the fleet’s `budgets.fleet_daily_usd`, or its task’s `budget_usd`: no new turns (for that task) until it is raised (or, daily, the next UTC day)' },
   agentParked: { code: 'nox:agent-parked', status: null, title: 'Agent parked', meaning: 'the `runtime.reasonCode` of a `parked` agent: the CLI reported a usage or rate limit; turns and messages wait until `runtime.resumesAt`, when it resumes by itself' },
   agentStalled: { code: 'nox:agent-stalled', status: null, title: 'Agent stalled', meaning: 'the `runtime.reasonCode` of a `stalled` agent: its turn wrote nothing for `agent.stall_after_ms` while its process lives (`agent.stall_action` says what Nox does)' },
   turnQueueFull: { code: 'nox:turn-queue-full', status: 429, title: 'Too many requests', meaning: 'the agent already has `agent.max_queued_turns` turns waiting' },

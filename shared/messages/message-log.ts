@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
+import { zsetPageDesc, type ZKey } from '../zset-keyset.js';
 import { addressingOf, senderAgent, type Message } from './message-model.js';
 
 /**
  * The message log in Redis: each message once (JSON, kept `messages.keep_ms`), indexed by
  * time overall, per agent (sent or received) and per topic. `GET /api/messages` pages it
- * newest first. The registry keeps the long record (the agents' conversation files).
+ * newest first, by keyset (shared/zset-keyset.ts): a page starts after the (time, id) of the
+ * previous page's last message. The registry keeps the long record (the agents' conversation files).
  */
 export interface MessageQuery {
   agent?: string;
@@ -14,7 +16,8 @@ export interface MessageQuery {
   since?: number;
   /** epoch ms, inclusive */
   until?: number;
-  offset: number;
+  /** the (time, id) of the previous page's last message */
+  after?: ZKey;
   limit: number;
 }
 
@@ -23,7 +26,8 @@ export interface MessageLog {
   record(message: Message, recipients: readonly string[], keepMs: number, maxLog: number): Promise<void>;
   get(messageId: string): Promise<Message | undefined>;
   many(messageIds: readonly string[]): Promise<(Message | undefined)[]>;
-  query(q: MessageQuery): Promise<{ messages: Message[]; total: number }>;
+  /** `next`: the key to ask the next page after (absent at the end) */
+  query(q: MessageQuery): Promise<{ messages: Message[]; total: number; next?: ZKey }>;
 }
 
 export function createMessageLog(redis: Redis, keys: Keys): MessageLog {
@@ -57,13 +61,16 @@ export function createMessageLog(redis: Redis, keys: Keys): MessageLog {
     },
     async query(q) {
       const index = q.agent ? keys.agentMessages(q.agent) : q.topic ? keys.topicMessages(q.topic) : keys.messageLog();
-      const max = q.until ?? '+inf';
-      const min = q.since ?? '-inf';
-      const [total, ids] = await Promise.all([redis.zcount(index, min, max), redis.zrevrangebyscore(index, max, min, 'LIMIT', q.offset, q.limit)]);
-      let messages = (await this.many(ids)).filter((m): m is Message => m !== undefined);
-      // an agent's log filtered by topic too
+      const [total, page] = await Promise.all([
+        redis.zcount(index, q.since ?? '-inf', q.until ?? '+inf'),
+        zsetPageDesc(redis, index, { ...(q.since === undefined ? {} : { min: q.since }), ...(q.until === undefined ? {} : { max: q.until }), ...(q.after ? { after: q.after } : {}), limit: q.limit }),
+      ]);
+      // a message whose JSON expired is left out; the walk goes on from the last key read
+      let messages = (await this.many(page.items.map((k) => k.member))).filter((m): m is Message => m !== undefined);
+      // an agent's log filtered by topic too (a page may then be short)
       if (q.agent && q.topic) messages = messages.filter((m) => m.to === `topic:${q.topic}`);
-      return { messages, total };
+      const last = page.items.at(-1);
+      return { messages, total, ...(page.more && last ? { next: last } : {}) };
     },
   };
 }

@@ -21,7 +21,8 @@ import { TASK_ID_PATTERN, TASK_PRIORITIES, type TaskRecord, type TaskStatus } fr
  * ```
  *
  * A task is one line: `- [ ]` or `- [x]`, the title, optional `!critical|!high|!low`
- * (priority; none = normal), optional `due:YYYY-MM-DD` (deadline), and its id in braces.
+ * (priority; none = normal), optional `due:YYYY-MM-DD` (deadline), optional `budget:$5`
+ * (the task's budget in USD), and its id in braces.
  * Its status is its section; a ticked box means done wherever it is, and an unticked box
  * under Done means it was reopened (pending). A line without an id is a new task. A task
  * line removed from the file is cancelled, never deleted. Anything else that is not
@@ -38,14 +39,14 @@ export const SECTIONS: readonly { status: TaskStatus; title: string; aliases: st
 const HELP = `<!-- Nox keeps this file in sync with agents/AGENT/tasks.toml; your edits are read back.
      Tick a box to finish a task, move a line to another section to change its status,
      add a line "- [ ] title" to add a task. Optional: !critical !high !low (priority),
-     due:YYYY-MM-DD (deadline). Keep the {t-...} id at the end of each line. -->`;
+     due:YYYY-MM-DD (deadline), budget:$5 (what its turns may cost). Keep the {t-...} id at the end of each line. -->`;
 
 export function renderTasksMarkdown(agentId: string, tasks: readonly TaskRecord[]): string {
   const out = [`# Tasks of ${agentId}`, '', HELP.replace('AGENT', agentId), ''];
   for (const section of SECTIONS) {
     out.push(`## ${section.title}`);
     for (const t of tasks.filter((x) => (x.status ?? 'pending') === section.status)) {
-      const attrs = [t.priority && t.priority !== 'normal' ? `!${t.priority}` : '', t.deadline ? `due:${t.deadline}` : ''].filter(Boolean);
+      const attrs = [t.priority && t.priority !== 'normal' ? `!${t.priority}` : '', t.deadline ? `due:${t.deadline}` : '', t.budget_usd ? `budget:$${t.budget_usd}` : ''].filter(Boolean);
       out.push(`- [${t.status === 'done' ? 'x' : ' '}] ${oneLine(t.title)}${attrs.length ? ` ${attrs.join(' ')}` : ''} {${t.id}}`);
     }
     out.push('');
@@ -62,6 +63,7 @@ export interface ParsedTask {
   status: TaskStatus;
   priority: (typeof TASK_PRIORITIES)[number];
   deadline: string | undefined;
+  budget: number | undefined;
   line: number;
 }
 
@@ -113,11 +115,16 @@ export function parseTasksMarkdown(text: string): ParsedTask[] {
     }
     let priority: ParsedTask['priority'] = 'normal';
     let deadline: string | undefined;
+    let budget: number | undefined;
     const words: string[] = [];
     for (const w of rest.split(/\s+/)) {
       const p = /^!(\w+)$/.exec(w);
       const d = /^due:(.*)$/.exec(w);
-      if (p) {
+      const b = /^budget:\$?(.*)$/.exec(w);
+      if (b) {
+        budget = Number(b[1]);
+        if (!/^\d+(\.\d+)?$/.test(b[1]!) || !(budget > 0)) throw new TaskMarkdownError(n, `"${w}" is not a budget (budget:$5 or budget:$0.50)`);
+      } else if (p) {
         if (!(TASK_PRIORITIES as readonly string[]).includes(p[1]!)) throw new TaskMarkdownError(n, `unknown priority "${w}" (use !critical, !high, !normal or !low)`);
         priority = p[1] as ParsedTask['priority'];
       } else if (d) {
@@ -131,7 +138,7 @@ export function parseTasksMarkdown(text: string): ParsedTask[] {
     if (!title) throw new TaskMarkdownError(n, 'task has no title');
     if (title.length > 500) throw new TaskMarkdownError(n, 'title is longer than 500 characters');
     const effective: TaskStatus = ticked ? (status === 'cancelled' ? 'cancelled' : 'done') : status === 'done' ? 'pending' : status;
-    tasks.push({ id, title, status: effective, priority, deadline, line: n });
+    tasks.push({ id, title, status: effective, priority, deadline, budget, line: n });
   }
   if (inComment) throw new TaskMarkdownError(lines.length, 'unclosed <!-- comment');
   return tasks;
@@ -151,7 +158,7 @@ export function diffTasks(current: readonly TaskRecord[], parsed: readonly Parse
   const present = new Set<string>();
   for (const p of parsed) {
     if (!p.id) {
-      const task: TaskRecord = { id: newTaskId(), title: p.title, status: p.status, priority: p.priority, ...(p.deadline ? { deadline: p.deadline } : {}), createdAt: now, updatedAt: now };
+      const task: TaskRecord = { id: newTaskId(), title: p.title, status: p.status, priority: p.priority, ...(p.deadline ? { deadline: p.deadline } : {}), ...(p.budget ? { budget_usd: p.budget } : {}), createdAt: now, updatedAt: now };
       edits.push({ kind: 'created', task, changes: {} });
       continue;
     }
@@ -159,7 +166,7 @@ export function diffTasks(current: readonly TaskRecord[], parsed: readonly Parse
     if (!before) throw new TaskMarkdownError(p.line, `unknown task id ${p.id} (remove the {id} to add a new task)`);
     present.add(p.id);
     const changes: Record<string, [unknown, unknown]> = {};
-    const after: Record<string, unknown> = { title: p.title, status: p.status, priority: p.priority, deadline: p.deadline };
+    const after: Record<string, unknown> = { title: p.title, status: p.status, priority: p.priority, deadline: p.deadline, budget_usd: p.budget };
     for (const [field, value] of Object.entries(after)) {
       // null, not undefined, for "absent": the changes travel as JSON in events
       const old = (before as Record<string, unknown>)[field] ?? (field === 'priority' ? 'normal' : field === 'status' ? 'pending' : null);
@@ -169,6 +176,8 @@ export function diffTasks(current: readonly TaskRecord[], parsed: readonly Parse
       const task = { ...before, title: p.title, status: p.status, priority: p.priority, updatedAt: now } as TaskRecord;
       if (p.deadline) task.deadline = p.deadline;
       else delete task.deadline;
+      if (p.budget) task.budget_usd = p.budget;
+      else delete task.budget_usd;
       edits.push({ kind: 'updated', task, changes });
     }
   }

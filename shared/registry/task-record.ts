@@ -22,5 +22,7 @@ export const taskRecordSchema = z.looseObject({
     .regex(/^\d{4}-\d{2}-\d{2}$/)
     .optional(),
   updatedAt: z.string().optional(),
+  /** the task's budget in USD (docs/AGENTS.md, "Budgets per task") */
+  budget_usd: z.number().positive().optional(),
 });
 export type TaskRecord = z.output<typeof taskRecordSchema>;

@@ -37,4 +37,8 @@ export const TASK_EVENT = {
   delegated: 'task.delegated',
   unblocked: 'task.unblocked',
   deadline: 'task.deadline-passed',
+  /** the task's budget is spent: its messages are set aside, no turn is done for it (docs/AGENTS.md, "Budgets per task") */
+  budgetReached: 'task.budget-reached',
+  /** the task has room again: its messages set aside go back to their inboxes */
+  budgetReleased: 'task.budget-released',
 } as const;

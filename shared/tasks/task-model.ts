@@ -26,6 +26,8 @@ export type Task = TaskRecord & {
   delegated_from?: string;
   /** set once the passed deadline has been reported */
   deadline_passed_at?: string;
+  /** what the turns done for the task may cost together (docs/AGENTS.md, "Budgets per task"); people set it, agents cannot */
+  budget_usd?: number;
 };
 
 export const OPEN_STATUSES: readonly TaskStatus[] = ['pending', 'in_progress', 'blocked'];
@@ -42,6 +44,8 @@ export const deadlineInputSchema = z
   .refine((s) => /^\d{4}-\d{2}-\d{2}(T.+)?$/.test(s) && !Number.isNaN(Date.parse(s)), 'a date YYYY-MM-DD or an ISO date-time');
 
 export const taskIdSchema = z.string().regex(TASK_ID_PATTERN, `must match ${TASK_ID_PATTERN.source}`);
+/** a task's budget in USD (docs/AGENTS.md, "Budgets per task") */
+export const taskBudgetSchema = z.number().positive().max(1_000_000);
 const agentIdSchema = z.string().regex(ID_PATTERN, `must match ${ID_PATTERN.source}`);
 
 export const createTaskSchema = z
@@ -54,6 +58,7 @@ export const createTaskSchema = z
     priority: z.enum(TASK_PRIORITIES).default('normal'),
     deadline: deadlineInputSchema.optional(),
     dependencies: z.array(taskIdSchema).max(100).default([]),
+    budget_usd: taskBudgetSchema.optional(),
   })
   .strict();
 export type CreateTaskInput = z.output<typeof createTaskSchema>;
@@ -66,6 +71,8 @@ export const updateTaskSchema = z
     priority: z.enum(TASK_PRIORITIES).optional(),
     deadline: deadlineInputSchema.nullable().optional(),
     dependencies: z.array(taskIdSchema).max(100).optional(),
+    /** null removes the budget */
+    budget_usd: taskBudgetSchema.nullable().optional(),
   })
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'nothing to change');
@@ -94,6 +101,7 @@ export function newTask(input: CreateTaskInput, requestedBy: string, now = new D
     requested_by: requestedBy,
   };
   if (input.deadline) Object.assign(task, deadlineFields(input.deadline));
+  if (input.budget_usd !== undefined) task.budget_usd = input.budget_usd;
   return task;
 }
 

@@ -124,8 +124,8 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
     [AGENT_JOB.turn]: async (job: Job<TurnJob>, env: HandlerEnv) => {
       try {
         const agent = manager.require(job.data.agentId);
-        await admitTurn(budgetGuardFor(env.ctx), agent);
-        agent.deliverTurn(job.data.text, job.data.correlationId);
+        await admitTurn(budgetGuardFor(env.ctx), agent, job.data.taskId);
+        agent.deliverTurn(job.data.text, job.data.correlationId, undefined, undefined, job.data.taskId);
       } catch (err) {
         failOnClientMistake(err);
       }

@@ -1,8 +1,10 @@
 import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
-import { readRuntimes } from '../../shared/agents/runtime-state.js';
-import { readDays, utcDay } from '../../shared/costs/daily-usage.js';
+import { readAgentCosts, subtreeSpender } from '../../shared/costs/agent-spend.js';
+import { fleetSpentOn, utcDay } from '../../shared/costs/daily-usage.js';
+import { checkTaskBudget, type TaskBudgetVerdict } from '../../shared/costs/task-budget.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
+import { createTaskStore } from '../../shared/tasks/task-store.js';
 
 /**
  * Budgets an agent shares with others, checked at turn boundaries (before a turn is handed
@@ -15,6 +17,10 @@ import type { NoxContext } from '../../shared/runtime/context.js';
  *   (the per-day ledger, shared/costs/daily-usage.ts); reached, no agent takes a turn until
  *   the next day.
  *
+ * - **a task**: a task's `budget_usd` caps what the turns done for it cost together
+ *   (shared/costs/task-usage.ts; which turns: shared/costs/task-attribution.ts); reached,
+ *   no agent takes a turn for that task, while its other turns go on (`checkTask`).
+ *
  * An agent's own `max_budget_usd` stays the supervisor's (cost-ledger.ts). The sums read
  * Redis and the agent list; they are reused for `budgets.check_cache_ms`, so a fleet of busy
  * agents costs a few reads a second, not one per turn.
@@ -26,13 +32,15 @@ export type BudgetVerdict =
 
 export interface BudgetGuard {
   check(agentId: string): Promise<BudgetVerdict>;
+  /** whether a turn may be done for this task (a task without a budget, or gone: yes) */
+  checkTask(taskId: string): Promise<TaskBudgetVerdict>;
 }
 
 interface Snapshot {
   at: number;
   configs: Map<string, AgentConfig>;
-  /** lifetime cost of every agent with runtime state */
-  spent: Map<string, number>;
+  /** what `root` and every agent below it have spent */
+  subtreeSpent: (root: string) => number;
   todayUsd: number;
 }
 
@@ -45,14 +53,9 @@ export function createBudgetGuard(ctx: NoxContext): BudgetGuard {
     const configs = new Map((await agentStoreFor(ctx).list()).map((a) => [a.id, a] as const));
     // the runtimes only when some agent has a subtree budget: most fleets pay one list read
     const anySubtree = [...configs.values()].some((a) => a.subtree_budget_usd !== undefined);
-    const runtimes = anySubtree ? await readRuntimes(ctx.redis, ctx.keys, [...configs.keys()]) : new Map();
-    const spent = new Map([...runtimes].map(([id, r]) => [id, r.costUsd as number] as const));
-    let todayUsd = 0;
-    if (cfg.fleet_daily_usd !== undefined) {
-      const [today] = await readDays(ctx.redis, ctx.keys, utcDay(), utcDay());
-      for (const usage of Object.values(today?.agents ?? {})) todayUsd += usage.costUsd;
-    }
-    return { at: Date.now(), configs, spent, todayUsd };
+    const spent = anySubtree ? await readAgentCosts(ctx.redis, ctx.keys, [...configs.keys()]) : new Map<string, number>();
+    const todayUsd = cfg.fleet_daily_usd === undefined ? 0 : await fleetSpentOn(ctx.redis, ctx.keys, utcDay());
+    return { at: Date.now(), configs, subtreeSpent: subtreeSpender(configs.values(), spent), todayUsd };
   };
   const current = (): Promise<Snapshot> => {
     if (!snapshot || Date.now() - taken > cfg.check_cache_ms) {
@@ -65,7 +68,21 @@ export function createBudgetGuard(ctx: NoxContext): BudgetGuard {
     return snapshot;
   };
 
+  const tasks = createTaskStore(ctx.redis, ctx.keys);
+  const taskChecks = new Map<string, { at: number; verdict: Promise<TaskBudgetVerdict> }>();
+  const readTask = async (taskId: string): Promise<TaskBudgetVerdict> => checkTaskBudget(ctx.redis, ctx.keys, await tasks.get(taskId));
+
   return {
+    checkTask(taskId) {
+      const now = Date.now();
+      const cached = taskChecks.get(taskId);
+      if (cached && now - cached.at <= cfg.check_cache_ms) return cached.verdict;
+      if (taskChecks.size > 10_000) for (const [id, c] of taskChecks) if (now - c.at > cfg.check_cache_ms) taskChecks.delete(id);
+      const verdict = readTask(taskId);
+      taskChecks.set(taskId, { at: now, verdict });
+      verdict.catch(() => taskChecks.delete(taskId));
+      return verdict;
+    },
     async check(agentId) {
       const s = await current();
       if (cfg.fleet_daily_usd !== undefined && s.todayUsd >= cfg.fleet_daily_usd) {
@@ -78,7 +95,7 @@ export function createBudgetGuard(ctx: NoxContext): BudgetGuard {
         seen.add(id);
         const budget = s.configs.get(id)?.subtree_budget_usd;
         if (budget === undefined) continue;
-        const spentUsd = subtreeSpent(id, s);
+        const spentUsd = s.subtreeSpent(id);
         if (spentUsd >= budget) {
           return { ok: false, scope: 'subtree', of: id, spentUsd, budgetUsd: budget, reason: `the spawn subtree of ${id} has spent its budget of $${budget} ($${spentUsd.toFixed(4)})` };
         }
@@ -86,23 +103,6 @@ export function createBudgetGuard(ctx: NoxContext): BudgetGuard {
       return { ok: true };
     },
   };
-}
-
-/** What `root` and every agent below it have spent. */
-function subtreeSpent(root: string, s: Snapshot): number {
-  const children = new Map<string, string[]>();
-  for (const a of s.configs.values()) if (a.parent) children.set(a.parent, [...(children.get(a.parent) ?? []), a.id]);
-  let total = 0;
-  const seen = new Set<string>();
-  const stack = [root];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    total += s.spent.get(id) ?? 0;
-    stack.push(...(children.get(id) ?? []));
-  }
-  return total;
 }
 
 const perContext = new WeakMap<NoxContext, BudgetGuard>();

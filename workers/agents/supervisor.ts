@@ -17,6 +17,7 @@ import { countTurn, turnUsage } from './turn-metrics.js';
 import { turnEnded, turnLost, turnStarted } from './turn-tracing.js';
 import { traceCarrier } from '../../shared/tracing/tracing.js';
 import { addTurnUsage } from '../../shared/costs/daily-usage.js';
+import { addTaskTurnUsage } from '../../shared/costs/task-usage.js';
 import { crashPolicyOf, judgeCrash } from './crash-policy.js';
 import { isAgentCommandError, loginFailureReason, spawnFailureReason } from './launch-failure.js';
 import { createPermissionQuestions, questionTimeoutMs } from './permission-questions.js';
@@ -90,9 +91,10 @@ export interface Supervisor {
    */
   /**
    * `trace`: the trace the turn joins (default: the active one, e.g. the job that asked);
-   * `messageIds`: the inbox messages the turn carries (a turn a limit refuses goes back there)
+   * `messageIds`: the inbox messages the turn carries (a turn a limit refuses goes back there);
+   * `taskId`: the task the turn works for (its cost counts for the task; the caller checked its budget)
    */
-  deliverTurn(text: string, correlationId?: string, trace?: Record<string, string>, messageIds?: readonly string[]): void;
+  deliverTurn(text: string, correlationId?: string, trace?: Record<string, string>, messageIds?: readonly string[], taskId?: string): void;
   /** a shared budget is spent (a reason and the event's detail), or has room again (undefined): budget-gate.ts */
   budgetHold(verdict: { reason: string; detail: Record<string, unknown> } | undefined): void;
   /** on hold for a shared budget (not its own `max_budget_usd`) */
@@ -201,7 +203,9 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     const turnCost = ledger.spentUsd - spentBefore;
     countTurn(ctx.metrics, agentId, event.usage, turnCost);
     turnEnded(turn, event.usage, turnCost, event.isError);
-    writer.track(addTurnUsage(ctx.redis, ctx.keys, agentId, turnUsage(event.usage, turnCost), ctx.config.costs.retention_days), 'daily usage write');
+    const usage = turnUsage(event.usage, turnCost);
+    writer.track(addTurnUsage(ctx.redis, ctx.keys, agentId, usage, ctx.config.costs.retention_days), 'daily usage write');
+    if (turn?.taskId) writer.track(addTaskTurnUsage(ctx.redis, ctx.keys, turn.taskId, agentId, usage), 'task usage write');
     writer.track(recordUsage(ctx.redis, ctx.keys, agentId, event.usage), 'token count write');
     persist(ledger.fields());
     writer.track(session.mirror(sessionId), 'session mirror');
@@ -360,12 +364,12 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
         throw err;
       }
     },
-    deliverTurn(text, correlationId, trace = traceCarrier(), messageIds) {
+    deliverTurn(text, correlationId, trace = traceCarrier(), messageIds, taskId) {
       if (machine.state.wanted !== 'running') throw new AgentNotRunningError(agentId, machine.state.status);
       if (ledger.overBudget) throw new AgentOverBudgetError(agentId, ledger.spentUsd, ledger.budgetUsd as number);
       if (hold) throw new BudgetReachedError(agentId, hold);
       if (turns.full) throw new TurnQueueFullError(agentId, cfg.max_queued_turns);
-      turns.add({ text, ...(correlationId ? { correlationId } : {}), ...(trace ? { trace } : {}), ...(messageIds?.length ? { messageIds } : {}) });
+      turns.add({ text, ...(correlationId ? { correlationId } : {}), ...(trace ? { trace } : {}), ...(messageIds?.length ? { messageIds } : {}), ...(taskId ? { taskId } : {}) });
       persist({ queuedTurns: turns.length });
       pump();
     },

@@ -13,6 +13,8 @@ export interface Turn {
   trace?: Record<string, string>;
   /** the inbox messages the turn carries (workers/messages/deliverer.ts): a turn a usage limit refused goes back to the inbox */
   messageIds?: readonly string[];
+  /** the task the turn works for: its cost counts for that task (shared/costs/task-attribution.ts) */
+  taskId?: string;
 }
 
 export interface TurnQueue {

@@ -1,6 +1,8 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { admitTurn } from '../agents/budget-gate.js';
 import { budgetGuardFor } from '../agents/budget-guard.js';
+import { TaskBudgetReachedError } from '../../shared/errors/agent-errors.js';
+import { createTaskTurns } from './task-turns.js';
 import { METRIC } from '../../shared/metrics/catalogue.js';
 import { carrierOfSpan, startSpan } from '../../shared/tracing/tracing.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -34,6 +36,9 @@ import type { AgentManager } from '../agents/agent-manager.js';
  *      back); marked delivered and in flight for this pid;
  *   3. write the turn (the supervisor's deliverTurn; the turn says who sent what kind, and
  *      its events carry the first message's id as their correlation id).
+ * A turn works for one task at most (task-turns.ts): a batch stops at the first message that
+ * counts for another task than the first's; the messages of a task whose budget is spent are
+ * set aside (task-parking.ts) and the agent's other mail goes on.
  * A worker killed between 2 and 3 leaves a claim the next process resolves in step 1; a
  * retried job finds the message marked and adds nothing. So no message is lost or doubled.
  */
@@ -58,12 +63,14 @@ export interface DelivererDeps {
 
 /**
  * The messages of one turn: in the order claimed, until their content passes `maxChars`
- * (the first always fits); the rest go back to the inbox for the next turn.
+ * (the first always fits) or one counts for another task than the first (`taskOf`); the
+ * rest go back to the inbox for the next turn.
  */
-export function fitTurn(messages: readonly Message[], maxChars: number): { turn: Message[]; rest: Message[] } {
+export function fitTurn(messages: readonly Message[], maxChars: number, taskOf: (m: Message) => string | undefined = () => undefined): { turn: Message[]; rest: Message[] } {
   let chars = 0;
   let n = 0;
-  while (n < messages.length && (n === 0 || chars + messages[n]!.content.length <= maxChars)) chars += messages[n++]!.content.length;
+  const task = messages[0] && taskOf(messages[0]);
+  while (n < messages.length && (n === 0 || (chars + messages[n]!.content.length <= maxChars && taskOf(messages[n]!) === task))) chars += messages[n++]!.content.length;
   return { turn: messages.slice(0, n), rest: messages.slice(n) };
 }
 
@@ -84,6 +91,8 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
   const cfg = ctx.config.messages;
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
+  const guard = budgetGuardFor(ctx);
+  const taskTurns = createTaskTurns(ctx, guard, logger);
 
   const resolveUncertain = async (agentId: string, claims: Claim[]): Promise<void> => {
     const runtime = await readRuntime(ctx.redis, ctx.keys, agentId);
@@ -111,7 +120,8 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     const found = await log.many(ids);
     const present = found.filter((m): m is Message => m !== undefined);
     if (present.length < ids.length) logger.warn('messages expired before delivery', { agentId, missing: ids.filter((_, i) => !found[i]) });
-    const { turn: messages, rest } = fitTurn(present, cfg.batch_max_chars);
+    const taskOf = await taskTurns.tasksOf(present);
+    const { turn: messages, rest } = fitTurn(present, cfg.batch_max_chars, (m) => taskOf.get(m.id));
     await requeueAll(agentId, rest.map((m) => m.id));
     if (messages.length === 0) return true;
     if (manager.get(agentId) !== s || s.pid !== pid) {
@@ -121,9 +131,16 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     // the turn's events (agent.status, agent.output) carry a message id as their correlation
     // id: the message's own, or in a batch the first one's (each message.delivered says which)
     const turnCorrelationId = messages[0]!.id;
+    const taskId = taskOf.get(turnCorrelationId);
     try {
-      await admitTurn(budgetGuardFor(ctx), s);
+      await admitTurn(guard, s, taskId);
     } catch (err) {
+      if (err instanceof TaskBudgetReachedError) {
+        // this task's messages go aside; the agent's other mail is tried at once
+        await taskTurns.park(agentId, messages, err);
+        again.add(agentId);
+        return true;
+      }
       // a shared budget is spent: the messages wait in the inbox (the agent shows why)
       await requeueAll(agentId, messages.map((m) => m.id));
       logger.info('messages kept in the inbox', { agentId, reason: (err as Error).message });
@@ -133,7 +150,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     // and the turn is its child
     const span = startSpan('message.deliver', { 'nox.agent.id': agentId, 'nox.message.id': turnCorrelationId, 'nox.messages.batch': messages.length }, messages[0]!.trace);
     try {
-      s.deliverTurn(turnText(messages), turnCorrelationId, carrierOfSpan(span), messages.map((m) => m.id));
+      s.deliverTurn(turnText(messages), turnCorrelationId, carrierOfSpan(span), messages.map((m) => m.id), taskId);
       span?.end();
     } catch (err) {
       span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
@@ -187,6 +204,8 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     'inbox sweep',
     cfg.sweep_interval_ms,
     async () => {
+      // tasks with room again: their messages set aside go back to the inboxes (any host's sweep may do it, once)
+      await taskTurns.releaseRoomy();
       let n = 0;
       for (const s of manager.all()) {
         if (s.status === 'parked' || (s.status !== 'idle' && !s.budgetHeld) || s.queuedTurns > 0) continue;

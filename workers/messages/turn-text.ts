@@ -1,3 +1,4 @@
+import { namedTask } from '../../shared/costs/task-attribution.js';
 import type { Message } from '../../shared/messages/message-model.js';
 
 /**
@@ -16,7 +17,8 @@ function addressing(m: Message): string {
 }
 
 function one(m: Message): string {
-  return `${messageMarker(m.id)} ${m.message_type} message from ${m.from}, ${addressing(m)}, priority ${m.priority}, at ${m.timestamp}:\n${m.content}`;
+  const task = namedTask(m.metadata);
+  return `${messageMarker(m.id)} ${m.message_type} message from ${m.from}, ${addressing(m)}, priority ${m.priority}${task ? `, for task ${task}` : ''}, at ${m.timestamp}:\n${m.content}`;
 }
 
 export function turnText(messages: readonly Message[]): string {

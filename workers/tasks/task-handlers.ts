@@ -53,6 +53,8 @@ export function taskHandlers(flow: TaskWorkflow): JobHandlers {
             Object.assign(next, deadlineFields(patch.deadline));
             delete next.deadline_passed_at;
           }
+          if (patch.budget_usd === null) delete next.budget_usd;
+          else if (patch.budget_usd !== undefined) next.budget_usd = patch.budget_usd;
           if (patch.status !== undefined) {
             next.status = patch.status;
             delete next.blocked_by_dependencies;
@@ -124,6 +126,7 @@ export function taskHandlers(flow: TaskWorkflow): JobHandlers {
         delete task.deadline_passed_at;
       }
       if ('status' in changes) delete task.blocked_by_dependencies;
+      if ('budget_usd' in changes && record.budget_usd === undefined) delete task.budget_usd;
       await store.put(task, previous);
       const key = `edit.${eventId}`;
       if (!previous || kind === 'created') await flow.publish(TASK_EVENT.created, task, correlationId, { by: 'markdown' });

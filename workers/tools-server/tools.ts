@@ -43,8 +43,11 @@ export function registerNoxTools(server: McpServer, api: ApiClient): void {
 
   server.registerTool(
     'send_message',
-    { description: 'Send a message to another agent. It arrives as a turn that names you as the sender.', inputSchema: { to: agentId, content: z.string().min(1), message_type: messageType, priority } },
-    async (a) => run(() => api.call('POST', '/api/messages', { to: a.to, content: a.content, ...(a.message_type ? { message_type: a.message_type } : {}), ...(a.priority ? { priority: a.priority } : {}) })),
+    {
+      description: 'Send a message to another agent. It arrives as a turn that names you as the sender.',
+      inputSchema: { to: agentId, content: z.string().min(1), message_type: messageType, priority, task_id: taskId.optional().describe('the task this asks work for (yours, or your ancestors’): the turn it causes counts against that task’s budget') },
+    },
+    async (a) => run(() => api.call('POST', '/api/messages', { to: a.to, content: a.content, ...(a.message_type ? { message_type: a.message_type } : {}), ...(a.priority ? { priority: a.priority } : {}), ...(a.task_id ? { metadata: { taskId: a.task_id } } : {}) })),
   );
   server.registerTool(
     'broadcast',

@@ -26,6 +26,24 @@ export interface Metrics {
   [more: string]: unknown;
 }
 
+/** GET /api/budgets (api/costs/budget-report.ts): one budget in force and what was spent against it. */
+export interface BudgetLine {
+  scope: 'agent' | 'subtree' | 'fleet-daily' | 'task';
+  /** the agent, the subtree's root, the day or the task */
+  id: string;
+  name?: string;
+  agentId?: string;
+  limitUsd: number;
+  usedUsd: number;
+  state: 'ok' | 'near' | 'reached';
+}
+
+export interface BudgetReport {
+  at: string;
+  budgets: BudgetLine[];
+  counts: Record<BudgetLine['state'], number>;
+}
+
 export interface PingResult {
   hostId: string;
   jobId: string;

@@ -26,6 +26,8 @@ export interface ResourceOptions {
   /** only refetch for events that pass this (e.g. events of one agent) */
   filter?: (event: LiveEvent) => boolean;
   pollMs?: number;
+  /** at most one refetch per this many ms of events (default 250): a figure a busy fleet changes often wants more */
+  throttleMs?: number;
   /** null: do not fetch (a dependency is missing) */
   enabled?: boolean;
 }
@@ -67,7 +69,7 @@ export function useResource<T>(path: string | null, options: ResourceOptions = {
     debounce.current ??= setTimeout(() => {
       debounce.current = undefined;
       reload();
-    }, THROTTLE_MS);
+    }, options.throttleMs ?? THROTTLE_MS);
   });
   useEffect(() => () => clearTimeout(debounce.current), []);
 

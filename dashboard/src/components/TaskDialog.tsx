@@ -2,12 +2,13 @@ import { Button } from 'primereact/button';
 import { Calendar } from 'primereact/calendar';
 import { Dialog } from 'primereact/dialog';
 import { Dropdown } from 'primereact/dropdown';
+import { InputNumber } from 'primereact/inputnumber';
 import { InputText } from 'primereact/inputtext';
 import { InputTextarea } from 'primereact/inputtextarea';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import { describeError } from '../api/problem';
-import { str, type Row } from '../lib/fields';
+import { num, str, type Row } from '../lib/fields';
 import { ErrorNote } from './ResourceGate';
 
 /**
@@ -33,6 +34,7 @@ export function TaskDialog({ mode, agents, onHide, onDone }: { mode: TaskDialogM
   const [priority, setPriority] = useState('normal');
   const [status, setStatus] = useState('pending');
   const [deadline, setDeadline] = useState<Date | null>(null);
+  const [budget, setBudget] = useState<number | null>(null);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
@@ -45,6 +47,7 @@ export function TaskDialog({ mode, agents, onHide, onDone }: { mode: TaskDialogM
     setStatus(str(task, 'status') ?? 'pending');
     const d = str(task, 'deadline', 'deadline_at');
     setDeadline(d ? new Date(d) : null);
+    setBudget(num(task, 'budget_usd') ?? null);
   }, [mode, task, agents]);
 
   const submit = async (e: FormEvent) => {
@@ -57,11 +60,14 @@ export function TaskDialog({ mode, agents, onHide, onDone }: { mode: TaskDialogM
       if (mode.kind === 'create') {
         const body: Record<string, unknown> = { agent_id: agent, title, description, priority };
         if (deadline) body.deadline = day(deadline);
+        if (budget) body.budget_usd = budget;
         await api.post('/api/tasks', body);
         onDone(`Task "${title}" created`);
       } else if (mode.kind === 'edit') {
         const body: Record<string, unknown> = { title, description, priority, status };
         body.deadline = deadline ? day(deadline) : null;
+        // an emptied budget removes it; an unchanged one is not sent (nothing to change)
+        if ((budget ?? null) !== (num(task, 'budget_usd') ?? null)) body.budget_usd = budget || null;
         await api.patch(`/api/tasks/${id}`, body);
         onDone(`Task "${title}" saved`);
       } else {
@@ -110,6 +116,10 @@ export function TaskDialog({ mode, agents, onHide, onDone }: { mode: TaskDialogM
               <div>
                 <label htmlFor="task-deadline">Deadline</label>
                 <Calendar inputId="task-deadline" value={deadline} onChange={(e) => setDeadline((e.value as Date | null) ?? null)} dateFormat="yy-mm-dd" showButtonBar />
+              </div>
+              <div>
+                <label htmlFor="task-budget">Budget (USD)</label>
+                <InputNumber inputId="task-budget" value={budget} onValueChange={(e) => setBudget(e.value ?? null)} mode="decimal" minFractionDigits={0} maxFractionDigits={4} min={0} placeholder="none" />
               </div>
             </div>
           </>

@@ -8,6 +8,7 @@ import { useSession } from '../auth/session';
 import { AgentActions } from '../components/AgentActions';
 import { AgentChanges } from '../components/AgentChanges';
 import { AgentConsole } from '../components/AgentConsole';
+import { BudgetTable } from '../components/BudgetTable';
 import { DeleteAgentButton } from '../components/DeleteAgentButton';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorNote, NotFoundNote, ResourceGate, Unavailable } from '../components/ResourceGate';
@@ -15,6 +16,7 @@ import { Sparkline } from '../components/Sparkline';
 import { StatusTag } from '../components/StatusTag';
 import { useNotify } from '../components/toast';
 import { metricsByAgent, notChatter, toAgentView } from '../lib/agents';
+import { useBudgets } from '../lib/budgets';
 import { arr, fmtBytesMb, fmtNumber, fmtUsd, listFrom, num, str, type Row } from '../lib/fields';
 import { useLive } from '../live/live-context';
 import { AgentMcpSection } from './mcp/AgentMcpSection';
@@ -26,6 +28,7 @@ export function AgentDetailPage({ params }: { params: Record<string, string> }) 
   const agent = useResource<Row>(`/api/agents/${enc}`, { refreshOn: ['agent.'], filter: (e) => e.agentId === id && notChatter(e) });
   const history = useResource<unknown>(`/api/agents/${enc}/metrics`);
   const tasks = useResource<unknown>(`/api/tasks?agent=${enc}`, { refreshOn: ['task.'] });
+  const budgets = useBudgets(`agent=${enc}`);
   const live = useLive();
   const liveSeries = metricsByAgent(live.events).get(id) ?? { cpu: [], mem: [] };
   const samples = listFrom(history.data, 'samples', 'metrics');
@@ -94,6 +97,14 @@ export function AgentDetailPage({ params }: { params: Record<string, string> }) 
           );
         }}
       </ResourceGate>
+      {agent.data !== undefined && (
+        <div className="nox-card" data-testid="agent-budgets">
+          <h2>Budgets its turns fall under</h2>
+          <ResourceGate resource={budgets} feature="Budgets" endpoint="GET /api/budgets">
+            {(report) => <BudgetTable budgets={report.budgets} testId="agent-budget-table" />}
+          </ResourceGate>
+        </div>
+      )}
       {agent.data !== undefined && (
         <div className="nox-grid-2">
           <div className="nox-card">

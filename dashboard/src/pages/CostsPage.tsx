@@ -4,9 +4,11 @@ import { InputText } from 'primereact/inputtext';
 import { SelectButton } from 'primereact/selectbutton';
 import { useState } from 'react';
 import { useResource } from '../api/use-resource';
+import { BudgetTable } from '../components/BudgetTable';
 import { CostChart } from '../components/CostChart';
 import { PageHeader } from '../components/PageHeader';
 import { ResourceGate } from '../components/ResourceGate';
+import { useBudgets } from '../lib/budgets';
 import { fmtNumber, fmtUsd } from '../lib/fields';
 
 /** GET /api/costs: one row per day, agent or project, and the range's total. */
@@ -57,10 +59,24 @@ export function CostsPage() {
   const refreshOn = ['agent.status'];
   const byDay = useResource<CostReport>(`/api/costs?by=day&${q}`, { refreshOn });
   const byGroup = useResource<CostReport>(`/api/costs?by=${group}&${q}`, { refreshOn });
+  const budgets = useBudgets();
 
   return (
     <section>
-      <PageHeader title="Costs" subtitle="What the fleet's turns cost, per UTC day, per agent and per project." />
+      <PageHeader title="Costs" subtitle="What the fleet's turns cost against each budget, per UTC day, per agent and per project." />
+      <div className="nox-card" data-testid="budgets-card">
+        <h2>
+          <span>Budgets</span>
+          {budgets.data && (
+            <span className="nox-muted" data-testid="budget-counts">
+              {budgets.data.counts.reached} reached · {budgets.data.counts.near} near · {budgets.data.counts.ok} ok
+            </span>
+          )}
+        </h2>
+        <ResourceGate resource={budgets} feature="Budgets" endpoint="GET /api/budgets">
+          {(report) => <BudgetTable budgets={report.budgets} />}
+        </ResourceGate>
+      </div>
       <div className="nox-toolbar" data-testid="cost-range">
         <SelectButton value={range} options={RANGES} onChange={(e) => e.value && setRange(e.value as string)} aria-label="Range" allowEmpty={false} />
         {range === 'custom' && (

@@ -13,20 +13,23 @@ import { useSession } from '../auth/session';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorNote, ResourceGate } from '../components/ResourceGate';
 import { useNotify } from '../components/toast';
-import { listFrom, str, timeText, type Row } from '../lib/fields';
+import { str, timeText, type Row } from '../lib/fields';
+import { useOlderPages } from '../lib/use-older-pages';
 
 /**
  * Messages between agents and people (issue 5: GET/POST /api/messages), newest first.
- * Each `message.*` event refetches the page, so the feed is live without polling.
+ * Each `message.*` event refetches the first page, so the feed is live without polling;
+ * "Older messages" follows the log's cursor (issue 21).
  */
 const PRIORITIES = ['critical', 'high', 'normal', 'low'];
+const PAGE_SIZE = 100;
 
 const AGENT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const TOPIC = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 /** Filters go to the API only once they are well-formed: a half-typed id is not an error to show. */
-function query(agent: string, topic: string): string {
-  const q = new URLSearchParams({ limit: '200' });
+function query(agent: string, topic: string, limit: number): string {
+  const q = new URLSearchParams({ limit: String(limit) });
   if (AGENT_ID.test(agent)) q.set('agent', agent);
   if (TOPIC.test(topic.replace(/^topic:/, ''))) q.set('topic', topic.replace(/^topic:/, ''));
   return `/api/messages?${q}`;
@@ -35,11 +38,14 @@ function query(agent: string, topic: string): string {
 export function MessagesPage() {
   const [agent, setAgent] = useState('');
   const [topic, setTopic] = useState('');
-  const messages = useResource<unknown>(query(agent.trim(), topic.trim()), { refreshOn: ['message.'] });
+  // the page size can be set with ?limit= (tests, and people who want more at once)
+  const pageSize = Number(new URLSearchParams(location.search).get('limit')) || PAGE_SIZE;
+  const path = query(agent.trim(), topic.trim(), pageSize);
+  const messages = useResource<unknown>(path, { refreshOn: ['message.'] });
+  const pages = useOlderPages(path, messages.data, 'messages');
   const { canOperate } = useSession();
   const [sending, setSending] = useState(false);
-  const rows = listFrom(messages.data, 'messages');
-  const sorted = [...rows].sort((a, b) => (str(b, 'timestamp', 'at', 'created_at') ?? '').localeCompare(str(a, 'timestamp', 'at', 'created_at') ?? ''));
+  const sorted = [...pages.items].sort((a, b) => (str(b, 'timestamp', 'at', 'created_at') ?? '').localeCompare(str(a, 'timestamp', 'at', 'created_at') ?? ''));
 
   return (
     <section>
@@ -65,11 +71,20 @@ export function MessagesPage() {
             sorted.length === 0 ? (
               <p className="nox-muted">No messages yet.</p>
             ) : (
-              <ul className="nox-feed" data-testid="message-feed">
-                {sorted.map((m) => (
-                  <MessageLine key={str(m, 'id') ?? JSON.stringify(m)} message={m} />
-                ))}
-              </ul>
+              <>
+                <ul className="nox-feed" data-testid="message-feed">
+                  {sorted.map((m) => (
+                    <MessageLine key={str(m, 'id') ?? JSON.stringify(m)} message={m} />
+                  ))}
+                </ul>
+                {pages.error && <ErrorNote message={pages.error} />}
+                <div className="nox-toolbar nox-audit-more">
+                  <span className="nox-muted" data-testid="messages-count">
+                    {sorted.length} shown{pages.hasOlder ? '' : ', no older ones'}
+                  </span>
+                  {pages.hasOlder && <Button label="Older messages" icon="pi pi-angle-down" text loading={pages.busy} onClick={pages.loadOlder} data-testid="messages-older" />}
+                </div>
+              </>
             )
           }
         </ResourceGate>

@@ -7,7 +7,7 @@ import { ErrorNote, Loading, Unavailable } from '../components/ResourceGate';
 import { Sparkline } from '../components/Sparkline';
 import { StatusTag } from '../components/StatusTag';
 import { useNow } from '../components/use-now';
-import { fmtNumber, fmtUsd, listFrom, num, str } from '../lib/fields';
+import { fmtNumber, fmtUsd, num } from '../lib/fields';
 import { buckets, countSince, isErrorEvent } from '../lib/rates';
 import { useLive } from '../live/live-context';
 import type { LiveEvent } from '../live/types';
@@ -16,17 +16,31 @@ import type { LiveEvent } from '../live/types';
  * The fleet at a glance. Everything the stream carries (hosts, agents, messages, errors)
  * is refreshed by its events; queue counts, which no event carries, are re-read every
  * few seconds.
+ *
+ * At fleet size (issue 21) the events come in bursts — a host's metrics tick, many turns
+ * ending together — so nothing here reads the whole agent list: the agents card reads the
+ * list's counts by runtime status (`GET /api/agents?limit=1`: `total` and `counts`, a few
+ * hundred bytes whatever the fleet), and every figure an event moves is refetched at most
+ * once per FIGURES_THROTTLE_MS however many events arrive (test/dashboard/overview-burst.test.ts).
  */
 const QUEUE_POLL_MS = 5000;
+const FIGURES_THROTTLE_MS = 2000;
 const isMessage = (e: LiveEvent) => e.type.startsWith('message.');
+
+/** `GET /api/agents?limit=1`: the page is not used, its counts are (api/agents/agent-list.ts) */
+interface AgentCounts {
+  total: number;
+  counts: Record<string, number>;
+}
 
 export function OverviewPage() {
   const live = useLive();
   const now = useNow(5000);
   const hosts = useResource<{ hosts: HostInfo[] }>('/api/system/hosts', { refreshOn: ['host.'], pollMs: QUEUE_POLL_MS });
-  const health = useResource<Health>('/api/system/health', { refreshOn: ['host.', 'agent.status', 'task.', 'message.'], pollMs: QUEUE_POLL_MS });
-  const metrics = useResource<Metrics>('/api/system/metrics', { refreshOn: ['host.', 'agent.status'], pollMs: QUEUE_POLL_MS });
-  const agents = useResource<unknown>('/api/agents?view=full&limit=5000', { refreshOn: ['agent.'] });
+  const health = useResource<Health>('/api/system/health', { refreshOn: ['host.', 'agent.status', 'task.', 'message.'], pollMs: QUEUE_POLL_MS, throttleMs: FIGURES_THROTTLE_MS });
+  const metrics = useResource<Metrics>('/api/system/metrics', { refreshOn: ['host.', 'agent.status'], pollMs: QUEUE_POLL_MS, throttleMs: FIGURES_THROTTLE_MS });
+  // the counts only: agent.output and agent.metrics (most of a busy fleet's events) change none of them
+  const agents = useResource<AgentCounts>('/api/agents?limit=1', { refreshOn: ['agent.status', 'agent.created', 'agent.deleted'], throttleMs: FIGURES_THROTTLE_MS });
   const messagesProbe = useResource<unknown>('/api/messages?limit=1');
 
   const eventsPerMin = buckets(live.events, now, 30_000, 10, () => true);
@@ -38,14 +52,7 @@ export function OverviewPage() {
   const failed = total('failed');
   const finished = failed + total('completed');
 
-  const agentRows = listFrom(agents.data, 'agents');
-  const byStatus = new Map<string, number>();
-  for (const a of agentRows) {
-    const s = str(a, 'status', 'state.status', 'runtime.status') ?? 'unknown';
-    byStatus.set(s, (byStatus.get(s) ?? 0) + 1);
-  }
-  const costs = agentRows.map((a) => num(a, 'costTodayUsd', 'cost.todayUsd', 'costUsd', 'cost_usd', 'cost.totalUsd', 'totalCostUsd', 'runtime.costUsd'));
-  const knownCosts = costs.filter((c): c is number => c !== undefined);
+  const byStatus = Object.entries(agents.data?.counts ?? {}).sort((a, b) => b[1] - a[1]);
   const costToday = num(metrics.data, 'cost_today_usd', 'costTodayUsd');
 
   return (
@@ -82,10 +89,12 @@ export function OverviewPage() {
             agents.error ? <ErrorNote message={agents.error.message} /> : <Loading />
           ) : (
             <>
-              <div className="nox-stat">{agentRows.length} <small>agents</small></div>
+              <div className="nox-stat" data-testid="agents-total">
+                {fmtNumber(agents.data.total)} <small>agents</small>
+              </div>
               <div className="nox-kv">
-                {[...byStatus].map(([s, n]) => (
-                  <span key={s}>
+                {byStatus.map(([s, n]) => (
+                  <span key={s} data-testid={`agents-count-${s}`}>
                     <StatusTag status={s} /> {n}
                   </span>
                 ))}
@@ -150,12 +159,8 @@ export function OverviewPage() {
             <div className="nox-stat">
               {fmtUsd(costToday)} <small>today</small>
             </div>
-          ) : agents.unavailable ? (
-            <Unavailable feature="Agent cost" endpoint="GET /api/agents" />
-          ) : knownCosts.length > 0 ? (
-            <div className="nox-stat">
-              {fmtUsd(knownCosts.reduce((a, b) => a + b, 0))} <small>across {knownCosts.length} agents, lifetime</small>
-            </div>
+          ) : metrics.data === undefined && !metrics.error ? (
+            <Loading />
           ) : (
             <div className="nox-muted">No cost reported yet.</div>
           )}

@@ -4,11 +4,14 @@ import { useState } from 'react';
 import { useResource } from '../api/use-resource';
 import { Link } from '../app/router';
 import { useSession } from '../auth/session';
+import type { BudgetLine } from '../api/types';
+import { BudgetMeter } from '../components/BudgetTable';
 import { PageHeader } from '../components/PageHeader';
 import { ResourceGate } from '../components/ResourceGate';
 import { STATUS_LABEL, TASK_STATUSES, TaskDialog, type TaskDialogMode } from '../components/TaskDialog';
 import { useNotify } from '../components/toast';
 import { toAgentView } from '../lib/agents';
+import { useBudgets } from '../lib/budgets';
 import { arr, listFrom, str, type Row } from '../lib/fields';
 
 /** Tasks as a board by status, for all agents or one; refreshed by `task.*` events. */
@@ -17,6 +20,9 @@ export function TasksPage() {
   const tasks = useResource<unknown>(agent ? `/api/tasks?agent=${encodeURIComponent(agent)}` : '/api/tasks', { refreshOn: ['task.'] });
   const agents = useResource<unknown>('/api/agents?view=full&limit=5000', { refreshOn: ['agent.created', 'agent.deleted'] });
   const agentIds = listFrom(agents.data, 'agents').map((a) => toAgentView(a).id);
+  // the tasks' budgets, live: what a task spent moves as turns end, which no task event says
+  const budgets = useBudgets('scope=task');
+  const budgetOf = new Map((budgets.data?.budgets ?? []).map((b) => [b.id, b] as const));
   const { canOperate } = useSession();
   const notify = useNotify();
   const [dialog, setDialog] = useState<TaskDialogMode>();
@@ -59,7 +65,7 @@ export function TasksPage() {
                       {STATUS_LABEL[status]} <span className="nox-muted">{column.length}</span>
                     </h2>
                     {column.map((t) => (
-                      <TaskCard key={str(t, 'id')} task={t} canOperate={canOperate} onEdit={() => setDialog({ kind: 'edit', task: t })} onDelegate={() => setDialog({ kind: 'delegate', task: t })} />
+                      <TaskCard key={str(t, 'id')} task={t} budget={budgetOf.get(str(t, 'id') ?? '')} canOperate={canOperate} onEdit={() => setDialog({ kind: 'edit', task: t })} onDelegate={() => setDialog({ kind: 'delegate', task: t })} />
                     ))}
                   </section>
                 );
@@ -72,7 +78,7 @@ export function TasksPage() {
   );
 }
 
-function TaskCard({ task, canOperate, onEdit, onDelegate }: { task: Row; canOperate: boolean; onEdit(): void; onDelegate(): void }) {
+function TaskCard({ task, budget, canOperate, onEdit, onDelegate }: { task: Row; budget: BudgetLine | undefined; canOperate: boolean; onEdit(): void; onDelegate(): void }) {
   const agentId = str(task, 'agent_id', 'agentId');
   const deps = arr(task, 'dependencies');
   return (
@@ -84,6 +90,11 @@ function TaskCard({ task, canOperate, onEdit, onDelegate }: { task: Row; canOper
         {str(task, 'deadline', 'deadline_at') && <span>due {str(task, 'deadline', 'deadline_at')}</span>}
         {deps.length > 0 && <span>after {deps.join(', ')}</span>}
       </div>
+      {budget && (
+        <div className="nox-kv" data-testid={`task-budget-${budget.id}`} data-used={budget.usedUsd} data-limit={budget.limitUsd} data-state={budget.state}>
+          <span>budget</span> <BudgetMeter line={budget} />
+        </div>
+      )}
       {canOperate && (
         <div className="nox-actions" style={{ marginTop: '0.4rem' }}>
           <Button label="Edit" size="small" text onClick={onEdit} />

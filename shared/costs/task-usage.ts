@@ -1,0 +1,54 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys.js';
+import { emptyUsage, type DayUsage, type TurnUsage } from './daily-usage.js';
+
+/**
+ * What the turns done for a task cost (docs/AGENTS.md, "Budgets per task"): one Redis hash
+ * per task (`keys.taskUsage(id)`), fields `costUsd`, `turns`, the four token counts, and
+ * `agent|<agentId>` — the cost each agent's turns for it came to. The host that ran a turn
+ * adds it at the turn's `result` (HINCRBYFLOAT: several hosts may add at once). A turn
+ * counts for a task when it carries the task's id (workers/messages/turn-task.ts says which
+ * turns do). Kept as long as the task's id may be used; read by the budget gate
+ * (workers/agents/budget-guard.ts), `GET /api/budgets` and the task views.
+ */
+/** the day ledger's measures (cost, turns, tokens by kind), and what each agent's turns came to */
+export type TaskUsage = DayUsage & {
+  /** agent id → the cost of its turns for the task */
+  byAgent: Record<string, number>;
+};
+
+const COUNTS = ['turns', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens'] as const;
+const AGENT_FIELD = 'agent|';
+
+export function emptyTaskUsage(): TaskUsage {
+  return { ...emptyUsage(), byAgent: {} };
+}
+
+/** Adds one finished turn to its task (one MULTI, so a reader never sees half a turn). */
+export async function addTaskTurnUsage(redis: Redis, keys: Keys, taskId: string, agentId: string, usage: TurnUsage): Promise<void> {
+  const key = keys.taskUsage(taskId);
+  const multi = redis.multi().hincrbyfloat(key, 'costUsd', usage.costUsd).hincrbyfloat(key, `${AGENT_FIELD}${agentId}`, usage.costUsd).hincrby(key, 'turns', 1);
+  for (const m of COUNTS) if (m !== 'turns' && usage[m] > 0) multi.hincrby(key, m, usage[m]);
+  await multi.exec();
+}
+
+/** The usage of each task asked for (a task no turn was done for: all zero), in one round trip. */
+export async function readTaskUsage(redis: Redis, keys: Keys, taskIds: readonly string[]): Promise<Map<string, TaskUsage>> {
+  const out = new Map<string, TaskUsage>();
+  if (taskIds.length === 0) return out;
+  const pipe = redis.pipeline();
+  for (const id of taskIds) pipe.hgetall(keys.taskUsage(id));
+  const replies = (await pipe.exec()) ?? [];
+  taskIds.forEach((id, i) => out.set(id, parseTaskUsage((replies[i]?.[1] ?? {}) as Record<string, string>)));
+  return out;
+}
+
+export function parseTaskUsage(hash: Record<string, string>): TaskUsage {
+  const usage = emptyTaskUsage();
+  for (const [field, value] of Object.entries(hash)) {
+    if (field.startsWith(AGENT_FIELD)) usage.byAgent[field.slice(AGENT_FIELD.length)] = Number(value);
+    else if (field === 'costUsd') usage.costUsd = Number(value);
+    else if ((COUNTS as readonly string[]).includes(field)) usage[field as (typeof COUNTS)[number]] = Number(value);
+  }
+  return usage;
+}
