@@ -27,6 +27,8 @@ const hostSchema = z.object({
   alive: z.boolean(),
   /** no new agent is placed there (POST /api/system/hosts/{id}/cordon) */
   cordoned: z.boolean(),
+  /** asked to drain (POST /api/system/hosts/{id}/drain): `draining` while agents are left on it, then `drained` */
+  drain: z.enum(['draining', 'drained']).optional(),
   /** how the host runs its agents (docs/SANDBOX.md); absent until it has checked */
   loops: z.record(z.string(), z.object({ lastRunAt: z.string().nullable(), lastError: z.string().nullable() })).optional(),
   sandbox: z

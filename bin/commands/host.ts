@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { apiClient } from '../api-client.js';
+import { registerHostDrain } from './host-drain.js';
 
 /**
  * `nox host cordon|uncordon <id>` — POST /api/system/hosts/<id>/cordon|uncordon (operator).
  * Prints the host's cordon state, and whether this call changed it.
  */
 export function registerHostCommand(program: Command): void {
-  const host = program.command('host').description('Worker hosts: cordon (no new placement) and uncordon');
+  const host = program.command('host').description('Worker hosts: list, cordon (no new placement), uncordon, drain');
   for (const verb of ['cordon', 'uncordon'] as const) {
     host
       .command(`${verb} <id>`)
@@ -17,4 +18,5 @@ export function registerHostCommand(program: Command): void {
         process.stdout.write(`${r.hostId} ${r.cordoned ? 'cordoned' : 'uncordoned'}${r.changed ? '' : ' (already)'}\n`);
       });
   }
+  registerHostDrain(host);
 }

@@ -10,4 +10,8 @@ export const HOST_EVENT = {
   cordoned: 'host.cordoned',
   /** a person lifted the cordon (`data: { by }`) */
   uncordoned: 'host.uncordoned',
+  /** a person asked the host to drain (`data: { by }`): cordoned, its agents move to other hosts between turns */
+  draining: 'host.draining',
+  /** the draining host runs no agent any more */
+  drained: 'host.drained',
 } as const;

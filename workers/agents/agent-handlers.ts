@@ -38,14 +38,15 @@ export function spawnHandlers(manager: AgentManager): JobHandlers {
     const { ctx, hostId } = env;
     const { agentId, correlationId } = job.data;
     const runtime = await readRuntime(ctx.redis, ctx.keys, agentId);
-    // a failover of an agent that has been stopped since (a person, its dead host's stop): nothing to move
-    if (job.data.failoverFrom && !isLive(runtime?.status)) return { skipped: `agent ${agentId} is ${runtime?.status ?? 'gone'}` };
+    // a failover or move of an agent that has been stopped since (a person, its dead host's stop): nothing to move
+    const moving = job.data.failoverFrom ?? job.data.moveFrom;
+    if (moving && !isLive(runtime?.status)) return { skipped: `agent ${agentId} is ${runtime?.status ?? 'gone'}` };
     if (runtime?.circuitOpen) {
       await ctx.events.publish({ type: AGENT_EVENT.spawnRefused, agentId, correlationId, data: { code: ERROR_CODE.agentFailed, reason: 'circuit breaker open; reset the agent first' } });
       throw new UnrecoverableError(failureReason(ERROR_CODE.agentFailed, `agent ${agentId} has its circuit breaker open; POST /api/agents/${agentId}/reset`));
     }
     try {
-      if (!job.data.failoverFrom) await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true, spawnId: String(job.id) });
+      if (!moving) await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true, spawnId: String(job.id) });
     } catch (err) {
       if (err instanceof SpawnRefusedError) {
         await ctx.events.publish({ type: AGENT_EVENT.spawnRefused, agentId, correlationId, data: { code: err.code, reason: err.message } });
@@ -113,8 +114,8 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
       const { ctx } = env;
       const agent = await requireAgent(manager.store, job.data.agentId).catch(failOnClientMistake);
       const host = (await liveHosts(ctx.redis, ctx.keys)).find((h) => h.id === env.hostId);
-      if (!manager.get(agent.id) && (!manager.hasRoom() || (host && !labelsMatch(host.labels, agent.labels)))) {
-        // placement was made on a stale picture: hand it back to the spawn queue
+      if (!manager.get(agent.id) && (!manager.hasRoom() || (host && (host.cordoned || !labelsMatch(host.labels, agent.labels))))) {
+        // placement was made on a stale picture (full, cordoned or draining since): hand it back to the spawn queue
         await ctx.redis.del(ctx.keys.agentSpawning(agent.id));
         await ctx.queue('spawn').add(AGENT_JOB.spawn, { agentId: agent.id, correlationId: job.data.correlationId, requestedBy: job.data.requestedBy }, { priority: PRIORITY.high, delay: 500 });
         return { requeued: true };
