@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import { FAKE_CLAUDE } from '../agents/agent-stack.js';
-import { startCluster, type Cluster } from '../support/cluster.js';
+import { startCluster, type Cluster, type ClusterHost } from '../support/cluster.js';
 import { tokenFor, waitUntil } from '../support/harness.js';
 import { spawnNox } from '../support/processes.js';
-import { drainMovesAnAgent, hostOf, TURN_MS, waitRuntime } from './scenarios.js';
+import { drainMovesAnAgent, hostOf, SCENARIO_OVERRIDES, waitRuntime } from './scenarios.js';
 
 /**
  * Drain (issue 15, item 4) with worker hosts as real processes, each with a folder of its
@@ -12,18 +11,9 @@ import { drainMovesAnAgent, hostOf, TURN_MS, waitRuntime } from './scenarios.js'
 describe('hosts: drain moves agents to other hosts between turns', function () {
   this.timeout(180_000);
   let cluster: Cluster;
-  const overrides = {
-    'agent.command': process.execPath,
-    'agent.args': [FAKE_CLAUDE],
-    'agent.env': { FAKE_CLAUDE_TURN_DELAY_MS: String(TURN_MS) },
-    'agent.store': 'registry',
-    'agent.stop_grace_ms': 1000,
-    'agent.sampling_interval_ms': 60_000,
-    'messages.sweep_interval_ms': 300,
-  };
 
   before(async () => {
-    cluster = await startCluster(overrides);
+    cluster = await startCluster(SCENARIO_OVERRIDES);
   });
   after(async () => {
     await cluster.cleanup();
@@ -31,19 +21,14 @@ describe('hosts: drain moves agents to other hosts between turns', function () {
 
   it('moves an agent mid-conversation: the turn in flight ends first, the session continues elsewhere, each message read once', async () => {
     const a = await cluster.startHost('drain-a', { 'worker.labels': { pool: 'x' } });
-    const b = await cluster.startHost('drain-b', { 'worker.labels': { pool: 'x' } });
-    // only `a` takes the first placement
-    await cluster.json('POST', `/api/system/hosts/${b.id}/cordon`, 200);
-    const placed = drainMovesAnAgent(cluster, a, b, 'mover');
-    await waitRuntime(cluster, 'mover', (r) => r.hostId === a.id);
-    await cluster.json('POST', `/api/system/hosts/${b.id}/uncordon`, 200);
-    await placed;
+    let b: ClusterHost | undefined;
+    await drainMovesAnAgent(cluster, a, async () => (b = await cluster.startHost('drain-b', { 'worker.labels': { pool: 'x' } })), 'mover');
 
     // the CLI shows it too
     const list = spawnNox(['host', 'list'], { NOX_API_URL: cluster.apiUrl, NOX_TOKEN: tokenFor('viewer'), NOX_REGISTRY_DIR: cluster.config.registryDir, LOG_LEVEL: 'silent' });
     expect((await list.exited()).code, list.output()).to.equal(0);
     expect(list.output()).to.match(new RegExp(`^${a.id}\\talive,drained\\t0/\\d+\\tpool=x$`, 'm'));
-    expect(list.output()).to.match(new RegExp(`^${b.id}\\talive\\t1/\\d+\\tpool=x$`, 'm'));
+    expect(list.output()).to.match(new RegExp(`^${b!.id}\\talive\\t1/\\d+\\tpool=x$`, 'm'));
   });
 
   it('with nowhere to go, the agent stays and says why; the host stays draining until a host that fits comes', async () => {

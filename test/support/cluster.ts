@@ -12,7 +12,7 @@ import { startRegistryWriter, type RegistryWriter } from '../../workers/registry
 import { apiCaller, type ApiCaller } from './api-caller.js';
 import { testContext } from './harness.js';
 import { createNetwork, type Network } from './netns.js';
-import { startApiWithWorkers, type ApiWithWorkers } from './worker-process.js';
+import { startApiWithWorkers, stopWorkerProcesses, type ApiWithWorkers } from './worker-process.js';
 
 /**
  * Machines that share nothing but Redis (issue 15, "Many machines" in docs/HOSTS.md):
@@ -50,6 +50,8 @@ export interface Cluster extends ApiCaller {
   /** the network namespaces' bridge, when there is one */
   readonly network: Network | undefined;
   startHost(id: string, extra?: Record<string, unknown>): Promise<ClusterHost>;
+  /** stops (SIGTERM) every host still running, so that the next scenario places on its own hosts */
+  stopHosts(): Promise<void>;
   runtime(agentId: string): Promise<AgentRuntime | undefined>;
   /** the event stream, oldest first */
   events(): Promise<DomainEvent<Record<string, unknown>>[]>;
@@ -80,6 +82,7 @@ export async function startCluster(overrides: Record<string, unknown>, options: 
   }
   const { config, apiCtx, api } = stack;
   const started = stack;
+  const hosts: ClusterHost[] = [];
   return {
     ...apiCaller(api.url),
     config,
@@ -95,14 +98,17 @@ export async function startCluster(overrides: Record<string, unknown>, options: 
         { registryDir: machine.registryDir, ...(launch ? { launch } : {}) },
       );
       const see = (p: string): string => (network ? path.join(`/proc/${child.pid}/root`, p) : p);
-      return {
+      const host: ClusterHost = {
         id,
         machine,
         child,
         see,
         transcript: (agentId, sessionId) => readTranscript(see(agentConfigDir({ ...config, registryDir: machine.registryDir }, agentId)), sessionId),
       };
+      hosts.push(host);
+      return host;
     },
+    stopHosts: () => stopWorkerProcesses(hosts.map((h) => h.child)),
     runtime: (agentId) => readRuntime(apiCtx.redis, apiCtx.keys, agentId),
     async events() {
       return (await apiCtx.redis.xrange(apiCtx.keys.events(), '-', '+')).map(([, f]) => JSON.parse(f[1] as string) as DomainEvent<Record<string, unknown>>);
