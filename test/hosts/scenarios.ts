@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { AGENT_JOB, type TurnJob } from '../../shared/agents/agent-jobs.js';
 import type { AgentRuntime } from '../../shared/agents/runtime-state.js';
 import type { DomainEvent, HostInfo } from '../../shared/types.js';
 import type { Cluster, ClusterHost } from '../support/cluster.js';
@@ -121,6 +122,10 @@ export async function drainMovesAnAgent(cluster: Cluster, a: ClusterHost, startB
   for (const id of [before, inTurn, during]) expect(readCount(b, agentId, session, id), `message ${id} in the session on b`).to.equal(1);
   expect(await historyLength(cluster, b, agentId, session)).to.equal(4);
   for (const id of [before, inTurn, during]) expect(await deliveries(cluster, agentId, id), `deliveries of ${id}`).to.equal(1);
+  // a turn put on a's queue as the agent left (the API picked a a moment before) follows it to b
+  const late: TurnJob = { agentId, text: 'late for a', correlationId: `late-${agentId}`, requestedBy: 'test' };
+  await cluster.apiCtx.queue(cluster.apiCtx.keys.hostQueue(a.id)).add(AGENT_JOB.turn, late, { jobId: late.correlationId });
+  await waitUntil(() => userTurns(b.transcript(agentId, session)).includes('late for a'), 20_000);
 
   const events = await cluster.events();
   const statuses = events.filter((e) => e.type === 'agent.status' && e.agentId === agentId).map((e) => `${String(e.data.status)}${e.hostId ? `@${e.hostId}` : ''}`);

@@ -18,6 +18,7 @@ import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import type { HostInfo } from '../../shared/types.js';
 import type { AgentManager } from './agent-manager.js';
 import { chooseHost, labelsMatch } from './placement.js';
+import { followMovedAgent } from '../hosts/follow-moved-agent.js';
 
 /**
  * Job handlers of the agents area. All idempotent (BullMQ is at-least-once):
@@ -25,7 +26,9 @@ import { chooseHost, labelsMatch } from './placement.js';
  *   otherwise guards (rate, depth; recorded once here), placement, and either a local start
  *   or an `agent.start` on the chosen host's own queue.
  * - `agent.start` (host queue): claims the agent (one owner at a time) and starts it.
- * - `agent.turn | interrupt | stop | restart` (host queue): commands for a running agent.
+ * - `agent.turn | interrupt | stop | restart` (host queue): commands for a running agent; a
+ *   turn, stop or restart for an agent that has just moved to another host follows it
+ *   (workers/hosts/follow-moved-agent.ts).
  * A client mistake (unknown agent, not running, over budget) is an UnrecoverableError: no
  * retry would change the answer.
  */
@@ -122,7 +125,7 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
       }
       return { result: await manager.start(agent.id).catch(failOnClientMistake) };
     }),
-    [AGENT_JOB.turn]: async (job: Job<TurnJob>, env: HandlerEnv) => {
+    [AGENT_JOB.turn]: followMovedAgent(manager, async (job: Job<TurnJob>, env: HandlerEnv) => {
       try {
         const agent = manager.require(job.data.agentId);
         await admitTurn(budgetGuardFor(env.ctx), agent);
@@ -131,7 +134,7 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
         failOnClientMistake(err);
       }
       return { queued: true };
-    },
+    }),
     [AGENT_JOB.interrupt]: async (job: Job<AgentCommandJob>) => {
       try {
         return { interrupted: manager.require(job.data.agentId).interrupt() };
@@ -139,17 +142,17 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
         return failOnClientMistake(err);
       }
     },
-    [AGENT_JOB.stop]: async (job: Job<AgentCommandJob>) => {
+    [AGENT_JOB.stop]: followMovedAgent(manager, async (job: Job<AgentCommandJob>) => {
       await manager.stop(job.data.agentId, job.data.reason ?? `stopped by ${job.data.requestedBy}`);
       return { stopped: true };
-    },
-    [AGENT_JOB.restart]: async (job: Job<AgentCommandJob>) => {
+    }),
+    [AGENT_JOB.restart]: followMovedAgent(manager, async (job: Job<AgentCommandJob>) => {
       try {
         await manager.require(job.data.agentId).restart(job.data.reason ?? `restarted by ${job.data.requestedBy}`);
       } catch (err) {
         failOnClientMistake(err);
       }
       return { restarted: true };
-    },
+    }),
   };
 }
