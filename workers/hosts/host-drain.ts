@@ -33,7 +33,7 @@ import { startPeriodic, type PeriodicTask } from '../runtime/periodic-task.js';
  * transcript it restored (workers/messages/deliverer.ts).
  *
  * Nowhere to go (no other live, uncordoned host with the agent's labels and room): the agent
- * stays and runs here, its runtime says why (`reason`, `reasonCode` nox:no-matching-host,
+ * stays and runs here, its runtime says why (`reason`, `reasonCode` ERROR_CODE.noMatchingHost,
  * event `agent.move-blocked` once), and the host stays `draining`; each pass tries again.
  * With no agent left the host turns `drained` (event `host.drained`).
  *
@@ -151,6 +151,11 @@ export function startHostDrain(deps: HostDrainDeps): HostDrain {
   let closed = false;
   const task = startPeriodic('host drain', ctx.config.worker.heartbeat_interval_ms, pass, logger);
   const unlisten = manager.onAgentIdle((agentId) => void tryMove(agentId));
+  const stop = (): void => {
+    closed = true;
+    unlisten();
+    task.stop();
+  };
   void task.runNow();
   return {
     get draining() {
@@ -163,13 +168,9 @@ export function startHostDrain(deps: HostDrainDeps): HostDrain {
       return task.lastRunAt;
     },
     runNow: () => task.runNow(),
-    stop() {
-      closed = true;
-      unlisten();
-      task.stop();
-    },
+    stop,
     async close() {
-      this.stop();
+      stop();
       await Promise.all(moving.values());
     },
   };
