@@ -16,6 +16,12 @@ import { defineRoute, type RouteSpec } from '../http/route.js';
  * and failovers skip it, workers/agents/placement.ts) and keeps running the ones it has.
  * Idempotent: cordoning a cordoned host changes nothing and publishes nothing.
  */
+/** a host that has registered (alive or not): 404 otherwise */
+async function requireKnownHost(ctx: ApiDeps['ctx'], hostId: string): Promise<void> {
+  const known = (await listHosts(ctx.redis, ctx.keys)).some((h) => h.id === hostId);
+  if (!known) throw new NotFoundError(`No worker host "${hostId}"`, ERROR_CODE.hostNotFound);
+}
+
 const hostParams = z.object({ id: z.string().regex(ID_PATTERN) });
 const cordonAnswer = z.object({ hostId: z.string(), cordoned: z.boolean(), changed: z.boolean() });
 
@@ -31,8 +37,7 @@ export function hostRoutes(deps: ApiDeps): RouteSpec[] {
       params: hostParams,
       responses: { 200: { description: 'The host’s cordon state', schema: cordonAnswer } },
       handler: async ({ params, principal, correlationId }) => {
-        const known = (await listHosts(ctx.redis, ctx.keys)).some((h) => h.id === params.id);
-        if (!known) throw new NotFoundError(`No worker host "${params.id}"`, ERROR_CODE.hostNotFound);
+        await requireKnownHost(ctx, params.id);
         const changed = await setHostCordoned(ctx.redis, ctx.keys, params.id, cordoned);
         if (changed) {
           await ctx.events.publish({ type: cordoned ? HOST_EVENT.cordoned : HOST_EVENT.uncordoned, hostId: params.id, correlationId, data: { by: requester(principal) } });
@@ -63,8 +68,7 @@ function drainRoute(deps: ApiDeps): RouteSpec {
     params: hostParams,
     responses: { 200: { description: 'The host’s drain state', schema: drainAnswer } },
     handler: async ({ params, principal, correlationId }) => {
-      const known = (await listHosts(ctx.redis, ctx.keys)).some((h) => h.id === params.id);
-      if (!known) throw new NotFoundError(`No worker host "${params.id}"`, ERROR_CODE.hostNotFound);
+      await requireKnownHost(ctx, params.id);
       const { state, changed, cordoned } = await startDrain(ctx.redis, ctx.keys, params.id);
       const by = requester(principal);
       if (cordoned) await ctx.events.publish({ type: HOST_EVENT.cordoned, hostId: params.id, correlationId, data: { by } });

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
-import { startCluster, type Cluster } from '../support/cluster.js';
-import { netnsUnavailable } from '../support/netns.js';
+import { useCluster } from '../support/cluster.js';
 import { drainMovesAnAgent, emptyFolderRunsAgent, failoverKeepsSessions, hostOf, SCENARIO_OVERRIDES } from './scenarios.js';
 
 /**
@@ -15,25 +14,13 @@ import { drainMovesAnAgent, emptyFolderRunsAgent, failoverKeepsSessions, hostOf,
  */
 describe('hosts under network and mount namespaces: machines that share nothing but Redis', function () {
   this.timeout(300_000);
-  let cluster: Cluster | undefined;
-
-  before(async function () {
-    const why = await netnsUnavailable();
-    if (why) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    cluster = await startCluster(SCENARIO_OVERRIDES, { netns: true });
-  });
+  const cluster = useCluster(SCENARIO_OVERRIDES, { netns: true });
   afterEach(async () => {
-    await cluster?.stopHosts();
-  });
-  after(async () => {
-    await cluster?.cleanup();
+    await cluster().stopHosts();
   });
 
   it('a host sees only its own folder, reaches Redis over the bridge (not loopback), under its own hostname', async () => {
-    const c = cluster!;
+    const c = cluster();
     const a = await c.startHost('ns-a');
     const b = await c.startHost('ns-b');
     expect(existsSync(c.config.registryDir), 'the writer has its registry').to.equal(true);
@@ -49,21 +36,21 @@ describe('hosts under network and mount namespaces: machines that share nothing 
   });
 
   it('a host with an empty folder runs an agent made through the API', async () => {
-    const c = cluster!;
+    const c = cluster();
     await c.startHost('ns-empty-a', { 'worker.labels': { machine: 'a' } });
     const b = await c.startHost('ns-empty-b', { 'worker.labels': { machine: 'b' } });
     await emptyFolderRunsAgent(c, b, { machine: 'b' }, 'ns-gamma');
   });
 
   it('SIGKILL of a host running agents: they resume on another host, same sessions, each message read once', async () => {
-    const c = cluster!;
+    const c = cluster();
     const a = await c.startHost('ns-fail-a');
     const took = await failoverKeepsSessions(c, a, () => c.startHost('ns-fail-b'), ['ns-one', 'ns-two']);
-    console.log(`      kill → idle on the other host: ${took.map((ms) => `${ms} ms`).join(', ')} (the hosts' heartbeat TTL: 1000 ms)`);
+    console.log(`      kill → resumed on the other host: ${took.map((ms) => `${ms} ms`).join(', ')} (the hosts' heartbeat TTL: 1000 ms; figures: npm run bench -- failover)`);
   });
 
   it('drain moves an agent between turns with its session, no message lost or doubled', async () => {
-    const c = cluster!;
+    const c = cluster();
     const a = await c.startHost('ns-drain-a');
     await drainMovesAnAgent(c, a, () => c.startHost('ns-drain-b'), 'ns-mover');
   });

@@ -1,4 +1,4 @@
-import { startCluster, type Cluster } from '../support/cluster.js';
+import { useCluster } from '../support/cluster.js';
 import { failoverKeepsSessions, SCENARIO_OVERRIDES } from './scenarios.js';
 
 /**
@@ -12,16 +12,11 @@ import { failoverKeepsSessions, SCENARIO_OVERRIDES } from './scenarios.js';
  */
 describe('hosts: agents moved to another machine continue their sessions', function () {
   this.timeout(180_000);
-  let cluster: Cluster;
-  before(async () => {
-    cluster = await startCluster(SCENARIO_OVERRIDES);
-  });
-  after(async () => {
-    await cluster.cleanup();
-  });
+  const cluster = useCluster(SCENARIO_OVERRIDES);
 
   it('SIGKILL of their host: the agents resume the same sessions on the other machine, each message read once', async () => {
-    const a = await cluster.startHost('travel-a');
-    await failoverKeepsSessions(cluster, a, () => cluster.startHost('travel-b'), ['traveler', 'companion']);
+    const cl = cluster();
+    const a = await cl.startHost('travel-a');
+    await failoverKeepsSessions(cl, a, () => cl.startHost('travel-b'), ['traveler', 'companion']);
   });
 });

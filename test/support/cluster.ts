@@ -11,7 +11,7 @@ import { readTranscript } from '../../workers/messages/deliverer.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
 import { apiCaller, type ApiCaller } from './api-caller.js';
 import { testContext } from './harness.js';
-import { createNetwork, type Network } from './netns.js';
+import { createNetwork, netnsUnavailable, type Network } from './netns.js';
 import { startApiWithWorkers, stopWorkerProcesses, type ApiWithWorkers } from './worker-process.js';
 
 /**
@@ -114,5 +114,29 @@ export async function startCluster(overrides: Record<string, unknown>, options: 
       return (await apiCtx.redis.xrange(apiCtx.keys.events(), '-', '+')).map(([, f]) => JSON.parse(f[1] as string) as DomainEvent<Record<string, unknown>>);
     },
     cleanup,
+  };
+}
+
+/**
+ * A cluster for the tests of one `describe`, made before them and removed after. With
+ * `netns`, where namespaces cannot be made (not root, no `ip`), the tests skip and the
+ * reason is printed.
+ */
+export function useCluster(overrides: Record<string, unknown>, options: { netns?: boolean } = {}): () => Cluster {
+  let cluster: Cluster | undefined;
+  before(async function () {
+    const why = options.netns ? await netnsUnavailable() : undefined;
+    if (why) {
+      console.log(`      skipped: ${why}`);
+      this.skip();
+    }
+    cluster = await startCluster(overrides, options);
+  });
+  after(async () => {
+    await cluster?.cleanup();
+  });
+  return () => {
+    if (!cluster) throw new Error('the cluster is made in the before hook');
+    return cluster;
   };
 }
