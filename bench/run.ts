@@ -5,6 +5,7 @@
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   agents: () => import('./agents/many-agents.js'),
   api: () => import('./api/api-cost.js'),
+  failover: () => import('./failover/failover.js'),
   fleet: () => import('./fleet/fleet-scale.js'),
   messages: () => import('./messages/end-to-end.js'),
   ping: () => import('./ping/round-trip.js'),

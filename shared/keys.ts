@@ -26,6 +26,8 @@ export interface Keys {
   hostDownReported(hostId: string): string;
   /** set: ids of cordoned hosts (no new placement there); kept across the host's restarts */
   hostsCordoned(): string;
+  /** hash: host id → `draining` | `drained` (shared/hosts/host-drain.ts); kept across restarts until uncordoned */
+  hostsDrain(): string;
   /** the bounded stream of domain events */
   events(): string;
   /** rate-limit counters (express-rate-limit's store prefix; api/http/request-guard.ts's counters) */
@@ -161,6 +163,7 @@ export function makeKeys(prefix = '{nox}'): Keys {
     hostAlive: (hostId) => k('host', assertValidId(hostId, 'hostId'), 'alive'),
     hostDownReported: (hostId) => k('host', assertValidId(hostId, 'hostId'), 'down-reported'),
     hostsCordoned: () => k('hosts', 'cordoned'),
+    hostsDrain: () => k('hosts', 'drain'),
     events: () => k('events'),
     rateLimit: (scope) => `${k('ratelimit', scope)}:`,
     revokedToken: (jti) => k('auth', 'revoked', jti),

@@ -47,6 +47,8 @@ export interface HostInfo {
   alive: boolean;
   /** cordoned by a person: no new agent is placed here (its running agents stay) */
   cordoned: boolean;
+  /** a drain asked for (cordoned too): `draining` while agents are left on it, `drained` once none is (shared/hosts/host-drain.ts) */
+  drain?: 'draining' | 'drained';
   /** how this host runs its agents, published once it has checked (docs/SANDBOX.md) */
   sandbox?: HostSandbox;
   /** the host's background loops as of its last heartbeat (registry writer, sweeps, watches) */

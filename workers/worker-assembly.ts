@@ -12,6 +12,8 @@ import { startApprovalSweep } from './approvals/approval-sweep.js';
 import { createPermissionGate, type PermissionGate } from './approvals/permission-gate.js';
 import { startWorkerHost, type WorkerHost } from './host.js';
 import { defaultHostId } from './host-identity.js';
+import { startHostDrain, type HostDrain } from './hosts/host-drain.js';
+import { HOST_JOB } from '../shared/hosts/host-drain.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
 import type { LoopHealth } from '../shared/types.js';
 import { loopHealth, type Watched } from './runtime/loop-health.js';
@@ -101,7 +103,7 @@ export interface NoxWorker {
   readonly credentialWatch: CredentialWatch | undefined;
   /**
    * Stops it all, in this order: the approval sweep, the agent-request watch, the registry
-   * writer, message delivery, the tasks loops, the host (its workers within the shutdown
+   * writer, the host drain (its hand-overs in progress placed), message delivery, the tasks loops, the host (its workers within the shutdown
    * deadline, then its agents, then it deregisters), MCP, the permission gate, the
    * approvals this context opened. The context itself is the caller's. Runs once.
    */
@@ -122,6 +124,7 @@ interface Parts {
   metricsServer?: MetricsServer;
   credentialWatch?: CredentialWatch;
   attention?: AttentionWatch;
+  drain?: HostDrain;
 }
 
 export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions = {}): Promise<NoxWorker> {
@@ -156,7 +159,12 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
           ...messaging.hostOptions.sharedQueues,
           tasks: tasks.handlers,
         },
-        hostHandlers: { ...parts.mcp?.hostHandlers, ...messaging.hostOptions.hostHandlers },
+        hostHandlers: {
+          ...parts.mcp?.hostHandlers,
+          ...messaging.hostOptions.hostHandlers,
+          // the API asked this host to drain: look now (a pass runs every heartbeat interval anyway)
+          [HOST_JOB.drain]: async () => ({ pass: (await parts.drain?.runNow()) ?? 'not started yet' }),
+        },
       },
       { permissions: parts.gate },
     ));
@@ -168,6 +176,8 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
     }
     await agents.attach(host);
     await messaging.attach(agents.manager);
+    // after adoption: a host restarted while draining has its agents back before it looks
+    parts.drain = startHostDrain({ ctx, hostId: host.id, manager: agents.manager, settleDeliveries: async () => messaging.deliverer?.idle() });
     await tasks.start();
     if (options.agentRequests !== false) parts.agentRequests = await startAgentRequestWatch(ctx);
     if (options.registryWriter) parts.registryWriter = await startRegistryWriter(ctx, options.registryWriter === true ? {} : options.registryWriter);
@@ -211,6 +221,7 @@ function partLoops(p: Parts): Record<string, LoopHealth> {
   add('task-deadlines', p.tasks?.deadlines);
   add('task-edits', p.tasks?.edits);
   add('credential-watch', p.credentialWatch);
+  add('host-drain', p.drain);
   const mcp = p.mcp?.health();
   if (mcp?.available) {
     add('mcp-reaper', { lastRunAt: mcp.reaperLastRunAt, lastError: mcp.reaperLastError });
@@ -225,6 +236,7 @@ async function stopParts(ctx: NoxContext, p: Parts): Promise<void> {
   p.approvalSweep?.stop();
   await p.agentRequests?.stop();
   await p.registryWriter?.close();
+  await p.drain?.close();
   p.messaging?.deliverer?.stop();
   await p.tasks?.stop();
   // the host stops the health monitor and the agents before it deregisters; a host that

@@ -34,6 +34,8 @@ const hostSchema = z.object({
   credential: z.object({ id: z.string(), revokedAt: z.string().optional() }).optional(),
   /** why it stopped taking work on its own (its credential revoked or expired) */
   stopped: z.object({ reason: z.string(), at: z.string() }).optional(),
+  /** asked to drain (POST /api/system/hosts/{id}/drain): `draining` while agents are left on it, then `drained` */
+  drain: z.enum(['draining', 'drained']).optional(),
   /** how the host runs its agents (docs/SANDBOX.md); absent until it has checked */
   loops: z.record(z.string(), z.object({ lastRunAt: z.string().nullable(), lastError: z.string().nullable() })).optional(),
   sandbox: z

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseLabels } from '../../shared/config/env-overrides.js';
 import { apiClient } from '../api-client.js';
+import { registerHostDrain } from './host-drain.js';
 
 /**
  * `nox host cordon|uncordon <id>` — POST /api/system/hosts/<id>/cordon|uncordon (operator).
@@ -23,7 +24,7 @@ interface CredentialView {
 }
 
 export function registerHostCommand(program: Command): void {
-  const host = program.command('host').description('Worker hosts: cordon (no new placement) and uncordon; host credentials to join from another machine');
+  const host = program.command('host').description('Worker hosts: list, cordon (no new placement), uncordon, drain; host credentials to join from another machine');
   for (const verb of ['cordon', 'uncordon'] as const) {
     host
       .command(`${verb} <id>`)
@@ -34,6 +35,7 @@ export function registerHostCommand(program: Command): void {
         process.stdout.write(`${r.hostId} ${r.cordoned ? 'cordoned' : 'uncordoned'}${r.changed ? '' : ' (already)'}\n`);
       });
   }
+  registerHostDrain(host);
   registerCredentialCommands(host);
 }
 

@@ -32,6 +32,10 @@ export const AGENT_EVENT = {
   /** a start or placement failed (any cause); data: code, reason, hostId, final (shared/agents/start-failure.ts) */
   startFailed: 'agent.start-failed',
   failover: 'agent.failover',
+  /** its host drains: handed over between turns and placed again (data: from, to — the host placement was asked to prefer) */
+  moving: 'agent.moving',
+  /** its host drains but no other host can take it: it stays (data: from, code, reason; the reason is in its runtime too) */
+  moveBlocked: 'agent.move-blocked',
   adopted: 'agent.adopted',
   // per host, every sampling interval
   metrics: 'agent.metrics',

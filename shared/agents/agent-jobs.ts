@@ -22,6 +22,8 @@ export interface SpawnJob extends JobEnvelope {
   preferHost?: string;
   /** the dead host this agent ran on: a failover, not a new spawn (the spawn guards do not count it) */
   failoverFrom?: string;
+  /** the draining host this agent was handed over by, between turns: a move, not a new spawn (workers/hosts/host-drain.ts) */
+  moveFrom?: string;
 }
 
 export interface StartJob extends JobEnvelope {

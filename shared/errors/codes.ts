@@ -50,7 +50,7 @@ export const ERROR_CATALOGUE = {
   configInvalid: { code: 'nox:config-invalid', status: 500, title: 'Invalid configuration', meaning: 'bad configuration, refused at boot: the message names the field, its source and why' },
 
   // hosts
-  hostNotFound: { code: 'nox:host-not-found', status: 404, title: 'Not found', meaning: 'no worker host with that id (a ping needs a live one; a cordon, one that has registered)' },
+  hostNotFound: { code: 'nox:host-not-found', status: 404, title: 'Not found', meaning: 'no worker host with that id (a ping needs a live one; a cordon or drain, one that has registered)' },
   hostIdInUse: { code: 'nox:host-id-in-use', status: 409, title: 'Conflict', meaning: 'a worker host refuses to start: a live host already has its id (set `NOX_HOST_ID` to another)' },
   hostCredentialInvalid: { code: 'nox:host-credential-invalid', status: 401, title: 'Unauthenticated', meaning: 'a host route (`/api/host/...`) without a host credential this API minted (`Authorization: Bearer noxh_…`, as `nox host token` printed it): missing, malformed, unknown or forged; an agent’s or a person’s token is not one' },
   hostCredentialRevoked: { code: 'nox:host-credential-revoked', status: 401, title: 'Unauthenticated', meaning: 'the host credential was revoked (`nox host revoke`): its host stops taking work and the agent tokens minted for it are refused' },

@@ -99,7 +99,8 @@ export async function deregisterHost(redis: Redis, keys: Keys, hostId: string): 
 export async function listHosts(redis: Redis, keys: Keys): Promise<HostInfo[]> {
   const ids = await redis.smembers(keys.hosts());
   if (ids.length === 0) return [];
-  const cordoned = new Set(await redis.smembers(keys.hostsCordoned()));
+  const [cordonedIds, drains] = await Promise.all([redis.smembers(keys.hostsCordoned()), redis.hgetall(keys.hostsDrain())]);
+  const cordoned = new Set(cordonedIds);
   const pipeline = redis.pipeline();
   for (const id of ids) {
     pipeline.hgetall(keys.host(id));
@@ -115,7 +116,8 @@ export async function listHosts(redis: Redis, keys: Keys): Promise<HostInfo[]> {
       gone.push(id);
       return;
     }
-    hosts.push(decodeHost(hash, alive, cordoned.has(id)));
+    const drain = drains[id];
+    hosts.push({ ...decodeHost(hash, alive, cordoned.has(id)), ...(drain === 'draining' || drain === 'drained' ? { drain } : {}) });
   });
   if (gone.length > 0) await redis.srem(keys.hosts(), ...gone);
   return hosts.sort((a, b) => Number(b.alive) - Number(a.alive) || a.id.localeCompare(b.id));
@@ -170,9 +172,11 @@ function decodeHost(hash: Record<string, string>, alive: boolean, cordoned: bool
  * Cordon: no new agent is placed on the host (spawns, failovers) while its running agents
  * stay. Kept in a set of its own, not in the registration hash, so it outlives the host's
  * restarts (a host cordoned for maintenance stays cordoned when it comes back) until
- * uncordoned. Returns whether the state changed.
+ * uncordoned, which ends a drain as well. Returns whether the cordon changed.
  */
 export async function setHostCordoned(redis: Redis, keys: Keys, hostId: string, cordoned: boolean): Promise<boolean> {
-  const changed = cordoned ? await redis.sadd(keys.hostsCordoned(), hostId) : await redis.srem(keys.hostsCordoned(), hostId);
-  return changed === 1;
+  if (cordoned) return (await redis.sadd(keys.hostsCordoned(), hostId)) === 1;
+  // lifting the cordon ends a drain too (shared/hosts/host-drain.ts)
+  const replies = await redis.multi().srem(keys.hostsCordoned(), hostId).hdel(keys.hostsDrain(), hostId).exec();
+  return replies?.[0]?.[1] === 1;
 }

@@ -15,4 +15,8 @@ export const HOST_EVENT = {
    * bound): its host stops taking work, the agent tokens minted for it are refused
    */
   credentialRevoked: 'host.credential-revoked',
+  /** a person asked the host to drain (`data: { by }`): cordoned, its agents move to other hosts between turns */
+  draining: 'host.draining',
+  /** the draining host runs no agent any more */
+  drained: 'host.drained',
 } as const;

@@ -89,6 +89,20 @@ describe('agent status machine (pure): status + event → next status + effects'
     expect(run({ status: 'failed', wanted: 'running' }, { type: 'stop' })).to.deep.equal({ state: { status: 'failed', wanted: 'stopped' }, effects: [] });
   });
 
+  it('a hand-over (drain): between turns only; stopping, then restarting and settled on this host', () => {
+    const { state, effects } = run(idle, { type: 'hand-over', reason: 'moving' }, { type: 'handed-over', reason: 'moving' });
+    expect(state).to.deep.equal({ status: 'restarting', wanted: 'stopped' });
+    expect(effects).to.deep.equal([
+      { type: 'status', status: 'stopping', previous: 'idle', reason: 'moving', announce: true },
+      { type: 'status', status: 'restarting', previous: 'stopping', reason: 'moving', announce: true },
+      { type: 'settled' },
+    ]);
+    expect(run({ status: 'over-budget', wanted: 'running' }, { type: 'hand-over', reason: 'moving' }).state.status).to.equal('stopping');
+    for (const status of ['working', 'waiting-approval', 'starting', 'restarting'] as const) {
+      expect(run({ status, wanted: 'running' }, { type: 'hand-over', reason: 'moving' }), `mid-turn or starting: ${status}`).to.deep.equal({ state: { status, wanted: 'running' }, effects: [] });
+    }
+  });
+
   it('an operator restart: stopping (reason "restart" by default), then starting wanted running again', () => {
     const { state, effects } = run(idle, { type: 'restart' });
     expect(state.wanted).to.equal('stopped');

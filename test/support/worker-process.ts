@@ -15,10 +15,11 @@ import { dropPrefix, redisUrl, testConfig, testContext, testSecretsFile, uniqueP
  */
 export async function startWorkerProcess(config: NoxConfig, overrides: Record<string, unknown>, machine: WorkerMachine = {}): Promise<ChildProcess> {
   const cmd = selfCommand('test/messages/support/worker-child');
-  const settings = { 'agent.workspace_root': config.agent.workspace_root, 'agent.sandbox_read': config.agent.sandbox_read, 'registry.reads': config.registry.reads, ...overrides, 'redis.url': redisUrl(), 'redis.prefix': config.redis.prefix, 'auth.jwt_secret': config.auth.jwt_secret, 'log.level': 'warn', 'worker.heartbeat_interval_ms': 200, 'worker.heartbeat_ttl_ms': 1000, 'api.port': 0 };
+  const settings = { 'agent.workspace_root': config.agent.workspace_root, 'agent.sandbox_read': config.agent.sandbox_read, 'registry.reads': config.registry.reads, ...overrides, 'redis.url': config.redis.url, 'redis.prefix': config.redis.prefix, 'auth.jwt_secret': config.auth.jwt_secret, 'log.level': 'warn', 'worker.heartbeat_interval_ms': 200, 'worker.heartbeat_ttl_ms': 1000, 'api.port': 0 };
   const registryDir = machine.registryDir ?? config.registryDir;
   const secretsFile = machine.registryDir ? testSecretsFile(machine.registryDir) : config.secretsFile;
-  const child = spawn(cmd.command, cmd.args, { env: { ...process.env, NOX_REGISTRY_DIR: registryDir, NOX_SECRETS_FILE: secretsFile, NOX_TEST_OVERRIDES: JSON.stringify(settings) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = machine.launch ? machine.launch(cmd) : cmd;
+  const child = spawn(run.command, run.args, { env: { ...process.env, NOX_REGISTRY_DIR: registryDir, NOX_SECRETS_FILE: secretsFile, NOX_TEST_OVERRIDES: JSON.stringify(settings) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
@@ -37,6 +38,11 @@ export async function startWorkerProcess(config: NoxConfig, overrides: Record<st
  */
 export interface WorkerMachine {
   registryDir?: string;
+  /**
+   * How the host's command is started, e.g. inside its own namespaces (test/support/netns.ts);
+   * it must exec the command in place, so that the child's pid is the host's.
+   */
+  launch?: (cmd: { command: string; args: string[] }) => { command: string; args: string[] };
 }
 
 /** SIGTERM every child still running and wait for them (after hooks). */
@@ -59,8 +65,9 @@ export interface ApiWithWorkers {
   cleanup(): Promise<void>;
 }
 
-export async function startApiWithWorkers(overrides: Record<string, unknown>): Promise<ApiWithWorkers> {
-  const config = testConfig({ prefix: uniquePrefix(), overrides });
+/** `registryDir`: the API's and writer's registry folder (default: a fresh temp folder) */
+export async function startApiWithWorkers(overrides: Record<string, unknown>, options: { registryDir?: string } = {}): Promise<ApiWithWorkers> {
+  const config = testConfig({ prefix: uniquePrefix(), overrides, ...options });
   const apiCtx = testContext(config, 'api');
   await waitForRedis(apiCtx.redis);
   const api = await startApiServer(apiCtx);

@@ -18,6 +18,7 @@ import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import type { HostInfo } from '../../shared/types.js';
 import type { AgentManager } from './agent-manager.js';
 import { chooseHost, labelsMatch } from './placement.js';
+import { followMovedAgent } from '../hosts/follow-moved-agent.js';
 
 /**
  * Job handlers of the agents area. All idempotent (BullMQ is at-least-once):
@@ -25,7 +26,9 @@ import { chooseHost, labelsMatch } from './placement.js';
  *   otherwise guards (rate, depth; recorded once here), placement, and either a local start
  *   or an `agent.start` on the chosen host's own queue.
  * - `agent.start` (host queue): claims the agent (one owner at a time) and starts it.
- * - `agent.turn | interrupt | stop | restart` (host queue): commands for a running agent.
+ * - `agent.turn | interrupt | stop | restart` (host queue): commands for a running agent; a
+ *   turn, stop or restart for an agent that has just moved to another host follows it
+ *   (workers/hosts/follow-moved-agent.ts).
  * A client mistake (unknown agent, not running, over budget) is an UnrecoverableError: no
  * retry would change the answer.
  */
@@ -38,14 +41,15 @@ export function spawnHandlers(manager: AgentManager): JobHandlers {
     const { ctx, hostId } = env;
     const { agentId, correlationId } = job.data;
     const runtime = await readRuntime(ctx.redis, ctx.keys, agentId);
-    // a failover of an agent that has been stopped since (a person, its dead host's stop): nothing to move
-    if (job.data.failoverFrom && !isLive(runtime?.status)) return { skipped: `agent ${agentId} is ${runtime?.status ?? 'gone'}` };
+    // a failover or move of an agent that has been stopped since (a person, its dead host's stop): nothing to move
+    const moving = job.data.failoverFrom ?? job.data.moveFrom;
+    if (moving && !isLive(runtime?.status)) return { skipped: `agent ${agentId} is ${runtime?.status ?? 'gone'}` };
     if (runtime?.circuitOpen) {
       await ctx.events.publish({ type: AGENT_EVENT.spawnRefused, agentId, correlationId, data: { code: ERROR_CODE.agentFailed, reason: 'circuit breaker open; reset the agent first' } });
       throw new UnrecoverableError(failureReason(ERROR_CODE.agentFailed, `agent ${agentId} has its circuit breaker open; POST /api/agents/${agentId}/reset`));
     }
     try {
-      if (!job.data.failoverFrom) await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true, spawnId: String(job.id) });
+      if (!moving) await enforceSpawnGuards(ctx.redis, ctx.keys, ctx.config, manager.store, agent, { record: true, spawnId: String(job.id) });
     } catch (err) {
       if (err instanceof SpawnRefusedError) {
         await ctx.events.publish({ type: AGENT_EVENT.spawnRefused, agentId, correlationId, data: { code: err.code, reason: err.message } });
@@ -113,15 +117,15 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
       const { ctx } = env;
       const agent = await requireAgent(manager.store, job.data.agentId).catch(failOnClientMistake);
       const host = (await liveHosts(ctx.redis, ctx.keys)).find((h) => h.id === env.hostId);
-      if (!manager.get(agent.id) && (!manager.hasRoom() || (host && !labelsMatch(host.labels, agent.labels)))) {
-        // placement was made on a stale picture: hand it back to the spawn queue
+      if (!manager.get(agent.id) && (!manager.hasRoom() || (host && (host.cordoned || !labelsMatch(host.labels, agent.labels))))) {
+        // placement was made on a stale picture (full, cordoned or draining since): hand it back to the spawn queue
         await ctx.redis.del(ctx.keys.agentSpawning(agent.id));
         await ctx.queue('spawn').add(AGENT_JOB.spawn, { agentId: agent.id, correlationId: job.data.correlationId, requestedBy: job.data.requestedBy }, { priority: PRIORITY.high, delay: 500 });
         return { requeued: true };
       }
       return { result: await manager.start(agent.id).catch(failOnClientMistake) };
     }),
-    [AGENT_JOB.turn]: async (job: Job<TurnJob>, env: HandlerEnv) => {
+    [AGENT_JOB.turn]: followMovedAgent(manager, async (job: Job<TurnJob>, env: HandlerEnv) => {
       try {
         const agent = manager.require(job.data.agentId);
         await admitTurn(budgetGuardFor(env.ctx), agent, job.data.taskId);
@@ -130,7 +134,7 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
         failOnClientMistake(err);
       }
       return { queued: true };
-    },
+    }),
     [AGENT_JOB.interrupt]: async (job: Job<AgentCommandJob>) => {
       try {
         return { interrupted: manager.require(job.data.agentId).interrupt() };
@@ -138,17 +142,17 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
         return failOnClientMistake(err);
       }
     },
-    [AGENT_JOB.stop]: async (job: Job<AgentCommandJob>) => {
+    [AGENT_JOB.stop]: followMovedAgent(manager, async (job: Job<AgentCommandJob>) => {
       await manager.stop(job.data.agentId, job.data.reason ?? `stopped by ${job.data.requestedBy}`);
       return { stopped: true };
-    },
-    [AGENT_JOB.restart]: async (job: Job<AgentCommandJob>) => {
+    }),
+    [AGENT_JOB.restart]: followMovedAgent(manager, async (job: Job<AgentCommandJob>) => {
       try {
         await manager.require(job.data.agentId).restart(job.data.reason ?? `restarted by ${job.data.requestedBy}`);
       } catch (err) {
         failOnClientMistake(err);
       }
       return { restarted: true };
-    },
+    }),
   };
 }

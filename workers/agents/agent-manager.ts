@@ -32,6 +32,12 @@ export interface AgentManager {
   start(agentId: string): Promise<'started' | 'already-running' | { ownedBy: string }>;
   require(agentId: string): Supervisor;
   stop(agentId: string, reason?: string): Promise<void>;
+  /**
+   * Lets an agent go to another host (a drain): between turns only (Supervisor.handOver);
+   * resolves true once its process is gone, its session mirrored, its tokens revoked and
+   * its claim released — ready to be placed again. False mid-turn or when not here.
+   */
+  handOver(agentId: string, reason: string): Promise<boolean>;
   /** the spawn worker to pause while the host is full */
   attachSpawnWorker(worker: Worker | undefined): void;
   /** stops every agent (host shutdown); their records stay so the next host on this machine resumes them */
@@ -99,13 +105,18 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
     await releaseAgent(ctx.redis, ctx.keys, agentId, hostId);
   };
 
+  /** what onSettled started for an agent (a hand-over waits for it) */
+  const releases = new Map<string, Promise<void>>();
   const onSettled = (agentId: string): void => {
     supervisors.delete(agentId);
     updateSpawnWorker();
     // its process is gone: so are its tokens (the next start mints one that works)
-    revokeAgentTokens(ctx, agentId, 'stopped').catch((err) => log.warn('could not revoke the agent tokens', { agentId, ...errorFields(err) }));
+    const revoked = revokeAgentTokens(ctx, agentId, 'stopped').catch((err) => log.warn('could not revoke the agent tokens', { agentId, ...errorFields(err) }));
     // stopped for good (failed, a limit, an operator): nothing to resume after a host restart
-    if (!shuttingDown) forget(agentId).catch((err) => log.warn('could not release agent', { agentId, ...errorFields(err) }));
+    const forgotten = shuttingDown ? undefined : forget(agentId).catch((err) => log.warn('could not release agent', { agentId, ...errorFields(err) }));
+    const released = Promise.all([revoked, forgotten]).then(() => undefined);
+    releases.set(agentId, released);
+    void released.then(() => releases.get(agentId) === released && releases.delete(agentId));
   };
 
   /** claim, then start; the claim makes a second host (or a retried job) a no-op */
@@ -171,6 +182,14 @@ export function createAgentManager(ctx: NoxContext, hostId: string, logger: Logg
       const s = supervisors.get(agentId);
       if (s) await s.stop(reason);
       await forget(agentId);
+    },
+    async handOver(agentId, reason) {
+      const s = supervisors.get(agentId);
+      if (!s || !(await s.handOver(reason))) return false;
+      // the revocation and the release onSettled started: the next host's start must come
+      // after them (its token would otherwise fall to this revocation, its claim be refused)
+      await releases.get(agentId);
+      return true;
     },
     attachSpawnWorker(worker) {
       spawnWorker = worker;

@@ -15,6 +15,8 @@ import type { CrashVerdict } from './crash-policy.js';
  *   cost ≥ max_budget_usd → over-budget (process kept, no new turns)
  *   a usage or rate limit → parked (turns wait) → idle at its reset time; not a crash
  *   working with no output for agent.stall_after_ms → stalled → working when output resumes
+ *   between turns, its host drains → stopping → restarting (settled here; another host
+ *   starts it with its session: workers/hosts/host-drain.ts)
  *
  * `wanted` is the intent (an operator's start or stop): a process that exits while it is
  * `stopped` was asked to; one that exits while it is `running` crashed.
@@ -44,6 +46,10 @@ export type StatusEvent =
   | { type: 'stop'; reason?: string }
   /** the process is gone after a stop */
   | { type: 'stopped'; reason?: string }
+  /** the host hands the agent to another host (a drain): stop the process between turns */
+  | { type: 'hand-over'; reason: string }
+  /** the process is gone after a hand-over: `restarting` until the next host starts it */
+  | { type: 'handed-over'; reason: string }
   /** an operator restart: stop first (then `starting`) */
   | { type: 'restart'; reason?: string }
   /** a budget the agent shares is spent (budget-guard.ts): over-budget at the turn boundary */
@@ -97,6 +103,11 @@ const PARKABLE: readonly AgentStatus[] = [...TURN_STATES, 'parked'];
 
 export function isSettled(status: AgentStatus): boolean {
   return status === 'stopped' || status === 'failed';
+}
+
+/** Between turns with nothing in flight: what a drain may move (the process is kept, no turn runs). */
+export function isBetweenTurns(status: AgentStatus): boolean {
+  return status === 'idle' || status === 'over-budget';
 }
 
 /** A start is a no-op while the agent runs (or is on its way to). */
@@ -168,6 +179,12 @@ export function transition(state: MachineState, event: StatusEvent): Transition 
       return to('stopping', [change(status, 'stopping', event.reason)], 'stopped');
     case 'stopped':
       return to('stopped', [change(status, 'stopped', event.reason), { type: 'settled' }]);
+    case 'hand-over':
+      if (!isBetweenTurns(status)) return to(status, []);
+      return to('stopping', [change(status, 'stopping', event.reason)], 'stopped');
+    case 'handed-over':
+      // live (the spawn queue places it again), but done on this host: the host frees its capacity
+      return to('restarting', [change(status, 'restarting', event.reason), { type: 'settled' }]);
     case 'restart':
       return to('stopping', [change(status, 'stopping', event.reason ?? 'restart')], 'stopped');
     case 'crashed':

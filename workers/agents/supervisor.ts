@@ -9,7 +9,7 @@ import type { NoxContext } from '../../shared/runtime/context.js';
 import type { PermissionGate } from '../approvals/permission-gate.js';
 import { prepareAgentLaunch } from './agent-launch.js';
 import { agentLineReader, createAgentOutput } from './agent-output.js';
-import { acceptsStart, isSettled } from './agent-status-machine.js';
+import { acceptsStart, isBetweenTurns, isSettled } from './agent-status-machine.js';
 import { controlErrorLine, interruptLine, permissionResponseLine, userTurnLine, type AgentEvent } from './claude-cli/protocol.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
 import { createCostLedger, recordUsage } from './cost-ledger.js';
@@ -101,6 +101,12 @@ export interface Supervisor {
   readonly budgetHeld: boolean;
   interrupt(): boolean;
   stop(reason?: string): Promise<void>;
+  /**
+   * For a move to another host (a drain): when the agent is between turns with nothing
+   * queued, stops its process — decided synchronously, so no turn can slip in — and leaves
+   * it `restarting` with its session mirrored, settled here. False (nothing done) mid-turn.
+   */
+  handOver(reason: string): Promise<boolean>;
   restart(reason?: string): Promise<void>;
   /** throttling flag, set by the health monitor */
   setThrottled(on: boolean): void;
@@ -401,6 +407,15 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       await stopProcess();
       dispatch({ type: 'stopped', reason }, { pid: undefined, throttled: false });
       await writer.settled();
+    },
+    async handOver(reason) {
+      if (!isBetweenTurns(machine.state.status) || machine.state.wanted !== 'running' || turns.length > 0 || turns.current || !proc) return false;
+      dispatch({ type: 'hand-over', reason });
+      await stopProcess();
+      // the exit mirrored the transcript (onExit); settled() waits for that write too
+      dispatch({ type: 'handed-over', reason }, { pid: undefined, throttled: false });
+      await writer.settled();
+      return true;
     },
     async restart(reason) {
       dispatch({ type: 'restart', reason });

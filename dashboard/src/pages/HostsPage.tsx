@@ -1,5 +1,6 @@
 import { Button } from 'primereact/button';
 import { Column } from 'primereact/column';
+import { ConfirmDialog, confirmDialog } from 'primereact/confirmdialog';
 import { DataTable } from 'primereact/datatable';
 import { ProgressBar } from 'primereact/progressbar';
 import { Tag } from 'primereact/tag';
@@ -29,17 +30,27 @@ export function HostsPage() {
   const [pinging, setPinging] = useState<string>();
   const [ping, setPing] = useState<PingResult>();
   const [pingError, setPingError] = useState<string>();
-  const [cordonError, setCordonError] = useState<string>();
+  const [placementError, setPlacementError] = useState<string>();
 
-  // the list refreshes itself on the `host.cordoned` / `host.uncordoned` event
-  const setCordon = async (h: HostInfo, cordon: boolean) => {
-    setCordonError(undefined);
+  // the list refreshes itself on the `host.cordoned` / `host.uncordoned` / `host.draining` / `host.drained` events
+  const placementAction = async (h: HostInfo, verb: 'cordon' | 'uncordon' | 'drain') => {
+    setPlacementError(undefined);
     try {
-      await api.post(`/api/system/hosts/${encodeURIComponent(h.id)}/${cordon ? 'cordon' : 'uncordon'}`, {});
+      await api.post(`/api/system/hosts/${encodeURIComponent(h.id)}/${verb}`, {});
     } catch (err) {
-      setCordonError(describeError(err));
+      setPlacementError(`${verb[0]!.toUpperCase()}${verb.slice(1)} failed: ${describeError(err)}`);
     }
   };
+  const askDrain = (h: HostInfo) =>
+    confirmDialog({
+      header: `Drain ${h.id}?`,
+      message: `No new agent is placed on ${h.id}, and its ${h.running} agent(s) move to other hosts between turns, with their sessions. Uncordon ends the drain.`,
+      icon: 'pi pi-exclamation-triangle',
+      acceptLabel: 'Drain',
+      rejectLabel: 'Cancel',
+      defaultFocus: 'reject',
+      accept: () => void placementAction(h, 'drain'),
+    });
 
   const doPing = async (hostId?: string) => {
     setPinging(hostId ?? '*');
@@ -76,7 +87,8 @@ export function HostsPage() {
         }
       />
       {pingError && <ErrorNote message={`Ping failed: ${pingError}`} />}
-      {cordonError && <ErrorNote message={`Cordon failed: ${cordonError}`} />}
+      <ConfirmDialog />
+      {placementError && <ErrorNote message={placementError} />}
       {ping && (
         <div className="nox-card" data-testid="ping-result" aria-live="polite" style={{ marginBottom: '1rem' }}>
           <h2>
@@ -110,7 +122,9 @@ export function HostsPage() {
                 body={(h: HostInfo) => (
                   <span data-testid={`host-state-${h.id}`}>
                     <Tag value={h.alive ? 'alive' : 'down'} severity={h.alive ? 'success' : 'danger'} />
-                    {h.cordoned && <Tag value="cordoned" severity="warning" className="ml-1" title="No new agent is placed here; its running agents stay" />}
+                    {h.cordoned && !h.drain && <Tag value="cordoned" severity="warning" className="ml-1" title="No new agent is placed here; its running agents stay" />}
+                    {h.drain === 'draining' && <Tag value="draining" severity="warning" className="ml-1" title="No new agent is placed here; its agents move to other hosts between turns" />}
+                    {h.drain === 'drained' && <Tag value="drained" severity="info" className="ml-1" title="No agent left here; Uncordon to place agents here again" />}
                   </span>
                 )}
               />
@@ -133,15 +147,27 @@ export function HostsPage() {
               <Column
                 header="Placement"
                 body={(h: HostInfo) => (
-                  <Button
-                    label={h.cordoned ? 'Uncordon' : 'Cordon'}
-                    size="small"
-                    outlined
-                    aria-label={`${h.cordoned ? 'Uncordon' : 'Cordon'} ${h.id}`}
-                    disabled={!canOperate}
-                    tooltip={canOperate ? undefined : 'Needs the operator or admin role'}
-                    onClick={() => void setCordon(h, !h.cordoned)}
-                  />
+                  <span className="nox-actions">
+                    <Button
+                      label={h.cordoned ? 'Uncordon' : 'Cordon'}
+                      size="small"
+                      outlined
+                      aria-label={`${h.cordoned ? 'Uncordon' : 'Cordon'} ${h.id}`}
+                      disabled={!canOperate}
+                      tooltip={canOperate ? undefined : 'Needs the operator or admin role'}
+                      onClick={() => void placementAction(h, h.cordoned ? 'uncordon' : 'cordon')}
+                    />
+                    <Button
+                      label="Drain"
+                      size="small"
+                      outlined
+                      severity="warning"
+                      aria-label={`Drain ${h.id}`}
+                      disabled={!canOperate || !h.alive || h.drain !== undefined}
+                      tooltip={canOperate ? 'Move its agents to other hosts between turns' : 'Needs the operator or admin role'}
+                      onClick={() => askDrain(h)}
+                    />
+                  </span>
                 )}
               />
               <Column
