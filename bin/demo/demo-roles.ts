@@ -23,7 +23,7 @@ export interface Actor {
   use(name: string, input: Record<string, unknown>, pretend?: string): Promise<ToolOutcome>;
 }
 
-const HEADER = /\[message (\S+)\] (\S+) message from (\S+), (sent to you|broadcast to all agents|published on topic \S+), priority \S+, at \S+:\n/g;
+const HEADER = /\[message (\S+)\] (\S+) message from (\S+), (sent to you|broadcast to all agents|published on topic \S+), priority \S+(?:, for task \S+)?, at \S+:\n/g;
 
 /** The messages of a turn, in the order written; none when the turn is not messages (a person's direct turn). */
 export function readMessages(text: string): Incoming[] {

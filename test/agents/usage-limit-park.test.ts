@@ -49,7 +49,10 @@ describe('usage limits park an agent until their reset (stand-in)', function () 
     expect(parked.reasonCode).to.equal('nox:agent-parked');
     expect(parked.reason).to.match(/^usage limit reached \(five_hour\): resumes at /);
     // the time is the CLI's resetsAt (epoch seconds), exactly
-    const limitEvent = (await conversation('lim')).find((e) => e.kind === 'rate-limit')!;
+    // the conversation is written in batches (conversation-flush): wait for the line to land
+    let limitEvent: Entry | undefined;
+    await waitUntil(async () => (limitEvent = (await conversation('lim')).find((e) => e.kind === 'rate-limit')) !== undefined, 15_000);
+    if (!limitEvent) throw new Error('no rate-limit line in the conversation');
     const resetsAt = (limitEvent.raw.rate_limit_info as { resetsAt: number }).resetsAt;
     const resumesAt = Date.parse(parked.resumesAt!);
     expect(resumesAt).to.equal(resetsAt * 1000);
