@@ -10,7 +10,6 @@ import {
   authSection,
   eventsSection,
   logSection,
-  mcpSection,
   messagesSection,
   metricsSection,
   queuesSection,
@@ -20,6 +19,7 @@ import {
   tasksSection,
   workerSection,
 } from './sections.js';
+import { mcpSection } from './mcp-section.js';
 import { projectsSection } from './projects-section.js';
 
 /**
