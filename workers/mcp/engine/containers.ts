@@ -79,8 +79,10 @@ export async function stopAndRemove(engine: Engine, id: string, options: StopOpt
       else await c.stop({ t: options.graceSeconds });
     } catch (err) {
       const status = engineStatus(err);
-      // 304: already stopped; 404: gone; 409/500 "not running": it exited between inspect and stop
-      if (status !== 304 && status !== 404 && !/not running|is not running|stopped/i.test(String((err as Error).message))) {
+      // 304: already stopped; gone (404, or Podman's 500 "no such container": someone else
+      // removed it between inspect and stop); 409/500 "not running": it exited meanwhile
+      if (isGone(err)) return;
+      if (status !== 304 && !/not running|is not running|stopped/i.test(String((err as Error).message))) {
         throw new McpContainerError('stop', id, err);
       }
     }
