@@ -103,7 +103,8 @@ describe('dashboard: the MCP services page', function () {
     const section = page.getByTestId('agent-mcp-echo-page');
     await section.waitFor();
     expect(await section.textContent()).to.contain('on');
-    expect(await page.getByTestId('agent-mcp-running').textContent()).to.contain(`1 container running on ${stack.hostId}`);
+    // the running containers come from the hosts' stats events: wait for the next one
+    await page.getByTestId('agent-mcp-running').getByText(`1 container running on ${stack.hostId}`).waitFor({ timeout: 30_000 });
     await screenshot(page, 'mcp-agent-section');
 
     await page.goto(`${stack.api.url}/mcp`);

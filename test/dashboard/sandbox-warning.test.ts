@@ -44,6 +44,8 @@ describe('dashboard: a warning in the header while agents run unsandboxed', func
     const warning = page.getByTestId('sandbox-warning');
     await warning.waitFor();
     expect(await warning.textContent()).to.contain('agents run UNSANDBOXED on unsandboxed-host');
+    // the table and the header are fed by separate reads: wait for the row's report too
+    await page.getByTestId('hosts-table').getByText('off (unsandboxed)').waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('hosts-table').getByText('off (unsandboxed)').count()).to.equal(1);
     await screenshot(page, 'sandbox-warning');
     expect(tab.errors).to.deep.equal([]);
