@@ -70,7 +70,8 @@ describe('dashboard: messages and tasks', function () {
     await page.locator('#task-status-dropdown').click();
     await page.getByRole('option', { name: 'done' }).click();
     await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByTestId('column-done').locator('article', { hasText: 'Draft the release notes' }).waitFor();
+    // the edit goes through the registry writer and comes back as an event: allow a loaded machine
+    await page.getByTestId('column-done').locator('article', { hasText: 'Draft the release notes' }).waitFor({ timeout: 30_000 });
     const after = await stack.json<{ status: string }>('GET', `/api/tasks/${created.id}`, 200);
     expect(after.status).to.equal('done');
     expect(tab.errors).to.deep.equal([]);
