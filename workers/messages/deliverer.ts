@@ -104,7 +104,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
   };
 
   const requeueAll = async (agentId: string, ids: readonly string[]): Promise<void> => {
-    for (const id of ids) await inbox.requeue(agentId, id);
+    await inbox.requeueMany(agentId, ids);
   };
 
   const deliverOnce = async (agentId: string): Promise<boolean> => {
@@ -113,9 +113,12 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     // an agent held by a shared budget is tried too: the check below releases it once there is room
     // a parked agent (a usage limit) takes nothing: its messages wait here until it resumes
     if (!s || !pid || s.status === 'parked' || (s.status !== 'idle' && !s.budgetHeld) || s.queuedTurns > 0) return false;
-    const others = await inbox.confirm(agentId, pid);
-    if (others.length > 0) await resolveUncertain(agentId, others);
-    const ids = await inbox.claim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
+    // steps 1 and 2 in one call, unless another process left claims (resolved first)
+    let { others, ids } = await inbox.confirmAndClaim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
+    if (others.length > 0) {
+      await resolveUncertain(agentId, others);
+      ids = await inbox.claim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
+    }
     if (ids.length === 0) return false;
     const found = await log.many(ids);
     const present = found.filter((m): m is Message => m !== undefined);

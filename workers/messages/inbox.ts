@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.js';
 import { PRIORITY } from '../../shared/queues/priority.js';
 import type { PriorityName } from '../../shared/types.js';
+import { redisScript } from '../../shared/redis-script.js';
 
 /**
  * An agent's durable inbox in Redis and the marks that make delivery exactly-once.
@@ -50,24 +51,53 @@ if redis.call('ZCARD', KEYS[2]) > keep then redis.call('ZREMRANGEBYRANK', KEYS[2
 return out`;
 
 // Confirms every claim of process ARGV[1]; returns the claims of other processes.
-const CONFIRM = `
-local all = redis.call('HGETALL', KEYS[1])
+const CONFIRM_LUA = `
+local all = redis.call('HGETALL', KEYS[3])
 local others = {}
 for i = 1, #all, 2 do
   local pid = string.match(all[i + 1], '^([^|]*)|')
-  if pid == ARGV[1] then redis.call('HDEL', KEYS[1], all[i]) else table.insert(others, all[i]); table.insert(others, all[i + 1]) end
-end
+  if pid == ARGV[1] then redis.call('HDEL', KEYS[3], all[i]) else table.insert(others, all[i]); table.insert(others, all[i + 1]) end
+end`;
+const CONFIRM = `${CONFIRM_LUA}
 return others`;
 
-// Puts an uncertain or undeliverable claim back: out of inflight and delivered, into the inbox.
+// One step per turn: confirms the claims of process ARGV[1]; when no other process left any,
+// claims the next turn at once ({0, ids...}); else claims nothing and answers them ({1, id, claim, ...}).
+const CONFIRM_CLAIM = `${CONFIRM_LUA}
+if #others > 0 then table.insert(others, 1, 1); return others end
+local function claim()
+${CLAIM.trim()}
+end
+local ids = claim()
+table.insert(ids, 1, 0)
+return ids`;
+
+// Puts uncertain or undeliverable claims back: out of inflight and delivered, into the inbox; answers how many.
 const REQUEUE = `
-local claim = redis.call('HGET', KEYS[1], ARGV[1])
-if not claim then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-local score = string.match(claim, '|(.*)$')
-redis.call('ZADD', KEYS[3], tonumber(score), ARGV[1])
-return 1`;
+local n = 0
+for _, id in ipairs(ARGV) do
+  local claim = redis.call('HGET', KEYS[1], id)
+  if claim then
+    redis.call('HDEL', KEYS[1], id)
+    redis.call('ZREM', KEYS[2], id)
+    local score = string.match(claim, '|(.*)$')
+    redis.call('ZADD', KEYS[3], tonumber(score), id)
+    n = n + 1
+  end
+end
+return n`;
+
+const addScript = redisScript(ADD);
+const claimScript = redisScript(CLAIM);
+const confirmScript = redisScript(CONFIRM);
+const confirmClaimScript = redisScript(CONFIRM_CLAIM);
+const requeueScript = redisScript(REQUEUE);
+
+const claimsOf = (flat: readonly string[]): Claim[] => {
+  const out: Claim[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, pid: flat[i + 1]!.split('|')[0]! });
+  return out;
+};
 
 export interface Claim {
   id: string;
@@ -81,9 +111,16 @@ export interface Inbox {
   claim(agentId: string, pid: number, batchMax: number, deliveredKeep: number): Promise<string[]>;
   /** confirms the claims of `pid`; answers the claims left by other processes */
   confirm(agentId: string, pid: number): Promise<Claim[]>;
+  /**
+   * `confirm` then `claim` in one step: `others` are the claims other processes left (then
+   * nothing is claimed: the caller resolves them first), else `ids` is the turn claimed.
+   */
+  confirmAndClaim(agentId: string, pid: number, batchMax: number, deliveredKeep: number): Promise<{ others: Claim[]; ids: string[] }>;
   /** confirms one claim of another process (its transcript shows the agent read it) */
   settle(agentId: string, messageId: string): Promise<void>;
   requeue(agentId: string, messageId: string): Promise<boolean>;
+  /** `requeue` for several claims in one step; answers how many went back */
+  requeueMany(agentId: string, messageIds: readonly string[]): Promise<number>;
   size(agentId: string): Promise<number>;
   waiting(agentId: string): Promise<string[]>;
   wasDelivered(agentId: string, messageId: string): Promise<boolean>;
@@ -92,23 +129,28 @@ export interface Inbox {
 export function createInbox(redis: Redis, keys: Keys): Inbox {
   return {
     async add(agentId, messageId, priority) {
-      const r = await redis.eval(ADD, 4, keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), keys.messageSeq(), messageId, PRIORITY[priority]);
+      const r = await addScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), keys.messageSeq()], [messageId, PRIORITY[priority]]);
       return r === 1;
     },
     async claim(agentId, pid, batchMax, deliveredKeep) {
-      return (await redis.eval(CLAIM, 3, keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), String(pid), batchMax, Date.now(), CRITICAL_LIMIT, deliveredKeep)) as string[];
+      return (await claimScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId)], [String(pid), batchMax, Date.now(), CRITICAL_LIMIT, deliveredKeep])) as string[];
     },
     async confirm(agentId, pid) {
-      const flat = (await redis.eval(CONFIRM, 1, keys.agentInflight(agentId), String(pid))) as string[];
-      const out: Claim[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, pid: flat[i + 1]!.split('|')[0]! });
-      return out;
+      return claimsOf((await confirmScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId)], [String(pid)])) as string[]);
+    },
+    async confirmAndClaim(agentId, pid, batchMax, deliveredKeep) {
+      const [uncertain, ...rest] = (await confirmClaimScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId)], [String(pid), batchMax, Date.now(), CRITICAL_LIMIT, deliveredKeep])) as [number, ...string[]];
+      return uncertain === 1 ? { others: claimsOf(rest), ids: [] } : { others: [], ids: rest };
     },
     async settle(agentId, messageId) {
       await redis.hdel(keys.agentInflight(agentId), messageId);
     },
     async requeue(agentId, messageId) {
-      return (await redis.eval(REQUEUE, 3, keys.agentInflight(agentId), keys.agentDelivered(agentId), keys.agentInbox(agentId), messageId)) === 1;
+      return (await requeueScript(redis, [keys.agentInflight(agentId), keys.agentDelivered(agentId), keys.agentInbox(agentId)], [messageId])) === 1;
+    },
+    async requeueMany(agentId, messageIds) {
+      if (messageIds.length === 0) return 0;
+      return (await requeueScript(redis, [keys.agentInflight(agentId), keys.agentDelivered(agentId), keys.agentInbox(agentId)], [...messageIds])) as number;
     },
     size: (agentId) => redis.zcard(keys.agentInbox(agentId)),
     waiting: (agentId) => redis.zrange(keys.agentInbox(agentId), 0, -1),
