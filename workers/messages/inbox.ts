@@ -21,7 +21,11 @@ import { redisScript } from '../../shared/redis-script.js';
  */
 const CRITICAL_LIMIT = (PRIORITY.critical + 1) * 1e13;
 
+// KEYS[5]: the message's own record. An id whose message is not stored is refused (an error:
+// the routing job fails and runs again), so an inbox never holds an id the deliverer cannot read,
+// even when the record and this add were sent together.
 const ADD = `
+if redis.call('EXISTS', KEYS[5]) == 0 then return redis.error_reply('NOMESSAGE the message is not stored: ' .. ARGV[1]) end
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) or redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 0 end
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 local seq = redis.call('INCR', KEYS[4])
@@ -105,7 +109,11 @@ export interface Claim {
 }
 
 export interface Inbox {
-  /** queues a message for an agent unless it was queued or delivered before; true when added */
+  /**
+   * queues a stored message (its record in the message log) for an agent unless it was queued
+   * or delivered before; true when added. Refused (rejects) when the message is not stored.
+   * Adds called in one go land in the order called (one connection, commands in order).
+   */
   add(agentId: string, messageId: string, priority: PriorityName): Promise<boolean>;
   /** takes the next turn's messages (a critical one alone, else up to `batchMax`), marks them delivered and in flight for process `pid` */
   claim(agentId: string, pid: number, batchMax: number, deliveredKeep: number): Promise<string[]>;
@@ -129,7 +137,7 @@ export interface Inbox {
 export function createInbox(redis: Redis, keys: Keys): Inbox {
   return {
     async add(agentId, messageId, priority) {
-      const r = await addScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), keys.messageSeq()], [messageId, PRIORITY[priority]]);
+      const r = await addScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), keys.messageSeq(), keys.message(messageId)], [messageId, PRIORITY[priority]]);
       return r === 1;
     },
     async claim(agentId, pid, batchMax, deliveredKeep) {
