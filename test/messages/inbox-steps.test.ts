@@ -59,22 +59,28 @@ describe('messages: the inbox steps in one call each', () => {
   it('confirm and claim in one call: own claims confirmed, the next turn claimed; nothing claimed while another process’s claims wait', async () => {
     const ids = await stored(5);
     for (const id of ids) await inbox.add('ib', id, 'normal');
-    // process 100 takes the first two
-    expect(await inbox.confirmAndClaim('ib', 100, 2, KEEP)).to.deep.equal({ others: [], ids: ids.slice(0, 2) });
-    // the same process, between turns again: those two are confirmed, the next two claimed
-    expect(await inbox.confirmAndClaim('ib', 100, 2, KEEP)).to.deep.equal({ others: [], ids: ids.slice(2, 4) });
+    // process 100 takes the first two, with their records
+    const first = await inbox.confirmAndClaim('ib', 100, 2, KEEP);
+    expect(first.ids).to.deep.equal(ids.slice(0, 2));
+    expect(first.records.map((r) => (JSON.parse(r!) as { id: string }).id)).to.deep.equal(ids.slice(0, 2));
+    // the same process, between turns again: those two are confirmed, the next two claimed (one's record has expired)
+    await ctx.redis.del(ctx.keys.message(ids[3]!));
+    const second = await inbox.confirmAndClaim('ib', 100, 2, KEEP);
+    expect(second.ids).to.deep.equal(ids.slice(2, 4));
+    expect(second.records.map((r) => r && (JSON.parse(r) as { id: string }).id)).to.deep.equal([ids[2], null]);
     expect(await ctx.redis.hkeys(ctx.keys.agentInflight('ib'))).to.have.members(ids.slice(2, 4));
     // process 100 is gone; process 200 finds its claims and claims nothing until they are resolved
     const next = await inbox.confirmAndClaim('ib', 200, 2, KEEP);
     expect(next.ids).to.deep.equal([]);
+    expect(next.records).to.deep.equal([]);
     expect(next.others).to.have.deep.members(ids.slice(2, 4).map((id) => ({ id, pid: '100' })));
     expect(await inbox.size('ib')).to.equal(1);
     // both go back at once, ahead of the one still waiting (their original places)
     expect(await inbox.requeueMany('ib', ids.slice(2, 4))).to.equal(2);
     expect(await inbox.requeueMany('ib', ids.slice(2, 4))).to.equal(0);
     expect(await inbox.waiting('ib')).to.deep.equal(ids.slice(2));
-    expect(await inbox.confirmAndClaim('ib', 200, 10, KEEP)).to.deep.equal({ others: [], ids: ids.slice(2) });
+    expect((await inbox.confirmAndClaim('ib', 200, 10, KEEP)).ids).to.deep.equal(ids.slice(2));
     // delivered marks kept: a retried routing job re-adds none of them
-    for (const id of ids) expect(await inbox.add('ib', id, 'normal')).to.equal(false);
+    for (const id of ids.filter((_, i) => i !== 3)) expect(await inbox.add('ib', id, 'normal')).to.equal(false);
   });
 });

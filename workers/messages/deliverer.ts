@@ -113,14 +113,17 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     // an agent held by a shared budget is tried too: the check below releases it once there is room
     // a parked agent (a usage limit) takes nothing: its messages wait here until it resumes
     if (!s || !pid || s.status === 'parked' || (s.status !== 'idle' && !s.budgetHeld) || s.queuedTurns > 0) return false;
-    // steps 1 and 2 in one call, unless another process left claims (resolved first)
-    let { others, ids } = await inbox.confirmAndClaim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
-    if (others.length > 0) {
-      await resolveUncertain(agentId, others);
+    // steps 1 and 2 in one call (with the claimed messages' records), unless another process
+    // left claims (resolved first)
+    const step = await inbox.confirmAndClaim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
+    let { ids } = step;
+    let found: (Message | undefined)[] = step.records.map((r) => (r ? (JSON.parse(r) as Message) : undefined));
+    if (step.others.length > 0) {
+      await resolveUncertain(agentId, step.others);
       ids = await inbox.claim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
+      found = await log.many(ids);
     }
     if (ids.length === 0) return false;
-    const found = await log.many(ids);
     const present = found.filter((m): m is Message => m !== undefined);
     if (present.length < ids.length) logger.warn('messages expired before delivery', { agentId, missing: ids.filter((_, i) => !found[i]) });
     const taskOf = await taskTurns.tasksOf(present);

@@ -66,15 +66,19 @@ const CONFIRM = `${CONFIRM_LUA}
 return others`;
 
 // One step per turn: confirms the claims of process ARGV[1]; when no other process left any,
-// claims the next turn at once ({0, ids...}); else claims nothing and answers them ({1, id, claim, ...}).
+// claims the next turn at once and reads the claimed messages' records (key = ARGV[6] .. id:
+// the message keys share the prefix's hash tag, so the same slot) — {0, n, ids..., records...};
+// else claims nothing and answers the other claims ({1, id, claim, ...}).
 const CONFIRM_CLAIM = `${CONFIRM_LUA}
 if #others > 0 then table.insert(others, 1, 1); return others end
 local function claim()
 ${CLAIM.trim()}
 end
 local ids = claim()
-table.insert(ids, 1, 0)
-return ids`;
+local out = {0, #ids}
+for i = 1, #ids do out[i + 2] = ids[i] end
+for i = 1, #ids do out[#ids + i + 2] = redis.call('GET', ARGV[6] .. ids[i]) end
+return out`;
 
 // Puts uncertain or undeliverable claims back: out of inflight and delivered, into the inbox; answers how many.
 const REQUEUE = `
@@ -121,9 +125,10 @@ export interface Inbox {
   confirm(agentId: string, pid: number): Promise<Claim[]>;
   /**
    * `confirm` then `claim` in one step: `others` are the claims other processes left (then
-   * nothing is claimed: the caller resolves them first), else `ids` is the turn claimed.
+   * nothing is claimed: the caller resolves them first), else `ids` is the turn claimed and
+   * `records` their messages' stored JSON (null: expired), read in the same call.
    */
-  confirmAndClaim(agentId: string, pid: number, batchMax: number, deliveredKeep: number): Promise<{ others: Claim[]; ids: string[] }>;
+  confirmAndClaim(agentId: string, pid: number, batchMax: number, deliveredKeep: number): Promise<{ others: Claim[]; ids: string[]; records: (string | null)[] }>;
   /** confirms one claim of another process (its transcript shows the agent read it) */
   settle(agentId: string, messageId: string): Promise<void>;
   requeue(agentId: string, messageId: string): Promise<boolean>;
@@ -147,8 +152,10 @@ export function createInbox(redis: Redis, keys: Keys): Inbox {
       return claimsOf((await confirmScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId)], [String(pid)])) as string[]);
     },
     async confirmAndClaim(agentId, pid, batchMax, deliveredKeep) {
-      const [uncertain, ...rest] = (await confirmClaimScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId)], [String(pid), batchMax, Date.now(), CRITICAL_LIMIT, deliveredKeep])) as [number, ...string[]];
-      return uncertain === 1 ? { others: claimsOf(rest), ids: [] } : { others: [], ids: rest };
+      const [uncertain, ...rest] = (await confirmClaimScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId)], [String(pid), batchMax, Date.now(), CRITICAL_LIMIT, deliveredKeep, keys.message('')])) as [number, ...(string | number | null)[]];
+      if (uncertain === 1) return { others: claimsOf(rest as string[]), ids: [], records: [] };
+      const n = rest[0] as number;
+      return { others: [], ids: rest.slice(1, n + 1) as string[], records: rest.slice(n + 1, 2 * n + 1) as (string | null)[] };
     },
     async settle(agentId, messageId) {
       await redis.hdel(keys.agentInflight(agentId), messageId);
