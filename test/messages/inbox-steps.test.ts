@@ -56,6 +56,21 @@ describe('messages: the inbox steps in one call each', () => {
     expect(await inbox.waiting('ib')).to.deep.equal(ids);
   });
 
+  it('several messages of one inbox in one call: in the order given, each once; refused as a whole when one is not stored', async () => {
+    const ids = await stored(50);
+    // a high one among them goes first in the inbox (priority, then arrival)
+    const batch = ids.map((id, i) => ({ id, priority: (i === 30 ? 'high' : 'normal') as 'high' | 'normal' }));
+    let refusal: Error | undefined;
+    await inbox.addMany('ib', [...batch.slice(0, 10), { id: 'm-not-stored', priority: 'normal' }]).catch((err: Error) => (refusal = err));
+    expect(refusal?.message).to.match(/NOMESSAGE/);
+    expect(await inbox.size('ib')).to.equal(0);
+    expect(await inbox.addMany('ib', batch.slice(0, 20))).to.deep.equal(Array(20).fill(true));
+    // a retried job: the first 20 again, with the rest
+    const again = await inbox.addMany('ib', batch);
+    expect(again).to.deep.equal([...Array(20).fill(false), ...Array(30).fill(true)]);
+    expect(await inbox.waiting('ib')).to.deep.equal([ids[30], ...ids.filter((_, i) => i !== 30)]);
+  });
+
   it('confirm and claim in one call: own claims confirmed, the next turn claimed; nothing claimed while another process’s claims wait', async () => {
     const ids = await stored(5);
     for (const id of ids) await inbox.add('ib', id, 'normal');

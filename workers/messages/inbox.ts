@@ -32,6 +32,26 @@ local seq = redis.call('INCR', KEYS[4])
 redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) * 1e13 + seq, ARGV[1])
 return 1`;
 
+// ADD for several messages of one inbox, in the order given: ARGV[1] = the message key prefix,
+// then id, priority band, id, priority band, ... Refused as a whole (nothing added) when one of
+// them is not stored; answers 1/0 per message.
+const ADD_MANY = `
+for i = 2, #ARGV, 2 do
+  if redis.call('EXISTS', ARGV[1] .. ARGV[i]) == 0 then return redis.error_reply('NOMESSAGE the message is not stored: ' .. ARGV[i]) end
+end
+local out = {}
+for i = 2, #ARGV, 2 do
+  local id = ARGV[i]
+  if redis.call('ZSCORE', KEYS[2], id) or redis.call('HEXISTS', KEYS[3], id) == 1 or redis.call('ZSCORE', KEYS[1], id) then
+    table.insert(out, 0)
+  else
+    local seq = redis.call('INCR', KEYS[4])
+    redis.call('ZADD', KEYS[1], tonumber(ARGV[i + 1]) * 1e13 + seq, id)
+    table.insert(out, 1)
+  end
+end
+return out`;
+
 // Claims the next turn's worth: a critical message alone, otherwise up to ARGV[2] waiting
 // messages in priority order (high, normal, low), which become one turn.
 const CLAIM = `
@@ -96,6 +116,7 @@ end
 return n`;
 
 const addScript = redisScript(ADD);
+const addManyScript = redisScript(ADD_MANY);
 const claimScript = redisScript(CLAIM);
 const confirmScript = redisScript(CONFIRM);
 const confirmClaimScript = redisScript(CONFIRM_CLAIM);
@@ -119,6 +140,8 @@ export interface Inbox {
    * Adds called in one go land in the order called (one connection, commands in order).
    */
   add(agentId: string, messageId: string, priority: PriorityName): Promise<boolean>;
+  /** `add` for several messages of one agent, in the order given, in one call (all refused when one is not stored); true per message added */
+  addMany(agentId: string, messages: readonly { id: string; priority: PriorityName }[]): Promise<boolean[]>;
   /** takes the next turn's messages (a critical one alone, else up to `batchMax`), marks them delivered and in flight for process `pid` */
   claim(agentId: string, pid: number, batchMax: number, deliveredKeep: number): Promise<string[]>;
   /** confirms the claims of `pid`; answers the claims left by other processes */
@@ -144,6 +167,11 @@ export function createInbox(redis: Redis, keys: Keys): Inbox {
     async add(agentId, messageId, priority) {
       const r = await addScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), keys.messageSeq(), keys.message(messageId)], [messageId, PRIORITY[priority]]);
       return r === 1;
+    },
+    async addMany(agentId, messages) {
+      if (messages.length === 0) return [];
+      const r = (await addManyScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), keys.messageSeq()], [keys.message(''), ...messages.flatMap((m) => [m.id, PRIORITY[m.priority]])])) as number[];
+      return r.map((n) => n === 1);
     },
     async claim(agentId, pid, batchMax, deliveredKeep) {
       return (await claimScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId)], [String(pid), batchMax, Date.now(), CRITICAL_LIMIT, deliveredKeep])) as string[];

@@ -65,9 +65,10 @@ const STEP_ADDS = 2000;
 /**
  * Routes messages in order; the `message.route` and `message.route-batch` jobs both come
  * here. Per step, three rounds of Redis commands whatever the number of messages: the
- * recipients (topics, broadcasts), then every record and inbox add sent together (in the
- * order of the messages, so each inbox gets them in that order: one connection runs commands
- * in the order sent; an add is refused unless the record landed before it), then the events.
+ * recipients (topics, broadcasts), then the records (one SET each, one ZADD and trim per
+ * index) and one add call per inbox with its share in message order, sent together (the
+ * records first: one connection runs commands in the order sent, and an add is refused unless
+ * the records landed before it), then the events.
  * Each recipient is woken once, right after its `message.queued` event is sent: a recipient
  * this host runs is woken in place, its delivery's commands following those events.
  */
@@ -77,13 +78,24 @@ function messageRouter(deps: RouteDeps) {
   const fanOut = (m: Message): number => (addressingOf(m.to).kind === 'direct' ? 1 : cfg.max_recipients);
   const step = async (messages: readonly Message[], envelope: JobEnvelope, firstAttempt: boolean, env: HandlerEnv): Promise<number> => {
     const recipients = await Promise.all(messages.map((m) => resolveRecipients(ctx, topics, m)));
-    const [, addedPer] = await Promise.all([
-      Promise.all(messages.map((m, i) => log.record(m, recipients[i]!, cfg.keep_ms, cfg.log_max))),
-      Promise.all(messages.map(async (m, i) => {
-        const ok = await Promise.all(recipients[i]!.map((agentId) => inbox.add(agentId, m.id, m.priority)));
-        return recipients[i]!.filter((_, j) => ok[j]);
-      })),
+    // each inbox's share in message order, one add call per inbox
+    const shares = new Map<string, number[]>();
+    recipients.forEach((ids, i) => {
+      for (const agentId of ids) {
+        const share = shares.get(agentId) ?? [];
+        share.push(i);
+        shares.set(agentId, share);
+      }
+    });
+    const took: Set<string>[] = messages.map(() => new Set());
+    await Promise.all([
+      log.recordMany(messages.map((message, i) => ({ message, recipients: recipients[i]! })), cfg.keep_ms, cfg.log_max),
+      ...[...shares].map(async ([agentId, share]) => {
+        const ok = await inbox.addMany(agentId, share.map((i) => messages[i]!));
+        share.forEach((i, k) => ok[k] && took[i]!.add(agentId));
+      }),
     ]);
+    const addedPer = recipients.map((ids, i) => ids.filter((agentId) => took[i]!.has(agentId)));
 
     const appends: Promise<void>[] = [];
     const events: Promise<unknown>[] = [];
