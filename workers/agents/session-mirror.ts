@@ -17,7 +17,8 @@ import { redisScript } from '../../shared/redis-script.js';
  * older copy) before the CLI is started with `--resume`.
  *
  * - A mirror costs what the turn added, not the whole transcript: the lines added since
- *   this host's last mirror are gzipped on their own (off the event loop) and appended to
+ *   this host's last mirror are gzipped on their own (a turn's few lines in place with a
+ *   small deflate state, a large addition off the event loop) and appended to
  *   the stored gzip (a concatenation of gzip members is one gzip stream), in Lua, only when
  *   the stored mirror is still the one this host wrote up to that length; else (another
  *   host wrote it, the file was rewritten, or the appended parts outgrew the last whole
