@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
  * A Lua script for a hot path: sent by its SHA1 (EVALSHA), and as text only when Redis does
  * not know it yet (NOSCRIPT: first use, a restart, SCRIPT FLUSH). Cold paths may simply EVAL.
  */
-export type RedisScript = (redis: Redis, keys: string[], args: (string | number)[]) => Promise<unknown>;
+export type RedisScript = (redis: Redis, keys: string[], args: (string | number | Buffer)[]) => Promise<unknown>;
 
 export function redisScript(source: string): RedisScript {
   const sha = createHash('sha1').update(source).digest('hex');

@@ -24,6 +24,8 @@ import { startPeerMonitor, type PeerMonitor } from './peer-monitor.js';
 export interface WorkerHostOptions {
   /** shared queues this host consumes, with the handlers for their job names */
   sharedQueues?: Readonly<Record<string, JobHandlers>>;
+  /** jobs in flight per shared queue, where it differs from `worker.concurrency` */
+  concurrency?: Readonly<Record<string, number>>;
   /** handlers for the host's own queue (added to the built-in `ping`) */
   hostHandlers?: JobHandlers;
   /** called when the host has stopped taking jobs, before it deregisters */
@@ -74,7 +76,7 @@ export async function startWorkerHost(ctx: NoxContext, options: WorkerHostOption
   };
 
   consume(ctx.keys.hostQueue(id), { [JOB.ping]: handlePing, ...options.hostHandlers }, cfg.concurrency);
-  for (const [queue, handlers] of Object.entries(options.sharedQueues ?? {})) consume(queue, handlers, cfg.concurrency);
+  for (const [queue, handlers] of Object.entries(options.sharedQueues ?? {})) consume(queue, handlers, options.concurrency?.[queue] ?? cfg.concurrency);
 
   let peers: PeerMonitor | undefined;
   const heartbeat = startHeartbeat(ctx, id, running, () => ({ ...(peers ? { 'peer-monitor': loopHealth(peers) } : {}), ...options.loops?.() }));

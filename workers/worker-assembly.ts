@@ -159,6 +159,7 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
           ...messaging.hostOptions.sharedQueues,
           tasks: tasks.handlers,
         },
+        concurrency: messaging.hostOptions.concurrency,
         hostHandlers: {
           ...parts.mcp?.hostHandlers,
           ...messaging.hostOptions.hostHandlers,

@@ -120,6 +120,9 @@ async function sendBatches(http: HttpClient, url: string, agents: string[], n: n
   return { sent, perSecond: n / ((Date.now() - start) / 1000) };
 }
 
+/** When each message was in its agent's inbox (`message.queued`), for the split of the latency: accepted → routed → on stdin. */
+const queuedAt = new Map<string, number>();
+
 /** When each message was written on its agent's stdin: its `message.delivered` event. */
 async function deliveredAt(nox: NoxDeployment, ids: Set<string>, timeoutMs: number): Promise<Map<string, number>> {
   const out = new Map<string, number>();
@@ -131,6 +134,7 @@ async function deliveredAt(nox: NoxDeployment, ids: Set<string>, timeoutMs: numb
       from = `(${id}`;
       const e = JSON.parse(fields[1]!) as { type: string; at: string; data: { messageId?: string } };
       if (e.type === 'message.delivered' && e.data.messageId && ids.has(e.data.messageId)) out.set(e.data.messageId, Date.parse(e.at));
+      if (e.type === 'message.queued' && e.data.messageId && ids.has(e.data.messageId)) queuedAt.set(e.data.messageId, Date.parse(e.at));
     }
     if (entries.length === 0) await sleep(50);
   }
@@ -190,6 +194,9 @@ export async function run(args: string[]): Promise<void> {
     out(line('Nox latency, flat out', summarize(lat)));
     out(line('Nox latency, batched, flat out', summarize(latBatched)));
     out(line(`Nox latency at ${paced} messages/s asked`, summarize(latPaced)) + `  (${deliveredPaced.size}/${pacedCount} delivered; sent at ${pacedRun.perSecond.toFixed(0)}/s)`);
+    const routed = pacedRun.sent.filter((s) => queuedAt.has(s.id) && deliveredPaced.has(s.id));
+    out(line('  of which accepted → in the inbox', summarize(routed.map((s) => (queuedAt.get(s.id) as number) - s.acceptedAt))));
+    out(line('  of which in the inbox → on stdin', summarize(routed.map((s) => (deliveredPaced.get(s.id) as number) - (queuedAt.get(s.id) as number)))));
     out(line(`Nox latency at ${paced}/s, in batches of ${batchSize}`, summarize(latPacedBatched)) + `  (${deliveredPacedBatched.size}/${pacedCount} delivered; sent at ${pacedBatched.perSecond.toFixed(0)}/s)`);
   } finally {
     http.close();

@@ -394,6 +394,8 @@ export const messagesSection = z
     delivered_keep: z.number().int().min(1000).default(100_000),
     /** Most messages one request may address (broadcast/topic fan-out). Default 1000. */
     max_recipients: z.number().int().min(1).default(1000),
+    /** Routing jobs (`messages` queue) each host runs at once; they wait on Redis, so many in flight share each round trip. Default 64. */
+    route_concurrency: z.number().int().min(1).max(1000).default(64),
     /** How often each host looks for inboxes of its idle agents that no job announced (a lost wake-up). Default 2000 ms. */
     sweep_interval_ms: positiveMs.default(2000),
   })

@@ -24,6 +24,12 @@ export interface MessageQuery {
 export interface MessageLog {
   /** stores the message and indexes it for its sender and recipients; idempotent */
   record(message: Message, recipients: readonly string[], keepMs: number, maxLog: number): Promise<void>;
+  /**
+   * `record` for several messages: one SET each, one ZADD and one trim per index whatever
+   * their number. Every command is sent before it returns (callers send what must follow the
+   * records right after, on the same connection).
+   */
+  recordMany(entries: readonly { message: Message; recipients: readonly string[] }[], keepMs: number, maxLog: number): Promise<void>;
   get(messageId: string): Promise<Message | undefined>;
   many(messageIds: readonly string[]): Promise<(Message | undefined)[]>;
   /** `next`: the key to ask the next page after (absent at the end) */
@@ -33,23 +39,42 @@ export interface MessageLog {
 export function createMessageLog(redis: Redis, keys: Keys): MessageLog {
   const parse = (s: string | null): Message | undefined => (s ? (JSON.parse(s) as Message) : undefined);
   return {
-    async record(message, recipients, keepMs, maxLog) {
-      const at = Date.parse(message.timestamp) || Date.now();
+    record(message, recipients, keepMs, maxLog) {
+      return this.recordMany([{ message, recipients }], keepMs, maxLog);
+    },
+    async recordMany(entries, keepMs, maxLog) {
       // NX everywhere: a message routed again (a retried job, an id sent twice) keeps its first
       // record. Plain commands, not MULTI: they join the connection's auto-pipeline.
-      const writes: Promise<unknown>[] = [
-        redis.set(keys.message(message.id), JSON.stringify({ ...message, recipients }), 'PX', keepMs, 'NX'),
-        redis.zadd(keys.messageLog(), 'NX', at, message.id),
-        redis.zremrangebyrank(keys.messageLog(), 0, -maxLog - 1),
-      ];
-      const parties = new Set(recipients);
-      const from = senderAgent(message.from);
-      if (from) parties.add(from);
-      for (const agentId of parties) writes.push(redis.zadd(keys.agentMessages(agentId), 'NX', at, message.id), redis.zremrangebyscore(keys.agentMessages(agentId), '-inf', at - keepMs));
-      const address = addressingOf(message.to);
-      if (address.kind === 'topic') {
-        writes.push(redis.zadd(keys.topicMessages(address.topic), 'NX', at, message.id), redis.zremrangebyscore(keys.topicMessages(address.topic), '-inf', at - keepMs), redis.sadd(keys.topics(), address.topic));
+      const writes: Promise<unknown>[] = [];
+      /** index key → score, member, score, member, ... and its newest time */
+      const indexes = new Map<string, { args: (string | number)[]; newest: number }>();
+      const index = (key: string, at: number, id: string): void => {
+        const entry = indexes.get(key) ?? { args: [], newest: 0 };
+        entry.args.push(at, id);
+        entry.newest = Math.max(entry.newest, at);
+        indexes.set(key, entry);
+      };
+      const topics = new Set<string>();
+      for (const { message, recipients } of entries) {
+        const at = Date.parse(message.timestamp) || Date.now();
+        writes.push(redis.set(keys.message(message.id), JSON.stringify({ ...message, recipients }), 'PX', keepMs, 'NX'));
+        index(keys.messageLog(), at, message.id);
+        const parties = new Set(recipients);
+        const from = senderAgent(message.from);
+        if (from) parties.add(from);
+        for (const agentId of parties) index(keys.agentMessages(agentId), at, message.id);
+        const address = addressingOf(message.to);
+        if (address.kind === 'topic') {
+          index(keys.topicMessages(address.topic), at, message.id);
+          topics.add(address.topic);
+        }
       }
+      for (const [key, { args, newest }] of indexes) {
+        writes.push(redis.zadd(key, 'NX', ...args));
+        // the log is bounded by count, the per-agent and per-topic indexes by age
+        writes.push(key === keys.messageLog() ? redis.zremrangebyrank(key, 0, -maxLog - 1) : redis.zremrangebyscore(key, '-inf', newest - keepMs));
+      }
+      if (topics.size > 0) writes.push(redis.sadd(keys.topics(), ...topics));
       await Promise.all(writes);
     },
     async get(messageId) {

@@ -84,4 +84,48 @@ describe('hosts: the session mirror', function () {
     expect(existsSync(path.join(b.configDir, 'projects'))).to.equal(false);
     expect(logged).to.include('starts a new CLI session on this host');
   });
+
+  it('mirrors a growing transcript by appending what each turn added; a restore on another host reads all of it', async () => {
+    const line = (i: number): string => `{"type":"user","text":"turn ${i} ${'x'.repeat(i % 7)}"}\n`;
+    const a = hostWith('a', '');
+    const file = path.join(a.configDir, 'projects', projectSlug(a.cwd), `${session}.jsonl`);
+    const mirror = createSessionMirror(ctx, 'ag', a.configDir, 'host-a', ctx.logger);
+    let content = '';
+    for (let i = 0; i < 20; i++) {
+      content += line(i);
+      writeFileSync(file, `${content}{"type":"assistant","te`); // a turn still writing its next line
+      await mirror.mirror(session);
+    }
+    // appended, not rewritten: the stored gzip is several members (each starts 1f 8b 08)
+    const data = (await ctx.redis.hgetBuffer(ctx.keys.agentSession('ag'), 'data'))!;
+    let members = 0;
+    for (let i = 0; i + 2 < data.length; i++) if (data[i] === 0x1f && data[i + 1] === 0x8b && data[i + 2] === 0x08) members++;
+    expect(members).to.be.greaterThan(10);
+    expect(await ctx.redis.hget(ctx.keys.agentSession('ag'), 'bytes')).to.equal(String(Buffer.byteLength(content)));
+    const b = hostWith('b');
+    expect(await restoreSession(ctx, 'ag', { ...b, hostId: 'host-b' }, session, ctx.logger)).to.equal('restored');
+    expect(readFileSync(findSessionFile(b.configDir, session)!, 'utf8')).to.equal(content);
+  });
+
+  it('writes the mirror whole when another host wrote it since, or the file was rewritten', async () => {
+    const a = hostWith('a', '{"type":"user","text":"one"}\n');
+    const file = findSessionFile(a.configDir, session)!;
+    const mirror = createSessionMirror(ctx, 'ag', a.configDir, 'host-a', ctx.logger);
+    await mirror.mirror(session);
+    // another host took the agent over and mirrored its own copy
+    const other = hostWith('other', '{"type":"user","text":"elsewhere"}\n');
+    await createSessionMirror(ctx, 'ag', other.configDir, 'host-other', ctx.logger).mirror(session);
+    writeFileSync(file, '{"type":"user","text":"one"}\n{"type":"user","text":"two"}\n');
+    await mirror.mirror(session);
+    const restore = async (): Promise<string> => {
+      const b = hostWith(`b${Math.random()}`);
+      expect(await restoreSession(ctx, 'ag', { ...b, hostId: 'host-b' }, session, ctx.logger)).to.equal('restored');
+      return readFileSync(findSessionFile(b.configDir, session)!, 'utf8');
+    };
+    expect(await restore()).to.equal('{"type":"user","text":"one"}\n{"type":"user","text":"two"}\n');
+    // the file rewritten with other lines of a greater length: not appended onto the old ones
+    writeFileSync(file, '{"type":"user","text":"ONE"}\n{"type":"user","text":"TWO"}\n{"type":"user","text":"three"}\n');
+    await mirror.mirror(session);
+    expect(await restore()).to.equal('{"type":"user","text":"ONE"}\n{"type":"user","text":"TWO"}\n{"type":"user","text":"three"}\n');
+  });
 });

@@ -37,8 +37,13 @@ describe('messages: the turn a message becomes carries the message id as its cor
     const allOutputs = ofAgent(await stack.events('agent.output'), 'corr-rx').filter((e) => Date.parse(e.at) >= Date.parse(turnEvents[0]!.at));
     expect(allOutputs.every((e) => e.correlationId === sent.id)).to.equal(true);
 
-    const page = await stack.json<{ entries: { kind: string; correlationId?: string; text?: string }[] }>('GET', '/api/agents/corr-rx/conversation?limit=1000', 200);
-    const turn = page.entries.find((e) => e.kind === 'turn');
+    // the conversation is written in batches (agent.conversation_flush_ms): wait for the turn's entry
+    let turn: { kind: string; correlationId?: string; text?: string } | undefined;
+    await waitUntil(async () => {
+      const page = await stack.json<{ entries: { kind: string; correlationId?: string; text?: string }[] }>('GET', '/api/agents/corr-rx/conversation?limit=1000', 200);
+      turn = page.entries.find((e) => e.kind === 'turn');
+      return turn !== undefined;
+    }, 10_000);
     expect(turn?.correlationId).to.equal(sent.id);
     expect(turn?.text).to.include(`[message ${sent.id}]`);
   });

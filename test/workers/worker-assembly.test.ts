@@ -33,6 +33,10 @@ describe('worker assembly (startNoxWorker)', function () {
     const worker = await startNoxWorker(ctx, { registryWriter: { watchTasks: false } });
     try {
       expect([...worker.host.workers.keys()].sort()).to.deep.equal([ctx.keys.hostQueue(worker.id), 'approvals', 'messages', 'spawn', 'tasks'].sort());
+      // routing jobs run messages.route_concurrency at a time; the other queues worker.concurrency
+      expect(worker.host.workers.get('messages')?.opts.concurrency).to.equal(ctx.config.messages.route_concurrency);
+      expect(worker.host.workers.get('spawn')?.opts.concurrency).to.equal(ctx.config.worker.concurrency);
+      expect(ctx.config.messages.route_concurrency).to.not.equal(ctx.config.worker.concurrency);
       expect(worker.mcp?.health()).to.include({ available: false });
       expect(worker.gate).to.not.equal(undefined);
       expect(worker.agentRequests).to.not.equal(undefined);

@@ -1,8 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync, gzip as gzipCb, gzipSync } from 'node:zlib';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
+import { redisScript } from '../../shared/redis-script.js';
 
 /**
  * Sessions travel between machines (issue 15, item 3; docs/HOSTS.md "Sessions"). The CLI
@@ -14,6 +16,14 @@ import type { NoxContext } from '../../shared/runtime/context.js';
  * restored under the agent's CLI config folder on a host whose disk lacks it (or holds an
  * older copy) before the CLI is started with `--resume`.
  *
+ * - A mirror costs what the turn added, not the whole transcript: the lines added since
+ *   this host's last mirror are gzipped on their own (a turn's few lines in place with a
+ *   small deflate state, a large addition off the event loop) and appended to
+ *   the stored gzip (a concatenation of gzip members is one gzip stream), in Lua, only when
+ *   the stored mirror is still the one this host wrote up to that length; else (another
+ *   host wrote it, the file was rewritten, or the appended parts outgrew the last whole
+ *   write) it is written whole. Asks that pile up while one runs are served by one mirror
+ *   started after them.
  * - Only whole lines are mirrored: a turn may already be appending the next lines.
  * - What was mirrored is what the session "is" elsewhere: a host that dies after a turn
  *   ended but before its mirror landed loses that turn's lines; the messages of that turn
@@ -25,6 +35,8 @@ import type { NoxContext } from '../../shared/runtime/context.js';
  * - The sandbox shows the config folder at the same path inside (sandbox/mount-plan.ts),
  *   so the restored file is where the sandboxed CLI looks.
  */
+
+const gzip = promisify(gzipCb);
 
 export type RestoreOutcome = 'local' | 'restored' | 'none' | 'too-large';
 
@@ -59,38 +71,125 @@ export interface SessionMirror {
   mirror(sessionId: string): Promise<void>;
 }
 
+/**
+ * Appends a gzip member to the mirror when it is still the one this host wrote up to
+ * `bytes` (same session, same length, same host): a concatenation of gzip members is one
+ * gzip stream, so the restore reads it whole. Anything else answers 0 and the caller
+ * writes the mirror whole.
+ */
+const APPEND = `
+local cur = redis.call('HMGET', KEYS[1], 'sessionId', 'bytes', 'host')
+if cur[1] ~= ARGV[1] or cur[2] ~= ARGV[2] or cur[3] ~= ARGV[3] then return 0 end
+local data = redis.call('HGET', KEYS[1], 'data')
+if not data then return 0 end
+redis.call('HSET', KEYS[1], 'data', data .. ARGV[4], 'bytes', ARGV[5], 'at', ARGV[6])
+return 1`;
+const appendScript = redisScript(APPEND);
+
+/** What this host last mirrored of a session: the file, its length, the bytes just before that length (to see the file was not rewritten since). */
+interface Mirrored {
+  sessionId: string;
+  file: string;
+  bytes: number;
+  tail: Buffer;
+  /** gzipped size of the last whole write, and of the members appended since */
+  baseGz: number;
+  appendedGz: number;
+}
+
+const TAIL = 64;
+const SMALL = 64 * 1024;
+const SMALL_DEFLATE = { memLevel: 4, windowBits: 12 };
+
+function readRange(fd: number, from: number, to: number): Buffer {
+  const buf = Buffer.allocUnsafe(Math.max(0, to - from));
+  let n = 0;
+  while (n < buf.length) {
+    const r = readSync(fd, buf, n, buf.length - n, from + n);
+    if (r === 0) break;
+    n += r;
+  }
+  return buf.subarray(0, n);
+}
+
 export function createSessionMirror(ctx: NoxContext, agentId: string, configDir: string, hostId: string, logger: Logger): SessionMirror {
   const limit = ctx.config.agent.session_mirror_max_bytes;
   const key = ctx.keys.agentSession(agentId);
   let chain: Promise<void> = Promise.resolve();
+  /** a mirror asked for and not started yet: a later ask joins it (it reads the file when it starts) */
+  let pending: { sessionId: string; done: Promise<void> } | undefined;
   let last = '';
+  let mirrored: Mirrored | undefined;
   let warnedAt = 0;
+
+  const tooLarge = async (sessionId: string, bytes: number, mark: string): Promise<void> => {
+    await ctx.redis.multi().del(key).hset(key, { sessionId, tooLarge: String(bytes), host: hostId, at: new Date().toISOString() }).exec();
+    mirrored = undefined;
+    if (bytes > warnedAt * 2 || warnedAt === 0) {
+      warnedAt = bytes;
+      logger.warn('session transcript too large to mirror: if this agent moves to another host it starts a new CLI session there', { sessionId, bytes, limit, setting: 'agent.session_mirror_max_bytes' });
+    }
+    last = mark;
+  };
+
+  /** only the lines added since the last mirror, appended; false when that is not possible (then the caller writes it whole) */
+  const appendNew = async (fd: number, size: number, prev: Mirrored): Promise<boolean> => {
+    if (size < prev.bytes || !readRange(fd, prev.bytes - prev.tail.length, prev.bytes).equals(prev.tail)) return false;
+    const added = readRange(fd, prev.bytes, size);
+    const end = added.lastIndexOf(0x0a) + 1; // whole lines only
+    if (end === 0) return true; // nothing new
+    const bytes = prev.bytes + end;
+    const mark = `${prev.sessionId}:${bytes}`;
+    if (bytes > limit) {
+      await tooLarge(prev.sessionId, bytes, mark);
+      return true;
+    }
+    // a turn's lines are few: a small deflate state costs a fraction of the default's set-up, in place; a large addition goes off the event loop
+    const gz = end <= SMALL ? gzipSync(added.subarray(0, end), SMALL_DEFLATE) : await gzip(added.subarray(0, end));
+    // the appended members outgrow the last whole write: write it whole again (amortised, each byte is compressed a few times at most)
+    if (prev.appendedGz + gz.length > Math.max(prev.baseGz, 64 * 1024)) return false;
+    const ok = await appendScript(ctx.redis, [key], [prev.sessionId, String(prev.bytes), hostId, gz, String(bytes), new Date().toISOString()]);
+    if (ok !== 1) return false;
+    const whole = Buffer.concat([prev.tail, added.subarray(0, end)]);
+    mirrored = { ...prev, bytes, tail: whole.subarray(Math.max(0, whole.length - TAIL)), appendedGz: prev.appendedGz + gz.length };
+    last = mark;
+    return true;
+  };
 
   const once = async (sessionId: string): Promise<void> => {
     const file = findSessionFile(configDir, sessionId);
     if (!file) return;
-    const raw = readFileSync(file);
-    const end = raw.lastIndexOf(0x0a) + 1; // whole lines only
-    const bytes = end;
-    const mark = `${sessionId}:${bytes}`;
-    if (bytes === 0 || mark === last) return;
-    if (bytes > limit) {
-      await ctx.redis.multi().del(key).hset(key, { sessionId, tooLarge: String(bytes), host: hostId, at: new Date().toISOString() }).exec();
-      if (bytes > warnedAt * 2 || warnedAt === 0) {
-        warnedAt = bytes;
-        logger.warn('session transcript too large to mirror: if this agent moves to another host it starts a new CLI session there', { sessionId, bytes, limit, setting: 'agent.session_mirror_max_bytes' });
-      }
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const prev = mirrored;
+      if (prev && prev.sessionId === sessionId && prev.file === file && (await appendNew(fd, size, prev))) return;
+      const raw = readRange(fd, 0, size);
+      const bytes = raw.lastIndexOf(0x0a) + 1; // whole lines only
+      const mark = `${sessionId}:${bytes}`;
+      if (bytes === 0 || mark === last) return;
+      if (bytes > limit) return await tooLarge(sessionId, bytes, mark);
+      const gz = await gzip(raw.subarray(0, bytes));
+      await ctx.redis.multi().del(key).hset(key, { sessionId, data: gz, bytes: String(bytes), host: hostId, at: new Date().toISOString() }).exec();
+      mirrored = { sessionId, file, bytes, tail: raw.subarray(Math.max(0, bytes - TAIL), bytes), baseGz: gz.length, appendedGz: 0 };
       last = mark;
-      return;
+    } catch (err) {
+      mirrored = undefined; // unsure what the mirror holds now: the next one writes it whole
+      throw err;
+    } finally {
+      closeSync(fd);
     }
-    const gz = gzipSync(raw.subarray(0, end));
-    await ctx.redis.multi().del(key).hset(key, { sessionId, data: gz, bytes: String(bytes), host: hostId, at: new Date().toISOString() }).exec();
-    last = mark;
   };
 
   return {
     mirror(sessionId) {
-      chain = chain.then(() => once(sessionId)).catch((err: unknown) => void logger.warn('could not mirror the session transcript to Redis', { sessionId, ...errorFields(err) }));
+      if (pending?.sessionId === sessionId) return pending.done;
+      const run = chain.then(() => {
+        pending = undefined;
+        return once(sessionId);
+      });
+      chain = run.catch((err: unknown) => void logger.warn('could not mirror the session transcript to Redis', { sessionId, ...errorFields(err) }));
+      pending = { sessionId, done: chain };
       return chain;
     },
   };

@@ -24,7 +24,8 @@ import type { AgentManager } from '../agents/agent-manager.js';
  *
  * Messages are taken only when the agent is between turns with nothing queued (the
  * supervisor's idle signal, a `message.deliver` job, or the sweep), so the turn is written
- * at once. Per turn:
+ * at once. Per turn (1 and 2 are one Lua call that also returns the claimed messages'
+ * records, unless 1 finds claims of another process: those are resolved first):
  *   1. confirm: the claims this same process made earlier are done (it has since finished
  *      the turns they were in). Claims of a process that is gone are uncertain: its session
  *      transcript — the agent's own record of the turns it read — decides: a claim whose
@@ -104,7 +105,7 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
   };
 
   const requeueAll = async (agentId: string, ids: readonly string[]): Promise<void> => {
-    for (const id of ids) await inbox.requeue(agentId, id);
+    await inbox.requeueMany(agentId, ids);
   };
 
   const deliverOnce = async (agentId: string): Promise<boolean> => {
@@ -113,11 +114,17 @@ export function createDeliverer(deps: DelivererDeps): Deliverer {
     // an agent held by a shared budget is tried too: the check below releases it once there is room
     // a parked agent (a usage limit) takes nothing: its messages wait here until it resumes
     if (!s || !pid || s.status === 'parked' || (s.status !== 'idle' && !s.budgetHeld) || s.queuedTurns > 0) return false;
-    const others = await inbox.confirm(agentId, pid);
-    if (others.length > 0) await resolveUncertain(agentId, others);
-    const ids = await inbox.claim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
+    // steps 1 and 2 in one call (with the claimed messages' records), unless another process
+    // left claims (resolved first)
+    const step = await inbox.confirmAndClaim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
+    let { ids } = step;
+    let found: (Message | undefined)[] = step.records.map((r) => (r ? (JSON.parse(r) as Message) : undefined));
+    if (step.others.length > 0) {
+      await resolveUncertain(agentId, step.others);
+      ids = await inbox.claim(agentId, pid, cfg.batch_max, cfg.delivered_keep);
+      found = await log.many(ids);
+    }
     if (ids.length === 0) return false;
-    const found = await log.many(ids);
     const present = found.filter((m): m is Message => m !== undefined);
     if (present.length < ids.length) logger.warn('messages expired before delivery', { agentId, missing: ids.filter((_, i) => !found[i]) });
     const taskOf = await taskTurns.tasksOf(present);

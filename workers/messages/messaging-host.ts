@@ -23,7 +23,7 @@ import { routeBatchHandler, routeHandler } from './route-handler.js';
  * - the host's own queue: `message.deliver` (an agent here has mail).
  */
 export interface MessagingHost {
-  readonly hostOptions: { sharedQueues: Record<string, JobHandlers>; hostHandlers: JobHandlers };
+  readonly hostOptions: { sharedQueues: Record<string, JobHandlers>; concurrency: Record<string, number>; hostHandlers: JobHandlers };
   readonly inbox: Inbox;
   readonly log: MessageLog;
   readonly topics: Topics;
@@ -57,6 +57,8 @@ export function createMessagingHost(ctx: NoxContext): MessagingHost {
   return {
     hostOptions: {
       sharedQueues: { messages: { [MESSAGE_JOB.route]: routeHandler(routeDeps), [MESSAGE_JOB.routeBatch]: routeBatchHandler(routeDeps) } },
+      // routing waits on Redis, not the CPU: many jobs in flight share each round trip (auto-pipelined)
+      concurrency: { messages: ctx.config.messages.route_concurrency },
       hostHandlers: { [MESSAGE_JOB.deliver]: deliver },
     },
     inbox,

@@ -59,75 +59,105 @@ export async function wakeOwner(ctx: NoxContext, agentId: string, data: Omit<Del
   await ctx.queue(ctx.keys.hostQueue(owner)).add(MESSAGE_JOB.deliver, job, { priority, deduplication: { id: `deliver.${agentId}` } });
 }
 
-/** Routes one message; the `message.route` and `message.route-batch` jobs both come here. */
+/** Most inbox adds a routing step sends at once; a bigger batch (broadcasts) goes in several steps, in order. */
+const STEP_ADDS = 2000;
+
+/**
+ * Routes messages in order; the `message.route` and `message.route-batch` jobs both come
+ * here. Per step, three rounds of Redis commands whatever the number of messages: the
+ * recipients (topics, broadcasts), then the records (one SET each, one ZADD and trim per
+ * index) and one add call per inbox with its share in message order, sent together (the
+ * records first: one connection runs commands in the order sent, and an add is refused unless
+ * the records landed before it), then the events.
+ * Each recipient is woken once, right after its `message.queued` event is sent: a recipient
+ * this host runs is woken in place, its delivery's commands following those events.
+ */
 function messageRouter(deps: RouteDeps) {
   const { ctx, inbox, log, topics, registry, wakeLocal } = deps;
   const cfg = ctx.config.messages;
-  /** `wakeLater`: collect the recipients to wake instead of waking each now (a batch wakes each agent once, at its end) */
-  return async (message: Message, envelope: JobEnvelope, firstAttempt: boolean, env: HandlerEnv, wakeLater?: (agentId: string, message: Message) => void): Promise<{ recipients: string[]; added: number }> => {
-    const recipients = await resolveRecipients(ctx, topics, message);
-    await log.record(message, recipients, cfg.keep_ms, cfg.log_max);
-    const added: string[] = [];
-    for (const agentId of recipients) if (await inbox.add(agentId, message.id, message.priority)) added.push(agentId);
-
-    // the conversation files get the message too, unless conversations are kept out of the registry
-    const entry = { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority, content: message.content, at: message.timestamp };
-    const from = senderAgent(message.from);
-    const appends: Promise<void>[] = !ctx.config.agent.registry_appends ? [] : added.map((agentId) => registry.append({ target: 'conversation', agentId, entry: { ...entry, kind: 'message-in' } }));
-    if (ctx.config.agent.registry_appends && from && (added.length > 0 || firstAttempt)) appends.push(registry.append({ target: 'conversation', agentId: from, entry: { ...entry, kind: 'message-out', recipients } }));
-    await Promise.all(appends).catch((err) => env.logger.warn('conversation append failed', errorFields(err)));
-
-    // counted when its inboxes first take it: a retried routing job adds nothing and counts nothing
-    if (added.length > 0) ctx.metrics.counter(METRIC.messagesRouted).inc({ priority: message.priority });
-    const wakeData = { correlationId: envelope.correlationId, requestedBy: envelope.requestedBy };
-    // one tick: the events go out together on the auto-pipelined connection, `sent` first
+  const fanOut = (m: Message): number => (addressingOf(m.to).kind === 'direct' ? 1 : cfg.max_recipients);
+  const step = async (messages: readonly Message[], envelope: JobEnvelope, firstAttempt: boolean, env: HandlerEnv): Promise<number> => {
+    const recipients = await Promise.all(messages.map((m) => resolveRecipients(ctx, topics, m)));
+    // each inbox's share in message order, one add call per inbox
+    const shares = new Map<string, number[]>();
+    recipients.forEach((ids, i) => {
+      for (const agentId of ids) {
+        const share = shares.get(agentId) ?? [];
+        share.push(i);
+        shares.set(agentId, share);
+      }
+    });
+    const took: Set<string>[] = messages.map(() => new Set());
     await Promise.all([
-      ctx.events.publish({ type: MESSAGE_EVENT.sent, ...(from ? { agentId: from } : {}), correlationId: envelope.correlationId, data: { message, recipients } }),
-      ...added.map(async (agentId) => {
-        await ctx.events.publish({ type: MESSAGE_EVENT.queued, agentId, correlationId: envelope.correlationId, data: { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority } });
-        if (wakeLater) wakeLater(agentId, message);
-        else await wakeOwner(ctx, agentId, wakeData, priorityOf(message.priority), wakeLocal);
+      log.recordMany(messages.map((message, i) => ({ message, recipients: recipients[i]! })), cfg.keep_ms, cfg.log_max),
+      ...[...shares].map(async ([agentId, share]) => {
+        const ok = await inbox.addMany(agentId, share.map((i) => messages[i]!));
+        share.forEach((i, k) => ok[k] && took[i]!.add(agentId));
       }),
     ]);
-    return { recipients, added: added.length };
+    const addedPer = recipients.map((ids, i) => ids.filter((agentId) => took[i]!.has(agentId)));
+
+    const appends: Promise<void>[] = [];
+    const events: Promise<unknown>[] = [];
+    // agent → the most urgent priority it got here
+    const toWake = new Map<string, number>();
+    messages.forEach((message, i) => {
+      const added = addedPer[i]!;
+      const from = senderAgent(message.from);
+      // the conversation files get the message too, unless conversations are kept out of the registry
+      if (ctx.config.agent.registry_appends) {
+        const entry = { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority, content: message.content, at: message.timestamp };
+        for (const agentId of added) appends.push(registry.append({ target: 'conversation', agentId, entry: { ...entry, kind: 'message-in' } }));
+        if (from && (added.length > 0 || firstAttempt)) appends.push(registry.append({ target: 'conversation', agentId: from, entry: { ...entry, kind: 'message-out', recipients: recipients[i]! } }));
+      }
+      // counted when its inboxes first take it: a retried routing job adds nothing and counts nothing
+      if (added.length > 0) ctx.metrics.counter(METRIC.messagesRouted).inc({ priority: message.priority });
+      // sent in this order on the auto-pipelined connection: `sent`, then each `queued`
+      events.push(ctx.events.publish({ type: MESSAGE_EVENT.sent, ...(from ? { agentId: from } : {}), correlationId: envelope.correlationId, data: { message, recipients: recipients[i]! } }));
+      for (const agentId of added) {
+        events.push(ctx.events.publish({ type: MESSAGE_EVENT.queued, agentId, correlationId: envelope.correlationId, data: { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority } }));
+        const p = priorityOf(message.priority);
+        toWake.set(agentId, Math.min(p, toWake.get(agentId) ?? p));
+      }
+    });
+    const wakeData = { correlationId: envelope.correlationId, requestedBy: envelope.requestedBy };
+    const wakes = [...toWake].map(([agentId, priority]) => wakeOwner(ctx, agentId, wakeData, priority, wakeLocal));
+    await Promise.all([...events, ...wakes, Promise.all(appends).catch((err) => env.logger.warn('conversation append failed', errorFields(err)))]);
+    return addedPer.reduce((n, a) => n + a.length, 0);
+  };
+
+  return async (messages: readonly Message[], envelope: JobEnvelope, firstAttempt: boolean, env: HandlerEnv): Promise<number> => {
+    let added = 0;
+    for (let i = 0; i < messages.length; ) {
+      // direct messages count one add each; a broadcast or topic up to max_recipients
+      let adds = 0;
+      let j = i;
+      while (j < messages.length && (j === i || adds + fanOut(messages[j]!) <= STEP_ADDS)) adds += fanOut(messages[j++]!);
+      added += await step(messages.slice(i, j), envelope, firstAttempt, env);
+      i = j;
+    }
+    return added;
   };
 }
 
 export function routeHandler(deps: RouteDeps): JobHandler {
   const route = messageRouter(deps);
-  return async (job: Job<RouteMessageJob>, env: HandlerEnv) => route(job.data.message, job.data, job.attemptsMade === 0, env);
+  return async (job: Job<RouteMessageJob>, env: HandlerEnv) => {
+    const added = await route([job.data.message], job.data, job.attemptsMade === 0, env);
+    return { added };
+  };
 }
 
 /**
  * `message.route-batch`: every message of the batch, in order per address (each inbox
- * orders by priority, then arrival). Messages to different addresses are routed side by
- * side, so their Redis commands go out together. Each recipient is woken once, when the
- * whole batch is in the inboxes, so it reads its share in as few turns as it can. A retried
- * job re-adds nothing (per message).
+ * orders by priority, then arrival), routed together (messageRouter). Each recipient is
+ * woken once, when its share is in its inbox, so it reads it in as few turns as it can. A
+ * retried job re-adds nothing (per message).
  */
 export function routeBatchHandler(deps: RouteDeps): JobHandler {
   const route = messageRouter(deps);
   return async (job: Job<RouteBatchJob>, env: HandlerEnv) => {
-    const lanes = new Map<string, Message[]>();
-    for (const m of job.data.messages) {
-      const lane = lanes.get(m.to) ?? [];
-      lane.push(m);
-      lanes.set(m.to, lane);
-    }
-    // agent → the most urgent priority it got in this batch
-    const toWake = new Map<string, number>();
-    const wakeLater = (agentId: string, m: Message): void => {
-      const p = priorityOf(m.priority);
-      toWake.set(agentId, Math.min(p, toWake.get(agentId) ?? p));
-    };
-    let added = 0;
-    await Promise.all(
-      [...lanes.values()].map(async (lane) => {
-        for (const m of lane) added += (await route(m, job.data, job.attemptsMade === 0, env, wakeLater)).added;
-      }),
-    );
-    const wakeData = { correlationId: job.data.correlationId, requestedBy: job.data.requestedBy };
-    await Promise.all([...toWake].map(([agentId, priority]) => wakeOwner(deps.ctx, agentId, wakeData, priority, deps.wakeLocal)));
+    const added = await route(job.data.messages, job.data, job.attemptsMade === 0, env);
     return { messages: job.data.messages.length, added };
   };
 }
