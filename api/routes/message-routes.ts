@@ -5,8 +5,8 @@ import { NotFoundError } from '../../shared/errors/not-found-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { createMessageLog } from '../../shared/messages/message-log.js';
 import { addressingOf, messageIdSchema, messageInputSchema, newMessage, senderAgent, topicSchema } from '../../shared/messages/message-model.js';
-import { enqueueBatch, routeJobOf } from '../../shared/messages/message-sender.js';
-import { createAddBatcher } from '../../shared/queues/add-batcher.js';
+import { enqueueBatch } from '../../shared/messages/message-sender.js';
+import { createRouteGatherer } from '../../shared/messages/route-gatherer.js';
 import type { ApiDeps } from '../deps.js';
 import { onlySelf, ownAgent } from '../http/agent-scope.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
@@ -44,8 +44,8 @@ export function messageRoutes(deps: ApiDeps): RouteSpec[] {
   const { ctx } = deps;
   const agents = agentStoreFor(ctx);
   const log = createMessageLog(ctx.redis, ctx.keys);
-  // the route jobs of concurrent sends, written together (one addBulk per turn of the event loop)
-  const routes = createAddBatcher(() => ctx.queue('messages'));
+  // concurrent single sends, routed by one job per turn of the event loop (each keeps its envelope)
+  const routes = createRouteGatherer(() => ctx.queue('messages'));
 
   /** every agent a direct message names exists (404 naming the first that does not) */
   const requireRecipients = async (tos: readonly string[]): Promise<void> => {
@@ -67,8 +67,7 @@ export function messageRoutes(deps: ApiDeps): RouteSpec[] {
       handler: async ({ body, principal, correlationId }) => {
         await requireRecipients([body.to]);
         const message = newMessage(body, requester(principal));
-        const job = routeJobOf(message, { correlationId, requestedBy: requester(principal) });
-        await routes.add(job.name, job.data, job.opts);
+        await routes.send(message, { correlationId, requestedBy: requester(principal) });
         return { id: message.id, accepted: true, message };
       },
     }),

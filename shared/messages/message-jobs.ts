@@ -18,9 +18,14 @@ export interface RouteMessageJob extends JobEnvelope {
   message: Message;
 }
 
-/** Many messages sent in one request (`POST /api/messages/batch`), routed by one job. */
+/**
+ * Many messages routed by one job: those of one request (`POST /api/messages/batch`), or
+ * single sends that arrived together, gathered by the API (`route-gatherer.ts`): then each
+ * message keeps the envelope of its own request (`envelopes[i]` for `messages[i]`).
+ */
 export interface RouteBatchJob extends JobEnvelope {
   messages: Message[];
+  envelopes?: JobEnvelope[];
 }
 
 export interface DeliverJob extends JobEnvelope {

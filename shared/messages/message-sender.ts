@@ -1,5 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import { priorityOf } from '../queues/priority.js';
+import type { JobEnvelope } from '../queues/jobs.js';
 import type { NoxContext } from '../runtime/context.js';
 import { createHash } from 'node:crypto';
 import { PRIORITY } from '../queues/priority.js';
@@ -26,9 +27,19 @@ export function routeJobOf(message: Message, envelope: { correlationId: string; 
  * twice routes it once; routing is idempotent per message anyway (inbox and log).
  */
 export async function enqueueBatch(ctx: NoxContext, messages: Message[], envelope: { correlationId: string; requestedBy: string }): Promise<string> {
-  const data: RouteBatchJob = { ...envelope, messages };
+  const job = routeBatchJobOf(messages, envelope);
+  const added = await ctx.queue('messages').add(job.name, job.data, job.opts);
+  return added.id as string;
+}
+
+/**
+ * The `messages` queue's job that routes several messages in order: its id is derived from
+ * the message ids (the same batch is routed once), its priority the most urgent message's.
+ * `envelopes`, when given, are each message's own (single sends gathered into one job).
+ */
+export function routeBatchJobOf(messages: Message[], envelope: JobEnvelope, envelopes?: JobEnvelope[]): { name: string; data: RouteBatchJob; opts: JobsOptions } {
+  const data: RouteBatchJob = { correlationId: envelope.correlationId, requestedBy: envelope.requestedBy, messages, ...(envelopes ? { envelopes } : {}) };
   const digest = createHash('sha256').update(messages.map((m) => m.id).join('\n')).digest('hex').slice(0, 32);
   const priority = Math.min(...messages.map((m) => PRIORITY[m.priority]));
-  const job = await ctx.queue('messages').add(MESSAGE_JOB.routeBatch, data, { jobId: `route-batch.${digest}`, priority });
-  return job.id as string;
+  return { name: MESSAGE_JOB.routeBatch, data, opts: { jobId: `route-batch.${digest}`, priority } };
 }

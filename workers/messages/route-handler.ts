@@ -76,7 +76,7 @@ function messageRouter(deps: RouteDeps) {
   const { ctx, inbox, log, topics, registry, wakeLocal } = deps;
   const cfg = ctx.config.messages;
   const fanOut = (m: Message): number => (addressingOf(m.to).kind === 'direct' ? 1 : cfg.max_recipients);
-  const step = async (messages: readonly Message[], envelope: JobEnvelope, firstAttempt: boolean, env: HandlerEnv): Promise<number> => {
+  const step = async (messages: readonly Message[], envelopes: readonly JobEnvelope[], firstAttempt: boolean, env: HandlerEnv): Promise<number> => {
     const recipients = await Promise.all(messages.map((m) => resolveRecipients(ctx, topics, m)));
     // each inbox's share in message order, one add call per inbox
     const shares = new Map<string, number[]>();
@@ -99,9 +99,10 @@ function messageRouter(deps: RouteDeps) {
 
     const appends: Promise<void>[] = [];
     const events: Promise<unknown>[] = [];
-    // agent → the most urgent priority it got here
-    const toWake = new Map<string, number>();
+    // agent → the most urgent priority it got here, and the envelope of the first message that woke it
+    const toWake = new Map<string, { priority: number; envelope: JobEnvelope }>();
     messages.forEach((message, i) => {
+      const envelope = envelopes[i]!;
       const added = addedPer[i]!;
       const from = senderAgent(message.from);
       // the conversation files get the message too, unless conversations are kept out of the registry
@@ -117,23 +118,24 @@ function messageRouter(deps: RouteDeps) {
       for (const agentId of added) {
         events.push(ctx.events.publish({ type: MESSAGE_EVENT.queued, agentId, correlationId: envelope.correlationId, data: { messageId: message.id, from: message.from, to: message.to, type: message.message_type, priority: message.priority } }));
         const p = priorityOf(message.priority);
-        toWake.set(agentId, Math.min(p, toWake.get(agentId) ?? p));
+        const known = toWake.get(agentId);
+        toWake.set(agentId, { priority: Math.min(p, known?.priority ?? p), envelope: known?.envelope ?? envelope });
       }
     });
-    const wakeData = { correlationId: envelope.correlationId, requestedBy: envelope.requestedBy };
-    const wakes = [...toWake].map(([agentId, priority]) => wakeOwner(ctx, agentId, wakeData, priority, wakeLocal));
+    const wakes = [...toWake].map(([agentId, { priority, envelope }]) => wakeOwner(ctx, agentId, { correlationId: envelope.correlationId, requestedBy: envelope.requestedBy }, priority, wakeLocal));
     await Promise.all([...events, ...wakes, Promise.all(appends).catch((err) => env.logger.warn('conversation append failed', errorFields(err)))]);
     return addedPer.reduce((n, a) => n + a.length, 0);
   };
 
-  return async (messages: readonly Message[], envelope: JobEnvelope, firstAttempt: boolean, env: HandlerEnv): Promise<number> => {
+  /** `envelopes[i]` is `messages[i]`'s (its request's correlation id and requester) */
+  return async (messages: readonly Message[], envelopes: readonly JobEnvelope[], firstAttempt: boolean, env: HandlerEnv): Promise<number> => {
     let added = 0;
     for (let i = 0; i < messages.length; ) {
       // direct messages count one add each; a broadcast or topic up to max_recipients
       let adds = 0;
       let j = i;
       while (j < messages.length && (j === i || adds + fanOut(messages[j]!) <= STEP_ADDS)) adds += fanOut(messages[j++]!);
-      added += await step(messages.slice(i, j), envelope, firstAttempt, env);
+      added += await step(messages.slice(i, j), envelopes.slice(i, j), firstAttempt, env);
       i = j;
     }
     return added;
@@ -143,13 +145,14 @@ function messageRouter(deps: RouteDeps) {
 export function routeHandler(deps: RouteDeps): JobHandler {
   const route = messageRouter(deps);
   return async (job: Job<RouteMessageJob>, env: HandlerEnv) => {
-    const added = await route([job.data.message], job.data, job.attemptsMade === 0, env);
+    const added = await route([job.data.message], [job.data], job.attemptsMade === 0, env);
     return { added };
   };
 }
 
 /**
- * `message.route-batch`: every message of the batch, in order per address (each inbox
+ * `message.route-batch`: every message of the batch (one request's, or single sends the API
+ * gathered into one job, each with its own envelope), in order per address (each inbox
  * orders by priority, then arrival), routed together (messageRouter). Each recipient is
  * woken once, when its share is in its inbox, so it reads it in as few turns as it can. A
  * retried job re-adds nothing (per message).
@@ -157,7 +160,10 @@ export function routeHandler(deps: RouteDeps): JobHandler {
 export function routeBatchHandler(deps: RouteDeps): JobHandler {
   const route = messageRouter(deps);
   return async (job: Job<RouteBatchJob>, env: HandlerEnv) => {
-    const added = await route(job.data.messages, job.data, job.attemptsMade === 0, env);
-    return { messages: job.data.messages.length, added };
+    const { messages, envelopes } = job.data;
+    // gathered single sends carry one envelope each; a batch request's messages share the job's
+    const own = envelopes?.length === messages.length ? envelopes : messages.map(() => job.data);
+    const added = await route(messages, own, job.attemptsMade === 0, env);
+    return { messages: messages.length, added };
   };
 }
