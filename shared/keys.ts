@@ -116,6 +116,8 @@ export interface Keys {
   taskDependents(taskId: string): string;
   /** sorted set: task ids by deadline (score = epoch ms); removed once the deadline is reported */
   taskDeadlines(): string;
+  /** counter: bumped with every write of the task index or of a task's usage (the tasks list's ETag) */
+  taskListVersion(): string;
   /** hash: what the turns done for a task cost: `costUsd`, `turns`, tokens, and `agent|<id>` per agent (shared/costs/task-usage.ts) */
   taskUsage(taskId: string): string;
   /** sorted set: a task's messages set aside while its budget is spent, member `<agentId>|<messageId>`, score = inbox score (workers/messages/task-parking.ts) */
@@ -209,6 +211,7 @@ export function makeKeys(prefix = '{nox}'): Keys {
     agentTaskIds: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'tasks'),
     taskDependents: (taskId) => k('task', taskId, 'dependents'),
     taskDeadlines: () => k('tasks', 'deadlines'),
+    taskListVersion: () => k('tasks', 'version'),
     taskUsage: (taskId) => k('task', taskId, 'usage'),
     taskParked: (taskId) => k('task', taskId, 'parked'),
     tasksBudgetHeld: () => k('tasks', 'budget-held'),

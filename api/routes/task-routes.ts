@@ -7,18 +7,18 @@ import { ForbiddenError } from '../../shared/errors/auth-errors.js';
 import { ConflictError } from '../../shared/errors/service-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
-import { TASK_STATUSES } from '../../shared/registry/task-record.js';
+import { TASK_PRIORITIES, TASK_STATUSES } from '../../shared/registry/task-record.js';
 import { createTaskClient } from '../tasks/task-client.js';
+import { listTasks, taskListVersion } from '../tasks/task-list.js';
 import { TASK_JOB, type CreateTaskJob, type DelegateTaskJob, type UpdateTaskJob } from '../../shared/tasks/task-jobs.js';
 import { createTaskSchema, delegateTaskSchema, newTask, statusInputSchema, taskIdSchema, updateTaskSchema, type Task } from '../../shared/tasks/task-model.js';
-import { createTaskStore, sortTasks, taskNotFound, taskSortKey } from '../../shared/tasks/task-store.js';
+import { createTaskStore, sortTasks, taskNotFound } from '../../shared/tasks/task-store.js';
 import type { Principal } from '../../shared/types.js';
 import type { ApiDeps } from '../deps.js';
 import { ownAgent } from '../http/agent-scope.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { pageOf } from '../http/list-cursor.js';
 
 /**
  * /api/tasks: every change goes through the `tasks` queue (create, update, delegate) and
@@ -34,15 +34,28 @@ import { pageOf } from '../http/list-cursor.js';
 const ACTORS = [...OPERATORS, 'agent'] as const;
 const READERS = [...PEOPLE, 'agent'] as const;
 const idParams = z.object({ id: taskIdSchema }).strict();
+/** `a,b` or `?x=a&x=b`: a list */
+const many = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter((s) => s !== ''))
+    .pipe(z.array(item).max(20));
 const listQuery = z
   .object({
     agent: z.string().regex(ID_PATTERN).optional(),
-    status: statusInputSchema.optional(),
+    /** any of these statuses (`todo`, `in-progress` accepted) */
+    status: many(statusInputSchema).optional(),
+    priority: many(z.enum(TASK_PRIORITIES)).optional(),
+    /** who asked for it: `user:<name>`, `agent:<id>`, `markdown`... */
+    requested_by: z.string().min(1).max(200).optional(),
+    /** text in the id or the title */
+    q: z.string().min(1).max(200).optional(),
     limit: z.coerce.number().int().min(1).max(5000).default(500),
-    /** the previous page's `next` (issue 21): a keyset on (priority, creation time, id), stable while tasks are added */
+    /** the previous page’s `next` (issue 21): a keyset on (priority, creation time, id), stable while tasks are added */
     cursor: z.string().max(2000).optional(),
   })
   .strict();
+const taskListView = z.object({ tasks: z.array(z.looseObject({ id: z.string() })), next: z.string().nullable(), total: z.number(), counts: z.record(z.string(), z.number()) });
 const taskSchema = z.looseObject({ id: z.string(), agent_id: z.string(), title: z.string(), status: z.enum(TASK_STATUSES) });
 
 export function taskRoutes(deps: ApiDeps): RouteSpec[] {
@@ -112,16 +125,24 @@ export function taskRoutes(deps: ApiDeps): RouteSpec[] {
     defineRoute({
       method: 'get',
       path: '/api/tasks',
-      summary: 'Tasks, highest priority first (then oldest); filter by agent and status; `limit` and `cursor` (the previous page’s `next`) page them',
+      summary:
+        'Tasks, highest priority first (then oldest): a page (`limit`, `cursor` = the previous page’s `next`), filtered by agent, status, priority, requester and `q` (text in id or title); `total` and `counts` by status (every filter but the status one). ETag / If-None-Match → 304 while nothing changed. An agent sees the tasks assigned to it or asked for by it',
       tag: 'tasks',
       auth: READERS,
       query: listQuery,
-      handler: async ({ query, principal }) => {
+      responses: { 200: { description: 'one page of the tasks', schema: taskListView }, 304: { description: 'the list is as the If-None-Match tag says' } },
+      handler: async ({ query, principal }, req, res) => {
         const me = ownAgent(principal);
+        const tag = await taskListVersion(ctx.redis, ctx.keys, `${principal?.role ?? ''}:${me ?? ''}:${req.url.split('?')[1] ?? ''}`);
+        res.setHeader('ETag', tag);
+        res.setHeader('Cache-Control', 'private, no-cache');
+        if (req.headers['if-none-match'] === tag) return void res.status(304).end();
         const all = query.agent ? await store.byAgent(query.agent) : me !== undefined ? await tasksOf(me) : await store.all();
-        const readable = all.filter((t) => mayRead(principal, t) && (!query.status || t.status === query.status));
-        const page = pageOf(readable, { sort: 'priority', desc: false, limit: query.limit, cursor: query.cursor, keyOf: taskSortKey, idOf: (t) => t.id });
-        return { tasks: await withUsage(page.items), next: page.next };
+        const page = listTasks(
+          all.filter((t) => mayRead(principal, t)),
+          { status: query.status, priority: query.priority, requestedBy: query.requested_by, q: query.q, limit: query.limit, cursor: query.cursor },
+        );
+        return { ...page, tasks: await withUsage(page.tasks) };
       },
     }),
     defineRoute({

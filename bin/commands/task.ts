@@ -5,6 +5,7 @@ import type { Command } from 'commander';
  * API and the token.
  */
 import { apiClient, type ApiClient } from '../api-client.js';
+import { followPages } from '../follow-pages.js';
 
 interface TaskRow {
   id: string;
@@ -46,15 +47,21 @@ export function registerTaskCommand(program: Command): void {
 
   task
     .command('list')
-    .description('List tasks, highest priority first')
+    .description('List tasks, highest priority first (pages followed)')
     .option('-a, --agent <id>')
-    .option('-s, --status <status>')
+    .option('-s, --status <statuses>', 'comma-separated: pending, in_progress, blocked, done, cancelled')
+    .option('-p, --priority <priorities>', 'comma-separated: critical, high, normal, low')
+    .option('--search <text>', 'text in the id or the title')
+    .option('--limit <n>', 'at most this many', '100')
+    .option('--all', 'every task')
+    .option('--page-size <n>', 'tasks per request', '500')
     .option('--json')
-    .action(async (o: { agent?: string; status?: string; json?: boolean }) => {
-      const q = new URLSearchParams({ ...(o.agent ? { agent: o.agent } : {}), ...(o.status ? { status: o.status } : {}) });
-      const { tasks } = await api().call<{ tasks: TaskRow[] }>('GET', `/api/tasks?${q}`);
-      if (o.json) out(JSON.stringify(tasks));
-      else for (const t of tasks) out(row(t));
+    .action(async (o: { agent?: string; status?: string; priority?: string; search?: string; limit: string; all?: boolean; pageSize: string; json?: boolean }) => {
+      const q = new URLSearchParams(Object.entries({ agent: o.agent, status: o.status, priority: o.priority, q: o.search }).filter((e): e is [string, string] => e[1] !== undefined));
+      const { items, total, more } = await followPages<TaskRow>(api(), '/api/tasks', q, 'tasks', o.all ? Infinity : Number(o.limit), Number(o.pageSize));
+      if (o.json) out(JSON.stringify(items));
+      else for (const t of items) out(row(t));
+      if (more) process.stderr.write(`${items.length} of ${total ?? '?'} (more: --limit, --all)\n`);
     });
 
   task

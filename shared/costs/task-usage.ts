@@ -29,6 +29,8 @@ export async function addTaskTurnUsage(redis: Redis, keys: Keys, taskId: string,
   const key = keys.taskUsage(taskId);
   const multi = redis.multi().hincrbyfloat(key, 'costUsd', usage.costUsd).hincrbyfloat(key, `${AGENT_FIELD}${agentId}`, usage.costUsd).hincrby(key, 'turns', 1);
   for (const m of COUNTS) if (m !== 'turns' && usage[m] > 0) multi.hincrby(key, m, usage[m]);
+  // the tasks list shows each task's usage: its ETag changes with it (api/tasks/task-list.ts)
+  multi.incr(keys.taskListVersion());
   await multi.exec();
 }
 

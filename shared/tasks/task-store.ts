@@ -47,6 +47,9 @@ export function createTaskStore(redis: Redis, keys: Keys): TaskStore {
     for (const dep of task.dependencies) multi.sadd(keys.taskDependents(dep), task.id);
     if (task.deadline_at && isOpen(task.status) && !task.deadline_passed_at) multi.zadd(keys.taskDeadlines(), Date.parse(task.deadline_at), task.id);
     else multi.zrem(keys.taskDeadlines(), task.id);
+    // after the task's JSON is written (create: SET NX first; mutate: the CAS first): a list
+    // read after its ETag was computed is never older than the tag (api/tasks/task-list.ts)
+    multi.incr(keys.taskListVersion());
   };
 
   const store: TaskStore = {

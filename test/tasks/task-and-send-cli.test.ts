@@ -33,6 +33,12 @@ describe('nox task / nox send (CLI against a real API)', function () {
     const listed = await run('task', 'list', '--agent', 'cli-t1');
     expect(listed.split('\n')[0]).to.match(new RegExp(`^${first.id}\tcli-t1\tpending\thigh\t`));
     expect(listed).to.include(`${second.id}\tcli-t1\tblocked`);
+    // pages: one task a request, the two of them followed by cursor; --limit stops early and says so
+    const paged = await run('task', 'list', '--agent', 'cli-t1', '--page-size', '1', '--status', 'pending,blocked');
+    expect(paged.split('\n').filter((l) => l.startsWith('t-'))).to.have.length(2);
+    const one = await run('task', 'list', '--agent', 'cli-t1', '--limit', '1');
+    expect(one).to.match(new RegExp(`^${first.id}\t`, 'm')).and.not.include(second.id);
+    expect(one).to.include('1 of 2 (more: --limit, --all)');
     expect(await run('task', 'delegate', first.id, 'cli-t2', '--note', 'please')).to.include(`${first.id}\tcli-t2\t`);
     expect(await run('task', 'done', first.id)).to.include(`${first.id}\tcli-t2\tdone`);
     await waitUntil(async () => (await stack.json<Task>('GET', `/api/tasks/${second.id}`, 200)).status === 'pending', 10_000);

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Actor } from '../../shared/registry/changes.js';
 import { authorOf } from '../../shared/registry/commit-format.js';
+import { createCommitShell, type CommitShell } from './commit-shell.js';
 import { COMMITTER } from './git-repo.js';
 
 /**
@@ -13,9 +14,10 @@ import { COMMITTER } from './git-repo.js';
  * change's latency:
  * - `git commit -q`: without -q git prints a diffstat, which diffs the old and new file
  *   (~10 ms of a ~28 ms commit);
- * - one process started from the writer: each start is a fork and exec of a large Node
+ * - no process started from the writer: each start is a fork and exec of a large Node
  *   process, which blocks its event loop for a few ms (simple-git, used before, started
- *   three and needed output from each — it waits 50 ms on a silent process);
+ *   three and needed output from each — it waits 50 ms on a silent process); the steps run
+ *   in one long-lived shell per registry folder (commit-shell.ts);
  * - `git commit -- <paths>` alone when every path is tracked (the usual case: agents.toml
  *   changes), which stages them itself; only when that fails (a new file) `git add` first;
  * - HEAD's sha read from `.git/HEAD` and its ref file rather than another `git rev-parse`.
@@ -33,13 +35,26 @@ const MESSAGE_FILE = 'NOX_COMMIT_EDITMSG';
 const COMMIT = `git -c commit.gpgSign=false commit -q --no-verify --author="$NOX_GIT_AUTHOR" -F "$NOX_GIT_MESSAGE" -- "$@"`;
 const SCRIPT = `${COMMIT} 2>/dev/null || { git add -A -- "$@" && ${COMMIT}; }`;
 
+const shells = new Map<string, CommitShell>();
+const shellOf = (dir: string): CommitShell => {
+  let shell = shells.get(dir);
+  if (!shell) shells.set(dir, (shell = createCommitShell(dir)));
+  return shell;
+};
+
+/** Ends the commit shell of a registry folder (the writer's close); the next commit starts another. */
+export function closeCommitShell(dir: string): void {
+  shells.get(dir)?.close();
+  shells.delete(dir);
+}
+
 /** Commits exactly `paths`; the new sha, or null when nothing in them differs from HEAD. */
 export async function commitPaths(dir: string, spec: CommitSpec): Promise<string | null> {
   if (spec.paths.length === 0) return null;
   const messageFile = path.join(dir, '.git', MESSAGE_FILE);
   writeFileSync(messageFile, spec.message);
-  const env = { ...process.env, NOX_GIT_AUTHOR: authorOf(spec.author), NOX_GIT_MESSAGE: messageFile, GIT_COMMITTER_NAME: COMMITTER.name, GIT_COMMITTER_EMAIL: COMMITTER.email };
-  const { code, stdout, stderr } = await run('sh', ['-c', SCRIPT, 'nox-commit', ...spec.paths], dir, env);
+  const env = { NOX_GIT_AUTHOR: authorOf(spec.author), NOX_GIT_MESSAGE: messageFile, GIT_COMMITTER_NAME: COMMITTER.name, GIT_COMMITTER_EMAIL: COMMITTER.email };
+  const { code, stdout, stderr } = await shellOf(dir).run(SCRIPT, spec.paths, env);
   if (code !== 0) {
     // "nothing to commit" exits 1 and says so on stdout
     if (/nothing (added )?to commit|no changes added to commit/i.test(`${stdout}\n${stderr}`)) return null;

@@ -14,6 +14,7 @@ import { handleChangeGroup } from './change-handler.js';
 import { compactClosedDays } from './conversation-compactor.js';
 import { createDocCache } from './doc-cache.js';
 import { commitExternalEdits } from './external-edits.js';
+import { closeCommitShell } from './git-commit.js';
 import { currentBranch, ensureRepo, gitFor, readAppliedMarks, removeStaleLocks } from './git-repo.js';
 import { handleBackup, handleBranch, handlePurgeSecrets, handleRollback } from './history-handlers.js';
 import { repairFromJournal } from './journal.js';
@@ -186,6 +187,7 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
       clearInterval(timer);
       await tasks?.close();
       await worker.close();
+      closeCommitShell(dir);
       await lease.release();
       logger.info('registry writer stopped');
     },
