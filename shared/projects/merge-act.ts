@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { registryClientFor } from '../registry/registry-client.js';
 import type { NoxContext } from '../runtime/context.js';
 import { mergeAgentBranch } from './branch-merge.js';
+import { projectGit } from './git-limit.js';
 import { PROJECT_EVENT } from './project-events.js';
 import { projectStore } from './project-store.js';
 
@@ -22,7 +23,8 @@ export async function mergeNow(ctx: NoxContext, request: AgentRequest, approval:
   const projectName = typeof agent?.project === 'string' ? agent.project : undefined;
   if (!projectName) throw new ConflictError(`agent ${request.agent_id} has no project`, ERROR_CODE.agentNoProject);
   const project = projectStore(registryClientFor(ctx)).require(projectName);
-  const result = await mergeAgentBranch(ctx.config, project, request.agent_id, ask.mode, approval.decided_by ?? request.requested_by, logger, ask.head);
+  // bounded with the changes views of this process (git-limit.ts)
+  const result = await projectGit.run(() => mergeAgentBranch(ctx.config, project, request.agent_id, ask.mode, approval.decided_by ?? request.requested_by, logger, ask.head));
   await ctx.events.publish({
     type: PROJECT_EVENT.merged,
     agentId: request.agent_id,
