@@ -86,3 +86,22 @@ export async function adoptLegacyWorktree(legacyGitDir: string, repo: string, gi
   writeFileSync(path.join(workdir, '.git'), `gitdir: ${gitDir}\n`);
   return true;
 }
+
+/**
+ * The agent comes back to a host whose worktree it left: its branch moved on elsewhere (the
+ * origin has it further ahead). The worktree is fast-forwarded to it — `merge --ff-only`,
+ * which keeps uncommitted files that do not collide; when they do, nothing changes, a warning
+ * is logged, and the agent goes on from what this host has (its next push is then refused,
+ * never forced). Returns whether it moved.
+ */
+export async function catchUpWorktree(mirror: string, gitDir: string, workdir: string, branch: string, logger: Logger): Promise<boolean> {
+  const remote = await git([`--git-dir=${mirror}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`]);
+  const head = await git([`--git-dir=${gitDir}`, 'rev-parse', '--verify', '--quiet', 'HEAD']);
+  if (!remote.ok || !head.ok) return false;
+  const [there, here] = [remote.stdout.trim(), head.stdout.trim()];
+  if (there === here || !(await git([`--git-dir=${gitDir}`, 'merge-base', '--is-ancestor', here, there])).ok) return false;
+  const moved = await git([`--git-dir=${gitDir}`, `--work-tree=${workdir}`, 'merge', '--ff-only', '--quiet', there]);
+  if (!moved.ok) logger.warn('the agent branch moved on elsewhere and its worktree here cannot be fast-forwarded; it goes on from this host’s commits', { branch, here, there, stderr: moved.stderr.trim().slice(0, 300) });
+  else logger.info('agent worktree brought up to its branch as pushed elsewhere', { branch, from: here, to: there });
+  return moved.ok;
+}

@@ -10,7 +10,7 @@ import { projectStore } from '../../shared/projects/project-store.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { freshMirror, type MirrorOrigin } from '../../shared/projects/project-mirror.js';
-import { adoptLegacyWorktree, ensureAgentRepo, seedBranch } from './agent-repo.js';
+import { adoptLegacyWorktree, catchUpWorktree, ensureAgentRepo, seedBranch } from './agent-repo.js';
 import { projectOrigin } from './project-origin.js';
 import { worktreeMounts } from './worktree-mounts.js';
 import type { Mount } from '../agents/sandbox/mount-plan.js';
@@ -55,7 +55,8 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
   const had = isWorktree(workdir, gitDir);
   const from = await seedBranch(repo, mirror, branch, baseRef(project.base), had, logger);
 
-  if (!had) {
+  if (had) await catchUpWorktree(mirror, gitDir, workdir, branch, logger);
+  else {
     if (existsSync(workdir) && readdirSync(workdir).length > 0) {
       throw new SandboxRefusedError(`the folder ${workdir} of agent ${agent.id} is not empty and not its worktree of project ${name}; move it away first`);
     }
