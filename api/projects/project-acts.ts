@@ -7,6 +7,7 @@ import { ConflictError } from '../../shared/errors/service-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
 import type { Logger } from '../../shared/logger.js';
 import { agentChanges, type AgentChanges } from '../../shared/projects/branch-changes.js';
+import { projectGit } from '../../shared/projects/git-limit.js';
 import { conflictError, type MergeMode } from '../../shared/projects/branch-merge.js';
 import { mergeRisk } from '../../shared/projects/merge-risk.js';
 import type { Project } from '../../shared/projects/project-model.js';
@@ -35,15 +36,17 @@ export function projectOfAgent(ctx: NoxContext, config: AgentConfig): Project {
   return projectStore(registryClientFor(ctx)).require(config.project);
 }
 
+/** Bounded: two at a time in this process, 32 waiting, then 429 (shared/projects/git-limit.ts). */
 export async function changesOf(ctx: NoxContext, config: AgentConfig, logger: Logger): Promise<AgentChanges> {
-  return agentChanges(ctx.config, projectOfAgent(ctx, config), config.id, logger);
+  const project = projectOfAgent(ctx, config);
+  return projectGit.run(() => agentChanges(ctx.config, project, config.id, logger));
 }
 
 export async function askMerge(ctx: NoxContext, deps: AgentRequestDeps, config: AgentConfig, mode: MergeMode, requestedBy: string, correlationId: string, logger: Logger): Promise<AskOutcome> {
   const project = projectOfAgent(ctx, config);
   const again = await openRequestFor(deps, 'merge', config.id, requestedBy);
   if (again) return again;
-  const changes = await agentChanges(ctx.config, project, config.id, logger);
+  const changes = await projectGit.run(() => agentChanges(ctx.config, project, config.id, logger));
   if (!changes.head_sha || changes.ahead === 0) throw new NoxError(ERROR_CODE.mergeNothing, `${changes.branch} has no commits that are not in ${project.base}`);
   if (mode === 'merge') {
     if (changes.conflicts.length > 0) throw conflictError(config.id, project.base, changes.conflicts);
@@ -85,7 +88,7 @@ export async function branchNote(ctx: NoxContext, config: AgentConfig, logger: L
     const changes = await changesOf(ctx, config, logger);
     if (!changes.head_sha) return `; it has no branch yet`;
     if (changes.ahead === 0) return `; its branch ${changes.branch} has nothing that is not in ${changes.base}`;
-    return `; its branch ${changes.branch} has ${changes.ahead} commit(s) not in ${changes.base} and is KEPT (in the project repository and the host's mirror)`;
+    return `; its branch ${changes.branch} has ${changes.ahead} commit(s) not in ${changes.base} and is KEPT (in the mirror Nox serves, its host's copy, and the project repository when pushed there)`;
   } catch (err) {
     return `; its branch nox/${config.id} is kept (its state could not be read: ${(err as Error).message.slice(0, 200)})`;
   }

@@ -19,6 +19,7 @@ import { hostTokenRoutes } from './host-token-routes.js';
 import { mcpRoutes } from './mcp-routes.js';
 import { memoryRoutes } from './memory-routes.js';
 import { messageRoutes } from './message-routes.js';
+import { gitRoutes } from './git-routes.js';
 import { projectRoutes } from './project-routes.js';
 import { systemRoutes } from './system-routes.js';
 import { taskRoutes } from './task-routes.js';
@@ -52,5 +53,6 @@ export function allRoutes(deps: ApiDeps, users: UserDirectory, secret: string): 
     ...auditRoutes(deps),
     ...costRoutes(deps),
     ...projectRoutes(deps),
+    ...gitRoutes(deps, hostCredentials),
   ];
 }

@@ -5,9 +5,9 @@ import type { NoxConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { git, gitOk } from './git-run.js';
 import { agentBranch, type Project } from './project-model.js';
-import { freshMirror } from './project-mirror.js';
+import { refreshServed } from './served-mirror.js';
 import type { AgentChanges, ChangedFile } from './changes-view.js';
-import { agentWorktree, agentWorktreeGitDir, baseRef, projectMirror } from './project-paths.js';
+import { agentWorktree, agentWorktreeGitDir, baseRef } from './project-paths.js';
 
 /**
  * What an agent changed against its project's base (GET /api/agents/:id/changes): commits,
@@ -19,9 +19,9 @@ export const DIFF_LIMIT = 1_000_000;
 export type { AgentChanges, ChangedFile };
 
 export async function agentChanges(config: NoxConfig, project: Project, agentId: string, logger: Logger): Promise<AgentChanges> {
-  const mirror = projectMirror(config, project.name);
   const branch = agentBranch(agentId);
-  await freshMirror(project, mirror, branch, logger);
+  // the served mirror (served-mirror.ts): where hosts push the agents' branches
+  const mirror = await refreshServed(config, project, branch, logger);
   const m = `--git-dir=${mirror}`;
   const baseSha = (await gitOk([m, 'rev-parse', baseRef(project.base)])).trim();
   const head = await git([m, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
@@ -29,7 +29,8 @@ export async function agentChanges(config: NoxConfig, project: Project, agentId:
   const empty = { agent: agentId, project: project.name, branch, base: project.base, base_sha: baseSha, head_sha: headSha };
   const gitDir = agentWorktreeGitDir(config, project.name, agentId);
   const workdir = agentWorktree(config, agentId);
-  const here = existsSync(path.join(gitDir, 'HEAD')) && existsSync(path.join(workdir, '.git'));
+  // the worktree is on this machine, and its repository has the base the served mirror has
+  const here = existsSync(path.join(gitDir, 'HEAD')) && existsSync(path.join(workdir, '.git')) && (await git([`--git-dir=${gitDir}`, 'cat-file', '-e', `${baseSha}^{commit}`])).ok;
   if (!headSha) {
     return { ...empty, ahead: 0, behind: 0, commits: [], files: [], uncommitted: [], worktree: here ? 'here' : 'elsewhere', mergeable: true, conflicts: [], diff: '', diff_truncated: false };
   }

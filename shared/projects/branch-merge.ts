@@ -7,8 +7,8 @@ import { NoxError } from '../errors/nox-error.js';
 import type { Logger } from '../logger.js';
 import { git, gitOk, isRemoteUrl } from './git-run.js';
 import { agentBranch, type Project } from './project-model.js';
-import { freshMirror } from './project-mirror.js';
-import { baseRef, projectMirror } from './project-paths.js';
+import { baseRef } from './project-paths.js';
+import { refreshServed } from './served-mirror.js';
 import { mergeCheck } from './branch-changes.js';
 import { baseCheckedOut, requireCleanBase } from './repo-check.js';
 
@@ -39,9 +39,9 @@ export interface MergeResult {
 }
 
 export async function mergeAgentBranch(config: NoxConfig, project: Project, agentId: string, mode: MergeMode, by: string, logger: Logger, approvedHead?: string): Promise<MergeResult> {
-  const mirror = projectMirror(config, project.name);
   const branch = agentBranch(agentId);
-  await freshMirror(project, mirror, branch, logger);
+  // the served mirror (served-mirror.ts): where hosts push the agents' branches
+  const mirror = await refreshServed(config, project, branch, logger);
   const m = `--git-dir=${mirror}`;
   const head = await git([m, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
   if (!head.ok) throw new NoxError(ERROR_CODE.mergeNothing, `agent ${agentId} has no branch ${branch} yet`);
@@ -66,7 +66,7 @@ export async function mergeAgentBranch(config: NoxConfig, project: Project, agen
   const mergeSha = await mergeInTemporaryWorktree(mirror, baseSha, headSha, `Merge ${branch} (agent ${agentId}) into ${project.base}`, by);
   if (checkedOut) await fastForwardCheckout(project, mirror, mergeSha, agentId);
   else await pushOrConflict(['push', '--quiet', 'origin', `${mergeSha}:refs/heads/${project.base}`], mirror, `${project.base} of ${project.repo} moved since; nothing was changed`);
-  await git([m, 'fetch', '--quiet', '--no-tags', 'origin']);
+  await refreshServed(config, project, branch, logger);
   logger.info('agent branch merged', { agentId, project: project.name, base: project.base, sha: mergeSha });
   return { mode, branch, base: project.base, sha: mergeSha };
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { AgentRequest } from '../agents/agent-requests.js';
 import type { ApprovalRequest } from '../approvals/approval-request.js';
 import { ERROR_CODE } from '../errors/codes.js';
@@ -6,7 +7,9 @@ import type { Logger } from '../logger.js';
 import { registryClientFor } from '../registry/registry-client.js';
 import type { NoxContext } from '../runtime/context.js';
 import { mergeAgentBranch } from './branch-merge.js';
+import { projectGit } from './git-limit.js';
 import { PROJECT_EVENT } from './project-events.js';
+import { servedMirror } from './project-paths.js';
 import { projectStore } from './project-store.js';
 
 /**
@@ -22,7 +25,12 @@ export async function mergeNow(ctx: NoxContext, request: AgentRequest, approval:
   const projectName = typeof agent?.project === 'string' ? agent.project : undefined;
   if (!projectName) throw new ConflictError(`agent ${request.agent_id} has no project`, ERROR_CODE.agentNoProject);
   const project = projectStore(registryClientFor(ctx)).require(projectName);
-  const result = await mergeAgentBranch(ctx.config, project, request.agent_id, ask.mode, approval.decided_by ?? request.requested_by, logger, ask.head);
+  // The merge acts on the served mirror, kept on the machine of the API (the API made it when
+  // the merge was asked: the changes it shows). A host elsewhere that took this job gives it
+  // back — a passing failure: the job is retried, by a host of that machine (docs/WORKTREES.md).
+  if (!existsSync(servedMirror(ctx.config, project.name))) throw new Error(`this machine does not keep the served mirror of project ${project.name}; a host on the machine of the API acts on the merge`);
+  // bounded with the changes views of this process (git-limit.ts)
+  const result = await projectGit.run(() => mergeAgentBranch(ctx.config, project, request.agent_id, ask.mode, approval.decided_by ?? request.requested_by, logger, ask.head));
   await ctx.events.publish({
     type: PROJECT_EVENT.merged,
     agentId: request.agent_id,

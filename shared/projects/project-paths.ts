@@ -20,9 +20,36 @@ export function agentWorktree(config: NoxConfig, agentId: string): string {
   return path.join(workspaceFolder(config), agentId);
 }
 
-/** The worktree's own git folder inside the mirror (HEAD, index): Nox names it, never reads it from the worktree's `.git` file. */
+/**
+ * The agent's own bare repository on this host: its branch, its new objects, its worktree's
+ * git folder; every older object is borrowed from the host's mirror (`objects/info/alternates`),
+ * which the agent can only read. So an agent writes no other agent's branch (docs/WORKTREES.md).
+ */
+export function agentRepo(config: NoxConfig, project: string, agentId: string): string {
+  return path.join(workspaceFolder(config), '.projects', `${project}.agents`, `${agentId}.git`);
+}
+
+/** The worktree's own git folder inside the agent's repository (HEAD, index): Nox names it, never reads it from the worktree's `.git` file. */
 export function agentWorktreeGitDir(config: NoxConfig, project: string, agentId: string): string {
+  return path.join(agentRepo(config, project, agentId), 'worktrees', agentId);
+}
+
+/** Where a worktree's git folder was before agents had repositories of their own (inside the shared mirror); moved at the next start. */
+export function legacyWorktreeGitDir(config: NoxConfig, project: string, agentId: string): string {
   return path.join(projectMirror(config, project), 'worktrees', agentId);
+}
+
+/**
+ * The mirror Nox keeps and serves, on the machine of the API (docs/WORKTREES.md, "Movable"):
+ * hosts fetch the base and push agents' branches there over HTTP (api/routes/git-routes.ts),
+ * and changes and merges read it. Apart from the hosts' mirrors: no agent's sandbox binds it.
+ */
+export function servedRoot(config: NoxConfig): string {
+  return path.join(workspaceFolder(config), '.projects-served');
+}
+
+export function servedMirror(config: NoxConfig, project: string): string {
+  return path.join(servedRoot(config), `${project}.git`);
 }
 
 /** Base branch as the mirror tracks it. */

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES_DIR } from '../support/harness.js';
@@ -12,13 +12,15 @@ export const GIT_AGENT = path.join(FIXTURES_DIR, 'git-agent.mjs');
 export function personGit(repo: string, ...args: string[]): string {
   return execFileSync('git', ['-C', repo, ...args], {
     encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GIT_AUTHOR_NAME: 'person', GIT_AUTHOR_EMAIL: 'p@example.org', GIT_COMMITTER_NAME: 'person', GIT_COMMITTER_EMAIL: 'p@example.org', GIT_CONFIG_GLOBAL: '/dev/null' },
   }).trim();
 }
 
-/** A person's repository: branch main with one commit of `shared.txt`. */
-export function personRepo(): string {
-  const repo = mkdtempSync(path.join(os.tmpdir(), 'nox-person-repo-'));
+/** A person's repository: branch main with one commit of `shared.txt` (in a new temp folder, or in `dir`). */
+export function personRepo(dir?: string): string {
+  const repo = dir ?? mkdtempSync(path.join(os.tmpdir(), 'nox-person-repo-'));
+  mkdirSync(repo, { recursive: true });
   personGit(repo, 'init', '-q', '-b', 'main');
   writeFileSync(path.join(repo, 'shared.txt'), 'line one\nline two\nline three\n');
   writeFileSync(path.join(repo, 'README.md'), '# the project\n');
@@ -37,4 +39,17 @@ export function shTurns(stack: AgentStack): (agentId: string, command: string) =
     const result = await stack.waitResult(agentId, n, 20_000);
     return result.text ?? '';
   };
+}
+
+/**
+ * git with an http.extraHeader bearer (a host's credential), as a host's Nox runs it against
+ * the served mirror — asynchronous, since the API may answer from this very process. Resolves
+ * to `ok`, or to what git said when it failed (stderr).
+ */
+export function bearerGit(bearer: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('git', ['-c', `http.extraHeader=Authorization: Bearer ${bearer}`, ...args], { encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0' } }, (err, _stdout, stderr) => {
+      resolve(err ? `${_stdout}${stderr}` || err.message : 'ok');
+    });
+  });
 }

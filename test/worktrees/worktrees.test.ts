@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentWorktree, projectMirror } from '../../shared/projects/project-paths.js';
+import { agentRepo, agentWorktree, servedMirror } from '../../shared/projects/project-paths.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { waitUntil } from '../support/harness.js';
 import { GIT_AGENT, personGit, personRepo, shTurns } from './worktree-support.js';
@@ -103,7 +103,8 @@ describe('agents in git worktrees (real git, sandboxed stand-in agents)', functi
     await waitUntil(async () => (await stack.call('GET', '/api/agents/wb')).status === 404, 10_000);
     expect(personGit(repo, 'log', '-1', '--format=%s', 'nox/wb')).to.match(/^WIP/);
     expect(personGit(repo, 'rev-parse', '--verify', '--quiet', 'nox/wb^')).to.have.length(40);
-    // the mirror keeps it too
-    expect(personGit(projectMirror(stack.config, 'p1'), 'rev-parse', 'refs/heads/nox/wb')).to.equal(personGit(repo, 'rev-parse', 'nox/wb'));
+    // the agent's repository on its host keeps it too, and so does the mirror Nox serves
+    expect(personGit(agentRepo(stack.config, 'p1', 'wb'), 'rev-parse', 'refs/heads/nox/wb')).to.equal(personGit(repo, 'rev-parse', 'nox/wb'));
+    expect(personGit(servedMirror(stack.config, 'p1'), 'rev-parse', 'refs/heads/nox/wb')).to.equal(personGit(repo, 'rev-parse', 'nox/wb'));
   });
 });

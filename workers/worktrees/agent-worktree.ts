@@ -5,26 +5,33 @@ import { SandboxRefusedError } from '../../shared/errors/agent-errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { git, gitOk } from '../../shared/projects/git-run.js';
 import { agentBranch, type Project } from '../../shared/projects/project-model.js';
-import { agentWorktree, agentWorktreeGitDir, baseRef, projectMirror } from '../../shared/projects/project-paths.js';
+import { agentRepo, agentWorktree, agentWorktreeGitDir, baseRef, legacyWorktreeGitDir, projectMirror } from '../../shared/projects/project-paths.js';
 import { projectStore } from '../../shared/projects/project-store.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { freshMirror } from '../../shared/projects/project-mirror.js';
+import { freshMirror, type MirrorOrigin } from '../../shared/projects/project-mirror.js';
+import { adoptLegacyWorktree, catchUpWorktree, ensureAgentRepo, seedBranch } from './agent-repo.js';
+import { projectOrigin } from './project-origin.js';
 import { worktreeMounts } from './worktree-mounts.js';
 import type { Mount } from '../agents/sandbox/mount-plan.js';
 
 /**
  * An agent with a `project` works in its own git worktree on branch `nox/<agent id>`
- * (docs/WORKTREES.md): a worktree of this host's mirror of the project, at the agent's usual
- * folder. Made at each start when missing — on a new host (a restart elsewhere, a
- * failover, a drain) from the branch the project's repository holds, since every turn's end
- * pushed it there (pushBranch) — and reused otherwise.
+ * (docs/WORKTREES.md): a worktree of its own repository on this host (agent-repo.ts), whose
+ * older objects come from this host's mirror of the project, at the agent's usual folder.
+ * Made at each start when missing — on a new host (a restart elsewhere, a failover, a drain)
+ * from the branch its origin holds (the mirror the API serves, or the project's repository),
+ * since every turn's end pushed it there (pushBranch) — and reused otherwise.
  */
 export interface AgentWorktree {
   project: Project;
   workdir: string;
   gitDir: string;
   mirror: string;
+  /** the agent's own repository (its branch, its new objects) */
+  repo: string;
+  /** where its branch is pushed */
+  origin: MirrorOrigin;
   /** what the sandbox binds so git works inside (worktree-mounts.ts) */
   mounts: Mount[];
 }
@@ -34,23 +41,31 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
   const project = projectStore(registryClientFor(ctx)).require(name);
   const { config } = ctx;
   const mirror = projectMirror(config, name);
+  const repo = agentRepo(config, name, agent.id);
   const workdir = agentWorktree(config, agent.id);
   const gitDir = agentWorktreeGitDir(config, name, agent.id);
   const branch = agentBranch(agent.id);
-  await freshMirror(project, mirror, branch, logger);
+  const origin = projectOrigin(config, project, agent.id);
+  await freshMirror(project, mirror, branch, logger, origin);
+  await ensureAgentRepo(repo, mirror);
+  if (await adoptLegacyWorktree(legacyWorktreeGitDir(config, name, agent.id), repo, gitDir, workdir)) {
+    await gitOk([`--git-dir=${mirror}`, 'worktree', 'prune']);
+    logger.info('agent worktree moved into its own repository', { project: name, workdir, repo });
+  }
+  const had = isWorktree(workdir, gitDir);
+  const from = await seedBranch(repo, mirror, branch, baseRef(project.base), had, logger);
 
-  if (!isWorktree(workdir, gitDir)) {
+  if (had) await catchUpWorktree(mirror, gitDir, workdir, branch, logger);
+  else {
     if (existsSync(workdir) && readdirSync(workdir).length > 0) {
       throw new SandboxRefusedError(`the folder ${workdir} of agent ${agent.id} is not empty and not its worktree of project ${name}; move it away first`);
     }
-    await gitOk([`--git-dir=${mirror}`, 'worktree', 'prune']);
-    const has = await git([`--git-dir=${mirror}`, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
-    const args = has.ok ? ['worktree', 'add', workdir, branch] : ['worktree', 'add', '--no-track', '-b', branch, workdir, baseRef(project.base)];
-    await gitOk([`--git-dir=${mirror}`, ...args]);
+    await gitOk([`--git-dir=${repo}`, 'worktree', 'prune']);
+    await gitOk([`--git-dir=${repo}`, 'worktree', 'add', '--quiet', workdir, branch]);
     if (!existsSync(gitDir)) throw new Error(`git made the worktree of ${agent.id} under another name than ${gitDir}`);
-    logger.info('agent worktree made', { project: name, branch, workdir, from: has.ok ? branch : baseRef(project.base) });
+    logger.info('agent worktree made', { project: name, branch, workdir, from, origin: origin.url });
   }
-  return { project, workdir, gitDir, mirror, mounts: worktreeMounts(mirror, gitDir) };
+  return { project, workdir, gitDir, mirror, repo, origin, mounts: worktreeMounts(mirror, repo, gitDir) };
 }
 
 function isWorktree(workdir: string, gitDir: string): boolean {
@@ -78,12 +93,13 @@ export async function wipCommit(wt: Pick<AgentWorktree, 'gitDir' | 'workdir'>, a
 }
 
 /**
- * Push the agent's branch to the project's repository, where any host can fetch it. Never
- * forced: a branch the agent rewrote is refused there, and the last pushed commits stay.
+ * Push the agent's branch — from its own repository, by Nox, never by the agent — to its
+ * origin (the served mirror, or the project's repository), where any host can fetch it.
+ * Never forced: a branch the agent rewrote is refused there, and the last pushed commits stay.
  */
-export async function pushBranch(wt: Pick<AgentWorktree, 'mirror'>, agentId: string, logger: Logger): Promise<boolean> {
+export async function pushBranch(wt: Pick<AgentWorktree, 'repo' | 'origin'>, agentId: string, logger: Logger): Promise<boolean> {
   const branch = agentBranch(agentId);
-  const r = await git([`--git-dir=${wt.mirror}`, 'push', '--quiet', 'origin', `refs/heads/${branch}:refs/heads/${branch}`], { timeoutMs: 60_000 });
-  if (!r.ok) logger.warn('could not push the agent branch to the project repository', { branch, stderr: r.stderr.trim().slice(0, 500) });
+  const r = await git([`--git-dir=${wt.repo}`, 'push', '--quiet', '--', wt.origin.url, `refs/heads/${branch}:refs/heads/${branch}`], { timeoutMs: 120_000, env: wt.origin.env ?? {} });
+  if (!r.ok) logger.warn('could not push the agent branch', { branch, to: wt.origin.url, stderr: r.stderr.trim().slice(0, 500) });
   return r.ok;
 }

@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import type { Request, Response } from 'express';
+
+/**
+ * `git http-backend` as a CGI (docs/WORKTREES.md, "Movable"): the smart-HTTP protocol
+ * git's clients speak — the ref advertisement, `git-upload-pack` (fetch) and
+ * `git-receive-pack` (push) — for one repository under `root`. The request body goes to its
+ * stdin as it arrives (a gzipped one too: `HTTP_CONTENT_ENCODING`), its answer's CGI headers
+ * become the response's, the rest streams back. No system or global git config, no hooks but
+ * the repository's own (its `update` hook: shared/projects/served-mirror.ts), and a time bound.
+ */
+export interface BackendCall {
+  root: string;
+  /** `/<name>.git/<service path>` */
+  pathInfo: string;
+  /** who pushes: the route checked it; the update hook reads it */
+  pushAgent?: string;
+  remoteUser: string;
+  timeoutMs: number;
+}
+
+export async function runHttpBackend(req: Request, res: Response, call: BackendCall): Promise<void> {
+  const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+  const child = spawn('git', ['http-backend'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: '/nonexistent',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_PROJECT_ROOT: call.root,
+      GIT_HTTP_EXPORT_ALL: '1',
+      PATH_INFO: call.pathInfo,
+      REQUEST_METHOD: req.method,
+      QUERY_STRING: query,
+      CONTENT_TYPE: req.headers['content-type'] ?? '',
+      ...(req.headers['content-length'] ? { CONTENT_LENGTH: String(req.headers['content-length']) } : {}),
+      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
+      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
+      REMOTE_USER: call.remoteUser,
+      REMOTE_ADDR: req.socket.remoteAddress ?? '',
+      ...(call.pushAgent ? { NOX_PUSH_AGENT: call.pushAgent } : {}),
+    },
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), call.timeoutMs);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    if (stderr.length < 4000) stderr += d.toString('utf8');
+  });
+  req.pipe(child.stdin);
+  child.stdin.on('error', () => undefined); // the backend answered (a refusal) before reading everything
+  req.on('aborted', () => child.kill('SIGKILL'));
+
+  await new Promise<void>((resolve) => {
+    let head = Buffer.alloc(0);
+    let headersDone = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (headersDone) {
+        res.write(chunk);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      const end = headerEnd(head);
+      if (!end) return;
+      headersDone = true;
+      applyCgiHeaders(res, head.subarray(0, end.at).toString('latin1'));
+      const rest = head.subarray(end.at + end.length);
+      if (rest.length > 0) res.write(rest);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (!headersDone) {
+        if (!res.headersSent) res.status(500).type('text/plain').send(`git http-backend failed (${code ?? 'killed'}): ${stderr.trim().slice(0, 500)}`);
+      } else res.end();
+      resolve();
+    });
+    child.on('error', () => {
+      clearTimeout(timer);
+      if (!res.headersSent) res.status(500).type('text/plain').send('git http-backend could not run');
+      resolve();
+    });
+  });
+}
+
+function headerEnd(buf: Buffer): { at: number; length: number } | undefined {
+  const crlf = buf.indexOf('\r\n\r\n');
+  const lf = buf.indexOf('\n\n');
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { at: crlf, length: 4 };
+  if (lf >= 0) return { at: lf, length: 2 };
+  return undefined;
+}
+
+function applyCgiHeaders(res: Response, text: string): void {
+  let status = 200;
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10) || 500;
+    else res.setHeader(name, value);
+  }
+  res.status(status);
+  res.flushHeaders();
+}

@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import type { NoxConfig } from '../../shared/config/schema.js';
+import type { Logger } from '../../shared/logger.js';
+import { ownerOf } from '../../shared/agents/runtime-state.js';
+import { ERROR_CODE } from '../../shared/errors/codes.js';
+import { AgentNotOnHostError, HostCredentialError } from '../../shared/errors/host-credential-errors.js';
+import { NoxError } from '../../shared/errors/nox-error.js';
+import { ID_PATTERN } from '../../shared/ids.js';
+import { servedGit } from '../../shared/projects/git-limit.js';
+import { agentBranch, type Project } from '../../shared/projects/project-model.js';
+import { servedMirror, servedRoot } from '../../shared/projects/project-paths.js';
+import { projectStore } from '../../shared/projects/project-store.js';
+import { ensureServed, refreshServed } from '../../shared/projects/served-mirror.js';
+import { registryClientFor } from '../../shared/registry/registry-client.js';
+import type { ApiDeps } from '../deps.js';
+import { hostActor, hostAuthentication, hostCredentialOf } from '../hosts/host-auth.js';
+import type { HostCredentialIssuer } from '../hosts/host-credential-issuer.js';
+import { defineRoute, type RouteSpec } from '../http/route.js';
+import { runHttpBackend } from '../projects/git-http-backend.js';
+
+/**
+ * The mirror Nox serves (docs/WORKTREES.md, "Movable"), over git's smart-HTTP protocol, to
+ * worker hosts with a host credential (`Authorization: Bearer noxh_…`, as their other
+ * `/api/host` calls). One URL per agent — `/api/projects/<project>/agents/<id>/git` — and only
+ * for the host the agent is placed on (its owner; or none, between a stop and the next
+ * start): it fetches the project's base and the agents' branches, and pushes `nox/<id>`, which
+ * the mirror's update hook makes the only ref a push there may write, forward only.
+ */
+const params = z.object({ name: z.string().regex(ID_PATTERN), agent: z.string().regex(ID_PATTERN) });
+const refsQuery = z.object({ service: z.enum(['git-upload-pack', 'git-receive-pack']) }).passthrough();
+const BASE = '/api/projects/:name/agents/:agent/git';
+const PACK_TIMEOUT_MS = 600_000;
+
+export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpec[] {
+  const { ctx } = deps;
+  const hostAuth = hostAuthentication(issuer);
+
+  const serve = async (p: z.infer<typeof params>, service: 'git-upload-pack' | 'git-receive-pack', hostId: string | undefined, pathInfo: string, req: Request, res: Response, logger: Logger): Promise<undefined> => {
+    if (!hostId) throw new HostCredentialError(ERROR_CODE.hostCredentialInvalid, 'This host credential has not joined yet: POST /api/host/join first');
+    const registry = registryClientFor(ctx);
+    const project = projectStore(registry).require(p.name);
+    const agent = registry.read.agent(p.agent);
+    if (!agent || agent.project !== project.name) throw new NoxError(ERROR_CODE.agentNotFound, `no agent ${p.agent} works on project ${project.name}`);
+    const owner = await ownerOf(ctx.redis, ctx.keys, p.agent);
+    if (owner !== undefined && owner !== hostId) throw new AgentNotOnHostError(p.agent, hostId, owner);
+    await servedGit.run(async () => {
+      // a fetch sees the project's base as it is now; a push needs the mirror to exist
+      if (service === 'git-upload-pack' && pathInfo.endsWith('/info/refs')) await refreshServed(ctx.config, project, agentBranch(p.agent), logger);
+      else await ensureServedOnce(ctx.config, project, p.agent, logger);
+      await runHttpBackend(req, res, {
+        root: servedRoot(ctx.config),
+        pathInfo: `/${project.name}.git${pathInfo}`,
+        remoteUser: `host:${hostId}`,
+        timeoutMs: PACK_TIMEOUT_MS,
+        ...(service === 'git-receive-pack' ? { pushAgent: p.agent } : {}),
+      });
+    });
+    return undefined;
+  };
+
+  const common = { tag: 'projects', auth: 'public' as const, before: [hostAuth], auditActor: hostActor, params };
+  return [
+    defineRoute({
+      ...common,
+      method: 'get',
+      path: `${BASE}/info/refs`,
+      summary: 'Git smart HTTP for a host (Authorization: Bearer noxh_…): the refs of the project’s served mirror',
+      query: refsQuery,
+      responses: { 200: { description: 'The ref advertisement (application/x-<service>-advertisement)' } },
+      handler: async ({ params: p, query, logger }, req, res) => serve(p, query.service, hostCredentialOf(res).hostId, '/info/refs', req, res, logger),
+    }),
+    defineRoute({
+      ...common,
+      method: 'post',
+      path: `${BASE}/git-upload-pack`,
+      summary: 'Git smart HTTP for a host: fetch from the project’s served mirror',
+      responses: { 200: { description: 'The pack (application/x-git-upload-pack-result)' } },
+      handler: async ({ params: p, logger }, req, res) => serve(p, 'git-upload-pack', hostCredentialOf(res).hostId, '/git-upload-pack', req, res, logger),
+    }),
+    defineRoute({
+      ...common,
+      method: 'post',
+      path: `${BASE}/git-receive-pack`,
+      summary: 'Git smart HTTP for a host: push the agent’s branch nox/<agent> (created or fast-forwarded; nothing else)',
+      responses: { 200: { description: 'The push report (application/x-git-receive-pack-result)' } },
+      handler: async ({ params: p, logger }, req, res) => serve(p, 'git-receive-pack', hostCredentialOf(res).hostId, '/git-receive-pack', req, res, logger),
+    }),
+  ];
+}
+
+/** The served mirror exists (cloned at the first call of the project); later calls do not fetch. */
+async function ensureServedOnce(config: NoxConfig, project: Project, agentId: string, logger: Logger): Promise<void> {
+  if (!existsSync(servedMirror(config, project.name))) await ensureServed(config, project, agentBranch(agentId), logger);
+}

@@ -1,0 +1,86 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { NoxConfig } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import { git, gitOk } from './git-run.js';
+import type { Project } from './project-model.js';
+import { freshMirror, oneAtATime, refreshMirror } from './project-mirror.js';
+import { servedMirror } from './project-paths.js';
+
+/**
+ * The mirror Nox keeps and serves (docs/WORKTREES.md, "Movable"): a bare clone of the project
+ * on the machine of the API, which hosts reach over HTTP (api/routes/git-routes.ts) whether
+ * or not they can see the project's repository. Its `refs/heads/<base>` follows the project's
+ * base (fetched as `refs/remotes/origin/<base>`, then set by Nox); its `refs/heads/nox/<id>`
+ * are the agents' branches, pushed by their hosts at each turn's end.
+ *
+ * A push is checked by the `update` hook below, which Nox writes and no agent can reach: the
+ * pushing agent (`NOX_PUSH_AGENT`, set by the route from the URL it checked against the host's
+ * credential) may create or fast-forward `refs/heads/nox/<its id>` and nothing else — no other
+ * agent's branch, no base, no tag, no deletion, nothing forced. `receive.fsckObjects` checks
+ * what arrives.
+ */
+export const UPDATE_HOOK = `#!/bin/sh
+# Nox (shared/projects/served-mirror.ts): a push writes the pushing agent's branch only, forward only.
+ref="$1"; old="$2"; new="$3"
+if [ -z "$NOX_PUSH_AGENT" ] || [ "$ref" != "refs/heads/nox/$NOX_PUSH_AGENT" ]; then
+  echo "nox: refused $ref: this push may write refs/heads/nox/$NOX_PUSH_AGENT only" >&2; exit 1
+fi
+case "$new" in *[!0]*) ;; *) echo "nox: refused: $ref cannot be deleted" >&2; exit 1 ;; esac
+case "$old" in
+  *[!0]*) git merge-base --is-ancestor "$old" "$new" || { echo "nox: refused: $ref only moves forward" >&2; exit 1; } ;;
+esac
+exit 0
+`;
+
+const SERVED_CONFIG: ReadonlyArray<readonly [string, string]> = [
+  ['receive.denyNonFastForwards', 'true'],
+  ['receive.denyDeletes', 'true'],
+  ['receive.fsckObjects', 'true'],
+  ['http.receivepack', 'true'],
+  ['http.uploadpack', 'true'],
+  ['uploadpack.allowAnySHA1InWant', 'false'],
+];
+
+/** The served mirror, cloned from the project when missing, its hook and settings in place. */
+export async function ensureServed(config: NoxConfig, project: Project, branch: string | undefined, logger: Logger): Promise<string> {
+  const mirror = servedMirror(config, project.name);
+  await freshMirror(project, mirror, branch ?? 'nox/-', logger);
+  await oneAtATime(mirror, async () => {
+    await settle(mirror, project);
+  });
+  return mirror;
+}
+
+/** Brings the served mirror's base up to date with the project's (before a host fetches, a change view, a merge). */
+export async function refreshServed(config: NoxConfig, project: Project, branch: string | undefined, logger: Logger): Promise<string> {
+  const mirror = servedMirror(config, project.name);
+  if (!existsSync(mirror)) return ensureServed(config, project, branch, logger);
+  await oneAtATime(mirror, async () => {
+    await refreshMirror(project, mirror, branch ?? 'nox/-', logger);
+    await settle(mirror, project);
+  });
+  return mirror;
+}
+
+async function settle(mirror: string, project: Project): Promise<void> {
+  const hook = path.join(mirror, 'hooks', 'update');
+  if (!existsSync(hook) || readFileSync(hook, 'utf8') !== UPDATE_HOOK) {
+    mkdirSync(path.dirname(hook), { recursive: true });
+    writeFileSync(hook, UPDATE_HOOK);
+    chmodSync(hook, 0o755);
+    for (const [key, value] of SERVED_CONFIG) await gitOk([`--git-dir=${mirror}`, 'config', key, value]);
+  }
+  const m = `--git-dir=${mirror}`;
+  // hosts fetch refs/heads/*: the base as the project has it
+  const base = await git([m, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${project.base}`]);
+  if (base.ok) await gitOk([m, 'update-ref', `refs/heads/${project.base}`, base.stdout.trim()]);
+  // a branch pushed to the project's repository by a host without a credential: forward only
+  const remotes = (await git([m, 'for-each-ref', '--format=%(refname:strip=3) %(objectname)', 'refs/remotes/origin/nox/'])).stdout.split('\n').filter(Boolean);
+  for (const line of remotes) {
+    const [name = '', sha = ''] = line.split(' ');
+    const local = await git([m, 'rev-parse', '--verify', '--quiet', `refs/heads/${name}`]);
+    if (!local.ok) await gitOk([m, 'update-ref', `refs/heads/${name}`, sha]);
+    else if (local.stdout.trim() !== sha && (await git([m, 'merge-base', '--is-ancestor', local.stdout.trim(), sha])).ok) await gitOk([m, 'update-ref', `refs/heads/${name}`, sha, local.stdout.trim()]);
+  }
+}
