@@ -1,5 +1,6 @@
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
-import type { AgentRequestDeps } from '../../shared/approvals/agent-request-settle.js';
+import { randomUUID } from 'node:crypto';
+import { settleAgentRequest, type AgentRequestDeps } from '../../shared/approvals/agent-request-settle.js';
 import { newApprovalRequest, type ApprovalRequest } from '../../shared/approvals/approval-request.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { NoxError } from '../../shared/errors/nox-error.js';
@@ -92,4 +93,31 @@ export async function branchNote(ctx: NoxContext, config: AgentConfig, logger: L
   } catch (err) {
     return `; its branch nox/${config.id} is kept (its state could not be read: ${(err as Error).message.slice(0, 200)})`;
   }
+}
+
+/**
+ * A person approves a `merge`: this API node acts on it at once, here. The merge acts on the
+ * served mirror, which is kept on the machine of the API (shared/projects/merge-act.ts); left
+ * to the `approval.agent-request` job, a worker host on another machine would only give the
+ * job back until one on this machine took it. Claimed before the decision exists, so the job
+ * the decision watcher enqueues finds it taken (as when the policy approves at once); a
+ * passing failure releases the claim and the workers retry, as before.
+ */
+export async function approveMergeHere(ctx: NoxContext, deps: AgentRequestDeps, approvalId: string, decide: () => Promise<ApprovalRequest>): Promise<ApprovalRequest> {
+  const claimer = `api:${randomUUID()}`;
+  const claim = await deps.requests.claim(approvalId, claimer);
+  let decided: ApprovalRequest;
+  try {
+    decided = await decide();
+  } catch (err) {
+    if (claim === 'claimed') await deps.requests.release(approvalId, claimer);
+    throw err;
+  }
+  if (claim !== 'claimed') return decided;
+  try {
+    await settleAgentRequest(ctx, deps, approvalId, claimer);
+  } catch (err) {
+    deps.logger.warn('acting on an approved merge failed; the workers will retry', { approvalId, error: (err as Error).message });
+  }
+  return decided;
 }

@@ -20,7 +20,9 @@ import { ForbiddenError } from '../../shared/errors/auth-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import type { Principal } from '../../shared/types.js';
+import { agentRequestDepsFor } from '../../shared/approvals/agent-request-deps.js';
 import type { ApiDeps } from '../deps.js';
+import { approveMergeHere } from '../projects/project-acts.js';
 import { ownAgent } from '../http/agent-scope.js';
 import { ADMINS, OPERATORS, PEOPLE } from '../http/auth.js';
 import { requester } from '../http/requester.js';
@@ -259,7 +261,9 @@ export function approvalRoutes(deps: ApiDeps): RouteSpec[] {
         const who = requester(principal);
         // Four eyes: who asked is recorded on every request (`requested_by`); denying one's own stays allowed.
         if (current.requested_by === who && approvals.policy.requireSecondPerson()) throw new SamePersonApprovalError(params.id, who);
-        const decided = await approvals.decide(params.id, { decision: 'approve', decided_by: who, reason: body.reason ?? '' });
+        const approve = () => approvals.decide(params.id, { decision: 'approve', decided_by: who, reason: body.reason ?? '' });
+        // a merge acts on the served mirror, on this machine: this node acts on it now
+        const decided = current.request_type === 'merge' ? await approveMergeHere(ctx, agentRequestDepsFor(ctx), params.id, approve) : await approve();
         if (!body.remember) return decided;
         const rule = rememberRule(decided, who, body.pattern);
         const changeId = await approvals.policy.remember(rule, actorOf(who), decided.id);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
+import { createAgentRequestStore } from '../../shared/agents/agent-requests.js';
 import { closeApprovals } from '../../shared/approvals/approvals.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { addAgentRequestHost, type AgentRequestHost } from '../approvals/agent-request-host.js';
@@ -8,10 +9,11 @@ import { GIT_AGENT, personGit, personRepo, shTurns } from './worktree-support.js
 
 /**
  * A merge a person decides: 202 with the approval; nothing merged while it waits; denied →
- * nothing merged and `agent.merge-denied`; approved → the worker side (the watch that acts on
- * decisions, as `nox worker` runs it) merges, once, and says so with `agent.merged`.
+ * nothing merged and `agent.merge-denied`; approved → the API node that took the decision
+ * merges at once (the served mirror is on its machine), once — the workers' watch that acts on
+ * decisions finds it taken — and says so with `agent.merged`.
  */
-describe('a merge waits for a person’s approval and is acted on by the workers', function () {
+describe('a merge waits for a person’s approval and is acted on by the API that takes the decision', function () {
   this.timeout(120_000);
   let stack: AgentStack;
   let worker: AgentRequestHost;
@@ -35,7 +37,7 @@ describe('a merge waits for a person’s approval and is acted on by the workers
     rmSync(repo, { recursive: true, force: true });
   });
 
-  it('denied: nothing is merged; approved: merged once by the workers', async () => {
+  it('denied: nothing is merged; approved: merged once, at once, by the API node that took the decision', async () => {
     const main = personGit(repo, 'rev-parse', 'main');
     const first = await stack.json<{ status: string; approval_id: string }>('POST', '/api/agents/pm-w/merge', 202, { body: {} });
     expect(first.status).to.equal('pending');
@@ -49,8 +51,11 @@ describe('a merge waits for a person’s approval and is acted on by the workers
     const second = await stack.json<{ approval_id: string }>('POST', '/api/agents/pm-w/merge', 202, { body: {} });
     expect(second.approval_id).to.not.equal(first.approval_id);
     await stack.json('POST', `/api/approvals/${second.approval_id}/approve`, 200, { role: 'admin', body: { reason: 'looks good' } });
-    await waitUntil(async () => (await request(second.approval_id)).status === 'done', 20_000);
+    // the API node that took the decision acted on it (the served mirror is on its machine),
+    // before answering: no worker host had to take the job
     const done = await request(second.approval_id);
+    expect(done.status, JSON.stringify(done)).to.equal('done');
+    expect((await createAgentRequestStore(stack.apiCtx.redis, stack.apiCtx.keys).get(second.approval_id))?.claimed_by).to.match(/^api:/);
     expect(personGit(repo, 'rev-parse', 'main')).to.equal(done.result?.sha);
     expect(personGit(repo, 'show', 'main:x.txt')).to.equal('x');
     expect(personGit(repo, 'log', '-1', '--format=%an %s', 'main')).to.equal('test-admin Merge nox/pm-w (agent pm-w) into main');
