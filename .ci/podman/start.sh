@@ -30,6 +30,8 @@ flock 9
 missing=""
 command -v podman >/dev/null 2>&1 || missing="$missing podman"
 command -v runc >/dev/null 2>&1 || missing="$missing runc"
+# the init a container started with init=true runs (a recommends of podman: absent when podman came without them)
+[ -x /usr/libexec/podman/catatonit ] || missing="$missing catatonit"
 [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' || missing="$missing busybox-static"
 if [ -n "$missing" ]; then
   log "installing$missing"
