@@ -70,6 +70,7 @@ export async function startApiServer(ctx: NoxContext, options: Partial<AppOption
     close() {
       closing ??= (async () => {
         http.closeIdleConnections();
+        guard.close();
         await gateway.close(); // closes the HTTP server too
         http.closeAllConnections();
         // The start loop sees the flag on its next try; it is not awaited because a start()
