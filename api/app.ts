@@ -79,7 +79,8 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
   app.use(cookieParser());
 
   app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000) });
+    // pid: which API node answered (`nox api --workers N` runs several behind one port)
+    res.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000), pid: process.pid });
   });
 
   registerFleetGauges(deps.ctx);
