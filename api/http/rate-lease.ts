@@ -103,9 +103,10 @@ export function createRateLease(redis: Redis, limit: number, windowMs: number, n
         windows.set(counter, w);
       }
       let counted = take(w);
-      if (!counted) {
+      // concurrent requests share a refill; the ones it did not cover take the next
+      while (!counted) {
         await refill(counter, w);
-        counted = take(w) ?? { allowed: false, remaining: 0, resetMs: Math.max(0, w.resetAt - now()) };
+        counted = take(w);
       }
       if (lease > 1 && counted.allowed && w.left * 2 < lease && !w.refilling && w.reserved < limit) void refill(counter, w).catch(() => undefined);
       return counted;
