@@ -52,7 +52,7 @@ export function createRequestGuard(ctx: NoxContext, secret: string, tailer?: Str
   const prefix = keys.rateLimit('api');
   const { max: limit, window_ms: windowMs } = config.rate_limit;
   const counts = createRateLease(redis, limit, windowMs);
-  const revocations = createRevocationMemory(redis, keys, tailer);
+  const revocations = createRevocationMemory(ctx, tailer);
 
   const admitVerified = async (verified: VerifiedToken, address: string): Promise<Admitted> => {
     const { principal } = verified;

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
-import { AUTH_EVENT, type AgentTokensRevokedData, type TokenRevokedData } from '../../shared/auth/revocation.js';
+import { AUTH_EVENT, onLocalRevocation, type AgentTokensRevokedData, type LocalRevocation, type TokenRevokedData } from '../../shared/auth/revocation.js';
 import type { VerifiedToken } from '../../shared/auth/tokens.js';
 import type { StreamTailer } from '../../shared/events/stream-tailer.js';
-import type { Keys } from '../../shared/keys.js';
+import { HOST_EVENT } from '../../shared/hosts/host-events.js';
+import type { NoxContext } from '../../shared/runtime/context.js';
 import { redisScript } from '../../shared/redis-script.js';
 import type { DomainEvent } from '../../shared/types.js';
 
@@ -18,9 +18,12 @@ import type { DomainEvent } from '../../shared/types.js';
  *
  * The bound (docs/PERFORMANCE.md): a revoked token is refused on every node by any request
  * that reaches it RECHECK_MS after the revocation was written to Redis, whatever the event stream
- * does. In practice sooner: the `auth.*` events each node already tails mark the token (or
- * the agent's epoch) revoked in memory as they arrive, normally within milliseconds. A
- * revoked verdict is kept until the token expires (a revocation is never undone).
+ * does. In practice sooner: the `auth.*` and `host.credential-revoked` events each node
+ * already tails mark the token (or the agent's epoch, or the host credential's tokens)
+ * revoked in memory as they arrive, normally within milliseconds; and the node whose process
+ * made the revocation (a logout, a stop, a credential revoked through it) knows at once
+ * (noteLocalRevocation). A revoked verdict is kept until the token expires (a revocation is
+ * never undone).
  */
 export const RECHECK_MS = 1000;
 
@@ -41,6 +44,8 @@ interface Verdict {
   /** when the read behind it was sent */
   readAt: number;
   exp: number;
+  /** the host credential the token was minted for */
+  hostCredential?: string;
   reading?: Promise<boolean>;
 }
 
@@ -53,23 +58,30 @@ export interface RevocationMemory {
   close(): void;
 }
 
-export function createRevocationMemory(redis: Redis, keys: Keys, tailer?: StreamTailer, now: () => number = Date.now): RevocationMemory {
+export function createRevocationMemory(ctx: NoxContext, tailer?: StreamTailer, now: () => number = Date.now): RevocationMemory {
+  const { redis, keys } = ctx;
   const verdicts = new Map<string, Verdict>();
   /** agent id → the lowest epoch a live token of it may carry, as the events said */
   const epochFloors = new Map<string, number>();
 
+  const revoked = (r: LocalRevocation): void => {
+    if ('jti' in r) {
+      const v = verdicts.get(r.jti);
+      if (v) v.revoked = true;
+    } else if ('agentId' in r) {
+      if (r.epoch > (epochFloors.get(r.agentId) ?? 0)) epochFloors.set(r.agentId, r.epoch);
+    } else {
+      for (const v of verdicts.values()) if (v.hostCredential === r.hostCredential) v.revoked = true;
+    }
+  };
+  const offLocal = onLocalRevocation(ctx, revoked);
   const offEvents = tailer?.onEvent(
     (event) => {
-      if (event.type === AUTH_EVENT.tokenRevoked) {
-        const { jti } = (event as DomainEvent<TokenRevokedData>).data;
-        const v = verdicts.get(jti);
-        if (v) v.revoked = true;
-      } else if (event.type === AUTH_EVENT.agentTokensRevoked && event.agentId) {
-        const { epoch } = (event as DomainEvent<AgentTokensRevokedData>).data;
-        if (epoch > (epochFloors.get(event.agentId) ?? 0)) epochFloors.set(event.agentId, epoch);
-      }
+      if (event.type === AUTH_EVENT.tokenRevoked) revoked({ jti: (event as DomainEvent<TokenRevokedData>).data.jti });
+      else if (event.type === AUTH_EVENT.agentTokensRevoked && event.agentId) revoked({ agentId: event.agentId, epoch: (event as DomainEvent<AgentTokensRevokedData>).data.epoch });
+      else if (event.type === HOST_EVENT.credentialRevoked) revoked({ hostCredential: (event as DomainEvent<{ credentialId: string }>).data.credentialId });
     },
-    (type) => type === AUTH_EVENT.tokenRevoked || type === AUTH_EVENT.agentTokensRevoked,
+    (type) => type === AUTH_EVENT.tokenRevoked || type === AUTH_EVENT.agentTokensRevoked || type === HOST_EVENT.credentialRevoked,
   );
 
   const read = (verified: VerifiedToken, v: Verdict): Promise<boolean> => {
@@ -103,7 +115,7 @@ export function createRevocationMemory(redis: Redis, keys: Keys, tailer?: Stream
       let v = verdicts.get(jti);
       if (!v) {
         if (verdicts.size >= MAX_VERDICTS) forgetExpired();
-        v = { revoked: false, readAt: -Infinity, exp: verified.exp };
+        v = { revoked: false, readAt: -Infinity, exp: verified.exp, ...(verified.hostCredential ? { hostCredential: verified.hostCredential } : {}) };
         verdicts.set(jti, v);
       }
       if (v.revoked) return true;
@@ -119,6 +131,7 @@ export function createRevocationMemory(redis: Redis, keys: Keys, tailer?: Stream
     },
     close() {
       offEvents?.();
+      offLocal();
     },
   };
 }

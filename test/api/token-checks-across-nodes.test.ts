@@ -71,6 +71,8 @@ describe('API token checks with verified tokens remembered, across two API nodes
 
     expect((await stack.call('POST', '/api/auth/logout', { token })).status).to.equal(204);
     const loggedOut = Date.now();
+    // the node that logged out knows at once
+    expect((await stack.call('GET', '/api/auth/me', { token })).status).to.equal(401);
 
     let last: Response | undefined;
     await refusedWithinBound(loggedOut, async () => {
@@ -88,7 +90,7 @@ describe('API token checks with verified tokens remembered, across two API nodes
     try {
       const token = tokenFor('operator', 'no-events');
       const verified = (await guard.admit(token, 'test')).verified;
-      await revokeToken(ctx, verified);
+      await revokeToken(secondCtx, verified); // by another process's context: no word reaches this guard but Redis
       const revokedAt = Date.now();
       await refusedWithinBound(revokedAt, () => guard.admit(token, 'test').then(() => true, (err: Error) => (err instanceof TokenRevokedError ? false : Promise.reject(err))));
     } finally {
