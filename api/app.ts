@@ -50,7 +50,7 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
   app.disable('x-powered-by');
   app.set('trust proxy', config.api.trust_proxy);
 
-  const { authenticate, guard } = createAuthenticator(deps.ctx, options.secret);
+  const { authenticate, guard } = createAuthenticator(deps.ctx, options.secret, deps.tailer);
   // anonymous requests (public routes), per IP; an authenticated one is counted per principal by `authenticate`
   const limit = redisRateLimit({ redis, prefix: keys.rateLimit('api'), windowMs: config.rate_limit.window_ms, limit: config.rate_limit.max, key: 'ip' });
   const routes = [
@@ -79,7 +79,8 @@ export function createApp(deps: ApiDeps, options: AppOptions): BuiltApp {
   app.use(cookieParser());
 
   app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000) });
+    // pid: which API node answered (`nox api --workers N` runs several behind one port)
+    res.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000), pid: process.pid });
   });
 
   registerFleetGauges(deps.ctx);

@@ -14,7 +14,8 @@ import { attachGateway, type Gateway } from './socket/gateway.js';
 /**
  * One API node: HTTP server, Socket.IO gateway, and the stream tailer that feeds both the
  * gateway and the requests waiting for their events. Stateless apart from open sockets:
- * run as many as you like behind a load balancer (sticky sessions for Socket.IO polling).
+ * run as many as you like behind a load balancer (sticky sessions for Socket.IO polling), or
+ * as the workers of `nox api --workers N` (bin/api-cluster.ts: WebSocket only).
  */
 export interface ApiServer {
   readonly url: string;
@@ -25,7 +26,12 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export async function startApiServer(ctx: NoxContext, options: Partial<AppOptions> = {}): Promise<ApiServer> {
+export interface ServerOptions extends Partial<AppOptions> {
+  /** Socket.IO over WebSocket only: for API nodes sharing a port without sticky sessions (`nox api --workers N`) */
+  websocketOnly?: boolean;
+}
+
+export async function startApiServer(ctx: NoxContext, options: ServerOptions = {}): Promise<ApiServer> {
   const secret = options.secret ?? ctx.config.auth.jwt_secret;
   if (!secret) throw new ConfigError('config: auth.jwt_secret is required to run the API (set it in system-config.toml or NOX_JWT_SECRET)');
   const logger = ctx.logger.child({ component: 'api-server' });
@@ -45,7 +51,7 @@ export async function startApiServer(ctx: NoxContext, options: Partial<AppOption
   const deps: ApiDeps = { ctx, tailer, waiters, startedAt: Date.now() };
   const { app, guard } = createApp(deps, { ...options, secret });
   const http = createServer(app);
-  const gateway = attachGateway(http, ctx, tailer, guard);
+  const gateway = attachGateway(http, ctx, tailer, guard, options.websocketOnly === true);
   ctx.metrics.gaugeFrom(METRIC.socketConnections, (g) => g.set(gateway.io.engine.clientsCount));
 
   await new Promise<void>((resolve, reject) => {
@@ -70,6 +76,7 @@ export async function startApiServer(ctx: NoxContext, options: Partial<AppOption
     close() {
       closing ??= (async () => {
         http.closeIdleConnections();
+        guard.close();
         await gateway.close(); // closes the HTTP server too
         http.closeAllConnections();
         // The start loop sees the flag on its next try; it is not awaited because a start()

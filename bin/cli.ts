@@ -7,7 +7,7 @@ import { registerHostCommand } from './commands/host.js';
 import { registerProjectCommand } from './commands/project.js';
 import { registerMcpCommand } from './commands/mcp.js';
 import { registerMessagesCommand } from './commands/messages.js';
-import { runApi } from './commands/api.js';
+import { parseWorkers, runApi } from './commands/api.js';
 import { runDoctor } from './commands/doctor.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerTaskCommand } from './commands/task.js';
@@ -29,8 +29,13 @@ program
   .command('up')
   .description('Redis (if needed) + API + one worker host on this machine')
   .option('--demo', 'a Nox of its own (./.nox-demo) with three stand-in agents that play a short story: no API key, no network (docs/DEMO.md)')
-  .action((opts: { demo?: boolean }) => runUp({ demo: opts.demo === true }));
-program.command('api').description('Run one API node').action(() => runApi());
+  .option('--api-workers <n>', 'API node processes (nox api --workers); default the number of cores', parseWorkers)
+  .action((opts: { demo?: boolean; apiWorkers?: number }) => runUp({ demo: opts.demo === true, apiWorkers: opts.apiWorkers }));
+program
+  .command('api')
+  .description('Run one API node, or N of them sharing the port (--workers)')
+  .option('--workers <n>', 'API node processes sharing the port (node:cluster; Socket.IO over WebSocket only when more than 1)', parseWorkers, 1)
+  .action((opts: { workers: number }) => runApi({ workers: opts.workers }));
 program
   .command('worker')
   .description('Run one worker host')

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { revokeAgentTokens } from '../../shared/auth/revocation.js';
+import { noteLocalRevocation, revokeAgentTokens } from '../../shared/auth/revocation.js';
 import { ownerOf } from '../../shared/agents/runtime-state.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { HostCredentialBoundError, HostCredentialError } from '../../shared/errors/host-credential-errors.js';
@@ -106,6 +106,7 @@ export function createHostCredentialIssuer(ctx: NoxContext, signingSecret: strin
       if (record.revokedAt) return { record, changed: false };
       const revokedAt = new Date().toISOString();
       await redis.hset(keys.hostCredential(id), { revokedAt, revokedBy: by });
+      noteLocalRevocation(ctx, { hostCredential: id });
       if (record.hostId) {
         await MARK_HOST(redis, [keys.host(record.hostId)], [revokedAt]);
         await revokeHostAgents(record.hostId, id);

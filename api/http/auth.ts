@@ -9,16 +9,18 @@ import type { Principal, Role } from '../../shared/types.js';
 import { clientKey } from './client-address.js';
 import { isChange, provesSameOrigin } from './csrf.js';
 import { createRequestGuard, type Admitted, type RequestGuard } from './request-guard.js';
+import type { VerifiedTokens } from './verified-tokens.js';
+import type { StreamTailer } from '../../shared/events/stream-tailer.js';
 
 /**
  * Bearer tokens (API clients, agents, the CLI) and an httpOnly cookie (browsers: the
  * dashboard and bull-board, which cannot add a header to a page load) are both accepted.
  * Every authenticated request: a change sent with the cookie must come from this origin
- * (csrf.ts); the token is verified by passport-jwt (HS256 only, issuer `nox`) the first time
- * this node sees it and remembered until it expires (verified-tokens.ts: the profile showed
- * passport → jsonwebtoken at ~10% of the API's CPU when it ran per request); and one Redis
- * call counts the request against its principal's rate limit and refuses a revoked token
- * (request-guard.ts), remembered or not. The same guard admits Socket.IO handshakes, so both
+ * (csrf.ts); the token is verified by one passport-jwt strategy (HS256 only, issuer `nox`) that
+ * consults this node's memory of verified tokens first and remembers a good one until it
+ * expires (verified-tokens.ts: the profile showed passport → jsonwebtoken at ~10% of the API's
+ * CPU when it ran per request); then the request is counted against its principal's rate
+ * limit and a revoked token refused (request-guard.ts), remembered or not. The same guard admits Socket.IO handshakes, so both
  * share one bad-token memory and one token memory. Each app has its own Passport instance,
  * so several apps in one process (tests) do not share strategies.
  */
@@ -53,8 +55,8 @@ export interface Authenticator {
   guard: RequestGuard;
 }
 
-export function createAuthenticator(ctx: NoxContext, secret: string): Authenticator {
-  const guard = createRequestGuard(ctx, secret);
+export function createAuthenticator(ctx: NoxContext, secret: string, tailer?: StreamTailer): Authenticator {
+  const guard = createRequestGuard(ctx, secret, tailer);
   const policy = `"api"; q=${ctx.config.rate_limit.max}; w=${guard.windowSeconds}`;
 
   const rateHeaders = (res: Response, admitted: Admitted): void => {
@@ -64,23 +66,7 @@ export function createAuthenticator(ctx: NoxContext, secret: string): Authentica
   };
 
   const passport = new Passport();
-  passport.use(
-    new JwtStrategy(
-      {
-        jwtFromRequest: (req: Request) => presentedToken(req)?.token ?? null,
-        secretOrKey: hmacKey(secret) as unknown as string, // a KeyObject (see hmacKey); passport-jwt hands it to jsonwebtoken as is
-        algorithms: ['HS256'],
-        issuer: TOKEN_ISSUER,
-      },
-      (payload: unknown, done: (err: unknown, user?: VerifiedToken | false) => void) => {
-        try {
-          done(null, fromClaims(payload));
-        } catch (err) {
-          done(err, false);
-        }
-      },
-    ),
-  );
+  passport.use(rememberingJwtStrategy(secret, guard.tokens));
   /** passport-jwt's verdict as a NoxError: expired, or not valid */
   const failure = (err: unknown, info: unknown): Error => {
     if (err instanceof UnauthenticatedError) return err;
@@ -93,33 +79,63 @@ export function createAuthenticator(ctx: NoxContext, secret: string): Authentica
     if (!presented) return next(new UnauthenticatedError());
     if (presented.via === 'cookie' && isChange(req.method) && !provesSameOrigin(req)) return next(new CrossSiteRequestError());
     const address = clientKey(req);
-    const proceed = (admitted: Promise<Admitted>): void => {
+    try {
+      guard.assertNotBlocked(address);
+    } catch (err) {
+      return next(err);
+    }
+    (passport.authenticate('jwt', { session: false }, (err: unknown, verified: VerifiedToken | false, info: unknown) => {
+      const admitted = verified ? guard.admitVerified(verified, address) : guard.refuse(address, failure(err, info)).then((e) => Promise.reject(e));
       admitted.then((a) => {
         rateHeaders(res, a);
         res.locals.principal = a.verified.principal;
         res.locals.token = a.verified;
         next();
       }, next);
-    };
-    let remembered: VerifiedToken | undefined;
-    try {
-      guard.assertNotBlocked(address);
-      remembered = guard.tokens.recall(presented.token);
-    } catch (err) {
-      return proceed(err instanceof TokenExpiredError ? guard.refuse(address, err).then((e) => Promise.reject(e)) : Promise.reject(err));
-    }
-    if (remembered) return proceed(guard.admitVerified(remembered, address));
-    (passport.authenticate('jwt', { session: false }, (err: unknown, verified: VerifiedToken | false, info: unknown) => {
-      if (!verified) return proceed(guard.refuse(address, failure(err, info)).then((e) => Promise.reject(e)));
-      try {
-        guard.tokens.remember(presented.token, verified);
-      } catch (expired) {
-        return proceed(guard.refuse(address, expired as Error).then((e) => Promise.reject(e)));
-      }
-      proceed(guard.admitVerified(verified, address));
     }) as RequestHandler)(req, res, next);
   };
   return { authenticate, guard };
+}
+
+/**
+ * passport-jwt (HS256 only, issuer `nox`) that first consults the node's memory of verified
+ * tokens: a remembered, unexpired token succeeds without its HMAC being checked again; any
+ * other is verified by passport-jwt and, when good, remembered until it expires. One
+ * strategy, one path for every request.
+ */
+function rememberingJwtStrategy(secret: string, tokens: VerifiedTokens): JwtStrategy {
+  const tokenOf = (req: Request): string | null => presentedToken(req)?.token ?? null;
+  class RememberingJwtStrategy extends JwtStrategy {
+    override authenticate(req: Request, options?: unknown): void {
+      const token = tokenOf(req);
+      let remembered: VerifiedToken | undefined;
+      try {
+        remembered = token ? tokens.recall(token) : undefined;
+      } catch {
+        return this.fail({ name: 'TokenExpiredError' }, 401); // remembered, and expired since
+      }
+      if (remembered) return this.success(remembered);
+      super.authenticate(req, options);
+    }
+  }
+  return new RememberingJwtStrategy(
+    {
+      jwtFromRequest: tokenOf,
+      secretOrKey: hmacKey(secret) as unknown as string, // a KeyObject (see hmacKey); passport-jwt hands it to jsonwebtoken as is
+      algorithms: ['HS256'],
+      issuer: TOKEN_ISSUER,
+      passReqToCallback: true,
+    },
+    (req: Request, payload: unknown, done: (err: unknown, user?: VerifiedToken | false) => void) => {
+      try {
+        const verified = fromClaims(payload);
+        tokens.remember(tokenOf(req) as string, verified);
+        done(null, verified);
+      } catch (err) {
+        done(err, false);
+      }
+    },
+  );
 }
 
 /** 403 unless the authenticated principal has one of `roles`. */

@@ -1,42 +1,26 @@
 import type { VerifiedToken } from '../../shared/auth/tokens.js';
 import { TokenRevokedError } from '../../shared/errors/auth-errors.js';
 import { RateLimitedError } from '../../shared/errors/service-errors.js';
-import { redisScript } from '../../shared/redis-script.js';
-import { COUNT_HIT_LUA } from './window-count.js';
+import type { StreamTailer } from '../../shared/events/stream-tailer.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { createBadTokenLimiter } from './bad-tokens.js';
+import { createRateLease } from './rate-lease.js';
+import { createRevocationMemory } from './revocation-memory.js';
 import { createVerifiedTokens, type VerifiedTokens } from './verified-tokens.js';
 
 /**
- * Admits a token for one authenticated request (HTTP, or a Socket.IO handshake), at the
- * cost of ONE Redis call: a Lua script that counts the request in its principal's
- * rate-limit window (`rate_limit.max` per `rate_limit.window_ms`, shared by every API node)
- * and, in the same call, says whether the token is revoked — its `jti` logged out, or, for
- * an agent, minted below the agent's current token epoch (shared/auth/revocation.ts), or
- * minted for a host whose host credential is revoked or gone (`hc`, docs/HOSTS.md). So
- * revocation is exact on every node at no extra round trip, and no cache can serve a
- * revoked token.
- *
- * (KEYS[2] the revoked-jti marker, KEYS[3] the agents' epochs, KEYS[4] the host credential's
- * record (KEYS[2] again when the token names none); ARGV[2] the agent id or '', ARGV[3] the
- * token's epoch, ARGV[4] '1' when the token names a host credential.)
+ * Admits a token for one authenticated request (HTTP, or a Socket.IO handshake), normally
+ * without a Redis round trip: the principal's request is counted against its rate limit
+ * (`rate_limit.max` per `rate_limit.window_ms`, shared by every API node) from a lease of
+ * hits taken from Redis ahead of need (rate-lease.ts: never more than the limit across
+ * nodes; a principal may be refused up to 1.5 leases per node early), and whether the token
+ * is revoked is answered from memory kept within a bound of RECHECK_MS and updated by the
+ * `auth.*` events (revocation-memory.ts).
  *
  * Before that, the token is verified in process (HMAC, remembered per token until it expires:
  * verified-tokens.ts); a token that fails, or turns out to be revoked, is counted against the
  * client's address (bad-tokens.ts).
  */
-const GUARD = redisScript(`${COUNT_HIT_LUA}
-local revoked = redis.call('EXISTS', KEYS[2])
-if revoked == 0 and ARGV[2] ~= '' then
-  local epoch = tonumber(redis.call('HGET', KEYS[3], ARGV[2]) or '0')
-  if epoch > tonumber(ARGV[3]) then revoked = 1 end
-end
-if revoked == 0 and ARGV[4] == '1' then
-  if redis.call('EXISTS', KEYS[4]) == 0 or redis.call('HEXISTS', KEYS[4], 'revokedAt') == 1 then revoked = 1 end
-end
-return {hits, ttl, revoked}
-`);
-
 export interface Admitted {
   verified: VerifiedToken;
   /** the principal's limit per window, what is left of it, and seconds until the window resets */
@@ -57,25 +41,26 @@ export interface RequestGuard {
   /** throws 429 while `address` is over its bad-token limit (answered from memory) */
   assertNotBlocked(address: string): void;
   readonly windowSeconds: number;
+  /** stops following the event stream */
+  close(): void;
 }
 
-export function createRequestGuard(ctx: NoxContext, secret: string): RequestGuard {
+export function createRequestGuard(ctx: NoxContext, secret: string, tailer?: StreamTailer): RequestGuard {
   const { redis, keys, config } = ctx;
   const badTokens = createBadTokenLimiter(ctx);
   const tokens = createVerifiedTokens(secret);
   const prefix = keys.rateLimit('api');
   const { max: limit, window_ms: windowMs } = config.rate_limit;
+  const counts = createRateLease(redis, limit, windowMs);
+  const revocations = createRevocationMemory(ctx, tailer);
 
   const admitVerified = async (verified: VerifiedToken, address: string): Promise<Admitted> => {
-      const { principal, jti, epoch, hostCredential } = verified;
-      const counter = `${prefix}p:${principal.role}:${principal.sub}`;
-      const revokedJti = keys.revokedToken(jti);
-      const credential = hostCredential ? keys.hostCredential(hostCredential) : revokedJti;
-      const [hits, ttl, revoked] = (await GUARD(redis, [counter, revokedJti, keys.agentTokenEpochs(), credential], [windowMs, principal.agentId ?? '', epoch, hostCredential ? '1' : ''])) as [number, number, number];
-      if (revoked === 1) throw await badTokens.refuse(address, new TokenRevokedError());
-      const resetSeconds = Math.max(1, Math.ceil(ttl / 1000));
-      if (hits > limit) throw new RateLimitedError(resetSeconds);
-      return { verified, limit, remaining: Math.max(0, limit - hits), resetSeconds };
+    const { principal } = verified;
+    const [revoked, counted] = await Promise.all([revocations.isRevoked(verified), counts.hit(`${prefix}p:${principal.role}:${principal.sub}`)]);
+    if (revoked) throw await badTokens.refuse(address, new TokenRevokedError());
+    const resetSeconds = Math.max(1, Math.ceil(counted.resetMs / 1000));
+    if (!counted.allowed) throw new RateLimitedError(resetSeconds);
+    return { verified, limit, remaining: counted.remaining, resetSeconds };
   };
 
   return {
@@ -94,5 +79,6 @@ export function createRequestGuard(ctx: NoxContext, secret: string): RequestGuar
     refuse: (address, err) => badTokens.refuse(address, err),
     tokens,
     assertNotBlocked: (address) => badTokens.assertNotBlocked(address),
+    close: () => revocations.close(),
   };
 }

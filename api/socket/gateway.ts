@@ -29,9 +29,10 @@ export interface Gateway {
 
 const REPLAY_BATCH = 1000;
 
-export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: StreamTailer, guard: RequestGuard): Gateway {
+/** `websocketOnly`: no long-polling transport (API nodes that share a port round-robin: bin/api-cluster.ts) */
+export function attachGateway(server: HttpServer, ctx: NoxContext, tailer: StreamTailer, guard: RequestGuard, websocketOnly = false): Gateway {
   const logger = ctx.logger.child({ component: 'socket-gateway' });
-  const io = new Server(server, { path: '/socket.io', serveClient: false, cors: { origin: false } });
+  const io = new Server(server, { path: '/socket.io', serveClient: false, cors: { origin: false }, ...(websocketOnly ? { transports: ['websocket'] as const } : {}) });
   const sessions = createSocketSessions();
   const roomCap = createRoomCap(ctx.config.api.socket_max_rooms);
 

@@ -6,7 +6,8 @@
  * keep-alive client: requests/s flat out with C requests in flight for a fixed time each,
  * latency percentiles, and the ratio Nox / bare Express.
  *
- * Usage: npm run bench -- api [seconds=10] [concurrency=20] [agents=16]
+ * Usage: npm run bench -- api [seconds=10] [concurrency=20] [agents=16] [api workers=1]
+ *        (api workers: `nox api --workers N`; the bare Express handler stays one process)
  *        NOX_BENCH_PROFILE=<dir> writes a CPU profile of each Nox process when it stops.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,9 +48,10 @@ export async function run(args: string[]): Promise<void> {
   const seconds = Number(args[0] ?? 10);
   const concurrency = Number(args[1] ?? 20);
   const agentCount = Number(args[2] ?? 16);
+  const apiWorkers = Number(args[3] ?? 1);
   const warm = Math.max(1, Math.ceil(seconds / 5));
 
-  const nox = await startDeployment(standInSettings(agentCount));
+  const nox = await startDeployment(standInSettings(agentCount), undefined, apiWorkers);
   const http = httpClient(tokenFor('operator'), concurrency);
   const dir = mkdtempSync(path.join(tmpdir(), 'nox-bench-api-'));
   let bare: Awaited<ReturnType<typeof startBareExpress>> | undefined;
@@ -74,7 +76,7 @@ export async function run(args: string[]): Promise<void> {
 
     const out = (s: string): boolean => process.stdout.write(`${s}\n`);
     const rate = (name: string, l: Load): string => `${name.padEnd(34)} ${l.perSecond.toFixed(0).padStart(7)} requests/s`;
-    out(`API cost per request: ${seconds} s each after ${warm} s warm-up, ${concurrency} keep-alive requests in flight, ${agentCount} agents; nox api + nox worker processes; Redis ${redisUrl()}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    out(`API cost per request: ${seconds} s each after ${warm} s warm-up, ${concurrency} keep-alive requests in flight, ${agentCount} agents; nox api --workers ${apiWorkers} + nox worker processes; Redis ${redisUrl()}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     out(rate('bare Express GET /api/agents', bareGet));
     out(rate('nox GET /api/agents', noxGet) + `  ratio ${(noxGet.perSecond / bareGet.perSecond).toFixed(2)}× bare Express`);
     out(rate('bare Express POST /api/messages', barePost));

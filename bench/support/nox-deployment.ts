@@ -41,7 +41,8 @@ function nest(dotted: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** `secrets`: the secrets file's content (e.g. `{auth: {password_hashes: {name: hash}}}`), in a folder of its own outside the registry */
-export async function startDeployment(settings: Record<string, unknown>, secrets?: Record<string, unknown>): Promise<NoxDeployment> {
+/** `apiWorkers`: `nox api --workers N` (one API process by default) */
+export async function startDeployment(settings: Record<string, unknown>, secrets?: Record<string, unknown>, apiWorkers = 1): Promise<NoxDeployment> {
   const prefix = uniquePrefix();
   const registryDir = mkdtempSync(path.join(tmpdir(), 'nox-bench-'));
   writeFileSync(path.join(registryDir, 'system-config.toml'), stringify(nest(settings)));
@@ -55,7 +56,7 @@ export async function startDeployment(settings: Record<string, unknown>, secrets
   const keys = makeKeys(prefix);
   // NOX_BENCH_PROFILE=<dir>: each Nox process writes a V8 CPU profile there when it stops
   const profile = process.env.NOX_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.NOX_BENCH_PROFILE)}`] : [];
-  const processes = [spawnNox(['api'], env, profile), spawnNox(['worker', '--registry-writer'], env, profile)];
+  const processes = [spawnNox(['api', '--workers', String(apiWorkers)], env, profile), spawnNox(['worker', '--registry-writer'], env, profile)];
   const stop = async (): Promise<void> => {
     for (const p of processes) p.child.kill('SIGTERM');
     await Promise.race([Promise.all(processes.map((p) => p.exited())), new Promise((r) => setTimeout(r, 10_000))]);
@@ -69,6 +70,13 @@ export async function startDeployment(settings: Record<string, unknown>, secrets
     // ready: the API answers, a host is alive, and the writer has published the registry (a
     // process that reads it from Redis answers 503 until then: docs/HOSTS.md)
     await waitUntil(async () => (await fetch(`${url}/health`).then((r) => r.ok).catch(() => false)) && (await liveHosts(redis, keys)).length > 0 && (await readPublication(redis, keys)) !== undefined, 30_000, 100);
+    // every API worker listening before a client connects (connections are handed out round-robin)
+    const pids = new Set<number>();
+    await waitUntil(async () => {
+      const health = await fetch(`${url}/health`, { headers: { connection: 'close' } }).then((r) => r.json() as Promise<{ pid: number }>);
+      pids.add(health.pid);
+      return pids.size >= apiWorkers;
+    }, 30_000, 20);
   } catch (err) {
     const output = processes.map((p) => p.output()).join('\n');
     await stop();

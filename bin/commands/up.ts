@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { signToken } from '../../shared/auth/tokens.js';
 import { resolveRegistryDir } from '../../shared/config/load-config.js';
@@ -17,7 +18,8 @@ import { startDemoDirector, type Director } from '../demo/demo-director.js';
 import { clearDemoKeys, demoSandbox, demoSettings, prepareDemoFolder, writeDemoConfig, type DemoSettings } from '../demo/demo-setup.js';
 
 /**
- * `nox up`: Redis (if needed) + the API + one worker host, for one machine. The API and
+ * `nox up`: Redis (if needed) + the API (one node per core: `--api-workers`) + one worker
+ * host, for one machine. The API and
  * the worker run as child processes so that a busy worker never slows the API; if either
  * dies it is started again with a backoff (bin/child-restarts.ts), except for a configuration
  * error, which stops everything with the child's message.
@@ -27,12 +29,15 @@ export interface UpOptions {
   readyTimeoutMs?: number;
   /** `--demo`: a Nox of its own with three stand-in agents playing a short story (bin/demo/, docs/DEMO.md) */
   demo?: boolean;
+  /** `--api-workers N`: API node processes (`nox api --workers N`); default the machine's core count */
+  apiWorkers?: number;
 }
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 export async function runUp(options: UpOptions = {}): Promise<void> {
   const started = Date.now();
+  const apiWorkers = options.apiWorkers ?? availableParallelism();
   const demo = options.demo ? demoOrExit() : undefined;
   const registryDir = resolveRegistryDir();
   const { secretsFile, boot } = await prepareRegistryFolder(registryDir);
@@ -88,7 +93,8 @@ export async function runUp(options: UpOptions = {}): Promise<void> {
   // A child that dies is started again (bin/child-restarts.ts): one crash is not an outage.
   const deaths: Record<string, number[]> = { api: [], worker: [] };
   const startChild = (role: 'api' | 'worker'): void => {
-    const cmd = selfCommand('bin/cli', role === 'worker' ? [role, '--registry-writer'] : [role]); // the one registry writer (issue 3)
+    // the one registry writer (issue 3); the API as one node per core (bin/api-cluster.ts)
+    const cmd = selfCommand('bin/cli', role === 'worker' ? [role, '--registry-writer'] : [role, '--workers', String(apiWorkers)]);
     // Own process group: a terminal's Ctrl-C reaches only `nox up`, which stops the
     // children in order. The IPC channel lets them notice if `nox up` itself is killed.
     const child = spawn(cmd.command, cmd.args, { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });

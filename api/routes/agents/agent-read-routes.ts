@@ -6,6 +6,7 @@ import { AGENT_SORTS, fullRuntimes, listAgents, listVersion, type AgentListRow }
 import type { ApiDeps } from '../../deps.js';
 import { onlySelf, ownAgent } from '../../http/agent-scope.js';
 import { ForbiddenError } from '../../../shared/errors/auth-errors.js';
+import { createBodyMemory } from '../../http/body-memory.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { agentSummaryView, agentView, idParams, publicAgentView, publicSummary, READERS, view, viewFor } from './agent-views.js';
 
@@ -15,6 +16,10 @@ import { agentSummaryView, agentView, idParams, publicAgentView, publicSummary, 
  * token reads its own config, conversation and metrics, and of the others only the public
  * view (agent-views.ts `publicView`); another's conversation or metrics is 403
  * `ERROR_CODE.notOwnAgent` (agent ids are public, so saying so leaks nothing).
+ *
+ * The list's serialised JSON is kept per ETag (the agent store's version, the stream's
+ * last event and the request's scope and query), so while nothing changed a list is
+ * answered without reading the agents again nor serialising them (docs/PERFORMANCE.md).
  */
 const oneAgent = z.union([agentView, publicAgentView]);
 /** `a,b` or `?x=a&x=b`: a list of short tokens */
@@ -57,6 +62,8 @@ const pageQuery = z
 export function agentReadRoutes(deps: ApiDeps): RouteSpec[] {
   const { ctx } = deps;
   const store = agentStoreFor(ctx);
+  // the answered list per ETag: the tag names everything the list is made of (see listVersion)
+  const bodies = createBodyMemory(64);
 
   return [
     defineRoute({
@@ -78,6 +85,8 @@ export function agentReadRoutes(deps: ApiDeps): RouteSpec[] {
           res.setHeader('ETag', tag);
           res.setHeader('Cache-Control', 'private, no-cache');
           if (req.headers['if-none-match'] === tag) return void res.status(304).end();
+          const known = bodies.get(tag);
+          if (known !== undefined) return void res.type('json').send(known);
         }
         const page = await listAgents(ctx, store, query);
         const runtimes = query.view === 'full' ? await fullRuntimes(ctx, page.rows) : undefined;
@@ -85,7 +94,9 @@ export function agentReadRoutes(deps: ApiDeps): RouteSpec[] {
           if (me !== undefined && me !== config.id) return publicSummary(config, summary);
           return runtimes ? view(config, runtimes.get(config.id)) : summary;
         };
-        return { agents: page.rows.map(item), next: page.next, total: page.total, counts: page.counts };
+        const body = JSON.stringify({ agents: page.rows.map(item), next: page.next, total: page.total, counts: page.counts });
+        if (tag) bodies.remember(tag, body);
+        res.type('json').send(body);
       },
     }),
     defineRoute({

@@ -70,6 +70,11 @@ export function createEventStore(options: EventStoreOptions): EventStore {
   const socket: Socket = io(options.url ?? '/', {
     path: '/socket.io',
     withCredentials: true,
+    // WebSocket first: `nox api --workers N` (the default under `nox up`) serves Socket.IO over
+    // WebSocket only; long polling stays the fallback for a single API node behind a proxy
+    // that blocks WebSocket
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
     // read on every (re)connect: this is what makes catch-up work
     auth: (cb) => cb({ lastEventId, rooms: ['all'] }),
     reconnectionDelay: 500,
