@@ -246,6 +246,6 @@ async function stopParts(ctx: NoxContext, p: Parts): Promise<void> {
   await p.messaging?.stop();
   await p.mcp?.stop();
   await p.gate?.close();
-  p.attention?.stop();
+  await p.attention?.stop();
   await closeApprovals(ctx);
 }
