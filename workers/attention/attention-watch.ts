@@ -1,3 +1,4 @@
+import { reportLoopError } from '../../shared/redis-reachability.js';
 import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 import { applyStatusEvent, forgetAgent, seedFromStates } from '../../shared/attention/attention-index.js';
 import { needsAttention } from '../../shared/attention/attention-item.js';
@@ -68,7 +69,7 @@ export async function startAttentionWatch(ctx: NoxContext): Promise<AttentionWat
       },
       (err: unknown) => {
         state.lastError = err as Error;
-        logger.warn('could not record that an agent needs a person', { agentId: event.agentId, ...errorFields(err) });
+        reportLoopError(logger, 'could not record that an agent needs a person', err, { agentId: event.agentId });
       },
     );
 
@@ -102,7 +103,7 @@ export async function startAttentionWatch(ctx: NoxContext): Promise<AttentionWat
     const feed = eventFeedFor(ctx);
     unsubscribe = await feed.subscribe((event) => void handled(event), wanted);
     const upto = feed.tailer.lastId;
-    cursorTimer = setInterval(() => void writeCursor().catch((err: unknown) => logger.warn('could not write the attention cursor', errorFields(err))), CURSOR_EVERY_MS);
+    cursorTimer = setInterval(() => void writeCursor().catch((err: unknown) => reportLoopError(logger, 'could not write the attention cursor', err)), CURSOR_EVERY_MS);
     cursorTimer.unref();
     const from = await ctx.redis.get(ctx.keys.attentionCursor());
     const replayed = from ? await replay(from, upto) : 0;

@@ -1,6 +1,7 @@
+import { reportLoopError } from '../../shared/redis-reachability.js';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { errorFields, type Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/logger.js';
 
 /**
  * One holder at a time across every machine: a Redis key held with a TTL and renewed every
@@ -51,7 +52,7 @@ export function createLease(redis: Redis, key: string, ttlMs: number, logger: Lo
       }
     } catch (err) {
       lastError = err as Error;
-      logger.warn(`${options.name} lease renewal failed`, errorFields(err));
+      reportLoopError(logger, `${options.name} lease renewal failed`, err);
     }
   };
 
