@@ -173,7 +173,7 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
     defineRoute({
       method: 'post',
       path: '/api/agents/:id/unpark',
-      summary: 'Resume a parked agent now, before its usage limit resets: the turn the limit held runs once now (409 nox:agent-not-parked otherwise)',
+      summary: 'Resume a parked agent now, before its usage limit resets: the turn the limit held runs once now (409 when it is not parked)',
       tag: 'agents',
       auth: OPERATORS,
       params: idParams,
