@@ -1,10 +1,8 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { expect } from 'chai';
-import { agentConfigDir } from '../../workers/agents/claude-cli/command-line.js';
 import { tokenFor, waitUntil } from '../support/harness.js';
 import { spawnNox } from '../support/processes.js';
-import { startAgentStack, type AgentStack } from './agent-stack.js';
+import { limitTheLogin, startAgentStack, type AgentStack } from './agent-stack.js';
 
 /**
  * "Resume now" for a parked agent: `POST /api/agents/:id/unpark` (operators, admins) and
@@ -30,10 +28,8 @@ describe('a parked agent resumes now when a person asks (unpark)', function () {
   it('runs the held turn once, now, long before the reset; refuses an agent that is not parked (409) and a viewer (403)', async () => {
     await stack.createAgent({ id: 'unp' });
     await stack.startAgent('unp');
-    // the login's limit, for ten minutes (the stand-in reads it from its config folder)
-    const limitFile = path.join(agentConfigDir(stack.config, 'unp'), 'fake-limit.json');
-    mkdirSync(path.dirname(limitFile), { recursive: true });
-    writeFileSync(limitFile, JSON.stringify({ resetsAt: Math.ceil(Date.now() / 1000) + 600 }));
+    // the login's limit, for ten minutes
+    const limitFile = limitTheLogin(stack.config, 'unp', 600);
     await stack.turn('unp', 'held by the limit');
     const parked = await stack.waitStatus('unp', 'parked');
     expect(Date.parse(parked.resumesAt!) - Date.now(), 'the reset is minutes away').to.be.greaterThan(60_000);

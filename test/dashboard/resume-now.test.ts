@@ -1,9 +1,7 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { hashPassword } from '../../shared/auth/passwords.js';
-import { agentConfigDir } from '../../workers/agents/claude-cli/command-line.js';
-import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
+import { limitTheLogin, startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { waitUntil } from '../support/harness.js';
 import { logIn, screenshot, useBrowser } from './support/browser.js';
 
@@ -28,9 +26,7 @@ describe('dashboard: resume a parked agent now', function () {
   it('the Needs you card and the agent page offer "Resume now"; it runs the held turn once and the card leaves', async () => {
     await stack.createAgent({ id: 'napper' });
     await stack.startAgent('napper');
-    const limitFile = path.join(agentConfigDir(stack.config, 'napper'), 'fake-limit.json');
-    mkdirSync(path.dirname(limitFile), { recursive: true });
-    writeFileSync(limitFile, JSON.stringify({ resetsAt: Math.ceil(Date.now() / 1000) + 600 }));
+    const limitFile = limitTheLogin(stack.config, 'napper', 600);
     await stack.turn('napper', 'wait for me');
     await stack.waitStatus('napper', 'parked');
 
