@@ -136,6 +136,10 @@ export interface Keys {
   attentionAgents(): string;
   /** hash: agent id → stream id of the last `agent.status` event the attention index applied (so a late host never undoes a newer one) */
   attentionSeen(): string;
+  /** string with a TTL: lease held by the one host that keeps the attention index (workers/attention/attention-watch.ts) */
+  attentionLease(): string;
+  /** string: stream id of the last event the attention index's keeper handled (its successor replays from there) */
+  attentionCursor(): string;
   /** string: one MCP install request as JSON, by its approval id (workers/mcp/install-requests) */
   mcpInstall(approvalId: string): string;
   /** sorted set: approval ids of MCP install requests not yet settled (score = created epoch ms) */
@@ -221,6 +225,8 @@ export function makeKeys(prefix = '{nox}'): Keys {
     approvalsUnrecorded: () => k('approvals', 'unrecorded'),
     attentionAgents: () => k('attention', 'agents'),
     attentionSeen: () => k('attention', 'seen'),
+    attentionLease: () => k('attention', 'lease'),
+    attentionCursor: () => k('attention', 'cursor'),
     mcpInstall: (approvalId) => k('mcp', 'install', assertValidId(approvalId, 'approvalId')),
     mcpInstallsOpen: () => k('mcp', 'installs', 'open'),
     mcpUpload: (uploadId) => k('mcp', 'upload', assertValidId(uploadId, 'uploadId')),

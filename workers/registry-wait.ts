@@ -5,9 +5,10 @@ import type { NoxContext } from '../shared/runtime/context.js';
  * A host that reads the registry from Redis takes no work before the writer has published it
  * (it would run on guesses: docs/HOSTS.md). While it waits, the mirror logs that it does and
  * the host says so in Redis every `registry.wait_log_interval_ms`, so `GET
- * /api/system/health` can name it (`registry.waitingHosts`).
+ * /api/system/health` can name it (`registry.waitingHosts`). `signal`: a stop during the
+ * start ends the wait.
  */
-export async function waitForRegistry(ctx: NoxContext, hostId: string): Promise<void> {
+export async function waitForRegistry(ctx: NoxContext, hostId: string, signal?: AbortSignal): Promise<void> {
   const registry = registryClientFor(ctx);
   if (registry.source === 'folder') return;
   const key = ctx.keys.hostsWaitingForRegistry();
@@ -16,9 +17,17 @@ export async function waitForRegistry(ctx: NoxContext, hostId: string): Promise<
   const timer = setInterval(() => void say(), ctx.config.registry.wait_log_interval_ms);
   timer.unref();
   try {
-    await registry.ready();
+    // a stop while it waits ends the wait (the start rejects, nothing more starts)
+    await (signal ? Promise.race([registry.ready(), rejectOnAbort(signal)]) : registry.ready());
   } finally {
     clearInterval(timer);
     await ctx.redis.zrem(key, hostId).catch(() => 0);
   }
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }

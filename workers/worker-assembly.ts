@@ -45,7 +45,8 @@ import { startCredentialWatch, type CredentialWatch } from './host-credential/cr
  * Start order: permission gate, MCP, the host with its queues (then agents, messaging,
  * tasks attach), the agent-request watch, the registry writer (it may wait for the
  * writer lease of another process), the approval sweep. If a step fails, `stop()` runs over
- * what started and the error is rethrown.
+ * what started and the error is rethrown; a stop during the start goes through
+ * `options.signal` the same way.
  */
 export interface NoxWorkerOptions {
   /**
@@ -82,6 +83,21 @@ export interface NoxWorkerOptions {
    * that joined with a host credential (`worker.host_token`).
    */
   onCredentialLost?: (reason: string) => void;
+  /**
+   * A stop that arrives while the host is still starting (`nox worker` on SIGTERM): the start
+   * goes no further than the step it is in (a registry writer waiting for the lease stops
+   * waiting), what has started stops in order, and the start rejects with
+   * `WorkerStartStopped`. The caller closes the context after that, never during the start.
+   */
+  signal?: AbortSignal;
+}
+
+/** The start ended because its `signal` aborted (a stop during the start), not because a step failed. */
+export class WorkerStartStopped extends Error {
+  constructor() {
+    super('the worker host was stopped while it was starting');
+    this.name = 'WorkerStartStopped';
+  }
 }
 
 type ApprovalSweep = ReturnType<typeof startApprovalSweep>;
@@ -135,19 +151,28 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
   // now would mark them stopped and keep the peers from failing them over
   const stop = (): Promise<void> => (stopping ??= parts.credentialWatch?.lost !== undefined ? Promise.resolve() : stopParts(ctx, parts));
 
+  const signal = options.signal;
+  const stillStarting = (): void => {
+    if (signal?.aborted) throw new WorkerStartStopped();
+  };
+
   try {
     if (options.registryWriter) markRegistryWriterHere(ctx);
-    await waitForRegistry(ctx, hostId);
+    stillStarting();
+    await waitForRegistry(ctx, hostId, signal);
+    stillStarting();
     // a host that joined with a host credential asks the API for its agents' tokens (docs/HOSTS.md)
     const credential = parseHostCredential(ctx.config.worker.host_token);
     if (credential) useAgentTokens(ctx, hostCredentialSource(hostApi(defaultApiUrl(ctx.config), ctx.config.worker.host_token as string), (err) => parts.credentialWatch?.lose(err.message)));
     if (options.permissionGate !== false) parts.gate = createPermissionGate(ctx);
     // before the agents start: their first status events count
     if (options.attention !== false) parts.attention = await startAttentionWatch(ctx);
+    stillStarting();
     if (options.mcp !== false) {
       const wiring = typeof options.mcp === 'object' ? options.mcp : {};
       parts.mcp = await wireMcpHost(ctx, { hostId, onStats: containerStatsReporter(ctx, hostId), ...wiring });
     }
+    stillStarting();
     const messaging = (parts.messaging = createMessagingHost(ctx));
     const tasks = (parts.tasks = createTaskHost(ctx));
     const agents = (parts.agents = createAgentHost(
@@ -170,20 +195,27 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
       { permissions: parts.gate },
     ));
     const host = (parts.host = await startWorkerHost(ctx, { ...agents.hostOptions, loops: () => partLoops(parts) }));
+    stillStarting();
     if (credential) {
       parts.credentialWatch = startCredentialWatch(ctx, credential.id, (reason) => {
         void leaveCluster(ctx, { host, agents: agents.manager }, reason).then(() => options.onCredentialLost?.(reason));
       });
     }
     await agents.attach(host);
+    stillStarting();
     await messaging.attach(agents.manager);
+    stillStarting();
     // after adoption: a host restarted while draining has its agents back before it looks
     parts.drain = startHostDrain({ ctx, hostId: host.id, manager: agents.manager, settleDeliveries: async () => messaging.deliverer?.idle() });
     await tasks.start();
+    stillStarting();
     if (options.agentRequests !== false) parts.agentRequests = await startAgentRequestWatch(ctx);
-    if (options.registryWriter) parts.registryWriter = await startRegistryWriter(ctx, options.registryWriter === true ? {} : options.registryWriter);
+    stillStarting();
+    if (options.registryWriter) parts.registryWriter = await startRegistryWriter(ctx, { ...(options.registryWriter === true ? {} : options.registryWriter), ...(signal ? { signal } : {}) });
+    stillStarting();
     if (options.approvalSweep !== false) parts.approvalSweep = startApprovalSweep(ctx);
     parts.metricsServer = await startMetricsServer(ctx, host.id);
+    stillStarting();
     return {
       id: host.id,
       host,
@@ -201,6 +233,8 @@ export async function startNoxWorker(ctx: NoxContext, options: NoxWorkerOptions 
     };
   } catch (err) {
     await stop().catch((stopErr: unknown) => ctx.logger.warn('stopping a worker host that failed to start failed too', errorFields(stopErr)));
+    // a writer that stopped waiting for its lease rejects with the signal's reason
+    if (signal?.aborted) throw new WorkerStartStopped();
     throw err;
   }
 }
@@ -247,6 +281,6 @@ async function stopParts(ctx: NoxContext, p: Parts): Promise<void> {
   await p.messaging?.stop();
   await p.mcp?.stop();
   await p.gate?.close();
-  p.attention?.stop();
+  await p.attention?.stop();
   await closeApprovals(ctx);
 }

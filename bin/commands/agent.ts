@@ -4,7 +4,7 @@ import { apiClient as client, type ApiClient as Client } from '../api-client.js'
 import { registerAgentChangeCommands } from './project.js';
 
 /**
- * `nox agent create|list|show|start|stop|restart|interrupt|reset|send|logs [-f]|delete` — a
+ * `nox agent create|list|show|start|stop|restart|interrupt|unpark|reset|send|logs [-f]|delete` — a
  * thin client of /api/agents (bin/api-client.ts finds the API and the token). Deleting (and
  * creating with an agent's token) may wait for an approval: the API answers 202 with its
  * id, and `--wait` follows it until the act is done, denied or failed.
@@ -215,8 +215,8 @@ export function registerAgentCommand(program: Command): void {
     out(JSON.stringify(await api().call('GET', `/api/agents/${id}`), null, 2));
   });
 
-  for (const verb of ['start', 'stop', 'restart', 'interrupt', 'reset'] as const) {
-    agent.command(`${verb} <id>`).description(`${verb} an agent`).action(async (id: string) => {
+  for (const verb of ['start', 'stop', 'restart', 'interrupt', 'unpark', 'reset'] as const) {
+    agent.command(`${verb} <id>`).description(verb === 'unpark' ? 'resume a parked agent now (the turn its usage limit held runs once)' : `${verb} an agent`).action(async (id: string) => {
       const r = await api().call<{ hostId?: string; already?: boolean }>('POST', `/api/agents/${id}/${verb}`);
       out(`${verb} ${id}: ${r.already ? 'already running' : 'accepted'}${r.hostId ? ` (host ${r.hostId})` : ''}`);
     });

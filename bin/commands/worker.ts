@@ -1,6 +1,6 @@
 import type { LoadConfigOptions } from '../../shared/config/load-config.js';
 import { errorFields } from '../../shared/logger.js';
-import { startNoxWorker } from '../../workers/worker-assembly.js';
+import { startNoxWorker, WorkerStartStopped } from '../../workers/worker-assembly.js';
 import { joinWithCredential } from '../../workers/host-credential/host-join.js';
 import { startTracing } from '../../shared/tracing/start-tracing.js';
 import { files } from '../../shared/registry/layout.js';
@@ -27,17 +27,20 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
     process.stderr.write(`nox worker: ${(err as Error).message}\n`);
     process.exit(1);
   }
+  const stopStart = new AbortController();
   const starting = startNoxWorker(ctx, {
     registryWriter: writer,
+    signal: stopStart.signal,
     onCredentialLost: (reason) => {
       process.stderr.write(`nox worker: ${reason}: this host stopped taking work\n`);
       process.exit(CREDENTIAL_LOST_EXIT);
     },
   });
   // listened for from the start: the host takes jobs (and logs "worker host started")
-  // before its last roles are up, and a SIGTERM in that window must still stop it
-  // cleanly, once the start has finished, rather than kill it mid-job
+  // before its last roles are up, and a SIGTERM in that window must still stop it cleanly:
+  // the start goes no further, stops what it started, and only then the context closes
   onShutdownSignal(async () => {
+    stopStart.abort();
     const worker = await starting.catch(() => undefined);
     await worker?.stop();
     await ctx.close();
@@ -46,6 +49,7 @@ export async function runWorker(options: { registryWriter?: boolean } = {}): Pro
   try {
     await starting;
   } catch (err) {
+    if (err instanceof WorkerStartStopped) return; // the signal handler closes and exits
     ctx.logger.error('worker host failed to start', errorFields(err));
     process.stderr.write(`${(err as Error).message}\n`);
     await ctx.close();

@@ -12,6 +12,8 @@ export const AGENT_JOB = {
   /** host queue: deliver one user turn */
   turn: 'agent.turn',
   interrupt: 'agent.interrupt',
+  /** a person ends a park now (resume now): the held turn runs once */
+  unpark: 'agent.unpark',
   stop: 'agent.stop',
   restart: 'agent.restart',
 } as const;

@@ -179,6 +179,8 @@ export const attentionSection = z
     parked_after_ms: z.number().int().min(0).default(900_000),
     /** Also POST agents that need a person (failed, stalled, parked past the threshold, over budget) to `approvals.webhook_url`. Default true. */
     webhook: z.boolean().default(true),
+    /** One host keeps the index from the status events, holding a lease in Redis with this TTL; another takes over within it when that host dies. Default 15000 ms. */
+    lease_ms: positiveMs.default(15_000),
   })
   .strict();
 

@@ -16,6 +16,12 @@ export class AgentExistsError extends ConflictError {
   }
 }
 
+export class AgentNotParkedError extends ConflictError {
+  constructor(agentId: string, status: string) {
+    super(`Agent "${agentId}" is not parked (status ${status}): there is nothing to resume`, ERROR_CODE.agentNotParked);
+  }
+}
+
 export class AgentNotRunningError extends ConflictError {
   constructor(agentId: string, status: string) {
     super(`Agent "${agentId}" is not running (status ${status})`, ERROR_CODE.agentNotRunning);

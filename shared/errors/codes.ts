@@ -64,6 +64,7 @@ export const ERROR_CATALOGUE = {
   agentExists: { code: 'nox:agent-exists', status: 409, title: 'Conflict', meaning: 'an agent with that id exists already' },
   agentNotRunning: { code: 'nox:agent-not-running', status: 409, title: 'Conflict', meaning: 'the act needs the agent running on a live host (stop, restart, interrupt, a turn)' },
   agentRunning: { code: 'nox:agent-running', status: 409, title: 'Conflict', meaning: 'the act needs the agent stopped (delete, reset)' },
+  agentNotParked: { code: 'nox:agent-not-parked', status: 409, title: 'Conflict', meaning: 'resume now (`POST /api/agents/:id/unpark`) needs an agent parked by a usage or rate limit' },
   agentFailed: { code: 'nox:agent-failed', status: 409, title: 'Conflict', meaning: 'the agent’s circuit breaker is open (it crashed too often): reset it first' },
   agentOverBudget: { code: 'nox:agent-over-budget', status: 409, title: 'Conflict', meaning: 'the agent has spent its `max_budget_usd`: no new turns' },
   budgetReached: { code: 'nox:budget-reached', status: 409, title: 'Conflict', meaning: 'a budget the turn falls under is spent — its agent’s spawn subtree’s `subtree_budget_usd`, the fleet’s `budgets.fleet_daily_usd`, or its task’s `budget_usd`: no new turns (for that task) until it is raised (or, daily, the next UTC day)' },

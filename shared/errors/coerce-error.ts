@@ -1,23 +1,10 @@
 import { NoxError } from './nox-error.js';
 import { RedisUnavailableError } from './service-errors.js';
+import { hasRedisDownMessage } from '../redis-reachability.js';
 
-/**
- * Messages ioredis gives when a command cannot reach the server. With
- * `enableOfflineQueue: false` (the API's setting) these come back at once.
- */
-const REDIS_DOWN_PATTERNS = [
-  /Stream isn't writeable/i,
-  /Connection is closed/i,
-  /ECONNREFUSED/,
-  /max retries per request/i,
-  /getaddrinfo ENOTFOUND/,
-  /Connection timeout|ETIMEDOUT/,
-  /ECONNRESET/,
-];
-
+/** an Error of a Redis command that could not reach the server (the list: shared/redis-reachability.ts) */
 export function isRedisDownError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return REDIS_DOWN_PATTERNS.some((re) => re.test(err.message));
+  return hasRedisDownMessage(err);
 }
 
 /**

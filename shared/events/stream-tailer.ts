@@ -1,3 +1,4 @@
+import { reportLoopError } from '../redis-reachability.js';
 import type { Redis } from 'ioredis';
 import { errorFields, type Logger } from '../logger.js';
 import type { DomainEvent } from '../types.js';
@@ -89,7 +90,7 @@ export function createStreamTailer(options: StreamTailerOptions): StreamTailer {
       } catch (err) {
         if (!running) break;
         lastError = err as Error;
-        logger.warn('event stream read failed; retrying', errorFields(err));
+        reportLoopError(logger, 'event stream read failed; retrying', err);
         await new Promise((r) => setTimeout(r, 500));
       }
     }

@@ -1,7 +1,7 @@
 import { Queue, QueueEvents, Worker, type ConnectionOptions, type Processor, type WorkerOptions } from 'bullmq';
 import type { Keys } from '../keys.js';
 import { errorFields, type Logger } from '../logger.js';
-import { isRedisUnreachable, reportRedisDown } from '../redis-reachability.js';
+import { reportLoopError } from '../redis-reachability.js';
 import { bullTelemetry } from '../tracing/tracing.js';
 
 export interface QueueDefaults {
@@ -33,7 +33,7 @@ export function createQueue(
       removeOnFail: { count: defaults.keepFailed },
     },
   });
-  queue.on('error', (err) => (isRedisUnreachable(err) ? reportRedisDown(logger, err) : logger.warn('queue error', { queue: name, ...errorFields(err) })));
+  queue.on('error', (err) => reportLoopError(logger, 'queue error', err, { queue: name }));
   return queue;
 }
 
@@ -53,7 +53,7 @@ export function createWorker<D = unknown, R = unknown>(
     autorun: true,
     ...options,
   });
-  worker.on('error', (err) => (isRedisUnreachable(err) ? reportRedisDown(logger, err) : logger.warn('worker error', { queue: name, ...errorFields(err) })));
+  worker.on('error', (err) => reportLoopError(logger, 'worker error', err, { queue: name }));
   worker.on('failed', (job, err) =>
     logger.warn('job failed', { queue: name, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, ...errorFields(err) }),
   );
@@ -62,6 +62,6 @@ export function createWorker<D = unknown, R = unknown>(
 
 export function createQueueEvents(name: string, connection: ConnectionOptions, keys: Keys, logger: Logger): QueueEvents {
   const events = new QueueEvents(name, { connection, prefix: keys.bullPrefix });
-  events.on('error', (err) => (isRedisUnreachable(err) ? reportRedisDown(logger, err) : logger.warn('queue events error', { queue: name, ...errorFields(err) })));
+  events.on('error', (err) => reportLoopError(logger, 'queue events error', err, { queue: name }));
   return events;
 }

@@ -7,7 +7,7 @@ import { REGISTRY_EVENT, type CommitResult } from './changes.js';
 import { DATE_PATTERN, compressedPathOf } from './layout.js';
 import { createCachedReader, type RegistryReader } from './registry-reader.js';
 import { decodePublication, isBulky, REGISTRY_PUBLISHED_EVENT, type Publication } from './registry-publication.js';
-import { isRedisUnavailable, redisIsDown } from '../redis-reachability.js';
+import { reportLoopError } from '../redis-reachability.js';
 
 /**
  * The registry as the writer published it to Redis (registry-publication.ts), held in
@@ -80,8 +80,7 @@ export function createRegistryMirror(ctx: NoxContext, logger: Logger): RegistryM
     chain = chain.then(step).catch((err: unknown) => {
       lastError = err as Error;
       // Redis down is said once for the process (redis-reachability.ts), not per refresh
-      if (isRedisUnavailable(err) || redisIsDown()) logger.debug('registry mirror: a refresh waits for Redis', { error: (err as Error).message });
-      else logger.warn('registry mirror: a refresh from Redis failed; the next commit or reload tries again', errorFields(err));
+      reportLoopError(logger, 'registry mirror: a refresh from Redis failed; the next commit or reload tries again', err);
     });
     return chain;
   };

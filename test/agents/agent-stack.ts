@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startApiServer, type ApiServer } from '../../api/server.js';
 import { readRuntime, type AgentRuntime } from '../../shared/agents/runtime-state.js';
 import type { NoxConfig } from '../../shared/config/schema.js';
@@ -7,6 +8,7 @@ import { waitForRedis } from '../../shared/redis.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { DomainEvent, Role } from '../../shared/types.js';
 import type { AgentHost } from '../../workers/agents/agent-host.js';
+import { agentConfigDir } from '../../workers/agents/claude-cli/command-line.js';
 import type { WorkerHost } from '../../workers/host.js';
 import { startRegistryWriter } from '../../workers/registry/registry-writer.js';
 import type { NoxWorker, NoxWorkerOptions } from '../../workers/worker-assembly.js';
@@ -201,4 +203,16 @@ export async function startAgentStack(options: AgentStackOptions = {}): Promise<
 
 export function uniqueAgentId(base = 'a'): string {
   return `${base}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The stand-in CLI's login reaches its usage limit for `seconds` (its fake-limit.json in the
+ * agent's config folder): every turn is refused until then. Returns the file; removing it is
+ * the limit lifted early.
+ */
+export function limitTheLogin(config: NoxConfig, agentId: string, seconds: number): string {
+  const file = path.join(agentConfigDir(config, agentId), 'fake-limit.json');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ resetsAt: Math.ceil(Date.now() / 1000) + seconds }));
+  return file;
 }

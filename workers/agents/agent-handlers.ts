@@ -26,7 +26,7 @@ import { followMovedAgent } from '../hosts/follow-moved-agent.js';
  *   otherwise guards (rate, depth; recorded once here), placement, and either a local start
  *   or an `agent.start` on the chosen host's own queue.
  * - `agent.start` (host queue): claims the agent (one owner at a time) and starts it.
- * - `agent.turn | interrupt | stop | restart` (host queue): commands for a running agent; a
+ * - `agent.turn | interrupt | unpark | stop | restart` (host queue): commands for a running agent; a
  *   turn, stop or restart for an agent that has just moved to another host follows it
  *   (workers/hosts/follow-moved-agent.ts).
  * A client mistake (unknown agent, not running, over budget) is an UnrecoverableError: no
@@ -138,6 +138,13 @@ export function hostHandlers(manager: AgentManager): JobHandlers {
     [AGENT_JOB.interrupt]: async (job: Job<AgentCommandJob>) => {
       try {
         return { interrupted: manager.require(job.data.agentId).interrupt() };
+      } catch (err) {
+        return failOnClientMistake(err);
+      }
+    },
+    [AGENT_JOB.unpark]: async (job: Job<AgentCommandJob>) => {
+      try {
+        return { unparked: manager.require(job.data.agentId).unpark(job.data.requestedBy, job.data.correlationId) };
       } catch (err) {
         return failOnClientMistake(err);
       }

@@ -52,6 +52,8 @@ export function createAgentHost(ctx: NoxContext, extra: WorkerHostOptions = {}, 
       },
       beforeDeregister: async () => {
         monitor?.stop();
+        // the background check must not outlive the host (it writes to Redis, which its caller closes next)
+        await sandboxReport;
         await manager.shutdown(HOST_SHUTDOWN_REASON).catch((err) => ctx.logger.warn('stopping agents failed', errorFields(err)));
         await extra.beforeDeregister?.();
       },

@@ -17,7 +17,8 @@ import type { UsageLimit } from './usage-limit.js';
  *   left (or announces the end of a park that passed while nobody ran the agent). The hash
  *   write and the timer are idempotent: restoring twice waits for the same instant.
  * - At the reset time: the fields are cleared, `agent.unparked` published, the status goes
- *   back to idle, and `onReset` lets the queued turns (and the inbox) run.
+ *   back to idle, and `onReset` lets the queued turns (and the inbox) run. `resumeNow()` (a
+ *   person's "resume now") does the same before the reset time.
  * A park is not a crash: nothing here touches the crash count.
  */
 export interface Park {
@@ -38,6 +39,12 @@ export interface Parking {
   park(limit: UsageLimit, correlationId?: string): void;
   /** the CLI's own retry got through (an in-turn park ends with its next output) */
   resume(correlationId?: string): void;
+  /**
+   * A person ends a park between turns before its reset ("resume now"): as at the reset
+   * time, the queued turns run (the one the limit held first, once). False when there is no
+   * such park (none, or one the CLI waits out within its turn).
+   */
+  resumeNow(by: string, correlationId?: string): boolean;
   /** a turn succeeded */
   succeeded(): void;
   /** at start: the park a previous supervisor left in the agent's hash */
@@ -74,14 +81,14 @@ export function createParking(deps: ParkingDeps): Parking {
     timer = undefined;
   };
 
-  const end = (why: 'reset' | 'got-through' | 'process-ended', correlationId?: string): void => {
+  const end = (why: 'reset' | 'got-through' | 'process-ended' | 'resumed-now', correlationId?: string, by?: string): void => {
     const park = current;
     if (!park) return;
     disarm();
     current = undefined;
     writer.persist({ resumesAt: '', parkReason: '' });
-    writer.publish(AGENT_EVENT.unparked, { resumedAt: new Date(now()).toISOString(), after: now() - park.since, why }, correlationId);
-    logger.info('agent unparked', { why, parkedMs: now() - park.since });
+    writer.publish(AGENT_EVENT.unparked, { resumedAt: new Date(now()).toISOString(), after: now() - park.since, why, ...(by ? { by } : {}) }, correlationId);
+    logger.info('agent unparked', { why, parkedMs: now() - park.since, ...(by ? { by } : {}) });
   };
 
   const arm = (): void => {
@@ -139,6 +146,13 @@ export function createParking(deps: ParkingDeps): Parking {
       if (!current?.inTurn) return;
       end('got-through', correlationId);
       deps.dispatch({ type: 'output-resumed', ...(correlationId ? { correlationId } : {}) });
+    },
+    resumeNow(by, correlationId) {
+      if (!current || current.inTurn) return false;
+      end('resumed-now', correlationId, by);
+      deps.dispatch({ type: 'limit-reset', overBudget: deps.overBudget() });
+      deps.onReset();
+      return true;
     },
     succeeded() {
       earlierLimits = 0;

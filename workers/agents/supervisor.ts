@@ -100,6 +100,8 @@ export interface Supervisor {
   /** on hold for a shared budget (not its own `max_budget_usd`) */
   readonly budgetHeld: boolean;
   interrupt(): boolean;
+  /** a person's "resume now" of a parked agent: the held turn runs once now; false when not parked between turns */
+  unpark(by: string, correlationId?: string): boolean;
   stop(reason?: string): Promise<void>;
   /**
    * For a move to another host (a drain): when the agent is between turns with nothing
@@ -392,6 +394,9 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
         if (!ledger.overBudget) dispatch({ type: 'budget-released' });
         pump();
       }
+    },
+    unpark(by, correlationId) {
+      return holds.resumeNow(by, correlationId);
     },
     interrupt() {
       const turn = turns.current;

@@ -28,6 +28,8 @@ export interface TurnHolds {
   launchParked(): { reason: string } | undefined;
   /** at start: the park a previous run left in the agent's hash */
   restore(runtime: AgentRuntime | undefined): void;
+  /** a person's "resume now" (parking.ts): false when not parked between turns */
+  resumeNow(by: string, correlationId?: string): boolean;
   turnSent(): void;
   /** a stdout line arrived (before it is parsed) */
   line(): void;
@@ -91,6 +93,7 @@ export function createTurnHolds(deps: TurnHoldsDeps): TurnHolds {
     },
     launchParked: () => (parking.holding ? { reason: parking.current!.reason } : undefined),
     restore: (runtime) => parking.restore(runtime),
+    resumeNow: (by, correlationId) => parking.resumeNow(by, correlationId),
     turnSent() {
       signals = NO_SIGNALS;
       stall.watch();

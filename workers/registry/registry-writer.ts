@@ -1,8 +1,9 @@
+import { reportLoopError } from '../../shared/redis-reachability.js';
 import { METRIC } from '../../shared/metrics/catalogue.js';
 import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError, type Job, type Worker, type WorkerOptions } from 'bullmq';
-import { errorFields, type Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/logger.js';
 import { REGISTRY_JOB, REGISTRY_PRIORITY, type BackupJob, type BranchJob, type ChangeJob, type PurgeSecretsJob, type RollbackJob } from '../../shared/registry/changes.js';
 import { utcDate } from '../../shared/registry/layout.js';
 import { priorityOf } from '../../shared/queues/priority.js';
@@ -40,6 +41,8 @@ export interface RegistryWriterOptions {
   watchTasks?: boolean;
   /** TEST ONLY: called at named points of a commit, so a test can kill the process there */
   fault?: WriterState['fault'];
+  /** a stop that arrives while it waits for the lease (another writer holds it) ends the wait */
+  signal?: AbortSignal;
 }
 
 export interface RegistryWriter {
@@ -58,7 +61,7 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
   const dir = ctx.config.registryDir;
   const logger: Logger = ctx.logger.child({ component: 'registry-writer', registryDir: dir });
   const lease = createWriterLease(ctx.redis, ctx.keys.registryWriter(), cfg.writer_lease_ms, logger);
-  await lease.acquire();
+  await lease.acquire(options.signal);
 
   mkdirSync(dir, { recursive: true });
   const init = await ensureRepo(dir, cfg.default_branch);
@@ -163,13 +166,22 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
       }
     } catch (err) {
       lastError = err as Error;
-      logger.warn('registry flush tick failed', errorFields(err));
+      reportLoopError(logger, 'registry flush tick failed', err);
     }
   };
   const timer = setInterval(() => void tick(), cfg.flush_interval_ms);
   timer.unref();
 
-  const tasks = options.watchTasks === false ? undefined : await startTaskWatcher(ctx, state, logger);
+  const tasks =
+    options.watchTasks === false
+      ? undefined
+      : await startTaskWatcher(ctx, state, logger).catch(async (err: unknown) => {
+          // nothing of a failed start keeps running on a context its caller is about to close
+          clearInterval(timer);
+          await worker.close();
+          await lease.release();
+          throw err;
+        });
   logger.info('registry writer started', { branch: state.branch, appliedIds: state.applied.size, appendSeq: state.appendSeq });
 
   return {

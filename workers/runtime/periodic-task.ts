@@ -1,4 +1,5 @@
-import { errorFields, type Logger } from '../../shared/logger.js';
+import { reportLoopError } from '../../shared/redis-reachability.js';
+import type { Logger } from '../../shared/logger.js';
 
 /**
  * A function run every `intervalMs`, whose failures are logged and kept for health checks
@@ -28,7 +29,7 @@ export function startPeriodic<T>(name: string, intervalMs: number, fn: () => Pro
         return result;
       } catch (err) {
         lastError = err as Error;
-        logger.warn(`${name} failed`, errorFields(err));
+        reportLoopError(logger, `${name} failed`, err);
         return undefined;
       } finally {
         running = undefined;

@@ -7,7 +7,7 @@ import { agentStoreFor, requireAgent } from '../../../shared/agents/agent-store.
 import { readRuntime, writeRuntime } from '../../../shared/agents/runtime-state.js';
 import { checkSpawn, enqueueSpawn as queueSpawn } from '../../../shared/agents/spawn-enqueue.js';
 import { agentRequestDepsFor } from '../../../shared/approvals/agent-request-deps.js';
-import { AgentExistsError } from '../../../shared/errors/agent-errors.js';
+import { AgentExistsError, AgentNotParkedError } from '../../../shared/errors/agent-errors.js';
 import { ERROR_CODE } from '../../../shared/errors/codes.js';
 import { ConflictError } from '../../../shared/errors/service-errors.js';
 import { PRIORITY } from '../../../shared/queues/priority.js';
@@ -23,7 +23,7 @@ import { requireAgentProject } from '../../projects/project-acts.js';
 import { agentView, answer, CREATORS, idParams, view, waiting, waitingView } from './agent-views.js';
 
 /**
- * The life of an agent: create, change, delete; start, stop, restart, interrupt, reset.
+ * The life of an agent: create, change, delete; start, stop, restart, interrupt, unpark (resume now), reset.
  * People act; an agent principal may create agents (they become its children: `parent` is
  * forced to itself, so the spawn guards see the hierarchy).
  *
@@ -168,6 +168,21 @@ export function agentLifecycleRoutes(deps: ApiDeps): RouteSpec[] {
       handler: async ({ params, principal, correlationId }) => {
         const data = await commandFor(params.id, principal, correlationId);
         return { id: params.id, ...(await sendHostCommand(ctx, params.id, AGENT_JOB.interrupt, data, PRIORITY.critical)) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/agents/:id/unpark',
+      summary: 'Resume a parked agent now, before its usage limit resets: the turn the limit held runs once now (409 when it is not parked)',
+      tag: 'agents',
+      auth: OPERATORS,
+      params: idParams,
+      status: 202,
+      handler: async ({ params, principal, correlationId }) => {
+        const data = await commandFor(params.id, principal, correlationId);
+        const status = (await readRuntime(ctx.redis, ctx.keys, params.id))?.status;
+        if (status !== 'parked') throw new AgentNotParkedError(params.id, status ?? 'never started');
+        return { id: params.id, ...(await sendHostCommand(ctx, params.id, AGENT_JOB.unpark, data, PRIORITY.critical)) };
       },
     }),
     defineRoute({

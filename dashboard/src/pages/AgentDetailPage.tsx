@@ -11,6 +11,7 @@ import { AgentConsole } from '../components/AgentConsole';
 import { BudgetTable } from '../components/BudgetTable';
 import { DeleteAgentButton } from '../components/DeleteAgentButton';
 import { PageHeader } from '../components/PageHeader';
+import { ResumeNowButton } from '../components/ResumeNowButton';
 import { ErrorNote, NotFoundNote, ResourceGate, Unavailable } from '../components/ResourceGate';
 import { Sparkline } from '../components/Sparkline';
 import { StatusTag } from '../components/StatusTag';
@@ -73,6 +74,7 @@ export function AgentDetailPage({ params }: { params: Record<string, string> }) 
                   <span>model {a.model ?? 'default'}</span>
                   {a.reason && <span>why: {a.reason}</span>}
                   {a.status === 'waiting-approval' && <Link to={`/approvals`}>decide in Approvals →</Link>}
+                  {a.status === 'parked' && <ResumeNowButton id={id} />}
                 </div>
               </div>
               <div className="nox-card">

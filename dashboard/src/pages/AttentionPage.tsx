@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Link } from '../app/router';
 import { ApprovalCard, DecisionDialog, type Decision } from '../components/ApprovalCard';
 import { PageHeader } from '../components/PageHeader';
+import { ResumeNowButton } from '../components/ResumeNowButton';
 import { ResourceGate } from '../components/ResourceGate';
 import { RiskBadge, StatusTag } from '../components/StatusTag';
 import { useNow } from '../components/use-now';
@@ -58,6 +59,7 @@ function AgentItem({ item }: { item: AttentionItem }) {
       <div className="nox-kv">
         <span title={dateTimeText(item.since)}>for {ageText(now - Date.parse(item.since))}</span>
         <Link to={item.link}>Open {item.agent_id}</Link>
+        {item.status === 'parked' && item.agent_id && <ResumeNowButton id={item.agent_id} />}
       </div>
     </article>
   );
