@@ -123,8 +123,14 @@ export async function startAttentionWatch(ctx: NoxContext): Promise<AttentionWat
 
   const untilLostOrStopped = (): Promise<void> =>
     new Promise<void>((resolve) => {
-      lease.onLost(resolve);
-      stopped.signal.addEventListener('abort', () => resolve(), { once: true });
+      // each wait takes its listeners off again: a host may wait many times (one per handover)
+      const done = (): void => {
+        offLost();
+        stopped.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const offLost = lease.onLost(done);
+      stopped.signal.addEventListener('abort', done, { once: true });
     });
 
   /** keeps the index while this host holds the lease, and waits for it while another does */

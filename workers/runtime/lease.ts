@@ -17,7 +17,8 @@ export interface Lease {
   /** one attempt: true when held now */
   tryAcquire(): Promise<boolean>;
   /** called if a renewal finds the lease gone (another holder took over) */
-  onLost(listener: () => void): void;
+  /** runs `listener` when the lease is lost; the function it returns takes the listener off */
+  onLost(listener: () => void): () => void;
   release(): Promise<void>;
   readonly held: boolean;
   readonly lastError: Error | undefined;
@@ -48,7 +49,7 @@ export function createLease(redis: Redis, key: string, ttlMs: number, logger: Lo
         held = false;
         clearInterval(timer);
         logger[options.lostLevel ?? 'error'](`${options.name} lease lost; another process holds it`);
-        for (const l of lost) l();
+        for (const l of [...lost]) l();
       }
     } catch (err) {
       lastError = err as Error;
@@ -86,6 +87,10 @@ export function createLease(redis: Redis, key: string, ttlMs: number, logger: Lo
     },
     onLost(listener) {
       lost.push(listener);
+      return () => {
+        const at = lost.indexOf(listener);
+        if (at >= 0) lost.splice(at, 1);
+      };
     },
     async release() {
       clearInterval(timer);
