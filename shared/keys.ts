@@ -64,6 +64,8 @@ export interface Keys {
   registryPublished(): string;
   /** hash: an agent's mirrored CLI session: sessionId, gzipped transcript (base64), bytes, host, at (workers/agents/session-mirror.ts) */
   agentSession(agentId: string): string;
+  /** string: an agent's waiting direct turns (JSON list), kept by the host that runs it so they outlive it (workers/agents/waiting-turns.ts) */
+  agentWaitingTurns(agentId: string): string;
   /** hash: an agent's runtime state (status, host, pid, session, cost, cpu, memory...) */
   agent(agentId: string): string;
   /** string: the host that owns (runs) an agent; claimed atomically so an agent never runs twice */
@@ -189,6 +191,7 @@ export function makeKeys(prefix = '{nox}'): Keys {
     hostsWaitingForRegistry: () => k('registry', 'waiting-hosts'),
     registryPublished: () => k('registry', 'published'),
     agentSession: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'session'),
+    agentWaitingTurns: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'waiting-turns'),
     agent: (agentId) => k('agent', assertValidId(agentId, 'agentId')),
     agentOwner: (agentId) => k('agent', assertValidId(agentId, 'agentId'), 'owner'),
     agentIndex: () => k('agents'),

@@ -133,7 +133,7 @@ export async function writeRuntime(redis: Redis, keys: Keys, id: string, fields:
 }
 
 export async function deleteRuntime(redis: Redis, keys: Keys, id: string): Promise<void> {
-  await redis.multi().del(keys.agent(id), keys.agentOwner(id), keys.agentConversation(id), keys.agentSamples(id), keys.agentSession(id)).srem(keys.agentIndex(), id).exec();
+  await redis.multi().del(keys.agent(id), keys.agentOwner(id), keys.agentConversation(id), keys.agentSamples(id), keys.agentSession(id), keys.agentWaitingTurns(id)).srem(keys.agentIndex(), id).exec();
 }
 
 /**

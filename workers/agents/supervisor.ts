@@ -25,6 +25,7 @@ import { startAgentProcess, type AgentProcess, type ExitInfo } from './process-r
 import { createRuntimeWriter } from './runtime-writer.js';
 import { createStatusDriver } from './status-driver.js';
 import { createTurnQueue } from './turn-queue.js';
+import { createWaitingTurnStore } from './waiting-turns.js';
 import { createSessionMirror } from './session-mirror.js';
 import { agentConfigDir } from './claude-cli/command-line.js';
 import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
@@ -123,7 +124,9 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
   const writer = createRuntimeWriter(ctx, agentId, hostId, logger);
   const { persist, publish } = writer;
   const ledger = createCostLedger();
-  const turns = createTurnQueue(cfg.max_queued_turns);
+  // waiting direct turns are kept in Redis too: a host that dies with turns queued does not lose them
+  const kept = createWaitingTurnStore(ctx, agentId, logger);
+  const turns = createTurnQueue(cfg.max_queued_turns, (waiting) => kept.save(waiting));
   const output = createAgentOutput({ agentId, conversation: deps.conversation, publish });
   const machine = createStatusDriver({
     hostId,
@@ -362,6 +365,9 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       const previous = await readRuntime(ctx.redis, ctx.keys, agentId);
       sessionId = previous?.sessionId || randomUUID();
       holds.restore(previous); // a limit a previous run hit still holds until its reset
+      // direct turns an earlier run (on a host that died, or before a stop) left waiting, once:
+      // a supervisor that has waiting turns of its own already kept them (they are the same)
+      if (turns.length === 0 && !turns.current) turns.restore(await kept.load());
       ledger.begin(previous?.costUsd ?? 0);
       restarts = previous?.restarts ?? 0;
       dispatch({ type: 'starting' }, { sessionId, ...ledger.fields() });
@@ -438,7 +444,10 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
       persist({ throttled: on });
       publish(AGENT_EVENT.throttled, { throttled: on });
     },
-    settled: () => writer.settled(),
+    settled: async () => {
+      await writer.settled();
+      await kept.settled();
+    },
   };
   return supervisor;
 }

@@ -3,7 +3,8 @@
  * come back yet. A CLI process runs one turn at a time, so the next is written only once
  * the current one has ended (docs/AGENTS.md, "Status"). A turn in flight when its process
  * dies is dropped, not sent again: it may have had side effects. Waiting turns survive a
- * restart.
+ * restart, and — through `onChange`, which the supervisor points at a store in Redis
+ * (waiting-turns.ts) — the host's own death.
  */
 export interface Turn {
   text: string;
@@ -33,11 +34,15 @@ export interface TurnQueue {
   sendNext(write: (turn: Turn) => boolean): Turn | undefined;
   /** the current turn has ended (its result, or its process is gone): returns it */
   end(): Turn | undefined;
+  /** turns kept from an earlier run, in line ahead of any added since (a start on a new host) */
+  restore(kept: readonly Turn[]): void;
 }
 
-export function createTurnQueue(maxWaiting: number): TurnQueue {
+/** `onChange` sees the waiting turns after every change to them */
+export function createTurnQueue(maxWaiting: number, onChange?: (waiting: readonly Turn[]) => void): TurnQueue {
   const waiting: Turn[] = [];
   let current: Turn | undefined;
+  const changed = (): void => onChange?.(waiting);
   return {
     get length() {
       return waiting.length;
@@ -50,15 +55,23 @@ export function createTurnQueue(maxWaiting: number): TurnQueue {
     },
     add(turn) {
       waiting.push(turn);
+      changed();
     },
     addFirst(turn) {
       waiting.unshift(turn);
+      changed();
+    },
+    restore(kept) {
+      if (kept.length === 0) return;
+      waiting.unshift(...kept);
+      changed();
     },
     sendNext(write) {
       const next = waiting[0];
       if (current || !next || !write(next)) return undefined;
       waiting.shift();
       current = next;
+      changed();
       return next;
     },
     end() {
