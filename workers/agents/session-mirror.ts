@@ -69,6 +69,12 @@ export function findSessionFile(configDir: string, sessionId: string): string | 
 export interface SessionMirror {
   /** a turn ended or the process exited: mirror the transcript (serialised, never throws) */
   mirror(sessionId: string): Promise<void>;
+  /**
+   * A new process starts (its working folder, so its transcript's folder, may differ): the
+   * next mirror looks for the file again. Within one process a session's file stays where it
+   * was found, so turns do not search the projects folder each time.
+   */
+  relocate(): void;
 }
 
 /**
@@ -121,6 +127,23 @@ export function createSessionMirror(ctx: NoxContext, agentId: string, configDir:
   let last = '';
   let mirrored: Mirrored | undefined;
   let warnedAt = 0;
+  /** where the session's file was found (until relocate(), or it is gone) */
+  let located: { sessionId: string; file: string } | undefined;
+
+  const openSession = (sessionId: string): { file: string; fd: number } | undefined => {
+    if (located?.sessionId === sessionId) {
+      try {
+        return { file: located.file, fd: openSync(located.file, 'r') };
+      } catch {
+        located = undefined; // moved or removed: search again
+      }
+    }
+    const file = findSessionFile(configDir, sessionId);
+    if (!file) return undefined;
+    const fd = openSync(file, 'r');
+    located = { sessionId, file };
+    return { file, fd };
+  };
 
   const tooLarge = async (sessionId: string, bytes: number, mark: string): Promise<void> => {
     await ctx.redis.multi().del(key).hset(key, { sessionId, tooLarge: String(bytes), host: hostId, at: new Date().toISOString() }).exec();
@@ -157,9 +180,9 @@ export function createSessionMirror(ctx: NoxContext, agentId: string, configDir:
   };
 
   const once = async (sessionId: string): Promise<void> => {
-    const file = findSessionFile(configDir, sessionId);
-    if (!file) return;
-    const fd = openSync(file, 'r');
+    const opened = openSession(sessionId);
+    if (!opened) return;
+    const { file, fd } = opened;
     try {
       const size = fstatSync(fd).size;
       const prev = mirrored;
@@ -191,6 +214,9 @@ export function createSessionMirror(ctx: NoxContext, agentId: string, configDir:
       chain = run.catch((err: unknown) => void logger.warn('could not mirror the session transcript to Redis', { sessionId, ...errorFields(err) }));
       pending = { sessionId, done: chain };
       return chain;
+    },
+    relocate() {
+      located = undefined;
     },
   };
 }
