@@ -157,8 +157,11 @@ export function createSessionMirror(ctx: NoxContext, agentId: string, configDir:
 
   /** only the lines added since the last mirror, appended; false when that is not possible (then the caller writes it whole) */
   const appendNew = async (fd: number, size: number, prev: Mirrored): Promise<boolean> => {
-    if (size < prev.bytes || !readRange(fd, prev.bytes - prev.tail.length, prev.bytes).equals(prev.tail)) return false;
-    const added = readRange(fd, prev.bytes, size);
+    if (size < prev.bytes) return false;
+    // one read: the tail last mirrored (still the same bytes?) and what follows it
+    const read = readRange(fd, prev.bytes - prev.tail.length, size);
+    if (read.length < prev.tail.length || !read.subarray(0, prev.tail.length).equals(prev.tail)) return false;
+    const added = read.subarray(prev.tail.length);
     const end = added.lastIndexOf(0x0a) + 1; // whole lines only
     if (end === 0) return true; // nothing new
     const bytes = prev.bytes + end;
@@ -173,8 +176,8 @@ export function createSessionMirror(ctx: NoxContext, agentId: string, configDir:
     if (prev.appendedGz + gz.length > Math.max(prev.baseGz, 64 * 1024)) return false;
     const ok = await appendScript(ctx.redis, [key], [prev.sessionId, String(prev.bytes), hostId, gz, String(bytes), new Date().toISOString()]);
     if (ok !== 1) return false;
-    const whole = Buffer.concat([prev.tail, added.subarray(0, end)]);
-    mirrored = { ...prev, bytes, tail: whole.subarray(Math.max(0, whole.length - TAIL)), appendedGz: prev.appendedGz + gz.length };
+    const whole = read.subarray(0, prev.tail.length + end);
+    mirrored = { ...prev, bytes, tail: Buffer.from(whole.subarray(Math.max(0, whole.length - TAIL))), appendedGz: prev.appendedGz + gz.length };
     last = mark;
     return true;
   };
