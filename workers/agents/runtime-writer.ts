@@ -25,15 +25,19 @@ export interface RuntimeWriter {
 }
 
 export function createRuntimeWriter(ctx: NoxContext, agentId: string, hostId: string, logger: Logger): RuntimeWriter {
-  let writes: Promise<void> = Promise.resolve();
+  /** writes issued and not landed yet (one promise each: a turn makes several, settled() is rare) */
+  const inFlight = new Set<Promise<void>>();
   /** fields persisted and not written yet (later values win, as with two HSETs in a row) */
   let pending: RuntimeFields | undefined;
   const track = (write: Promise<unknown>, what: string): void => {
-    const landed = write.then(
-      () => undefined,
-      (err: unknown) => void logger.warn(`${what} failed`, errorFields(err)),
+    const landed: Promise<void> = write.then(
+      () => void inFlight.delete(landed),
+      (err: unknown) => {
+        inFlight.delete(landed);
+        logger.warn(`${what} failed`, errorFields(err));
+      },
     );
-    writes = Promise.all([writes, landed]).then(() => undefined);
+    inFlight.add(landed);
   };
   const flush = (): void => {
     if (!pending) return;
@@ -58,7 +62,7 @@ export function createRuntimeWriter(ctx: NoxContext, agentId: string, hostId: st
     },
     settled() {
       flush();
-      return writes;
+      return Promise.all(inFlight).then(() => undefined);
     },
   };
 }
