@@ -18,6 +18,7 @@ import { deletePrefix, redisUrl, tokenFor, uniquePrefix } from '../../test/suppo
 import { startBareExpress } from '../support/bare-express-process.js';
 import { httpClient, type HttpClient } from '../support/http-client.js';
 import { startDeployment, type NoxDeployment } from '../support/nox-deployment.js';
+import { readRuntimes } from '../../shared/agents/runtime-state.js';
 import { standInSettings, startStandIns } from '../support/stand-in-agents.js';
 import { summarize, line } from '../support/stats.js';
 
@@ -181,6 +182,15 @@ export async function run(args: string[]): Promise<void> {
     const deliveredPacedBatched = await deliveredAt(nox, new Set(pacedBatched.sent.map((s) => s.id)), 120_000);
     const latPacedBatched = pacedBatched.sent.filter((s) => deliveredPacedBatched.has(s.id)).map((s) => (deliveredPacedBatched.get(s.id) as number) - s.acceptedAt);
 
+    // the turns the agents ran (each result line counts one; several messages waiting for an agent go as one turn): per-turn costs divide by this
+    let turns = -1;
+    for (let same = 0; same < 3; ) {
+      const now = [...(await readRuntimes(nox.redis, nox.keys, agents)).values()].reduce((sum, r) => sum + r.turns, 0);
+      same = now === turns ? same + 1 : 0;
+      turns = now;
+      await sleep(200);
+    }
+
     const out = (s: string): boolean => process.stdout.write(`${s}\n`);
     out(`messages end to end: ${n} messages to ${agentCount} stand-in agents; nox api + nox worker processes; Redis ${redisUrl()}`);
     out(`raw BullMQ add+process (concurrency 16)   ${raw.perSecond.toFixed(0).padStart(7)} jobs/s`);
@@ -198,6 +208,7 @@ export async function run(args: string[]): Promise<void> {
     out(line('  of which accepted → in the inbox', summarize(routed.map((s) => (queuedAt.get(s.id) as number) - s.acceptedAt))));
     out(line('  of which in the inbox → on stdin', summarize(routed.map((s) => (deliveredPaced.get(s.id) as number) - (queuedAt.get(s.id) as number)))));
     out(line(`Nox latency at ${paced}/s, in batches of ${batchSize}`, summarize(latPacedBatched)) + `  (${deliveredPacedBatched.size}/${pacedCount} delivered; sent at ${pacedBatched.perSecond.toFixed(0)}/s)`);
+    out(`agent turns, all four runs                ${String(turns).padStart(7)}  (${((n * 2 + pacedCount * 2) / turns).toFixed(2)} messages per turn)`);
   } finally {
     http.close();
     await nox.stop();

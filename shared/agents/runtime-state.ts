@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
+import { redisScript } from '../redis-script.js';
 import type { AgentStatus } from './agent-status.js';
 
 /**
@@ -127,9 +128,22 @@ export async function readRuntimes(redis: Redis, keys: Keys, ids: readonly strin
   return out;
 }
 
-/** Two plain commands (not MULTI), so an auto-pipelined connection sends them with whatever else is going out. */
+/** HSET of the field/value pairs in ARGV[2..] on KEYS[1], and ARGV[1] into the index KEYS[2]. */
+const WRITE = redisScript(`
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
+`);
+
+/**
+ * The fields, and the agent in the index: one script by SHA (not a MULTI, so an auto-pipelined
+ * connection sends it with whatever else is going out; one command where two plain ones were —
+ * a supervisor writes its hash twice per turn).
+ */
 export async function writeRuntime(redis: Redis, keys: Keys, id: string, fields: RuntimeFields): Promise<void> {
-  await Promise.all([redis.hset(keys.agent(id), encodeFields({ ...fields, updatedAt: new Date().toISOString() })), redis.sadd(keys.agentIndex(), id)]);
+  const args: string[] = [id];
+  for (const [k, v] of Object.entries(encodeFields({ ...fields, updatedAt: new Date().toISOString() }))) args.push(k, v);
+  await WRITE(redis, [keys.agent(id), keys.agentIndex()], args);
 }
 
 export async function deleteRuntime(redis: Redis, keys: Keys, id: string): Promise<void> {

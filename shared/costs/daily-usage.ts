@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
+import { redisScript } from '../redis-script.js';
 
 /**
  * Cost and tokens per agent per UTC day: one Redis hash per day (`keys.usageDay(day)`),
@@ -30,15 +31,29 @@ export function emptyUsage(): DayUsage {
   return { costUsd: 0, turns: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
 }
 
+/**
+ * Adds to a day's hash: the cost (HINCRBYFLOAT), one turn, the token counts that are not 0,
+ * and the hash's expiry, atomically (a reader never sees half a turn). One script sent by
+ * its SHA rather than a MULTI: a MULTI is written to the socket on its own at every turn's
+ * end, a script call goes out with the turn's other auto-pipelined writes.
+ * KEYS[1] the day's hash; ARGV: the agent id, the cost, the expiry (ms), then field/count pairs.
+ */
+const ADD_TURN = redisScript(`
+local key, agent = KEYS[1], ARGV[1]
+redis.call('HINCRBYFLOAT', key, agent .. '|costUsd', ARGV[2])
+redis.call('HINCRBY', key, agent .. '|turns', 1)
+for i = 4, #ARGV, 2 do redis.call('HINCRBY', key, agent .. '|' .. ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIREAT', key, ARGV[3])
+return 1
+`);
+
 /** Adds one finished turn to its agent's day. */
 export async function addTurnUsage(redis: Redis, keys: Keys, agentId: string, usage: TurnUsage, retentionDays: number, at = Date.now()): Promise<void> {
-  const key = keys.usageDay(utcDay(at));
-  const f = (m: UsageMeasure): string => `${agentId}|${m}`;
-  const multi = redis.multi().hincrbyfloat(key, f('costUsd'), usage.costUsd).hincrby(key, f('turns'), 1);
-  for (const m of ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens'] as const) if (usage[m] > 0) multi.hincrby(key, f(m), usage[m]);
+  const day = utcDay(at);
   // the day's hash lives retentionDays past its end
-  multi.pexpireat(key, Date.parse(`${utcDay(at)}T00:00:00Z`) + (retentionDays + 1) * DAY_MS);
-  await multi.exec();
+  const args: (string | number)[] = [agentId, usage.costUsd, Date.parse(`${day}T00:00:00Z`) + (retentionDays + 1) * DAY_MS];
+  for (const m of ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens'] as const) if (usage[m] > 0) args.push(m, usage[m]);
+  await ADD_TURN(redis, [keys.usageDay(day)], args);
 }
 
 /** What the whole fleet spent on one UTC day (the fleet's daily budget is checked against it). */

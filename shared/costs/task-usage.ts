@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
+import { redisScript } from '../redis-script.js';
 import { emptyUsage, type DayUsage, type TurnUsage } from './daily-usage.js';
 
 /**
@@ -24,14 +25,27 @@ export function emptyTaskUsage(): TaskUsage {
   return { ...emptyUsage(), byAgent: {} };
 }
 
-/** Adds one finished turn to its task (one MULTI, so a reader never sees half a turn). */
+/**
+ * KEYS: the task's usage hash, the tasks list's version; ARGV: the agent's field, the cost,
+ * then field/count pairs. One script by SHA (atomic like the MULTI it replaces, and sent with
+ * the turn's other auto-pipelined writes instead of on its own).
+ */
+const ADD_TASK_TURN = redisScript(`
+local key = KEYS[1]
+redis.call('HINCRBYFLOAT', key, 'costUsd', ARGV[2])
+redis.call('HINCRBYFLOAT', key, ARGV[1], ARGV[2])
+redis.call('HINCRBY', key, 'turns', 1)
+for i = 3, #ARGV, 2 do redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1]) end
+redis.call('INCR', KEYS[2])
+return 1
+`);
+
+/** Adds one finished turn to its task (one script, so a reader never sees half a turn). */
 export async function addTaskTurnUsage(redis: Redis, keys: Keys, taskId: string, agentId: string, usage: TurnUsage): Promise<void> {
-  const key = keys.taskUsage(taskId);
-  const multi = redis.multi().hincrbyfloat(key, 'costUsd', usage.costUsd).hincrbyfloat(key, `${AGENT_FIELD}${agentId}`, usage.costUsd).hincrby(key, 'turns', 1);
-  for (const m of COUNTS) if (m !== 'turns' && usage[m] > 0) multi.hincrby(key, m, usage[m]);
+  const args: (string | number)[] = [`${AGENT_FIELD}${agentId}`, usage.costUsd];
+  for (const m of COUNTS) if (m !== 'turns' && usage[m] > 0) args.push(m, usage[m]);
   // the tasks list shows each task's usage: its ETag changes with it (api/tasks/task-list.ts)
-  multi.incr(keys.taskListVersion());
-  await multi.exec();
+  await ADD_TASK_TURN(redis, [keys.taskUsage(taskId), keys.taskListVersion()], args);
 }
 
 /** The usage of each task asked for (a task no turn was done for: all zero), in one round trip. */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.js';
+import { redisScript } from '../../shared/redis-script.js';
 import type { Usage } from './claude-cli/protocol.js';
 
 /**
@@ -86,8 +87,13 @@ export function usageIncrements(usage: Usage): Record<'inputTokens' | 'outputTok
   };
 }
 
+/** HINCRBY of each field/count pair in ARGV on KEYS[1]: one command for a turn's five counters. */
+const INCREMENTS = redisScript(`
+for i = 1, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1
+`);
+
 /** Adds a result's tokens (and one turn) to the agent's runtime hash. */
 export function recordUsage(redis: Redis, keys: Keys, agentId: string, usage: Usage): Promise<unknown> {
-  const hash = keys.agent(agentId);
-  return Promise.all(Object.entries(usageIncrements(usage)).map(([field, n]) => redis.hincrby(hash, field, n)));
+  return INCREMENTS(redis, [keys.agent(agentId)], Object.entries(usageIncrements(usage)).flat());
 }

@@ -4,9 +4,15 @@ import type { NoxContext } from '../../shared/runtime/context.js';
 
 /**
  * What one agent's supervisor writes: its runtime hash and its events. Every write is
- * issued at once, in order, on the context's auto-pipelined connection, so a turn's state
- * writes and events go out together and land in the order they were made; none is awaited
- * where it is made (a failure is logged, never thrown into the agent's handling).
+ * issued in order on the context's auto-pipelined connection, so a turn's state writes and
+ * events go out together and land in the order they were made; none is awaited where it is
+ * made (a failure is logged, never thrown into the agent's handling).
+ *
+ * Runtime fields persisted one after another are written as one HSET: they are held until
+ * the next event is published (which they must precede: a reader that sees the event and
+ * reads the hash sees the fields), `settled()` is asked, or the current turn of the event
+ * loop ends (before the auto-pipeline goes out) — e.g. a turn's queue length and its `busy`
+ * status, or its cost and its `idle` status, are one write each, not two.
  * `settled()` resolves when every write issued so far has landed.
  */
 export interface RuntimeWriter {
@@ -19,18 +25,44 @@ export interface RuntimeWriter {
 }
 
 export function createRuntimeWriter(ctx: NoxContext, agentId: string, hostId: string, logger: Logger): RuntimeWriter {
-  let writes: Promise<void> = Promise.resolve();
+  /** writes issued and not landed yet (one promise each: a turn makes several, settled() is rare) */
+  const inFlight = new Set<Promise<void>>();
+  /** fields persisted and not written yet (later values win, as with two HSETs in a row) */
+  let pending: RuntimeFields | undefined;
   const track = (write: Promise<unknown>, what: string): void => {
-    const landed = write.then(
-      () => undefined,
-      (err: unknown) => void logger.warn(`${what} failed`, errorFields(err)),
+    const landed: Promise<void> = write.then(
+      () => void inFlight.delete(landed),
+      (err: unknown) => {
+        inFlight.delete(landed);
+        logger.warn(`${what} failed`, errorFields(err));
+      },
     );
-    writes = Promise.all([writes, landed]).then(() => undefined);
+    inFlight.add(landed);
+  };
+  const flush = (): void => {
+    if (!pending) return;
+    const fields = pending;
+    pending = undefined;
+    track(writeRuntime(ctx.redis, ctx.keys, agentId, fields), 'runtime write');
   };
   return {
     track,
-    persist: (fields) => track(writeRuntime(ctx.redis, ctx.keys, agentId, fields), 'runtime write'),
-    publish: (type, data, correlationId) => track(ctx.events.publish({ type, agentId, hostId, ...(correlationId ? { correlationId } : {}), data }), `event ${type} publish`),
-    settled: () => writes,
+    persist(fields) {
+      if (pending) {
+        Object.assign(pending, fields);
+        return;
+      }
+      pending = { ...fields };
+      // ioredis sends its auto-pipeline from setImmediate: a nextTick write still goes with it
+      process.nextTick(flush);
+    },
+    publish(type, data, correlationId) {
+      flush();
+      track(ctx.events.publish({ type, agentId, hostId, ...(correlationId ? { correlationId } : {}), data }), `event ${type} publish`);
+    },
+    settled() {
+      flush();
+      return Promise.all(inFlight).then(() => undefined);
+    },
   };
 }

@@ -69,6 +69,12 @@ export function findSessionFile(configDir: string, sessionId: string): string | 
 export interface SessionMirror {
   /** a turn ended or the process exited: mirror the transcript (serialised, never throws) */
   mirror(sessionId: string): Promise<void>;
+  /**
+   * A new process starts (its working folder, so its transcript's folder, may differ): the
+   * next mirror looks for the file again. Within one process a session's file stays where it
+   * was found, so turns do not search the projects folder each time.
+   */
+  relocate(): void;
 }
 
 /**
@@ -121,6 +127,23 @@ export function createSessionMirror(ctx: NoxContext, agentId: string, configDir:
   let last = '';
   let mirrored: Mirrored | undefined;
   let warnedAt = 0;
+  /** where the session's file was found (until relocate(), or it is gone) */
+  let located: { sessionId: string; file: string } | undefined;
+
+  const openSession = (sessionId: string): { file: string; fd: number } | undefined => {
+    if (located?.sessionId === sessionId) {
+      try {
+        return { file: located.file, fd: openSync(located.file, 'r') };
+      } catch {
+        located = undefined; // moved or removed: search again
+      }
+    }
+    const file = findSessionFile(configDir, sessionId);
+    if (!file) return undefined;
+    const fd = openSync(file, 'r');
+    located = { sessionId, file };
+    return { file, fd };
+  };
 
   const tooLarge = async (sessionId: string, bytes: number, mark: string): Promise<void> => {
     await ctx.redis.multi().del(key).hset(key, { sessionId, tooLarge: String(bytes), host: hostId, at: new Date().toISOString() }).exec();
@@ -134,8 +157,11 @@ export function createSessionMirror(ctx: NoxContext, agentId: string, configDir:
 
   /** only the lines added since the last mirror, appended; false when that is not possible (then the caller writes it whole) */
   const appendNew = async (fd: number, size: number, prev: Mirrored): Promise<boolean> => {
-    if (size < prev.bytes || !readRange(fd, prev.bytes - prev.tail.length, prev.bytes).equals(prev.tail)) return false;
-    const added = readRange(fd, prev.bytes, size);
+    if (size < prev.bytes) return false;
+    // one read: the tail last mirrored (still the same bytes?) and what follows it
+    const read = readRange(fd, prev.bytes - prev.tail.length, size);
+    if (read.length < prev.tail.length || !read.subarray(0, prev.tail.length).equals(prev.tail)) return false;
+    const added = read.subarray(prev.tail.length);
     const end = added.lastIndexOf(0x0a) + 1; // whole lines only
     if (end === 0) return true; // nothing new
     const bytes = prev.bytes + end;
@@ -150,16 +176,16 @@ export function createSessionMirror(ctx: NoxContext, agentId: string, configDir:
     if (prev.appendedGz + gz.length > Math.max(prev.baseGz, 64 * 1024)) return false;
     const ok = await appendScript(ctx.redis, [key], [prev.sessionId, String(prev.bytes), hostId, gz, String(bytes), new Date().toISOString()]);
     if (ok !== 1) return false;
-    const whole = Buffer.concat([prev.tail, added.subarray(0, end)]);
-    mirrored = { ...prev, bytes, tail: whole.subarray(Math.max(0, whole.length - TAIL)), appendedGz: prev.appendedGz + gz.length };
+    const whole = read.subarray(0, prev.tail.length + end);
+    mirrored = { ...prev, bytes, tail: Buffer.from(whole.subarray(Math.max(0, whole.length - TAIL))), appendedGz: prev.appendedGz + gz.length };
     last = mark;
     return true;
   };
 
   const once = async (sessionId: string): Promise<void> => {
-    const file = findSessionFile(configDir, sessionId);
-    if (!file) return;
-    const fd = openSync(file, 'r');
+    const opened = openSession(sessionId);
+    if (!opened) return;
+    const { file, fd } = opened;
     try {
       const size = fstatSync(fd).size;
       const prev = mirrored;
@@ -191,6 +217,9 @@ export function createSessionMirror(ctx: NoxContext, agentId: string, configDir:
       chain = run.catch((err: unknown) => void logger.warn('could not mirror the session transcript to Redis', { sessionId, ...errorFields(err) }));
       pending = { sessionId, done: chain };
       return chain;
+    },
+    relocate() {
+      located = undefined;
     },
   };
 }

@@ -35,7 +35,8 @@ export function createStatusDriver(deps: StatusDriverDeps): StatusDriver {
     const { status, previous, reason } = change;
     writer.persist({ status, reason: reason ?? '', reasonCode: change.reasonCode ?? '', hostId, queuedTurns: deps.queuedTurns(), ...(change.circuitOpen ? { circuitOpen: true } : {}), ...fields });
     if (change.announce) writer.publish(AGENT_EVENT.status, { status, previous, reason: reason ?? null, ...(change.reasonCode ? { reasonCode: change.reasonCode } : {}) }, change.correlationId);
-    logger.debug('agent status', { status, previous, reason });
+    // winston builds an entry and writes it through its stream before the level drops it: once per status change
+    if (logger.isDebugEnabled()) logger.debug('agent status', { status, previous, reason });
   };
 
   return {

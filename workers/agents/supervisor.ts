@@ -280,6 +280,7 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     workdir = spec.cwd;
     afterTurn = launchTurnEnded;
     turns.end(); // a new process has no turn in flight
+    session.relocate();
     ledger.processStarted();
     const started = startAgentProcess(spec, { onLine, onStderr: (l) => l.trim() && logger.info('agent stderr', { line: l.slice(0, 2000) }) }, logger);
     proc = started;
