@@ -36,10 +36,14 @@ export async function saveUpload(
   const part = `${file}.part`;
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const check = new TarCheck(limit.bytes, limit.mb);
+  const out = sink(part);
   try {
-    await pipeline(source, check, sink(part));
+    await pipeline(source, check, out);
     await rename(part, file);
   } catch (err) {
+    // a file stream opens asynchronously: refused early, its open can land after a removal
+    // made at once, and leave the `.part` behind — remove it once the stream has closed
+    if (!out.closed) await new Promise((resolve) => out.once('close', resolve));
     await rm(part, { force: true });
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new McpUploadNoSpaceError(path.dirname(file), err);
     throw err;
