@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { InvalidArgumentError } from 'commander';
 import { startApiServer } from '../../api/server.js';
+import { waitForRedis } from '../../shared/redis.js';
 import { startTracing } from '../../shared/tracing/start-tracing.js';
 import { runApiPrimary } from '../api-cluster.js';
 import { contextFor } from '../boot.js';
@@ -17,6 +18,10 @@ export async function runApi(options: ApiOptions = {}): Promise<void> {
   // before the context: its queues are made with the tracing switch as it is then
   const stopTracing = startTracing('nox-api');
   const ctx = contextFor('api');
+  // Listen once Redis answers (within a few seconds): in a cluster a new node takes its share
+  // of the shared port's connections as soon as it listens, and one still connecting would
+  // answer them 503. With Redis down the API starts all the same, answering 503 until it is back.
+  await waitForRedis(ctx.redis, 5000).catch(() => undefined);
   const server = await startApiServer(ctx, { websocketOnly: cluster.isWorker });
   onShutdownSignal(async () => {
     await server.close();
