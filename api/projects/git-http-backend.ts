@@ -50,6 +50,11 @@ export async function runHttpBackend(req: Request, res: Response, call: BackendC
   req.pipe(child.stdin);
   child.stdin.on('error', () => undefined); // the backend answered (a refusal) before reading everything
   req.on('aborted', () => child.kill('SIGKILL'));
+  // the client gone before the backend finished (a host stopped or killed mid-fetch or push):
+  // nothing will read the answer, so the backend does not keep its slot until its time bound
+  res.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
 
   await new Promise<void>((resolve) => {
     let head = Buffer.alloc(0);

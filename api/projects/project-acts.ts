@@ -8,7 +8,7 @@ import { ConflictError } from '../../shared/errors/service-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
 import type { Logger } from '../../shared/logger.js';
 import { agentChanges, type AgentChanges } from '../../shared/projects/branch-changes.js';
-import { projectGit } from '../../shared/projects/git-limit.js';
+import { gitSlotsFor } from '../../shared/projects/git-limit.js';
 import { conflictError, type MergeMode } from '../../shared/projects/branch-merge.js';
 import { mergeRisk } from '../../shared/projects/merge-risk.js';
 import type { Project } from '../../shared/projects/project-model.js';
@@ -40,14 +40,14 @@ export function projectOfAgent(ctx: NoxContext, config: AgentConfig): Project {
 /** Bounded: two at a time in this process, 32 waiting, then 429 (shared/projects/git-limit.ts). */
 export async function changesOf(ctx: NoxContext, config: AgentConfig, logger: Logger): Promise<AgentChanges> {
   const project = projectOfAgent(ctx, config);
-  return projectGit.run(() => agentChanges(ctx.config, project, config.id, logger));
+  return gitSlotsFor(ctx).project.run(() => agentChanges(ctx.config, project, config.id, logger));
 }
 
 export async function askMerge(ctx: NoxContext, deps: AgentRequestDeps, config: AgentConfig, mode: MergeMode, requestedBy: string, correlationId: string, logger: Logger): Promise<AskOutcome> {
   const project = projectOfAgent(ctx, config);
   const again = await openRequestFor(deps, 'merge', config.id, requestedBy);
   if (again) return again;
-  const changes = await projectGit.run(() => agentChanges(ctx.config, project, config.id, logger));
+  const changes = await gitSlotsFor(ctx).project.run(() => agentChanges(ctx.config, project, config.id, logger));
   if (!changes.head_sha || changes.ahead === 0) throw new NoxError(ERROR_CODE.mergeNothing, `${changes.branch} has no commits that are not in ${project.base}`);
   if (mode === 'merge') {
     if (changes.conflicts.length > 0) throw conflictError(config.id, project.base, changes.conflicts);

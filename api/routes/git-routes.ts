@@ -8,7 +8,7 @@ import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { AgentNotOnHostError, HostCredentialError } from '../../shared/errors/host-credential-errors.js';
 import { NoxError } from '../../shared/errors/nox-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
-import { servedGit } from '../../shared/projects/git-limit.js';
+import { gitSlotsFor } from '../../shared/projects/git-limit.js';
 import { agentBranch, type Project } from '../../shared/projects/project-model.js';
 import { servedMirror, servedRoot } from '../../shared/projects/project-paths.js';
 import { projectStore } from '../../shared/projects/project-store.js';
@@ -45,7 +45,7 @@ export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpe
     if (!agent || agent.project !== project.name) throw new NoxError(ERROR_CODE.agentNotFound, `no agent ${p.agent} works on project ${project.name}`);
     const owner = await ownerOf(ctx.redis, ctx.keys, p.agent);
     if (owner !== undefined && owner !== hostId) throw new AgentNotOnHostError(p.agent, hostId, owner);
-    await servedGit.run(async () => {
+    await gitSlotsFor(ctx).served.run(async () => {
       // a fetch sees the project's base as it is now; a push needs the mirror to exist
       if (service === 'git-upload-pack' && pathInfo.endsWith('/info/refs')) await refreshServed(ctx.config, project, agentBranch(p.agent), logger);
       else await ensureServedOnce(ctx.config, project, p.agent, logger);

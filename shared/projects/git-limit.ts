@@ -41,8 +41,25 @@ export function gitSlots(max: number, waiting: number): GitSlots {
   };
 }
 
-/** The changes views and merges of this process: two at a time (2 cores at least), 32 waiting. */
-export const projectGit = gitSlots(2, 32);
+export interface ProcessGitSlots {
+  /** the changes views and merges: two at a time (2 cores at least), 32 waiting */
+  project: GitSlots;
+  /** the fetches and pushes hosts make through the served mirror: four at a time, 64 waiting */
+  served: GitSlots;
+}
 
-/** The fetches and pushes hosts make through the served mirror: four at a time, 64 waiting. */
-export const servedGit = gitSlots(4, 64);
+const slots = new WeakMap<object, ProcessGitSlots>();
+
+/**
+ * The bounds of one Nox context (one per process in a deployment): kept with the context, not
+ * in the module, so that a context's git work never waits behind another's (tests run many
+ * stacks in one process, one after another).
+ */
+export function gitSlotsFor(ctx: object): ProcessGitSlots {
+  let found = slots.get(ctx);
+  if (!found) {
+    found = { project: gitSlots(2, 32), served: gitSlots(4, 64) };
+    slots.set(ctx, found);
+  }
+  return found;
+}

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { registryClientFor } from '../registry/registry-client.js';
 import type { NoxContext } from '../runtime/context.js';
 import { mergeAgentBranch } from './branch-merge.js';
-import { projectGit } from './git-limit.js';
+import { gitSlotsFor } from './git-limit.js';
 import { PROJECT_EVENT } from './project-events.js';
 import { servedMirror } from './project-paths.js';
 import { projectStore } from './project-store.js';
@@ -30,7 +30,7 @@ export async function mergeNow(ctx: NoxContext, request: AgentRequest, approval:
   // back — a passing failure: the job is retried, by a host of that machine (docs/WORKTREES.md).
   if (!existsSync(servedMirror(ctx.config, project.name))) throw new Error(`this machine does not keep the served mirror of project ${project.name}; a host on the machine of the API acts on the merge`);
   // bounded with the changes views of this process (git-limit.ts)
-  const result = await projectGit.run(() => mergeAgentBranch(ctx.config, project, request.agent_id, ask.mode, approval.decided_by ?? request.requested_by, logger, ask.head));
+  const result = await gitSlotsFor(ctx).project.run(() => mergeAgentBranch(ctx.config, project, request.agent_id, ask.mode, approval.decided_by ?? request.requested_by, logger, ask.head));
   await ctx.events.publish({
     type: PROJECT_EVENT.merged,
     agentId: request.agent_id,
