@@ -158,7 +158,8 @@ describe('security: upgrading a registry whose git history holds secrets', funct
     for (const s of secretValues) expect(history, 'a secret value in the rewritten history').not.to.include(s);
     expect(() => git(reg, 'cat-file', '-t', oldBlob!)).to.throw();
     expect(git(reg, 'rev-parse', 'HEAD:agents/a1/conversations/2026-01-01.toml.gz').trim()).to.equal(binaryBefore);
-    expect(git(reg, 'log', '--all', '--format=%(trailers:key=Nox-Change,valueonly)').split('\n').filter(Boolean).sort()).to.deep.equal(changesBefore);
+    // every change survives the rewrite (the writer may have committed a batch of its own meanwhile)
+    expect(git(reg, 'log', '--all', '--format=%(trailers:key=Nox-Change,valueonly)').split('\n').filter(Boolean)).to.include.members(changesBefore);
     expect(git(reg, 'status', '--porcelain')).to.equal('');
     git(reg, 'fsck', '--strict', '--no-dangling');
 
