@@ -101,7 +101,10 @@ export async function startAttentionWatch(ctx: NoxContext): Promise<AttentionWat
 
   const becomeKeeper = async (): Promise<void> => {
     const feed = eventFeedFor(ctx);
-    unsubscribe = await feed.subscribe((event) => void handled(event), wanted);
+    const off = await feed.subscribe((event) => void handled(event), wanted);
+    // stopped while subscribing (the stop did not wait for it): leave nothing behind
+    if (stopped.signal.aborted) return off();
+    unsubscribe = off;
     const upto = feed.tailer.lastId;
     cursorTimer = setInterval(() => void writeCursor().catch((err: unknown) => reportLoopError(logger, 'could not write the attention cursor', err)), CURSOR_EVERY_MS);
     cursorTimer.unref();
@@ -133,6 +136,12 @@ export async function startAttentionWatch(ctx: NoxContext): Promise<AttentionWat
       stopped.signal.addEventListener('abort', done, { once: true });
     });
 
+  const untilStopped = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (stopped.signal.aborted) return resolve();
+      stopped.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+
   /** keeps the index while this host holds the lease, and waits for it while another does */
   const keep = async (keeping: boolean): Promise<void> => {
     while (!stopped.signal.aborted) {
@@ -140,7 +149,9 @@ export async function startAttentionWatch(ctx: NoxContext): Promise<AttentionWat
         if (!keeping) {
           await lease.acquire(stopped.signal);
           if (stopped.signal.aborted) break;
-          await becomeKeeper();
+          // a stop does not wait for the take-over (its replay, its first read of the stream)
+          await Promise.race([becomeKeeper(), untilStopped()]);
+          if (stopped.signal.aborted) break;
         }
         keeping = false;
         await untilLostOrStopped();
