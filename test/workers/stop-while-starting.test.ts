@@ -1,15 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { listHosts } from '../../shared/hosts/host-directory.js';
-import { createLogger } from '../../shared/logger.js';
-import { createContext, type NoxContext } from '../../shared/runtime/context.js';
 import { selfCommand } from '../../shared/runtime/self-command.js';
 import { startNoxWorker, WorkerStartStopped } from '../../workers/worker-assembly.js';
-import { dropPrefix, testConfig, uniquePrefix, waitUntil } from '../support/harness.js';
+import { dropPrefix, uniquePrefix, waitUntil } from '../support/harness.js';
+import { complaints, loggedHostContext } from './support/logged-host.js';
 
 /**
  * A stop that arrives while a worker host is still starting (`nox worker` on SIGTERM passes
@@ -28,15 +26,7 @@ describe('worker host: a stop during the start closes cleanly', function () {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  const hostContext = (hostId: string): { ctx: NoxContext; lines: string[] } => {
-    const config = testConfig({ prefix, overrides: { 'worker.host_id': hostId, 'mcp.docker_host': `unix:///tmp/nox-no-engine-${hostId}.sock` } });
-    dirs.push(config.registryDir);
-    const lines: string[] = [];
-    const stream = new PassThrough();
-    stream.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
-    return { ctx: createContext({ config, role: 'worker', logger: createLogger({ level: 'info', stream, format: 'json' }) }), lines };
-  };
-  const complaints = (lines: string[]) => lines.filter((l) => /"level":"(warn|error)"/.test(l) || /Connection is closed/.test(l));
+  const hostContext = (hostId: string) => loggedHostContext(prefix, hostId, dirs);
 
   it('stopped at every point of the start, again and again: no warning or error, no unhandled rejection but the known one, the host gone', async () => {
     // in a process of its own (test/workers/support/start-stop-loop.ts): unhandled rejections

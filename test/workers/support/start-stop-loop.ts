@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { listHosts } from '../../../shared/hosts/host-directory.js';
-import { createLogger } from '../../../shared/logger.js';
-import { createContext, type NoxContext } from '../../../shared/runtime/context.js';
 import { startNoxWorker, WorkerStartStopped, type NoxWorker } from '../../../workers/worker-assembly.js';
-import { testConfig } from '../../support/harness.js';
+import { complaints, loggedHostContext } from './logged-host.js';
 
 /**
  * The start-and-stop loop of test/workers/stop-while-starting.test.ts, in a process of its own:
@@ -20,14 +17,7 @@ const unhandled: string[] = [];
 process.on('unhandledRejection', (reason) => void unhandled.push(reason instanceof Error ? (reason.stack ?? String(reason)) : String(reason)));
 
 const dirs: string[] = [];
-const hostContext = (hostId: string): { ctx: NoxContext; lines: string[] } => {
-  const config = testConfig({ prefix, overrides: { 'worker.host_id': hostId, 'mcp.docker_host': `unix:///tmp/nox-no-engine-${hostId}.sock` } });
-  dirs.push(config.registryDir);
-  const lines: string[] = [];
-  const stream = new PassThrough();
-  stream.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
-  return { ctx: createContext({ config, role: 'worker', logger: createLogger({ level: 'info', stream, format: 'json' }) }), lines };
-};
+const hostContext = (hostId: string) => loggedHostContext(prefix, hostId, dirs);
 
 const all: string[] = [];
 const outcomes: string[] = [];
@@ -62,6 +52,5 @@ all.push(...lines);
 await new Promise((r) => setTimeout(r, 200));
 for (const d of dirs) rmSync(d, { recursive: true, force: true });
 
-const complaints = all.filter((l) => /"level":"(warn|error)"/.test(l) || /Connection is closed/.test(l));
-process.stdout.write(`${JSON.stringify({ outcomes, complaints, unhandled, left, errors })}\n`);
+process.stdout.write(`${JSON.stringify({ outcomes, complaints: complaints(all), unhandled, left, errors })}\n`);
 process.exit(0);
