@@ -66,6 +66,8 @@ describe('real claude CLI (2.1.330) at usage and rate limits', function () {
       const isMessage = (s: string): boolean => s.includes(`[message ${message.id}]`);
       await waitUntil(() => api.answered(isMessage) >= 1, 90_000);
       await stack.waitStatus('real-lim', 'idle', 30_000);
+      // the conversation is written in batches (agent.conversation_flush_ms): wait for the third result
+      await stack.waitResult('real-lim', 3, 30_000);
 
       expect(api.answered((s) => s === 'hello before the limit'), 'the refused turn, once').to.equal(1);
       expect(api.answered(isMessage), 'the message, once').to.equal(1);
@@ -126,6 +128,8 @@ describe('real claude CLI (2.1.330) at usage and rate limits', function () {
       await stack.turn('real-429x', 'hello after giving up');
       await waitUntil(() => api.answered((s) => s === 'hello after giving up') >= 1, 90_000);
       await stack.waitStatus('real-429x', 'idle', 30_000);
+      // the conversation is written in batches (agent.conversation_flush_ms): wait for the answer's result
+      await stack.waitResult('real-429x', 2, 30_000);
 
       const parks = (await eventsOf(stack, 'agent.parked', 'real-429x')).map((e) => e.data);
       const givenUp = parks.find((p) => p.inTurn === false)!;
