@@ -82,8 +82,9 @@ describe('agent tool permission through approvals (stand-in CLI, worker host wit
     expect(results.at(-1)?.is_error).to.equal(true);
     expect(results.at(-1)?.content).to.include('no pushing on Fridays');
     await until(async () => {
-      const h = await stack.json<{ commits: { changeId: string | null }[] }>('GET', '/api/registry/history?path=approval-history.toml', 200);
-      return h.commits.some((c) => c.changeId === `approval-${pending.id}`);
+      // a group commit holds several changes (`changeId` names only the first): look in each commit's `changes`
+      const h = await stack.json<{ commits: { changes: { changeId: string }[] }[] }>('GET', '/api/registry/history?path=approval-history.toml', 200);
+      return h.commits.some((c) => c.changes.some((ch) => ch.changeId === `approval-${pending.id}`));
     });
   });
 

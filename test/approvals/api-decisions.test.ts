@@ -105,8 +105,9 @@ describe('approvals API: who asks, who decides, remember', function () {
     expect(decided.remembered.rule.agents).to.deep.equal(['api-rem']);
     await until(() => ((stack.systemConfig().approvals as { remembered?: unknown[] } | undefined)?.remembered ?? []).length === 1);
     await until(async () => {
-      const log = await stack.json<{ commits: { actor: string; changeId: string }[] }>('GET', '/api/registry/history?path=system-config.toml', 200);
-      return log.commits.some((c) => c.actor === 'user:test-operator' && c.changeId === `remember-${first.id}`);
+      // a group commit holds several changes (`changeId` names only the first): look in each commit's `changes`
+      const log = await stack.json<{ commits: { changes: { actor: string; changeId: string }[] }[] }>('GET', '/api/registry/history?path=system-config.toml', 200);
+      return log.commits.some((c) => c.changes.some((ch) => ch.actor === 'user:test-operator' && ch.changeId === `remember-${first.id}`));
     });
 
     const second = await stack.json<ApprovalRequest>('POST', '/api/approvals', 202, { role: 'operator', body: { ...body, details: { tool: 'Bash', input: { command: 'curl -s https://example.com/ready' } } } });

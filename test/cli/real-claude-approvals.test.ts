@@ -96,8 +96,9 @@ describe('real claude CLI: tool permission through Nox approvals', function () {
     expect((result.raw.permission_denials as unknown[]).length).to.equal(1);
     expect(existsSync(path.join(workdir, 'denied-by-person.txt'))).to.equal(false);
     await until(async () => {
-      const h = await stack.json<{ commits: { changeId: string | null }[] }>('GET', '/api/registry/history?path=approval-history.toml', 200);
-      return h.commits.some((c) => c.changeId === `approval-${pending.id}`);
+      // a group commit holds several changes (`changeId` names only the first): look in each commit's `changes`
+      const h = await stack.json<{ commits: { changes: { changeId: string }[] }[] }>('GET', '/api/registry/history?path=approval-history.toml', 200);
+      return h.commits.some((c) => c.changes.some((ch) => ch.changeId === `approval-${pending.id}`));
     });
   });
 
