@@ -19,10 +19,20 @@ import { httpClient, type HttpClient } from '../support/http-client.js';
 import { startDeployment } from '../support/nox-deployment.js';
 import { standInSettings, startStandIns } from '../support/stand-in-agents.js';
 import { line, summarize, type Summary } from '../support/stats.js';
+import { readRuntimes } from '../../shared/agents/runtime-state.js';
+import { cpuBetween, cpuLine, cpuSnapshot } from '../support/cpu-split.js';
+
+/** the pid of the Redis server the bench talks to (its own or the machine's) */
+async function redisPid(redis: { info(section: string): Promise<string> }): Promise<number> {
+  return Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1] ?? 0);
+}
 
 interface Load {
   perSecond: number;
   latency: Summary;
+  /** CPU seconds per process group during the measured stretch (bench/support/cpu-split.ts) */
+  cpu?: Record<string, number>;
+  seconds?: number;
 }
 
 /** `concurrency` loops sending `request(i)` back to back for `seconds`; each answer must have `status`. */
@@ -64,9 +74,13 @@ export async function run(args: string[]): Promise<void> {
 
     const get = (base: string) => (): [string, string] => ['GET', `${base}/api/agents`];
     const post = (base: string) => (i: number): [string, string, unknown] => ['POST', `${base}/api/messages`, { to: agents[i % agents.length], content: `bench ${i}`, priority: 'normal' }];
+    const groups = { 'load generator': [process.pid], 'nox api': [nox.processes[0]!.child.pid!], 'nox worker': [nox.processes[1]!.child.pid!], 'stand-in agents': [...(await readRuntimes(nox.redis, nox.keys, agents)).values()].flatMap((r) => (r.pid ? [r.pid] : [])), redis: [await redisPid(nox.redis)], 'bare express': [bare.pid] };
     const measure = async (base: string, status: number, request: (i: number) => [string, string, unknown?]): Promise<Load> => {
       await load(http, warm, concurrency, status, request);
-      return load(http, seconds, concurrency, status, request);
+      const before = cpuSnapshot();
+      const t0 = Date.now();
+      const measured = await load(http, seconds, concurrency, status, request);
+      return { ...measured, cpu: cpuBetween(before, cpuSnapshot(), groups), seconds: (Date.now() - t0) / 1000 };
     };
     // alternated, so a change in the shared machine's load falls on both sides
     const bareGet = await measure(bare.url, 200, get(bare.url));
@@ -85,6 +99,8 @@ export async function run(args: string[]): Promise<void> {
     out(line('nox GET latency', noxGet.latency));
     out(line('bare Express POST latency', barePost.latency));
     out(line('nox POST latency', noxPost.latency));
+    out('CPU during each measured stretch (user + system, per process group):');
+    for (const [name, l] of [['bare Express GET', bareGet], ['nox GET', noxGet], ['bare Express POST', barePost], ['nox POST', noxPost]] as const) out(`  ${name.padEnd(18)} ${cpuLine(l.cpu!, l.seconds!)}`);
   } finally {
     bare?.stop();
     http.close();

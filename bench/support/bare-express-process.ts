@@ -4,6 +4,7 @@ import { selfCommand } from '../../shared/runtime/self-command.js';
 
 export interface BareExpress {
   url: string;
+  pid: number;
   stop(): void;
 }
 
@@ -19,5 +20,5 @@ export async function startBareExpress(env: NodeJS.ProcessEnv = {}): Promise<Bar
     });
     child.once('exit', (code) => reject(new Error(`bare express exited ${code}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, stop: () => void child.kill('SIGTERM') };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => void child.kill('SIGTERM') };
 }
