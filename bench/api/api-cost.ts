@@ -19,13 +19,8 @@ import { httpClient, type HttpClient } from '../support/http-client.js';
 import { startDeployment } from '../support/nox-deployment.js';
 import { standInSettings, startStandIns } from '../support/stand-in-agents.js';
 import { line, summarize, type Summary } from '../support/stats.js';
-import { readRuntimes } from '../../shared/agents/runtime-state.js';
-import { cpuBetween, cpuLine, cpuSnapshot } from '../support/cpu-split.js';
+import { cpuBetween, cpuLine, cpuSnapshot, deploymentGroups } from '../support/cpu-split.js';
 
-/** the pid of the Redis server the bench talks to (its own or the machine's) */
-async function redisPid(redis: { info(section: string): Promise<string> }): Promise<number> {
-  return Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1] ?? 0);
-}
 
 interface Load {
   perSecond: number;
@@ -74,7 +69,7 @@ export async function run(args: string[]): Promise<void> {
 
     const get = (base: string) => (): [string, string] => ['GET', `${base}/api/agents`];
     const post = (base: string) => (i: number): [string, string, unknown] => ['POST', `${base}/api/messages`, { to: agents[i % agents.length], content: `bench ${i}`, priority: 'normal' }];
-    const groups = { 'load generator': [process.pid], 'nox api': [nox.processes[0]!.child.pid!], 'nox worker': [nox.processes[1]!.child.pid!], 'stand-in agents': [...(await readRuntimes(nox.redis, nox.keys, agents)).values()].flatMap((r) => (r.pid ? [r.pid] : [])), redis: [await redisPid(nox.redis)], 'bare express': [bare.pid] };
+    const groups = { ...(await deploymentGroups(nox, agents)), 'bare express': [bare.pid] };
     const measure = async (base: string, status: number, request: (i: number) => [string, string, unknown?]): Promise<Load> => {
       await load(http, warm, concurrency, status, request);
       const before = cpuSnapshot();

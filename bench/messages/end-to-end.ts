@@ -21,6 +21,7 @@ import { startDeployment, type NoxDeployment } from '../support/nox-deployment.j
 import { readRuntimes } from '../../shared/agents/runtime-state.js';
 import { standInSettings, startStandIns } from '../support/stand-in-agents.js';
 import { summarize, line } from '../support/stats.js';
+import { cpuBetween, cpuLine, cpuSnapshot, deploymentGroups } from '../support/cpu-split.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -157,9 +158,13 @@ export async function run(args: string[]): Promise<void> {
     const agents = await startStandIns(http, nox.url, agentCount);
 
     // throughput: as fast as SENDERS concurrent HTTP senders go
+    const groups = await deploymentGroups(nox, agents);
+    const cpu0 = cpuSnapshot();
     const t0 = Date.now();
     const flat = await sendAll(http, nox.url, agents, n);
     const delivered = await deliveredAt(nox, new Set(flat.sent.map((s) => s.id)), 120_000);
+    const flatCpu = cpuBetween(cpu0, cpuSnapshot(), groups);
+    const flatSeconds = (Date.now() - t0) / 1000;
     const last = Math.max(...delivered.values());
     const noxPerSecond = delivered.size / ((last - t0) / 1000);
     const lat = flat.sent.filter((s) => delivered.has(s.id)).map((s) => (delivered.get(s.id) as number) - s.acceptedAt);
@@ -198,6 +203,8 @@ export async function run(args: string[]): Promise<void> {
     out(`Nox API accepted → on the agent's stdin   ${noxPerSecond.toFixed(0).padStart(7)} messages/s  (${delivered.size}/${n} delivered)`);
     out(`  of which the API accepted               ${flat.perSecond.toFixed(0).padStart(7)} messages/s  (${SENDERS} keep-alive HTTP senders; ${(flat.perSecond / bare).toFixed(2)}× bare Express)`);
     out(`ratio Nox / raw BullMQ                    ${(noxPerSecond / raw.perSecond).toFixed(2)}`);
+    out(`  CPU, flat out: ${cpuLine(flatCpu, flatSeconds)}`);
+    out(`  CPU per message, flat out: ${Object.entries(flatCpu).map(([g, s]) => `${g} ${((s * 1e6) / n).toFixed(0)} µs`).join(' · ')}`);
     out(`Nox, batches of ${String(batchSize).padEnd(4)} per request          ${batchedPerSecond.toFixed(0).padStart(7)} messages/s  (${deliveredBatched.size}/${n} delivered; the API accepted ${batched.perSecond.toFixed(0)}/s)`);
     out(`ratio Nox batched / raw BullMQ            ${(batchedPerSecond / raw.perSecond).toFixed(2)}`);
     out(line('raw BullMQ latency (add → process)', summarize(raw.latencies)));

@@ -8,6 +8,8 @@
  * Linux only; elsewhere every snapshot is empty and the split prints nothing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { readRuntimes } from '../../shared/agents/runtime-state.js';
+import type { NoxDeployment } from './nox-deployment.js';
 
 interface Proc {
   ppid: number;
@@ -69,4 +71,11 @@ export function cpuLine(split: Record<string, number>, seconds: number): string 
   return Object.entries(split)
     .map(([name, s]) => `${name} ${s.toFixed(1)} s (${((100 * s) / seconds).toFixed(0)}% of a core)`)
     .join(' · ');
+}
+
+/** The process groups of a bench against a deployment: this process (the load), the API, the worker host, its agents, Redis. */
+export async function deploymentGroups(nox: NoxDeployment, agents: string[]): Promise<Record<string, number[]>> {
+  const agentPids = [...(await readRuntimes(nox.redis, nox.keys, agents)).values()].flatMap((r) => (r.pid ? [r.pid] : []));
+  const redisPid = Number(/process_id:(\d+)/.exec(await nox.redis.info('server'))?.[1] ?? 0);
+  return { 'load generator': [process.pid], 'nox api': [nox.processes[0]!.child.pid!], 'nox worker': [nox.processes[1]!.child.pid!], 'stand-in agents': agentPids, redis: [redisPid] };
 }
