@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
+import { redisScript } from '../redis-script.js';
 
 /**
  * An agent's conversation: every stdout event (and every turn Nox sent) as an entry with
@@ -32,8 +33,8 @@ export interface ConversationPage {
   firstSeq: number;
 }
 
-/** Appends a batch: assigns sequence numbers atomically, pushes, trims. */
-const APPEND = `
+/** Appends a batch: assigns sequence numbers atomically, pushes, trims (sent by SHA: every flush of every agent runs it). */
+const APPEND = redisScript(`
 local n = #ARGV - 1
 local last = redis.call('HINCRBY', KEYS[2], 'conversationSeq', n)
 local first = last - n + 1
@@ -43,7 +44,7 @@ for i = 1, n do
 end
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
 return last
-`;
+`);
 
 export async function appendConversation(
   redis: Redis,
@@ -53,7 +54,7 @@ export async function appendConversation(
   keep: number,
 ): Promise<number> {
   if (entries.length === 0) return 0;
-  return (await redis.eval(APPEND, 2, keys.agentConversation(agentId), keys.agent(agentId), String(keep), ...entries.map((e) => JSON.stringify(e)))) as number;
+  return (await APPEND(redis, [keys.agentConversation(agentId), keys.agent(agentId)], [String(keep), ...entries.map((e) => JSON.stringify(e))])) as number;
 }
 
 export async function readConversation(redis: Redis, keys: Keys, agentId: string, after: number, limit: number): Promise<ConversationPage> {

@@ -4,6 +4,7 @@ import type { ConversationEntry } from '../../shared/agents/conversation-log.js'
 import { createLogger } from '../../shared/logger.js';
 import { agentLineReader, createAgentOutput, MAX_EVENT_RAW, outputEventData } from '../../workers/agents/agent-output.js';
 import type { AgentEvent } from '../../workers/agents/claude-cli/protocol.js';
+import { parseAgentLine } from '../../workers/agents/claude-cli/line-parser.js';
 import type { ConversationBuffer } from '../../workers/agents/conversation-buffer.js';
 
 /** A conversation buffer that only remembers what it was given. */
@@ -39,6 +40,18 @@ describe('agent output: conversation entries and agent.output events', () => {
     expect(data.truncated).to.equal(JSON.stringify({ result: big }).length);
     expect((data.text as string).length).to.equal(MAX_EVENT_RAW);
     expect(outputEventData({ kind: 'stream-event', raw: { a: 1 } })).to.deep.equal({ kind: 'stream-event', raw: { a: 1 } });
+  });
+
+  it('measures a line it parsed by the line itself: a huge one goes out without its body, a small one whole', () => {
+    const line = JSON.stringify({ type: 'result', subtype: 'success', is_error: false, result: 'y'.repeat(MAX_EVENT_RAW), usage: { input_tokens: 1, output_tokens: 2 } });
+    const parsed = parseAgentLine(`  ${line}  `);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const data = outputEventData(parsed.events[0]!);
+    expect(data).to.not.have.property('raw');
+    expect(data.truncated, 'the size of the line as written (trimmed)').to.equal(line.length);
+    const small = parseAgentLine('{"type":"system","subtype":"init","session_id":"s-1"}');
+    if (!small.ok) throw new Error(small.reason);
+    expect(outputEventData(small.events[0]!).raw).to.deep.equal({ type: 'system', subtype: 'init', session_id: 's-1' });
   });
 
   it('reads lines: a line that does not parse is logged and dropped, a handler that throws is logged, the next line still goes through', async () => {

@@ -1,5 +1,5 @@
 import { errorFields, type Logger } from '../../shared/logger.js';
-import { parseAgentLine } from './claude-cli/line-parser.js';
+import { parseAgentLine, rawLineLength } from './claude-cli/line-parser.js';
 import { createLineRepair } from './claude-cli/line-repair.js';
 import type { AgentEvent } from './claude-cli/protocol.js';
 import type { ConversationBuffer } from './conversation-buffer.js';
@@ -43,7 +43,8 @@ export function eventText(event: AgentEvent): string | undefined {
  */
 export function outputEventData(event: AgentEvent): Record<string, unknown> {
   const text = eventText(event);
-  const rawSize = JSON.stringify(event.raw).length;
+  // the line's length where it was parsed here: the raw object is serialised once more only when the event goes out
+  const rawSize = rawLineLength(event.raw) ?? JSON.stringify(event.raw).length;
   const raw = rawSize <= MAX_EVENT_RAW ? { raw: event.raw } : { truncated: rawSize };
   return { kind: event.kind, ...(text === undefined ? {} : { text: text.slice(0, MAX_EVENT_RAW) }), ...raw };
 }

@@ -14,6 +14,14 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
+/** The length of the line each parsed object came from, so its size is known without serialising it again (agent-output.ts). */
+const lineLengths = new WeakMap<object, number>();
+
+/** The JSON length of a raw object parsed here (the line's length), or undefined for one made elsewhere. */
+export function rawLineLength(raw: object): number | undefined {
+  return lineLengths.get(raw);
+}
+
 export function parseAgentLine(line: string): ParsedLine {
   const text = line.trim();
   if (text === '') return { ok: true, events: [] };
@@ -26,6 +34,7 @@ export function parseAgentLine(line: string): ParsedLine {
   if (!isObj(raw)) return { ok: false, reason: 'not a JSON object', line: text.slice(0, 500) };
   const type = str(raw.type);
   if (!type) return { ok: false, reason: 'no "type" field', line: text.slice(0, 500) };
+  lineLengths.set(raw, text.length);
   return { ok: true, events: toEvents(type, raw) };
 }
 
