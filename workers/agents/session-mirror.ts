@@ -5,6 +5,7 @@ import { gunzipSync, gzip as gzipCb, gzipSync } from 'node:zlib';
 import { errorFields, type Logger } from '../../shared/logger.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { redisScript } from '../../shared/redis-script.js';
+import { storedGzipMember } from './gzip-member.js';
 
 /**
  * Sessions travel between machines (issue 15, item 3; docs/HOSTS.md "Sessions"). The CLI
@@ -17,8 +18,9 @@ import { redisScript } from '../../shared/redis-script.js';
  * older copy) before the CLI is started with `--resume`.
  *
  * - A mirror costs what the turn added, not the whole transcript: the lines added since
- *   this host's last mirror are gzipped on their own (a turn's few lines in place with a
- *   small deflate state, a large addition off the event loop) and appended to
+ *   this host's last mirror are made a gzip member of their own (a turn's few lines stored
+ *   as they are, a few more in place with a small deflate state, a large addition off the
+ *   event loop) and appended to
  *   the stored gzip (a concatenation of gzip members is one gzip stream), in Lua, only when
  *   the stored mirror is still the one this host wrote up to that length; else (another
  *   host wrote it, the file was rewritten, or the appended parts outgrew the last whole
@@ -106,6 +108,8 @@ interface Mirrored {
 const TAIL = 64;
 const SMALL = 64 * 1024;
 const SMALL_DEFLATE = { memLevel: 4, windowBits: 12 };
+/** an addition this small is stored as it is: setting up deflate costs more than it saves (gzip-member.ts) */
+const TINY = 4 * 1024;
 
 function readRange(fd: number, from: number, to: number): Buffer {
   const buf = Buffer.allocUnsafe(Math.max(0, to - from));
@@ -170,8 +174,9 @@ export function createSessionMirror(ctx: NoxContext, agentId: string, configDir:
       await tooLarge(prev.sessionId, bytes, mark);
       return true;
     }
-    // a turn's lines are few: a small deflate state costs a fraction of the default's set-up, in place; a large addition goes off the event loop
-    const gz = end <= SMALL ? gzipSync(added.subarray(0, end), SMALL_DEFLATE) : await gzip(added.subarray(0, end));
+    // a turn's lines are few: stored as they are when tiny, else a small deflate state in place (a fraction of the default's set-up); a large addition goes off the event loop
+    const lines = added.subarray(0, end);
+    const gz = end <= TINY ? storedGzipMember(lines) : end <= SMALL ? gzipSync(lines, SMALL_DEFLATE) : await gzip(lines);
     // the appended members outgrow the last whole write: write it whole again (amortised, each byte is compressed a few times at most)
     if (prev.appendedGz + gz.length > Math.max(prev.baseGz, 64 * 1024)) return false;
     const ok = await appendScript(ctx.redis, [key], [prev.sessionId, String(prev.bytes), hostId, gz, String(bytes), new Date().toISOString()]);
