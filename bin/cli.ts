@@ -29,7 +29,7 @@ program
   .command('up')
   .description('Redis (if needed) + API + one worker host on this machine')
   .option('--demo', 'a Nox of its own (./.nox-demo) with three stand-in agents that play a short story: no API key, no network (docs/DEMO.md)')
-  .option('--api-workers <n>', 'API node processes (nox api --workers); default the number of cores', parseWorkers)
+  .option('--api-workers <n>', 'API node processes (nox api --workers); default the cores but two (the worker host and Redis share the machine), at least one', parseWorkers)
   .action((opts: { demo?: boolean; apiWorkers?: number }) => runUp({ demo: opts.demo === true, apiWorkers: opts.apiWorkers }));
 program
   .command('api')

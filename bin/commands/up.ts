@@ -29,15 +29,24 @@ export interface UpOptions {
   readyTimeoutMs?: number;
   /** `--demo`: a Nox of its own with three stand-in agents playing a short story (bin/demo/, docs/DEMO.md) */
   demo?: boolean;
-  /** `--api-workers N`: API node processes (`nox api --workers N`); default the machine's core count */
+  /** `--api-workers N`: API node processes (`nox api --workers N`); default `defaultApiWorkers()` */
   apiWorkers?: number;
 }
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
+/**
+ * API nodes `nox up` runs when not told: the cores but two, at least one. The worker host and
+ * Redis run beside them on the same machine; on two cores a second API node only adds
+ * contention (docs/PERFORMANCE.md, `--workers 2` level with one or worse under load).
+ */
+export function defaultApiWorkers(cores = availableParallelism()): number {
+  return Math.max(1, cores - 2);
+}
+
 export async function runUp(options: UpOptions = {}): Promise<void> {
   const started = Date.now();
-  const apiWorkers = options.apiWorkers ?? availableParallelism();
+  const apiWorkers = options.apiWorkers ?? defaultApiWorkers();
   const demo = options.demo ? demoOrExit() : undefined;
   const registryDir = resolveRegistryDir();
   const { secretsFile, boot } = await prepareRegistryFolder(registryDir);

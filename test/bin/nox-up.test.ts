@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { answersPing, freePort } from '../../bin/local-redis.js';
+import { defaultApiWorkers } from '../../bin/commands/up.js';
 import { spawnNox, type NoxProcess } from '../support/processes.js';
 
 describe('nox up', function () {
@@ -79,6 +80,10 @@ describe('nox up', function () {
     expect(existsSync(path.join(dir, '.runtime', 'up.json'))).to.equal(false);
     // AOF is on and its data lives inside the registry folder
     expect(readdirSync(path.join(dir, '.runtime', 'redis')).join(' ')).to.match(/appendonly/);
+  });
+
+  it('runs one API node per core but two (the worker host and Redis share the machine), at least one', () => {
+    expect([1, 2, 3, 4, 8, 16].map((cores) => defaultApiWorkers(cores))).to.deep.equal([1, 1, 1, 2, 6, 14]);
   });
 
   it('starts a child that dies again instead of stopping everything', async () => {
