@@ -1,7 +1,6 @@
 import { loadConfig, type LoadConfigOptions } from '../shared/config/load-config.js';
 import type { NoxConfig } from '../shared/config/schema.js';
 import { ConfigError } from '../shared/errors/config-error.js';
-import { createContext, type NoxContext } from '../shared/runtime/context.js';
 
 /** Loads and validates config; a bad value ends the process with the message that names it. */
 export function configOrExit(options: LoadConfigOptions = {}): NoxConfig {
@@ -14,9 +13,4 @@ export function configOrExit(options: LoadConfigOptions = {}): NoxConfig {
     }
     throw err;
   }
-}
-
-export function contextFor(role: 'api' | 'worker' | 'cli', options: LoadConfigOptions = {}): NoxContext {
-  const config = configOrExit(options);
-  return createContext({ config, role });
 }

@@ -7,20 +7,22 @@ import { registerHostCommand } from './commands/host.js';
 import { registerProjectCommand } from './commands/project.js';
 import { registerMcpCommand } from './commands/mcp.js';
 import { registerMessagesCommand } from './commands/messages.js';
-import { parseWorkers, runApi } from './commands/api.js';
-import { runDoctor } from './commands/doctor.js';
+import { parseWorkers } from './commands/parse-workers.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerTaskCommand } from './commands/task.js';
 import { mintToken } from './commands/token.js';
-import { prepareRegistryFolder, runUp } from './commands/up.js';
 import { addUser, listUsers, setPassword } from './commands/user.js';
-import { runWorker } from './commands/worker.js';
 import { addRegistryCommands } from './commands/registry.js';
 import { installCrashHandlers } from './crash-handlers.js';
 
 installCrashHandlers();
 
-/** The `nox` command. Every sub-command reads the same config (system-config.toml + env). */
+/**
+ * The `nox` command. Every sub-command reads the same config (system-config.toml + env).
+ * The commands that run Nox itself (`up`, `api`, `worker`, `doctor`) load their modules when
+ * they run: a client command (`nox agent list`) does not pay for loading the API server and
+ * the worker host.
+ */
 const program = new Command('nox')
   .version(noxVersion())
   .description('Runs a fleet of Claude Code CLI agents as a job-queue worker cluster on Redis');
@@ -30,17 +32,24 @@ program
   .description('Redis (if needed) + API + one worker host on this machine')
   .option('--demo', 'a Nox of its own (./.nox-demo) with three stand-in agents that play a short story: no API key, no network (docs/DEMO.md)')
   .option('--api-workers <n>', 'API node processes (nox api --workers); default the cores but two (the worker host and Redis share the machine), at least one', parseWorkers)
-  .action((opts: { demo?: boolean; apiWorkers?: number }) => runUp({ demo: opts.demo === true, apiWorkers: opts.apiWorkers }));
+  .action(async (opts: { demo?: boolean; apiWorkers?: number }) => {
+    const { runUp } = await import('./commands/up.js');
+    await runUp({ demo: opts.demo === true, apiWorkers: opts.apiWorkers });
+  });
 program
   .command('api')
   .description('Run one API node, or N of them sharing the port (--workers)')
   .option('--workers <n>', 'API node processes sharing the port (node:cluster; Socket.IO over WebSocket only when more than 1)', parseWorkers, 1)
-  .action((opts: { workers: number }) => runApi({ workers: opts.workers }));
+  .action(async (opts: { workers: number }) => {
+    const { runApi } = await import('./commands/api.js');
+    await runApi({ workers: opts.workers });
+  });
 program
   .command('worker')
   .description('Run one worker host')
   .option('--registry-writer', 'also be the registry writer (sole consumer of the registry queue)')
   .action(async (opts: { registryWriter?: boolean }) => {
+    const [{ prepareRegistryFolder }, { runWorker }] = await Promise.all([import('./commands/up.js'), import('./commands/worker.js')]);
     // the writer owns the registry folder: it moves secrets out of it before anyone reads the config
     if (opts.registryWriter) await prepareRegistryFolder();
     await runWorker(opts);
@@ -62,6 +71,7 @@ program
   .description('Check Redis, hosts, the API and a ping round trip')
   .option('--url <url>', 'API base URL')
   .action(async (opts: { url?: string }) => {
+    const { runDoctor } = await import('./commands/doctor.js');
     process.exitCode = await runDoctor(opts);
   });
 

@@ -1,10 +1,9 @@
 import cluster from 'node:cluster';
-import { InvalidArgumentError } from 'commander';
 import { startApiServer } from '../../api/server.js';
 import { waitForRedis } from '../../shared/redis.js';
 import { startTracing } from '../../shared/tracing/start-tracing.js';
 import { runApiPrimary } from '../api-cluster.js';
-import { contextFor } from '../boot.js';
+import { contextFor } from '../context-boot.js';
 import { onShutdownSignal } from '../signals.js';
 
 export interface ApiOptions {
@@ -30,9 +29,3 @@ export async function runApi(options: ApiOptions = {}): Promise<void> {
   });
 }
 
-/** `--workers N`: a whole number from 1 up */
-export function parseWorkers(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--workers must be a whole number from 1 up, not ${value}`);
-  return n;
-}

@@ -1,10 +1,10 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { userActor, type Actor, type BranchAction } from '../../shared/registry/changes.js';
-import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
+import type { RegistryClient } from '../../shared/registry/registry-client.js';
 import { readCommit, readGit, readHistory } from '../../shared/registry/registry-history.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { configOrExit, contextFor } from '../boot.js';
+import { configOrExit } from '../boot.js';
 
 /**
  * `nox registry log|show|rollback|branch|backup`. Reads (log, show, branch list) come
@@ -18,6 +18,8 @@ function actorFrom(as: string | undefined): Actor {
 }
 
 async function withClient<T>(fn: (client: RegistryClient, ctx: NoxContext) => Promise<T>): Promise<T> {
+  // the queues' modules load only for the commands that write (reads come from git)
+  const [{ contextFor }, { createRegistryClient }] = await Promise.all([import('../context-boot.js'), import('../../shared/registry/registry-client.js')]);
   const ctx = contextFor('cli');
   const client = createRegistryClient(ctx);
   try {

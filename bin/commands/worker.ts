@@ -6,7 +6,8 @@ import { startTracing } from '../../shared/tracing/start-tracing.js';
 import { files } from '../../shared/registry/layout.js';
 import { readsFromRedis, registryClientFor } from '../../shared/registry/registry-client.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
-import { configOrExit, contextFor } from '../boot.js';
+import { configOrExit } from '../boot.js';
+import { contextFor } from '../context-boot.js';
 import { onShutdownSignal } from '../signals.js';
 
 /**
