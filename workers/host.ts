@@ -4,7 +4,7 @@ import { deregisterHost, registerHost } from '../shared/hosts/host-directory.js'
 import { HOST_EVENT } from '../shared/hosts/host-events.js';
 import { errorFields, type Logger } from '../shared/logger.js';
 import { JOB } from '../shared/queues/jobs.js';
-import { createWorker } from '../shared/queues/queue-factory.js';
+import { closeWorker, createWorker } from '../shared/queues/queue-factory.js';
 import type { NoxContext } from '../shared/runtime/context.js';
 import { noxVersion } from '../shared/runtime/version.js';
 import type { LoopHealth } from '../shared/types.js';
@@ -97,7 +97,8 @@ export async function startWorkerHost(ctx: NoxContext, options: WorkerHostOption
     peers?.stop();
     // close() stops fetching at once and waits for active jobs; past 80% of the deadline
     // the handlers are told to stop, which hands their jobs back to the queue.
-    const graceful = Promise.allSettled([...workers.values()].map((w) => w.close()));
+    // (closeWorker: a worker made moments ago, by a start this stop cut short, first finishes connecting)
+    const graceful = Promise.allSettled([...workers.values()].map((w) => closeWorker(w)));
     const abortTimer = setTimeout(() => abort.abort(new Error('host shutting down')), Math.floor(deadline * 0.8));
     const finished = await Promise.race([graceful.then(() => true), delay(deadline).then(() => false)]);
     clearTimeout(abortTimer);

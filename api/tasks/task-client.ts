@@ -6,6 +6,7 @@ import { NotFoundError } from '../../shared/errors/not-found-error.js';
 import { TimeoutError } from '../../shared/errors/service-errors.js';
 import { ValidationError } from '../../shared/errors/validation-error.js';
 import { priorityOf } from '../../shared/queues/priority.js';
+import { waitForJob } from '../../shared/queues/job-waits.js';
 import { createQueueEvents } from '../../shared/queues/queue-factory.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import type { PriorityName } from '../../shared/types.js';
@@ -36,9 +37,10 @@ export function createTaskClient(ctx: NoxContext): TaskClient {
   return {
     async run(name, data, jobId, priority) {
       const qe = await ready();
-      const job = await ctx.queue('tasks').add(name, data, { jobId, priority: priorityOf(priority) });
+      const queue = ctx.queue('tasks');
+      const job = await queue.add(name, data, { jobId, priority: priorityOf(priority) });
       try {
-        return (await job.waitUntilFinished(qe, ctx.config.tasks.wait_ms)) as Task;
+        return await waitForJob<Task>(queue, qe, job, ctx.config.tasks.wait_ms);
       } catch (err) {
         const message = (err as Error).message ?? String(err);
         const failure = parseFailureReason(message);

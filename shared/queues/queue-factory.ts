@@ -60,6 +60,35 @@ export function createWorker<D = unknown, R = unknown>(
   return worker;
 }
 
+/**
+ * Closes a Worker once its connections have finished initialising (or failed to).
+ *
+ * Why: BullMQ (5.x) closing a connection whose init is still in flight — the INFO of its
+ * version check sent, not yet answered — disconnects it and drops all its listeners at once;
+ * the INFO then fails with ioredis's "Connection is closed", and the init's own catch
+ * re-emits that as 'error' on an emitter with no listener left: a throw inside a catch, so
+ * an unhandled rejection. A Worker's blocking connection (its own duplicate of the one we
+ * pass) is the one caught there when a worker host is stopped during its start; a Worker
+ * just made has not finished it. While Redis cannot be reached the init waits for it
+ * indefinitely, so the wait also ends at the worker's first error (its connections' errors
+ * are forwarded to it): a close must not hang on Redis being down.
+ */
+export async function closeWorker(worker: Worker, force = false): Promise<void> {
+  await initialised(worker);
+  await worker.close(force);
+}
+
+function initialised(worker: Worker): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      worker.off('error', done);
+      resolve();
+    };
+    worker.on('error', done);
+    worker.waitUntilReady().then(done, done);
+  });
+}
+
 export function createQueueEvents(name: string, connection: ConnectionOptions, keys: Keys, logger: Logger): QueueEvents {
   const events = new QueueEvents(name, { connection, prefix: keys.bullPrefix });
   events.on('error', (err) => reportLoopError(logger, 'queue events error', err, { queue: name }));

@@ -4,6 +4,7 @@ import { isNoxError } from '../errors/nox-error.js';
 import { ValidationError, type FieldIssue } from '../errors/validation-error.js';
 import { eventFeedFor } from '../events/event-feed.js';
 import { priorityOf } from '../queues/priority.js';
+import { waitForJob } from '../queues/job-waits.js';
 import { createQueueEvents } from '../queues/queue-factory.js';
 import { closeRedis, createRedis } from '../redis.js';
 import type { NoxContext } from '../runtime/context.js';
@@ -222,7 +223,7 @@ export function createRegistryClient(ctx: NoxContext, options: RegistryClientOpt
     const { qe, done } = await listener(); // listening before the job can finish
     try {
       const job = await add();
-      return (await job.waitUntilFinished(qe, timeoutMs ?? cfg.commit_timeout_ms)) as R;
+      return await waitForJob<R>(queue, qe, job, timeoutMs ?? cfg.commit_timeout_ms);
     } catch (err) {
       throw isNoxError(err) ? err : decodeJobError((err as Error).message);
     } finally {

@@ -7,7 +7,7 @@ import type { Logger } from '../../shared/logger.js';
 import { REGISTRY_JOB, REGISTRY_PRIORITY, type BackupJob, type BranchJob, type ChangeJob, type PurgeSecretsJob, type RollbackJob } from '../../shared/registry/changes.js';
 import { utcDate } from '../../shared/registry/layout.js';
 import { priorityOf } from '../../shared/queues/priority.js';
-import { createWorker } from '../../shared/queues/queue-factory.js';
+import { closeWorker, createWorker } from '../../shared/queues/queue-factory.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { flushAppends } from './append-flush.js';
 import { runChangeGroup } from './change-group.js';
@@ -149,7 +149,7 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
     concurrency: 1, // the point of the writer: git never sees two writers
     ...options.worker,
   });
-  lease.onLost(() => void worker.close(true));
+  lease.onLost(() => void closeWorker(worker, true));
 
   // Batched appends are committed every flush_interval_ms (or sooner, when a client sees
   // the buffer reach flush_max_entries). The flush goes through the queue like any change.
@@ -178,7 +178,7 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
       : await startTaskWatcher(ctx, state, logger).catch(async (err: unknown) => {
           // nothing of a failed start keeps running on a context its caller is about to close
           clearInterval(timer);
-          await worker.close();
+          await closeWorker(worker);
           await lease.release();
           throw err;
         });
@@ -198,7 +198,7 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
     async close() {
       clearInterval(timer);
       await tasks?.close();
-      await worker.close();
+      await closeWorker(worker);
       closeCommitShell(dir);
       await lease.release();
       logger.info('registry writer stopped');
