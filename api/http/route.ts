@@ -4,6 +4,7 @@ import { ValidationError, type FieldIssue } from '../../shared/errors/validation
 import type { Logger } from '../../shared/logger.js';
 import type { Principal, Role } from '../../shared/types.js';
 import { requireRole } from './auth.js';
+import { sendJsonText } from './json-answer.js';
 
 /**
  * A route is declared once: its method, path, roles and zod schemas. The same declaration
@@ -96,7 +97,9 @@ export function toHandlers(spec: RouteSpec, authenticate: RequestHandler, limit:
     if (res.headersSent) return;
     const status = spec.status ?? 200;
     if (result === undefined || status === 204) res.status(status).end();
-    else res.status(status).json(result);
+    // a GET's answer gets Express's ETag (conditional requests); a change's needs none
+    else if (req.method === 'GET' || req.method === 'HEAD') res.status(status).json(result);
+    else sendJsonText(req, res.status(status), JSON.stringify(result));
   };
   const guard = spec.auth === 'public' ? [limit] : [authenticate, requireRole(spec.auth)];
   // the audit recorder first: a request turned away by the token check is recorded too

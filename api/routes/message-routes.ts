@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentStoreFor, requireAgent } from '../../shared/agents/agent-store.js';
+import { agentStoreFor } from '../../shared/agents/agent-store.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
 import { NotFoundError } from '../../shared/errors/not-found-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
@@ -7,6 +7,7 @@ import { createMessageLog } from '../../shared/messages/message-log.js';
 import { addressingOf, messageIdSchema, messageInputSchema, newMessage, senderAgent, topicSchema } from '../../shared/messages/message-model.js';
 import { enqueueBatch } from '../../shared/messages/message-sender.js';
 import { createRouteGatherer } from '../../shared/messages/route-gatherer.js';
+import { createKnownAgents } from '../agents/known-agents.js';
 import type { ApiDeps } from '../deps.js';
 import { onlySelf, ownAgent } from '../http/agent-scope.js';
 import { OPERATORS, PEOPLE } from '../http/auth.js';
@@ -42,7 +43,8 @@ const LOG_ORDER = 'time-desc';
 
 export function messageRoutes(deps: ApiDeps): RouteSpec[] {
   const { ctx } = deps;
-  const agents = agentStoreFor(ctx);
+  // recipients seen to exist, for at most a second (known-agents.ts)
+  const agents = createKnownAgents(agentStoreFor(ctx), deps.tailer);
   const log = createMessageLog(ctx.redis, ctx.keys);
   // concurrent single sends, routed by one job per turn of the event loop (each keeps its envelope)
   const routes = createRouteGatherer(() => ctx.queue('messages'));
@@ -51,7 +53,7 @@ export function messageRoutes(deps: ApiDeps): RouteSpec[] {
   const requireRecipients = async (tos: readonly string[]): Promise<void> => {
     for (const to of new Set(tos)) {
       const address = addressingOf(to);
-      if (address.kind === 'direct') await requireAgent(agents, address.agentId);
+      if (address.kind === 'direct') await agents.require(address.agentId);
     }
   };
 

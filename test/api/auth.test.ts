@@ -36,6 +36,16 @@ describe('API authentication and roles', () => {
     expect(await codeOf(res)).to.equal('nox:token-expired');
   });
 
+  it('refuses a token it verified before once it expires (the remembered token is not served from memory)', async () => {
+    const token = tokenFor('admin', 'brief', undefined, 2);
+    expect((await stack.call('GET', '/api/system/hosts', { token })).status).to.equal(200);
+    const exp = (jwt.decode(token) as { exp: number }).exp * 1000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp - Date.now()) + 50));
+    const res = await stack.call('GET', '/api/system/hosts', { token });
+    expect(res.status).to.equal(401);
+    expect(await codeOf(res)).to.equal('nox:token-expired');
+  });
+
   it('refuses a token signed with another secret', async () => {
     const forged = jwt.sign({ role: 'admin' }, 'another-secret-another-secret-another-secret', { subject: 'eve', issuer: 'nox', expiresIn: '1h' });
     const res = await stack.call('GET', '/api/system/hosts', { token: forged });

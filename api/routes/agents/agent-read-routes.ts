@@ -7,6 +7,7 @@ import type { ApiDeps } from '../../deps.js';
 import { onlySelf, ownAgent } from '../../http/agent-scope.js';
 import { ForbiddenError } from '../../../shared/errors/auth-errors.js';
 import { createBodyMemory } from '../../http/body-memory.js';
+import { sendJsonText } from '../../http/json-answer.js';
 import { defineRoute, type RouteSpec } from '../../http/route.js';
 import { agentSummaryView, agentView, idParams, publicAgentView, publicSummary, READERS, view, viewFor } from './agent-views.js';
 
@@ -86,7 +87,7 @@ export function agentReadRoutes(deps: ApiDeps): RouteSpec[] {
           res.setHeader('Cache-Control', 'private, no-cache');
           if (req.headers['if-none-match'] === tag) return void res.status(304).end();
           const known = bodies.get(tag);
-          if (known !== undefined) return void res.type('json').send(known);
+          if (known !== undefined) return sendJsonText(req, res, known);
         }
         const page = await listAgents(ctx, store, query);
         const runtimes = query.view === 'full' ? await fullRuntimes(ctx, page.rows) : undefined;
@@ -95,8 +96,9 @@ export function agentReadRoutes(deps: ApiDeps): RouteSpec[] {
           return runtimes ? view(config, runtimes.get(config.id)) : summary;
         };
         const body = JSON.stringify({ agents: page.rows.map(item), next: page.next, total: page.total, counts: page.counts });
-        if (tag) bodies.remember(tag, body);
-        res.type('json').send(body);
+        if (!tag) return void res.type('json').send(body); // Express makes the ETag from the body
+        bodies.remember(tag, body);
+        sendJsonText(req, res, body);
       },
     }),
     defineRoute({
