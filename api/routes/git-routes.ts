@@ -12,7 +12,7 @@ import { gitSlotsFor } from '../../shared/projects/git-limit.js';
 import { agentBranch, type Project } from '../../shared/projects/project-model.js';
 import { servedMirror, servedRoot } from '../../shared/projects/project-paths.js';
 import { projectStore } from '../../shared/projects/project-store.js';
-import { ensureServed, refreshServed } from '../../shared/projects/served-mirror.js';
+import { ensureServed, refreshServed, servedView } from '../../shared/projects/served-mirror.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { ApiDeps } from '../deps.js';
 import { hostActor, hostAuthentication, hostCredentialOf } from '../hosts/host-auth.js';
@@ -25,8 +25,9 @@ import { runHttpBackend } from '../projects/git-http-backend.js';
  * worker hosts with a host credential (`Authorization: Bearer noxh_…`, as their other
  * `/api/host` calls). One URL per agent — `/api/projects/<project>/agents/<id>/git` — and only
  * for the host the agent is placed on (its owner; or none, between a stop and the next
- * start): it fetches the project's base and the agents' branches, and pushes `nox/<id>`, which
- * the mirror's update hook makes the only ref a push there may write, forward only.
+ * start): it sees and fetches the project's base and the agent's own branch, no other agent's
+ * (servedView), and pushes `nox/<id>`, which the mirror's update hook makes the only ref a push
+ * there may write, forward only.
  */
 const params = z.object({ name: z.string().regex(ID_PATTERN), agent: z.string().regex(ID_PATTERN) });
 const refsQuery = z.object({ service: z.enum(['git-upload-pack', 'git-receive-pack']) }).passthrough();
@@ -54,6 +55,7 @@ export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpe
         pathInfo: `/${project.name}.git${pathInfo}`,
         remoteUser: `host:${hostId}`,
         timeoutMs: PACK_TIMEOUT_MS,
+        config: servedView(project, p.agent),
         ...(service === 'git-receive-pack' ? { pushAgent: p.agent } : {}),
       });
     });

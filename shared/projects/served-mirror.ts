@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { NoxConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { git, gitOk } from './git-run.js';
-import type { Project } from './project-model.js';
+import { agentBranch, type Project } from './project-model.js';
 import { freshMirror, oneAtATime, refreshMirror } from './project-mirror.js';
 import { servedMirror } from './project-paths.js';
 
@@ -41,6 +41,23 @@ const SERVED_CONFIG: ReadonlyArray<readonly [string, string]> = [
   ['http.uploadpack', 'true'],
   ['uploadpack.allowAnySHA1InWant', 'false'],
 ];
+
+/**
+ * What one agent's URL shows (set per request, `transfer.hideRefs`, for fetches and pushes
+ * alike): the project's base and `refs/heads/nox/<agent>`, nothing else — not the other
+ * agents' branches (their work is their hosts' and people's to see, not every host's), nor
+ * the project's other branches and tags. A hidden ref's objects cannot be asked for by id
+ * either: `uploadpack.allowAnySHA1InWant` is off and the backend speaks protocol v0
+ * (api/projects/git-http-backend.ts). git matches these by whole path components:
+ * `nox/ab` does not show `nox/abc`.
+ */
+export function servedView(project: Pick<Project, 'base'>, agentId: string): Array<readonly [string, string]> {
+  return [
+    ['transfer.hideRefs', 'refs/'],
+    ['transfer.hideRefs', `!refs/heads/${project.base}`],
+    ['transfer.hideRefs', `!refs/heads/${agentBranch(agentId)}`],
+  ];
+}
 
 /** The served mirror, cloned from the project when missing, its hook and settings in place. */
 export async function ensureServed(config: NoxConfig, project: Project, branch: string | undefined, logger: Logger): Promise<string> {
