@@ -12,6 +12,7 @@ import { gitSlotsFor } from '../../shared/projects/git-limit.js';
 import { agentBranch, type Project } from '../../shared/projects/project-model.js';
 import { servedMirror, servedRoot } from '../../shared/projects/project-paths.js';
 import { projectStore } from '../../shared/projects/project-store.js';
+import { sharedUse } from '../../shared/projects/served-gate.js';
 import { ensureServed, refreshServed, servedView } from '../../shared/projects/served-mirror.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { ApiDeps } from '../deps.js';
@@ -19,6 +20,7 @@ import { hostActor, hostAuthentication, hostCredentialOf } from '../hosts/host-a
 import type { HostCredentialIssuer } from '../hosts/host-credential-issuer.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 import { runHttpBackend } from '../projects/git-http-backend.js';
+import { servedUpkeepRunner } from '../projects/served-upkeep-runner.js';
 
 /**
  * The mirror Nox serves (docs/WORKTREES.md, "Movable"), over git's smart-HTTP protocol, to
@@ -37,6 +39,7 @@ const PACK_TIMEOUT_MS = 600_000;
 export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpec[] {
   const { ctx } = deps;
   const hostAuth = hostAuthentication(issuer);
+  const upkeep = servedUpkeepRunner(deps);
 
   const serve = async (p: z.infer<typeof params>, service: 'git-upload-pack' | 'git-receive-pack', hostId: string | undefined, pathInfo: string, req: Request, res: Response, logger: Logger): Promise<undefined> => {
     if (!hostId) throw new HostCredentialError(ERROR_CODE.hostCredentialInvalid, 'This host credential has not joined yet: POST /api/host/join first');
@@ -46,19 +49,24 @@ export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpe
     if (!agent || agent.project !== project.name) throw new NoxError(ERROR_CODE.agentNotFound, `no agent ${p.agent} works on project ${project.name}`);
     const owner = await ownerOf(ctx.redis, ctx.keys, p.agent);
     if (owner !== undefined && owner !== hostId) throw new AgentNotOnHostError(p.agent, hostId, owner);
-    await gitSlotsFor(ctx).served.run(async () => {
-      // a fetch sees the project's base as it is now; a push needs the mirror to exist
-      if (service === 'git-upload-pack' && pathInfo.endsWith('/info/refs')) await refreshServed(ctx.config, project, agentBranch(p.agent), logger);
-      else await ensureServedOnce(ctx.config, project, p.agent, logger);
-      await runHttpBackend(req, res, {
-        root: servedRoot(ctx.config),
-        pathInfo: `/${project.name}.git${pathInfo}`,
-        remoteUser: `host:${hostId}`,
-        timeoutMs: PACK_TIMEOUT_MS,
-        config: servedView(project, p.agent),
-        ...(service === 'git-receive-pack' ? { pushAgent: p.agent } : {}),
-      });
-    });
+    const pushed = service === 'git-receive-pack' && pathInfo === '/git-receive-pack';
+    await gitSlotsFor(ctx).served.run(() =>
+      // beside other fetches and pushes, never beside the mirror's upkeep
+      sharedUse(servedMirror(ctx.config, project.name), async () => {
+        // a fetch sees the project's base as it is now; a push needs the mirror to exist
+        if (service === 'git-upload-pack' && pathInfo.endsWith('/info/refs')) await refreshServed(ctx.config, project, agentBranch(p.agent), logger);
+        else await ensureServedOnce(ctx.config, project, p.agent, logger);
+        await runHttpBackend(req, res, {
+          root: servedRoot(ctx.config),
+          pathInfo: `/${project.name}.git${pathInfo}`,
+          remoteUser: `host:${hostId}`,
+          timeoutMs: PACK_TIMEOUT_MS,
+          config: servedView(project, p.agent),
+          ...(service === 'git-receive-pack' ? { pushAgent: p.agent } : {}),
+        });
+      }),
+    );
+    if (pushed) upkeep.afterPush(project);
     return undefined;
   };
 
