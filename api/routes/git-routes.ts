@@ -16,10 +16,11 @@ import { sharedUse } from '../../shared/projects/served-gate.js';
 import { ensureServed, refreshServed, servedView } from '../../shared/projects/served-mirror.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { ApiDeps } from '../deps.js';
-import { hostActor, hostAuthentication, hostCredentialOf } from '../hosts/host-auth.js';
+import { hostActor, hostCredentialOf } from '../hosts/host-auth.js';
 import type { HostCredentialIssuer } from '../hosts/host-credential-issuer.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 import { runHttpBackend } from '../projects/git-http-backend.js';
+import { gitRequestLimit } from '../projects/git-rate-limit.js';
 import { servedUpkeepRunner } from '../projects/served-upkeep-runner.js';
 
 /**
@@ -38,7 +39,6 @@ const PACK_TIMEOUT_MS = 600_000;
 
 export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpec[] {
   const { ctx } = deps;
-  const hostAuth = hostAuthentication(issuer);
   const upkeep = servedUpkeepRunner(deps);
 
   const serve = async (p: z.infer<typeof params>, service: 'git-upload-pack' | 'git-receive-pack', hostId: string | undefined, pathInfo: string, req: Request, res: Response, logger: Logger): Promise<undefined> => {
@@ -70,7 +70,8 @@ export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpe
     return undefined;
   };
 
-  const common = { tag: 'projects', auth: 'public' as const, before: [hostAuth], auditActor: hostActor, params };
+  // the host credential is verified by the git requests' own limit, which counts them (git-rate-limit.ts)
+  const common = { tag: 'projects', auth: 'public' as const, publicLimit: gitRequestLimit(ctx, issuer), auditActor: hostActor, params };
   return [
     defineRoute({
       ...common,
