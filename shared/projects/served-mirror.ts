@@ -89,6 +89,9 @@ async function settle(mirror: string, project: Project): Promise<void> {
     for (const [key, value] of SERVED_CONFIG) await gitOk([`--git-dir=${mirror}`, 'config', key, value]);
   }
   const m = `--git-dir=${mirror}`;
+  // HEAD, which every view shows, names the base: the clone took the repository's HEAD, which may be any branch (another agent's too)
+  const head = `ref: refs/heads/${project.base}\n`;
+  if (readFileSync(path.join(mirror, 'HEAD'), 'utf8') !== head) await gitOk([m, 'symbolic-ref', 'HEAD', `refs/heads/${project.base}`]);
   // hosts fetch refs/heads/*: the base as the project has it
   const base = await git([m, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${project.base}`]);
   if (base.ok) await gitOk([m, 'update-ref', `refs/heads/${project.base}`, base.stdout.trim()]);

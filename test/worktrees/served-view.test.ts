@@ -23,6 +23,9 @@ describe('projects: an agent’s URL of the served mirror shows only the base an
   before(async () => {
     stack = await startAgentStack({ hosts: 0 });
     repo = personRepo();
+    // the person's repository has another branch checked out: the served mirror's HEAD is the base all the same
+    personGit(repo, 'checkout', '-q', '-b', 'side');
+    personGit(repo, 'commit', '-q', '--allow-empty', '-m', 'side work');
     work = mkdtempSync(path.join(os.tmpdir(), 'nox-served-view-'));
     await stack.json('POST', '/api/projects', 201, { body: { name: 'sv', repo } });
     for (const id of ['alpha', 'beta', 'alphabet']) await stack.createAgent({ id, project: 'sv' });
@@ -46,7 +49,7 @@ describe('projects: an agent’s URL of the served mirror shows only the base an
   /** a commit on the base, made in a clone of the project, pushed as the agent's branch through its URL */
   const pushWork = async (agentId: string): Promise<string> => {
     const clone = path.join(work, agentId);
-    personGit(work, 'clone', '-q', repo, clone);
+    personGit(work, 'clone', '-q', '-b', 'main', repo, clone);
     writeFileSync(path.join(clone, `${agentId}.txt`), `${agentId}\n`);
     personGit(clone, 'add', '-A');
     personGit(clone, 'commit', '-q', '-m', `${agentId} work`);
@@ -78,6 +81,7 @@ describe('projects: an agent’s URL of the served mirror shows only the base an
       .map((l) => l.split('\t')[1])
       .sort();
     expect(refs).to.deep.equal(['HEAD', 'refs/heads/main', 'refs/heads/nox/alpha']);
+    expect(listed.out).to.contain(`${main}\tHEAD`).and.not.contain(personGit(repo, 'rev-parse', 'side'));
     expect(listed.out).to.contain(`${alphaSha}\trefs/heads/nox/alpha`).and.contain(`${main}\trefs/heads/main`).and.not.contain(betaSha);
 
     // a push's advertisement shows no more
