@@ -62,7 +62,7 @@ export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpe
           remoteUser: `host:${hostId}`,
           timeoutMs: PACK_TIMEOUT_MS,
           config: servedView(project, p.agent),
-          ...(service === 'git-receive-pack' ? { pushAgent: p.agent } : {}),
+          ...(service === 'git-receive-pack' ? { pushAgent: p.agent, pushBase: project.base } : {}),
         });
       }),
     );

@@ -33,6 +33,36 @@ esac
 exit 0
 `;
 
+/**
+ * The `pre-receive` hook: a push brings the commits it adds to the branch. Each commit the
+ * new tip has that neither the base (`NOX_PUSH_BASE`, set by the route) nor the branch's old
+ * tip has must be in the objects this push sent (git's quarantine, `GIT_QUARANTINE_PATH`,
+ * where they wait until the hooks accept them) — which a host's honest push always does,
+ * since it is shown only those two refs (servedView). Without it, a host that knew the id of
+ * a commit hidden from it (another agent's) could name it as its agent's new tip, sending
+ * nothing, and then fetch it through its own URL.
+ */
+export const PRE_RECEIVE_HOOK = `#!/bin/sh
+# Nox (shared/projects/served-mirror.ts): a push brings the commits it adds to the agent's branch.
+[ -n "$NOX_PUSH_BASE" ] || { echo "nox: refused: this push names no base" >&2; exit 1; }
+while read -r old new ref; do
+  case "$new" in *[!0]*) ;; *) continue ;; esac
+  case "$old" in *[!0]*) since="$old" ;; *) since="" ;; esac
+  added=$(git rev-list "$new" --not "refs/heads/$NOX_PUSH_BASE" $since) || { echo "nox: refused $ref: its commits cannot be listed" >&2; exit 1; }
+  [ -n "$added" ] || continue
+  [ -n "$GIT_QUARANTINE_PATH" ] || { echo "nox: refused $ref: this push sent none of the commits it adds" >&2; exit 1; }
+  if printf '%s\n' "$added" | GIT_OBJECT_DIRECTORY="$GIT_QUARANTINE_PATH" GIT_ALTERNATE_OBJECT_DIRECTORIES= git cat-file --batch-check | grep -q ' missing$'; then
+    echo "nox: refused $ref: it adds commits this push did not send" >&2; exit 1
+  fi
+done
+exit 0
+`;
+
+const HOOKS: ReadonlyArray<readonly [string, string]> = [
+  ['update', UPDATE_HOOK],
+  ['pre-receive', PRE_RECEIVE_HOOK],
+];
+
 const SERVED_CONFIG: ReadonlyArray<readonly [string, string]> = [
   ['receive.denyNonFastForwards', 'true'],
   ['receive.denyDeletes', 'true'],
@@ -81,13 +111,16 @@ export async function refreshServed(config: NoxConfig, project: Project, branch:
 }
 
 async function settle(mirror: string, project: Project): Promise<void> {
-  const hook = path.join(mirror, 'hooks', 'update');
-  if (!existsSync(hook) || readFileSync(hook, 'utf8') !== UPDATE_HOOK) {
+  let written = false;
+  for (const [name, text] of HOOKS) {
+    const hook = path.join(mirror, 'hooks', name);
+    if (existsSync(hook) && readFileSync(hook, 'utf8') === text) continue;
     mkdirSync(path.dirname(hook), { recursive: true });
-    writeFileSync(hook, UPDATE_HOOK);
+    writeFileSync(hook, text);
     chmodSync(hook, 0o755);
-    for (const [key, value] of SERVED_CONFIG) await gitOk([`--git-dir=${mirror}`, 'config', key, value]);
+    written = true;
   }
+  if (written) for (const [key, value] of SERVED_CONFIG) await gitOk([`--git-dir=${mirror}`, 'config', key, value]);
   const m = `--git-dir=${mirror}`;
   // HEAD, which every view shows, names the base: the clone took the repository's HEAD, which may be any branch (another agent's too)
   const head = `ref: refs/heads/${project.base}\n`;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,7 @@ describe('projects: an agent’s URL of the served mirror shows only the base an
     personGit(repo, 'commit', '-q', '--allow-empty', '-m', 'side work');
     work = mkdtempSync(path.join(os.tmpdir(), 'nox-served-view-'));
     await stack.json('POST', '/api/projects', 201, { body: { name: 'sv', repo } });
-    for (const id of ['alpha', 'beta', 'alphabet']) await stack.createAgent({ id, project: 'sv' });
+    for (const id of ['alpha', 'beta', 'alphabet', 'gamma']) await stack.createAgent({ id, project: 'sv' });
     // bound to a host id: the agents are placed nowhere yet, so any host may use their URLs
     credential = (await stack.json<{ credential: string }>('POST', '/api/system/host-tokens', 201, { body: { hostId: 'viewer' } })).credential;
   });
@@ -108,5 +109,18 @@ describe('projects: an agent’s URL of the served mirror shows only the base an
     // the same raw request for alpha's own commit does get its pack (the requests above are well formed)
     const mine = await uploadPack(`${pkt(`want ${alphaSha}\n`)}0000${pkt('done\n')}`);
     expect(mine.includes('PACK'), mine.toString('latin1').slice(0, 300)).to.equal(true);
+
+    // a host that knows the id names beta's commit as the new tip of gamma's branch, sending
+    // no objects, to fetch it through gamma's URL after: refused
+    const header = Buffer.concat([Buffer.from('PACK'), Buffer.from([0, 0, 0, 2, 0, 0, 0, 0])]);
+    const emptyPack = Buffer.concat([header, createHash('sha1').update(header).digest()]);
+    const pushRes = await fetch(`${urlOf('gamma')}/git-receive-pack`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/x-git-receive-pack-request' },
+      body: Buffer.concat([Buffer.from(`${pkt(`${'0'.repeat(40)} ${betaSha} refs/heads/nox/gamma\0report-status\n`)}0000`), emptyPack]),
+    });
+    const report = await pushRes.text();
+    expect(report).to.contain('ng refs/heads/nox/gamma').and.not.contain('ok refs/heads/nox/gamma');
+    expect((await hostGit('ls-remote', urlOf('gamma'))).out).to.not.contain('nox/gamma').and.not.contain(betaSha);
   });
 });
