@@ -43,6 +43,8 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   responses?: Record<number, ResponseSpec>;
   /** extra middleware that runs after auth and before validation (e.g. a stricter rate limit) */
   before?: RequestHandler[];
+  /** on a public route, what counts its requests instead of the general per-address limit (given it, to fall back on) */
+  publicLimit?: (general: RequestHandler) => RequestHandler;
   /** on a public route that changes state, who the audit trail names (a login: the user name tried) */
   auditActor?: (req: Request) => string | undefined;
   /** returns the JSON body; may use `res` for headers or cookies */
@@ -101,7 +103,7 @@ export function toHandlers(spec: RouteSpec, authenticate: RequestHandler, limit:
     else if (req.method === 'GET' || req.method === 'HEAD') res.status(status).json(result);
     else sendJsonText(req, res.status(status), JSON.stringify(result));
   };
-  const guard = spec.auth === 'public' ? [limit] : [authenticate, requireRole(spec.auth)];
+  const guard = spec.auth === 'public' ? [spec.publicLimit ? spec.publicLimit(limit) : limit] : [authenticate, requireRole(spec.auth)];
   // the audit recorder first: a request turned away by the token check is recorded too
   return [...(audit ? [audit(spec)] : []), ...guard, ...(spec.before ?? []), run];
 }

@@ -8,15 +8,33 @@ import type { Request, Response } from 'express';
  * stdin as it arrives (a gzipped one too: `HTTP_CONTENT_ENCODING`), its answer's CGI headers
  * become the response's, the rest streams back. No system or global git config, no hooks but
  * the repository's own (its `update` hook: shared/projects/served-mirror.ts), and a time bound.
+ *
+ * Always protocol v0/v1: the client's `Git-Protocol: version=2` is not passed on, since a v2
+ * upload-pack sends any object it has whose id is asked for (it ignores
+ * `uploadpack.allowAnySHA1InWant` and hidden refs), where v0 sends only what an advertised
+ * ref reaches — and each agent's view hides the other agents' branches (`config`).
  */
 export interface BackendCall {
   root: string;
   /** `/<name>.git/<service path>` */
   pathInfo: string;
-  /** who pushes: the route checked it; the update hook reads it */
+  /** who pushes, and the project's base: the route checked it; the hooks read them */
   pushAgent?: string;
+  pushBase?: string;
   remoteUser: string;
   timeoutMs: number;
+  /** git config for this request only (GIT_CONFIG_COUNT), e.g. the refs this caller may see */
+  config?: ReadonlyArray<readonly [string, string]>;
+}
+
+/** `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`: settings no file holds, for one process. */
+function configEnv(config: ReadonlyArray<readonly [string, string]>): Record<string, string> {
+  const env: Record<string, string> = { GIT_CONFIG_COUNT: String(config.length) };
+  config.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
+  return env;
 }
 
 export async function runHttpBackend(req: Request, res: Response, call: BackendCall): Promise<void> {
@@ -36,10 +54,11 @@ export async function runHttpBackend(req: Request, res: Response, call: BackendC
       CONTENT_TYPE: req.headers['content-type'] ?? '',
       ...(req.headers['content-length'] ? { CONTENT_LENGTH: String(req.headers['content-length']) } : {}),
       ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
-      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
       REMOTE_USER: call.remoteUser,
       REMOTE_ADDR: req.socket.remoteAddress ?? '',
       ...(call.pushAgent ? { NOX_PUSH_AGENT: call.pushAgent } : {}),
+      ...(call.pushBase ? { NOX_PUSH_BASE: call.pushBase } : {}),
+      ...(call.config?.length ? configEnv(call.config) : {}),
     },
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), call.timeoutMs);

@@ -88,7 +88,7 @@ export async function branchNote(ctx: NoxContext, config: AgentConfig, logger: L
   try {
     const changes = await changesOf(ctx, config, logger);
     if (!changes.head_sha) return `; it has no branch yet`;
-    if (changes.ahead === 0) return `; its branch ${changes.branch} has nothing that is not in ${changes.base}`;
+    if (changes.ahead === 0) return `; its branch ${changes.branch} has nothing that is not in ${changes.base} (the mirror Nox serves drops it)`;
     return `; its branch ${changes.branch} has ${changes.ahead} commit(s) not in ${changes.base} and is KEPT (in the mirror Nox serves, its host's copy, and the project repository when pushed there)`;
   } catch (err) {
     return `; its branch nox/${config.id} is kept (its state could not be read: ${(err as Error).message.slice(0, 200)})`;

@@ -12,21 +12,25 @@ import { gitSlotsFor } from '../../shared/projects/git-limit.js';
 import { agentBranch, type Project } from '../../shared/projects/project-model.js';
 import { servedMirror, servedRoot } from '../../shared/projects/project-paths.js';
 import { projectStore } from '../../shared/projects/project-store.js';
-import { ensureServed, refreshServed } from '../../shared/projects/served-mirror.js';
+import { sharedUse } from '../../shared/projects/served-gate.js';
+import { ensureServed, refreshServed, servedView } from '../../shared/projects/served-mirror.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { ApiDeps } from '../deps.js';
-import { hostActor, hostAuthentication, hostCredentialOf } from '../hosts/host-auth.js';
+import { hostActor, hostCredentialOf } from '../hosts/host-auth.js';
 import type { HostCredentialIssuer } from '../hosts/host-credential-issuer.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
 import { runHttpBackend } from '../projects/git-http-backend.js';
+import { gitRequestLimit } from '../projects/git-rate-limit.js';
+import { servedUpkeepRunner } from '../projects/served-upkeep-runner.js';
 
 /**
  * The mirror Nox serves (docs/WORKTREES.md, "Movable"), over git's smart-HTTP protocol, to
  * worker hosts with a host credential (`Authorization: Bearer noxh_…`, as their other
  * `/api/host` calls). One URL per agent — `/api/projects/<project>/agents/<id>/git` — and only
  * for the host the agent is placed on (its owner; or none, between a stop and the next
- * start): it fetches the project's base and the agents' branches, and pushes `nox/<id>`, which
- * the mirror's update hook makes the only ref a push there may write, forward only.
+ * start): it sees and fetches the project's base and the agent's own branch, no other agent's
+ * (servedView), and pushes `nox/<id>`, which the mirror's update hook makes the only ref a push
+ * there may write, forward only.
  */
 const params = z.object({ name: z.string().regex(ID_PATTERN), agent: z.string().regex(ID_PATTERN) });
 const refsQuery = z.object({ service: z.enum(['git-upload-pack', 'git-receive-pack']) }).passthrough();
@@ -35,7 +39,7 @@ const PACK_TIMEOUT_MS = 600_000;
 
 export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpec[] {
   const { ctx } = deps;
-  const hostAuth = hostAuthentication(issuer);
+  const upkeep = servedUpkeepRunner(deps);
 
   const serve = async (p: z.infer<typeof params>, service: 'git-upload-pack' | 'git-receive-pack', hostId: string | undefined, pathInfo: string, req: Request, res: Response, logger: Logger): Promise<undefined> => {
     if (!hostId) throw new HostCredentialError(ERROR_CODE.hostCredentialInvalid, 'This host credential has not joined yet: POST /api/host/join first');
@@ -45,22 +49,29 @@ export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpe
     if (!agent || agent.project !== project.name) throw new NoxError(ERROR_CODE.agentNotFound, `no agent ${p.agent} works on project ${project.name}`);
     const owner = await ownerOf(ctx.redis, ctx.keys, p.agent);
     if (owner !== undefined && owner !== hostId) throw new AgentNotOnHostError(p.agent, hostId, owner);
-    await gitSlotsFor(ctx).served.run(async () => {
-      // a fetch sees the project's base as it is now; a push needs the mirror to exist
-      if (service === 'git-upload-pack' && pathInfo.endsWith('/info/refs')) await refreshServed(ctx.config, project, agentBranch(p.agent), logger);
-      else await ensureServedOnce(ctx.config, project, p.agent, logger);
-      await runHttpBackend(req, res, {
-        root: servedRoot(ctx.config),
-        pathInfo: `/${project.name}.git${pathInfo}`,
-        remoteUser: `host:${hostId}`,
-        timeoutMs: PACK_TIMEOUT_MS,
-        ...(service === 'git-receive-pack' ? { pushAgent: p.agent } : {}),
-      });
-    });
+    const pushed = service === 'git-receive-pack' && pathInfo === '/git-receive-pack';
+    await gitSlotsFor(ctx).served.run(() =>
+      // beside other fetches and pushes, never beside the mirror's upkeep
+      sharedUse(servedMirror(ctx.config, project.name), async () => {
+        // a fetch sees the project's base as it is now; a push needs the mirror to exist
+        if (service === 'git-upload-pack' && pathInfo.endsWith('/info/refs')) await refreshServed(ctx.config, project, agentBranch(p.agent), logger);
+        else await ensureServedOnce(ctx.config, project, p.agent, logger);
+        await runHttpBackend(req, res, {
+          root: servedRoot(ctx.config),
+          pathInfo: `/${project.name}.git${pathInfo}`,
+          remoteUser: `host:${hostId}`,
+          timeoutMs: PACK_TIMEOUT_MS,
+          config: servedView(project, p.agent),
+          ...(service === 'git-receive-pack' ? { pushAgent: p.agent, pushBase: project.base } : {}),
+        });
+      }),
+    );
+    if (pushed) upkeep.afterPush(project);
     return undefined;
   };
 
-  const common = { tag: 'projects', auth: 'public' as const, before: [hostAuth], auditActor: hostActor, params };
+  // the host credential is verified by the git requests' own limit, which counts them (git-rate-limit.ts)
+  const common = { tag: 'projects', auth: 'public' as const, publicLimit: gitRequestLimit(ctx, issuer), auditActor: hostActor, params };
   return [
     defineRoute({
       ...common,

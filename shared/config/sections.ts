@@ -94,6 +94,8 @@ export const rateLimitSection = z
     login_max: z.number().int().positive().default(10),
     /** Requests with a bad token (forged, expired, revoked) per window per client address; more get 429 without being verified. Default 30. */
     bad_token_max: z.number().int().positive().default(30),
+    /** Git smart-HTTP requests (the served mirror's fetches and pushes) per window per host credential, counted apart from `max`, so a host pushing many agents' branches does not use up its address's limit. Default 12000. */
+    git_max: z.number().int().positive().default(12_000),
   })
   .strict();
 
