@@ -5,7 +5,7 @@ import type { StreamTailer } from '../../shared/events/stream-tailer.js';
 
 /**
  * Whether a message's recipient exists, answered from memory per API node (`POST
- * /api/messages` checks every direct recipient: 404 `nox:agent-not-found` when it does not).
+ * /api/messages` checks every direct recipient: 404 `ERROR_CODE.agentNotFound` when it does not).
  *
  * An agent found in the store is remembered as existing for at most KNOWN_MS from the moment
  * that read was sent; after that the next send to it reads the store again. An `agent.deleted`
