@@ -100,8 +100,10 @@ describe('registry API: history, diff, rollback, branches, backup', () => {
     expect(listed.branches.map((b) => b.name)).to.have.members(['main', 'experiment']);
 
     const merged = await call({ action: 'merge', name: 'experiment' });
-    expect(merged.status).to.equal(200);
-    expect(((await merged.json()) as { sha: string }).sha).to.match(/^[0-9a-f]{40}$/);
+    const answer = (await merged.json()) as { sha?: string; detail?: string };
+    // a refusal's detail carries git's own words: say them if this ever fails
+    expect(merged.status, JSON.stringify(answer)).to.equal(200);
+    expect(answer.sha).to.match(/^[0-9a-f]{40}$/);
     expect(client.read.agent('a1')).to.deep.equal({ model: 'opus' });
     expect(git('log', '-1', '--format=%P').trim().split(' ')).to.have.length(2);
     expect(git('log', '-1', '--format=%an').trim()).to.equal('test-operator');
