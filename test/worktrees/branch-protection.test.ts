@@ -4,7 +4,7 @@ import { agentBranch } from '../../shared/projects/project-model.js';
 import { agentRepo, projectMirror, servedMirror } from '../../shared/projects/project-paths.js';
 import { startAgentStack, type AgentStack, type AgentTestHost } from '../agents/agent-stack.js';
 import { waitUntil } from '../support/harness.js';
-import { bearerGit, GIT_AGENT, personGit, personRepo, shTurns } from './worktree-support.js';
+import { bearerGit, GIT_AGENT, personGit, personRepo, shTurns, hostCredential } from './worktree-support.js';
 
 /**
  * Issue 16: an agent writes its own branch `nox/<id>` and no other (docs/WORKTREES.md, "What
@@ -26,7 +26,7 @@ describe('projects: an agent cannot move or delete another agent’s branch', fu
     stack = await startAgentStack({ overrides: { 'agent.args': [GIT_AGENT] } });
     repo = personRepo();
     sh = shTurns(stack);
-    credential = (await stack.json<{ credential: string }>('POST', '/api/system/host-tokens', 201, { body: { hostId: 'guarded' } })).credential;
+    credential = await hostCredential(stack, 'guarded');
     host = await stack.addHost({ 'worker.host_id': 'guarded', 'worker.host_token': credential });
     await stack.json('POST', `/api/system/hosts/${stack.hosts[0]!.id}/cordon`, 200);
     await stack.json('POST', '/api/projects', 201, { body: { name: 'pg', repo } });
@@ -94,7 +94,7 @@ describe('projects: an agent cannot move or delete another agent’s branch', fu
     expect(await push('--force', urlOf('alpha'), `${personGit(repo, 'rev-parse', 'main')}:refs/heads/nox/alpha`)).to.match(/non-fast-forward|refused|declined/i);
     expect(await push(urlOf('alpha'), `:refs/heads/nox/alpha`)).to.match(/refused|deny/i);
     // beta's URL with a credential of a host beta is not placed on: 403
-    const other = (await stack.json<{ credential: string }>('POST', '/api/system/host-tokens', 201, { body: { hostId: 'elsewhere' } })).credential;
+    const other = await hostCredential(stack, 'elsewhere');
     const res = await fetch(`${urlOf('beta')}/info/refs?service=git-receive-pack`, { headers: { authorization: `Bearer ${other}` } });
     expect(res.status).to.equal(403);
     expect(((await res.json()) as { code: string }).code).to.equal('nox:agent-not-on-host');

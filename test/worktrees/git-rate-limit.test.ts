@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
-import { personRepo } from './worktree-support.js';
+import { personRepo, hostCredential } from './worktree-support.js';
 
 /**
  * A host's git requests to the served mirror count against `rate_limit.git_max` per host
@@ -24,7 +24,7 @@ describe('projects: a host’s git requests have a rate limit of their own', fun
     repo = personRepo();
     await stack.json('POST', '/api/projects', 201, { body: { name: 'rl', repo } });
     await stack.createAgent({ id: 'alpha', project: 'rl' });
-    credential = (await stack.json<{ credential: string }>('POST', '/api/system/host-tokens', 201, { body: { hostId: 'busy' } })).credential;
+    credential = await hostCredential(stack, 'busy');
   });
   after(async () => {
     await stack.cleanup();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { servedMirror } from '../../shared/projects/project-paths.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { waitUntil } from '../support/harness.js';
-import { personGit, personRepo } from './worktree-support.js';
+import { personGit, personRepo, hostCredential } from './worktree-support.js';
 
 /**
  * The served mirror's upkeep (docs/WORKTREES.md, "Upkeep of the served mirror"), after a
@@ -31,7 +31,7 @@ describe('projects: the served mirror is kept up after pushes and deletions', fu
     work = mkdtempSync(path.join(os.tmpdir(), 'nox-served-upkeep-'));
     await stack.json('POST', '/api/projects', 201, { body: { name: 'up', repo } });
     for (const id of ['alpha', 'merged', 'unmerged']) await stack.createAgent({ id, project: 'up' });
-    credential = (await stack.json<{ credential: string }>('POST', '/api/system/host-tokens', 201, { body: { hostId: 'keeper' } })).credential;
+    credential = await hostCredential(stack, 'keeper');
   });
   after(async () => {
     await stack.cleanup();

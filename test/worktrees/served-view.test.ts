@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
-import { personGit, personRepo } from './worktree-support.js';
+import { personGit, personRepo, hostCredential } from './worktree-support.js';
 
 /**
  * Issue 16, "Movable": one agent's URL of the served mirror shows the project's base and that
@@ -31,7 +31,7 @@ describe('projects: an agent’s URL of the served mirror shows only the base an
     await stack.json('POST', '/api/projects', 201, { body: { name: 'sv', repo } });
     for (const id of ['alpha', 'beta', 'alphabet', 'gamma']) await stack.createAgent({ id, project: 'sv' });
     // bound to a host id: the agents are placed nowhere yet, so any host may use their URLs
-    credential = (await stack.json<{ credential: string }>('POST', '/api/system/host-tokens', 201, { body: { hostId: 'viewer' } })).credential;
+    credential = await hostCredential(stack, 'viewer');
   });
   after(async () => {
     await stack.cleanup();

@@ -53,3 +53,8 @@ export function bearerGit(bearer: string, ...args: string[]): Promise<string> {
     });
   });
 }
+
+/** A host credential minted by an admin for `hostId` (the served mirror's git URLs take it as a bearer). */
+export async function hostCredential(api: Pick<AgentStack, 'json'>, hostId: string): Promise<string> {
+  return (await api.json<{ credential: string }>('POST', '/api/system/host-tokens', 201, { body: { hostId } })).credential;
+}
