@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
 import { files } from '../../shared/registry/layout.js';
 import { startRegistryWriter, type RegistryWriter } from '../../workers/registry/registry-writer.js';
@@ -107,6 +108,49 @@ describe('registry API: history, diff, rollback, branches, backup', () => {
     expect(client.read.agent('a1')).to.deep.equal({ model: 'opus' });
     expect(git('log', '-1', '--format=%P').trim().split(' ')).to.have.length(2);
     expect(git('log', '-1', '--format=%an').trim()).to.equal('test-operator');
+  });
+
+  it('merges two branches that both appended to the same day (audit, conversation, samples) as the union of their lines', async () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 10, 28, 10, 0, s)).toISOString();
+    const appendAll = async (side: string, s: number) => {
+      await client.append({ target: 'audit', entry: { at: at(s), actor: 'user:alice', action: `${side}-audit` } });
+      await client.append({ target: 'conversation', agentId: 'a1', entry: { at: at(s), role: 'user', text: `${side}-line` } });
+      await client.append({ target: 'resource-usage', entry: { at: at(s), agentId: 'a1', cpu: s, memory: 1 } });
+      await client.flush();
+    };
+    await setModel('sonnet');
+    await client.branch({ action: 'create', name: 'exp' }, 'user:alice');
+    // on main first: the day files are added here, and (an add/add) on exp too
+    await appendAll('main', 3);
+    await client.branch({ action: 'switch', name: 'exp' }, 'user:alice');
+    await appendAll('exp', 1);
+    await appendAll('exp-later', 5);
+    await client.branch({ action: 'switch', name: 'main' }, 'user:alice');
+    await appendAll('main-later', 7);
+
+    const res = await stack.call('POST', '/api/registry/branches', { role: 'operator', body: { action: 'merge', name: 'exp' } });
+    expect(res.status, await res.clone().text()).to.equal(200);
+    expect(git('log', '-1', '--format=%P').trim().split(' ')).to.have.length(2);
+    expect(git('status', '--porcelain').trim()).to.equal('');
+    const toml = (rel: string) => parseToml(git('show', `HEAD:${rel}`)) as { entries?: Record<string, unknown>[]; samples?: Record<string, unknown>[] };
+    // every line of both sides, once, in time order
+    expect(toml('audit/2026-11-28.toml').entries!.filter((e) => e.actor === 'user:alice').map((e) => e.action)).to.deep.equal(['exp-audit', 'main-audit', 'exp-later-audit', 'main-later-audit']);
+    expect(toml('agents/a1/conversations/2026-11-28.toml').entries!.map((e) => e.text)).to.deep.equal(['exp-line', 'main-line', 'exp-later-line', 'main-later-line']);
+    expect(toml('resource-usage.toml').samples!.map((e) => e.cpu)).to.deep.equal([1, 3, 5, 7]);
+
+    // a real conflict next to the day files still refuses the whole merge
+    await client.branch({ action: 'switch', name: 'exp' }, 'user:alice');
+    await setModel('opus');
+    await appendAll('exp-again', 9);
+    await client.branch({ action: 'switch', name: 'main' }, 'user:alice');
+    await setModel('haiku');
+    await appendAll('main-again', 11);
+    const head = git('rev-parse', 'HEAD').trim();
+    const refused = await stack.call('POST', '/api/registry/branches', { role: 'operator', body: { action: 'merge', name: 'exp' } });
+    expect(refused.status).to.equal(409);
+    expect(((await refused.json()) as { detail: string }).detail).to.match(/conflicts in agents\.toml:/);
+    expect(git('rev-parse', 'HEAD').trim()).to.equal(head);
+    expect(git('status', '--porcelain').trim()).to.equal('');
   });
 
   it('backs up every branch to the configured remote (a local bare repository)', async () => {

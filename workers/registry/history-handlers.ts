@@ -10,6 +10,7 @@ import { AUDIT_DIR, insideOrThrow, safeRelativePath } from '../../shared/registr
 import { resolveCommit, resolveTime } from '../../shared/registry/registry-history.js';
 import { historyHoldsSecrets } from '../../shared/registry/secret-redaction.js';
 import { purgeSecrets, scrubSecrets, type PurgeResult } from './purge-secrets.js';
+import { resolveAppendOnly } from './append-merge.js';
 import { runRefusingBadInput } from './change-handler.js';
 import { currentBranch } from './git-repo.js';
 import { commitChange, type WriterState } from './writer-state.js';
@@ -89,21 +90,24 @@ export async function handleBranch(state: WriterState, data: BranchJob): Promise
         // The merge commit is authored by the actor. simple-git refuses some inherited
         // variables (EDITOR), so the child gets a minimal environment.
         const author = /^(.*) <(.*)>$/.exec(authorOf(data.actor))!;
+        const actorGit = state.git.env({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', GIT_AUTHOR_NAME: author[1]!, GIT_AUTHOR_EMAIL: author[2]! });
         let failure: string | undefined;
         try {
-          const out = await state.git
-            .env({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', GIT_AUTHOR_NAME: author[1]!, GIT_AUTHOR_EMAIL: author[2]! })
-            .raw(['merge', '--no-ff', '--no-edit', '-m', `merge ${name} into ${into}\n\nNox-Actor: ${data.actor}\nNox-Kind: merge\n`, name]);
           // A conflicting merge exits 1 but prints to stdout only, which simple-git does not reject.
-          if (/CONFLICT|Automatic merge failed/.test(out)) failure = out.split('\n').find((l) => l.includes('CONFLICT')) ?? 'conflict';
+          await actorGit.raw(['merge', '--no-ff', '--no-commit', name]);
         } catch (err) {
           failure = (err as Error).message.split('\n')[0];
         }
         const conflicted = (await state.git.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);
-        if (failure !== undefined || conflicted.length > 0) {
+        // files that only grow (the audit trail's days, conversation days) merge as the union of their entries
+        const unresolved = await resolveAppendOnly(state.git, state.dir, conflicted, state.ctx.config.registry.resource_samples_kept);
+        // "Already up to date" and a refused merge leave no merge in progress
+        const merging = await state.git.raw(['rev-parse', '-q', '--verify', 'MERGE_HEAD']).then((out) => out.trim() !== '', () => false);
+        if (unresolved.length > 0 || (failure !== undefined && !merging)) {
           await state.git.raw(['merge', '--abort']).catch(() => undefined);
-          throw new RegistryConflictError(`merging ${name} into ${into} conflicts${conflicted.length ? ` in ${conflicted.join(', ')}` : ''}: nothing was changed (${failure ?? 'unmerged files'})`);
+          throw new RegistryConflictError(`merging ${name} into ${into} conflicts${unresolved.length ? ` in ${unresolved.join(', ')}` : ''}: nothing was changed (${failure ?? 'unmerged files'})`);
         }
+        if (merging) await actorGit.raw(['commit', '--no-edit', '-q', '-m', `merge ${name} into ${into}\n\nNox-Actor: ${data.actor}\nNox-Kind: merge\n`]);
         sha = (await state.git.revparse(['HEAD'])).trim();
         const files = (await state.git.raw(['diff', '--name-only', 'HEAD^1', 'HEAD'])).split('\n').filter(Boolean);
         const result: CommitResult = { sha, changeId: `merge-${sha.slice(0, 12)}`, actor: data.actor, message: `merge ${name} into ${into}`, files, branch: into, kind: 'merge' };
