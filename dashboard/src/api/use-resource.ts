@@ -15,6 +15,8 @@ import { ApiError, CLIENT_CODE } from './problem';
  */
 export interface Resource<T> {
   data: T | undefined;
+  /** the path `data` answers: until a new path's answer arrives, `data` is the old path's */
+  dataPath: string | undefined;
   error: ApiError | undefined;
   loading: boolean;
   unavailable: boolean;
@@ -36,6 +38,7 @@ const THROTTLE_MS = 250;
 
 export function useResource<T>(path: string | null, options: ResourceOptions = {}): Resource<T> {
   const [data, setData] = useState<T>();
+  const [dataPath, setDataPath] = useState<string>();
   const [error, setError] = useState<ApiError>();
   const [loading, setLoading] = useState(path !== null);
   const [tick, setTick] = useState(0);
@@ -51,6 +54,7 @@ export function useResource<T>(path: string | null, options: ResourceOptions = {
       .get<T>(path, { signal: abort.signal })
       .then((value) => {
         setData(value);
+        setDataPath(path);
         setError(undefined);
       })
       .catch((err: unknown) => {
@@ -79,5 +83,5 @@ export function useResource<T>(path: string | null, options: ResourceOptions = {
     return () => clearInterval(timer);
   }, [options.pollMs, path, reload]);
 
-  return { data, error, loading, unavailable: error?.unavailable ?? false, reload };
+  return { data, dataPath, error, loading, unavailable: error?.unavailable ?? false, reload };
 }

@@ -66,8 +66,14 @@ export function AgentsPage() {
   if (/^[a-z0-9_.-]+(=.*)?$/.test(label.trim())) query.set('label', label.trim());
   const cursor = cursors.at(-1);
   if (cursor) query.set('cursor', cursor);
-  const resource = useResource<Page>(`/api/agents?${query.toString()}`, { refreshOn: REFETCH_ON });
+  const path = `/api/agents?${query.toString()}`;
+  const resource = useResource<Page>(path, { refreshOn: REFETCH_ON });
   const page = resource.data;
+  // Next and Previous move the cursor at once; the rows shown stay the old page's until the
+  // new one arrives, and the range and the Next button must say what is shown
+  const fresh = resource.dataPath === path;
+  const shownFirst = useRef(0);
+  if (fresh) shownFirst.current = cursors.length * limit;
   useMemo(() => page && rows.merge(listFrom(page, 'agents')), [page, rows]);
   useEventListener(['agent.status', 'agent.metrics'], (e) => rows.apply(e));
   // the table re-renders when the page's agents change, not when one of them does
@@ -103,7 +109,7 @@ export function AgentsPage() {
 
   const counts = page?.counts ?? {};
   const countTotal = Object.values(counts).reduce((a, b) => a + b, 0);
-  const first = cursors.length * limit;
+  const first = shownFirst.current;
 
   return (
     <section>
@@ -206,7 +212,7 @@ export function AgentsPage() {
                 <span className="nox-muted" data-testid="page-range">
                   {data.total === 0 ? '0' : `${first + 1}–${first + pageIds.length}`} of {data.total}
                 </span>
-                <Button size="small" icon="pi pi-angle-right" iconPos="right" label="Next" text disabled={!data.next} onClick={() => nextCursor.current && setCursors((c) => [...c, nextCursor.current as string])} />
+                <Button size="small" icon="pi pi-angle-right" iconPos="right" label="Next" text disabled={!data.next || !fresh} onClick={() => nextCursor.current && setCursors((c) => [...c, nextCursor.current as string])} />
               </div>
             </>
           )}
