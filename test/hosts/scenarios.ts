@@ -101,11 +101,15 @@ export async function drainMovesAnAgent(cluster: Cluster, a: ClusterHost, startB
   const b = await startB();
 
   const before = await sendMessage(cluster, agentId, 'sent before the drain');
-  await waitUntil(() => readCount(a, agentId, session, before) === 1, 20_000);
+  // the turn's reply, then idle: a runtime read just after the message was read can still
+  // say the idle of before the turn
+  await waitUntil(() => readCount(a, agentId, session, before) === 1 && replies(a, agentId, session).length === 1, 20_000);
   await waitRuntime(cluster, agentId, (r) => r.status === 'idle');
 
   const inTurn = await sendMessage(cluster, agentId, 'read while the drain is asked for');
-  await waitRuntime(cluster, agentId, (r) => r.status === 'working');
+  // the turn is in flight on a: its message read there, no reply yet (turns take TURN_MS)
+  await waitUntil(() => readCount(a, agentId, session, inTurn) === 1, 20_000);
+  expect(replies(a, agentId, session), 'the drain comes while the turn runs').to.have.length(1);
   const drain = await cluster.json<{ hostId: string; state: string; changed: boolean }>('POST', `/api/system/hosts/${a.id}/drain`, 200, { role: 'operator' });
   expect(drain).to.deep.equal({ hostId: a.id, state: 'draining', changed: true });
   const during = await sendMessage(cluster, agentId, 'sent during the drain');
