@@ -68,6 +68,33 @@ describe('registry writer: crash repair', () => {
     expect(reg.writer.repaired.journal?.restored).to.deep.equal([]);
   });
 
+  it('a merge a killed writer left in progress is abandoned on start, and made again by the retry', async () => {
+    await reg.restartWriter();
+    const setModel = (id: string, model: string) => reg.client.change({ message: `${id} ${model}`, changes: [{ op: 'set', file: files.agents(), key: ['agents', id], value: { model } }] }, 'user:alice');
+    await setModel('a1', 'sonnet');
+    await reg.client.branch({ action: 'create', name: 'exp' }, 'user:alice');
+    await reg.client.branch({ action: 'switch', name: 'exp' }, 'user:alice');
+    await setModel('a2', 'opus');
+    await reg.client.branch({ action: 'switch', name: 'main' }, 'user:alice');
+    await reg.writer.close();
+    // what a writer killed between `merge --no-commit` and its commit leaves
+    const head = reg.git('rev-parse', 'HEAD').trim();
+    reg.git('merge', '-q', '--no-ff', '--no-commit', 'exp');
+    expect(existsSync(path.join(reg.dir, '.git', 'MERGE_HEAD'))).to.equal(true);
+
+    await reg.restartWriter();
+    expect(reg.writer.repaired.mergeAbandoned).to.equal(true);
+    expect(existsSync(path.join(reg.dir, '.git', 'MERGE_HEAD'))).to.equal(false);
+    expect(reg.git('rev-parse', 'HEAD').trim(), 'nothing half-merged was committed as an outside edit').to.equal(head);
+    expect(reg.git('status', '--porcelain').trim()).to.equal('');
+    expect(reg.client.read.agent('a2')).to.equal(undefined);
+
+    const merged = await reg.client.branch({ action: 'merge', name: 'exp' }, 'user:alice');
+    expect(merged.sha).to.match(/^[0-9a-f]{40}$/);
+    expect(reg.git('log', '-1', '--format=%P').trim().split(' ')).to.deep.equal([head, reg.git('rev-parse', 'exp').trim()]);
+    expect(reg.client.read.agent('a2')).to.deep.equal({ model: 'opus' });
+  });
+
   for (const point of ['after-write', 'after-commit']) {
     it(`a batch of appends interrupted ${point} is committed once, no line lost or doubled`, async () => {
       for (let i = 0; i < 5; i++) await reg.client.append({ target: 'conversation', agentId: 'a1', entry: { role: 'user', text: `line ${i}` } });

@@ -125,3 +125,14 @@ export async function headHolds(git: SimpleGit, changeId: string): Promise<strin
 export async function currentBranch(git: SimpleGit): Promise<string> {
   return (await git.raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
 }
+
+/**
+ * A writer killed during a branch merge (between `merge --no-commit` and its commit) leaves
+ * the merge in progress: it is abandoned, so nothing half-merged is taken for an edit made
+ * by a person, and the merge job's retry makes it again. True when there was one.
+ */
+export async function abandonMergeInProgress(git: SimpleGit): Promise<boolean> {
+  const merging = await git.raw(['rev-parse', '-q', '--verify', 'MERGE_HEAD']).then((out) => out.trim() !== '', () => false);
+  if (merging) await git.raw(['merge', '--abort']);
+  return merging;
+}

@@ -12,7 +12,7 @@ import { historyHoldsSecrets } from '../../shared/registry/secret-redaction.js';
 import { purgeSecrets, scrubSecrets, type PurgeResult } from './purge-secrets.js';
 import { resolveAppendOnly } from './append-merge.js';
 import { runRefusingBadInput } from './change-handler.js';
-import { currentBranch } from './git-repo.js';
+import { abandonMergeInProgress, currentBranch } from './git-repo.js';
 import { commitChange, type WriterState } from './writer-state.js';
 import { publishSnapshot } from './registry-publisher.js';
 
@@ -104,7 +104,7 @@ export async function handleBranch(state: WriterState, data: BranchJob): Promise
         // "Already up to date" and a refused merge leave no merge in progress
         const merging = await state.git.raw(['rev-parse', '-q', '--verify', 'MERGE_HEAD']).then((out) => out.trim() !== '', () => false);
         if (unresolved.length > 0 || (failure !== undefined && !merging)) {
-          await state.git.raw(['merge', '--abort']).catch(() => undefined);
+          await abandonMergeInProgress(state.git).catch(() => undefined);
           throw new RegistryConflictError(`merging ${name} into ${into} conflicts${unresolved.length ? ` in ${unresolved.join(', ')}` : ''}: nothing was changed (${failure ?? 'unmerged files'})`);
         }
         if (merging) await actorGit.raw(['commit', '--no-edit', '-q', '-m', `merge ${name} into ${into}\n\nNox-Actor: ${data.actor}\nNox-Kind: merge\n`]);

@@ -16,7 +16,7 @@ import { compactClosedDays } from './conversation-compactor.js';
 import { createDocCache } from './doc-cache.js';
 import { commitExternalEdits } from './external-edits.js';
 import { closeCommitShell } from './git-commit.js';
-import { currentBranch, ensureRepo, gitFor, readAppliedMarks, removeStaleLocks } from './git-repo.js';
+import { abandonMergeInProgress, currentBranch, ensureRepo, gitFor, readAppliedMarks, removeStaleLocks } from './git-repo.js';
 import { handleBackup, handleBranch, handlePurgeSecrets, handleRollback } from './history-handlers.js';
 import { repairFromJournal } from './journal.js';
 import { publishSnapshot } from './registry-publisher.js';
@@ -52,7 +52,7 @@ export interface RegistryWriter {
   readonly lastError: Error | undefined;
   readonly lastRunAt: number;
   /** what the start-up repair did, for logs and tests */
-  readonly repaired: { locks: string[]; journal?: { changeIds: string[]; restored: string[] }; external?: string[] };
+  readonly repaired: { locks: string[]; mergeAbandoned?: boolean; journal?: { changeIds: string[]; restored: string[] }; external?: string[] };
   close(): Promise<void>;
 }
 
@@ -67,6 +67,7 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
   const init = await ensureRepo(dir, cfg.default_branch);
   const locks = removeStaleLocks(dir);
   const git = gitFor(dir);
+  const mergeAbandoned = await abandonMergeInProgress(git);
   const marks = await readAppliedMarks(dir, { maxIds: APPLIED_REMEMBERED });
   const state: WriterState = {
     ctx,
@@ -82,8 +83,8 @@ export async function startRegistryWriter(ctx: NoxContext, options: RegistryWrit
   };
   const journal = await repairFromJournal(dir, git, (id) => state.applied.has(id));
   const external = await commitExternalEdits(state, randomUUID());
-  const repaired = { locks, ...(journal ? { journal } : {}), ...(external ? { external: external.files } : {}) };
-  if (init.created || locks.length || journal || external) logger.info('registry ready', { created: init.created, ...repaired });
+  const repaired = { locks, ...(mergeAbandoned ? { mergeAbandoned } : {}), ...(journal ? { journal } : {}), ...(external ? { external: external.files } : {}) };
+  if (init.created || locks.length || mergeAbandoned || journal || external) logger.info('registry ready', { created: init.created, ...repaired });
   // hosts on other machines read the registry from Redis: what is there now may be another
   // folder's or an older run's, so the whole tree is published before any change is taken
   await publishSnapshot(state, randomUUID());
