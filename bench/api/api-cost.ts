@@ -20,6 +20,7 @@ import { startDeployment } from '../support/nox-deployment.js';
 import { standInSettings, startStandIns } from '../support/stand-in-agents.js';
 import { line, summarize, type Summary } from '../support/stats.js';
 import { cpuBetween, cpuLine, cpuSnapshot, deploymentGroups } from '../support/cpu-split.js';
+import { redisBetween, redisLine, redisSnapshot, type CommandStats } from '../support/redis-split.js';
 
 
 interface Load {
@@ -27,6 +28,9 @@ interface Load {
   latency: Summary;
   /** CPU seconds per process group during the measured stretch (bench/support/cpu-split.ts) */
   cpu?: Record<string, number>;
+  /** the commands Redis ran during the measured stretch (bench/support/redis-split.ts) */
+  redis?: CommandStats;
+  requests?: number;
   seconds?: number;
 }
 
@@ -46,7 +50,7 @@ async function load(http: HttpClient, seconds: number, concurrency: number, stat
   };
   const started = Date.now();
   await Promise.all(Array.from({ length: concurrency }, lane));
-  return { perSecond: samples.length / ((Date.now() - started) / 1000), latency: summarize(samples) };
+  return { perSecond: samples.length / ((Date.now() - started) / 1000), latency: summarize(samples), requests: samples.length };
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -72,10 +76,12 @@ export async function run(args: string[]): Promise<void> {
     const groups = { ...(await deploymentGroups(nox, agents)), 'bare express': [bare.pid] };
     const measure = async (base: string, status: number, request: (i: number) => [string, string, unknown?]): Promise<Load> => {
       await load(http, warm, concurrency, status, request);
+      const redisBefore = await redisSnapshot(nox.redis);
       const before = cpuSnapshot();
       const t0 = Date.now();
       const measured = await load(http, seconds, concurrency, status, request);
-      return { ...measured, cpu: cpuBetween(before, cpuSnapshot(), groups), seconds: (Date.now() - t0) / 1000 };
+      const cpu = cpuBetween(before, cpuSnapshot(), groups);
+      return { ...measured, cpu, seconds: (Date.now() - t0) / 1000, redis: redisBetween(redisBefore, await redisSnapshot(nox.redis)) };
     };
     // alternated, so a change in the shared machine's load falls on both sides
     const bareGet = await measure(bare.url, 200, get(bare.url));
@@ -96,6 +102,8 @@ export async function run(args: string[]): Promise<void> {
     out(line('nox POST latency', noxPost.latency));
     out('CPU during each measured stretch (user + system, per process group):');
     for (const [name, l] of [['bare Express GET', bareGet], ['nox GET', noxGet], ['bare Express POST', barePost], ['nox POST', noxPost]] as const) out(`  ${name.padEnd(18)} ${cpuLine(l.cpu!, l.seconds!)}`);
+    out('What Nox asked of Redis during each measured stretch (INFO commandstats; the messages a POST accepted are still being delivered when the stretch ends):');
+    for (const [name, l] of [['nox GET', noxGet], ['nox POST', noxPost]] as const) out(`  ${name.padEnd(18)} ${redisLine(l.redis!, l.requests!)}`);
   } finally {
     bare?.stop();
     http.close();

@@ -22,6 +22,7 @@ import { readRuntimes } from '../../shared/agents/runtime-state.js';
 import { standInSettings, startStandIns } from '../support/stand-in-agents.js';
 import { summarize, line } from '../support/stats.js';
 import { cpuBetween, cpuLine, cpuSnapshot, deploymentGroups } from '../support/cpu-split.js';
+import { redisBetween, redisLine, redisSnapshot } from '../support/redis-split.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -159,11 +160,13 @@ export async function run(args: string[]): Promise<void> {
 
     // throughput: as fast as SENDERS concurrent HTTP senders go
     const groups = await deploymentGroups(nox, agents);
+    const redis0 = await redisSnapshot(nox.redis);
     const cpu0 = cpuSnapshot();
     const t0 = Date.now();
     const flat = await sendAll(http, nox.url, agents, n);
     const delivered = await deliveredAt(nox, new Set(flat.sent.map((s) => s.id)), 120_000);
     const flatCpu = cpuBetween(cpu0, cpuSnapshot(), groups);
+    const flatRedis = redisBetween(redis0, await redisSnapshot(nox.redis));
     const flatSeconds = (Date.now() - t0) / 1000;
     const last = Math.max(...delivered.values());
     const noxPerSecond = delivered.size / ((last - t0) / 1000);
@@ -205,6 +208,7 @@ export async function run(args: string[]): Promise<void> {
     out(`ratio Nox / raw BullMQ                    ${(noxPerSecond / raw.perSecond).toFixed(2)}`);
     out(`  CPU, flat out: ${cpuLine(flatCpu, flatSeconds)}`);
     out(`  CPU per message, flat out: ${Object.entries(flatCpu).map(([g, s]) => `${g} ${((s * 1e6) / n).toFixed(0)} µs`).join(' · ')}`);
+    out(`  ${redisLine(flatRedis, n).replace('per request', 'per message, flat out')}`);
     out(`Nox, batches of ${String(batchSize).padEnd(4)} per request          ${batchedPerSecond.toFixed(0).padStart(7)} messages/s  (${deliveredBatched.size}/${n} delivered; the API accepted ${batched.perSecond.toFixed(0)}/s)`);
     out(`ratio Nox batched / raw BullMQ            ${(batchedPerSecond / raw.perSecond).toFixed(2)}`);
     out(line('raw BullMQ latency (add → process)', summarize(raw.latencies)));
