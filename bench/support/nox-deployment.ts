@@ -56,6 +56,8 @@ export async function startDeployment(settings: Record<string, unknown>, secrets
   const keys = makeKeys(prefix);
   // NOX_BENCH_PROFILE=<dir>: each Nox process writes a V8 CPU profile there when it stops
   const profile = process.env.NOX_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.NOX_BENCH_PROFILE)}`] : [];
+  // NOX_BENCH_NODE_FLAGS="--flag ...": more Node flags for the Nox processes only (not the load generator or the baselines)
+  profile.push(...(process.env.NOX_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
   const processes = [spawnNox(['api', '--workers', String(apiWorkers)], env, profile), spawnNox(['worker', '--registry-writer'], env, profile)];
   const stop = async (): Promise<void> => {
     for (const p of processes) p.child.kill('SIGTERM');
