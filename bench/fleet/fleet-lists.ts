@@ -11,7 +11,9 @@
 import { chromium } from 'playwright-core';
 import { until } from '../support/agent-fleet.js';
 import { bareSpawn } from '../support/bare-spawn.js';
+import { childrenOf, cpuBetween, cpuLine, cpuSnapshot } from '../support/cpu-split.js';
 import type { HttpClient } from '../support/http-client.js';
+import type { NoxDeployment } from '../support/nox-deployment.js';
 import { line, summarize, timeEach } from '../support/stats.js';
 
 type Out = (s: string) => void;
@@ -48,7 +50,8 @@ export async function listFigures(token: string, url: string, lists: number, out
   return { fullDoc };
 }
 
-export async function startAllFigures(http: HttpClient, url: string, starts: number, out: Out): Promise<void> {
+export async function startAllFigures(http: HttpClient, nox: NoxDeployment, starts: number, out: Out): Promise<void> {
+  const url = nox.url;
   const created = await http.send<{ failed: number }>('POST', `${url}/api/agents`, { id: 'runner' });
   if (created.status !== 201) throw new Error(`template: ${created.status}`);
   // a bulk create makes at most 1000 agents
@@ -57,6 +60,7 @@ export async function startAllFigures(http: HttpClient, url: string, starts: num
     if (bulk.status !== 200 || bulk.body.failed > 0) throw new Error(`bulk create: ${bulk.status} ${JSON.stringify(bulk.body).slice(0, 300)}`);
   }
   const bareMs = await bareSpawn(starts);
+  const cpu0 = cpuSnapshot();
   const t0 = performance.now();
   const started = await http.send<{ failed: number; results: unknown[] }>('POST', `${url}/api/agents/bulk`, { action: 'start', selector: { q: 'runner-' } });
   if (started.status !== 200 || started.body.failed > 0) throw new Error(`bulk start: ${started.status} ${JSON.stringify(started.body).slice(0, 300)}`);
@@ -71,6 +75,9 @@ export async function startAllFigures(http: HttpClient, url: string, starts: num
     return (counts.idle ?? 0) + (counts.failed ?? 0) === starts;
   }, 900_000);
   const settledMs = performance.now() - t0;
+  const cpu1 = cpuSnapshot();
+  const worker = nox.processes[1]!.child.pid!;
+  const cpu = cpuBetween(cpu0, cpu1, { 'load generator': [process.pid], 'nox api': [nox.processes[0]!.child.pid!], 'agents (the worker host\'s children)': childrenOf(cpu1, worker), 'nox worker': [worker], redis: [Number(/process_id:(\d+)/.exec(await nox.redis.info('server'))?.[1] ?? 0)] });
   out(`${'bare spawn of the same program'.padEnd(34)} ${starts} in ${(bareMs / 1000).toFixed(2)} s (baseline)`);
   if (allIdleMs !== undefined) {
     out(`${'nox bulk start → all idle'.padEnd(34)} ${starts} in ${(allIdleMs / 1000).toFixed(2)} s (the bulk answer after ${(acceptedMs / 1000).toFixed(2)} s: ${started.body.results.length} spawn jobs); ${(allIdleMs / bareMs).toFixed(2)}x bare spawn`);
@@ -79,6 +86,8 @@ export async function startAllFigures(http: HttpClient, url: string, starts: num
     const failed = await http.send<{ agents: { id: string; reason?: string }[] }>('GET', `${url}/api/agents?q=runner-&status=failed&limit=20`);
     for (const a of failed.body.agents) out(`  failed: ${a.id}: ${a.reason ?? '(no reason)'}`);
   }
+  // /proc counts each process's CPU in 10 ms ticks: hundreds of small programs that each start in less read as ~0
+  out(`  CPU until settled: ${cpuLine(cpu, settledMs / 1000)} (the agents' figure undercounts: 10 ms ticks per process)`);
   const stopped = await http.send<{ failed: number }>('POST', `${url}/api/agents/bulk`, { action: 'stop', selector: { q: 'runner-' } });
   if (stopped.body.failed > 0) out(`  (stopping them: ${stopped.body.failed} failed)`);
 }

@@ -132,7 +132,7 @@ export async function run(args: string[]): Promise<void> {
     const dashLines: string[] = [];
     if (dashboardRuns > 0) await dashboardFigures(nox.url, BENCH_USER, dashboardRuns, (l) => dashLines.push(l) && process.stderr.write(`${l}\n`));
     const startLines: string[] = [];
-    if (starts > 0) await startAllFigures(http, nox.url, starts, (l) => startLines.push(l));
+    if (starts > 0) await startAllFigures(http, nox, starts, (l) => startLines.push(l));
 
     const rawGit = summarize(git.samples);
     const one = summarize(single);

@@ -64,6 +64,11 @@ export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot, groups: Reco
   return out;
 }
 
+/** The pids whose parent is `pid` in a snapshot (a worker host's agents: their sandboxes or the programs themselves). */
+export function childrenOf(snapshot: CpuSnapshot, pid: number): number[] {
+  return [...snapshot].filter(([, p]) => p.ppid === pid).map(([child]) => child);
+}
+
 /** `api 3.1 s · worker 2.0 s · ...` with each group's share of the cores over `seconds` */
 export function cpuLine(split: Record<string, number>, seconds: number): string {
   const total = Object.values(split).reduce((a, b) => a + b, 0);
