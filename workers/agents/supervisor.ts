@@ -363,12 +363,17 @@ export function createSupervisor(agentId: string, deps: SupervisorDeps): Supervi
     async start() {
       if (!acceptsStart(machine.state)) return;
       dispatch({ type: 'start' });
+      // direct turns an earlier run (on a host that died, or before a stop) left waiting, once:
+      // a supervisor that has waiting turns of its own already kept them (they are the same).
+      // Read before this start's first await: a turn delivered while it waits saves a list
+      // without them, and the read must come before that save.
+      const fresh = turns.length === 0 && !turns.current;
+      const keptTurns = fresh ? kept.load() : Promise.resolve([]);
+      keptTurns.catch(() => undefined); // awaited below; a start that fails before then does not leave it unhandled
       const previous = await readRuntime(ctx.redis, ctx.keys, agentId);
       sessionId = previous?.sessionId || randomUUID();
       holds.restore(previous); // a limit a previous run hit still holds until its reset
-      // direct turns an earlier run (on a host that died, or before a stop) left waiting, once:
-      // a supervisor that has waiting turns of its own already kept them (they are the same)
-      if (turns.length === 0 && !turns.current) turns.restore(await kept.load());
+      if (fresh) turns.restore(await keptTurns);
       ledger.begin(previous?.costUsd ?? 0);
       restarts = previous?.restarts ?? 0;
       dispatch({ type: 'starting' }, { sessionId, ...ledger.fields() });
