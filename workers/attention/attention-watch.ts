@@ -60,11 +60,15 @@ export async function startAttentionWatch(ctx: NoxContext): Promise<AttentionWat
     await enqueueAttentionNotify(ctx, { agentId, eventId: event.id }, status === 'parked' ? ctx.config.attention.parked_after_ms : 0);
   };
 
-  const handled = (event: DomainEvent): Promise<void> =>
+  // while a new keeper replays, live events (later ones) must not move the cursor past what
+  // the replay has not reached: a keeper killed mid-replay would leave a gap to its successor
+  let replaying = false;
+  const handled = (event: DomainEvent, live = false): Promise<void> =>
     handle(event).then(
       () => {
         state.lastRunAt = Date.now();
         state.lastError = undefined;
+        if (live && replaying) return;
         if (event.id && (!cursor || compareStreamIds(event.id, cursor) > 0)) cursor = event.id;
       },
       (err: unknown) => {
@@ -101,18 +105,22 @@ export async function startAttentionWatch(ctx: NoxContext): Promise<AttentionWat
 
   const becomeKeeper = async (): Promise<void> => {
     const feed = eventFeedFor(ctx);
-    const off = await feed.subscribe((event) => void handled(event), wanted);
+    replaying = true;
+    const off = await feed.subscribe((event) => void handled(event, true), wanted);
     // stopped while subscribing (the stop did not wait for it): leave nothing behind
     if (stopped.signal.aborted) return off();
     unsubscribe = off;
     const upto = feed.tailer.lastId;
-    cursorTimer = setInterval(() => void writeCursor().catch((err: unknown) => reportLoopError(logger, 'could not write the attention cursor', err)), CURSOR_EVERY_MS);
-    cursorTimer.unref();
     const from = await ctx.redis.get(ctx.keys.attentionCursor());
     const replayed = from ? await replay(from, upto) : 0;
+    replaying = false;
+    // stopped during the replay (the stop did not wait for it): no cursor timer after the stand-down
+    if (stopped.signal.aborted) return;
     // from here a successor replays at most from where this keeper began
     if (!cursor || compareStreamIds(upto, cursor) > 0) cursor = upto;
     await writeCursor();
+    cursorTimer = setInterval(() => void writeCursor().catch((err: unknown) => reportLoopError(logger, 'could not write the attention cursor', err)), CURSOR_EVERY_MS);
+    cursorTimer.unref();
     // what no event told this index (agents older than it, changes while no host kept it); the webhook is for new ones only
     const seeded = await seedFromStates(ctx.redis, ctx.keys);
     logger.info('this host keeps the "needs you" index', { replayedEvents: replayed, seededFromStates: seeded });
@@ -134,6 +142,8 @@ export async function startAttentionWatch(ctx: NoxContext): Promise<AttentionWat
       };
       const offLost = lease.onLost(done);
       stopped.signal.addEventListener('abort', done, { once: true });
+      // lost while it became keeper (before this listener): the loss was told to no one
+      if (!lease.held) done();
     });
 
   const untilStopped = (): Promise<void> =>
