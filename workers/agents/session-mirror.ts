@@ -202,7 +202,8 @@ export function createSessionMirror(ctx: NoxContext, agentId: string, configDir:
       if (bytes > limit) return await tooLarge(sessionId, bytes, mark);
       const gz = await gzip(raw.subarray(0, bytes));
       await ctx.redis.multi().del(key).hset(key, { sessionId, data: gz, bytes: String(bytes), host: hostId, at: new Date().toISOString() }).exec();
-      mirrored = { sessionId, file, bytes, tail: raw.subarray(Math.max(0, bytes - TAIL), bytes), baseGz: gz.length, appendedGz: 0 };
+      // a copy: a view would keep the whole transcript read here alive until the next append
+      mirrored = { sessionId, file, bytes, tail: Buffer.from(raw.subarray(Math.max(0, bytes - TAIL), bytes)), baseGz: gz.length, appendedGz: 0 };
       last = mark;
     } catch (err) {
       mirrored = undefined; // unsure what the mirror holds now: the next one writes it whole
