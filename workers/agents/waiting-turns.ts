@@ -11,7 +11,9 @@ import type { Turn } from './turn-queue.js';
  * Only turns that carry no inbox messages are kept here: a turn made of inbox messages is
  * the inbox's (workers/messages/inbox.ts), which hands unconfirmed messages out again itself.
  * A turn is taken off the list when it is written to stdin — a turn in flight when its
- * process or host dies is not sent again (it may have had side effects), as before.
+ * process or host dies is not sent again (it may have had side effects), as before. The
+ * save follows the write: a host killed within that one round trip leaves the turn listed,
+ * and the next host sends it again (docs/AGENTS.md, "Turns", says so).
  *
  * Writes follow the in-memory queue: each change saves the whole list (a few turns at most,
  * `agent.max_queued_turns`), the saves of one agent in order, the latest winning.
