@@ -39,27 +39,42 @@ export function createLease(redis: Redis, key: string, ttlMs: number, logger: Lo
   let timer: NodeJS.Timeout | undefined;
   let lastError: Error | undefined;
   let held = false;
+  // The key expires in Redis ttlMs after the last renewal that landed; counted from when that
+  // renewal was sent, this process's own clock says the same no later. Past it the lease is not
+  // this process's any more, whatever it has heard: an event loop stalled, or Redis out of
+  // reach, for longer than the TTL must not leave two holders acting at once.
+  let validUntil = 0;
   const lost: (() => void)[] = [];
 
+  const lose = (why: string): void => {
+    if (!held) return;
+    held = false;
+    clearInterval(timer);
+    logger[options.lostLevel ?? 'error'](`${options.name} lease lost; ${why}`);
+    for (const l of [...lost]) l();
+  };
+
   const renew = async (): Promise<void> => {
+    if (held && Date.now() >= validUntil) return lose('not renewed within its time (a stalled process or Redis out of reach)');
+    const sentAt = Date.now();
     try {
       const ok = await redis.eval(RENEW, 1, key, token, String(ttlMs));
       lastError = undefined;
-      if (ok !== 1 && held) {
-        held = false;
-        clearInterval(timer);
-        logger[options.lostLevel ?? 'error'](`${options.name} lease lost; another process holds it`);
-        for (const l of [...lost]) l();
-      }
+      if (ok !== 1) return lose('another process holds it');
+      validUntil = sentAt + ttlMs;
     } catch (err) {
       lastError = err as Error;
       reportLoopError(logger, `${options.name} lease renewal failed`, err);
+      if (held && Date.now() >= validUntil) lose('not renewed within its time (a stalled process or Redis out of reach)');
     }
   };
 
   const take = async (): Promise<boolean> => {
-    if (held) return true;
+    if (held && Date.now() < validUntil) return true;
+    if (held) lose('not renewed within its time (a stalled process or Redis out of reach)');
+    const sentAt = Date.now();
     if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return false;
+    validUntil = sentAt + ttlMs;
     held = true;
     timer = setInterval(() => void renew(), Math.max(50, Math.floor(ttlMs / 3)));
     timer.unref();
@@ -69,7 +84,7 @@ export function createLease(redis: Redis, key: string, ttlMs: number, logger: Lo
   return {
     token,
     get held() {
-      return held;
+      return held && Date.now() < validUntil;
     },
     get lastError() {
       return lastError;
