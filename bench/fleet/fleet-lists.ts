@@ -11,7 +11,7 @@
 import { chromium } from 'playwright-core';
 import { until } from '../support/agent-fleet.js';
 import { bareSpawn } from '../support/bare-spawn.js';
-import { childrenOf, cpuBetween, cpuLine, cpuSnapshot } from '../support/cpu-split.js';
+import { childrenOf, cpuBetween, cpuLine, cpuSnapshot, deploymentGroups } from '../support/cpu-split.js';
 import type { HttpClient } from '../support/http-client.js';
 import type { NoxDeployment } from '../support/nox-deployment.js';
 import { line, summarize, timeEach } from '../support/stats.js';
@@ -76,8 +76,9 @@ export async function startAllFigures(http: HttpClient, nox: NoxDeployment, star
   }, 900_000);
   const settledMs = performance.now() - t0;
   const cpu1 = cpuSnapshot();
-  const worker = nox.processes[1]!.child.pid!;
-  const cpu = cpuBetween(cpu0, cpu1, { 'load generator': [process.pid], 'nox api': [nox.processes[0]!.child.pid!], 'agents (the worker host\'s children)': childrenOf(cpu1, worker), 'nox worker': [worker], redis: [Number(/process_id:(\d+)/.exec(await nox.redis.info('server'))?.[1] ?? 0)] });
+  // the agents started here are the worker host's children (their sandboxes)
+  const groups = await deploymentGroups(nox, []);
+  const cpu = cpuBetween(cpu0, cpu1, { ...groups, 'stand-in agents': childrenOf(cpu1, groups['nox worker']![0]!) });
   out(`${'bare spawn of the same program'.padEnd(34)} ${starts} in ${(bareMs / 1000).toFixed(2)} s (baseline)`);
   if (allIdleMs !== undefined) {
     out(`${'nox bulk start → all idle'.padEnd(34)} ${starts} in ${(allIdleMs / 1000).toFixed(2)} s (the bulk answer after ${(acceptedMs / 1000).toFixed(2)} s: ${started.body.results.length} spawn jobs); ${(allIdleMs / bareMs).toFixed(2)}x bare spawn`);

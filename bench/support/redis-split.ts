@@ -24,10 +24,9 @@ export function redisBetween(before: CommandStats, after: CommandStats): Command
     const calls = now.calls - was.calls;
     if (calls > 0) out.set(name, { calls, usec: now.usec - was.usec });
   }
-  // the INFO that took the second snapshot
+  // the INFO that took the second snapshot is the bench's, not Nox's
   const info = out.get('info');
-  if (info) out.set('info', { ...info, calls: info.calls - 1 });
-  if (info?.calls === 1) out.delete('info');
+  if (info && --info.calls === 0) out.delete('info');
   return out;
 }
 

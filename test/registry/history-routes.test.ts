@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { parse as parseToml } from 'smol-toml';
 import { createRegistryClient, type RegistryClient } from '../../shared/registry/registry-client.js';
 import { files } from '../../shared/registry/layout.js';
@@ -111,10 +112,16 @@ describe('registry API: history, diff, rollback, branches, backup', () => {
   });
 
   it('merges two branches that both appended to the same day (audit, conversation, samples) as the union of their lines', async () => {
+    // 2026-11-28 is a closed day: every flush compresses its conversation into a .toml.gz,
+    // so both branches add that .gz. Today's conversation stays open (.toml) on both.
     const at = (s: number) => new Date(Date.UTC(2026, 10, 28, 10, 0, s)).toISOString();
+    const now = new Date();
+    const today = now.toISOString().slice(0, 10);
+    const atToday = (s: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 0, 0, s)).toISOString();
     const appendAll = async (side: string, s: number) => {
       await client.append({ target: 'audit', entry: { at: at(s), actor: 'user:alice', action: `${side}-audit` } });
       await client.append({ target: 'conversation', agentId: 'a1', entry: { at: at(s), role: 'user', text: `${side}-line` } });
+      await client.append({ target: 'conversation', agentId: 'a1', entry: { at: atToday(s), role: 'user', text: `${side}-today` } });
       await client.append({ target: 'resource-usage', entry: { at: at(s), agentId: 'a1', cpu: s, memory: 1 } });
       await client.flush();
     };
@@ -135,7 +142,17 @@ describe('registry API: history, diff, rollback, branches, backup', () => {
     const toml = (rel: string) => parseToml(git('show', `HEAD:${rel}`)) as { entries?: Record<string, unknown>[]; samples?: Record<string, unknown>[] };
     // every line of both sides, once, in time order
     expect(toml('audit/2026-11-28.toml').entries!.filter((e) => e.actor === 'user:alice').map((e) => e.action)).to.deep.equal(['exp-audit', 'main-audit', 'exp-later-audit', 'main-later-audit']);
-    expect(toml('agents/a1/conversations/2026-11-28.toml').entries!.map((e) => e.text)).to.deep.equal(['exp-line', 'main-line', 'exp-later-line', 'main-later-line']);
+    // a day file in whichever form the merge left it (a closed day's .gz, or open)
+    const day = (rel: string) => {
+      const gz = git('ls-tree', '--name-only', 'HEAD', `${rel}.gz`).trim() !== '';
+      const bytes = execFileSync('git', ['show', `HEAD:${rel}${gz ? '.gz' : ''}`], { cwd: stack.config.registryDir });
+      return { gz, entries: (parseToml((gz ? gunzipSync(bytes) : bytes).toString('utf8')) as { entries: Record<string, unknown>[] }).entries };
+    };
+    const closed = day('agents/a1/conversations/2026-11-28.toml');
+    expect(closed.gz).to.equal(true);
+    expect(git('ls-tree', '--name-only', 'HEAD', 'agents/a1/conversations/2026-11-28.toml').trim()).to.equal('');
+    expect(closed.entries.map((e) => e.text)).to.deep.equal(['exp-line', 'main-line', 'exp-later-line', 'main-later-line']);
+    expect(day(`agents/a1/conversations/${today}.toml`).entries.map((e) => e.text)).to.deep.equal(['exp-today', 'main-today', 'exp-later-today', 'main-later-today']);
     expect(toml('resource-usage.toml').samples!.map((e) => e.cpu)).to.deep.equal([1, 3, 5, 7]);
 
     // a real conflict next to the day files still refuses the whole merge

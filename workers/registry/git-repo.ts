@@ -126,13 +126,18 @@ export async function currentBranch(git: SimpleGit): Promise<string> {
   return (await git.raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
 }
 
+/** True while a merge waits for its commit (MERGE_HEAD exists). */
+export async function mergeInProgress(git: SimpleGit): Promise<boolean> {
+  return git.raw(['rev-parse', '-q', '--verify', 'MERGE_HEAD']).then((out) => out.trim() !== '', () => false);
+}
+
 /**
  * A writer killed during a branch merge (between `merge --no-commit` and its commit) leaves
  * the merge in progress: it is abandoned, so nothing half-merged is taken for an edit made
  * by a person, and the merge job's retry makes it again. True when there was one.
  */
 export async function abandonMergeInProgress(git: SimpleGit): Promise<boolean> {
-  const merging = await git.raw(['rev-parse', '-q', '--verify', 'MERGE_HEAD']).then((out) => out.trim() !== '', () => false);
+  const merging = await mergeInProgress(git);
   if (merging) await git.raw(['merge', '--abort']);
   return merging;
 }

@@ -12,7 +12,7 @@ import { historyHoldsSecrets } from '../../shared/registry/secret-redaction.js';
 import { purgeSecrets, scrubSecrets, type PurgeResult } from './purge-secrets.js';
 import { resolveAppendOnly } from './append-merge.js';
 import { runRefusingBadInput } from './change-handler.js';
-import { abandonMergeInProgress, currentBranch } from './git-repo.js';
+import { abandonMergeInProgress, currentBranch, mergeInProgress } from './git-repo.js';
 import { commitChange, type WriterState } from './writer-state.js';
 import { publishSnapshot } from './registry-publisher.js';
 
@@ -102,7 +102,7 @@ export async function handleBranch(state: WriterState, data: BranchJob): Promise
         // files that only grow (the audit trail's days, conversation days) merge as the union of their entries
         const unresolved = await resolveAppendOnly(state.git, state.dir, conflicted, state.ctx.config.registry.resource_samples_kept);
         // "Already up to date" and a refused merge leave no merge in progress
-        const merging = await state.git.raw(['rev-parse', '-q', '--verify', 'MERGE_HEAD']).then((out) => out.trim() !== '', () => false);
+        const merging = await mergeInProgress(state.git);
         if (unresolved.length > 0 || (failure !== undefined && !merging)) {
           await abandonMergeInProgress(state.git).catch(() => undefined);
           throw new RegistryConflictError(`merging ${name} into ${into} conflicts${unresolved.length ? ` in ${unresolved.join(', ')}` : ''}: nothing was changed (${failure ?? 'unmerged files'})`);

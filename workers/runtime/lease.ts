@@ -45,6 +45,7 @@ export function createLease(redis: Redis, key: string, ttlMs: number, logger: Lo
   // reach, for longer than the TTL must not leave two holders acting at once.
   let validUntil = 0;
   const lost: (() => void)[] = [];
+  const OUT_OF_TIME = 'not renewed within its time (a stalled process or Redis out of reach)';
 
   const lose = (why: string): void => {
     if (!held) return;
@@ -55,7 +56,7 @@ export function createLease(redis: Redis, key: string, ttlMs: number, logger: Lo
   };
 
   const renew = async (): Promise<void> => {
-    if (held && Date.now() >= validUntil) return lose('not renewed within its time (a stalled process or Redis out of reach)');
+    if (held && Date.now() >= validUntil) return lose(OUT_OF_TIME);
     const sentAt = Date.now();
     try {
       const ok = await redis.eval(RENEW, 1, key, token, String(ttlMs));
@@ -65,13 +66,13 @@ export function createLease(redis: Redis, key: string, ttlMs: number, logger: Lo
     } catch (err) {
       lastError = err as Error;
       reportLoopError(logger, `${options.name} lease renewal failed`, err);
-      if (held && Date.now() >= validUntil) lose('not renewed within its time (a stalled process or Redis out of reach)');
+      if (held && Date.now() >= validUntil) lose(OUT_OF_TIME);
     }
   };
 
   const take = async (): Promise<boolean> => {
     if (held && Date.now() < validUntil) return true;
-    if (held) lose('not renewed within its time (a stalled process or Redis out of reach)');
+    if (held) lose(OUT_OF_TIME);
     const sentAt = Date.now();
     if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return false;
     validUntil = sentAt + ttlMs;
