@@ -3,7 +3,7 @@ import { AGENT_EVENT } from '../../shared/agents/agent-events.js';
 import { errorFields } from '../../shared/logger.js';
 import { gitSlotsFor } from '../../shared/projects/git-limit.js';
 import type { Project } from '../../shared/projects/project-model.js';
-import { servedMirror } from '../../shared/projects/project-paths.js';
+import { servedAgentsRoot, servedMirror } from '../../shared/projects/project-paths.js';
 import { projectStore } from '../../shared/projects/project-store.js';
 import { upkeepServed } from '../../shared/projects/served-upkeep.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
@@ -43,7 +43,7 @@ export function servedUpkeepRunner(deps: ApiDeps): ServedUpkeep {
         waiting.delete(mirror);
         lastRun.set(mirror, Date.now());
         const registry = registryClientFor(ctx);
-        await upkeepServed(mirror, project, (id) => registry.read.agent(id)?.project === project.name, logger);
+        await upkeepServed(mirror, servedAgentsRoot(ctx.config, project.name), project, (id) => registry.read.agent(id)?.project === project.name, logger);
       })
       .catch((err: unknown) => {
         waiting.delete(mirror);

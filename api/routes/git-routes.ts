@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { NoxConfig } from '../../shared/config/schema.js';
 import type { Logger } from '../../shared/logger.js';
 import { ownerOf } from '../../shared/agents/runtime-state.js';
 import { ERROR_CODE } from '../../shared/errors/codes.js';
@@ -9,11 +8,10 @@ import { AgentNotOnHostError, HostCredentialError } from '../../shared/errors/ho
 import { NoxError } from '../../shared/errors/nox-error.js';
 import { ID_PATTERN } from '../../shared/ids.js';
 import { gitSlotsFor } from '../../shared/projects/git-limit.js';
-import { agentBranch, type Project } from '../../shared/projects/project-model.js';
-import { servedMirror, servedRoot } from '../../shared/projects/project-paths.js';
+import { servedAgentsRoot, servedMirror, servedRoot } from '../../shared/projects/project-paths.js';
 import { projectStore } from '../../shared/projects/project-store.js';
 import { sharedUse } from '../../shared/projects/served-gate.js';
-import { ensureServed, refreshServed, servedView } from '../../shared/projects/served-mirror.js';
+import { servedAgent, servedView } from '../../shared/projects/served-mirror.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { ApiDeps } from '../deps.js';
 import { hostActor, hostCredentialOf } from '../hosts/host-auth.js';
@@ -28,9 +26,10 @@ import { servedUpkeepRunner } from '../projects/served-upkeep-runner.js';
  * worker hosts with a host credential (`Authorization: Bearer noxh_…`, as their other
  * `/api/host` calls). One URL per agent — `/api/projects/<project>/agents/<id>/git` — and only
  * for the host the agent is placed on (its owner; or none, between a stop and the next
- * start): it sees and fetches the project's base and the agent's own branch, no other agent's
- * (servedView), and pushes `nox/<id>`, which the mirror's update hook makes the only ref a push
- * there may write, forward only.
+ * start). It serves the agent's own served repository (served-mirror.ts), which holds the
+ * project's base and the agent's own branch and no other agent's objects: the host fetches
+ * those two (servedView) and pushes `nox/<id>`, which the repository's update hook makes the
+ * only ref a push there may write, forward only.
  */
 const params = z.object({ name: z.string().regex(ID_PATTERN), agent: z.string().regex(ID_PATTERN) });
 const refsQuery = z.object({ service: z.enum(['git-upload-pack', 'git-receive-pack']) }).passthrough();
@@ -53,16 +52,17 @@ export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpe
     await gitSlotsFor(ctx).served.run(() =>
       // beside other fetches and pushes, never beside the mirror's upkeep
       sharedUse(servedMirror(ctx.config, project.name), async () => {
-        // a fetch sees the project's base as it is now; a push needs the mirror to exist
-        if (service === 'git-upload-pack' && pathInfo.endsWith('/info/refs')) await refreshServed(ctx.config, project, agentBranch(p.agent), logger);
-        else await ensureServedOnce(ctx.config, project, p.agent, logger);
+        // a fetch sees the project's base as it is now; a push needs the agent's repository to exist
+        const refresh = service === 'git-upload-pack' && pathInfo.endsWith('/info/refs');
+        await servedAgent(ctx.config, project, p.agent, logger, { refresh });
         await runHttpBackend(req, res, {
           root: servedRoot(ctx.config),
-          pathInfo: `/${project.name}.git${pathInfo}`,
+          // the agent's own served repository: no other agent's object is in it
+          pathInfo: `/${path.basename(servedAgentsRoot(ctx.config, project.name))}/${p.agent}.git${pathInfo}`,
           remoteUser: `host:${hostId}`,
           timeoutMs: PACK_TIMEOUT_MS,
           config: servedView(project, p.agent),
-          ...(service === 'git-receive-pack' ? { pushAgent: p.agent, pushBase: project.base } : {}),
+          ...(service === 'git-receive-pack' ? { pushAgent: p.agent } : {}),
         });
       }),
     );
@@ -99,9 +99,4 @@ export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpe
       handler: async ({ params: p, logger }, req, res) => serve(p, 'git-receive-pack', hostCredentialOf(res).hostId, '/git-receive-pack', req, res, logger),
     }),
   ];
-}
-
-/** The served mirror exists (cloned at the first call of the project); later calls do not fetch. */
-async function ensureServedOnce(config: NoxConfig, project: Project, agentId: string, logger: Logger): Promise<void> {
-  if (!existsSync(servedMirror(config, project.name))) await ensureServed(config, project, agentBranch(agentId), logger);
 }

@@ -5,9 +5,9 @@ import type { NoxConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { git, gitOk } from './git-run.js';
 import { agentBranch, type Project } from './project-model.js';
-import { refreshServed } from './served-mirror.js';
+import { servedAgent, servedBaseRef } from './served-mirror.js';
 import type { AgentChanges, ChangedFile } from './changes-view.js';
-import { agentWorktree, agentWorktreeGitDir, baseRef } from './project-paths.js';
+import { agentWorktree, agentWorktreeGitDir } from './project-paths.js';
 
 /**
  * What an agent changed against its project's base (GET /api/agents/:id/changes): commits,
@@ -20,10 +20,10 @@ export type { AgentChanges, ChangedFile };
 
 export async function agentChanges(config: NoxConfig, project: Project, agentId: string, logger: Logger): Promise<AgentChanges> {
   const branch = agentBranch(agentId);
-  // the served mirror (served-mirror.ts): where hosts push the agents' branches
-  const mirror = await refreshServed(config, project, branch, logger);
+  // the agent's served repository (served-mirror.ts): where its host pushes its branch
+  const mirror = await servedAgent(config, project, agentId, logger, { refresh: true });
   const m = `--git-dir=${mirror}`;
-  const baseSha = (await gitOk([m, 'rev-parse', baseRef(project.base)])).trim();
+  const baseSha = (await gitOk([m, 'rev-parse', servedBaseRef(project)])).trim();
   const head = await git([m, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
   const headSha = head.ok ? head.stdout.trim() : null;
   const empty = { agent: agentId, project: project.name, branch, base: project.base, base_sha: baseSha, head_sha: headSha };

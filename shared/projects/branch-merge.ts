@@ -7,8 +7,7 @@ import { NoxError } from '../errors/nox-error.js';
 import type { Logger } from '../logger.js';
 import { git, gitOk, isRemoteUrl } from './git-run.js';
 import { agentBranch, type Project } from './project-model.js';
-import { baseRef } from './project-paths.js';
-import { refreshServed } from './served-mirror.js';
+import { servedAgent, servedBaseRef } from './served-mirror.js';
 import { mergeCheck } from './branch-changes.js';
 import { baseCheckedOut, requireCleanBase } from './repo-check.js';
 
@@ -40,8 +39,8 @@ export interface MergeResult {
 
 export async function mergeAgentBranch(config: NoxConfig, project: Project, agentId: string, mode: MergeMode, by: string, logger: Logger, approvedHead?: string): Promise<MergeResult> {
   const branch = agentBranch(agentId);
-  // the served mirror (served-mirror.ts): where hosts push the agents' branches
-  const mirror = await refreshServed(config, project, branch, logger);
+  // the agent's served repository (served-mirror.ts): where its host pushes its branch
+  const mirror = await servedAgent(config, project, agentId, logger, { refresh: true });
   const m = `--git-dir=${mirror}`;
   const head = await git([m, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
   if (!head.ok) throw new NoxError(ERROR_CODE.mergeNothing, `agent ${agentId} has no branch ${branch} yet`);
@@ -51,10 +50,10 @@ export async function mergeAgentBranch(config: NoxConfig, project: Project, agen
     if (!grown.ok || mode === 'merge') throw new NoxError(ERROR_CODE.baseMoved, `${branch} is at ${headSha.slice(0, 12)}, not the ${approvedHead.slice(0, 12)} that was approved; ask again`);
   }
   if (mode === 'push') {
-    await pushOrConflict(['push', '--quiet', 'origin', `${headSha}:refs/heads/${branch}`], mirror, `${branch} could not be pushed to ${project.repo}`);
+    await pushOrConflict(['push', '--quiet', '--', project.repo, `${headSha}:refs/heads/${branch}`], mirror, `${branch} could not be pushed to ${project.repo}`);
     return { mode, branch, base: project.base, sha: headSha };
   }
-  const baseSha = (await gitOk([m, 'rev-parse', baseRef(project.base)])).trim();
+  const baseSha = (await gitOk([m, 'rev-parse', servedBaseRef(project)])).trim();
   const contained = await git([m, 'merge-base', '--is-ancestor', headSha, baseSha]);
   if (contained.ok) return { mode, branch, base: project.base, sha: baseSha, already: true };
 
@@ -65,8 +64,8 @@ export async function mergeAgentBranch(config: NoxConfig, project: Project, agen
 
   const mergeSha = await mergeInTemporaryWorktree(mirror, baseSha, headSha, `Merge ${branch} (agent ${agentId}) into ${project.base}`, by);
   if (checkedOut) await fastForwardCheckout(project, mirror, mergeSha, agentId);
-  else await pushOrConflict(['push', '--quiet', 'origin', `${mergeSha}:refs/heads/${project.base}`], mirror, `${project.base} of ${project.repo} moved since; nothing was changed`);
-  await refreshServed(config, project, branch, logger);
+  else await pushOrConflict(['push', '--quiet', '--', project.repo, `${mergeSha}:refs/heads/${project.base}`], mirror, `${project.base} of ${project.repo} moved since; nothing was changed`);
+  await servedAgent(config, project, agentId, logger, { refresh: true });
   logger.info('agent branch merged', { agentId, project: project.name, base: project.base, sha: mergeSha });
   return { mode, branch, base: project.base, sha: mergeSha };
 }

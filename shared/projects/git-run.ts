@@ -25,12 +25,14 @@ export interface GitOptions {
   /** extra environment (an author identity) */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** what git reads on its stdin (nothing otherwise) */
+  input?: string;
 }
 
 export async function git(args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
   const run = await execa('git', [...SAFE_FLAGS, ...args], {
     reject: false,
-    stdin: 'ignore',
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
     timeout: options.timeoutMs ?? 120_000,
     ...(options.cwd ? { cwd: options.cwd } : {}),
     extendEnv: false,

@@ -6,13 +6,18 @@ import { git, gitOk } from './git-run.js';
 import type { Project } from './project-model.js';
 
 /**
- * A host's mirror of a project: a bare clone Nox owns (docs/WORKTREES.md, "Why a mirror").
- * The person's repository is never shown to an agent; the mirror is, partly (workers/worktrees/worktree-mounts.ts).
- * Cloned to a temp folder and renamed, so a clone cut short leaves nothing half-made.
+ * A mirror of a project's base: a bare repository Nox owns (docs/WORKTREES.md, "Why a
+ * mirror"), on each host (every agent's repository there borrows its objects) and on the
+ * machine of the API (every agent's served repository borrows its objects). The person's
+ * repository is never shown to an agent; the mirror is, read-only
+ * (workers/worktrees/worktree-mounts.ts).
  *
- * Its config: the project's base tracked as `refs/remotes/origin/<base>`; no reflogs (so an
- * agent's commit writes nothing outside the paths the sandbox makes writable) and no automatic
- * gc (which would rewrite packed-refs, read-only to agents).
+ * It holds **the base and nothing else**: it fetches `refs/heads/<base>` only (as
+ * `refs/remotes/origin/<base>`), never another branch of the project and never an agent's
+ * branch — those go to the agent's own repository — so what every agent of the host can
+ * read holds no agent's work. Made in a temporary folder and renamed, so a clone cut short
+ * leaves nothing half-made. No reflogs (so an agent's commit writes nothing outside the paths
+ * the sandbox makes writable) and no automatic gc (which would rewrite packed-refs).
  */
 /**
  * Where a mirror fetches from: the project's repository, or (a host with a host credential)
@@ -28,28 +33,37 @@ export function originOf(project: Project, origin?: MirrorOrigin): MirrorOrigin 
   return origin ?? { url: project.repo };
 }
 
+/** The one refspec a mirror fetches: the base, nothing else. */
+export function baseRefspec(base: string): string {
+  return `+refs/heads/${base}:refs/remotes/origin/${base}`;
+}
+
 export async function ensureMirror(project: Project, mirror: string, logger: Logger, origin?: MirrorOrigin): Promise<void> {
   const from = originOf(project, origin);
   mkdirSync(path.dirname(mirror), { recursive: true });
   const tmp = `${mirror}.nox-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    // --no-local: objects copied, never hardlinked to the person's repository (an agent writes into the mirror's objects)
-    await gitOk(['clone', '--bare', '--no-local', '--quiet', '--', from.url, tmp], { timeoutMs: 600_000, env: from.env ?? {} });
+    await gitOk(['init', '--bare', '--quiet', tmp]);
     for (const [key, value] of [
-      ['remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*'],
+      ['remote.origin.url', from.url],
+      ['remote.origin.fetch', baseRefspec(project.base)],
       ['core.logAllRefUpdates', 'false'],
       ['gc.auto', '0'],
       ['receive.denyNonFastForwards', 'true'],
+      [LAYOUT_KEY, LAYOUT],
     ] as const) {
       await gitOk([`--git-dir=${tmp}`, 'config', key, value]);
     }
-    await gitOk([`--git-dir=${tmp}`, 'fetch', '--quiet', '--no-tags', 'origin'], { env: from.env ?? {} });
+    // a fetch copies objects (a pack), never hardlinks them to the person's repository, as a clone --local would
+    await gitOk([`--git-dir=${tmp}`, 'fetch', '--quiet', '--no-tags', 'origin'], { timeoutMs: 600_000, env: from.env ?? {} });
+    const base = await git([`--git-dir=${tmp}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${project.base}`]);
+    if (!base.ok) throw new Error(`${from.url} has no branch ${project.base}`);
     if (existsSync(mirror)) {
-      clearPartial(tmp); // another start cloned it meanwhile: use that one
+      clearPartial(tmp); // another start made it meanwhile: use that one
       return;
     }
     moveInto(tmp, mirror);
-    logger.info('project mirror cloned', { project: project.name, mirror });
+    logger.info('project mirror made (the base only)', { project: project.name, mirror });
   } catch (err) {
     clearPartial(tmp);
     throw err;
@@ -57,18 +71,20 @@ export async function ensureMirror(project: Project, mirror: string, logger: Log
 }
 
 /**
- * Brings the base up to date, and the agent's branch when this host has none yet (it worked
- * elsewhere before). Offline, the mirror is used as it is.
+ * The layout a mirror is in: `base-only` since it fetches the base only. A mirror without
+ * it was cloned whole (every branch of its origin at the time, and every agent branch it
+ * fetched since): mirror-layout.ts narrows it.
  */
-export async function refreshMirror(project: Project, mirror: string, branch: string, logger: Logger, origin?: MirrorOrigin): Promise<void> {
+export const LAYOUT_KEY = 'nox.layout';
+export const LAYOUT = 'base-only';
+
+/** Brings the base up to date. Offline, the mirror is used as it is. */
+export async function refreshMirror(project: Project, mirror: string, logger: Logger, origin?: MirrorOrigin): Promise<void> {
   const from = originOf(project, origin);
   // the origin may have changed since the clone (the host got a credential, the project a URL)
   await gitOk([`--git-dir=${mirror}`, 'config', 'remote.origin.url', from.url]);
-  const fetched = await git([`--git-dir=${mirror}`, 'fetch', '--quiet', '--no-tags', 'origin'], { timeoutMs: 300_000, env: from.env ?? {} });
+  const fetched = await git([`--git-dir=${mirror}`, 'fetch', '--quiet', '--no-tags', 'origin', baseRefspec(project.base)], { timeoutMs: 300_000, env: from.env ?? {} });
   if (!fetched.ok) logger.warn('could not fetch the project repository; using the mirror as it is', { project: project.name, stderr: fetched.stderr.trim().slice(0, 500) });
-  const local = await git([`--git-dir=${mirror}`, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
-  const remote = await git([`--git-dir=${mirror}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`]);
-  if (!local.ok && remote.ok) await gitOk([`--git-dir=${mirror}`, 'branch', '--no-track', branch, `refs/remotes/origin/${branch}`]);
 }
 
 /** Removes a folder left by an interrupted clone (a `*.nox-tmp-*` sibling). */
@@ -81,11 +97,16 @@ function moveInto(tmp: string, dest: string): void {
   renameSync(tmp, dest);
 }
 
-/** The mirror, cloned when this machine has none yet, else fetched. One at a time per mirror in this process (agents of a project starting together). */
-export async function freshMirror(project: Project, mirror: string, branch: string, logger: Logger, origin?: MirrorOrigin): Promise<void> {
+/**
+ * The mirror, made when this machine has none yet, else fetched; `settle` runs after, in the
+ * same turn (a legacy mirror narrowed, the served mirror's refs set). One at a time per
+ * mirror in this process (agents of a project starting together).
+ */
+export async function freshMirror(project: Project, mirror: string, logger: Logger, origin?: MirrorOrigin, settle?: () => Promise<void>): Promise<void> {
   await oneAtATime(mirror, async () => {
     if (!existsSync(mirror)) await ensureMirror(project, mirror, logger, origin);
-    await refreshMirror(project, mirror, branch, logger, origin);
+    else await refreshMirror(project, mirror, logger, origin);
+    await settle?.();
   });
 }
 

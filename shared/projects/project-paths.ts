@@ -48,8 +48,23 @@ export function servedRoot(config: NoxConfig): string {
   return path.join(workspaceFolder(config), '.projects-served');
 }
 
+/** The served base repository: the project's base, nothing else; every agent's served repository borrows its objects. */
 export function servedMirror(config: NoxConfig, project: string): string {
   return path.join(servedRoot(config), `${project}.git`);
+}
+
+/** Where the served repositories of a project's agents are, one per agent. */
+export function servedAgentsRoot(config: NoxConfig, project: string): string {
+  return path.join(servedRoot(config), `${project}.agents`);
+}
+
+/**
+ * One agent's served repository: its branch `nox/<id>` and the objects its host pushed; the
+ * base's objects borrowed from the served base repository (`objects/info/alternates`). An
+ * agent's URL serves this repository only, so it reaches no other agent's objects at all.
+ */
+export function servedAgentRepo(config: NoxConfig, project: string, agentId: string): string {
+  return path.join(servedAgentsRoot(config, project), `${agentId}.git`);
 }
 
 /** Base branch as the mirror tracks it. */

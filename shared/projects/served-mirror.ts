@@ -1,24 +1,35 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NoxConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { git, gitOk } from './git-run.js';
+import { borrowersIn, narrowLegacyMirror } from './mirror-layout.js';
 import { agentBranch, type Project } from './project-model.js';
-import { freshMirror, oneAtATime, refreshMirror } from './project-mirror.js';
-import { servedMirror } from './project-paths.js';
+import { freshMirror, oneAtATime } from './project-mirror.js';
+import { servedAgentRepo, servedAgentsRoot, servedMirror } from './project-paths.js';
 
 /**
- * The mirror Nox keeps and serves (docs/WORKTREES.md, "Movable"): a bare clone of the project
- * on the machine of the API, which hosts reach over HTTP (api/routes/git-routes.ts) whether
- * or not they can see the project's repository. Its `refs/heads/<base>` follows the project's
- * base (fetched as `refs/remotes/origin/<base>`, then set by Nox); its `refs/heads/nox/<id>`
- * are the agents' branches, pushed by their hosts at each turn's end.
+ * What Nox keeps and serves (docs/WORKTREES.md, "Movable"), on the machine of the API, which
+ * hosts reach over HTTP (api/routes/git-routes.ts) whether or not they can see the project's
+ * repository:
+ *
+ * - the served base repository (`<project>.git`): the project's base, fetched from the
+ *   project's repository, nothing else (project-mirror.ts);
+ * - one served repository per agent (`<project>.agents/<id>.git`): its branch
+ *   `refs/heads/nox/<id>`, pushed by its host at each turn's end, and the objects pushed with
+ *   it; `refs/heads/<base>` set by Nox from the base repository; every base object borrowed
+ *   from the base repository (`objects/info/alternates`).
+ *
+ * An agent's URL serves its own repository and nothing else, so a host reaches no other
+ * agent's objects by any means: not a ref, not an id, not a pushed commit whose tree names
+ * another agent's tree, not a thin pack completed from objects it was not shown. Those
+ * objects are in no repository its push or fetch runs in.
  *
  * A push is checked by the `update` hook below, which Nox writes and no agent can reach: the
  * pushing agent (`NOX_PUSH_AGENT`, set by the route from the URL it checked against the host's
- * credential) may create or fast-forward `refs/heads/nox/<its id>` and nothing else — no other
- * agent's branch, no base, no tag, no deletion, nothing forced. `receive.fsckObjects` checks
- * what arrives.
+ * credential) may create or fast-forward `refs/heads/nox/<its id>` and nothing else — no base,
+ * no tag, no deletion, nothing forced. `receive.fsckObjects` checks what arrives.
  */
 export const UPDATE_HOOK = `#!/bin/sh
 # Nox (shared/projects/served-mirror.ts): a push writes the pushing agent's branch only, forward only.
@@ -33,35 +44,7 @@ esac
 exit 0
 `;
 
-/**
- * The `pre-receive` hook: a push brings the commits it adds to the branch. Each commit the
- * new tip has that neither the base (`NOX_PUSH_BASE`, set by the route) nor the branch's old
- * tip has must be in the objects this push sent (git's quarantine, `GIT_QUARANTINE_PATH`,
- * where they wait until the hooks accept them) — which a host's honest push always does,
- * since it is shown only those two refs (servedView). Without it, a host that knew the id of
- * a commit hidden from it (another agent's) could name it as its agent's new tip, sending
- * nothing, and then fetch it through its own URL.
- */
-export const PRE_RECEIVE_HOOK = `#!/bin/sh
-# Nox (shared/projects/served-mirror.ts): a push brings the commits it adds to the agent's branch.
-[ -n "$NOX_PUSH_BASE" ] || { echo "nox: refused: this push names no base" >&2; exit 1; }
-while read -r old new ref; do
-  case "$new" in *[!0]*) ;; *) continue ;; esac
-  case "$old" in *[!0]*) since="$old" ;; *) since="" ;; esac
-  added=$(git rev-list "$new" --not "refs/heads/$NOX_PUSH_BASE" $since) || { echo "nox: refused $ref: its commits cannot be listed" >&2; exit 1; }
-  [ -n "$added" ] || continue
-  [ -n "$GIT_QUARANTINE_PATH" ] || { echo "nox: refused $ref: this push sent none of the commits it adds" >&2; exit 1; }
-  if printf '%s\n' "$added" | GIT_OBJECT_DIRECTORY="$GIT_QUARANTINE_PATH" GIT_ALTERNATE_OBJECT_DIRECTORIES= git cat-file --batch-check | grep -q ' missing$'; then
-    echo "nox: refused $ref: it adds commits this push did not send" >&2; exit 1
-  fi
-done
-exit 0
-`;
-
-const HOOKS: ReadonlyArray<readonly [string, string]> = [
-  ['update', UPDATE_HOOK],
-  ['pre-receive', PRE_RECEIVE_HOOK],
-];
+const HOOKS: ReadonlyArray<readonly [string, string]> = [['update', UPDATE_HOOK]];
 
 const SERVED_CONFIG: ReadonlyArray<readonly [string, string]> = [
   ['receive.denyNonFastForwards', 'true'],
@@ -70,6 +53,9 @@ const SERVED_CONFIG: ReadonlyArray<readonly [string, string]> = [
   ['http.receivepack', 'true'],
   ['http.uploadpack', 'true'],
   ['uploadpack.allowAnySHA1InWant', 'false'],
+  ['core.logAllRefUpdates', 'false'],
+  // its upkeep runs gc itself (served-upkeep.ts)
+  ['gc.auto', '0'],
 ];
 
 /**
@@ -89,51 +75,116 @@ export function servedView(project: Pick<Project, 'base'>, agentId: string): Arr
   ];
 }
 
-/** The served mirror, cloned from the project when missing, its hook and settings in place. */
-export async function ensureServed(config: NoxConfig, project: Project, branch: string | undefined, logger: Logger): Promise<string> {
+/** The served base ref as an agent's served repository holds it. */
+export function servedBaseRef(project: Pick<Project, 'base'>): string {
+  return `refs/heads/${project.base}`;
+}
+
+/**
+ * The agent's served repository, made when missing, its `refs/heads/<base>` set from the
+ * base repository; with `refresh`, the base fetched from the project's repository first and
+ * the agent's branch taken from the project's repository when a host without a credential
+ * pushed it further there (forward only). Returns its path.
+ */
+export async function servedAgent(config: NoxConfig, project: Project, agentId: string, logger: Logger, options: { refresh: boolean }): Promise<string> {
+  const base = await servedBase(config, project, logger, options.refresh);
+  const repo = servedAgentRepo(config, project.name, agentId);
+  await oneAtATime(repo, async () => {
+    if (!existsSync(path.join(repo, 'HEAD'))) await makeAgentRepo(repo, base, project);
+    else if (!settledAgents.has(repo)) await settleAgentRepo(repo, base, project);
+    settledAgents.add(repo);
+    const baseSha = (await gitOk([`--git-dir=${base}`, 'rev-parse', `refs/remotes/origin/${project.base}`])).trim();
+    await gitOk([`--git-dir=${repo}`, 'update-ref', servedBaseRef(project), baseSha]);
+    if (options.refresh) await followOrigin(repo, project, agentId, logger);
+  });
+  return repo;
+}
+
+/** The base repository, made when missing (and, made before it held the base only, narrowed); fetched when asked. */
+async function servedBase(config: NoxConfig, project: Project, logger: Logger, refresh: boolean): Promise<string> {
   const mirror = servedMirror(config, project.name);
-  await freshMirror(project, mirror, branch ?? 'nox/-', logger);
-  await oneAtATime(mirror, async () => {
-    await settle(mirror, project);
+  if (!refresh && settledBases.has(mirror) && existsSync(mirror)) return mirror;
+  await freshMirror(project, mirror, logger, undefined, async () => {
+    if (settledBases.has(mirror)) return;
+    // nothing borrows from it but the agents' served repositories; never pruned by gc, so none loses an object it borrows
+    await gitOk([`--git-dir=${mirror}`, 'config', 'gc.pruneExpire', 'never']);
+    await moveLegacyBranches(config, mirror, project);
+    await narrowLegacyMirror(mirror, project.base, borrowersIn(servedAgentsRoot(config, project.name)), logger);
+    settledBases.add(mirror);
   });
   return mirror;
 }
 
-/** Brings the served mirror's base up to date with the project's (before a host fetches, a change view, a merge). */
-export async function refreshServed(config: NoxConfig, project: Project, branch: string | undefined, logger: Logger): Promise<string> {
-  const mirror = servedMirror(config, project.name);
-  if (!existsSync(mirror)) return ensureServed(config, project, branch, logger);
-  await oneAtATime(mirror, async () => {
-    await refreshMirror(project, mirror, branch ?? 'nox/-', logger);
-    await settle(mirror, project);
-  });
-  return mirror;
+/** This process has settled these (hooks, settings, layout) once: later calls only set refs. */
+const settledBases = new Set<string>();
+const settledAgents = new Set<string>();
+
+async function makeAgentRepo(repo: string, base: string, project: Project): Promise<void> {
+  mkdirSync(path.dirname(repo), { recursive: true });
+  const tmp = `${repo}.nox-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await gitOk(['init', '--bare', '--quiet', tmp]);
+    await settleAgentRepo(tmp, base, project);
+    if (existsSync(repo)) rmSync(repo, { recursive: true, force: true }); // a folder without HEAD: nothing of git's
+    renameSync(tmp, repo);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
 }
 
-async function settle(mirror: string, project: Project): Promise<void> {
-  let written = false;
+async function settleAgentRepo(repo: string, base: string, project: Project): Promise<void> {
+  const alternates = path.join(repo, 'objects', 'info', 'alternates');
+  const want = `${path.join(base, 'objects')}\n`;
+  if (!existsSync(alternates) || readFileSync(alternates, 'utf8') !== want) {
+    mkdirSync(path.dirname(alternates), { recursive: true });
+    writeFileSync(alternates, want);
+  }
   for (const [name, text] of HOOKS) {
-    const hook = path.join(mirror, 'hooks', name);
+    const hook = path.join(repo, 'hooks', name);
     if (existsSync(hook) && readFileSync(hook, 'utf8') === text) continue;
     mkdirSync(path.dirname(hook), { recursive: true });
     writeFileSync(hook, text);
     chmodSync(hook, 0o755);
-    written = true;
   }
-  if (written) for (const [key, value] of SERVED_CONFIG) await gitOk([`--git-dir=${mirror}`, 'config', key, value]);
+  const m = `--git-dir=${repo}`;
+  for (const [key, value] of SERVED_CONFIG) await gitOk([m, 'config', key, value]);
+  // HEAD, which every view shows, names the base
+  await gitOk([m, 'symbolic-ref', 'HEAD', servedBaseRef(project)]);
+}
+
+/**
+ * A host without a credential (on the machine of the install) pushes the agent's branch to
+ * the project's repository: taken from there when it is further ahead, forward only. The
+ * objects land in the agent's repository, none in the base repository.
+ */
+async function followOrigin(repo: string, project: Project, agentId: string, logger: Logger): Promise<void> {
+  const branch = agentBranch(agentId);
+  const m = `--git-dir=${repo}`;
+  const fetched = await git([m, 'fetch', '--quiet', '--no-tags', '--', project.repo, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { timeoutMs: 300_000 });
+  if (!fetched.ok) {
+    if (!/couldn't find remote ref/i.test(fetched.stderr)) logger.warn('could not fetch the agent branch from the project repository', { agentId, stderr: fetched.stderr.trim().slice(0, 300) });
+    return;
+  }
+  const there = (await gitOk([m, 'rev-parse', `refs/remotes/origin/${branch}`])).trim();
+  const local = await git([m, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+  if (!local.ok) await gitOk([m, 'update-ref', `refs/heads/${branch}`, there, '']);
+  else if (local.stdout.trim() !== there && (await git([m, 'merge-base', '--is-ancestor', local.stdout.trim(), there])).ok) await gitOk([m, 'update-ref', `refs/heads/${branch}`, there, local.stdout.trim()]);
+}
+
+/**
+ * The served mirror before agents had served repositories of their own held every agent's
+ * branch as `refs/heads/nox/<id>`: each moves into its agent's repository (which borrows its
+ * objects until narrowLegacyMirror gives it a pack of its own).
+ */
+async function moveLegacyBranches(config: NoxConfig, mirror: string, project: Project): Promise<void> {
   const m = `--git-dir=${mirror}`;
-  // HEAD, which every view shows, names the base: the clone took the repository's HEAD, which may be any branch (another agent's too)
-  const head = `ref: refs/heads/${project.base}\n`;
-  if (readFileSync(path.join(mirror, 'HEAD'), 'utf8') !== head) await gitOk([m, 'symbolic-ref', 'HEAD', `refs/heads/${project.base}`]);
-  // hosts fetch refs/heads/*: the base as the project has it
-  const base = await git([m, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${project.base}`]);
-  if (base.ok) await gitOk([m, 'update-ref', `refs/heads/${project.base}`, base.stdout.trim()]);
-  // a branch pushed to the project's repository by a host without a credential: forward only
-  const remotes = (await git([m, 'for-each-ref', '--format=%(refname:strip=3) %(objectname)', 'refs/remotes/origin/nox/'])).stdout.split('\n').filter(Boolean);
-  for (const line of remotes) {
-    const [name = '', sha = ''] = line.split(' ');
-    const local = await git([m, 'rev-parse', '--verify', '--quiet', `refs/heads/${name}`]);
-    if (!local.ok) await gitOk([m, 'update-ref', `refs/heads/${name}`, sha]);
-    else if (local.stdout.trim() !== sha && (await git([m, 'merge-base', '--is-ancestor', local.stdout.trim(), sha])).ok) await gitOk([m, 'update-ref', `refs/heads/${name}`, sha, local.stdout.trim()]);
+  const lines = (await gitOk([m, 'for-each-ref', '--format=%(refname:strip=3) %(objectname)', 'refs/heads/nox/'])).split('\n').filter(Boolean);
+  for (const line of lines) {
+    const [id = '', sha = ''] = line.split(' ');
+    if (!id) continue;
+    const repo = servedAgentRepo(config, project.name, id);
+    if (!existsSync(path.join(repo, 'HEAD'))) await makeAgentRepo(repo, mirror, project);
+    await git([`--git-dir=${repo}`, 'update-ref', `refs/heads/${agentBranch(id)}`, sha, '']);
   }
 }

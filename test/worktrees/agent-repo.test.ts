@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../shared/logger.js';
-import { adoptLegacyWorktree, catchUpWorktree, ensureAgentRepo, seedBranch } from '../../workers/worktrees/agent-repo.js';
+import { adoptLegacyWorktree, catchUpWorktree, ensureAgentRepo, fetchAgentBranch, seedBranch } from '../../workers/worktrees/agent-repo.js';
 import { personGit, personRepo } from './worktree-support.js';
 
 /**
@@ -81,13 +81,13 @@ describe('projects: an agent’s own repository on a host', () => {
     const far = personGit(other, 'rev-parse', 'HEAD');
 
     // back here: the mirror fetched, the worktree is brought forward
-    personGit(root, '--git-dir', mirror, 'fetch', '-q', 'origin');
-    expect(await catchUpWorktree(mirror, gitDir, workdir, 'nox/back', logger)).to.equal(true);
+    await fetchAgentBranch(agentRepo, { url: origin }, 'nox/back', logger);
+    expect(await catchUpWorktree(agentRepo, gitDir, workdir, 'nox/back', logger)).to.equal(true);
     expect(personGit(workdir, 'rev-parse', 'HEAD')).to.equal(far);
     expect(personGit(agentRepo, 'rev-parse', 'refs/heads/nox/back')).to.equal(far);
     expect(readFileSync(path.join(workdir, 'far.txt'), 'utf8')).to.equal('made elsewhere\n');
     expect(readFileSync(path.join(workdir, 'notes.txt'), 'utf8')).to.equal('left uncommitted here\n');
     // nothing further ahead: nothing moves
-    expect(await catchUpWorktree(mirror, gitDir, workdir, 'nox/back', logger)).to.equal(false);
+    expect(await catchUpWorktree(agentRepo, gitDir, workdir, 'nox/back', logger)).to.equal(false);
   });
 });

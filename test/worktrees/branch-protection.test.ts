@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
 import { agentBranch } from '../../shared/projects/project-model.js';
-import { agentRepo, projectMirror, servedMirror } from '../../shared/projects/project-paths.js';
+import { agentRepo, projectMirror, servedAgentRepo, servedMirror } from '../../shared/projects/project-paths.js';
 import { startAgentStack, type AgentStack, type AgentTestHost } from '../agents/agent-stack.js';
 import { waitUntil } from '../support/harness.js';
 import { bearerGit, GIT_AGENT, personGit, personRepo, shTurns, hostCredential } from './worktree-support.js';
@@ -39,7 +39,7 @@ describe('projects: an agent cannot move or delete another agent’s branch', fu
   const served = (): string => servedMirror(stack.config, 'pg');
   const servedAt = (agentId: string): string => {
     try {
-      return personGit(served(), 'rev-parse', agentBranch(agentId));
+      return personGit(servedAgentRepo(stack.config, 'pg', agentId), 'rev-parse', agentBranch(agentId));
     } catch {
       return '';
     }
@@ -106,6 +106,6 @@ describe('projects: an agent cannot move or delete another agent’s branch', fu
     expect(servedAt('alpha')).to.equal(alphaSha);
     expect(personGit(betaRepo, 'rev-parse', 'refs/heads/nox/beta')).to.equal(betaSha);
     expect(await sh('beta', 'git log --format=%s -1')).to.equal('exit 0: beta work');
-    expect(personGit(served(), 'rev-parse', 'main')).to.equal(personGit(repo, 'rev-parse', 'main'));
+    expect(personGit(served(), 'rev-parse', 'refs/remotes/origin/main')).to.equal(personGit(repo, 'rev-parse', 'main'));
   });
 });

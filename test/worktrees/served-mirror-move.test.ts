@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { agentBranch } from '../../shared/projects/project-model.js';
-import { agentWorktree, servedMirror } from '../../shared/projects/project-paths.js';
+import { agentWorktree, servedAgentRepo } from '../../shared/projects/project-paths.js';
 import { useCluster, type Cluster, type ClusterHost } from '../support/cluster.js';
 import { waitUntil } from '../support/harness.js';
 import { replies, waitRuntime } from '../hosts/scenarios.js';
@@ -62,7 +62,7 @@ describe('projects: an agent moves between machines that cannot see the projectâ
     const sha = made.match(/^exit 0: ([0-9a-f]{40})$/)?.[1];
     expect(sha, made).to.be.a('string');
     // the turn's end pushed it to the mirror the API serves (the repository itself has no nox/ branch)
-    const served = servedMirror(c.config, 'far');
+    const served = servedAgentRepo(c.config, 'far', 'trav');
     await waitUntil(() => {
       try {
         return personGit(served, 'rev-parse', agentBranch('trav')) === sha;

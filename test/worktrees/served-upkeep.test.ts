@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { servedMirror } from '../../shared/projects/project-paths.js';
+import { servedAgentRepo, servedMirror } from '../../shared/projects/project-paths.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { waitUntil } from '../support/harness.js';
 import { personGit, personRepo, hostCredential } from './worktree-support.js';
@@ -40,6 +40,7 @@ describe('projects: the served mirror is kept up after pushes and deletions', fu
   });
 
   const served = (): string => servedMirror(stack.config, 'up');
+  const servedOf = (agentId: string): string => servedAgentRepo(stack.config, 'up', agentId);
   const urlOf = (agentId: string): string => `${stack.api.url}/api/projects/up/agents/${agentId}/git`;
   const hostGit = (...args: string[]): Promise<{ ok: boolean; out: string }> =>
     new Promise((resolve) => {
@@ -64,10 +65,11 @@ describe('projects: the served mirror is kept up after pushes and deletions', fu
     expect(pushed.ok, pushed.out).to.equal(true);
     return personGit(clone, 'rev-parse', 'HEAD');
   };
-  const packs = (): number => readdirSync(path.join(served(), 'objects', 'pack')).filter((f) => f.endsWith('.pack')).length;
-  const servedAt = (branch: string): string => {
+  const packs = (agentId: string): number => readdirSync(path.join(servedOf(agentId), 'objects', 'pack')).filter((f) => f.endsWith('.pack')).length;
+  /** the agent's branch in its served repository ('' when it has none, or no repository) */
+  const servedAt = (agentId: string): string => {
     try {
-      return personGit(served(), 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`);
+      return personGit(servedOf(agentId), 'rev-parse', '--verify', '--quiet', `refs/heads/nox/${agentId}`);
     } catch {
       return '';
     }
@@ -77,13 +79,13 @@ describe('projects: the served mirror is kept up after pushes and deletions', fu
     const unmergedSha = await push('unmerged', true);
     await push('merged', false); // its branch is the base: nothing of its own
     // every push kept as a pack of its own, and gc due past one pack
-    personGit(served(), 'config', 'receive.unpackLimit', '1');
-    personGit(served(), 'config', 'gc.autoPackLimit', '1');
     await push('alpha', true);
+    personGit(servedOf('alpha'), 'config', 'receive.unpackLimit', '1');
+    personGit(servedOf('alpha'), 'config', 'gc.autoPackLimit', '1');
     await push('alpha', true);
     const alphaSha = await push('alpha', true);
-    await waitUntil(() => packs() === 1, 60_000);
-    personGit(served(), 'fsck', '--no-progress', '--connectivity-only');
+    await waitUntil(() => packs('alpha') === 1, 60_000);
+    personGit(servedOf('alpha'), 'fsck', '--no-progress', '--connectivity-only');
     const fetcher = path.join(work, 'fetcher');
     personGit(work, 'init', '-q', '--bare', fetcher);
     const fetched = await hostGit('--git-dir', fetcher, 'fetch', urlOf('alpha'), 'refs/heads/nox/alpha:refs/heads/got');
@@ -92,14 +94,17 @@ describe('projects: the served mirror is kept up after pushes and deletions', fu
     expect(personGit(fetcher, 'log', '--format=%s', 'refs/heads/got')).to.equal('alpha work\nalpha work\nalpha work\nfirst');
 
     // deletions: the one with unmerged work first, so the upkeep after the second has seen both
-    expect(servedAt('nox/merged')).to.equal(personGit(repo, 'rev-parse', 'main'));
+    expect(servedAt('merged')).to.equal(personGit(repo, 'rev-parse', 'main'));
     for (const id of ['unmerged', 'merged']) {
       await stack.call('DELETE', `/api/agents/${id}`);
       await waitUntil(async () => (await stack.call('GET', `/api/agents/${id}`)).status === 404, 10_000);
     }
-    await waitUntil(() => servedAt('nox/merged') === '', 30_000);
-    expect(servedAt('nox/unmerged')).to.equal(unmergedSha);
-    expect(servedAt('nox/alpha')).to.equal(alphaSha);
-    expect(servedAt('main')).to.equal(personGit(repo, 'rev-parse', 'main'));
+    await waitUntil(() => !existsSync(servedOf('merged')), 30_000);
+    expect(servedAt('unmerged')).to.equal(unmergedSha);
+    expect(servedAt('alpha')).to.equal(alphaSha);
+    expect(personGit(served(), 'rev-parse', 'refs/remotes/origin/main')).to.equal(personGit(repo, 'rev-parse', 'main'));
+    // the base repository holds the base only: no agent's branch, none of their commits
+    expect(personGit(served(), 'for-each-ref', '--format=%(refname)')).to.equal('refs/remotes/origin/main');
+    expect(() => personGit(served(), 'cat-file', '-e', `${alphaSha}^{commit}`)).to.throw();
   });
 });

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { personGit, personRepo, hostCredential } from './worktree-support.js';
 
@@ -123,4 +124,134 @@ describe('projects: an agent’s URL of the served mirror shows only the base an
     expect(report).to.contain('ng refs/heads/nox/gamma').and.not.contain('ok refs/heads/nox/gamma');
     expect((await hostGit('ls-remote', urlOf('gamma'))).out).to.not.contain('nox/gamma').and.not.contain(betaSha);
   });
+
+  it('a host cannot reach another agent’s objects through its own URL: not by a commit naming its tree, not by a thin pack', async () => {
+    for (const id of ['victim', 'thief']) await stack.createAgent({ id, project: 'sv' });
+    // the victim's work: a large file of its own (a thin pack can then be a tiny delta against it)
+    const victimClone = path.join(work, 'victim');
+    personGit(work, 'clone', '-q', '-b', 'main', repo, victimClone);
+    const secret = Array.from({ length: 400 }, (_, i) => `victim secret line ${i} ${createHash('sha1').update(`${i}-${Date.now()}`).digest('hex')}`).join('\n');
+    writeFileSync(path.join(victimClone, 'secret.txt'), `${secret}\n`);
+    personGit(victimClone, 'add', '-A');
+    personGit(victimClone, 'commit', '-q', '-m', 'victim work');
+    expect((await hostGit('-C', victimClone, 'push', urlOf('victim'), 'HEAD:refs/heads/nox/victim')).ok).to.equal(true);
+    const victimSha = personGit(victimClone, 'rev-parse', 'HEAD');
+    const victimTree = personGit(victimClone, 'rev-parse', 'HEAD^{tree}');
+    const victimBlob = personGit(victimClone, 'rev-parse', 'HEAD:secret.txt');
+    const thiefSha = await pushWork('thief');
+
+    // the forger holds both (in a real attack it would know only the ids; git needs the objects to build what it sends)
+    const forge = path.join(work, 'forge');
+    personGit(work, 'init', '-q', '--bare', forge);
+    personGit(forge, 'fetch', '-q', victimClone, `${victimSha}:refs/heads/victim`);
+    personGit(forge, 'fetch', '-q', path.join(work, 'thief'), `${thiefSha}:refs/heads/thief`);
+    const receivePack = async (oldSha: string, newSha: string, pack: Buffer): Promise<string> => {
+      const res = await fetch(`${urlOf('thief')}/git-receive-pack`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/x-git-receive-pack-request' },
+        body: Buffer.concat([Buffer.from(`${pkt(`${oldSha} ${newSha} refs/heads/nox/thief\0report-status\n`)}0000`), pack]),
+      });
+      return res.text();
+    };
+    const packOf = (input: string, ...flags: string[]): Promise<Buffer> =>
+      new Promise((resolve, reject) => {
+        const child = execFile('git', ['--git-dir', forge, 'pack-objects', '--stdout', '-q', ...flags], { encoding: 'buffer', maxBuffer: 1 << 26 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+        child.stdin!.end(input);
+      });
+
+    // 1. a commit on the thief's branch whose tree is the victim's, sent alone
+    const forged = personGit(forge, 'commit-tree', victimTree, '-p', thiefSha, '-m', 'forged');
+    const forgedReport = await receivePack(thiefSha, forged, await packOf(`${forged}\n`));
+    expect(forgedReport).to.not.contain('ok refs/heads/nox/thief');
+
+    // 2. a thin pack: a new file sent as a delta against the victim's file (copy all of it, add a line), which the
+    // pack does not carry, in a tree and a commit on the thief's branch. A server that completed the pack from what
+    // it holds (index-pack --fix-thin) would then serve the thief the victim's text.
+    const stolen = Buffer.from(`${secret}\nand one line more\n`);
+    const blobId = objectId('blob', stolen);
+    const tree = Buffer.concat([Buffer.from('100644 secret.txt\0'), Buffer.from(blobId, 'hex')]);
+    const treeId = objectId('tree', tree);
+    const commit = Buffer.from(`tree ${treeId}\nparent ${thiefSha}\nauthor t <t@t> 1700000000 +0000\ncommitter t <t@t> 1700000000 +0000\n\nthin\n`);
+    const base = Buffer.from(`${secret}\n`);
+    const delta = Buffer.concat([varint(base.length), varint(stolen.length), copyAll(base.length), insert(stolen.subarray(base.length))]);
+    const pack = packOf3([
+      [1, commit],
+      [2, tree],
+      [7, delta, victimBlob],
+    ]);
+    expect(objectId('blob', Buffer.concat([base, stolen.subarray(base.length)]))).to.equal(blobId);
+    const thinReport = await receivePack(thiefSha, objectId('commit', commit), pack);
+    expect(thinReport).to.not.contain('ok refs/heads/nox/thief');
+
+    // the thief's branch did not move, and nothing of the victim's comes through the thief's URL
+    expect((await hostGit('ls-remote', urlOf('thief'), 'refs/heads/nox/thief')).out).to.contain(thiefSha);
+    const fetcher = path.join(work, 'thief-fetcher');
+    personGit(work, 'init', '-q', '--bare', fetcher);
+    expect((await hostGit('--git-dir', fetcher, 'fetch', urlOf('thief'), 'refs/heads/nox/thief:refs/heads/got')).ok).to.equal(true);
+    expect((await hostGit('--git-dir', fetcher, 'cat-file', '-e', victimBlob)).ok).to.equal(false);
+    expect((await hostGit('--git-dir', fetcher, 'cat-file', '-e', victimTree)).ok).to.equal(false);
+
+    // the same two pushes against what the thief's URL does show are taken, so the refusals above are the boundary's
+    // and not malformed pushes: a commit alone naming the base's tree, then a thin pack whose delta base is the base's file
+    const mainSha = personGit(repo, 'rev-parse', 'main');
+    const lone = personGit(forge, 'commit-tree', personGit(repo, 'rev-parse', 'main^{tree}'), '-p', thiefSha, '-m', 'lone');
+    expect(await receivePack(thiefSha, lone, await packOf(`${lone}\n`))).to.contain('ok refs/heads/nox/thief');
+    const shared = Buffer.from(personGit(repo, 'show', `${mainSha}:shared.txt`) + '\n');
+    const grown = Buffer.concat([shared, Buffer.from('and one line more\n')]);
+    const grownTree = Buffer.concat([Buffer.from('100644 shared.txt\0'), Buffer.from(objectId('blob', grown), 'hex')]);
+    const grownCommit = Buffer.from(`tree ${objectId('tree', grownTree)}\nparent ${lone}\nauthor t <t@t> 1700000000 +0000\ncommitter t <t@t> 1700000000 +0000\n\nthin on the base\n`);
+    const control = packOf3([
+      [1, grownCommit],
+      [2, grownTree],
+      [7, Buffer.concat([varint(shared.length), varint(grown.length), copyAll(shared.length), insert(grown.subarray(shared.length))]), personGit(repo, 'rev-parse', `${mainSha}:shared.txt`)],
+    ]);
+    expect(await receivePack(lone, objectId('commit', grownCommit), control)).to.contain('ok refs/heads/nox/thief');
+  });
 });
+
+/** A git object's id: sha1 of "<type> <size>\0<content>". */
+function objectId(type: string, content: Buffer): string {
+  return createHash('sha1').update(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content])).digest('hex');
+}
+
+/** The size varint of a delta's header (7 bits a byte, least significant first). */
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n > 0) byte |= 0x80;
+    out.push(byte);
+  } while (n > 0);
+  return Buffer.from(out);
+}
+
+/** A delta instruction copying `size` bytes from offset 0 of the base (size < 16 MB). */
+function copyAll(size: number): Buffer {
+  return Buffer.from([0x80 | 0x10 | 0x20 | 0x40, size & 0xff, (size >> 8) & 0xff, (size >> 16) & 0xff]);
+}
+
+/** A delta instruction inserting `bytes` (fewer than 128). */
+function insert(bytes: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([bytes.length]), bytes]);
+}
+
+/** A version-2 pack of these entries: [type, data] (1 commit, 2 tree, 3 blob) or [7, delta, base id] (a REF_DELTA). */
+function packOf3(entries: Array<[number, Buffer, string?]>): Buffer {
+  const parts: Buffer[] = [Buffer.from('PACK'), Buffer.from([0, 0, 0, 2]), Buffer.from([0, 0, 0, entries.length])];
+  for (const [type, data, base] of entries) {
+    let size = data.length;
+    const head: number[] = [(type << 4) | (size & 0x0f)];
+    size >>>= 4;
+    while (size > 0) {
+      head[head.length - 1]! |= 0x80;
+      head.push(size & 0x7f);
+      size >>>= 7;
+    }
+    parts.push(Buffer.from(head));
+    if (base) parts.push(Buffer.from(base, 'hex'));
+    parts.push(deflateSync(data));
+  }
+  const body = Buffer.concat(parts);
+  return Buffer.concat([body, createHash('sha1').update(body).digest()]);
+}

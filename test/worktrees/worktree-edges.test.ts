@@ -5,6 +5,7 @@ import path from 'node:path';
 import { files } from '../../shared/registry/layout.js';
 import { agentWorktree, projectMirror } from '../../shared/projects/project-paths.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
+import { waitUntil } from '../support/harness.js';
 import { GIT_AGENT, personGit, personRepo, shTurns } from './worktree-support.js';
 
 /**
@@ -94,6 +95,32 @@ describe('projects: bad input, a hostile agent, a move to another host', functio
     expect(await sh('evil', 'echo mine > mine.txt && git add mine.txt && git commit -qm mine && echo committed')).to.equal('exit 0: committed');
     expect(readFileSync(path.join(projectMirror(stack.config, 'p2'), 'config'), 'utf8')).to.not.contain('hooksPath');
     expect(personGit(repo, 'rev-parse', 'main')).to.equal(personGit(repo, 'rev-list', '--max-parents=0', 'main'));
+  });
+
+  it('agents on one host cannot read each other’s work in the host’s mirror, which they all read', async () => {
+    for (const id of ['peek', 'hider']) {
+      await stack.createAgent({ id, project: 'p2' });
+      await stack.startAgent(id);
+    }
+    const made = await sh('hider', 'echo hidden > hidden.txt && git add -A && git commit -qm "hider work" && git rev-parse HEAD');
+    const hiderSha = made.replace(/^exit 0: /, '');
+    expect(hiderSha).to.match(/^[0-9a-f]{40}$/);
+    // this host has no credential: the turn's end pushed the branch to the project's repository
+    await waitUntil(() => {
+      try {
+        return personGit(repo, 'rev-parse', 'refs/heads/nox/hider') === hiderSha;
+      } catch {
+        return false;
+      }
+    }, 20_000);
+    // a later start on this host fetches its mirror again (it fetched every branch of the repository, once)
+    await stack.createAgent({ id: 'late', project: 'p2' });
+    await stack.startAgent('late');
+    const mirror = projectMirror(stack.config, 'p2');
+    const readable = (sha: string): Promise<string> => sh('peek', `git --git-dir=${mirror} cat-file -e ${sha}^{commit} 2>/dev/null && echo readable || echo hidden`);
+    expect(await readable(personGit(repo, 'rev-parse', 'main'))).to.equal('exit 0: readable');
+    expect(await readable(hiderSha)).to.equal('exit 0: hidden');
+    expect(await sh('peek', `git --git-dir=${mirror} for-each-ref --format='%(refname)'`)).to.equal('exit 0: refs/remotes/origin/main');
   });
 
   it('an agent moved to a host with an empty workspace finds its worktree and its last commits', async () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentRepo, agentWorktree, servedMirror } from '../../shared/projects/project-paths.js';
+import { agentRepo, agentWorktree, servedAgentRepo } from '../../shared/projects/project-paths.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { waitUntil } from '../support/harness.js';
 import { GIT_AGENT, personGit, personRepo, shTurns } from './worktree-support.js';
@@ -105,6 +105,6 @@ describe('agents in git worktrees (real git, sandboxed stand-in agents)', functi
     expect(personGit(repo, 'rev-parse', '--verify', '--quiet', 'nox/wb^')).to.have.length(40);
     // the agent's repository on its host keeps it too, and so does the mirror Nox serves
     expect(personGit(agentRepo(stack.config, 'p1', 'wb'), 'rev-parse', 'refs/heads/nox/wb')).to.equal(personGit(repo, 'rev-parse', 'nox/wb'));
-    expect(personGit(servedMirror(stack.config, 'p1'), 'rev-parse', 'refs/heads/nox/wb')).to.equal(personGit(repo, 'rev-parse', 'nox/wb'));
+    expect(personGit(servedAgentRepo(stack.config, 'p1', 'wb'), 'rev-parse', 'refs/heads/nox/wb')).to.equal(personGit(repo, 'rev-parse', 'nox/wb'));
   });
 });

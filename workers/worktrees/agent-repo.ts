@@ -46,15 +46,26 @@ function writeAlternates(repo: string, mirror: string): void {
 }
 
 /**
+ * Fetches the agent's branch from its origin (the served mirror, or the project's
+ * repository) into its own repository, as `refs/remotes/origin/nox/<id>`: its objects land
+ * there, never in the host's mirror, which every agent of the host reads. Offline, or no such
+ * branch there yet: nothing changes.
+ */
+export async function fetchAgentBranch(repo: string, origin: { url: string; env?: Record<string, string> }, branch: string, logger: Logger): Promise<void> {
+  const r = await git([`--git-dir=${repo}`, 'fetch', '--quiet', '--no-tags', '--', origin.url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { timeoutMs: 300_000, env: origin.env ?? {} });
+  if (!r.ok && !/couldn't find remote ref/i.test(r.stderr)) logger.warn('could not fetch the agent branch; using what this host has', { branch, stderr: r.stderr.trim().slice(0, 300) });
+}
+
+/**
  * Sets the agent's branch in its repository when it has none, from (in this order) the branch
- * this host's mirror fetched from the served mirror or the project's repository
- * (`refs/remotes/origin/nox/<id>`: the agent worked elsewhere), a branch the mirror itself
- * holds (a worktree of the layout before agent repositories), or the base. Without a worktree
- * checked out, a branch the origin has further ahead is taken (it moved on elsewhere).
+ * its origin holds (`refs/remotes/origin/nox/<id>` in its repository, fetchAgentBranch: the
+ * agent worked elsewhere), a branch the host's mirror itself holds (a worktree of the layout
+ * before agent repositories), or the base. Without a worktree checked out, a branch the
+ * origin has further ahead is taken (it moved on elsewhere).
  */
 export async function seedBranch(repo: string, mirror: string, branch: string, base: string, hasWorktree: boolean, logger: Logger): Promise<string> {
   const mine = await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
-  const remote = await git([`--git-dir=${mirror}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`]);
+  const remote = await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`]);
   const legacy = await git([`--git-dir=${mirror}`, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
   if (mine.ok) {
     const here = mine.stdout.trim();
@@ -64,7 +75,7 @@ export async function seedBranch(repo: string, mirror: string, branch: string, b
     }
     return 'its repository';
   }
-  const legacyAhead = legacy.ok && (!remote.ok || (await git([`--git-dir=${mirror}`, 'merge-base', '--is-ancestor', remote.stdout.trim(), legacy.stdout.trim()])).ok);
+  const legacyAhead = legacy.ok && (!remote.ok || (await git([`--git-dir=${repo}`, 'merge-base', '--is-ancestor', remote.stdout.trim(), legacy.stdout.trim()])).ok);
   const from = legacyAhead ? { sha: legacy.stdout.trim(), what: 'the host mirror' } : remote.ok ? { sha: remote.stdout.trim(), what: 'origin' } : { sha: (await gitOk([`--git-dir=${mirror}`, 'rev-parse', base])).trim(), what: base };
   await gitOk([`--git-dir=${repo}`, 'update-ref', `refs/heads/${branch}`, from.sha, '']);
   logger.info('agent branch set in its repository', { branch, from: from.what, sha: from.sha });
@@ -89,13 +100,13 @@ export async function adoptLegacyWorktree(legacyGitDir: string, repo: string, gi
 
 /**
  * The agent comes back to a host whose worktree it left: its branch moved on elsewhere (the
- * origin has it further ahead). The worktree is fast-forwarded to it — `merge --ff-only`,
+ * origin has it further ahead: fetchAgentBranch). The worktree is fast-forwarded to it — `merge --ff-only`,
  * which keeps uncommitted files that do not collide; when they do, nothing changes, a warning
  * is logged, and the agent goes on from what this host has (its next push is then refused,
  * never forced). Returns whether it moved.
  */
-export async function catchUpWorktree(mirror: string, gitDir: string, workdir: string, branch: string, logger: Logger): Promise<boolean> {
-  const remote = await git([`--git-dir=${mirror}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`]);
+export async function catchUpWorktree(repo: string, gitDir: string, workdir: string, branch: string, logger: Logger): Promise<boolean> {
+  const remote = await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`]);
   const head = await git([`--git-dir=${gitDir}`, 'rev-parse', '--verify', '--quiet', 'HEAD']);
   if (!remote.ok || !head.ok) return false;
   const [there, here] = [remote.stdout.trim(), head.stdout.trim()];

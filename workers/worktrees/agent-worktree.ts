@@ -10,7 +10,8 @@ import { projectStore } from '../../shared/projects/project-store.js';
 import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { freshMirror, type MirrorOrigin } from '../../shared/projects/project-mirror.js';
-import { adoptLegacyWorktree, catchUpWorktree, ensureAgentRepo, seedBranch } from './agent-repo.js';
+import { adoptLegacyWorktree, catchUpWorktree, ensureAgentRepo, fetchAgentBranch, seedBranch } from './agent-repo.js';
+import { borrowersIn, narrowLegacyMirror } from '../../shared/projects/mirror-layout.js';
 import { projectOrigin } from './project-origin.js';
 import { worktreeMounts } from './worktree-mounts.js';
 import type { Mount } from '../agents/sandbox/mount-plan.js';
@@ -46,8 +47,12 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
   const gitDir = agentWorktreeGitDir(config, name, agent.id);
   const branch = agentBranch(agent.id);
   const origin = projectOrigin(config, project, agent.id);
-  await freshMirror(project, mirror, branch, logger, origin);
+  // the host's mirror holds the base only (a mirror of an older layout is narrowed once, each agent repository here given its own objects first)
+  await freshMirror(project, mirror, logger, origin, async () => {
+    await narrowLegacyMirror(mirror, project.base, borrowersIn(path.dirname(repo)), logger);
+  });
   await ensureAgentRepo(repo, mirror);
+  await fetchAgentBranch(repo, origin, branch, logger);
   if (await adoptLegacyWorktree(legacyWorktreeGitDir(config, name, agent.id), repo, gitDir, workdir)) {
     await gitOk([`--git-dir=${mirror}`, 'worktree', 'prune']);
     logger.info('agent worktree moved into its own repository', { project: name, workdir, repo });
@@ -55,7 +60,7 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
   const had = isWorktree(workdir, gitDir);
   const from = await seedBranch(repo, mirror, branch, baseRef(project.base), had, logger);
 
-  if (had) await catchUpWorktree(mirror, gitDir, workdir, branch, logger);
+  if (had) await catchUpWorktree(repo, gitDir, workdir, branch, logger);
   else {
     if (existsSync(workdir) && readdirSync(workdir).length > 0) {
       throw new SandboxRefusedError(`the folder ${workdir} of agent ${agent.id} is not empty and not its worktree of project ${name}; move it away first`);
