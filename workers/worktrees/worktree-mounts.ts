@@ -10,7 +10,7 @@ import { samePath, type Mount } from '../agents/sandbox/mount-plan.js';
  * host mirror's objects through `objects/info/alternates`, and writes objects, its branch's
  * ref and the worktree's HEAD and index. So:
  *
- * - the host's mirror: read-only, all of it (every other agent's branch, every object they share);
+ * - the host's mirror: read-only, all of it (it holds the base only: shared/projects/project-mirror.ts);
  * - the agent's repository: read-only (its config, hooks, packed-refs);
  * - writable over it: `objects/` (new commits), `refs/heads/nox/` (its branch; nothing there is
  *   any other agent's), the worktree's git folder `worktrees/<id>/`;
