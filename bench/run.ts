@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   registry: () => import('./registry/commit-rate.js'),
   'remote-reads': () => import('./registry/remote-reads.js'),
   risk: () => import('./approvals/risk-classifier.js'),
+  'served-git': () => import('./worktrees/served-git.js'),
   startup: () => import('./startup/nox-up.js'),
 };
 

@@ -87,15 +87,23 @@ export function servedBaseRef(project: Pick<Project, 'base'>): string {
  * pushed it further there (forward only). Returns its path.
  */
 export async function servedAgent(config: NoxConfig, project: Project, agentId: string, logger: Logger, options: { refresh: boolean }): Promise<string> {
-  const base = await servedBase(config, project, logger, options.refresh);
   const repo = servedAgentRepo(config, project.name, agentId);
+  const made = existsSync(path.join(repo, 'HEAD'));
+  // the base and the agent's branch are fetched from the project's repository side by side (into two repositories)
+  const [base] = await Promise.all([
+    servedBase(config, project, logger, options.refresh),
+    options.refresh && made ? oneAtATime(repo, () => followOrigin(repo, project, agentId, logger)) : undefined,
+  ]);
   await oneAtATime(repo, async () => {
-    if (!existsSync(path.join(repo, 'HEAD'))) await makeAgentRepo(repo, base, project);
+    const fresh = !existsSync(path.join(repo, 'HEAD'));
+    if (fresh) await makeAgentRepo(repo, base, project);
     else if (!settledAgents.has(repo)) await settleAgentRepo(repo, base, project);
     settledAgents.add(repo);
+    // a push or a pack request needs nothing more: the ref listing before it set the base
+    if (!fresh && !options.refresh) return;
     const baseSha = (await gitOk([`--git-dir=${base}`, 'rev-parse', `refs/remotes/origin/${project.base}`])).trim();
     await gitOk([`--git-dir=${repo}`, 'update-ref', servedBaseRef(project), baseSha]);
-    if (options.refresh) await followOrigin(repo, project, agentId, logger);
+    if (options.refresh && !made) await followOrigin(repo, project, agentId, logger);
   });
   return repo;
 }
