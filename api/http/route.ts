@@ -73,9 +73,10 @@ function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: st
 }
 
 /**
- * The Express handlers of one route: auth (which also counts the principal's rate limit, in
- * the same Redis call: request-guard.ts) and role check — or, on a public route, the
- * per-IP `limit` — then extra middleware, validation, handler.
+ * The Express handlers of one route: auth (which also counts the principal's rate limit from
+ * a lease of hits held in memory and asks the revocation memory, neither normally a Redis
+ * call: request-guard.ts) and role check — or, on a public route, the per-IP `limit` — then
+ * extra middleware, validation, handler.
  */
 export function toHandlers(spec: RouteSpec, authenticate: RequestHandler, limit: RequestHandler, audit?: (spec: RouteSpec) => RequestHandler): RequestHandler[] {
   const run: RequestHandler = async (req, res) => {

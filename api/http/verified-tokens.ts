@@ -5,9 +5,10 @@ import { TokenExpiredError } from '../../shared/errors/auth-errors.js';
  * Verified tokens remembered until they expire, so a client that sends the same token on
  * every request pays for its HMAC and claim checks once, not per request. Only what the
  * signature proves is remembered (who the token speaks for, its `jti`, `exp` and epoch);
- * whether it has been revoked is NOT: that is asked of Redis on every request, in the same
- * call that counts the rate limit (request-guard.ts), so a revoked token is refused at once
- * even when it is remembered here.
+ * whether it has been revoked is NOT: request-guard.ts asks the node's revocation memory
+ * (revocation-memory.ts) on every request, which answers from a verdict read from Redis at
+ * most RECHECK_MS ago and marked by the revocation events as they arrive, so a remembered
+ * token is refused within that bound of its revocation (at once on the node that revoked it).
  *
  * Keyed by the token itself (already in memory for the request; never logged or sent on).
  * A failing token is never remembered: each one is verified, and counted as bad
