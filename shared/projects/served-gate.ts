@@ -33,11 +33,28 @@ function forget(mirror: string, gate: Gate): void {
   if (gate.users === 0 && !gate.upkeep && gates.get(mirror) === gate) gates.delete(mirror);
 }
 
+/**
+ * Waits out any upkeep of the mirror, then `claim`s its gate (a user counted, or the upkeep's
+ * mark set) in the same step as the last check, so that nothing else slips in between. The
+ * gate is looked up again after each wait: the upkeep that ended may have forgotten its gate
+ * (no users left), and a use claimed on that one would be invisible to the next upkeep, which
+ * would make a new gate and run beside it.
+ */
+async function claimAfterUpkeeps(mirror: string, claim: (gate: Gate) => void): Promise<Gate> {
+  let gate = gateOf(mirror);
+  while (gate.upkeep) {
+    await gate.upkeep;
+    gate = gateOf(mirror);
+  }
+  claim(gate);
+  return gate;
+}
+
 /** Runs a fetch or push: beside others, never beside an upkeep. */
 export async function sharedUse<T>(mirror: string, work: () => Promise<T>): Promise<T> {
-  const gate = gateOf(mirror);
-  while (gate.upkeep) await gate.upkeep;
-  gate.users += 1;
+  const gate = await claimAfterUpkeeps(mirror, (g) => {
+    g.users += 1;
+  });
   try {
     return await work();
   } finally {
@@ -49,11 +66,11 @@ export async function sharedUse<T>(mirror: string, work: () => Promise<T>): Prom
 
 /** Runs an upkeep once no fetch or push runs; none starts until it ends. */
 export async function exclusiveUse<T>(mirror: string, work: () => Promise<T>): Promise<T> {
-  const gate = gateOf(mirror);
-  while (gate.upkeep) await gate.upkeep;
   let ended = (): void => undefined;
-  gate.upkeep = new Promise<void>((resolve) => {
-    ended = resolve;
+  const gate = await claimAfterUpkeeps(mirror, (g) => {
+    g.upkeep = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
   });
   try {
     if (gate.users > 0) {
