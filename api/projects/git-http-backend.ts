@@ -37,7 +37,35 @@ function configEnv(config: ReadonlyArray<readonly [string, string]>): Record<str
   return env;
 }
 
+/**
+ * Whether the client of this request is gone (it hung up, or its answer was already sent):
+ * nothing would read what git says. A request can wait a long time for a slot (git-limit.ts),
+ * and the `close` it made meanwhile will not come again for a listener attached after it.
+ * Not `req.destroyed`: Node destroys a request once its body is read (autoDestroy), its
+ * client still there.
+ */
+export function clientGone(req: Request, res: Response): boolean {
+  return res.destroyed || res.writableEnded || !req.socket || req.socket.destroyed;
+}
+
+/**
+ * An AbortSignal aborted when the client of this request goes (res `close` before its answer
+ * ended, or gone already): for `GitSlots.run(work, { signal })`, so that a request whose client
+ * hung up while it waited for a slot leaves the queue instead of running for no one.
+ */
+export function clientGoneSignal(req: Request, res: Response): AbortSignal {
+  const controller = new AbortController();
+  const gone = (): void => {
+    if (!res.writableFinished) controller.abort(new Error('the client went away'));
+  };
+  if (clientGone(req, res)) gone();
+  else res.once('close', gone);
+  return controller.signal;
+}
+
 export async function runHttpBackend(req: Request, res: Response, call: BackendCall): Promise<void> {
+  // gone while this request waited for its slot: git would run for no one, holding the slot
+  if (clientGone(req, res)) return;
   const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
   const child = spawn('git', ['http-backend'], {
     stdio: ['pipe', 'pipe', 'pipe'],
