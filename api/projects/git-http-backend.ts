@@ -101,14 +101,27 @@ export async function runHttpBackend(req: Request, res: Response, call: BackendC
   // nothing will read the answer, so the backend does not keep its slot until its time bound
   res.on('close', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // its output may be paused for a `drain` that will not come now: read what is left, dropped
+    // (send skips a destroyed response), so the child's `close` ends this call. Node resumes a
+    // dead child's pipes itself too (child_process flushStdio), but does not document it.
+    child.stdout.resume();
   });
 
   await new Promise<void>((resolve) => {
     let head = Buffer.alloc(0);
     let headersDone = false;
+    // Backpressure: git waits while the client reads slowly (or not at all), instead of this
+    // process holding the whole pack in memory; a client gone resumes it (`close` above).
+    const send = (chunk: Buffer): void => {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) {
+        child.stdout.pause();
+        res.once('drain', () => child.stdout.resume());
+      }
+    };
     child.stdout.on('data', (chunk: Buffer) => {
       if (headersDone) {
-        res.write(chunk);
+        send(chunk);
         return;
       }
       head = Buffer.concat([head, chunk]);
@@ -117,7 +130,7 @@ export async function runHttpBackend(req: Request, res: Response, call: BackendC
       headersDone = true;
       applyCgiHeaders(res, head.subarray(0, end.at).toString('latin1'));
       const rest = head.subarray(end.at + end.length);
-      if (rest.length > 0) res.write(rest);
+      if (rest.length > 0) send(rest);
     });
     child.on('close', (code) => {
       clearTimeout(timer);
