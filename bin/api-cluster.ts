@@ -13,9 +13,15 @@ import { onShutdownSignal } from './signals.js';
  *
  * A worker that dies is started again with the backoff of `nox up` (bin/child-restarts.ts);
  * one that exits with a configuration error (exit code 2) stops the primary with that code.
- * SIGTERM/SIGINT stop every worker (each finishes its requests) and then the primary.
+ * SIGTERM/SIGINT stop every worker (each finishes its requests) and then the primary. Only
+ * the primary escalates (bin/signals.ts): a worker ignores the copy of a group-wide signal
+ * the primary forwards; the primary kills a worker still stopping after STOP_DEADLINE_MS,
+ * and all of them at once on a second signal.
  */
 const out = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** how long a stopping worker may take to finish its requests before the primary kills it */
+const STOP_DEADLINE_MS = 30_000;
 
 export function runApiPrimary(count: number): Promise<void> {
   let stopping = false;
@@ -52,7 +58,7 @@ export function runApiPrimary(count: number): Promise<void> {
             if (!w || w.isDead()) return resolve();
             w.once('exit', () => resolve());
             w.process.kill('SIGTERM');
-            setTimeout(() => w.process.kill('SIGKILL'), 30_000).unref();
+            setTimeout(() => w.process.kill('SIGKILL'), STOP_DEADLINE_MS).unref();
           }),
       ),
     );
@@ -61,6 +67,9 @@ export function runApiPrimary(count: number): Promise<void> {
 
   for (let slot = 1; slot <= count; slot++) fork(slot);
   out(`nox api: ${count} worker processes (pid ${process.pid} is the primary)`);
-  onShutdownSignal(() => stopAll(0));
+  const killAll = (): void => {
+    for (const w of Object.values(cluster.workers ?? {})) if (w && !w.isDead()) w.process.kill('SIGKILL');
+  };
+  onShutdownSignal(() => stopAll(0), { exitNow: killAll });
   return new Promise<void>(() => undefined);
 }
