@@ -59,8 +59,13 @@ export function createRateLease(redis: Redis, limit: number, windowMs: number, n
   const refill = (counter: string, w: Window): Promise<void> => {
     w.refilling ??= (async () => {
       try {
+        // The window is counted from when the lease was asked for: Redis read `ttl` somewhere
+        // between sending and replying, so this end is never later than Redis's own, and the
+        // node never admits a hit of a window Redis has already reset (which would let the
+        // nodes together admit more than `limit` in the next one).
+        const sentAt = now();
         const [hits, ttl] = (await LEASE_SCRIPT(redis, [counter], [windowMs, lease])) as [number, number];
-        const resetAt = now() + ttl;
+        const resetAt = sentAt + ttl;
         // a new window in Redis since the last lease: what was left belongs to the old one
         if (resetAt - w.resetAt > windowMs / 2) w.left = 0;
         w.left += Math.max(0, Math.min(lease, limit - (hits - lease)));
@@ -74,13 +79,20 @@ export function createRateLease(redis: Redis, limit: number, windowMs: number, n
   };
 
   const take = (w: Window): Counted | undefined => {
-    const resetMs = Math.max(0, w.resetAt - now());
+    const resetMs = w.resetAt - now();
+    // The window has ended (perhaps while its lease was on the way: a slow reply, or requests
+    // waiting on a shared refill): what is left of it counts for no window; ask for a new lease.
+    if (resetMs <= 0) {
+      w.left = 0;
+      w.reserved = 0;
+      return undefined;
+    }
     if (w.left > 0) {
       w.left--;
       return { allowed: true, remaining: Math.max(0, limit - (w.reserved - w.left)), resetMs };
     }
     // the window is spent for every node until it resets: refused from memory
-    if (w.reserved >= limit && resetMs > 0) return { allowed: false, remaining: 0, resetMs };
+    if (w.reserved >= limit) return { allowed: false, remaining: 0, resetMs };
     return undefined;
   };
 
@@ -93,10 +105,6 @@ export function createRateLease(redis: Redis, limit: number, windowMs: number, n
     lease,
     async hit(counter) {
       let w = windows.get(counter);
-      if (w && w.resetAt <= now()) {
-        w.left = 0;
-        w.reserved = 0;
-      }
       if (!w) {
         if (windows.size >= 10_000) forget();
         w = { left: 0, reserved: 0, resetAt: 0 };
