@@ -18,9 +18,8 @@ export interface BackendCall {
   root: string;
   /** `/<name>.git/<service path>` */
   pathInfo: string;
-  /** who pushes, and the project's base: the route checked it; the hooks read them */
+  /** who pushes: the route checked it; the update hook reads it */
   pushAgent?: string;
-  pushBase?: string;
   remoteUser: string;
   timeoutMs: number;
   /** git config for this request only (GIT_CONFIG_COUNT), e.g. the refs this caller may see */
@@ -85,7 +84,6 @@ export async function runHttpBackend(req: Request, res: Response, call: BackendC
       REMOTE_USER: call.remoteUser,
       REMOTE_ADDR: req.socket.remoteAddress ?? '',
       ...(call.pushAgent ? { NOX_PUSH_AGENT: call.pushAgent } : {}),
-      ...(call.pushBase ? { NOX_PUSH_BASE: call.pushBase } : {}),
       ...(call.config?.length ? configEnv(call.config) : {}),
     },
   });

@@ -17,7 +17,7 @@ import type { ApiDeps } from '../deps.js';
 import { hostActor, hostCredentialOf } from '../hosts/host-auth.js';
 import type { HostCredentialIssuer } from '../hosts/host-credential-issuer.js';
 import { defineRoute, type RouteSpec } from '../http/route.js';
-import { runHttpBackend } from '../projects/git-http-backend.js';
+import { clientGoneSignal, runHttpBackend } from '../projects/git-http-backend.js';
 import { gitRequestLimit } from '../projects/git-rate-limit.js';
 import { servedUpkeepRunner } from '../projects/served-upkeep-runner.js';
 
@@ -65,6 +65,8 @@ export function gitRoutes(deps: ApiDeps, issuer: HostCredentialIssuer): RouteSpe
           ...(service === 'git-receive-pack' ? { pushAgent: p.agent } : {}),
         });
       }),
+      // one host runs at most two at once (its others wait), and a request whose host hung up while it waited leaves the queue
+      { key: hostId, signal: clientGoneSignal(req, res) },
     );
     if (pushed) upkeep.afterPush(project);
     return undefined;

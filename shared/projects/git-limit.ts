@@ -16,8 +16,10 @@ export interface GitSlots {
 
 export interface GitRunOptions {
   /**
-   * Who asks (a host id): with the slots' `perKey`, at most that many of one key running or
-   * waiting, the next refused with 429 — so that one caller cannot hold every slot.
+   * Who asks (a host id): with the slots' `perKey`, at most that many of one key run at once;
+   * its next ones wait (at most `perKeyWaiting` of them, the next refused with 429) while other
+   * keys' jobs take the free slots — so one caller cannot hold every slot, and a host with many
+   * agents pushing at once is slowed, not refused.
    * @defaultValue none: counted with everyone
    */
   key?: string;
@@ -30,36 +32,51 @@ export interface GitRunOptions {
 }
 
 export interface GitSlotsLimits {
-  /** at most this many running or waiting per `key` @defaultValue no bound */
+  /** at most this many running per `key` @defaultValue no bound */
   perKey?: number;
+  /** at most this many waiting per `key` @defaultValue the slots' whole waiting bound */
+  perKeyWaiting?: number;
 }
 
-/** A waiting job: `start` hands it the slot someone released. */
+/** A waiting job: `start` hands it a slot (its key's running count taken too). */
 interface Waiter {
+  key: string | undefined;
   start: () => void;
 }
 
 export function gitSlots(max: number, waiting: number, limits: GitSlotsLimits = {}): GitSlots {
   let busy = 0;
   const queue: Waiter[] = [];
-  const perKey = new Map<string, number>();
-  // the slot passes straight to the next waiter, so `busy` never dips for a newcomer to take it
-  const release = (): void => {
-    const next = queue.shift();
-    if (next) next.start();
-    else busy -= 1;
-  };
-  const countKey = (key: string | undefined, by: number): void => {
+  const running = new Map<string, number>();
+  const count = (map: Map<string, number>, key: string | undefined, by: number): void => {
     if (key === undefined) return;
-    const n = (perKey.get(key) ?? 0) + by;
-    if (n > 0) perKey.set(key, n);
-    else perKey.delete(key);
+    const n = (map.get(key) ?? 0) + by;
+    if (n > 0) map.set(key, n);
+    else map.delete(key);
+  };
+  const mayRun = (key: string | undefined): boolean => key === undefined || limits.perKey === undefined || (running.get(key) ?? 0) < limits.perKey;
+  const waitingOf = (key: string | undefined): number => (key === undefined ? 0 : queue.filter((w) => w.key === key).length);
+  const take = (key: string | undefined): void => {
+    busy += 1;
+    count(running, key, 1);
+  };
+  // Every slot free goes, in the same step, to the first waiter whose key may run: a newcomer
+  // finds a free slot only when no waiter could have taken it.
+  const dispatch = (): void => {
+    while (busy < max) {
+      const at = queue.findIndex((w) => mayRun(w.key));
+      if (at < 0) return;
+      const [next] = queue.splice(at, 1);
+      take(next!.key);
+      next!.start();
+    }
   };
 
   /** resolves when a slot is this job's; rejects, out of the queue, if its caller goes first */
-  const waitForSlot = (signal: AbortSignal | undefined): Promise<void> =>
+  const waitForSlot = (key: string | undefined, signal: AbortSignal | undefined): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
+        key,
         start: () => {
           signal?.removeEventListener('abort', leave);
           resolve();
@@ -84,23 +101,20 @@ export function gitSlots(max: number, waiting: number, limits: GitSlotsLimits = 
     async run<T>(work: () => Promise<T>, options: GitRunOptions = {}): Promise<T> {
       const { key, signal } = options;
       if (signal?.aborted) throw callerGone(signal);
-      if (key !== undefined && limits.perKey !== undefined && (perKey.get(key) ?? 0) >= limits.perKey) {
-        throw new RateLimitedError(2, `git is busy for ${key} (${perKey.get(key)} of its requests running or waiting, at most ${limits.perKey}); try again shortly`);
-      }
-      if (busy >= max && queue.length >= waiting) throw new RateLimitedError(2, `git is busy here (${busy} running, ${queue.length} waiting); try again shortly`);
-      countKey(key, 1);
-      try {
-        if (busy >= max) await waitForSlot(signal);
-        else busy += 1;
-      } catch (err) {
-        countKey(key, -1);
-        throw err;
+      if (busy < max && mayRun(key)) take(key);
+      else {
+        if (queue.length >= waiting) throw new RateLimitedError(2, `git is busy here (${busy} running, ${queue.length} waiting); try again shortly`);
+        if (key !== undefined && limits.perKeyWaiting !== undefined && waitingOf(key) >= limits.perKeyWaiting) {
+          throw new RateLimitedError(2, `git is busy for ${key} (${running.get(key) ?? 0} of its requests running, ${waitingOf(key)} waiting, at most ${limits.perKeyWaiting}); try again shortly`);
+        }
+        await waitForSlot(key, signal);
       }
       try {
         return await work();
       } finally {
-        countKey(key, -1);
-        release();
+        busy -= 1;
+        count(running, key, -1);
+        dispatch();
       }
     },
   };
@@ -115,9 +129,9 @@ export interface ProcessGitSlots {
   /** the changes views and merges: two at a time (2 cores at least), 32 waiting */
   project: GitSlots;
   /**
-   * the fetches and pushes hosts make through the served mirror: four at a time, 64 waiting,
-   * and at most two of one host (its `key`) running or waiting, so that a host whose fetches
-   * hang (up to their 600 s bound) cannot hold all four
+   * the fetches and pushes hosts make through the served mirror: four at a time, 64 waiting;
+   * at most two of one host (its `key`) running and 16 waiting, so that a host whose fetches
+   * hang (up to their 600 s bound) cannot hold all four nor fill the queue
    */
   served: GitSlots;
 }
@@ -132,7 +146,7 @@ const slots = new WeakMap<object, ProcessGitSlots>();
 export function gitSlotsFor(ctx: object): ProcessGitSlots {
   let found = slots.get(ctx);
   if (!found) {
-    found = { project: gitSlots(2, 32), served: gitSlots(4, 64, { perKey: 2 }) };
+    found = { project: gitSlots(2, 32), served: gitSlots(4, 64, { perKey: 2, perKeyWaiting: 16 }) };
     slots.set(ctx, found);
   }
   return found;

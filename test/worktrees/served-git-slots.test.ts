@@ -4,8 +4,9 @@ import { gitSlots, gitSlotsFor } from '../../shared/projects/git-limit.js';
 
 /**
  * The git slots' options for the served mirror's callers (shared/projects/git-limit.ts): a
- * waiting job whose caller went away leaves the queue (`signal`), and one key (a host) holds
- * at most `perKey` running or waiting, so that it cannot take every slot.
+ * waiting job whose caller went away leaves the queue (`signal`), and one key (a host) runs
+ * at most `perKey` at once and waits with at most `perKeyWaiting`, so that it cannot take
+ * every slot nor fill the queue.
  */
 describe('projects: git slots let a gone caller leave the queue and bound each host', () => {
   /** a job that runs until its `finish` is called; `started` tells whether it began */
@@ -76,40 +77,36 @@ describe('projects: git slots let a gone caller leave the queue and bound each h
     expect([slots.busy, slots.queued]).to.deep.equal([0, 0]);
   });
 
-  it('one key holds at most perKey running or waiting (429 past it), other keys go on, and a key ended frees its place', async () => {
-    const slots = gitSlots(2, 8, { perKey: 2 });
-    const a1 = held();
-    const a2 = held();
-    const b1 = held();
+  it('one key runs at most perKey at once: its next wait while other keys take the free slots, and past perKeyWaiting a 429', async () => {
+    const slots = gitSlots(3, 8, { perKey: 2, perKeyWaiting: 1 });
+    const [a1, a2, a3, b1] = [held(), held(), held(), held()];
     const runA1 = slots.run(a1.work, { key: 'host-a' });
     const runA2 = slots.run(a2.work, { key: 'host-a' });
+    // a slot is free, but host-a runs two already: its third waits
+    const runA3 = slots.run(a3.work, { key: 'host-a' });
+    await settle();
+    expect([slots.busy, slots.queued, a3.job.started]).to.deep.equal([2, 1, false]);
     const refused = await errorOf(slots.run(held().work, { key: 'host-a' }));
     expect(isNoxError(refused) && refused.code).to.equal('nox:rate-limited');
     expect(isNoxError(refused) && refused.extensions.retryAfter).to.be.greaterThan(0);
 
-    // the waiting count too: host-b gets a place in the queue, host-a's waiting one is its second
+    // host-b takes the free slot past host-a's waiting job
     const runB1 = slots.run(b1.work, { key: 'host-b' });
     await settle();
-    expect([slots.busy, slots.queued, b1.job.started]).to.deep.equal([2, 1, false]);
+    expect([slots.busy, slots.queued, b1.job.started]).to.deep.equal([3, 1, true]);
 
+    // host-a's first ends: its waiting one runs
     a1.job.finish();
     await runA1;
     await settle();
-    expect(b1.job.started).to.equal(true);
-    const a3 = held();
-    const runA3 = slots.run(a3.work, { key: 'host-a' });
-    expect(await errorOf(slots.run(held().work, { key: 'host-a' }))).to.satisfy((e: unknown) => isNoxError(e) && e.code === 'nox:rate-limited');
-    a2.job.finish();
-    b1.job.finish();
-    await Promise.all([runA2, runB1]);
-    await settle();
-    a3.job.finish();
-    await runA3;
+    expect([slots.busy, slots.queued, a3.job.started]).to.deep.equal([3, 0, true]);
+    for (const j of [a2, a3, b1]) j.job.finish();
+    await Promise.all([runA2, runA3, runB1]);
     expect([slots.busy, slots.queued]).to.deep.equal([0, 0]);
   });
 
   it('a key’s waiting job that leaves the queue, or fails, frees its place', async () => {
-    const slots = gitSlots(1, 8, { perKey: 2 });
+    const slots = gitSlots(1, 8, { perKey: 2, perKeyWaiting: 2 });
     const blocker = held();
     const runBlocker = slots.run(blocker.work);
     const controller = new AbortController();
@@ -136,16 +133,19 @@ describe('projects: git slots let a gone caller leave the queue and bound each h
     expect([slots.busy, slots.queued]).to.deep.equal([0, 0]);
   });
 
-  it('the served mirror’s slots let one host hold two of its four', async () => {
+  it('the served mirror’s slots let one host run two of its four; its third waits while another host runs', async () => {
     const served = gitSlotsFor({}).served;
-    const mine = [held(), held()];
+    const mine = [held(), held(), held()];
     const runs = mine.map((j) => served.run(j.work, { key: 'one-host' }));
-    expect(await errorOf(served.run(held().work, { key: 'one-host' }))).to.satisfy((e: unknown) => isNoxError(e) && e.code === 'nox:rate-limited');
     const other = held();
     const otherRun = served.run(other.work, { key: 'another-host' });
     await settle();
-    expect([served.busy, other.job.started]).to.deep.equal([3, true]);
-    for (const j of [...mine, other]) j.job.finish();
+    expect([served.busy, served.queued, mine[2]!.job.started, other.job.started]).to.deep.equal([3, 1, false, true]);
+    mine[0]!.job.finish();
+    await runs[0];
+    await settle();
+    expect(mine[2]!.job.started).to.equal(true);
+    for (const j of [...mine.slice(1), other]) j.job.finish();
     await Promise.all([...runs, otherRun]);
   });
 });
