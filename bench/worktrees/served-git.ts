@@ -18,11 +18,14 @@ import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { runHttpBackend } from '../../api/projects/git-http-backend.js';
-import { startAgentStack } from '../../test/agents/agent-stack.js';
-import { hostCredential, personGit, personRepo } from '../../test/worktrees/worktree-support.js';
+import { startRegistryWriter } from '../../workers/registry/registry-writer.js';
+import { startStack, testContext } from '../../test/support/harness.js';
 import { line, summarize, timeEach, type Summary } from '../support/stats.js';
 
 const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+function personGit(repo: string, ...args: string[]): string {
+  return execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: gitEnv }).trim();
+}
 function git(args: string[], header?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('git', [...(header ? ['-c', `http.extraHeader=${header}`] : []), ...args], { encoding: 'utf8', env: gitEnv }, (err, stdout, stderr) => (err ? reject(new Error(`git ${args.join(' ')}: ${stderr}`)) : resolve(stdout)));
@@ -65,8 +68,9 @@ export async function run(args: string[]): Promise<void> {
   const n = Number(args[0] ?? 100);
   const files = Number(args[1] ?? 200);
   const work = mkdtempSync(path.join(os.tmpdir(), 'nox-bench-served-'));
-  const repo = personRepo(path.join(work, 'project'));
+  const repo = path.join(work, 'project');
   mkdirSync(path.join(repo, 'src'), { recursive: true });
+  personGit(repo, 'init', '-q', '-b', 'main');
   for (let f = 0; f < files; f++) writeFileSync(path.join(repo, 'src', `f${f}.txt`), `${'line of the project\n'.repeat(50)}${f}\n`);
   personGit(repo, 'add', '-A');
   personGit(repo, 'commit', '-qm', 'the project');
@@ -89,12 +93,18 @@ export async function run(args: string[]): Promise<void> {
   const cgi = await measure({ name: 'cgi', url: () => cgiUrl }, repo, work, 'a1', n);
   server.close();
 
-  // Nox: the served mirror, with a host credential
-  const stack = await startAgentStack({ hosts: 0 });
+  // Nox: the served mirror, with a host credential (an API and the registry writer; no worker host is needed)
+  const stack = await startStack({ withHost: false });
+  const writer = await startRegistryWriter(testContext(stack.config, 'worker'), { watchTasks: false });
+  const must = async (res: Promise<Response>, status: number): Promise<Record<string, unknown>> => {
+    const r = await res;
+    if (r.status !== status) throw new Error(`${r.url} answered ${r.status}: ${await r.text()}`);
+    return (await r.json()) as Record<string, unknown>;
+  };
   try {
-    await stack.json('POST', '/api/projects', 201, { body: { name: 'sg', repo } });
-    await stack.createAgent({ id: 'a1', project: 'sg' });
-    const credential = await hostCredential(stack, 'bench-host');
+    await must(stack.call('POST', '/api/projects', { role: 'admin', body: { name: 'sg', repo } }), 201);
+    await must(stack.call('POST', '/api/agents', { role: 'admin', body: { id: 'a1', project: 'sg' } }), 201);
+    const credential = (await must(stack.call('POST', '/api/system/host-tokens', { role: 'admin', body: { hostId: 'bench-host' } }), 201)).credential as string;
     const nox = await measure({ name: 'nox', url: (id) => `${stack.api.url}/api/projects/sg/agents/${id}/git`, header: `Authorization: Bearer ${credential}` }, repo, work, 'a1', n);
 
     process.stdout.write(`served mirror: ${n} sequential turn-end pushes (one commit each) and ${n} fetches of the agent's branch into an empty repository; project of ${files + 2} files\n`);
@@ -109,6 +119,7 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(`push:  Nox ÷ smart HTTP alone ${ratio(nox.push, cgi.push)}; Nox ÷ git alone ${ratio(nox.push, plain.push)}\n`);
     process.stdout.write(`fetch: Nox ÷ smart HTTP alone ${ratio(nox.fetch, cgi.fetch)}; Nox ÷ git alone ${ratio(nox.fetch, plain.fetch)}\n`);
   } finally {
+    await writer.close();
     await stack.cleanup();
     rmSync(work, { recursive: true, force: true });
   }

@@ -25,7 +25,7 @@ export interface GitRunOptions {
   key?: string;
   /**
    * Aborted when the caller is gone (its HTTP client went away): a job still waiting leaves
-   * the queue at once, rejected with `nox:request-aborted`, and never runs; one already
+   * the queue at once, rejected with ERROR_CODE.requestAborted, and never runs; one already
    * running is not interrupted here (the work sees its own client go: git-http-backend.ts).
    */
   signal?: AbortSignal;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createLogger } from '../../shared/logger.js';
-import { closeRedis, createRedis } from '../../shared/redis.js';
+import { closeRedis, createRedis, waitForRedis } from '../../shared/redis.js';
 import { createLease } from '../../workers/runtime/lease.js';
 import { redisUrl, uniquePrefix, waitUntil } from '../support/harness.js';
 
@@ -13,6 +13,8 @@ describe('leases: a holder that could not renew in time is not the holder', () =
   const logger = createLogger({ level: 'silent' });
   const redis = createRedis(redisUrl(), 'command');
   const key = `${uniquePrefix()}:lease`;
+  // no offline queue: a command sent before the connection is up fails
+  before(() => waitForRedis(redis));
   after(async () => {
     await redis.del(key);
     await closeRedis(redis);
