@@ -27,10 +27,16 @@ export interface GitOptions {
   timeoutMs?: number;
   /** what git reads on its stdin (nothing otherwise) */
   input?: string;
+  /**
+   * A command git runs under (a bubblewrap view: workers/worktrees/agent-git-view.ts), when
+   * it works on folders an agent writes.
+   */
+  view?: readonly string[];
 }
 
 export async function git(args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
-  const run = await execa('git', [...SAFE_FLAGS, ...args], {
+  const [command, ...prefix] = options.view?.length ? [...options.view, 'git'] : ['git'];
+  const run = await execa(command!, [...prefix, ...SAFE_FLAGS, ...args], {
     reject: false,
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
     timeout: options.timeoutMs ?? 120_000,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../shared/logger.js';
@@ -89,5 +89,34 @@ describe('projects: an agent’s own repository on a host', () => {
     expect(readFileSync(path.join(workdir, 'notes.txt'), 'utf8')).to.equal('left uncommitted here\n');
     // nothing further ahead: nothing moves
     expect(await catchUpWorktree(agentRepo, gitDir, workdir, 'nox/back', logger)).to.equal(false);
+  });
+
+  it('writes its alternates without following a link an agent left there (to a file of the worker’s)', async () => {
+    const repo = personRepo();
+    const root = mkdtempSync(path.join(os.tmpdir(), 'nox-alternates-'));
+    scratch.push(repo, root);
+    const mirror = path.join(root, '.projects', 'p.git');
+    personGit(root, 'clone', '-q', '--bare', '--no-local', repo, mirror);
+    const agentRepo = path.join(root, '.projects', 'p.agents', 'x.git');
+    await ensureAgentRepo(agentRepo, mirror);
+    const victim = path.join(root, 'worker-secret.txt');
+    writeFileSync(victim, 'the worker’s own file\n');
+    const info = path.join(agentRepo, 'objects', 'info');
+    // the file replaced by a link
+    rmSync(path.join(info, 'alternates'));
+    symlinkSync(victim, path.join(info, 'alternates'));
+    await ensureAgentRepo(agentRepo, mirror);
+    expect(readFileSync(victim, 'utf8')).to.equal('the worker’s own file\n');
+    expect(lstatSync(path.join(info, 'alternates')).isFile()).to.equal(true);
+    // the folder replaced by a link to a folder holding such a file
+    const elsewhere = path.join(root, 'elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(path.join(elsewhere, 'alternates'), 'kept\n');
+    rmSync(info, { recursive: true });
+    symlinkSync(elsewhere, info);
+    await ensureAgentRepo(agentRepo, mirror);
+    expect(readFileSync(path.join(elsewhere, 'alternates'), 'utf8')).to.equal('kept\n');
+    expect(lstatSync(info).isDirectory()).to.equal(true);
+    expect(readFileSync(path.join(info, 'alternates'), 'utf8')).to.equal(`${path.join(mirror, 'objects')}\n`);
   });
 });

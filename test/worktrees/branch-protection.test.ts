@@ -108,4 +108,39 @@ describe('projects: an agent cannot move or delete another agent’s branch', fu
     expect(await sh('beta', 'git log --format=%s -1')).to.equal('exit 0: beta work');
     expect(personGit(served(), 'rev-parse', 'refs/remotes/origin/main')).to.equal(personGit(repo, 'rev-parse', 'main'));
   });
+
+  it('links an agent plants in its own objects reach nothing of another agent’s when Nox pushes, and its alternates cannot be moved away', async () => {
+    // beta's work, as loose objects in beta's repository on this host
+    const made = await sh('beta', 'echo more > beta2.txt && git add -A && git commit -qm "beta again" && git rev-parse HEAD');
+    const betaSha = made.replace(/^exit 0: /, '');
+    await waitUntil(() => servedAt('beta') === betaSha, 20_000);
+    const betaRepo = agentRepo(host.ctx.config, 'pg', 'beta');
+    const betaObjects = personGit(betaRepo, 'rev-list', '--objects', betaSha, '--not', personGit(repo, 'rev-parse', 'main'))
+      .split('\n')
+      .map((l) => l.split(' ')[0]!)
+      .filter(Boolean);
+    expect(betaObjects.length).to.be.greaterThan(1);
+
+    // alpha cannot move its objects/info away (it is bound as a folder, a mount point)
+    expect(await sh('alpha', 'd=$(git rev-parse --git-common-dir)/objects; mv $d/info $d/info.old 2>/dev/null; echo $?')).to.not.equal('exit 0: 0');
+
+    // alpha links each of beta's objects into its own objects/ (the links point outside its sandbox) and makes its
+    // branch a merge naming beta's commit, written as a raw object (git inside cannot read through the links)
+    const links = betaObjects.map((id) => `mkdir -p "$o/${id.slice(0, 2)}" && ln -sf ${betaRepo}/objects/${id.slice(0, 2)}/${id.slice(2)} "$o/${id.slice(0, 2)}/${id.slice(2)}"`).join(' && ');
+    const forged = await sh(
+      'alpha',
+      `o=$(git rev-parse --git-common-dir)/objects && ${links} && ` +
+        `c=$(printf 'tree %s\\nparent %s\\nparent ${betaSha}\\nauthor a <a@a> 1700000000 +0000\\ncommitter a <a@a> 1700000000 +0000\\n\\ntaking beta\\n' $(git rev-parse HEAD^{tree}) $(git rev-parse HEAD) | git hash-object -t commit --literally -w --stdin) && ` +
+        'git update-ref refs/heads/nox/alpha $c && echo $c',
+    );
+    const forgedSha = forged.replace(/^exit 0: /, '');
+    expect(forgedSha, forged).to.match(/^[0-9a-f]{40}$/);
+    // the turn ended: Nox pushed alpha's branch, in alpha's view, where the links lead nowhere, so the push fails and
+    // sends nothing of beta's (followed outside the view, the links made it succeed within a second)
+    await waitUntil(() => servedAt('alpha') === forgedSha, 5_000).catch(() => undefined);
+    const alphaServed = servedAgentRepo(stack.config, 'pg', 'alpha');
+    expect(servedAt('alpha')).to.not.equal(forgedSha);
+    expect(() => personGit(alphaServed, 'cat-file', '-e', `${betaSha}^{commit}`)).to.throw();
+    for (const id of betaObjects) expect(() => personGit(alphaServed, 'cat-file', '-e', id), id).to.throw();
+  });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../shared/logger.js';
 import { git, gitOk } from '../../shared/projects/git-run.js';
@@ -37,12 +37,32 @@ export async function ensureAgentRepo(repo: string, mirror: string): Promise<voi
   }
 }
 
+/**
+ * Writes `objects/info/alternates` without following anything the agent made: `objects/` is
+ * writable in its sandbox, so `objects/info` or the file may have been replaced by a symlink
+ * (to a file of the worker's, which a plain write would overwrite). Whatever is not the
+ * folder and the regular file Nox made is removed (a link itself, never its target) and
+ * written anew, the file exclusively.
+ */
 function writeAlternates(repo: string, mirror: string): void {
-  const file = path.join(repo, 'objects', 'info', 'alternates');
+  const info = path.join(repo, 'objects', 'info');
+  const file = path.join(info, 'alternates');
   const want = `${path.join(mirror, 'objects')}\n`;
-  if (existsSync(file) && readFileSync(file, 'utf8') === want) return;
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, want);
+  const infoStat = lstatOrUndefined(info);
+  if (infoStat && !infoStat.isDirectory()) rmSync(info, { force: true });
+  mkdirSync(info, { recursive: true });
+  const fileStat = lstatOrUndefined(file);
+  if (fileStat?.isFile() && readFileSync(file, 'utf8') === want) return;
+  if (fileStat) rmSync(file, { recursive: true, force: true });
+  writeFileSync(file, want, { flag: 'wx' });
+}
+
+function lstatOrUndefined(p: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -51,8 +71,8 @@ function writeAlternates(repo: string, mirror: string): void {
  * there, never in the host's mirror, which every agent of the host reads. Offline, or no such
  * branch there yet: nothing changes.
  */
-export async function fetchAgentBranch(repo: string, origin: { url: string; env?: Record<string, string> }, branch: string, logger: Logger): Promise<void> {
-  const r = await git([`--git-dir=${repo}`, 'fetch', '--quiet', '--no-tags', '--', origin.url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { timeoutMs: 300_000, env: origin.env ?? {} });
+export async function fetchAgentBranch(repo: string, origin: { url: string; env?: Record<string, string> }, branch: string, logger: Logger, view?: readonly string[]): Promise<void> {
+  const r = await git([`--git-dir=${repo}`, 'fetch', '--quiet', '--no-tags', '--', origin.url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { timeoutMs: 300_000, env: origin.env ?? {}, ...(view ? { view } : {}) });
   if (!r.ok && !/couldn't find remote ref/i.test(r.stderr)) logger.warn('could not fetch the agent branch; using what this host has', { branch, stderr: r.stderr.trim().slice(0, 300) });
 }
 
@@ -63,21 +83,22 @@ export async function fetchAgentBranch(repo: string, origin: { url: string; env?
  * before agent repositories), or the base. Without a worktree checked out, a branch the
  * origin has further ahead is taken (it moved on elsewhere).
  */
-export async function seedBranch(repo: string, mirror: string, branch: string, base: string, hasWorktree: boolean, logger: Logger): Promise<string> {
-  const mine = await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
-  const remote = await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`]);
+export async function seedBranch(repo: string, mirror: string, branch: string, base: string, hasWorktree: boolean, logger: Logger, view?: readonly string[]): Promise<string> {
+  const inView = view ? { view } : {};
+  const mine = await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], inView);
+  const remote = await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`], inView);
   const legacy = await git([`--git-dir=${mirror}`, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
   if (mine.ok) {
     const here = mine.stdout.trim();
-    if (!hasWorktree && remote.ok && remote.stdout.trim() !== here && (await git([`--git-dir=${repo}`, 'merge-base', '--is-ancestor', here, remote.stdout.trim()])).ok) {
-      await gitOk([`--git-dir=${repo}`, 'update-ref', `refs/heads/${branch}`, remote.stdout.trim(), here]);
+    if (!hasWorktree && remote.ok && remote.stdout.trim() !== here && (await git([`--git-dir=${repo}`, 'merge-base', '--is-ancestor', here, remote.stdout.trim()], inView)).ok) {
+      await gitOk([`--git-dir=${repo}`, 'update-ref', `refs/heads/${branch}`, remote.stdout.trim(), here], inView);
       return 'origin (further ahead)';
     }
     return 'its repository';
   }
-  const legacyAhead = legacy.ok && (!remote.ok || (await git([`--git-dir=${repo}`, 'merge-base', '--is-ancestor', remote.stdout.trim(), legacy.stdout.trim()])).ok);
+  const legacyAhead = legacy.ok && (!remote.ok || (await git([`--git-dir=${repo}`, 'merge-base', '--is-ancestor', remote.stdout.trim(), legacy.stdout.trim()], inView)).ok);
   const from = legacyAhead ? { sha: legacy.stdout.trim(), what: 'the host mirror' } : remote.ok ? { sha: remote.stdout.trim(), what: 'origin' } : { sha: (await gitOk([`--git-dir=${mirror}`, 'rev-parse', base])).trim(), what: base };
-  await gitOk([`--git-dir=${repo}`, 'update-ref', `refs/heads/${branch}`, from.sha, '']);
+  await gitOk([`--git-dir=${repo}`, 'update-ref', `refs/heads/${branch}`, from.sha, ''], inView);
   logger.info('agent branch set in its repository', { branch, from: from.what, sha: from.sha });
   return from.what;
 }
@@ -105,13 +126,14 @@ export async function adoptLegacyWorktree(legacyGitDir: string, repo: string, gi
  * is logged, and the agent goes on from what this host has (its next push is then refused,
  * never forced). Returns whether it moved.
  */
-export async function catchUpWorktree(repo: string, gitDir: string, workdir: string, branch: string, logger: Logger): Promise<boolean> {
-  const remote = await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`]);
-  const head = await git([`--git-dir=${gitDir}`, 'rev-parse', '--verify', '--quiet', 'HEAD']);
+export async function catchUpWorktree(repo: string, gitDir: string, workdir: string, branch: string, logger: Logger, view?: readonly string[]): Promise<boolean> {
+  const inView = view ? { view } : {};
+  const remote = await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`], inView);
+  const head = await git([`--git-dir=${gitDir}`, 'rev-parse', '--verify', '--quiet', 'HEAD'], inView);
   if (!remote.ok || !head.ok) return false;
   const [there, here] = [remote.stdout.trim(), head.stdout.trim()];
-  if (there === here || !(await git([`--git-dir=${gitDir}`, 'merge-base', '--is-ancestor', here, there])).ok) return false;
-  const moved = await git([`--git-dir=${gitDir}`, `--work-tree=${workdir}`, 'merge', '--ff-only', '--quiet', there]);
+  if (there === here || !(await git([`--git-dir=${gitDir}`, 'merge-base', '--is-ancestor', here, there], inView)).ok) return false;
+  const moved = await git([`--git-dir=${gitDir}`, `--work-tree=${workdir}`, 'merge', '--ff-only', '--quiet', there], inView);
   if (!moved.ok) logger.warn('the agent branch moved on elsewhere and its worktree here cannot be fast-forwarded; it goes on from this host’s commits', { branch, here, there, stderr: moved.stderr.trim().slice(0, 300) });
   else logger.info('agent worktree brought up to its branch as pushed elsewhere', { branch, from: here, to: there });
   return moved.ok;

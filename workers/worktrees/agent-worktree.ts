@@ -1,9 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentConfig } from '../../shared/agents/agent-config.js';
 import { SandboxRefusedError } from '../../shared/errors/agent-errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { git, gitOk } from '../../shared/projects/git-run.js';
+import { git, gitOk, isRemoteUrl } from '../../shared/projects/git-run.js';
+import { agentGitView } from './agent-git-view.js';
 import { agentBranch, type Project } from '../../shared/projects/project-model.js';
 import { agentRepo, agentWorktree, agentWorktreeGitDir, baseRef, legacyWorktreeGitDir, projectMirror } from '../../shared/projects/project-paths.js';
 import { projectStore } from '../../shared/projects/project-store.js';
@@ -35,6 +36,8 @@ export interface AgentWorktree {
   origin: MirrorOrigin;
   /** what the sandbox binds so git works inside (worktree-mounts.ts) */
   mounts: Mount[];
+  /** what Nox's own git on the agent's repository and worktree runs under (agent-git-view.ts) */
+  view?: string[];
 }
 
 export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logger: Logger): Promise<AgentWorktree> {
@@ -52,25 +55,35 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
     await narrowLegacyMirror(mirror, project.base, borrowersIn(path.dirname(repo)), logger);
   });
   await ensureAgentRepo(repo, mirror);
-  await fetchAgentBranch(repo, origin, branch, logger);
+  // the folder exists before git runs in the view, which binds it (else git would make it inside the view only)
+  mkdirSync(workdir, { recursive: true });
+  const view = await agentGitView(config, { readOnly: [mirror], writable: [repo, workdir, ...localPathOf(origin.url)] });
+  const inView = view ? { view } : {};
+  await fetchAgentBranch(repo, origin, branch, logger, view);
   if (await adoptLegacyWorktree(legacyWorktreeGitDir(config, name, agent.id), repo, gitDir, workdir)) {
     await gitOk([`--git-dir=${mirror}`, 'worktree', 'prune']);
     logger.info('agent worktree moved into its own repository', { project: name, workdir, repo });
   }
   const had = isWorktree(workdir, gitDir);
-  const from = await seedBranch(repo, mirror, branch, baseRef(project.base), had, logger);
+  const from = await seedBranch(repo, mirror, branch, baseRef(project.base), had, logger, view);
 
-  if (had) await catchUpWorktree(repo, gitDir, workdir, branch, logger);
+  if (had) await catchUpWorktree(repo, gitDir, workdir, branch, logger, view);
   else {
     if (existsSync(workdir) && readdirSync(workdir).length > 0) {
       throw new SandboxRefusedError(`the folder ${workdir} of agent ${agent.id} is not empty and not its worktree of project ${name}; move it away first`);
     }
-    await gitOk([`--git-dir=${repo}`, 'worktree', 'prune']);
-    await gitOk([`--git-dir=${repo}`, 'worktree', 'add', '--quiet', workdir, branch]);
+    await gitOk([`--git-dir=${repo}`, 'worktree', 'prune'], inView);
+    await gitOk([`--git-dir=${repo}`, 'worktree', 'add', '--quiet', workdir, branch], inView);
     if (!existsSync(gitDir)) throw new Error(`git made the worktree of ${agent.id} under another name than ${gitDir}`);
     logger.info('agent worktree made', { project: name, branch, workdir, from, origin: origin.url });
   }
-  return { project, workdir, gitDir, mirror, repo, origin, mounts: worktreeMounts(mirror, repo, gitDir) };
+  return { project, workdir, gitDir, mirror, repo, origin, mounts: worktreeMounts(mirror, repo, gitDir), ...(view ? { view } : {}) };
+}
+
+/** The folder of a project's repository on this machine (a path or a file:// URL), which a push writes. */
+function localPathOf(url: string): string[] {
+  if (url.startsWith('file://')) return [new URL(url).pathname];
+  return isRemoteUrl(url) ? [] : [url];
 }
 
 function isWorktree(workdir: string, gitDir: string): boolean {
@@ -87,14 +100,16 @@ export function inWorktree(wt: Pick<AgentWorktree, 'gitDir' | 'workdir'>): strin
  * branch, so a stop, a deletion or a host loss loses nothing (`projects.wip_commit`).
  * Returns the commit's sha, or undefined when the worktree was clean.
  */
-export async function wipCommit(wt: Pick<AgentWorktree, 'gitDir' | 'workdir'>, agentId: string): Promise<string | undefined> {
-  const status = await gitOk([...inWorktree(wt), 'status', '--porcelain']);
+export async function wipCommit(wt: Pick<AgentWorktree, 'gitDir' | 'workdir' | 'view'>, agentId: string): Promise<string | undefined> {
+  const inView = wt.view ? { view: wt.view } : {};
+  const status = await gitOk([...inWorktree(wt), 'status', '--porcelain'], inView);
   if (!status.trim()) return undefined;
-  await gitOk([...inWorktree(wt), 'add', '-A']);
+  await gitOk([...inWorktree(wt), 'add', '-A'], inView);
   await gitOk([...inWorktree(wt), 'commit', '-q', '--no-verify', '-m', `WIP: work of agent ${agentId} left uncommitted when it stopped`, '-m', 'Nox-Kind: wip'], {
     env: { GIT_AUTHOR_NAME: agentId, GIT_AUTHOR_EMAIL: `${agentId}@agents.nox.local` },
+    ...inView,
   });
-  return (await gitOk([...inWorktree(wt), 'rev-parse', 'HEAD'])).trim();
+  return (await gitOk([...inWorktree(wt), 'rev-parse', 'HEAD'], inView)).trim();
 }
 
 /**
@@ -102,9 +117,10 @@ export async function wipCommit(wt: Pick<AgentWorktree, 'gitDir' | 'workdir'>, a
  * origin (the served mirror, or the project's repository), where any host can fetch it.
  * Never forced: a branch the agent rewrote is refused there, and the last pushed commits stay.
  */
-export async function pushBranch(wt: Pick<AgentWorktree, 'repo' | 'origin'>, agentId: string, logger: Logger): Promise<boolean> {
+export async function pushBranch(wt: Pick<AgentWorktree, 'repo' | 'origin' | 'view'>, agentId: string, logger: Logger): Promise<boolean> {
   const branch = agentBranch(agentId);
-  const r = await git([`--git-dir=${wt.repo}`, 'push', '--quiet', '--', wt.origin.url, `refs/heads/${branch}:refs/heads/${branch}`], { timeoutMs: 120_000, env: wt.origin.env ?? {} });
+  // in the agent's view: objects it linked elsewhere resolve to nothing of another agent's (agent-git-view.ts)
+  const r = await git([`--git-dir=${wt.repo}`, 'push', '--quiet', '--', wt.origin.url, `refs/heads/${branch}:refs/heads/${branch}`], { timeoutMs: 120_000, env: wt.origin.env ?? {}, ...(wt.view ? { view: wt.view } : {}) });
   if (!r.ok) logger.warn('could not push the agent branch', { branch, to: wt.origin.url, stderr: r.stderr.trim().slice(0, 500) });
   return r.ok;
 }

@@ -14,7 +14,7 @@ import { samePath, type Mount } from '../agents/sandbox/mount-plan.js';
  * - the agent's repository: read-only (its config, hooks, packed-refs);
  * - writable over it: `objects/` (new commits), `refs/heads/nox/` (its branch; nothing there is
  *   any other agent's), the worktree's git folder `worktrees/<id>/`;
- * - read-only again over those: `objects/info/alternates` (which objects Nox's own git reads)
+ * - read-only again over those: `objects/info/` with its `alternates` (which objects Nox's own git reads)
  *   and the git folder's `commondir` and `gitdir` files, so the agent cannot point Nox's own
  *   git (which reads them outside the sandbox) at a config of its making.
  *
@@ -27,7 +27,8 @@ export function worktreeMounts(mirror: string, repo: string, gitDir: string): Mo
     ...samePath('ro', mirror),
     ...samePath('ro', repo),
     ...samePath('rw', path.join(repo, 'objects')),
-    ...samePath('ro', path.join(repo, 'objects', 'info', 'alternates')),
+    // the folder, not only the file: a folder bound is a mount point, which the agent cannot rename away to put a link in its place
+    ...samePath('ro', path.join(repo, 'objects', 'info')),
     ...samePath('rw', branches),
     ...samePath('rw', gitDir),
     ...samePath('ro', path.join(gitDir, 'commondir')),
