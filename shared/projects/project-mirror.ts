@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { git, gitOk } from './git-run.js';
+import { withMirrorLock } from './mirror-lock.js';
 import type { Project } from './project-model.js';
 
 /**
@@ -99,15 +100,18 @@ function moveInto(tmp: string, dest: string): void {
 
 /**
  * The mirror, made when this machine has none yet, else fetched; `settle` runs after, in the
- * same turn (a legacy mirror narrowed, the served mirror's refs set). One at a time per
- * mirror in this process (agents of a project starting together).
+ * same turn (a legacy mirror narrowed). One at a time per mirror in this process (agents of a
+ * project starting together), and in this machine (mirror-lock.ts).
  */
 export async function freshMirror(project: Project, mirror: string, logger: Logger, origin?: MirrorOrigin, settle?: () => Promise<void>): Promise<void> {
-  await oneAtATime(mirror, async () => {
-    if (!existsSync(mirror)) await ensureMirror(project, mirror, logger, origin);
-    else await refreshMirror(project, mirror, logger, origin);
-    await settle?.();
-  });
+  await oneAtATime(mirror, () =>
+    // and one process of the machine at a time (mirror-lock.ts)
+    withMirrorLock(mirror, async () => {
+      if (!existsSync(mirror)) await ensureMirror(project, mirror, logger, origin);
+      else await refreshMirror(project, mirror, logger, origin);
+      await settle?.();
+    }),
+  );
 }
 
 /** Runs `work` after every earlier work on the same mirror in this process has ended. */
