@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { git } from './git-run.js';
 import { borrowersIn } from './mirror-layout.js';
+import { freshMirror } from './project-mirror.js';
 import { agentBranch, type Project } from './project-model.js';
 import { exclusiveUse } from './served-gate.js';
 
@@ -33,7 +34,9 @@ const GC_TIMEOUT_MS = 600_000;
 export async function upkeepServed(mirror: string, agentsRoot: string, project: Project, isAgentOfProject: (agentId: string) => boolean, logger: Logger): Promise<UpkeepResult> {
   return exclusiveUse(mirror, async () => {
     const removed: string[] = [];
-    // the base as the base repository has it now (an agent's own copy of the ref is set only when it is served)
+    // the base as the project's repository has it now: one reset by force since the last fetch (a merge undone) must
+    // not make a deleted agent's work look merged (an agent's own copy of the ref is set only when it is served)
+    await freshMirror(project, mirror, logger);
     const base = await git([`--git-dir=${mirror}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${project.base}`]);
     for (const repo of borrowersIn(agentsRoot)) {
       const id = path.basename(repo, '.git');
