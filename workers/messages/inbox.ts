@@ -17,7 +17,12 @@ import { redisScript } from '../../shared/redis-script.js';
  *   by a process that is gone (worker killed, agent crashed) is uncertain: the caller checks
  *   the agent's own session transcript, the one record of what it read, and either
  *   confirms it or puts it back in the inbox (`requeue`).
- * All in Lua, so each step is atomic against other hosts and retried jobs.
+ * All in Lua, so each step is atomic against other hosts and retried jobs. Every key a script
+ * reads or writes comes in KEYS, none is built from ARGV or from what the script reads: "the
+ * script should only access keys whose names are given as input arguments [...] never [...]
+ * programmatically-generated names or based on the contents of data structures stored in the
+ * database" (https://redis.io/commands/eval/). Redis Cluster routes and checks a script by its
+ * KEYS; the `{nox}` hash tag only made undeclared keys happen to land in the same slot.
  */
 const CRITICAL_LIMIT = (PRIORITY.critical + 1) * 1e13;
 
@@ -32,15 +37,15 @@ local seq = redis.call('INCR', KEYS[4])
 redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) * 1e13 + seq, ARGV[1])
 return 1`;
 
-// ADD for several messages of one inbox, in the order given: ARGV[1] = the message key prefix,
-// then id, priority band, id, priority band, ... Refused as a whole (nothing added) when one of
-// them is not stored; answers 1/0 per message.
+// ADD for several messages of one inbox, in the order given: KEYS[4 + i] = message i's own
+// record, ARGV = id, priority band, id, priority band, ... Refused as a whole (nothing added)
+// when one of them is not stored; answers 1/0 per message.
 const ADD_MANY = `
-for i = 2, #ARGV, 2 do
-  if redis.call('EXISTS', ARGV[1] .. ARGV[i]) == 0 then return redis.error_reply('NOMESSAGE the message is not stored: ' .. ARGV[i]) end
+for i = 1, #ARGV / 2 do
+  if redis.call('EXISTS', KEYS[4 + i]) == 0 then return redis.error_reply('NOMESSAGE the message is not stored: ' .. ARGV[2 * i - 1]) end
 end
 local out = {}
-for i = 2, #ARGV, 2 do
+for i = 1, #ARGV, 2 do
   local id = ARGV[i]
   if redis.call('ZSCORE', KEYS[2], id) or redis.call('HEXISTS', KEYS[3], id) == 1 or redis.call('ZSCORE', KEYS[1], id) then
     table.insert(out, 0)
@@ -86,19 +91,18 @@ const CONFIRM = `${CONFIRM_LUA}
 return others`;
 
 // One step per turn: confirms the claims of process ARGV[1]; when no other process left any,
-// claims the next turn at once and reads the claimed messages' records (key = ARGV[6] .. id:
-// the message keys share the prefix's hash tag, so the same slot) — {0, n, ids..., records...};
-// else claims nothing and answers the other claims ({1, id, claim, ...}).
+// claims the next turn at once ({0, ids...}); else claims nothing and answers the other claims
+// ({1, id, claim, ...}). The claimed messages' records are not read here: their keys come from
+// the inbox's contents, which the caller cannot name in KEYS beforehand (confirmAndClaim reads
+// them right after, only when something was claimed).
 const CONFIRM_CLAIM = `${CONFIRM_LUA}
 if #others > 0 then table.insert(others, 1, 1); return others end
 local function claim()
 ${CLAIM.trim()}
 end
 local ids = claim()
-local out = {0, #ids}
-for i = 1, #ids do out[i + 2] = ids[i] end
-for i = 1, #ids do out[#ids + i + 2] = redis.call('GET', ARGV[6] .. ids[i]) end
-return out`;
+table.insert(ids, 1, 0)
+return ids`;
 
 // Puts uncertain or undeliverable claims back: out of inflight and delivered, into the inbox; answers how many.
 const REQUEUE = `
@@ -149,7 +153,8 @@ export interface Inbox {
   /**
    * `confirm` then `claim` in one step: `others` are the claims other processes left (then
    * nothing is claimed: the caller resolves them first), else `ids` is the turn claimed and
-   * `records` their messages' stored JSON (null: expired), read in the same call.
+   * `records` their messages' stored JSON (null: expired), read right after the claim (one
+   * EVALSHA, then one MGET only when a turn was claimed).
    */
   confirmAndClaim(agentId: string, pid: number, batchMax: number, deliveredKeep: number): Promise<{ others: Claim[]; ids: string[]; records: (string | null)[] }>;
   /** confirms one claim of another process (its transcript shows the agent read it) */
@@ -170,7 +175,7 @@ export function createInbox(redis: Redis, keys: Keys): Inbox {
     },
     async addMany(agentId, messages) {
       if (messages.length === 0) return [];
-      const r = (await addManyScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), keys.messageSeq()], [keys.message(''), ...messages.flatMap((m) => [m.id, PRIORITY[m.priority]])])) as number[];
+      const r = (await addManyScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId), keys.messageSeq(), ...messages.map((m) => keys.message(m.id))], messages.flatMap((m) => [m.id, PRIORITY[m.priority]]))) as number[];
       return r.map((n) => n === 1);
     },
     async claim(agentId, pid, batchMax, deliveredKeep) {
@@ -180,10 +185,10 @@ export function createInbox(redis: Redis, keys: Keys): Inbox {
       return claimsOf((await confirmScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId)], [String(pid)])) as string[]);
     },
     async confirmAndClaim(agentId, pid, batchMax, deliveredKeep) {
-      const [uncertain, ...rest] = (await confirmClaimScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId)], [String(pid), batchMax, Date.now(), CRITICAL_LIMIT, deliveredKeep, keys.message('')])) as [number, ...(string | number | null)[]];
-      if (uncertain === 1) return { others: claimsOf(rest as string[]), ids: [], records: [] };
-      const n = rest[0] as number;
-      return { others: [], ids: rest.slice(1, n + 1) as string[], records: rest.slice(n + 1, 2 * n + 1) as (string | null)[] };
+      const [uncertain, ...rest] = (await confirmClaimScript(redis, [keys.agentInbox(agentId), keys.agentDelivered(agentId), keys.agentInflight(agentId)], [String(pid), batchMax, Date.now(), CRITICAL_LIMIT, deliveredKeep])) as [number, ...string[]];
+      if (uncertain === 1) return { others: claimsOf(rest), ids: [], records: [] };
+      // a second round trip only when a turn was claimed (an agent's turn follows it)
+      return { others: [], ids: rest, records: rest.length === 0 ? [] : await redis.mget(...rest.map((id) => keys.message(id))) };
     },
     async settle(agentId, messageId) {
       await redis.hdel(keys.agentInflight(agentId), messageId);
