@@ -24,7 +24,7 @@ import type { AgentManager } from '../agents/agent-manager.js';
  *
  * Messages are taken only when the agent is between turns with nothing queued (the
  * supervisor's idle signal, a `message.deliver` job, or the sweep), so the turn is written
- * at once. Per turn (1 and 2 are one Lua call that also returns the claimed messages'
+ * at once. Per turn (1 and 2 are one Lua call, and one MGET reads the claimed messages'
  * records, unless 1 finds claims of another process: those are resolved first):
  *   1. confirm: the claims this same process made earlier are done (it has since finished
  *      the turns they were in). Claims of a process that is gone are uncertain: its session
