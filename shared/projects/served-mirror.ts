@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { NoxConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { git, gitOk } from './git-run.js';
-import { borrowersIn, narrowLegacyMirror } from './mirror-layout.js';
+import { narrowLegacyMirror } from './mirror-layout.js';
 import { agentBranch, type Project } from './project-model.js';
 import { freshMirror, oneAtATime } from './project-mirror.js';
 import { servedAgentRepo, servedAgentsRoot, servedMirror } from './project-paths.js';
@@ -89,11 +89,18 @@ export function servedBaseRef(project: Pick<Project, 'base'>): string {
 export async function servedAgent(config: NoxConfig, project: Project, agentId: string, logger: Logger, options: { refresh: boolean }): Promise<string> {
   const repo = servedAgentRepo(config, project.name, agentId);
   const made = existsSync(path.join(repo, 'HEAD'));
-  // the base and the agent's branch are fetched from the project's repository side by side (into two repositories)
-  const [base] = await Promise.all([
-    servedBase(config, project, logger, options.refresh),
-    options.refresh && made ? oneAtATime(repo, () => followOrigin(repo, project, agentId, logger)) : undefined,
-  ]);
+  const follow = async (): Promise<void> => {
+    if (options.refresh && made) await oneAtATime(repo, () => followOrigin(repo, project, agentId, logger));
+  };
+  // the agent's repository borrows the base repository's objects: its fetch must not run while
+  // the base repository may still be narrowed (packs, then a prune of what it borrowed). Once
+  // settled in this process, the two fetches from the project's repository run side by side.
+  let base: string;
+  if (settledBases.has(servedMirror(config, project.name))) [base] = await Promise.all([servedBase(config, project, logger, options.refresh), follow()]);
+  else {
+    base = await servedBase(config, project, logger, options.refresh);
+    await follow();
+  }
   await oneAtATime(repo, async () => {
     const fresh = !existsSync(path.join(repo, 'HEAD'));
     if (fresh) await makeAgentRepo(repo, base, project);
@@ -117,7 +124,7 @@ async function servedBase(config: NoxConfig, project: Project, logger: Logger, r
     // nothing borrows from it but the agents' served repositories; never pruned by gc, so none loses an object it borrows
     await gitOk([`--git-dir=${mirror}`, 'config', 'gc.pruneExpire', 'never']);
     await moveLegacyBranches(config, mirror, project);
-    await narrowLegacyMirror(mirror, project.base, borrowersIn(servedAgentsRoot(config, project.name)), logger);
+    await narrowLegacyMirror(mirror, project.base, servedAgentsRoot(config, project.name), logger);
     settledBases.add(mirror);
   });
   return mirror;
