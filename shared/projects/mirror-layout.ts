@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { git, gitOk } from './git-run.js';
+import { withMirrorLock } from './mirror-lock.js';
 import { baseRefspec, LAYOUT, LAYOUT_KEY, oneAtATime } from './project-mirror.js';
 
 /**
@@ -83,7 +84,8 @@ export async function narrowLegacyMirror(mirror: string, base: string, agentsDir
 export async function releaseAdoptedBranch(mirror: string, base: string, repo: string, agentId: string, logger: Logger): Promise<boolean> {
   const ref = `refs/heads/nox/${agentId}`;
   let released = false;
-  await oneAtATime(mirror, async () => {
+  // no fetch of this process, nor of another on this machine (mirror-lock.ts), lands during the prune
+  await oneAtATime(mirror, () => withMirrorLock(mirror, async () => {
     const m = `--git-dir=${mirror}`;
     const there = (await git([m, 'rev-parse', '--verify', '--quiet', ref])).stdout.trim();
     if (!there || worktreeBranches(mirror).has(ref)) return;
@@ -99,7 +101,7 @@ export async function releaseAdoptedBranch(mirror: string, base: string, repo: s
     await repackAndPrune(mirror);
     released = true;
     logger.info('legacy agent branch released from the host mirror into the agent repository', { mirror, repo, ref, sha: there });
-  });
+  }));
   return released;
 }
 

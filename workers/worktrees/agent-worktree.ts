@@ -12,7 +12,7 @@ import { registryClientFor } from '../../shared/registry/registry-client.js';
 import type { NoxContext } from '../../shared/runtime/context.js';
 import { freshMirror, type MirrorOrigin } from '../../shared/projects/project-mirror.js';
 import { adoptLegacyWorktree, catchUpWorktree, ensureAgentRepo, fetchAgentBranch, seedBranch } from './agent-repo.js';
-import { borrowersIn, narrowLegacyMirror } from '../../shared/projects/mirror-layout.js';
+import { narrowLegacyMirror, releaseAdoptedBranch } from '../../shared/projects/mirror-layout.js';
 import { projectOrigin } from './project-origin.js';
 import { worktreeMounts } from './worktree-mounts.js';
 import type { Mount } from '../agents/sandbox/mount-plan.js';
@@ -52,7 +52,7 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
   const origin = projectOrigin(config, project, agent.id);
   // the host's mirror holds the base only (a mirror of an older layout is narrowed once, each agent repository here given its own objects first)
   await freshMirror(project, mirror, logger, origin, async () => {
-    await narrowLegacyMirror(mirror, project.base, borrowersIn(path.dirname(repo)), logger);
+    await narrowLegacyMirror(mirror, project.base, path.dirname(repo), logger);
   });
   await ensureAgentRepo(repo, mirror);
   // the folder exists before git runs in the view, which binds it (else git would make it inside the view only)
@@ -66,6 +66,8 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
   }
   const had = isWorktree(workdir, gitDir);
   const from = await seedBranch(repo, mirror, branch, baseRef(project.base), had, logger, view);
+  // a branch of the older layout, now in the agent's own repository, leaves the mirror every agent here reads
+  await releaseAdoptedBranch(mirror, project.base, repo, agent.id, logger);
 
   if (had) await catchUpWorktree(repo, gitDir, workdir, branch, logger, view);
   else {
