@@ -165,12 +165,12 @@ async function moveUnmerged(mirror: string, agentsDir: string, x: string, sha: s
 }
 
 /**
- * A bare repository borrowing the mirror's objects, as an agent's own repository is made
- * (workers/worktrees/agent-repo.ts ensureAgentRepo, which shared/ does not import): no
- * reflogs, no automatic gc, `objects/info/alternates` naming the mirror's objects; made in a
- * temporary folder and renamed. One that exists is left as it is.
+ * A bare repository borrowing the mirror's objects, made in a temporary folder and renamed:
+ * no reflogs, no automatic gc, `objects/info/alternates` naming the mirror's objects, an empty
+ * `refs/heads/nox/`. An agent's own repository on a host is made so (workers/worktrees/agent-repo.ts),
+ * and so is one narrowing moves a branch into. One that exists is left as it is.
  */
-async function ensureBorrower(repo: string, mirror: string): Promise<void> {
+export async function ensureBorrower(repo: string, mirror: string): Promise<void> {
   if (existsSync(path.join(repo, 'HEAD'))) return;
   mkdirSync(path.dirname(repo), { recursive: true });
   const tmp = `${repo}.nox-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../shared/logger.js';
 import { git, gitOk } from '../../shared/projects/git-run.js';
+import { ensureBorrower } from '../../shared/projects/mirror-layout.js';
 
 /**
  * An agent's own bare repository on a host (docs/WORKTREES.md, "What an agent can do"): its
@@ -13,28 +13,8 @@ import { git, gitOk } from '../../shared/projects/git-run.js';
  * renamed: nothing half-made.
  */
 export async function ensureAgentRepo(repo: string, mirror: string): Promise<void> {
-  if (existsSync(path.join(repo, 'HEAD'))) {
-    writeAlternates(repo, mirror);
-    return;
-  }
-  mkdirSync(path.dirname(repo), { recursive: true });
-  const tmp = `${repo}.nox-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await gitOk(['init', '--bare', '--quiet', tmp]);
-    for (const [key, value] of [
-      ['core.logAllRefUpdates', 'false'],
-      ['gc.auto', '0'],
-    ] as const) {
-      await gitOk([`--git-dir=${tmp}`, 'config', key, value]);
-    }
-    writeAlternates(tmp, mirror);
-    mkdirSync(path.join(tmp, 'refs', 'heads', 'nox'), { recursive: true });
-    if (existsSync(repo)) rmSync(repo, { recursive: true, force: true }); // a folder without HEAD: nothing of git's
-    renameSync(tmp, repo);
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  if (existsSync(path.join(repo, 'HEAD'))) writeAlternates(repo, mirror);
+  else await ensureBorrower(repo, mirror);
 }
 
 /**
