@@ -31,7 +31,16 @@ import { baseRefspec, LAYOUT, LAYOUT_KEY, oneAtATime } from './project-mirror.js
  *
  * The caller runs it alone on the mirror (project-mirror.ts oneAtATime). Returns whether it narrowed.
  */
-export async function narrowLegacyMirror(mirror: string, base: string, agentsDir: string, logger: Logger): Promise<boolean> {
+/**
+ * Where git runs on a borrower an agent writes (a host's agent repository): a bubblewrap view of
+ * it and the mirror only (workers/worktrees/agent-git-view.ts), so links the agent planted in
+ * its objects reach nothing else. None for repositories no agent writes (the served ones).
+ */
+export type BorrowerView = (repo: string) => Promise<readonly string[] | undefined>;
+
+const noView: BorrowerView = async () => undefined;
+
+export async function narrowLegacyMirror(mirror: string, base: string, agentsDir: string, logger: Logger, viewOf: BorrowerView = noView): Promise<boolean> {
   const m = `--git-dir=${mirror}`;
   if ((await git([m, 'config', '--get', LAYOUT_KEY])).stdout.trim() === LAYOUT) return false;
   const baseSha = (await git([m, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${base}`])).stdout.trim();
@@ -44,12 +53,17 @@ export async function narrowLegacyMirror(mirror: string, base: string, agentsDir
     const [ref = '', sha = ''] = line.split(' ');
     const x = /^refs\/heads\/nox\/(.+)$/.exec(ref)?.[1];
     if (x === undefined || checkedOut.has(ref) || (await git([m, 'merge-base', '--is-ancestor', sha, baseSha])).ok) continue;
-    const into = await moveUnmerged(mirror, agentsDir, x, sha);
+    const into = await moveUnmerged(mirror, agentsDir, x, sha, viewOf);
     if (into) moved.push(`${ref} -> ${into}`);
     else kept.push(ref);
   }
   const borrowers = borrowersIn(agentsDir);
-  for (const repo of borrowers) await packOwnObjects(repo, baseSha);
+  const unpacked = await packAll(borrowers, baseSha, viewOf);
+  if (unpacked.length) {
+    // what they borrow cannot be told: nothing leaves the mirror (tried again at the next use)
+    logger.warn('mirror not narrowed: a repository borrowing from it could not be given its own objects', { mirror, unpacked });
+    return false;
+  }
   await gitOk([m, 'config', '--replace-all', 'remote.origin.fetch', baseRefspec(base)]);
   const keep = new Set([`refs/remotes/origin/${base}`, `refs/heads/${base}`, ...checkedOut, ...kept]);
   const dropped: string[] = [];
@@ -81,7 +95,7 @@ export async function narrowLegacyMirror(mirror: string, base: string, agentsDir
  * into the mirror during the prune), so it must not be called from inside `freshMirror`'s
  * settle. Returns whether the branch was released.
  */
-export async function releaseAdoptedBranch(mirror: string, base: string, repo: string, agentId: string, logger: Logger): Promise<boolean> {
+export async function releaseAdoptedBranch(mirror: string, base: string, repo: string, agentId: string, logger: Logger, viewOf: BorrowerView = noView): Promise<boolean> {
   const ref = `refs/heads/nox/${agentId}`;
   let released = false;
   // no fetch of this process, nor of another on this machine (mirror-lock.ts), lands during the prune
@@ -89,14 +103,19 @@ export async function releaseAdoptedBranch(mirror: string, base: string, repo: s
     const m = `--git-dir=${mirror}`;
     const there = (await git([m, 'rev-parse', '--verify', '--quiet', ref])).stdout.trim();
     if (!there || worktreeBranches(mirror).has(ref)) return;
-    const mine = (await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', ref])).stdout.trim();
-    if (!mine || !(await git([`--git-dir=${repo}`, 'merge-base', '--is-ancestor', there, mine])).ok) {
+    const inView = await viewOptions(viewOf, repo);
+    const mine = (await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', ref], inView)).stdout.trim();
+    if (!mine || !(await git([`--git-dir=${repo}`, 'merge-base', '--is-ancestor', there, mine], inView)).ok) {
       logger.warn('legacy agent branch left in the host mirror: the agent repository does not hold it', { mirror, repo, ref, there, mine: mine || undefined });
       return;
     }
     const baseSha = (await gitOk([m, 'rev-parse', '--verify', `refs/remotes/origin/${base}`])).trim();
     const borrowers = borrowersIn(path.dirname(repo));
-    for (const r of borrowers.includes(repo) ? borrowers : [repo, ...borrowers]) await packOwnObjects(r, baseSha);
+    const unpacked = await packAll(borrowers.includes(repo) ? borrowers : [repo, ...borrowers], baseSha, viewOf);
+    if (unpacked.length) {
+      logger.warn('legacy agent branch left in the host mirror: a repository borrowing from it could not be given its own objects', { mirror, ref, unpacked });
+      return;
+    }
     await gitOk([m, 'update-ref', '-d', ref, there]);
     await repackAndPrune(mirror);
     released = true;
@@ -117,10 +136,26 @@ export function borrowersIn(dir: string): string[] {
  * Packs into `repo` every object its refs and its worktrees' indexes reach and the base does
  * not, wherever it is now (pack-objects without `--local` takes borrowed objects too).
  */
-async function packOwnObjects(repo: string, baseSha: string): Promise<void> {
+async function packOwnObjects(repo: string, baseSha: string, viewOf: BorrowerView): Promise<boolean> {
   const r = `--git-dir=${repo}`;
-  if ((await gitOk([r, 'for-each-ref', '--count=1', '--format=%(refname)'])).trim() === '') return;
-  await gitOk([r, 'pack-objects', '--all', '--indexed-objects', '--revs', '-q', path.join(repo, 'objects', 'pack', 'pack')], { input: `--not\n${baseSha}\n`, timeoutMs: 600_000 });
+  const inView = await viewOptions(viewOf, repo);
+  const refs = await git([r, 'for-each-ref', '--count=1', '--format=%(refname)'], inView);
+  if (!refs.ok) return false;
+  if (refs.stdout.trim() === '') return true;
+  const packed = await git([r, 'pack-objects', '--all', '--indexed-objects', '--revs', '-q', path.join(repo, 'objects', 'pack', 'pack')], { input: `--not\n${baseSha}\n`, timeoutMs: 600_000, ...inView });
+  return packed.ok;
+}
+
+/** Packs each borrower's own objects; returns those it could not (a ref naming nothing, a link to nowhere). */
+async function packAll(repos: string[], baseSha: string, viewOf: BorrowerView): Promise<string[]> {
+  const failed: string[] = [];
+  for (const repo of repos) if (!(await packOwnObjects(repo, baseSha, viewOf))) failed.push(repo);
+  return failed;
+}
+
+async function viewOptions(viewOf: BorrowerView, repo: string): Promise<{ view?: readonly string[] }> {
+  const view = await viewOf(repo);
+  return view ? { view } : {};
 }
 
 /** What no ref, no worktree HEAD and no index of the mirror reaches leaves it. */
@@ -150,17 +185,18 @@ function worktreeBranches(mirror: string): Set<string> {
  * not (a name that is no folder's, an existing repository that does not borrow the commit):
  * the branch then stays in the mirror.
  */
-async function moveUnmerged(mirror: string, agentsDir: string, x: string, sha: string): Promise<string | undefined> {
+async function moveUnmerged(mirror: string, agentsDir: string, x: string, sha: string, viewOf: BorrowerView): Promise<string | undefined> {
   if (x.includes('/')) return undefined; // no agent's name: nox/<id>/... is refused by git beside nox/<id>
   const repo = path.join(agentsDir, `${x}.git`);
   await ensureBorrower(repo, mirror);
   const r = `--git-dir=${repo}`;
-  if (!(await git([r, 'cat-file', '-e', `${sha}^{commit}`])).ok) return undefined;
+  const inView = await viewOptions(viewOf, repo);
+  if (!(await git([r, 'cat-file', '-e', `${sha}^{commit}`], inView)).ok) return undefined;
   const branch = `refs/heads/nox/${x}`;
-  const there = (await git([r, 'rev-parse', '--verify', '--quiet', branch])).stdout.trim();
+  const there = (await git([r, 'rev-parse', '--verify', '--quiet', branch], inView)).stdout.trim();
   const ref = !there || there === sha ? branch : `refs/nox/legacy/${x}-${sha.slice(0, 12)}`;
-  const now = (await git([r, 'rev-parse', '--verify', '--quiet', ref])).stdout.trim();
-  if (now !== sha) await gitOk([r, 'update-ref', ref, sha, now]);
+  const now = (await git([r, 'rev-parse', '--verify', '--quiet', ref], inView)).stdout.trim();
+  if (now !== sha && !(await git([r, 'update-ref', ref, sha, now], inView)).ok) return undefined;
   return `${repo} ${ref}`;
 }
 

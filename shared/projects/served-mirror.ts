@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import { git, gitOk } from './git-run.js';
 import { narrowLegacyMirror } from './mirror-layout.js';
 import { agentBranch, type Project } from './project-model.js';
-import { freshMirror, oneAtATime } from './project-mirror.js';
+import { freshMirror, LAYOUT, LAYOUT_KEY, oneAtATime } from './project-mirror.js';
 import { servedAgentRepo, servedAgentsRoot, servedMirror } from './project-paths.js';
 
 /**
@@ -125,7 +125,8 @@ async function servedBase(config: NoxConfig, project: Project, logger: Logger, r
     await gitOk([`--git-dir=${mirror}`, 'config', 'gc.pruneExpire', 'never']);
     await moveLegacyBranches(config, mirror, project);
     await narrowLegacyMirror(mirror, project.base, servedAgentsRoot(config, project.name), logger);
-    settledBases.add(mirror);
+    // settled only once it holds the base only (a narrowing put off, offline, is tried again at the next call)
+    if ((await git([`--git-dir=${mirror}`, 'config', '--get', LAYOUT_KEY])).stdout.trim() === LAYOUT) settledBases.add(mirror);
   });
   return mirror;
 }

@@ -72,6 +72,26 @@ describe('projects: mirrors of the older layout are narrowed to the base, losing
     expect(await narrowLegacyMirror(mirror, 'main', path.dirname(mineRepo), logger)).to.equal(false);
   });
 
+  it('an agent repository that cannot be packed (a ref naming nothing) puts narrowing off: nothing leaves the mirror, nothing throws', async () => {
+    const repo = personRepo();
+    const root = mkdtempSync(path.join(os.tmpdir(), 'nox-narrow-junk-'));
+    scratch.push(repo, root);
+    const otherSha = workOf(repo, root, 'other', repo);
+    const mirror = path.join(root, '.projects', 'p.git');
+    personGit(root, 'clone', '-q', '--bare', '--no-local', repo, mirror);
+    personGit(mirror, 'config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*');
+    personGit(mirror, 'fetch', '-q', 'origin');
+    const junkRepo = path.join(root, '.projects', 'p.agents', 'junk.git');
+    await ensureAgentRepo(junkRepo, mirror);
+    // what a sandboxed agent can write in its refs/heads/nox/
+    writeFileSync(path.join(junkRepo, 'refs', 'heads', 'nox', 'junk'), `${'1'.repeat(40)}\n`);
+    const before = personGit(mirror, 'for-each-ref', '--format=%(refname)');
+
+    expect(await narrowLegacyMirror(mirror, 'main', path.dirname(junkRepo), logger)).to.equal(false);
+    expect(personGit(mirror, 'for-each-ref', '--format=%(refname)')).to.equal(before);
+    expect(has(mirror, otherSha)).to.equal(true);
+  });
+
   it('the served mirror: each agent’s branch moves into its served repository with its objects; the base repository keeps the base only', async () => {
     const repo = personRepo();
     const root = mkdtempSync(path.join(os.tmpdir(), 'nox-narrow-served-'));

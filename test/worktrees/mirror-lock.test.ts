@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,16 +40,33 @@ describe('projects: one process at a time on a mirror', () => {
     writeFileSync(path.join(`${mirror}.nox-lock`, 'owner'), `${hostname()} ${dead}`);
     expect(await withMirrorLock(mirror, async () => 'ran')).to.equal('ran');
 
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      mkdirSync(`${mirror}.nox-lock`);
+      writeFileSync(path.join(`${mirror}.nox-lock`, 'owner'), `${hostname()} ${live.pid} n1`);
+      let ran = false;
+      const waiting = withMirrorLock(mirror, async () => {
+        ran = true;
+      });
+      await sleep(200);
+      expect(ran, 'ran while a live owner held the lock').to.equal(false);
+      rmSync(`${mirror}.nox-lock`, { recursive: true });
+      await waiting;
+      expect(ran).to.equal(true);
+    } finally {
+      live.kill('SIGKILL');
+    }
+  });
+
+  it('takes over a lock naming this very pid that this process does not hold (a restart as the same pid), and one left without an owner', async () => {
+    const mirror = path.join(root, 'c.git');
     mkdirSync(`${mirror}.nox-lock`);
-    writeFileSync(path.join(`${mirror}.nox-lock`, 'owner'), `${hostname()} ${process.pid}`);
-    let ran = false;
-    const waiting = withMirrorLock(mirror, async () => {
-      ran = true;
-    });
-    await sleep(200);
-    expect(ran, 'ran while a live owner held the lock').to.equal(false);
-    rmSync(`${mirror}.nox-lock`, { recursive: true });
-    await waiting;
-    expect(ran).to.equal(true);
+    writeFileSync(path.join(`${mirror}.nox-lock`, 'owner'), `${hostname()} ${process.pid} before-the-restart`);
+    expect(await withMirrorLock(mirror, async () => 'ran')).to.equal('ran');
+    mkdirSync(`${mirror}.nox-lock`);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${mirror}.nox-lock`, old, old);
+    expect(await withMirrorLock(mirror, async () => 'ran too')).to.equal('ran too');
+    expect(existsSync(`${mirror}.nox-lock`)).to.equal(false);
   });
 });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { NoxConfig } from '../../shared/config/schema.js';
 import { mountArgs } from '../agents/sandbox/bubblewrap.js';
 import { samePath, systemMounts, withoutCovered, type Mount } from '../agents/sandbox/mount-plan.js';
@@ -28,8 +29,10 @@ export async function agentGitView(config: NoxConfig, paths: GitViewPaths): Prom
   const tools = await requireSandbox(config);
   const mounts: Mount[] = [
     ...systemMounts(),
-    // name resolution for a served mirror reached by host name
+    // name resolution for a served mirror reached by host name; ssh to a project's repository by URL
     ...samePath('ro', '/etc/resolv.conf', true),
+    ...samePath('ro', '/etc/ssh', true),
+    ...(process.env.SSH_AUTH_SOCK ? samePath('rw', path.dirname(process.env.SSH_AUTH_SOCK), true) : []),
     ...paths.readOnly.flatMap((p) => samePath('ro', p, true)),
     ...paths.writable.flatMap((p) => samePath('rw', p, true)),
   ];

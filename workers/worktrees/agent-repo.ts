@@ -33,8 +33,7 @@ function writeAlternates(repo: string, mirror: string): void {
   mkdirSync(info, { recursive: true });
   const fileStat = lstatOrUndefined(file);
   if (fileStat?.isFile() && readFileSync(file, 'utf8') === want) return;
-  if (fileStat) rmSync(file, { recursive: true, force: true });
-  writeFileSync(file, want, { flag: 'wx' });
+  writeNotFollowing(file, want);
 }
 
 function lstatOrUndefined(p: string): ReturnType<typeof lstatSync> | undefined {
@@ -93,10 +92,17 @@ export async function adoptLegacyWorktree(legacyGitDir: string, repo: string, gi
   if (!existsSync(path.join(legacyGitDir, 'HEAD')) || existsSync(gitDir)) return false;
   mkdirSync(path.dirname(gitDir), { recursive: true });
   renameSync(legacyGitDir, gitDir);
-  writeFileSync(path.join(gitDir, 'commondir'), `${path.relative(gitDir, repo) || '.'}\n`);
-  writeFileSync(path.join(gitDir, 'gitdir'), `${path.join(workdir, '.git')}\n`);
-  writeFileSync(path.join(workdir, '.git'), `gitdir: ${gitDir}\n`);
+  // the agent wrote these folders: a link where a file is expected is removed, never written through
+  writeNotFollowing(path.join(gitDir, 'commondir'), `${path.relative(gitDir, repo) || '.'}\n`);
+  writeNotFollowing(path.join(gitDir, 'gitdir'), `${path.join(workdir, '.git')}\n`);
+  writeNotFollowing(path.join(workdir, '.git'), `gitdir: ${gitDir}\n`);
   return true;
+}
+
+/** Writes a file anew where an agent may have left a link (or anything else): that is removed, then the file made exclusively. */
+function writeNotFollowing(file: string, text: string): void {
+  if (lstatOrUndefined(file)) rmSync(file, { recursive: true, force: true });
+  writeFileSync(file, text, { flag: 'wx' });
 }
 
 /**

@@ -38,6 +38,8 @@ export interface AgentWorktree {
   mounts: Mount[];
   /** what Nox's own git on the agent's repository and worktree runs under (agent-git-view.ts) */
   view?: string[];
+  /** what its push runs under: its repository read-only, a project's repository on this machine writable */
+  pushView?: string[];
 }
 
 export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logger: Logger): Promise<AgentWorktree> {
@@ -50,14 +52,20 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
   const gitDir = agentWorktreeGitDir(config, name, agent.id);
   const branch = agentBranch(agent.id);
   const origin = projectOrigin(config, project, agent.id);
+  // git on any agent's repository of this host (narrowing, release) in a view of it and the mirror only
+  const borrowerView = (r: string) => agentGitView(config, { readOnly: [mirror], writable: [r] });
   // the host's mirror holds the base only (a mirror of an older layout is narrowed once, each agent repository here given its own objects first)
   await freshMirror(project, mirror, logger, origin, async () => {
-    await narrowLegacyMirror(mirror, project.base, path.dirname(repo), logger);
+    await narrowLegacyMirror(mirror, project.base, path.dirname(repo), logger, borrowerView);
   });
   await ensureAgentRepo(repo, mirror);
   // the folder exists before git runs in the view, which binds it (else git would make it inside the view only)
   mkdirSync(workdir, { recursive: true });
-  const view = await agentGitView(config, { readOnly: [mirror], writable: [repo, workdir, ...localPathOf(origin.url)] });
+  // the project's repository on this machine read-only here (a fetch reads it): git appends to files an agent may
+  // have linked there (its worktree's logs/HEAD); only the push writes it, in a view of its own (pushBranch)
+  const local = localPathOf(origin.url);
+  const view = await agentGitView(config, { readOnly: [mirror, ...local], writable: [repo, workdir] });
+  const pushView = local.length ? await agentGitView(config, { readOnly: [mirror, repo], writable: local }) : view;
   const inView = view ? { view } : {};
   await fetchAgentBranch(repo, origin, branch, logger, view);
   if (await adoptLegacyWorktree(legacyWorktreeGitDir(config, name, agent.id), repo, gitDir, workdir)) {
@@ -67,7 +75,7 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
   const had = isWorktree(workdir, gitDir);
   const from = await seedBranch(repo, mirror, branch, baseRef(project.base), had, logger, view);
   // a branch of the older layout, now in the agent's own repository, leaves the mirror every agent here reads
-  await releaseAdoptedBranch(mirror, project.base, repo, agent.id, logger);
+  await releaseAdoptedBranch(mirror, project.base, repo, agent.id, logger, borrowerView);
 
   if (had) await catchUpWorktree(repo, gitDir, workdir, branch, logger, view);
   else {
@@ -79,7 +87,7 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
     if (!existsSync(gitDir)) throw new Error(`git made the worktree of ${agent.id} under another name than ${gitDir}`);
     logger.info('agent worktree made', { project: name, branch, workdir, from, origin: origin.url });
   }
-  return { project, workdir, gitDir, mirror, repo, origin, mounts: worktreeMounts(mirror, repo, gitDir), ...(view ? { view } : {}) };
+  return { project, workdir, gitDir, mirror, repo, origin, mounts: worktreeMounts(mirror, repo, gitDir), ...(view ? { view } : {}), ...(pushView ? { pushView } : {}) };
 }
 
 /** The folder of a project's repository on this machine (a path or a file:// URL), which a push writes. */
@@ -119,10 +127,10 @@ export async function wipCommit(wt: Pick<AgentWorktree, 'gitDir' | 'workdir' | '
  * origin (the served mirror, or the project's repository), where any host can fetch it.
  * Never forced: a branch the agent rewrote is refused there, and the last pushed commits stay.
  */
-export async function pushBranch(wt: Pick<AgentWorktree, 'repo' | 'origin' | 'view'>, agentId: string, logger: Logger): Promise<boolean> {
+export async function pushBranch(wt: Pick<AgentWorktree, 'repo' | 'origin' | 'pushView'>, agentId: string, logger: Logger): Promise<boolean> {
   const branch = agentBranch(agentId);
   // in the agent's view: objects it linked elsewhere resolve to nothing of another agent's (agent-git-view.ts)
-  const r = await git([`--git-dir=${wt.repo}`, 'push', '--quiet', '--', wt.origin.url, `refs/heads/${branch}:refs/heads/${branch}`], { timeoutMs: 120_000, env: wt.origin.env ?? {}, ...(wt.view ? { view: wt.view } : {}) });
+  const r = await git([`--git-dir=${wt.repo}`, 'push', '--quiet', '--', wt.origin.url, `refs/heads/${branch}:refs/heads/${branch}`], { timeoutMs: 120_000, env: wt.origin.env ?? {}, ...(wt.pushView ? { view: wt.pushView } : {}) });
   if (!r.ok) logger.warn('could not push the agent branch', { branch, to: wt.origin.url, stderr: r.stderr.trim().slice(0, 500) });
   return r.ok;
 }
