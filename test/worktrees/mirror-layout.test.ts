@@ -35,6 +35,14 @@ describe('projects: mirrors of the older layout are narrowed to the base, losing
     personGit(clone, 'push', '-q', dest, `HEAD:refs/heads/nox/${agentId}`);
     return personGit(clone, 'rev-parse', 'HEAD');
   };
+  /** a host's mirror of the older layout: a whole clone, fetching every branch */
+  const legacyHostMirror = (repo: string, root: string): string => {
+    const mirror = path.join(root, '.projects', 'p.git');
+    personGit(root, 'clone', '-q', '--bare', '--no-local', repo, mirror);
+    personGit(mirror, 'config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*');
+    personGit(mirror, 'fetch', '-q', 'origin');
+    return mirror;
+  };
   const has = (repo: string, sha: string): boolean => {
     try {
       personGit(repo, 'cat-file', '-e', `${sha}^{commit}`);
@@ -50,11 +58,7 @@ describe('projects: mirrors of the older layout are narrowed to the base, losing
     scratch.push(repo, root);
     const mineSha = workOf(repo, root, 'mine', repo);
     const otherSha = workOf(repo, root, 'other', repo);
-    // the older layout: a whole clone, fetching every branch
-    const mirror = path.join(root, '.projects', 'p.git');
-    personGit(root, 'clone', '-q', '--bare', '--no-local', repo, mirror);
-    personGit(mirror, 'config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*');
-    personGit(mirror, 'fetch', '-q', 'origin');
+    const mirror = legacyHostMirror(repo, root);
     // this host's agent "mine": its repository's branch was set from the mirror's copy, so its objects are only there
     const mineRepo = path.join(root, '.projects', 'p.agents', 'mine.git');
     await ensureAgentRepo(mineRepo, mirror);
@@ -77,10 +81,7 @@ describe('projects: mirrors of the older layout are narrowed to the base, losing
     const root = mkdtempSync(path.join(os.tmpdir(), 'nox-narrow-junk-'));
     scratch.push(repo, root);
     const otherSha = workOf(repo, root, 'other', repo);
-    const mirror = path.join(root, '.projects', 'p.git');
-    personGit(root, 'clone', '-q', '--bare', '--no-local', repo, mirror);
-    personGit(mirror, 'config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*');
-    personGit(mirror, 'fetch', '-q', 'origin');
+    const mirror = legacyHostMirror(repo, root);
     const junkRepo = path.join(root, '.projects', 'p.agents', 'junk.git');
     await ensureAgentRepo(junkRepo, mirror);
     // what a sandboxed agent can write in its refs/heads/nox/
