@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { NoxConfig } from '../config/schema.js';
@@ -7,7 +7,7 @@ import { git, gitOk } from './git-run.js';
 import { agentBranch, type Project } from './project-model.js';
 import { servedAgent, servedBaseRef } from './served-mirror.js';
 import type { AgentChanges, ChangedFile } from './changes-view.js';
-import { agentWorktree, agentWorktreeGitDir } from './project-paths.js';
+import { agentRepo, agentWorktree, agentWorktreeGitDir } from './project-paths.js';
 
 /**
  * What an agent changed against its project's base (GET /api/agents/:id/changes): commits,
@@ -48,7 +48,7 @@ export async function agentChanges(config: NoxConfig, project: Project, agentId:
       return { sha, subject, author, at };
     });
   const tree = await mergeCheck(mirror, baseSha, headSha);
-  const diffArgs = here ? await worktreeDiffArgs(gitDir, workdir, baseSha) : { pre: [m], env: {}, target: [mergeBase.trim(), headSha], cleanup: () => undefined };
+  const diffArgs = here ? await worktreeDiffArgs(gitDir, agentRepo(config, project.name, agentId), workdir, baseSha) : { pre: [m], env: {}, target: [mergeBase.trim(), headSha], cleanup: () => undefined };
   try {
     const diffOf = (extra: string[]): Promise<string> => gitOk([...diffArgs.pre, 'diff', '--no-ext-diff', '--no-textconv', ...extra, ...diffArgs.target], { env: diffArgs.env });
     const [numstat, nameStatus, patch] = await Promise.all([diffOf(['--numstat']), diffOf(['--name-status']), diffOf(['--patch'])]);
@@ -79,20 +79,29 @@ export async function mergeCheck(mirror: string, baseSha: string, headSha: strin
   return { conflicts: r.stdout.split('\n').slice(1).filter(Boolean) };
 }
 
-/** The worktree as it is on disk, against the merge base: a copy of its index with every file added, in a temp folder. */
-async function worktreeDiffArgs(gitDir: string, workdir: string, baseSha: string): Promise<{ pre: string[]; env: Record<string, string>; target: string[]; cleanup: () => void }> {
+/**
+ * The worktree as it is on disk, against the merge base: a copy of its index with every file
+ * added, in a temp folder. The agent wrote its repository's `objects/` and its worktree's git
+ * folder, and may have left links there: the index is copied only when it is a plain file, and
+ * the objects `add` makes go to the temp folder (`GIT_OBJECT_DIRECTORY`, the agent's objects
+ * read as an alternate), so nothing is written through a link the agent planted.
+ */
+async function worktreeDiffArgs(gitDir: string, repo: string, workdir: string, baseSha: string): Promise<{ pre: string[]; env: Record<string, string>; target: string[]; cleanup: () => void }> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'nox-changes-'));
   const index = path.join(tmp, 'index');
-  if (existsSync(path.join(gitDir, 'index'))) copyFileSync(path.join(gitDir, 'index'), index);
+  const own = path.join(gitDir, 'index');
+  if (lstatSync(own, { throwIfNoEntry: false })?.isFile()) copyFileSync(own, index);
+  mkdirSync(path.join(tmp, 'objects'));
   const pre = [`--git-dir=${gitDir}`, `--work-tree=${workdir}`];
-  const env = { GIT_INDEX_FILE: index };
+  const env = { GIT_INDEX_FILE: index, GIT_OBJECT_DIRECTORY: path.join(tmp, 'objects'), GIT_ALTERNATE_OBJECT_DIRECTORIES: path.join(repo, 'objects'), GIT_OPTIONAL_LOCKS: '0' };
   await gitOk([...pre, 'add', '-A'], { env });
-  const mergeBase = (await gitOk([...pre, 'merge-base', baseSha, 'HEAD'])).trim();
+  const mergeBase = (await gitOk([...pre, 'merge-base', baseSha, 'HEAD'], { env })).trim();
   return { pre, env, target: ['--cached', mergeBase], cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
 
 async function uncommittedFiles(gitDir: string, workdir: string): Promise<string[]> {
-  const out = await gitOk([`--git-dir=${gitDir}`, `--work-tree=${workdir}`, 'status', '--porcelain', '--untracked-files=all']);
+  // no index refresh written: a person looking changes nothing of the agent's
+  const out = await gitOk([`--git-dir=${gitDir}`, `--work-tree=${workdir}`, 'status', '--porcelain', '--untracked-files=all'], { env: { GIT_OPTIONAL_LOCKS: '0' } });
   return out
     .split('\n')
     .filter(Boolean)

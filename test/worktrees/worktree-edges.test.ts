@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { files } from '../../shared/registry/layout.js';
-import { agentWorktree, projectMirror } from '../../shared/projects/project-paths.js';
+import { agentRepo, agentWorktree, projectMirror } from '../../shared/projects/project-paths.js';
 import { startAgentStack, type AgentStack } from '../agents/agent-stack.js';
 import { waitUntil } from '../support/harness.js';
 import { GIT_AGENT, personGit, personRepo, shTurns } from './worktree-support.js';
@@ -121,6 +122,26 @@ describe('projects: bad input, a hostile agent, a move to another host', functio
     expect(await readable(personGit(repo, 'rev-parse', 'main'))).to.equal('exit 0: readable');
     expect(await readable(hiderSha)).to.equal('exit 0: hidden');
     expect(await sh('peek', `git --git-dir=${mirror} for-each-ref --format='%(refname)'`)).to.equal('exit 0: refs/remotes/origin/main');
+  });
+
+  it('a person looking at an agent’s changes writes nothing through a link the agent left in its objects', async () => {
+    await stack.createAgent({ id: 'linker', project: 'p2' });
+    await stack.startAgent('linker');
+    const victim = mkdtempSync(path.join(os.tmpdir(), 'nox-victim-'));
+    scratch.push(victim);
+    const objects = path.join(agentRepo(stack.config, 'p2', 'linker'), 'objects');
+    // a new file whose blob's fan-out folder the agent's repository does not have yet
+    let text = '';
+    let fanOut = '';
+    for (let i = 0; !text; i++) {
+      const id = execFileSync('git', ['hash-object', '--stdin'], { input: `planted ${i}\n`, encoding: 'utf8' }).trim();
+      if (!existsSync(path.join(objects, id.slice(0, 2)))) [text, fanOut] = [`planted ${i}`, id.slice(0, 2)];
+    }
+    expect(await sh('linker', `ln -s ${victim} "$(git rev-parse --git-common-dir)/objects/${fanOut}" && echo "${text}" > planted.txt && echo ok`)).to.equal('exit 0: ok');
+    const changes = await stack.json<{ uncommitted: string[]; diff: string }>('GET', '/api/agents/linker/changes', 200);
+    expect(changes.uncommitted).to.include('planted.txt');
+    expect(changes.diff).to.contain(text);
+    expect(readdirSync(victim), 'written through the agent’s link').to.deep.equal([]);
   });
 
   it('an agent moved to a host with an empty workspace finds its worktree and its last commits', async () => {
