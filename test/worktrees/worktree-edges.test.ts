@@ -144,6 +144,22 @@ describe('projects: bad input, a hostile agent, a move to another host', functio
     expect(readdirSync(victim), 'written through the agent’s link').to.deep.equal([]);
   });
 
+  it('a link an agent leaves for its reflog does not let Nox’s WIP commit write into the person’s repository', async () => {
+    await stack.createAgent({ id: 'logger', project: 'p2' });
+    await stack.startAgent('logger');
+    const config = path.join(repo, '.git', 'config');
+    const before = readFileSync(config, 'utf8');
+    // git appends to an existing logs/HEAD of the worktree, reflogs off or not
+    expect(await sh('logger', `mkdir -p "$(git rev-parse --git-dir)/logs" && ln -sf ${config} "$(git rev-parse --git-dir)/logs/HEAD" && echo left > left.txt && echo ok`)).to.equal('exit 0: ok');
+    await stack.json('POST', '/api/agents/logger/stop', 202);
+    await stack.waitStatus('logger', 'stopped');
+    // the WIP commit runs in the agent's view, where the person's repository is read-only: the append through the link
+    // fails (the agent's own reflog sabotaged, its WIP commit with it) and the person's config stays as it was
+    // (written through the link, it changed within a second of the stop)
+    await waitUntil(() => readFileSync(config, 'utf8') !== before, 5_000).catch(() => undefined);
+    expect(readFileSync(config, 'utf8')).to.equal(before);
+  });
+
   it('an agent moved to a host with an empty workspace finds its worktree and its last commits', async () => {
     await stack.createAgent({ id: 'mover', project: 'p2' });
     await stack.startAgent('mover');
