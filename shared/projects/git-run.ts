@@ -31,7 +31,7 @@ export interface GitOptions {
    * A command git runs under (a bubblewrap view: workers/worktrees/agent-git-view.ts), when
    * it works on folders an agent writes.
    */
-  view?: readonly string[];
+  view?: readonly string[] | undefined;
 }
 
 export async function git(args: readonly string[], options: GitOptions = {}): Promise<GitResult> {

@@ -103,7 +103,7 @@ export async function releaseAdoptedBranch(mirror: string, base: string, repo: s
     const m = `--git-dir=${mirror}`;
     const there = (await git([m, 'rev-parse', '--verify', '--quiet', ref])).stdout.trim();
     if (!there || worktreeBranches(mirror).has(ref)) return;
-    const inView = await viewOptions(viewOf, repo);
+    const inView = { view: await viewOf(repo) };
     const mine = (await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', ref], inView)).stdout.trim();
     if (!mine || !(await git([`--git-dir=${repo}`, 'merge-base', '--is-ancestor', there, mine], inView)).ok) {
       logger.warn('legacy agent branch left in the host mirror: the agent repository does not hold it', { mirror, repo, ref, there, mine: mine || undefined });
@@ -138,7 +138,7 @@ export function borrowersIn(dir: string): string[] {
  */
 async function packOwnObjects(repo: string, baseSha: string, viewOf: BorrowerView): Promise<boolean> {
   const r = `--git-dir=${repo}`;
-  const inView = await viewOptions(viewOf, repo);
+  const inView = { view: await viewOf(repo) };
   const refs = await git([r, 'for-each-ref', '--count=1', '--format=%(refname)'], inView);
   if (!refs.ok) return false;
   if (refs.stdout.trim() === '') return true;
@@ -153,10 +153,6 @@ async function packAll(repos: string[], baseSha: string, viewOf: BorrowerView): 
   return failed;
 }
 
-async function viewOptions(viewOf: BorrowerView, repo: string): Promise<{ view?: readonly string[] }> {
-  const view = await viewOf(repo);
-  return view ? { view } : {};
-}
 
 /** What no ref, no worktree HEAD and no index of the mirror reaches leaves it. */
 async function repackAndPrune(mirror: string): Promise<void> {
@@ -190,7 +186,7 @@ async function moveUnmerged(mirror: string, agentsDir: string, x: string, sha: s
   const repo = path.join(agentsDir, `${x}.git`);
   await ensureBorrower(repo, mirror);
   const r = `--git-dir=${repo}`;
-  const inView = await viewOptions(viewOf, repo);
+  const inView = { view: await viewOf(repo) };
   if (!(await git([r, 'cat-file', '-e', `${sha}^{commit}`], inView)).ok) return undefined;
   const branch = `refs/heads/nox/${x}`;
   const there = (await git([r, 'rev-parse', '--verify', '--quiet', branch], inView)).stdout.trim();
@@ -203,10 +199,11 @@ async function moveUnmerged(mirror: string, agentsDir: string, x: string, sha: s
 /**
  * A bare repository borrowing the mirror's objects, made in a temporary folder and renamed:
  * no reflogs, no automatic gc, `objects/info/alternates` naming the mirror's objects, an empty
- * `refs/heads/nox/`. An agent's own repository on a host is made so (workers/worktrees/agent-repo.ts),
- * and so is one narrowing moves a branch into. One that exists is left as it is.
+ * `refs/heads/nox/`, and what `prepare` adds. An agent's own repository on a host is made so
+ * (workers/worktrees/agent-repo.ts), one narrowing moves a branch into, and an agent's served
+ * repository (served-mirror.ts, its hook and settings). One that exists is left as it is.
  */
-export async function ensureBorrower(repo: string, mirror: string): Promise<void> {
+export async function ensureBorrower(repo: string, mirror: string, prepare?: (tmp: string) => Promise<void>): Promise<void> {
   if (existsSync(path.join(repo, 'HEAD'))) return;
   mkdirSync(path.dirname(repo), { recursive: true });
   const tmp = `${repo}.nox-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -217,6 +214,8 @@ export async function ensureBorrower(repo: string, mirror: string): Promise<void
     mkdirSync(path.join(tmp, 'objects', 'info'), { recursive: true });
     writeFileSync(path.join(tmp, 'objects', 'info', 'alternates'), `${path.join(mirror, 'objects')}\n`);
     mkdirSync(path.join(tmp, 'refs', 'heads', 'nox'), { recursive: true });
+    // the rest of its settings, before any process can find it
+    await prepare?.(tmp);
     if (existsSync(repo)) rmSync(repo, { recursive: true, force: true }); // a folder without HEAD: nothing of git's
     renameSync(tmp, repo);
   } catch (err) {

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NoxConfig } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { git, gitOk } from './git-run.js';
-import { narrowLegacyMirror } from './mirror-layout.js';
+import { ensureBorrower, narrowLegacyMirror } from './mirror-layout.js';
 import { agentBranch, type Project } from './project-model.js';
 import { freshMirror, LAYOUT, LAYOUT_KEY, oneAtATime } from './project-mirror.js';
 import { servedAgentRepo, servedAgentsRoot, servedMirror } from './project-paths.js';
@@ -136,17 +135,7 @@ const settledBases = new Set<string>();
 const settledAgents = new Set<string>();
 
 async function makeAgentRepo(repo: string, base: string, project: Project): Promise<void> {
-  mkdirSync(path.dirname(repo), { recursive: true });
-  const tmp = `${repo}.nox-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await gitOk(['init', '--bare', '--quiet', tmp]);
-    await settleAgentRepo(tmp, base, project);
-    if (existsSync(repo)) rmSync(repo, { recursive: true, force: true }); // a folder without HEAD: nothing of git's
-    renameSync(tmp, repo);
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  await ensureBorrower(repo, base, (tmp) => settleAgentRepo(tmp, base, project));
 }
 
 async function settleAgentRepo(repo: string, base: string, project: Project): Promise<void> {

@@ -51,7 +51,7 @@ function lstatOrUndefined(p: string): ReturnType<typeof lstatSync> | undefined {
  * branch there yet: nothing changes.
  */
 export async function fetchAgentBranch(repo: string, origin: { url: string; env?: Record<string, string> }, branch: string, logger: Logger, view?: readonly string[]): Promise<void> {
-  const r = await git([`--git-dir=${repo}`, 'fetch', '--quiet', '--no-tags', '--', origin.url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { timeoutMs: 300_000, env: origin.env ?? {}, ...(view ? { view } : {}) });
+  const r = await git([`--git-dir=${repo}`, 'fetch', '--quiet', '--no-tags', '--', origin.url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { timeoutMs: 300_000, env: origin.env ?? {}, view });
   if (!r.ok && !/couldn't find remote ref/i.test(r.stderr)) logger.warn('could not fetch the agent branch; using what this host has', { branch, stderr: r.stderr.trim().slice(0, 300) });
 }
 
@@ -63,7 +63,7 @@ export async function fetchAgentBranch(repo: string, origin: { url: string; env?
  * origin has further ahead is taken (it moved on elsewhere).
  */
 export async function seedBranch(repo: string, mirror: string, branch: string, base: string, hasWorktree: boolean, logger: Logger, view?: readonly string[]): Promise<string> {
-  const inView = view ? { view } : {};
+  const inView = { view };
   const mine = await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], inView);
   const remote = await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`], inView);
   const legacy = await git([`--git-dir=${mirror}`, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
@@ -113,7 +113,7 @@ function writeNotFollowing(file: string, text: string): void {
  * never forced). Returns whether it moved.
  */
 export async function catchUpWorktree(repo: string, gitDir: string, workdir: string, branch: string, logger: Logger, view?: readonly string[]): Promise<boolean> {
-  const inView = view ? { view } : {};
+  const inView = { view };
   const remote = await git([`--git-dir=${repo}`, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`], inView);
   const head = await git([`--git-dir=${gitDir}`, 'rev-parse', '--verify', '--quiet', 'HEAD'], inView);
   if (!remote.ok || !head.ok) return false;

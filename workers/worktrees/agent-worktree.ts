@@ -37,9 +37,9 @@ export interface AgentWorktree {
   /** what the sandbox binds so git works inside (worktree-mounts.ts) */
   mounts: Mount[];
   /** what Nox's own git on the agent's repository and worktree runs under (agent-git-view.ts) */
-  view?: string[];
+  view?: string[] | undefined;
   /** what its push runs under: its repository read-only, a project's repository on this machine writable */
-  pushView?: string[];
+  pushView?: string[] | undefined;
 }
 
 export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logger: Logger): Promise<AgentWorktree> {
@@ -66,7 +66,7 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
   const local = localPathOf(origin.url);
   const view = await agentGitView(config, { readOnly: [mirror, ...local], writable: [repo, workdir] });
   const pushView = local.length ? await agentGitView(config, { readOnly: [mirror, repo], writable: local }) : view;
-  const inView = view ? { view } : {};
+  const inView = { view };
   await fetchAgentBranch(repo, origin, branch, logger, view);
   if (await adoptLegacyWorktree(legacyWorktreeGitDir(config, name, agent.id), repo, gitDir, workdir)) {
     await gitOk([`--git-dir=${mirror}`, 'worktree', 'prune']);
@@ -87,7 +87,7 @@ export async function prepareWorktree(ctx: NoxContext, agent: AgentConfig, logge
     if (!existsSync(gitDir)) throw new Error(`git made the worktree of ${agent.id} under another name than ${gitDir}`);
     logger.info('agent worktree made', { project: name, branch, workdir, from, origin: origin.url });
   }
-  return { project, workdir, gitDir, mirror, repo, origin, mounts: worktreeMounts(mirror, repo, gitDir), ...(view ? { view } : {}), ...(pushView ? { pushView } : {}) };
+  return { project, workdir, gitDir, mirror, repo, origin, mounts: worktreeMounts(mirror, repo, gitDir), view, pushView };
 }
 
 /** The folder of a project's repository on this machine (a path or a file:// URL), which a push writes. */
@@ -111,7 +111,7 @@ export function inWorktree(wt: Pick<AgentWorktree, 'gitDir' | 'workdir'>): strin
  * Returns the commit's sha, or undefined when the worktree was clean.
  */
 export async function wipCommit(wt: Pick<AgentWorktree, 'gitDir' | 'workdir' | 'view'>, agentId: string): Promise<string | undefined> {
-  const inView = wt.view ? { view: wt.view } : {};
+  const inView = { view: wt.view };
   const status = await gitOk([...inWorktree(wt), 'status', '--porcelain'], inView);
   if (!status.trim()) return undefined;
   await gitOk([...inWorktree(wt), 'add', '-A'], inView);
@@ -130,7 +130,7 @@ export async function wipCommit(wt: Pick<AgentWorktree, 'gitDir' | 'workdir' | '
 export async function pushBranch(wt: Pick<AgentWorktree, 'repo' | 'origin' | 'pushView'>, agentId: string, logger: Logger): Promise<boolean> {
   const branch = agentBranch(agentId);
   // in the agent's view: objects it linked elsewhere resolve to nothing of another agent's (agent-git-view.ts)
-  const r = await git([`--git-dir=${wt.repo}`, 'push', '--quiet', '--', wt.origin.url, `refs/heads/${branch}:refs/heads/${branch}`], { timeoutMs: 120_000, env: wt.origin.env ?? {}, ...(wt.pushView ? { view: wt.pushView } : {}) });
+  const r = await git([`--git-dir=${wt.repo}`, 'push', '--quiet', '--', wt.origin.url, `refs/heads/${branch}:refs/heads/${branch}`], { timeoutMs: 120_000, env: wt.origin.env ?? {}, view: wt.pushView });
   if (!r.ok) logger.warn('could not push the agent branch', { branch, to: wt.origin.url, stderr: r.stderr.trim().slice(0, 500) });
   return r.ok;
 }
